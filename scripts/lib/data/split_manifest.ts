@@ -32,6 +32,20 @@ export interface ManifestItem {
    * the training side and always share their original's group.
    */
   view: string;
+  /** For extra views: {@link ManifestItem.path} of the original the view was made from. */
+  twinOf?: string;
+}
+
+/** A file left out of the manifest, and why. */
+export interface DroppedFile {
+  path: string;
+  /**
+   * `duplicate` (same SHA-256 as `duplicateOf`, which was kept), `view-not-train` (extra view of a
+   * val/test original), `orphan-view` (extra view without its original), `original-dropped`
+   * (extra view whose original was dropped as a duplicate).
+   */
+  reason: "duplicate" | "view-not-train" | "orphan-view" | "original-dropped";
+  duplicateOf?: string;
 }
 
 /** The whole manifest (JSON). */
@@ -50,6 +64,10 @@ export interface SplitManifest {
   /** Counts per split and label (and subtype). */
   counts: Record<string, Record<string, number>>;
   items: ManifestItem[];
+  /** Files found but left out (duplicates, extra views of val/test originals…); optional. */
+  dropped?: DroppedFile[];
+  /** Problems seen while preparing that did not stop it; optional. */
+  warnings?: string[];
 }
 
 /**

@@ -1,0 +1,73 @@
+/**
+ * Assigning whole groups to train/val/test, stratified and seeded.
+ *
+ * @module
+ */
+import type { Split } from "./split_manifest.ts";
+import { hashString, seededRandom, shuffled } from "./random.ts";
+
+/** A split unit: its id, its stratum (class) and how many images it holds. */
+export interface GroupInfo {
+  id: string;
+  stratum: string;
+  size: number;
+}
+
+/** Fractions of images per side; they must sum to 1. */
+export type SplitFractions = Record<Split, number>;
+
+/**
+ * Builds fractions from `--val` and `--test`; train gets the rest.
+ *
+ * @example
+ * ```ts
+ * splitFractions(0.15, 0.15); // { train: 0.7, val: 0.15, test: 0.15 }
+ * ```
+ */
+export function splitFractions(val: number, test: number): SplitFractions {
+  if (!(val >= 0 && test >= 0 && val + test < 1)) {
+    throw new Error(`--val ${val} and --test ${test} must be ≥ 0 and sum to less than 1`);
+  }
+  return { train: Math.round((1 - val - test) * 1e9) / 1e9, val, test };
+}
+
+/**
+ * Assigns every group to a side. Rule, per stratum: groups are sorted by id, shuffled with a
+ * seed derived from `seed` and the stratum name, and laid end to end by image count; a group goes
+ * to test if its midpoint falls in the first `test` fraction, to val if in the next `val`
+ * fraction, else to train. A stratum with at least three groups always gets at least one group
+ * on val and on test (the smallest train groups are moved) when those fractions are non-zero.
+ *
+ * @example
+ * ```ts
+ * const sides = assignSplits([{ id: "a", stratum: "x", size: 5 }, ...], { train: 0.7, val: 0.15, test: 0.15 }, 1);
+ * sides.get("a"); // "train" | "val" | "test"
+ * ```
+ */
+export function assignSplits(groups: readonly GroupInfo[], fractions: SplitFractions, seed: number): Map<string, Split> {
+  const out = new Map<string, Split>();
+  const strata = [...new Set(groups.map((g) => g.stratum))].sort();
+  for (const stratum of strata) {
+    const own = groups.filter((g) => g.stratum === stratum).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const order = shuffled(own, seededRandom((seed ^ hashString(stratum)) >>> 0));
+    const total = order.reduce((s, g) => s + g.size, 0);
+    let cum = 0;
+    for (const g of order) {
+      const mid = (cum + g.size / 2) / total;
+      cum += g.size;
+      out.set(g.id, mid < fractions.test ? "test" : mid < fractions.test + fractions.val ? "val" : "train");
+    }
+    if (order.length >= 3) {
+      for (const side of ["test", "val"] as const) {
+        if (fractions[side] > 0 && !order.some((g) => out.get(g.id) === side)) {
+          const pool = order.filter((g) => out.get(g.id) === "train");
+          if (pool.length > 1) {
+            const smallest = pool.reduce((a, b) => (b.size < a.size ? b : a));
+            out.set(smallest.id, side);
+          }
+        }
+      }
+    }
+  }
+  return out;
+}

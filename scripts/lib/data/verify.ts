@@ -1,0 +1,41 @@
+/**
+ * Leak checks on a finished manifest.
+ *
+ * @module
+ */
+import type { ManifestItem } from "./split_manifest.ts";
+
+/**
+ * Problems that would leak data between sides: a group or SHA-256 on two sides, an extra view
+ * outside train, or an extra view whose original is missing or in another group. Empty when clean.
+ *
+ * @example
+ * ```ts
+ * const problems = manifestLeaks(manifest.items);
+ * if (problems.length) throw new Error(problems.join("\n"));
+ * ```
+ */
+export function manifestLeaks(items: readonly (ManifestItem & { twinOf?: string })[]): string[] {
+  const problems: string[] = [];
+  const sideOf = (key: string, map: Map<string, string>, split: string, what: string) => {
+    const prev = map.get(key);
+    if (prev !== undefined && prev !== split) problems.push(`${what} ${key} is on ${prev} and ${split}`);
+    else map.set(key, split);
+  };
+  const groups = new Map<string, string>();
+  const hashes = new Map<string, string>();
+  const byPath = new Map(items.map((i) => [i.path, i]));
+  for (const it of items) {
+    sideOf(it.group, groups, it.split, "group");
+    sideOf(it.sha256, hashes, it.split, "sha256");
+    if (it.view !== "original") {
+      if (it.split !== "train") problems.push(`extra view ${it.path} is on ${it.split}; extra views belong to train only`);
+      const orig = it.twinOf ? byPath.get(it.twinOf) : undefined;
+      if (!orig) problems.push(`extra view ${it.path} has no original in the manifest`);
+      else if (orig.group !== it.group || orig.split !== it.split) {
+        problems.push(`extra view ${it.path} is not with its original ${orig.path}`);
+      }
+    }
+  }
+  return problems;
+}

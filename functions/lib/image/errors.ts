@@ -1,0 +1,63 @@
+/**
+ * The one error type every image decoder throws, with a machine-readable `code` the service maps
+ * to an HTTP answer.
+ *
+ * @module
+ */
+
+/**
+ * Why an image was refused:
+ * - `corrupt_image`: the bytes are not a valid image (garbage, truncated, bad checksum);
+ * - `unsupported_image`: a valid file using a feature this service does not decode;
+ * - `too_many_pixels` / `too_small`: the header's size is outside the allowed limits.
+ */
+export type ImageErrorCode = "corrupt_image" | "unsupported_image" | "too_many_pixels" | "too_small";
+
+/**
+ * Thrown for every image the decoders refuse; `message` says what is wrong and what to send instead.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   throw new ImageDecodeError("corrupt_image", "png: file ends inside a chunk; re-export the image");
+ * } catch (e) {
+ *   if (e instanceof ImageDecodeError) console.log(e.code); // "corrupt_image"
+ * }
+ * ```
+ */
+export class ImageDecodeError extends Error {
+  override name = "ImageDecodeError";
+  /** Machine-readable reason. */
+  readonly code: ImageErrorCode;
+
+  constructor(code: ImageErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/**
+ * Throws a `corrupt_image` error; for use in expressions.
+ *
+ * @example
+ * ```ts
+ * const n = 3;
+ * const checked = n <= 4 ? n : corrupt("bmp: bad count; re-export the image");
+ * ```
+ */
+export function corrupt(message: string): never {
+  throw new ImageDecodeError("corrupt_image", message);
+}
+
+/**
+ * Throws an `unsupported_image` error; for use in expressions.
+ *
+ * @example
+ * ```ts
+ * const depth: number = 8;
+ * if (depth !== 8) unsupported("tiff: 16-bit samples are not supported; save as 8-bit");
+ * ```
+ */
+export function unsupported(message: string): never {
+  throw new ImageDecodeError("unsupported_image", message);
+}

@@ -1,0 +1,242 @@
+/**
+ * Image dimensions read from headers only (no pixel data touched, nothing allocated in
+ * proportion to the image), so the service can refuse oversized images before decoding.
+ *
+ * @module
+ */
+import type { ImageFormat } from "../preprocess/types.ts";
+import { byteReader } from "./bytes.ts";
+import { corrupt, ImageDecodeError, unsupported } from "./errors.ts";
+
+/** Width and height in pixels, as the file's header announces them. */
+export interface ImageHeader {
+  width: number;
+  height: number;
+}
+
+/** Largest side any decoder accepts (keeps width*height*4 far inside safe integers). */
+export const MAX_SIDE = 1 << 16;
+
+/**
+ * Reads width and height from the header of a `format` file.
+ * Throws {@link ImageDecodeError} (`corrupt_image` on garbage or truncation,
+ * `unsupported_image` for valid variants no decoder here handles).
+ *
+ * @example
+ * ```ts
+ * const bytes = await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2.bmp");
+ * readImageHeader(bytes, "bmp"); // { width: 450, height: 450 }
+ * ```
+ */
+export function readImageHeader(bytes: Uint8Array, format: ImageFormat): ImageHeader {
+  switch (format) {
+    case "bmp": {
+      const h = readBmpHeader(bytes);
+      return { width: h.width, height: h.height };
+    }
+    case "png":
+      return readPngHeader(bytes);
+    case "jpeg": {
+      const h = readJpegHeader(bytes);
+      return { width: h.width, height: h.height };
+    }
+    case "tiff":
+      return readTiffHeader(bytes);
+    default:
+      return unsupported(`unknown image format "${format as string}"; send BMP, PNG, JPEG or TIFF`);
+  }
+}
+
+function checkSides(format: string, width: number, height: number): ImageHeader {
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) {
+    corrupt(`${format}: header gives an impossible size ${width}×${height}; send a valid image`);
+  }
+  if (width > MAX_SIDE || height > MAX_SIDE) {
+    throw new ImageDecodeError(
+      "too_many_pixels",
+      `${format}: ${width}×${height} pixels exceeds the ${MAX_SIDE}-pixel side limit; downscale the image`,
+    );
+  }
+  return { width, height };
+}
+
+/** Parsed BMP headers: what the BMP decoder needs besides the size. */
+export interface BmpHeader extends ImageHeader {
+  /** Size of the DIB header: 40 (INFO), 52/56 (V2/V3), 108 (V4), 124 (V5). */
+  headerSize: number;
+  /** Rows stored top row first (negative height in the header). */
+  topDown: boolean;
+  bitsPerPixel: number;
+  /** 0 BI_RGB, 3 BI_BITFIELDS, 6 BI_ALPHABITFIELDS. */
+  compression: number;
+  /** Offset of the pixel array from the start of the file. */
+  pixelOffset: number;
+  /** Palette entries announced (0 = 2^bitsPerPixel). */
+  colorsUsed: number;
+}
+
+/**
+ * Parses a Windows BMP's file header and DIB header (BITMAPINFOHEADER, V2-V5).
+ *
+ * @example
+ * ```ts
+ * const h = readBmpHeader(await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2.bmp"));
+ * h.bitsPerPixel; // 24
+ * ```
+ */
+export function readBmpHeader(bytes: Uint8Array): BmpHeader {
+  const r = byteReader(bytes, true, "bmp");
+  if (r.u8(0) !== 0x42 || r.u8(1) !== 0x4d) corrupt(`bmp: missing "BM" signature; send a Windows BMP file`);
+  const pixelOffset = r.u32(10);
+  const headerSize = r.u32(14);
+  if (headerSize === 12 || headerSize === 64) {
+    unsupported(`bmp: OS/2 bitmap headers (size ${headerSize}) are not supported; re-save as a Windows BMP`);
+  }
+  if (![40, 52, 56, 108, 124].includes(headerSize)) {
+    corrupt(`bmp: unknown DIB header size ${headerSize}; send a valid BMP file`);
+  }
+  r.need(14, headerSize, "DIB header");
+  const width = r.i32(18);
+  const rawHeight = r.i32(22);
+  const planes = r.u16(26);
+  const bitsPerPixel = r.u16(28);
+  const compression = r.u32(30);
+  const colorsUsed = r.u32(46);
+  if (planes !== 1) corrupt(`bmp: planes must be 1, header says ${planes}; send a valid BMP file`);
+  if (rawHeight === -2147483648) corrupt(`bmp: impossible height; send a valid BMP file`);
+  const { height } = checkSides("bmp", width, Math.abs(rawHeight));
+  if (![1, 4, 8, 16, 24, 32].includes(bitsPerPixel)) {
+    unsupported(`bmp: ${bitsPerPixel} bits per pixel is not supported; save as 24-bit BMP or PNG`);
+  }
+  if (compression === 1 || compression === 2 || compression === 4 || compression === 5) {
+    unsupported(`bmp: compressed BMP (RLE/JPEG/PNG, compression ${compression}) is not supported; save as uncompressed 24-bit BMP or PNG`);
+  }
+  if (compression !== 0 && compression !== 3 && compression !== 6) {
+    corrupt(`bmp: unknown compression ${compression}; send a valid BMP file`);
+  }
+  if (compression !== 0 && bitsPerPixel !== 16 && bitsPerPixel !== 32) {
+    corrupt(`bmp: bit-field masks need 16 or 32 bits per pixel, header says ${bitsPerPixel}; send a valid BMP file`);
+  }
+  return { width, height, headerSize, topDown: rawHeight < 0, bitsPerPixel, compression, pixelOffset, colorsUsed };
+}
+
+/**
+ * Width and height from a PNG's IHDR chunk (signature, chunk type and CRC are checked).
+ *
+ * @example
+ * ```ts
+ * readPngHeader(await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2.png")); // { width: 450, height: 450 }
+ * ```
+ */
+export function readPngHeader(bytes: Uint8Array): ImageHeader {
+  const r = byteReader(bytes, false, "png");
+  const sig = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  r.need(0, 33, "PNG signature and IHDR chunk");
+  if (!sig.every((v, i) => bytes[i] === v)) corrupt(`png: bad signature; send a valid PNG file`);
+  if (r.u32(8) !== 13 || r.u32(12) !== 0x49484452) corrupt(`png: first chunk is not a 13-byte IHDR; send a valid PNG file`);
+  if (crc32(bytes.subarray(12, 29)) !== r.u32(29)) corrupt(`png: IHDR checksum mismatch (file is damaged); send the original file`);
+  return checkSides("png", r.u32(16), r.u32(20));
+}
+
+/** What a JPEG's start-of-frame segment says. */
+export interface JpegHeader extends ImageHeader {
+  /** SOF marker number 0–15 (0 baseline, 1 extended, 2 progressive, 3 lossless, ≥9 arithmetic). */
+  sof: number;
+  /** Bits per sample (8 for almost every JPEG). */
+  precision: number;
+  /** Colour components: 1 grey, 3 YCbCr/RGB, 4 CMYK/YCCK. */
+  components: number;
+}
+
+/**
+ * Scans a JPEG's marker segments up to the first start-of-frame (SOFn) and reads it.
+ *
+ * @example
+ * ```ts
+ * const h = readJpegHeader(await Deno.readFile("tests/fixtures/images/taleqani_Benign_WBC-Benign-001.jpg"));
+ * [h.width, h.height, h.components]; // [224, 224, 3]
+ * ```
+ */
+export function readJpegHeader(bytes: Uint8Array): JpegHeader {
+  const r = byteReader(bytes, false, "jpeg");
+  if (r.u8(0) !== 0xff || r.u8(1) !== 0xd8) corrupt(`jpeg: missing start-of-image marker; send a valid JPEG file`);
+  let o = 2;
+  for (;;) {
+    if (r.u8(o) !== 0xff) corrupt(`jpeg: expected a marker at byte ${o}; the file is damaged`);
+    while (r.u8(o) === 0xff) o++; // fill bytes
+    const marker = r.u8(o++);
+    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) continue; // no length
+    if (marker === 0xd9 || marker === 0xda) corrupt(`jpeg: no frame header before the image data; the file is damaged`);
+    const length = r.u16(o);
+    if (length < 2) corrupt(`jpeg: segment length ${length} at byte ${o}; the file is damaged`);
+    r.need(o, length, "marker segment");
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      if (length < 8) corrupt(`jpeg: frame header too short; the file is damaged`);
+      const precision = r.u8(o + 2);
+      const height = r.u16(o + 3);
+      const width = r.u16(o + 5);
+      const components = r.u8(o + 7);
+      if (height === 0) unsupported(`jpeg: height given later in a DNL marker is not supported; re-save the JPEG`);
+      checkSides("jpeg", width, height);
+      return { width, height, sof: marker - 0xc0, precision, components };
+    }
+    o += length;
+  }
+}
+
+/**
+ * Width and height from a TIFF's first image file directory (tags 256 and 257).
+ *
+ * @example
+ * ```ts
+ * readTiffHeader(await Deno.readFile("tests/fixtures/images/variant_rgb_lzw.tif")); // { width: 157, height: 143 }
+ * ```
+ */
+export function readTiffHeader(bytes: Uint8Array): ImageHeader {
+  if (bytes.length < 8) corrupt(`tiff: file is truncated; send the complete image`);
+  const little = bytes[0] === 0x49 && bytes[1] === 0x49;
+  if (!little && !(bytes[0] === 0x4d && bytes[1] === 0x4d)) corrupt(`tiff: bad byte-order mark; send a valid TIFF file`);
+  const r = byteReader(bytes, little, "tiff");
+  const magic = r.u16(2);
+  if (magic === 43) unsupported(`tiff: BigTIFF is not supported; save as a classic TIFF or PNG`);
+  if (magic !== 42) corrupt(`tiff: bad magic number ${magic}; send a valid TIFF file`);
+  const ifd = r.u32(4);
+  const count = r.u16(ifd);
+  r.need(ifd + 2, count * 12, "first image directory");
+  let width = -1, height = -1;
+  for (let i = 0; i < count; i++) {
+    const e = ifd + 2 + i * 12;
+    const tag = r.u16(e);
+    if (tag !== 256 && tag !== 257) continue;
+    const type = r.u16(e + 2);
+    const value = type === 3 ? r.u16(e + 8) : type === 4 ? r.u32(e + 8) : corrupt(`tiff: image size tag has type ${type}; send a valid TIFF file`);
+    if (tag === 256) width = value;
+    else height = value;
+  }
+  if (width < 0 || height < 0) corrupt(`tiff: first image directory has no ImageWidth/ImageLength; send a valid TIFF file`);
+  return checkSides("tiff", width, height);
+}
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/**
+ * CRC-32 (ISO 3309, as PNG uses it) of `data`.
+ *
+ * @example
+ * ```ts
+ * crc32(new TextEncoder().encode("IEND")); // 0xae426082
+ * ```
+ */
+export function crc32(data: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}

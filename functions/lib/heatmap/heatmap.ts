@@ -1,0 +1,74 @@
+/**
+ * The explanation overlay: the model's CAM upsampled to the input image, colour-mapped with
+ * jet, as a PNG data URL the client draws over the image.
+ *
+ * @module
+ */
+import { encode } from "imagescript/png/src/png.mjs";
+import { bilinearResize, type FloatMap } from "./upsample.ts";
+import { jet } from "./colormap.ts";
+
+/**
+ * RGBA pixels of the overlay at `width`×`height`: the CAM is upsampled bilinearly, scaled to
+ * [0, 1] by its own min and max (a flat map is all 0), coloured with jet, and given an alpha of
+ * 64 + 128·v so low-evidence areas stay see-through and high-evidence areas stand out.
+ *
+ * @example
+ * ```ts
+ * const rgba = heatmapRgba({ width: 2, height: 2, data: new Float32Array([0, 1, 2, 3]) }, 4, 4);
+ * rgba.length; // 64
+ * ```
+ */
+export function heatmapRgba(cam: FloatMap, width: number, height: number): Uint8Array {
+  const up = bilinearResize(cam, width, height).data;
+  let min = Infinity, max = -Infinity;
+  for (const v of cam.data) {
+    if (Number.isFinite(v)) {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  const range = max > min ? max - min : 0;
+  const lut = Array.from({ length: 256 }, (_, i) => jet(i / 255));
+  const out = new Uint8Array(width * height * 4);
+  for (let i = 0; i < up.length; i++) {
+    const v = range > 0 && Number.isFinite(up[i]) ? (up[i] - min) / range : 0;
+    const k = Math.round(Math.min(Math.max(v, 0), 1) * 255);
+    const [r, g, b] = lut[k];
+    out[i * 4] = r;
+    out[i * 4 + 1] = g;
+    out[i * 4 + 2] = b;
+    out[i * 4 + 3] = 64 + Math.round(k / 2);
+  }
+  return out;
+}
+
+/**
+ * The overlay as `data:image/png;base64,...` at the input's size.
+ *
+ * @example
+ * ```ts
+ * const url = heatmapDataUrl({ width: 7, height: 7, data: cam }, 257, 257);
+ * // <img src={url}> over the input image
+ * ```
+ */
+export function heatmapDataUrl(cam: FloatMap, width: number, height: number): string {
+  const png = encode(heatmapRgba(cam, width, height), { text: undefined, width, height, channels: 4, level: 3 }) as Uint8Array;
+  return `data:image/png;base64,${base64(png)}`;
+}
+
+/**
+ * Standard base64 of bytes (chunked so large images do not overflow the call stack).
+ *
+ * @example
+ * ```ts
+ * base64(new Uint8Array([104, 105])); // "aGk="
+ * ```
+ */
+export function base64(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(s);
+}

@@ -1,0 +1,53 @@
+/**
+ * Bilinear resampling of a single-channel map (the model's CAM) to the input image's size.
+ *
+ * @module
+ */
+
+/** A single-channel float map, rows top to bottom. */
+export interface FloatMap {
+  width: number;
+  height: number;
+  data: Float32Array;
+}
+
+/**
+ * Bilinear upsampling with pixel centres aligned (`align_corners = false`, as in PyTorch/ONNX
+ * `Resize` with `half_pixel`): output pixel (x, y) samples the source at
+ * ((x + 0.5)·w/W − 0.5, (y + 0.5)·h/H − 0.5), clamped to the edges.
+ *
+ * @example
+ * ```ts
+ * const up = bilinearResize({ width: 2, height: 1, data: new Float32Array([0, 1]) }, 4, 1);
+ * up.data; // [0, 0.25, 0.75, 1]
+ * ```
+ */
+export function bilinearResize(src: FloatMap, width: number, height: number): FloatMap {
+  const { width: w, height: h, data } = src;
+  if (data.length !== w * h) throw new RangeError(`map data has ${data.length} values, expected ${w}×${h}`);
+  const out = new Float32Array(width * height);
+  const xs = axis(w, width);
+  const ys = axis(h, height);
+  for (let y = 0; y < height; y++) {
+    const { i0: y0, i1: y1, t: ty } = ys[y];
+    const r0 = y0 * w;
+    const r1 = y1 * w;
+    for (let x = 0; x < width; x++) {
+      const { i0: x0, i1: x1, t: tx } = xs[x];
+      const top = data[r0 + x0] + (data[r0 + x1] - data[r0 + x0]) * tx;
+      const bottom = data[r1 + x0] + (data[r1 + x1] - data[r1 + x0]) * tx;
+      out[y * width + x] = top + (bottom - top) * ty;
+    }
+  }
+  return { width, height, data: out };
+}
+
+function axis(srcLen: number, dstLen: number): { i0: number; i1: number; t: number }[] {
+  const scale = srcLen / dstLen;
+  return Array.from({ length: dstLen }, (_, i) => {
+    const s = Math.min(Math.max((i + 0.5) * scale - 0.5, 0), srcLen - 1);
+    const i0 = Math.floor(s);
+    const i1 = Math.min(i0 + 1, srcLen - 1);
+    return { i0, i1, t: s - i0 };
+  });
+}

@@ -1,0 +1,30 @@
+/**
+ * The one place that names the model the service loads when `MODEL` is not set.
+ * The Workers build reads it too (functions/workers/dev.ts writes it into the wrangler alias),
+ * and a test checks that wrangler.jsonc agrees.
+ *
+ * @module
+ */
+
+/**
+ * Path (relative to the project root) of the default ONNX model; its card is the same path with
+ * `.json` instead of `.onnx`.
+ *
+ * @example
+ * ```ts
+ * const path = Deno.env.get("MODEL") ?? DEFAULT_MODEL; // "model/all-v1.int8.onnx"
+ * ```
+ */
+export const DEFAULT_MODEL = "model/all-v1.int8.onnx";
+
+/**
+ * The card's path for a model path: `x.onnx` → `x.json`.
+ *
+ * @example
+ * ```ts
+ * cardPathFor("model/all-v1.int8.onnx"); // "model/all-v1.int8.json"
+ * ```
+ */
+export function cardPathFor(modelPath: string): string {
+  return modelPath.replace(/\.onnx$/i, "") + ".json";
+}

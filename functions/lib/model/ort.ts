@@ -1,0 +1,70 @@
+/**
+ * onnxruntime-web (WebAssembly backend, one thread) set up for the runtime we are in:
+ *
+ * - Deno / Node: the `.wasm` bytes are read from the npm package and given to ort as
+ *   `env.wasm.wasmBinary`; ort compiles them.
+ * - Workers (workerd): compiling wasm from bytes is forbidden, so the entry registers the
+ *   precompiled module (`registerWasmModule("ort", mod)`). ort 1.30 has no option that takes a
+ *   `WebAssembly.Module`; its Emscripten loader calls `WebAssembly.instantiate(bytes, imports)`
+ *   with the bytes given as `wasmBinary`. We hand it a small marker instead of the real bytes and
+ *   answer that one call with `new WebAssembly.Instance(registeredModule, imports)`. Any other
+ *   `instantiate` call goes to the original function.
+ *
+ * @module
+ */
+import * as ort from "onnxruntime-web/wasm";
+import { getWasmModule, hasRegisteredWasmModule, readWasmBytes } from "../wasm/assets.ts";
+
+export { ort };
+
+/** Bytes ort receives as `wasmBinary` in Workers: a wasm header plus a custom-section marker. */
+const MARKER = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0, 9, 8, 0x61, 0x6c, 0x6c, 0x2d, 0x6f, 0x72, 0x74, 0x21]);
+
+let ready: Promise<typeof ort> | undefined;
+
+/**
+ * Configures ort once (single thread, wasm source) and returns the module. Safe to call many times.
+ *
+ * @example
+ * ```ts
+ * const ortApi = await initOrt();
+ * const session = await ortApi.InferenceSession.create(modelBytes);
+ * ```
+ */
+export function initOrt(): Promise<typeof ort> {
+  ready ??= setUp().catch((err) => {
+    ready = undefined;
+    throw err;
+  });
+  return ready;
+}
+
+async function setUp(): Promise<typeof ort> {
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.proxy = false;
+  ort.env.logLevel = "error";
+  if (hasRegisteredWasmModule("ort")) {
+    const compiled = await getWasmModule("ort");
+    patchInstantiate(compiled);
+    ort.env.wasm.wasmBinary = MARKER;
+  } else {
+    ort.env.wasm.wasmBinary = await readWasmBytes("ort");
+  }
+  return ort;
+}
+
+function isMarker(src: unknown): boolean {
+  const bytes = src instanceof Uint8Array ? src : src instanceof ArrayBuffer ? new Uint8Array(src) : undefined;
+  return !!bytes && bytes.length === MARKER.length && bytes.every((v, i) => v === MARKER[i]);
+}
+
+function patchInstantiate(compiled: WebAssembly.Module): void {
+  const original = WebAssembly.instantiate.bind(WebAssembly);
+  const patched = (src: unknown, imports?: WebAssembly.Imports): Promise<unknown> => {
+    if (isMarker(src)) {
+      return Promise.resolve({ instance: new WebAssembly.Instance(compiled, imports), module: compiled });
+    }
+    return (original as (s: unknown, i?: WebAssembly.Imports) => Promise<unknown>)(src, imports);
+  };
+  (WebAssembly as unknown as { instantiate: unknown }).instantiate = patched;
+}

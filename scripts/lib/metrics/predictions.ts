@@ -1,0 +1,44 @@
+/**
+ * Reading the trainer's `predictions.json`.
+ *
+ * @module
+ */
+import type { Label } from "../../../functions/lib/model/card.ts";
+
+/** One prediction as the trainer writes it. */
+export interface PredictionRow {
+  path: string;
+  split: "val" | "test";
+  label: Label;
+  subtype?: string;
+  /** The binary head's logit for `all` (before temperature). */
+  logit: number;
+  subtypeLogits?: number[];
+}
+
+/**
+ * Checks parsed JSON and returns typed rows; errors name the bad row and what to fix.
+ *
+ * @example
+ * ```ts
+ * const rows = parsePredictions(JSON.parse(await readFile("runs/x/predictions.json", "utf8")));
+ * ```
+ */
+export function parsePredictions(value: unknown, source = "predictions"): PredictionRow[] {
+  if (!Array.isArray(value)) throw new Error(`${source}: expected a JSON array of {path, split, label, logit}; re-run the trainer`);
+  const seen = new Map<string, string>();
+  return value.map((r, i) => {
+    const where = `${source}[${i}]`;
+    if (typeof r !== "object" || r === null) throw new Error(`${where}: not an object`);
+    const { path, split, label, subtype, logit } = r as Record<string, unknown>;
+    if (typeof path !== "string") throw new Error(`${where}: "path" must be a string`);
+    if (split !== "val" && split !== "test") throw new Error(`${where} (${path}): "split" must be val or test`);
+    if (label !== "all" && label !== "normal") throw new Error(`${where} (${path}): "label" must be all or normal`);
+    if (typeof logit !== "number" || !Number.isFinite(logit)) throw new Error(`${where} (${path}): "logit" must be a finite number`);
+    if (subtype !== undefined && typeof subtype !== "string") throw new Error(`${where} (${path}): "subtype" must be a string`);
+    const prev = seen.get(path);
+    if (prev !== undefined) throw new Error(`${where}: ${path} appears twice (${prev} and ${split}); predictions must list each image once`);
+    seen.set(path, split);
+    return r as PredictionRow;
+  });
+}

@@ -1,0 +1,209 @@
+/**
+ * The evaluation report: calibration, operating point and metrics with intervals for val and test.
+ *
+ * @module
+ */
+import type { MetricValue } from "../../../functions/lib/model/card.ts";
+import { bootstrapCI } from "./bootstrap.ts";
+import { ece, fitTemperature, meanNll, type ReliabilityBin, reliabilityTable, sigmoid } from "./calibration.ts";
+import { confusionAt, type Rates, rates } from "./confusion.ts";
+import type { PredictionRow } from "./predictions.ts";
+import { auroc, type CurvePoint, curvePoints, thinCurve } from "./ranking.ts";
+import { perSubtype, type SubtypeResult } from "./subtype.ts";
+import { chooseOperatingPoint, type OperatingPoint } from "./threshold.ts";
+import type { Confusion, Scored } from "./types.ts";
+
+/** A scored row that keeps its subtype. */
+export type ScoredRow = Scored & { subtype?: string };
+
+/** What happens with the review band applied. */
+export interface ReviewOutcome {
+  /** Images sent to a person (p in [low, high)). */
+  reviewCount: number;
+  reviewFraction: number;
+  /** `all` images answered `normal` automatically (p < low): the misses that matter. */
+  missedAll: number;
+  /** `normal` images answered `all` automatically (p ≥ high). */
+  falseAll: number;
+  /** 1 − missedAll / #all: sensitivity when reviewed images are caught by the person. */
+  sensitivityWithReview: number;
+  /** 1 − falseAll / #normal. */
+  specificityWithReview: number;
+}
+
+/** Metrics of one split. */
+export interface SplitReport {
+  n: number;
+  positives: number;
+  negatives: number;
+  confusion: Confusion;
+  /** Threshold metrics; the headline ones carry a bootstrap 95% interval. */
+  metrics: Record<keyof Rates | "auroc", MetricValue>;
+  ece: { uncalibrated: number; calibrated: number };
+  nll: { uncalibrated: number; calibrated: number };
+  reliability: ReliabilityBin[];
+  perSubtype: SubtypeResult[];
+  review: ReviewOutcome;
+  /** At most 101 points each, calibrated probabilities as thresholds. */
+  curves: { roc: CurvePoint[] };
+}
+
+/** The whole evaluation, as written to `eval.json`. */
+export interface EvalReport {
+  version: 1;
+  created: string;
+  source: string;
+  temperature: number;
+  threshold: number;
+  reviewBand: [number, number];
+  operatingPoint: OperatingPoint["rule"] & { chosenOn: "val"; bandRule: string };
+  bootstrap: { resamples: number; seed: number; method: string };
+  metrics: { val: SplitReport; test?: SplitReport };
+}
+
+/** Options of {@link evaluatePredictions}. */
+export interface EvalOptions {
+  targetSensitivity?: number;
+  resamples?: number;
+  seed?: number;
+  source?: string;
+  created?: string;
+}
+
+const CI_METRICS = ["sensitivity", "specificity", "f1"] as const;
+
+/**
+ * Metrics of one split at a fixed operating point; `probs` are calibrated p(all), `raw` the
+ * uncalibrated ones (T = 1) for the before/after ECE.
+ *
+ * @example
+ * ```ts
+ * const r = evaluateSplit(rows, rawRows, logits, T, op, { resamples: 1000, seed: 1 });
+ * r.metrics.sensitivity; // { value: 0.99, ci95: [0.97, 1] }
+ * ```
+ */
+export function evaluateSplit(
+  rows: readonly PredictionRow[],
+  temperature: number,
+  op: Pick<OperatingPoint, "threshold" | "reviewBand">,
+  boot: { resamples: number; seed: number },
+): SplitReport {
+  const cal: ScoredRow[] = rows.map((r) => scored(r, temperature));
+  const raw: ScoredRow[] = rows.map((r) => scored(r, 1));
+  const lr = rows.map((r) => ({ logit: r.logit, positive: r.label === "all" }));
+  const confusion = confusionAt(cal, op.threshold);
+  const point = rates(confusion);
+  const metrics = {} as SplitReport["metrics"];
+  for (const [k, v] of Object.entries(point)) metrics[k as keyof Rates] = { value: v };
+  CI_METRICS.forEach((k, i) => {
+    metrics[k].ci95 = bootstrapCI(cal, (s) => rates(confusionAt(s, op.threshold))[k], { ...boot, seed: boot.seed + i });
+  });
+  metrics.auroc = { value: auroc(cal), ci95: bootstrapCI(cal, auroc, { ...boot, seed: boot.seed + 10 }) };
+  const positives = confusion.tp + confusion.fn;
+  const negatives = confusion.tn + confusion.fp;
+  const [lo, hi] = op.reviewBand;
+  const reviewCount = cal.filter((r) => r.score >= lo && r.score < hi).length;
+  const missedAll = cal.filter((r) => r.positive && r.score < lo).length;
+  const falseAll = cal.filter((r) => !r.positive && r.score >= hi).length;
+  return {
+    n: rows.length,
+    positives,
+    negatives,
+    confusion,
+    metrics,
+    ece: { uncalibrated: ece(raw), calibrated: ece(cal) },
+    nll: { uncalibrated: meanNll(lr, 1), calibrated: meanNll(lr, temperature) },
+    reliability: reliabilityTable(cal, 15),
+    perSubtype: perSubtype(cal, op.threshold),
+    review: {
+      reviewCount,
+      reviewFraction: reviewCount / rows.length,
+      missedAll,
+      falseAll,
+      sensitivityWithReview: positives ? 1 - missedAll / positives : NaN,
+      specificityWithReview: negatives ? 1 - falseAll / negatives : NaN,
+    },
+    curves: { roc: thinCurve(curvePoints(cal), 101) },
+  };
+}
+
+function scored(r: PredictionRow, temperature: number): ScoredRow {
+  return { score: sigmoid(r.logit, temperature), positive: r.label === "all", ...(r.subtype !== undefined ? { subtype: r.subtype } : {}) };
+}
+
+/**
+ * Fits the temperature on val (NLL), chooses threshold and review band on val calibrated
+ * probabilities ({@link chooseOperatingPoint}), and evaluates val and test at that point.
+ *
+ * @example
+ * ```ts
+ * const report = evaluatePredictions(parsePredictions(json), { targetSensitivity: 0.99 });
+ * report.threshold; report.metrics.test?.metrics.sensitivity;
+ * ```
+ */
+export function evaluatePredictions(preds: readonly PredictionRow[], opts: EvalOptions = {}): EvalReport {
+  const val = preds.filter((p) => p.split === "val");
+  const test = preds.filter((p) => p.split === "test");
+  if (val.length === 0) throw new Error("no val predictions: the threshold and temperature must be chosen on val; re-run the trainer with a val split");
+  const boot = { resamples: opts.resamples ?? 1000, seed: opts.seed ?? 1 };
+  const temperature = fitTemperature(val.map((r) => ({ logit: r.logit, positive: r.label === "all" })));
+  const op = chooseOperatingPoint(val.map((r) => scored(r, temperature)), opts.targetSensitivity ?? 0.99);
+  return {
+    version: 1,
+    created: opts.created ?? new Date().toISOString(),
+    source: opts.source ?? "",
+    temperature,
+    threshold: op.threshold,
+    reviewBand: op.reviewBand,
+    operatingPoint: {
+      ...op.rule,
+      chosenOn: "val",
+      bandRule:
+        "threshold = largest p with val sensitivity ≥ target; review [low, high): low = min(threshold, largest p with val sensitivity ≥ bandSensitivity), high = max(threshold, smallest p with val specificity ≥ bandSpecificity)",
+    },
+    bootstrap: { ...boot, method: "percentile, 95%, resampling all and normal separately (image level; groups not resampled)" },
+    metrics: {
+      val: evaluateSplit(val, temperature, op, boot),
+      ...(test.length ? { test: evaluateSplit(test, temperature, op, boot) } : {}),
+    },
+  };
+}
+
+const fmt = (v: number, d = 3) => (Number.isNaN(v) ? "n/a" : v.toFixed(d));
+const fmtMetric = (m: MetricValue) => (m.ci95 ? `${fmt(m.value)} [${fmt(m.ci95[0])}, ${fmt(m.ci95[1])}]` : fmt(m.value));
+
+/**
+ * A console table of the report (val and test side by side).
+ *
+ * @example
+ * ```ts
+ * console.log(formatEvalTable(report));
+ * ```
+ */
+export function formatEvalTable(report: EvalReport): string {
+  const sides = (["val", "test"] as const).filter((s) => report.metrics[s]);
+  const rowsOut: string[][] = [["", ...sides]];
+  const add = (name: string, f: (r: SplitReport) => string) => rowsOut.push([name, ...sides.map((s) => f(report.metrics[s]!))]);
+  add("n (all/normal)", (r) => `${r.n} (${r.positives}/${r.negatives})`);
+  for (const k of ["sensitivity", "specificity", "f1", "auroc", "precision", "npv", "accuracy", "balancedAccuracy", "weightedF1"] as const) {
+    add(k, (r) => fmtMetric(r.metrics[k]));
+  }
+  add("confusion tp/fn/tn/fp", (r) => `${r.confusion.tp}/${r.confusion.fn}/${r.confusion.tn}/${r.confusion.fp}`);
+  add("ECE raw → calibrated", (r) => `${fmt(r.ece.uncalibrated)} → ${fmt(r.ece.calibrated)}`);
+  add("review fraction", (r) => fmt(r.review.reviewFraction));
+  add("missed all (p<low)", (r) => String(r.review.missedAll));
+  add("sens/spec with review", (r) => `${fmt(r.review.sensitivityWithReview)}/${fmt(r.review.specificityWithReview)}`);
+  const subtypes = [...new Set(sides.flatMap((s) => report.metrics[s]!.perSubtype.map((p) => `${p.subtype}\u0000${p.label}`)))];
+  for (const key of subtypes) {
+    const [st, label] = key.split("\u0000");
+    add(`${st} (${label === "all" ? "sens" : "spec"})`, (r) => {
+      const p = r.perSubtype.find((x) => x.subtype === st && x.label === label);
+      return p ? `${fmt(p.recall)} (${p.correct}/${p.n})` : "-";
+    });
+  }
+  const widths = rowsOut[0].map((_, i) => Math.max(...rowsOut.map((r) => r[i].length)));
+  const head = `temperature ${fmt(report.temperature)}  threshold ${report.threshold.toPrecision(4)}  review band [${
+    report.reviewBand[0].toPrecision(4)
+  }, ${report.reviewBand[1].toPrecision(4)})  target sensitivity ${report.operatingPoint.targetSensitivity}`;
+  return [head, ...rowsOut.map((r) => r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join("  "))].join("\n");
+}

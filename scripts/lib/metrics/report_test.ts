@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { parsePredictions, type PredictionRow } from "./predictions.ts";
+import { evaluatePredictions, formatEvalTable } from "./report.ts";
+
+const row = (path: string, split: "val" | "test", label: "all" | "normal", logit: number, subtype?: string): PredictionRow => ({
+  path,
+  split,
+  label,
+  logit,
+  ...(subtype ? { subtype } : {}),
+});
+
+// val: logit ±2, right 3 times in 4 per side → T = 2 / ln 3, calibrated p ∈ {0.25, 0.75}
+const preds: PredictionRow[] = [
+  row("v1", "val", "all", 2, "Pro"),
+  row("v2", "val", "all", 2, "Pro"),
+  row("v3", "val", "all", 2, "Pre"),
+  row("v4", "val", "normal", 2, "Benign"),
+  row("v5", "val", "normal", -2, "Benign"),
+  row("v6", "val", "normal", -2, "Benign"),
+  row("v7", "val", "normal", -2, "Benign"),
+  row("v8", "val", "all", -2, "Pre"),
+  row("t1", "test", "all", 10, "Pro"),
+  row("t2", "test", "all", 1.9, "Pre"),
+  row("t3", "test", "normal", -10, "Benign"),
+  row("t4", "test", "normal", -2.5, "Benign"),
+];
+
+Deno.test("evaluatePredictions: temperature, threshold and band on val; test at that point", () => {
+  const r = evaluatePredictions(preds, { resamples: 200, created: "x" });
+  assert.ok(Math.abs(r.temperature - 2 / Math.log(3)) < 1e-5);
+  assert.ok(Math.abs(r.threshold - 0.25) < 1e-6); // lowest val positive: sensitivity 1 ≥ 0.99
+  assert.ok(Math.abs(r.reviewBand[0] - 0.25) < 1e-6);
+  assert.ok(Math.abs(r.reviewBand[1] - 0.75) < 1e-6); // just above the highest val normal (p ≈ 0.75)
+  const val = r.metrics.val;
+  assert.deepEqual(val.confusion, { tp: 4, fn: 0, tn: 0, fp: 4 });
+  assert.equal(val.review.reviewCount, 8);
+  assert.equal(val.metrics.sensitivity.value, 1);
+  assert.deepEqual(val.metrics.sensitivity.ci95, [1, 1]);
+  assert.ok(val.ece.calibrated < 1e-9); // p = 0.75 bin has 3/4 all, p = 0.25 bin 1/4
+  assert.ok(val.nll.calibrated < val.nll.uncalibrated);
+  const test = r.metrics.test!;
+  // t1 p≈1 → all (auto); t2 p=sigmoid(1.9/T)≈0.737 → all, in band; t3 → normal (auto); t4 p≈0.19 → normal, below band
+  assert.deepEqual(test.confusion, { tp: 2, fn: 0, tn: 2, fp: 0 });
+  assert.deepEqual([test.review.reviewCount, test.review.missedAll, test.review.falseAll], [1, 0, 0]);
+  assert.deepEqual(test.perSubtype.map((p) => [p.subtype, p.recall]), [["Benign", 1], ["Pre", 1], ["Pro", 1]]);
+  assert.match(formatEvalTable(r), /sensitivity\s+1\.000 \[1\.000, 1\.000\]/);
+});
+
+Deno.test("evaluatePredictions needs val; parsePredictions rejects bad rows", () => {
+  assert.throws(() => evaluatePredictions(preds.filter((p) => p.split === "test")), /no val predictions/);
+  assert.throws(() => parsePredictions({}), /expected a JSON array/);
+  assert.throws(() => parsePredictions([{ path: "a", split: "train", label: "all", logit: 1 }]), /"split" must be val or test/);
+  assert.throws(() => parsePredictions([{ path: "a", split: "val", label: "all", logit: null }]), /"logit" must be a finite number/);
+  assert.throws(
+    () => parsePredictions([{ path: "a", split: "val", label: "all", logit: 1 }, { path: "a", split: "test", label: "all", logit: 1 }]),
+    /appears twice/,
+  );
+  assert.equal(parsePredictions(preds).length, 12);
+});

@@ -1,0 +1,195 @@
+/**
+ * The HTTP API, as a Hono app built from its dependencies (no global state, so tests build as
+ * many as they like and call them with `app.request`). Runtime entries: `deno.ts` (Deno.serve)
+ * and `worker.ts` (Cloudflare Workers).
+ *
+ * @module
+ */
+import { type Context, Hono } from "hono";
+import { requestId } from "hono/request-id";
+import type { Config } from "./lib/config.ts";
+import type { ModelRuntime } from "./lib/model/runtime.ts";
+import { createModelState } from "./lib/model/state.ts";
+import { createMetrics, type Metrics } from "./lib/metrics/metrics.ts";
+import { accessLog, type AccessLogVariables, jsonLine, type LogSink } from "./lib/http/access_log.ts";
+import { apiKeyAuth } from "./lib/http/auth.ts";
+import { ApiError, errorBody, toApiError } from "./lib/http/errors.ts";
+import { readImages } from "./lib/http/input.ts";
+import { type Prediction, predictImage } from "./lib/predict/pipeline.ts";
+import { openApiSpec } from "./lib/openapi/spec.ts";
+import { docsPage } from "./lib/ui/docs.ts";
+import { indexPage } from "./lib/ui/index.ts";
+
+/** What the app is built from. */
+export interface AppDeps {
+  /** The model, or a promise of it (the app answers 503 `not_ready` until it resolves). */
+  model: ModelRuntime | Promise<ModelRuntime>;
+  config: Config;
+  /** Where the per-request JSON log lines go (default: stdout). */
+  log?: LogSink;
+  /** Metrics registry (default: a fresh one). */
+  metrics?: Metrics;
+}
+
+/** Hono environment of the app. */
+export type AppEnv = { Variables: AccessLogVariables };
+
+/** Routes and the methods they accept (anything else: 405). */
+const ROUTES: Record<string, string[]> = {
+  "/": ["GET"],
+  "/healthz": ["GET"],
+  "/readyz": ["GET"],
+  "/metrics": ["GET"],
+  "/openapi.json": ["GET"],
+  "/docs": ["GET"],
+  "/v1/model": ["GET"],
+  "/v1/predict": ["POST"],
+  "/v1/predict/batch": ["POST"],
+  "/v1/explain": ["POST"],
+};
+
+/**
+ * Builds the service.
+ *
+ * @example
+ * ```ts
+ * const app = createApp({ model: loadModelFile("model/all-v1.int8.onnx"), config: loadConfig(Deno.env.toObject()) });
+ * Deno.serve({ port: 8000 }, app.fetch);
+ * // or, in a test:
+ * const res = await app.request("/healthz");
+ * ```
+ */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const { config } = deps;
+  const log = deps.log ?? jsonLine;
+  const metrics = deps.metrics ?? createMetrics();
+  const state = createModelState(deps.model, (err) => {
+    log({ ts: new Date().toISOString(), level: "error", event: "model_load_failed", message: err.message });
+  });
+  const limits = { maxPixels: config.maxPixels, minSide: config.minSide };
+  const app = new Hono<AppEnv>();
+
+  app.use(requestId({ limitLength: 128 }));
+  app.use(accessLog(log, metrics, () => state.current?.card.version));
+  app.use("/v1/*", apiKeyAuth(config.apiKeys));
+
+  const route = (c: { set: (k: "route", v: string) => void }, path: string) => c.set("route", path);
+  const modelInfo = () => {
+    const card = state.current?.card;
+    return card ? { id: card.id, version: card.version, sha256: card.sha256 } : undefined;
+  };
+
+  app.get("/healthz", (c) => {
+    route(c, "/healthz");
+    return c.json({ status: "ok" });
+  });
+
+  app.get("/readyz", (c) => {
+    route(c, "/readyz");
+    state.require();
+    return c.json({ status: "ready", model: modelInfo() });
+  });
+
+  app.get("/metrics", (c) => {
+    route(c, "/metrics");
+    return c.text(metrics.render(modelInfo(), state.current !== undefined), 200, {
+      "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
+    });
+  });
+
+  app.get("/openapi.json", (c) => {
+    route(c, "/openapi.json");
+    return c.json(openApiSpec(config));
+  });
+
+  app.get("/docs", (c) => {
+    route(c, "/docs");
+    return c.html(docsPage());
+  });
+
+  app.get("/", (c) => {
+    route(c, "/");
+    return c.html(indexPage());
+  });
+
+  app.get("/v1/model", (c) => {
+    route(c, "/v1/model");
+    return c.json(state.require().card);
+  });
+
+  const single = (heatmap: boolean) => async (c: Context<AppEnv>) => {
+    route(c, heatmap ? "/v1/explain" : "/v1/predict");
+    const startedAt = performance.now();
+    const runtime = state.require();
+    const [image] = await readImages(c.req.raw, { maxBodyBytes: config.maxBodyBytes, max: 1 });
+    const p = await predictImage(runtime, image, { ...limits, heatmap, startedAt });
+    c.set("log", { inputSha256: p.input.sha256, label: p.label, decision: p.decision });
+    metrics.countPrediction(p.decision);
+    return c.json({ ...p, requestId: c.get("requestId") });
+  };
+  app.post("/v1/predict", single(false));
+  app.post("/v1/explain", single(true));
+
+  app.post("/v1/predict/batch", async (c) => {
+    route(c, "/v1/predict/batch");
+    const runtime = state.require();
+    const images = await readImages(c.req.raw, {
+      maxBodyBytes: config.maxBodyBytes,
+      max: config.maxBatch,
+      multipartOnly: true,
+    });
+    const results: (Prediction | { error: { code: string; message: string } })[] = [];
+    for (const image of images) {
+      try {
+        const p = await predictImage(runtime, image, limits);
+        metrics.countPrediction(p.decision);
+        results.push(p);
+      } catch (err) {
+        const e = toApiError(err);
+        if (e.status >= 500) logInternal(c.get("requestId"), err);
+        metrics.countPrediction("error");
+        results.push({ error: errorBody(e).error });
+      }
+    }
+    const ok = results.filter((r): r is Prediction => "label" in r);
+    c.set("log", {
+      images: results.length,
+      inputSha256: ok.map((r) => r.input.sha256),
+      label: ok.map((r) => r.label),
+      decision: results.map((r) => ("decision" in r ? r.decision : "error")),
+    });
+    return c.json({ results, requestId: c.get("requestId") });
+  });
+
+  for (const [path, methods] of Object.entries(ROUTES)) {
+    app.all(path, (c) => {
+      route(c, path);
+      c.header("Allow", methods.join(", "));
+      throw new ApiError(405, "method_not_allowed", `${c.req.method} is not allowed on ${path}; use ${methods.join(" or ")}`);
+    });
+  }
+
+  app.notFound((c) => {
+    const e = new ApiError(404, "not_found", `no route ${c.req.method} ${c.req.path}; see GET /docs for the API`);
+    return c.json(errorBody(e, c.get("requestId")), 404);
+  });
+
+  const logInternal = (id: string | undefined, err: unknown) => {
+    log({
+      ts: new Date().toISOString(),
+      level: "error",
+      event: "internal_error",
+      requestId: id,
+      error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      stack: err instanceof Error ? err.stack?.split("\n").slice(0, 6).join("\n") : undefined,
+    });
+  };
+
+  app.onError((err, c) => {
+    const e = toApiError(err);
+    if (e.status >= 500 && e.code === "internal_error") logInternal(c.get("requestId"), err);
+    return c.json(errorBody(e, c.get("requestId")), e.status);
+  });
+
+  return app;
+}

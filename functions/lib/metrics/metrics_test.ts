@@ -1,0 +1,30 @@
+import assert from "node:assert/strict";
+import { createMetrics } from "./metrics.ts";
+
+Deno.test("metrics: counters, histogram buckets and model info in Prometheus text", () => {
+  const m = createMetrics();
+  m.observeRequest("/v1/predict", "POST", 200, 0.02);
+  m.observeRequest("/v1/predict", "POST", 200, 0.3);
+  m.observeRequest("/v1/predict", "POST", 415, 0.001);
+  m.countPrediction("all");
+  m.countPrediction("all");
+  m.countPrediction("review");
+  const text = m.render({ id: "all", version: "1.0", sha256: 'a"b' }, true);
+  assert.match(text, /^http_requests_total\{route="\/v1\/predict",method="POST",status="200"\} 2$/m);
+  assert.match(text, /^http_requests_total\{route="\/v1\/predict",method="POST",status="415"\} 1$/m);
+  assert.match(text, /^http_request_duration_seconds_bucket\{route="\/v1\/predict",le="0.005"\} 1$/m);
+  assert.match(text, /^http_request_duration_seconds_bucket\{route="\/v1\/predict",le="0.025"\} 2$/m);
+  assert.match(text, /^http_request_duration_seconds_bucket\{route="\/v1\/predict",le="\+Inf"\} 3$/m);
+  assert.match(text, /^http_request_duration_seconds_count\{route="\/v1\/predict"\} 3$/m);
+  assert.match(text, /^predictions_total\{decision="all"\} 2$/m);
+  assert.match(text, /^predictions_total\{decision="review"\} 1$/m);
+  assert.match(text, /^model_ready 1$/m);
+  assert.match(text, /^model_info\{id="all",version="1.0",sha256="a\\"b"\} 1$/m);
+  assert.ok(text.endsWith("\n"));
+});
+
+Deno.test("metrics: not ready and no model", () => {
+  const text = createMetrics().render(undefined, false);
+  assert.match(text, /^model_ready 0$/m);
+  assert.doesNotMatch(text, /model_info\{/);
+});

@@ -1,0 +1,67 @@
+/**
+ * Readiness: the app gets its model as a value or a promise (Deno starts serving while the model
+ * loads); this tracks which it is.
+ *
+ * @module
+ */
+import type { ModelRuntime } from "./runtime.ts";
+import { ApiError } from "../http/errors.ts";
+
+/** The model as the routes see it. */
+export interface ModelState {
+  /** The runtime when loaded, else `undefined`. */
+  readonly current: ModelRuntime | undefined;
+  /** Why loading failed, if it did. */
+  readonly error: Error | undefined;
+  /** Settles when loading finishes (either way). */
+  readonly settled: Promise<void>;
+  /** The runtime, or a 503 `not_ready` ApiError to throw. */
+  require(): ModelRuntime;
+}
+
+/**
+ * Wraps a runtime or a pending runtime. A failed load is reported to `onError` once and leaves
+ * the service not ready (503) instead of crashing it.
+ *
+ * @example
+ * ```ts
+ * const state = createModelState(loadModelFile("model/all-v1.int8.onnx"), console.error);
+ * await state.settled;
+ * state.current?.card.version;
+ * ```
+ */
+export function createModelState(
+  model: ModelRuntime | Promise<ModelRuntime>,
+  onError: (err: Error) => void = () => {},
+): ModelState {
+  let current: ModelRuntime | undefined;
+  let error: Error | undefined;
+  const settled = Promise.resolve(model).then(
+    (m) => {
+      current = m;
+    },
+    (err) => {
+      error = err instanceof Error ? err : new Error(String(err));
+      onError(error);
+    },
+  );
+  return {
+    get current() {
+      return current;
+    },
+    get error() {
+      return error;
+    },
+    settled,
+    require() {
+      if (current) return current;
+      throw new ApiError(
+        503,
+        "not_ready",
+        error
+          ? "the model failed to load, so the service cannot answer; the operator must check the server log and restart"
+          : "the model is still loading; retry in a few seconds (GET /readyz answers 200 when ready)",
+      );
+    },
+  };
+}

@@ -1,0 +1,233 @@
+/**
+ * OpenAPI 3.1 description of the service (served at `/openapi.json`, rendered at `/docs`).
+ *
+ * @module
+ */
+import type { Config } from "../config.ts";
+
+const err = (description: string) => ({
+  description,
+  content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+});
+
+const imageBody = (batch: boolean) => ({
+  required: true,
+  content: {
+    ...(batch ? {} : Object.fromEntries(
+      ["image/bmp", "image/png", "image/jpeg", "image/tiff", "application/octet-stream"].map((t) => [
+        t,
+        { schema: { type: "string", contentMediaType: t, description: "the image file's bytes (octet-stream: format sniffed)" } },
+      ]),
+    )),
+    "multipart/form-data": {
+      schema: {
+        type: "object",
+        required: ["image"],
+        properties: {
+          image: batch
+            ? { type: "array", items: { type: "string", contentMediaType: "application/octet-stream" } }
+            : { type: "string", contentMediaType: "application/octet-stream" },
+        },
+      },
+    },
+  },
+});
+
+const inputErrors = {
+  "400": err("corrupt_image, empty_body, missing_image_field or malformed_multipart"),
+  "401": err("unauthorized: API_KEYS is set and the bearer key is missing or wrong"),
+  "413": err("body_too_large (MAX_BODY_BYTES) or too_many_images"),
+  "415": err("unsupported_media_type or unsupported_image"),
+  "422": err("too_many_pixels (MAX_PIXELS, from the header) or too_small"),
+  "503": err("not_ready: the model is not loaded"),
+};
+
+/**
+ * The OpenAPI document, with the configured limits in the descriptions.
+ *
+ * @example
+ * ```ts
+ * openApiSpec(loadConfig({})).paths["/v1/predict"].post.operationId; // "predict"
+ * ```
+ */
+export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | "maxBatch" | "apiKeys">) {
+  const limits = `Limits: body ≤ ${config.maxBodyBytes} bytes, width×height ≤ ${config.maxPixels} pixels.`;
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "ALL screening service",
+      version: "1.0.0",
+      description:
+        "Screens blood-smear cell images for acute lymphoblastic leukemia (`all`) vs `normal`. " +
+        "A decision of `review` means a person must look (score in the model's review band, or the image " +
+        "does not look like the training data). Screening aid only, not a diagnosis. " + limits,
+    },
+    ...(config.apiKeys.length > 0 ? { security: [{ bearer: [] }] } : {}),
+    paths: {
+      "/v1/predict": {
+        post: {
+          operationId: "predict",
+          summary: "Classify one image",
+          requestBody: imageBody(false),
+          responses: {
+            "200": { description: "prediction", content: { "application/json": { schema: { $ref: "#/components/schemas/Prediction" } } } },
+            ...inputErrors,
+          },
+        },
+      },
+      "/v1/predict/batch": {
+        post: {
+          operationId: "predictBatch",
+          summary: `Classify several images (multipart, up to ${config.maxBatch} \`image\` parts)`,
+          requestBody: imageBody(true),
+          responses: {
+            "200": {
+              description: "one result per image part, in order: a prediction or an error",
+              content: {
+                "application/json": {
+                  schema: {
+                    type: "object",
+                    required: ["results", "requestId"],
+                    properties: {
+                      results: {
+                        type: "array",
+                        items: {
+                          oneOf: [
+                            { $ref: "#/components/schemas/Prediction" },
+                            { type: "object", required: ["error"], properties: { error: { $ref: "#/components/schemas/ErrorDetail" } } },
+                          ],
+                        },
+                      },
+                      requestId: { type: "string" },
+                    },
+                  },
+                },
+              },
+            },
+            ...inputErrors,
+          },
+        },
+      },
+      "/v1/explain": {
+        post: {
+          operationId: "explain",
+          summary: "Classify one image and return a class-activation heatmap",
+          requestBody: imageBody(false),
+          responses: {
+            "200": {
+              description: "prediction plus heatmap",
+              content: {
+                "application/json": {
+                  schema: {
+                    allOf: [
+                      { $ref: "#/components/schemas/Prediction" },
+                      {
+                        type: "object",
+                        required: ["heatmap"],
+                        properties: {
+                          heatmap: {
+                            type: "string",
+                            description: "data:image/png;base64 URL, RGBA, the input's width and height, jet colours, alpha grows with evidence for `all`",
+                          },
+                        },
+                      },
+                    ],
+                  },
+                },
+              },
+            },
+            ...inputErrors,
+            "501": err("explain_unavailable: the model has no class-activation output"),
+          },
+        },
+      },
+      "/v1/model": {
+        get: {
+          operationId: "model",
+          summary: "The loaded model's card",
+          responses: { "200": { description: "model card (JSON)", content: { "application/json": { schema: { type: "object" } } } }, "503": inputErrors["503"] },
+        },
+      },
+      "/healthz": { get: { operationId: "healthz", summary: "Liveness", responses: { "200": { description: "alive" } } } },
+      "/readyz": {
+        get: { operationId: "readyz", summary: "Readiness: 200 once the model is loaded", responses: { "200": { description: "ready" }, "503": inputErrors["503"] } },
+      },
+      "/metrics": {
+        get: {
+          operationId: "metrics",
+          summary: "Prometheus metrics",
+          responses: { "200": { description: "text exposition format", content: { "text/plain": { schema: { type: "string" } } } } },
+        },
+      },
+      "/openapi.json": { get: { operationId: "openapi", summary: "This document", responses: { "200": { description: "OpenAPI 3.1" } } } },
+      "/docs": { get: { operationId: "docs", summary: "This document as HTML", responses: { "200": { description: "HTML" } } } },
+      "/": { get: { operationId: "ui", summary: "Web page to try an image", responses: { "200": { description: "HTML" } } } },
+    },
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+      schemas: {
+        ErrorDetail: {
+          type: "object",
+          required: ["code", "message"],
+          properties: {
+            code: {
+              type: "string",
+              enum: [
+                "corrupt_image", "empty_body", "missing_image_field", "malformed_multipart", "body_too_large",
+                "unsupported_media_type", "unsupported_image", "too_many_pixels", "too_small", "too_many_images",
+                "unauthorized", "not_ready", "explain_unavailable", "not_found", "method_not_allowed", "internal_error",
+              ],
+            },
+            message: { type: "string", description: "what went wrong and what to do" },
+          },
+        },
+        Error: {
+          type: "object",
+          required: ["error"],
+          properties: { error: { $ref: "#/components/schemas/ErrorDetail" }, requestId: { type: "string" } },
+        },
+        Prediction: {
+          type: "object",
+          required: ["label", "scores", "decision", "model", "input", "timings"],
+          properties: {
+            label: { type: "string", enum: ["all", "normal"] },
+            scores: {
+              type: "object",
+              required: ["all", "normal"],
+              properties: { all: { type: "number", description: "calibrated p(all) = sigmoid(logit / temperature)" }, normal: { type: "number" } },
+            },
+            decision: { type: "string", enum: ["all", "normal", "review"] },
+            reasons: { type: "array", items: { type: "string" }, description: "why the input is out of domain (decision review)" },
+            subtype: { type: "object", additionalProperties: { type: "number" }, description: "subtype name → softmax score, when the model has a subtype head" },
+            model: {
+              type: "object",
+              required: ["id", "version", "sha256"],
+              properties: { id: { type: "string" }, version: { type: "string" }, sha256: { type: "string" } },
+            },
+            input: {
+              type: "object",
+              required: ["format", "width", "height", "sha256"],
+              properties: {
+                format: { type: "string", enum: ["bmp", "png", "jpeg", "tiff"] },
+                width: { type: "integer" },
+                height: { type: "integer" },
+                sha256: { type: "string", description: "SHA-256 of the uploaded file's bytes" },
+              },
+            },
+            timings: {
+              type: "object",
+              required: ["decodeMs", "preprocessMs", "inferenceMs", "totalMs"],
+              properties: {
+                decodeMs: { type: "number" },
+                preprocessMs: { type: "number" },
+                inferenceMs: { type: "number" },
+                totalMs: { type: "number" },
+              },
+            },
+            requestId: { type: "string" },
+          },
+        },
+      },
+    },
+  };
+}

@@ -7,6 +7,7 @@
  */
 import UTIF from "utif2";
 import type { RgbaImage } from "../preprocess/types.ts";
+import { byteReader } from "./bytes.ts";
 import { corrupt, ImageDecodeError, unsupported } from "./errors.ts";
 import { readTiffHeader } from "./header.ts";
 
@@ -23,6 +24,7 @@ const COMPRESSIONS: Record<number, string> = { 1: "none", 5: "LZW", 8: "Deflate"
  */
 export function decodeTiff(bytes: Uint8Array): RgbaImage {
   const { width, height } = readTiffHeader(bytes);
+  checkDirectoryValues(bytes);
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   let ifd: UTIF.IFD;
   try {
@@ -79,4 +81,20 @@ export function decodeTiff(bytes: Uint8Array): RgbaImage {
     corrupt(`tiff: decoded size does not match the header ${width}×${height}; send a valid TIFF file`);
   }
   return { width, height, data: rgba };
+}
+
+/** Bytes per value of each TIFF field type (1 BYTE … 13 IFD). */
+const TYPE_SIZES: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4 };
+
+/** Every first-directory value stored out of line must lie inside the file (UTIF would read zeros). */
+function checkDirectoryValues(bytes: Uint8Array): void {
+  const r = byteReader(bytes, bytes[0] === 0x49, "tiff");
+  const ifd = r.u32(4);
+  const count = r.u16(ifd);
+  r.need(ifd + 2, count * 12 + 4, "first image directory");
+  for (let i = 0; i < count; i++) {
+    const e = ifd + 2 + i * 12;
+    const size = (TYPE_SIZES[r.u16(e + 2)] ?? 1) * r.u32(e + 4);
+    if (size > 4) r.need(r.u32(e + 8), size, `values of tag ${r.u16(e)}`);
+  }
 }

@@ -1,0 +1,157 @@
+/**
+ * Turns per-cell scores of the shift grid into the robustness report: sensitivity, specificity,
+ * F1 and AUROC per cell at a fixed threshold, the worst cell for each metric, and the drop
+ * against the identity cell in percentage points.
+ *
+ * @module
+ */
+import { confusionAt, rates } from "../metrics/confusion.ts";
+import { auroc } from "../metrics/ranking.ts";
+import type { Confusion, Scored } from "../metrics/types.ts";
+import type { ShiftCell } from "./grid.ts";
+
+/** Scores of one cell: p(all) per image, in the same order as the truth array. */
+export interface CellScores {
+  cell: ShiftCell;
+  scores: readonly number[];
+}
+
+/** Metrics of one cell. Drops are identity minus cell, in percentage points (positive = worse). */
+export interface CellResult {
+  name: string;
+  kind: ShiftCell["kind"];
+  confusion: Confusion;
+  sensitivity: number;
+  specificity: number;
+  f1: number;
+  auroc: number;
+  /** Share of images whose p(all) falls in the review band (when a band was given). */
+  reviewRate?: number;
+  dropSensitivityPts: number;
+  dropSpecificityPts: number;
+}
+
+/** The whole grid for one scorer. */
+export interface ShiftReport {
+  threshold: number;
+  reviewBand?: [number, number];
+  n: { all: number; normal: number };
+  cells: CellResult[];
+  worst: {
+    sensitivity: { value: number; cell: string };
+    specificity: { value: number; cell: string };
+  };
+  /** Largest drop vs identity anywhere on the grid, in points. */
+  maxDropPts: { sensitivity: number; specificity: number };
+  /** Whether both largest drops are at most `tolerancePts`. */
+  withinTolerance: boolean;
+  tolerancePts: number;
+}
+
+/** Options for {@link summarizeShift}. */
+export interface SummaryOptions {
+  threshold: number;
+  reviewBand?: [number, number];
+  /** Allowed drop in points (default 2). */
+  tolerancePts?: number;
+}
+
+const pts = (x: number) => Math.round(x * 1e4) / 100;
+
+/**
+ * Summarises the grid. The first cell named `identity` is the reference for the drops.
+ *
+ * @example
+ * ```ts
+ * const identity = { name: "identity", kind: "identity", color: {} } as const;
+ * const dark = { name: "brightness×0.9", kind: "single", color: { brightness: 0.9 } } as const;
+ * const r = summarizeShift([true, false], [
+ *   { cell: identity, scores: [0.9, 0.1] },
+ *   { cell: dark, scores: [0.4, 0.1] },
+ * ], { threshold: 0.5 });
+ * r.maxDropPts.sensitivity; // 100
+ * ```
+ */
+export function summarizeShift(positive: readonly boolean[], cells: readonly CellScores[], opts: SummaryOptions): ShiftReport {
+  const tolerancePts = opts.tolerancePts ?? 2;
+  const ref = cells.find((c) => c.cell.kind === "identity");
+  if (!ref) throw new Error("summarizeShift: the grid needs an identity cell to measure drops against");
+  for (const c of cells) {
+    if (c.scores.length !== positive.length) {
+      throw new Error(`summarizeShift: cell "${c.cell.name}" has ${c.scores.length} scores for ${positive.length} images`);
+    }
+  }
+  const rowsOf = (scores: readonly number[]): Scored[] => scores.map((score, i) => ({ score, positive: positive[i] }));
+  const base = rates(confusionAt(rowsOf(ref.scores), opts.threshold));
+  const results: CellResult[] = cells.map(({ cell, scores }) => {
+    const rows = rowsOf(scores);
+    const confusion = confusionAt(rows, opts.threshold);
+    const r = rates(confusion);
+    const result: CellResult = {
+      name: cell.name,
+      kind: cell.kind,
+      confusion,
+      sensitivity: r.sensitivity,
+      specificity: r.specificity,
+      f1: r.f1,
+      auroc: auroc(rows),
+      dropSensitivityPts: pts(base.sensitivity - r.sensitivity),
+      dropSpecificityPts: pts(base.specificity - r.specificity),
+    };
+    if (opts.reviewBand) {
+      const [lo, hi] = opts.reviewBand;
+      result.reviewRate = scores.filter((s) => s >= lo && s < hi).length / Math.max(1, scores.length);
+    }
+    return result;
+  });
+  const worstOf = (key: "sensitivity" | "specificity") =>
+    results.reduce((w, c) => (c[key] < w[key] ? c : w), results[0]);
+  const ws = worstOf("sensitivity"), wp = worstOf("specificity");
+  const maxDropPts = {
+    sensitivity: Math.max(0, ...results.map((c) => c.dropSensitivityPts)),
+    specificity: Math.max(0, ...results.map((c) => c.dropSpecificityPts)),
+  };
+  const nAll = positive.filter(Boolean).length;
+  return {
+    threshold: opts.threshold,
+    ...(opts.reviewBand ? { reviewBand: opts.reviewBand } : {}),
+    n: { all: nAll, normal: positive.length - nAll },
+    cells: results,
+    worst: {
+      sensitivity: { value: ws.sensitivity, cell: ws.name },
+      specificity: { value: wp.specificity, cell: wp.name },
+    },
+    maxDropPts,
+    withinTolerance: maxDropPts.sensitivity <= tolerancePts && maxDropPts.specificity <= tolerancePts,
+    tolerancePts,
+  };
+}
+
+/**
+ * A plain-text table of a report (one row per cell), for the console.
+ *
+ * @example
+ * ```ts
+ * console.log(formatShiftTable("model", report));
+ * ```
+ */
+export function formatShiftTable(title: string, r: ShiftReport): string {
+  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "  n/a");
+  const d = (x: number) => (x > 0 ? `-${x.toFixed(1)}` : `+${(-x).toFixed(1)}`).padStart(6);
+  const lines = [
+    `${title}: threshold ${r.threshold.toFixed(3)}, ${r.n.all} all / ${r.n.normal} normal`,
+    `${"cell".padEnd(22)} sens   spec   F1     AUROC  Δsens  Δspec${r.reviewBand ? "  review" : ""}`,
+  ];
+  for (const c of r.cells) {
+    lines.push(
+      `${c.name.padEnd(22)} ${f(c.sensitivity)}  ${f(c.specificity)}  ${f(c.f1)}  ${f(c.auroc)}  ${d(c.dropSensitivityPts)} ${d(c.dropSpecificityPts)}` +
+        (c.reviewRate !== undefined ? `  ${(c.reviewRate * 100).toFixed(1)}%` : ""),
+    );
+  }
+  lines.push(
+    `worst sensitivity ${f(r.worst.sensitivity.value)} (${r.worst.sensitivity.cell}), worst specificity ${f(r.worst.specificity.value)} (${r.worst.specificity.cell})`,
+    `max drop vs identity: sensitivity ${r.maxDropPts.sensitivity.toFixed(1)} pts, specificity ${r.maxDropPts.specificity.toFixed(1)} pts → ` +
+      (r.withinTolerance ? `within ${r.tolerancePts} pts` : `EXCEEDS ${r.tolerancePts} pts`),
+  );
+  return lines.join("\n");
+}

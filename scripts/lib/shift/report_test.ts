@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { SHIFT_GRID, selectCells } from "./grid.ts";
+import { formatShiftTable, summarizeShift } from "./report.ts";
+
+const [identity, dark, bright] = SHIFT_GRID;
+
+Deno.test("the grid has the identity, each single factor and combined corners", () => {
+  assert.equal(SHIFT_GRID[0].kind, "identity");
+  const names = SHIFT_GRID.map((c) => c.name);
+  assert.equal(new Set(names).size, names.length);
+  for (const n of ["brightness×0.9", "brightness×1.1", "saturation×0.7", "saturation×1.3", "hue-0.05", "hue+0.05", "jpeg q75", "jpeg q50"]) {
+    assert.ok(names.includes(n), n);
+  }
+  assert.ok(SHIFT_GRID.filter((c) => c.kind === "corner").length >= 3);
+  assert.deepEqual(selectCells(["jpeg q50"])[0].jpegQuality, 50);
+  assert.throws(() => selectCells(["nope"]), /valid: "identity"/);
+});
+
+Deno.test("summarizeShift: per-cell rates, worst cells and drops in points", () => {
+  // 4 positives, 2 negatives; threshold 0.5
+  const positive = [true, true, true, true, false, false];
+  const r = summarizeShift(positive, [
+    { cell: identity, scores: [0.9, 0.8, 0.7, 0.6, 0.1, 0.2] }, // sens 1, spec 1
+    { cell: dark, scores: [0.9, 0.8, 0.7, 0.4, 0.1, 0.2] }, // sens 0.75
+    { cell: bright, scores: [0.9, 0.8, 0.7, 0.6, 0.6, 0.2] }, // spec 0.5
+  ], { threshold: 0.5, reviewBand: [0.3, 0.65] });
+  assert.deepEqual(r.n, { all: 4, normal: 2 });
+  assert.deepEqual(r.cells.map((c) => [c.sensitivity, c.specificity]), [[1, 1], [0.75, 1], [1, 0.5]]);
+  assert.deepEqual(r.cells[1].confusion, { tp: 3, fn: 1, tn: 2, fp: 0 });
+  assert.equal(r.cells[1].dropSensitivityPts, 25);
+  assert.equal(r.cells[2].dropSpecificityPts, 50);
+  assert.deepEqual(r.worst.sensitivity, { value: 0.75, cell: dark.name });
+  assert.deepEqual(r.worst.specificity, { value: 0.5, cell: bright.name });
+  assert.deepEqual(r.maxDropPts, { sensitivity: 25, specificity: 50 });
+  assert.equal(r.withinTolerance, false);
+  assert.equal(r.cells[0].reviewRate, 1 / 6); // only 0.6 is in [0.3, 0.65)
+  assert.equal(r.cells[0].auroc, 1);
+  const table = formatShiftTable("model", r);
+  assert.match(table, /brightness×0\.9\s+0\.750\s+1\.000/);
+  assert.match(table, /EXCEEDS 2 pts/);
+});
+
+Deno.test("summarizeShift: improvements are negative drops and pass the tolerance", () => {
+  const r = summarizeShift([true, false], [
+    { cell: identity, scores: [0.4, 0.1] },
+    { cell: dark, scores: [0.6, 0.1] },
+  ], { threshold: 0.5 });
+  assert.equal(r.cells[1].dropSensitivityPts, -100);
+  assert.deepEqual(r.maxDropPts, { sensitivity: 0, specificity: 0 });
+  assert.equal(r.withinTolerance, true);
+});
+
+Deno.test("summarizeShift refuses a grid without identity or with missing scores", () => {
+  assert.throws(() => summarizeShift([true], [{ cell: dark, scores: [0.5] }], { threshold: 0.5 }), /identity/);
+  assert.throws(() => summarizeShift([true, false], [{ cell: identity, scores: [0.5] }], { threshold: 0.5 }), /1 scores for 2 images/);
+});

@@ -1,0 +1,83 @@
+/**
+ * Runs scorers over the shift grid: for every cell, every image is shifted once
+ * ({@link applyShiftCell}) and handed, in batches, to each scorer.
+ *
+ * @module
+ */
+import type { PreprocessSpec } from "../../../functions/lib/model/card.ts";
+import type { FloatRgbImage, RgbaImage } from "../../../functions/lib/preprocess/types.ts";
+import { normalizeToTensor } from "../../../functions/lib/preprocess/preprocess.ts";
+import { sigmoid } from "../metrics/calibration.ts";
+import type { OnnxScorer } from "../onnx_runner.ts";
+import { applyShiftCell, type ShiftCell } from "./grid.ts";
+import type { CellScores } from "./report.ts";
+
+/** Anything that turns resized [0, 1] images into p(all), one per image. */
+export type FloatScorer = (images: readonly FloatRgbImage[]) => Promise<number[]>;
+
+/**
+ * A {@link FloatScorer} for an ONNX model: the card's normalisation (NCHW), the model's logit,
+ * then the card's temperature.
+ *
+ * @example
+ * ```ts
+ * const p = await modelFloatScorer(await createOnnxScorer("model/all-v1.int8.onnx"))([floatImg]);
+ * ```
+ */
+export function modelFloatScorer(scorer: OnnxScorer): FloatScorer {
+  const { preprocess: spec, temperature } = scorer.card;
+  const per = 3 * spec.size * spec.size;
+  return async (images) => {
+    if (images.length === 0) return [];
+    const batch = new Float32Array(images.length * per);
+    images.forEach((img, i) => {
+      if (img.width !== spec.size || img.height !== spec.size) {
+        throw new Error(`image is ${img.width}×${img.height}, the model needs ${spec.size}×${spec.size}; resize with the card's spec`);
+      }
+      normalizeToTensor(img, spec, "NCHW", batch, i * per);
+    });
+    const { logits } = await scorer.score(batch, images.length);
+    return Array.from(logits, (l) => sigmoid(l, temperature));
+  };
+}
+
+/** Options for {@link scoreGrid}. */
+export interface GridOptions {
+  /** Images per scorer call (default 32). */
+  batchSize?: number;
+  /** Called after each cell (progress). */
+  onCell?: (cell: ShiftCell, done: number, total: number) => void;
+}
+
+/**
+ * Scores every image under every cell with every scorer. Returns, per scorer name, one
+ * {@link CellScores} per cell in grid order.
+ *
+ * @example
+ * ```ts
+ * const byScorer = await scoreGrid(images, SHIFT_GRID, card.preprocess, { model: modelFloatScorer(s) });
+ * summarizeShift(labels, byScorer.model, { threshold: card.threshold });
+ * ```
+ */
+export async function scoreGrid(
+  images: readonly RgbaImage[],
+  cells: readonly ShiftCell[],
+  spec: PreprocessSpec,
+  scorers: Record<string, FloatScorer>,
+  opts: GridOptions = {},
+): Promise<Record<string, CellScores[]>> {
+  const batchSize = opts.batchSize ?? 32;
+  const names = Object.keys(scorers);
+  const out: Record<string, CellScores[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (const [ci, cell] of cells.entries()) {
+    const scores: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+    for (let start = 0; start < images.length; start += batchSize) {
+      const shifted: FloatRgbImage[] = [];
+      for (const img of images.slice(start, start + batchSize)) shifted.push(await applyShiftCell(img, cell, spec));
+      for (const n of names) scores[n].push(...await scorers[n](shifted));
+    }
+    for (const n of names) out[n].push({ cell, scores: scores[n] });
+    opts.onCell?.(cell, ci + 1, cells.length);
+  }
+  return out;
+}

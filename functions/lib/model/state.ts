@@ -34,7 +34,7 @@ export function createModelState(
   model: ModelRuntime | Promise<ModelRuntime>,
   onError: (err: Error) => void = () => {},
 ): ModelState {
-  let current: ModelRuntime | undefined;
+  let current: ModelRuntime | undefined = isPromise(model) ? undefined : model;
   let error: Error | undefined;
   const settled = Promise.resolve(model).then(
     (m) => {
@@ -64,4 +64,8 @@ export function createModelState(
       );
     },
   };
+}
+
+function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
+  return typeof (v as { then?: unknown })?.then === "function";
 }

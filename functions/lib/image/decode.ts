@@ -53,6 +53,9 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): 
     corrupt(`image declared as ${opts.format} but its bytes are ${sniffed}; send the file with its correct type`);
   }
   const format = opts.format ?? sniffed;
+  if (!format && isSignaturePrefix(bytes)) {
+    corrupt(`image is only ${bytes.length} bytes, cut off inside its signature; send the complete file`);
+  }
   if (!format) {
     throw new ImageDecodeError(
       "unsupported_image",
@@ -78,6 +81,20 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): 
     corrupt(`${format}: decoded ${img.width}×${img.height} but the header says ${header.width}×${header.height}; the file is damaged`);
   }
   return { width: img.width, height: img.height, data: img.data, format };
+}
+
+const SIGNATURES = [
+  [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+  [0xff, 0xd8, 0xff],
+  [0x49, 0x49, 0x2a, 0x00],
+  [0x4d, 0x4d, 0x00, 0x2a],
+  [0x42, 0x4d],
+];
+
+/** A non-empty file shorter than a signature that it starts like (a truncated upload). */
+function isSignaturePrefix(bytes: Uint8Array): boolean {
+  return bytes.length > 0 &&
+    SIGNATURES.some((sig) => bytes.length < sig.length && Array.from(bytes).every((b, i) => b === sig[i]));
 }
 
 function decodeAs(bytes: Uint8Array, format: ImageFormat): RgbaImage | Promise<RgbaImage> {

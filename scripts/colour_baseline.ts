@@ -78,7 +78,8 @@ async function main(): Promise<void> {
     if (it.split !== "train") images.set(it.path, img);
     return colourFeatures(img, bins);
   }, { includeViews: values["include-views"], l2: Number(values.l2) });
-  const report = evaluatePredictions(predictions, { targetSensitivity: Number(values["target-sensitivity"]), source: values.manifest });
+  const groupOf = new Map(manifest.items.map((i) => [i.path, i.group]));
+  const report = evaluatePredictions(predictions.map((p) => ({ ...p, group: groupOf.get(p.path) })), { targetSensitivity: Number(values["target-sensitivity"]), source: values.manifest });
 
   const test = predictions.filter((p) => p.split === "test");
   const shifted = SHIFTS.map((shift) => {

@@ -5,17 +5,21 @@
  * Usage:
  *   tsx scripts/evaluate.ts --predictions runs/x/predictions.json --out runs/x/eval.json
  *     [--target-sensitivity 0.99] [--resamples 1000] [--seed 1]
+ *     [--manifest runs/x/manifest.json]
+ * With --manifest, predictions are checked against the manifest's splits and the bootstrap
+ * resamples whole split groups (blocks/subjects), which gives honest intervals.
  *
  * @module
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { parsePredictions } from "./lib/metrics/predictions.ts";
+import { readSplitManifest } from "./lib/data/split_manifest.ts";
+import { attachGroups, parsePredictions } from "./lib/metrics/predictions.ts";
 import { evaluatePredictions, formatEvalTable } from "./lib/metrics/report.ts";
 
 const USAGE =
-  "usage: tsx scripts/evaluate.ts --predictions runs/x/predictions.json --out runs/x/eval.json [--target-sensitivity 0.99] [--resamples 1000] [--seed 1]";
+  "usage: tsx scripts/evaluate.ts --predictions runs/x/predictions.json --out runs/x/eval.json [--target-sensitivity 0.99] [--resamples 1000] [--seed 1] [--manifest runs/x/manifest.json]";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -25,6 +29,7 @@ async function main(): Promise<void> {
       "target-sensitivity": { type: "string", default: "0.99" },
       resamples: { type: "string", default: "1000" },
       seed: { type: "string", default: "1" },
+      manifest: { type: "string" },
     },
   });
   if (!values.predictions || !values.out) throw new Error(`--predictions and --out are required\n${USAGE}`);
@@ -36,7 +41,13 @@ async function main(): Promise<void> {
   } catch (err) {
     throw new Error(`cannot read ${values.predictions}: ${(err as Error).message}; run the trainer first`);
   }
-  const report = evaluatePredictions(parsePredictions(json, values.predictions), {
+  let preds = parsePredictions(json, values.predictions);
+  if (values.manifest) {
+    const { rows, missing } = attachGroups(preds, (await readSplitManifest(values.manifest)).items);
+    if (missing.length) console.warn(`warning: ${missing.length} predictions are not in ${values.manifest} (e.g. ${missing[0]}); they get no group`);
+    preds = rows;
+  }
+  const report = evaluatePredictions(preds, {
     targetSensitivity: target,
     resamples: Number(values.resamples),
     seed: Number(values.seed),

@@ -134,3 +134,21 @@ Deno.test("per-subtype recall", () => {
     { subtype: "Pro", label: "all", n: 2, correct: 1, recall: 0.5 },
   ]);
 });
+
+Deno.test("cluster bootstrap keeps groups whole and widens the interval", () => {
+  // 10 groups of 10 positives: 5 groups fully detected, 5 fully missed → sensitivity 0.5
+  const rows: (Scored & { g: string })[] = [];
+  for (let g = 0; g < 10; g++) for (let k = 0; k < 10; k++) rows.push({ score: g < 5 ? 0.9 : 0.1, positive: true, g: `g${g}` });
+  for (let k = 0; k < 20; k++) rows.push({ score: 0.1, positive: false, g: `n${k}` });
+  const sens = (s: Scored[]) => rates(confusionAt(s, 0.5)).sensitivity;
+  const plain = bootstrapCI(rows, sens, { seed: 2, resamples: 400 });
+  const sizes = new Set<number>();
+  const clustered = bootstrapCI(rows, (s) => {
+    sizes.add(s.filter((r) => r.positive).length);
+    return sens(s);
+  }, { seed: 2, resamples: 400, groupOf: (r) => r.g });
+  assert.deepEqual([...sizes], [100]); // 10 clusters of 10 drawn each time
+  assert.ok(clustered[1] - clustered[0] > 2 * (plain[1] - plain[0]), `${clustered} vs ${plain}`);
+  // each clustered resample is a multiple of 0.1 (whole groups)
+  assert.ok(Math.abs(clustered[0] * 10 - Math.round(clustered[0] * 10)) < 1e-9);
+});

@@ -14,6 +14,8 @@ export interface PredictionRow {
   /** The binary head's logit for `all` (before temperature). */
   logit: number;
   subtypeLogits?: number[];
+  /** Split group (block, subject) when known: used for a cluster bootstrap. */
+  group?: string;
 }
 
 /**
@@ -41,4 +43,35 @@ export function parsePredictions(value: unknown, source = "predictions"): Predic
     seen.set(path, split);
     return r as PredictionRow;
   });
+}
+
+/**
+ * Adds each prediction's split group from the manifest (for the cluster bootstrap) and checks
+ * that predictions were made on the manifest's val/test originals: a path the manifest puts on
+ * another side (or on train) is an error, since the metrics would then be leaked.
+ *
+ * @example
+ * ```ts
+ * const { rows, missing } = attachGroups(parsePredictions(json), manifest.items);
+ * ```
+ */
+export function attachGroups(
+  preds: readonly PredictionRow[],
+  items: readonly { path: string; split: string; group: string; label: string }[],
+): { rows: PredictionRow[]; missing: string[] } {
+  const byPath = new Map(items.map((i) => [i.path, i]));
+  const missing: string[] = [];
+  const rows = preds.map((p) => {
+    const it = byPath.get(p.path);
+    if (!it) {
+      missing.push(p.path);
+      return p;
+    }
+    if (it.split !== p.split) {
+      throw new Error(`${p.path} is predicted as ${p.split} but the manifest puts it on ${it.split}; predictions must come from the same manifest`);
+    }
+    if (it.label !== p.label) throw new Error(`${p.path}: label ${p.label} in predictions but ${it.label} in the manifest`);
+    return { ...p, group: it.group };
+  });
+  return { rows, missing };
 }

@@ -14,7 +14,7 @@ import { chooseOperatingPoint, type OperatingPoint } from "./threshold.ts";
 import type { Confusion, Scored } from "./types.ts";
 
 /** A scored row that keeps its subtype. */
-export type ScoredRow = Scored & { subtype?: string };
+export type ScoredRow = Scored & { subtype?: string; group?: string };
 
 /** What happens with the review band applied. */
 export interface ReviewOutcome {
@@ -89,6 +89,8 @@ export function evaluateSplit(
   boot: { resamples: number; seed: number },
 ): SplitReport {
   const cal: ScoredRow[] = rows.map((r) => scored(r, temperature));
+  const grouped = rows.some((r) => r.group !== undefined);
+  const bootOpts = { ...boot, ...(grouped ? { groupOf: (r: ScoredRow) => r.group } : {}) };
   const raw: ScoredRow[] = rows.map((r) => scored(r, 1));
   const lr = rows.map((r) => ({ logit: r.logit, positive: r.label === "all" }));
   const confusion = confusionAt(cal, op.threshold);
@@ -96,9 +98,9 @@ export function evaluateSplit(
   const metrics = {} as SplitReport["metrics"];
   for (const [k, v] of Object.entries(point)) metrics[k as keyof Rates] = { value: v };
   CI_METRICS.forEach((k, i) => {
-    metrics[k].ci95 = bootstrapCI(cal, (s) => rates(confusionAt(s, op.threshold))[k], { ...boot, seed: boot.seed + i });
+    metrics[k].ci95 = bootstrapCI(cal, (s) => rates(confusionAt(s, op.threshold))[k], { ...bootOpts, seed: boot.seed + i });
   });
-  metrics.auroc = { value: auroc(cal), ci95: bootstrapCI(cal, auroc, { ...boot, seed: boot.seed + 10 }) };
+  metrics.auroc = { value: auroc(cal), ci95: bootstrapCI(cal, auroc, { ...bootOpts, seed: boot.seed + 10 }) };
   const positives = confusion.tp + confusion.fn;
   const negatives = confusion.tn + confusion.fp;
   const [lo, hi] = op.reviewBand;
@@ -128,7 +130,12 @@ export function evaluateSplit(
 }
 
 function scored(r: PredictionRow, temperature: number): ScoredRow {
-  return { score: sigmoid(r.logit, temperature), positive: r.label === "all", ...(r.subtype !== undefined ? { subtype: r.subtype } : {}) };
+  return {
+    score: sigmoid(r.logit, temperature),
+    positive: r.label === "all",
+    ...(r.subtype !== undefined ? { subtype: r.subtype } : {}),
+    ...(r.group !== undefined ? { group: r.group } : {}),
+  };
 }
 
 /**
@@ -161,7 +168,12 @@ export function evaluatePredictions(preds: readonly PredictionRow[], opts: EvalO
       bandRule:
         "threshold = largest p with val sensitivity ≥ target; review [low, high): low = min(threshold, largest p with val sensitivity ≥ bandSensitivity), high = max(threshold, smallest p with val specificity ≥ bandSpecificity)",
     },
-    bootstrap: { ...boot, method: "percentile, 95%, resampling all and normal separately (image level; groups not resampled)" },
+    bootstrap: {
+      ...boot,
+      method: preds.some((p) => p.group !== undefined)
+        ? "percentile, 95%, cluster bootstrap: whole split groups (blocks/subjects) resampled, stratified by class"
+        : "percentile, 95%, image level, all and normal resampled separately (no groups given: intervals are optimistic)",
+    },
     metrics: {
       val: evaluateSplit(val, temperature, op, boot),
       ...(test.length ? { test: evaluateSplit(test, temperature, op, boot) } : {}),

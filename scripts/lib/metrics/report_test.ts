@@ -58,3 +58,17 @@ Deno.test("evaluatePredictions needs val; parsePredictions rejects bad rows", ()
   );
   assert.equal(parsePredictions(preds).length, 12);
 });
+
+Deno.test("attachGroups adds groups and rejects predictions from another split", async () => {
+  const { attachGroups } = await import("./predictions.ts");
+  const items = [
+    { path: "v1", split: "val", group: "Pro:001-020", label: "all" },
+    { path: "t1", split: "val", group: "Pro:021-040", label: "all" },
+  ];
+  const { rows, missing } = attachGroups(preds.filter((p) => p.path === "v1" || p.path === "v2"), items);
+  assert.equal(rows[0].group, "Pro:001-020");
+  assert.deepEqual(missing, ["v2"]);
+  assert.throws(() => attachGroups(preds.filter((p) => p.path === "t1"), items), /predicted as test but the manifest puts it on val/);
+  const r = evaluatePredictions(rows.concat(preds.filter((p) => p.path !== "v1" && p.path !== "v2" && p.split === "val")), { resamples: 50 });
+  assert.match(r.bootstrap.method, /cluster bootstrap/);
+});

@@ -1,0 +1,116 @@
+/**
+ * Robustness to stain/acquisition shift: scores a split under every cell of the shift grid
+ * (brightness, saturation, hue, JPEG quality, combined corners), at the card's temperature and
+ * threshold, for the model and for a colour-only baseline, and reports the worst cell and the drop
+ * against the unshifted images in points.
+ *
+ * Usage:
+ *   tsx scripts/evaluate_shift.ts --model model/all-v1.int8.onnx --manifest runs/taleqani/manifest.json
+ *     --split test --out runs/x/shift.json [--baseline runs/x/colour_baseline.json | --no-baseline]
+ *     [--cells "identity,jpeg q50"] [--limit 100] [--threads 1] [--tolerance 2]
+ *
+ * `--baseline FILE`: the colour baseline (scripts/lib/shift/colour_baseline.ts) is loaded from FILE
+ * when it exists, else fitted on the manifest's train split (original views) and saved there.
+ * Without `--baseline` it is fitted and not saved. Its threshold is 0.5 (class-balanced fit).
+ *
+ * @module
+ */
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { parseArgs } from "node:util";
+import { toFloatRgb } from "../functions/lib/preprocess/preprocess.ts";
+import type { PreprocessSpec } from "../functions/lib/model/card.ts";
+import { readSplitManifest, type Split, type SplitManifest } from "./lib/data/split_manifest.ts";
+import { createOnnxScorer } from "./lib/onnx_runner.ts";
+import { type ColourBaseline, fitColourBaseline, parseColourBaseline, predictColourBaseline } from "./lib/shift/colour_baseline.ts";
+import { SHIFT_GRID, selectCells } from "./lib/shift/grid.ts";
+import { loadImages, selectItems } from "./lib/shift/load.ts";
+import { formatShiftTable, summarizeShift } from "./lib/shift/report.ts";
+import { type FloatScorer, modelFloatScorer, scoreGrid } from "./lib/shift/score.ts";
+
+const USAGE = "usage: tsx scripts/evaluate_shift.ts --model model/all-v1.int8.onnx --manifest runs/taleqani/manifest.json " +
+  "--split test --out runs/x/shift.json [--baseline runs/x/colour_baseline.json | --no-baseline] [--cells a,b] [--limit N] [--threads 1] [--tolerance 2]";
+
+const SPLITS = ["train", "val", "test"];
+
+async function colourBaseline(file: string | undefined, manifest: SplitManifest, spec: PreprocessSpec, log: (s: string) => void): Promise<{ model: ColourBaseline; source: string }> {
+  if (file && existsSync(file)) {
+    return { model: parseColourBaseline(JSON.parse(await readFile(file, "utf8"))), source: `loaded ${file}` };
+  }
+  const train = await loadImages(manifest, selectItems(manifest, { split: "train" }));
+  log(`fitting the colour baseline on ${train.length} train images…`);
+  const model = fitColourBaseline(train.map((t) => toFloatRgb(t.rgba, spec)), train.map((t) => t.item.label === "all"));
+  if (file) {
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, JSON.stringify(model) + "\n");
+  }
+  return { model, source: `fitted on ${train.length} train images (original view) of ${manifest.dataset}${file ? `, saved to ${file}` : ""}` };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      model: { type: "string" },
+      manifest: { type: "string" },
+      split: { type: "string", default: "test" },
+      out: { type: "string" },
+      baseline: { type: "string" },
+      "no-baseline": { type: "boolean", default: false },
+      cells: { type: "string" },
+      limit: { type: "string" },
+      threads: { type: "string", default: "1" },
+      tolerance: { type: "string", default: "2" },
+    },
+  });
+  if (!values.model || !values.manifest || !values.out) throw new Error(`--model, --manifest and --out are required\n${USAGE}`);
+  if (!SPLITS.includes(values.split!)) throw new Error(`--split must be train, val or test, got ${values.split}`);
+  const log = (s: string) => console.error(s);
+  const scorer = await createOnnxScorer(values.model, { threads: Number(values.threads) });
+  const card = scorer.card;
+  const manifest = await readSplitManifest(values.manifest);
+  const cells = values.cells ? selectCells(values.cells.split(",").map((s) => s.trim())) : [...SHIFT_GRID];
+  if (!cells.some((c) => c.kind === "identity")) cells.unshift(SHIFT_GRID[0]);
+  const items = selectItems(manifest, { split: values.split as Split, limit: values.limit ? Number(values.limit) : undefined });
+  log(`decoding ${items.length} ${values.split} images…`);
+  const images = await loadImages(manifest, items);
+  const positive = images.map((i) => i.item.label === "all");
+
+  const scorers: Record<string, FloatScorer> = { model: modelFloatScorer(scorer) };
+  let baselineSource: string | undefined;
+  if (!values["no-baseline"]) {
+    const b = await colourBaseline(values.baseline, manifest, card.preprocess, log);
+    baselineSource = b.source;
+    scorers.baseline = async (imgs) => imgs.map((im) => predictColourBaseline(b.model, im));
+  }
+  const started = Date.now();
+  const byScorer = await scoreGrid(images.map((i) => i.rgba), cells, card.preprocess, scorers, {
+    onCell: (cell, done, total) => log(`  [${done}/${total}] ${cell.name} (${((Date.now() - started) / 1000).toFixed(0)} s)`),
+  });
+  const tolerancePts = Number(values.tolerance);
+  const modelReport = summarizeShift(positive, byScorer.model, { threshold: card.threshold, reviewBand: card.reviewBand, tolerancePts });
+  const baselineReport = byScorer.baseline ? summarizeShift(positive, byScorer.baseline, { threshold: 0.5, tolerancePts }) : undefined;
+
+  const result = {
+    kind: "shift-robustness",
+    created: new Date().toISOString(),
+    model: { path: values.model, id: card.id, version: card.version, sha256: card.sha256, temperature: card.temperature, threshold: card.threshold },
+    data: { manifest: values.manifest, dataset: manifest.dataset, split: values.split, n: images.length, ...(values.limit ? { limit: Number(values.limit) } : {}) },
+    pipeline: "decode → [JPEG re-encode at quality q, decode] → crop + area resize (card) → HSV colour shift → card normalisation → ONNX → sigmoid(logit / T) ≥ threshold",
+    grid: cells,
+    target: `drop vs identity ≤ ${tolerancePts} points in sensitivity and specificity on every cell`,
+    modelWithinTarget: modelReport.withinTolerance,
+    results: { model: modelReport, ...(baselineReport ? { baseline: { ...baselineReport, source: baselineSource, kind: "colour-logreg (64-bin RGB histogram + channel mean/std)" } } : {}) },
+  };
+  await mkdir(dirname(values.out), { recursive: true });
+  await writeFile(values.out, JSON.stringify(result, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1) + "\n");
+  console.log(formatShiftTable(`model ${card.id} ${card.version}`, modelReport));
+  if (baselineReport) console.log("\n" + formatShiftTable("colour baseline", baselineReport));
+  console.log(`wrote ${values.out}`);
+  await scorer.release();
+}
+
+main().catch((err) => {
+  console.error(`evaluate_shift: ${(err as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,140 @@
+/**
+ * Training-time augmentation on {@link FloatRgbImage} (between `toFloatRgb` and
+ * `normalizeToTensor`). Pure: returns a new image, never touches the input.
+ *
+ * Geometry: the 8 flips/90° rotations. Colour: brightness, contrast, saturation, hue, and random
+ * greyscale, so the model must read morphology rather than stain colour.
+ *
+ * @module
+ */
+import type { FloatRgbImage } from "../../../functions/lib/preprocess/types.ts";
+import type { Rng } from "./rng.ts";
+
+/** Strength of each augmentation. Ranges are ± fractions; 0 turns one off. */
+export interface AugmentOptions {
+  /** Random horizontal/vertical flips and 90° rotations. */
+  dihedral: boolean;
+  /** Brightness factor in [1 − b, 1 + b]. */
+  brightness: number;
+  /** Contrast factor in [1 − c, 1 + c] around the image's mean grey. */
+  contrast: number;
+  /** Saturation factor in [1 − s, 1 + s]. */
+  saturation: number;
+  /** Hue rotation in [−h, +h] turns. */
+  hue: number;
+  /** Probability of turning the image grey (luma in all three channels). */
+  greyscale: number;
+}
+
+/** Defaults used by the trainer. */
+export const DEFAULT_AUGMENT: AugmentOptions = {
+  dihedral: true,
+  brightness: 0.25,
+  contrast: 0.3,
+  saturation: 0.4,
+  hue: 0.08,
+  greyscale: 0.2,
+};
+
+/** No augmentation (identity). */
+export const NO_AUGMENT: AugmentOptions = { dihedral: false, brightness: 0, contrast: 0, saturation: 0, hue: 0, greyscale: 0 };
+
+/**
+ * One of the 8 symmetries of the square: optional transpose, then optional flips.
+ * Returns a new image (width/height swap when transposed).
+ *
+ * @example
+ * ```ts
+ * const img = { width: 2, height: 1, data: new Float32Array([1, 1, 1, 0, 0, 0]) };
+ * dihedral(img, 0b001).data; // flipped left-right: [0,0,0, 1,1,1]
+ * ```
+ */
+export function dihedral(img: FloatRgbImage, code: number): FloatRgbImage {
+  const transpose = (code & 4) !== 0, flipY = (code & 2) !== 0, flipX = (code & 1) !== 0;
+  const w = transpose ? img.height : img.width, h = transpose ? img.width : img.height;
+  const out = new Float32Array(img.data.length);
+  const src = img.data, sw = img.width;
+  for (let y = 0; y < h; y++) {
+    const yy = flipY ? h - 1 - y : y;
+    for (let x = 0; x < w; x++) {
+      const xx = flipX ? w - 1 - x : x;
+      const sx = transpose ? yy : xx, sy = transpose ? xx : yy;
+      const s = (sy * sw + sx) * 3, d = (y * w + x) * 3;
+      out[d] = src[s];
+      out[d + 1] = src[s + 1];
+      out[d + 2] = src[s + 2];
+    }
+  }
+  return { width: w, height: h, data: out };
+}
+
+/** Colour parameters drawn for one image. */
+export interface ColorParams {
+  brightness: number;
+  contrast: number;
+  saturation: number;
+  /** In turns. */
+  hue: number;
+  grey: boolean;
+}
+
+/**
+ * Applies brightness, contrast, saturation, hue rotation (in YIQ space) and greyscale, clamped to
+ * [0, 1]. Returns a new image.
+ *
+ * @example
+ * ```ts
+ * const out = adjustColor(img, { brightness: 1.1, contrast: 1, saturation: 0.8, hue: 0.02, grey: false });
+ * ```
+ */
+export function adjustColor(img: FloatRgbImage, p: ColorParams): FloatRgbImage {
+  const src = img.data, n = src.length / 3;
+  const out = new Float32Array(src.length);
+  // mean luma for contrast
+  let meanY = 0;
+  for (let i = 0; i < src.length; i += 3) meanY += 0.299 * src[i] + 0.587 * src[i + 1] + 0.114 * src[i + 2];
+  meanY = (meanY / n) * p.brightness;
+  const th = p.hue * 2 * Math.PI, c = Math.cos(th), s = Math.sin(th);
+  const sat = p.grey ? 0 : p.saturation;
+  for (let i = 0; i < src.length; i += 3) {
+    let r = src[i] * p.brightness, g = src[i + 1] * p.brightness, b = src[i + 2] * p.brightness;
+    r = (r - meanY) * p.contrast + meanY;
+    g = (g - meanY) * p.contrast + meanY;
+    b = (b - meanY) * p.contrast + meanY;
+    // RGB → YIQ, rotate IQ by hue, scale by saturation, back to RGB
+    const y = 0.299 * r + 0.587 * g + 0.114 * b;
+    const i0 = 0.596 * r - 0.274 * g - 0.322 * b;
+    const q0 = 0.211 * r - 0.523 * g + 0.312 * b;
+    const ii = (i0 * c - q0 * s) * sat, qq = (i0 * s + q0 * c) * sat;
+    r = y + 0.956 * ii + 0.621 * qq;
+    g = y - 0.272 * ii - 0.647 * qq;
+    b = y - 1.106 * ii + 1.703 * qq;
+    out[i] = r < 0 ? 0 : r > 1 ? 1 : r;
+    out[i + 1] = g < 0 ? 0 : g > 1 ? 1 : g;
+    out[i + 2] = b < 0 ? 0 : b > 1 ? 1 : b;
+  }
+  return { width: img.width, height: img.height, data: out };
+}
+
+/**
+ * Draws random augmentation parameters from `rng` and applies them.
+ *
+ * @example
+ * ```ts
+ * const aug = augment(toFloatRgb(decoded, spec), makeRng(mixSeed(seed, epoch, index)));
+ * ```
+ */
+export function augment(img: FloatRgbImage, rng: Rng, opts: AugmentOptions = DEFAULT_AUGMENT): FloatRgbImage {
+  const sym = (r: number) => (2 * rng() - 1) * r;
+  let out = opts.dihedral ? dihedral(img, Math.floor(rng() * 8)) : img;
+  const p: ColorParams = {
+    brightness: 1 + sym(opts.brightness),
+    contrast: 1 + sym(opts.contrast),
+    saturation: 1 + sym(opts.saturation),
+    hue: sym(opts.hue),
+    grey: rng() < opts.greyscale,
+  };
+  const identity = p.brightness === 1 && p.contrast === 1 && p.saturation === 1 && p.hue === 0 && !p.grey;
+  if (!identity) out = adjustColor(out, p);
+  return out === img ? { ...img, data: img.data.slice() } : out;
+}

@@ -1,0 +1,277 @@
+/**
+ * The training loop: data-parallel steps over worker replicas, Adam on the main thread,
+ * per-epoch validation, checkpoints, early stopping, history and final predictions.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
+import type { PreprocessSpec } from "../../../functions/lib/model/card.ts";
+import type { ManifestItem, SplitManifest } from "../data/split_manifest.ts";
+import { type Architecture, buildModel } from "../models/architectures.ts";
+import type { BackendName } from "../tfjs/backend.ts";
+import { adamStep, cosineLr, newAdamState } from "./adam.ts";
+import { type AugmentOptions, DEFAULT_AUGMENT } from "./augment.ts";
+import { loadLoopState, loadModelWeights, type LoopState, saveLoopState, saveModelWeights } from "./checkpoint.ts";
+import { WorkerPool } from "./pool.ts";
+import { formatDuration, progressBar } from "./progress.ts";
+import { mixSeed } from "./rng.ts";
+import { type Balance, classWeights, epochBatches } from "./sampler.ts";
+import { improved, type Monitor, monitorScore, type ValMetrics, valMetrics } from "./val_metrics.ts";
+import { readWeights, weightLayout } from "./weights.ts";
+
+/** Everything one training run needs. */
+export interface TrainConfig {
+  manifest: SplitManifest;
+  out: string;
+  arch: Architecture;
+  spec: PreprocessSpec;
+  epochs: number;
+  batch: number;
+  lr: number;
+  seed: number;
+  backend: BackendName;
+  workers: number;
+  patience: number;
+  resume: boolean;
+  /** Stop after the epoch in which this many minutes have passed (0 = no limit). */
+  maxMinutes: number;
+  /** Training views to use (e.g. ["original", "segmented"]); empty = all. */
+  views: string[];
+  balance: Balance;
+  weightDecay: number;
+  warmupEpochs: number;
+  monitor: Monitor;
+  augment: AugmentOptions;
+  /** Weight of the subtype cross-entropy; 0 turns the subtype head off. */
+  subtypeLossWeight: number;
+  /** Log lines (stderr by default). */
+  log?: (msg: string) => void;
+  /** Show the progress bar (default true). */
+  progress?: boolean;
+}
+
+/** One row of `<out>/history.json`. */
+export interface HistoryRow {
+  epoch: number;
+  lr: number;
+  trainLoss: number;
+  trainBce: number;
+  trainAcc: number;
+  val: ValMetrics;
+  imgPerSec: number;
+  seconds: number;
+  best: boolean;
+}
+
+/** What {@link train} returns. */
+export interface TrainResult {
+  epochs: number;
+  bestEpoch: number;
+  best: ValMetrics | null;
+  history: HistoryRow[];
+  stoppedBy: "epochs" | "patience" | "time";
+  backends: string[];
+}
+
+/** Default config values (everything but manifest/out/spec). */
+export const DEFAULT_TRAIN: Omit<TrainConfig, "manifest" | "out" | "spec"> = {
+  arch: "small-gap",
+  epochs: 40,
+  batch: 32,
+  lr: 1e-3,
+  seed: 1,
+  backend: "auto",
+  workers: 2,
+  patience: 8,
+  resume: false,
+  maxMinutes: 0,
+  views: [],
+  balance: "sample",
+  weightDecay: 1e-4,
+  warmupEpochs: 1,
+  monitor: "auroc",
+  augment: DEFAULT_AUGMENT,
+  subtypeLossWeight: 0.5,
+};
+
+/**
+ * Trains a model as configured and writes `<out>/{last,best}/`, `history.json`,
+ * `preprocess.json`, `train_config.json` and `predictions.json` (best checkpoint, val + test).
+ *
+ * @example
+ * ```ts
+ * const result = await train({ ...DEFAULT_TRAIN, manifest, out: "runs/x", spec });
+ * ```
+ */
+export async function train(cfg: TrainConfig): Promise<TrainResult> {
+  const log = cfg.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const t0 = performance.now();
+  await tf.setBackend("cpu"); // the main thread only holds weights and saves checkpoints
+  await mkdir(cfg.out, { recursive: true });
+
+  // ---- data
+  const m = cfg.manifest;
+  const useView = (it: ManifestItem) => cfg.views.length === 0 || cfg.views.includes(it.view ?? "original");
+  const trainItems = m.items.filter((it) => it.split === "train" && useView(it));
+  const evalItems = m.items.filter((it) => it.split !== "train");
+  const valItems = evalItems.filter((it) => it.split === "val");
+  if (trainItems.length === 0) throw new Error("the manifest has no training items (check --views)");
+  if (valItems.length === 0) throw new Error("the manifest has no validation items; re-run prepare_data.ts with --val > 0");
+  const items = [...trainItems, ...evalItems];
+  const subtypeNames = cfg.subtypeLossWeight > 0 ? (m.subtypes ?? []) : [];
+  const subIndex = (it: ManifestItem) => (it.subtype ? subtypeNames.indexOf(it.subtype) : -1);
+  const trainLabels = trainItems.map((it) => it.label === "all");
+  const cw = classWeights(trainLabels, cfg.balance);
+  const root = m.root;
+  const fileOf = (it: ManifestItem) => (isAbsolute(it.path) ? it.path : join(root, it.path));
+
+  await writeFile(join(cfg.out, "preprocess.json"), JSON.stringify(cfg.spec, null, 1));
+  const { manifest: _m, log: _l, ...rest } = cfg;
+  await writeFile(join(cfg.out, "train_config.json"), JSON.stringify({ ...rest, subtypes: subtypeNames, dataset: m.dataset, root }, null, 1));
+
+  // ---- model & state
+  const model = buildModel(cfg.arch, { size: cfg.spec.size, subtypes: subtypeNames.length, seed: cfg.seed });
+  model.setUserDefinedMetadata({ preprocess: cfg.spec, subtypes: subtypeNames, architecture: cfg.arch });
+  const layout = weightLayout(model);
+  let weights = readWeights(model);
+  let adam = newAdamState(layout.total);
+  let state: LoopState = { epoch: 0, bestEpoch: -1, bestScore: -Infinity, bestLoss: Infinity, badEpochs: 0, seconds: 0 };
+  let history: HistoryRow[] = [];
+  if (cfg.resume) {
+    const loaded = await loadLoopState(cfg.out, layout.total);
+    if (loaded) {
+      weights = await loadModelWeights(join(cfg.out, "last"), model);
+      ({ state, adam } = loaded);
+      if (existsSync(join(cfg.out, "history.json"))) history = JSON.parse(await readFile(join(cfg.out, "history.json"), "utf8"));
+      history = history.slice(0, state.epoch);
+      log(`resuming ${cfg.out} after epoch ${state.epoch} (best ${state.bestScore.toFixed(4)} at epoch ${state.bestEpoch + 1})`);
+    } else {
+      log(`--resume: nothing to resume in ${cfg.out}; starting fresh`);
+    }
+  }
+  let bestWeights: Float32Array | null = null;
+
+  // ---- replicas and cache
+  const pixels = cfg.spec.size * cfg.spec.size * 3;
+  const cache = new SharedArrayBuffer(items.length * pixels * 2);
+  const pool = await WorkerPool.start(cfg.workers, (i) => ({
+    workerIndex: i,
+    arch: cfg.arch,
+    spec: cfg.spec,
+    subtypes: subtypeNames.length,
+    seed: cfg.seed,
+    backend: cfg.backend,
+    augment: cfg.augment,
+    subtypeLossWeight: cfg.subtypeLossWeight,
+    cache,
+  }));
+  let stoppedBy: TrainResult["stoppedBy"] = "epochs";
+  try {
+    log(`${pool.size} replica(s) on ${[...new Set(pool.backends)].join("/")}; ${trainItems.length} train, ${valItems.length} val, ${evalItems.length - valItems.length} test; ${layout.total} weights`);
+    const decodeBar = progressBar("decode", items.length);
+    const errors = await pool.decode(items.map((it, index) => ({ index, file: fileOf(it) })), (d) => cfg.progress !== false && decodeBar.update(d, ""));
+    if (cfg.progress !== false) decodeBar.done(`${formatDuration((performance.now() - t0) / 1000)}`);
+    if (errors.length) throw new Error(`cannot decode ${errors.length} image(s), e.g. ${errors[0]}; fix or re-run prepare_data.ts`);
+
+    const valIdx = valItems.map((it) => trainItems.length + evalItems.indexOf(it));
+    const valPositive = valItems.map((it) => it.label === "all");
+    const startSeconds = state.seconds;
+    const runStart = performance.now();
+
+    for (let epoch = state.epoch; epoch < cfg.epochs; epoch++) {
+      const batches = epochBatches(trainLabels, cfg.batch, cfg.seed, epoch, cfg.balance);
+      const nSamples = batches.reduce((s, b) => s + b.length, 0);
+      const bar = progressBar(`epoch ${epoch + 1}/${cfg.epochs}`, nSamples);
+      const e0 = performance.now();
+      let seen = 0, lossSum = 0, bceSum = 0, correct = 0, lr = cfg.lr;
+      for (let b = 0; b < batches.length; b++) {
+        const idx = batches[b];
+        lr = cosineLr(cfg.lr, epoch + b / batches.length, cfg.epochs, cfg.warmupEpochs);
+        const r = await pool.step(weights, {
+          indices: idx,
+          labels: idx.map((i) => (trainLabels[i] ? 1 : 0)),
+          subtypes: idx.map((i) => subIndex(trainItems[i])),
+          sampleWeights: idx.map((i) => (trainLabels[i] ? cw.pos : cw.neg)),
+          seed: mixSeed(cfg.seed, epoch, b),
+        }, layout.trainMask);
+        if (!Number.isFinite(r.lossSum)) throw new Error(`loss became ${r.lossSum} at epoch ${epoch + 1} step ${b}; lower --lr`);
+        const next = weights.slice();
+        for (let i = 0; i < next.length; i++) if (layout.trainMask[i] === 0) next[i] = r.grads[i];
+        adamStep(next, r.grads, adam, { lr, weightDecay: cfg.weightDecay }, layout.trainMask, layout.decayMask);
+        weights = next;
+        seen += r.n;
+        lossSum += r.lossSum;
+        bceSum += r.bceSum;
+        correct += r.correct;
+        const ips = seen / ((performance.now() - e0) / 1000);
+        if (cfg.progress !== false) bar.update(seen, `loss ${(lossSum / seen).toFixed(4)} acc ${(correct / seen).toFixed(3)} ${ips.toFixed(0)} img/s lr ${lr.toExponential(1)}`);
+      }
+      const trainSeconds = (performance.now() - e0) / 1000;
+      const { logits } = await pool.predict(weights, valIdx);
+      const val = valMetrics(logits, valPositive);
+      const score = monitorScore(val, cfg.monitor);
+      const isBest = improved(score, val.loss, state.bestScore, state.bestLoss);
+      const row: HistoryRow = {
+        epoch: epoch + 1,
+        lr,
+        trainLoss: lossSum / seen,
+        trainBce: bceSum / seen,
+        trainAcc: correct / seen,
+        val,
+        imgPerSec: seen / trainSeconds,
+        seconds: (performance.now() - e0) / 1000,
+        best: isBest,
+      };
+      history.push(row);
+      const summary = `loss ${row.trainLoss.toFixed(4)} acc ${row.trainAcc.toFixed(3)} | val loss ${val.loss.toFixed(4)} auroc ${val.auroc.toFixed(4)} bal_acc ${val.balancedAccuracy.toFixed(3)} sens ${val.sensitivity.toFixed(3)} spec ${val.specificity.toFixed(3)} | ${row.imgPerSec.toFixed(0)} img/s${isBest ? " *best*" : ""}`;
+      if (cfg.progress !== false) bar.done(summary);
+      else log(`epoch ${epoch + 1}/${cfg.epochs} ${summary}`);
+      if (isBest) {
+        state = { ...state, bestEpoch: epoch, bestScore: score, bestLoss: val.loss, badEpochs: 0 };
+        bestWeights = weights.slice();
+        await saveModelWeights(model, weights, join(cfg.out, "best"));
+      } else {
+        state = { ...state, badEpochs: state.badEpochs + 1 };
+      }
+      state = { ...state, epoch: epoch + 1, seconds: startSeconds + (performance.now() - runStart) / 1000 };
+      await saveModelWeights(model, weights, join(cfg.out, "last"));
+      await saveLoopState(cfg.out, state, adam);
+      await writeFile(join(cfg.out, "history.json"), JSON.stringify(history, null, 1));
+      if (state.badEpochs >= cfg.patience && epoch + 1 < cfg.epochs) {
+        stoppedBy = "patience";
+        log(`early stop: no val ${cfg.monitor} improvement for ${cfg.patience} epochs (best epoch ${state.bestEpoch + 1})`);
+        break;
+      }
+      if (cfg.maxMinutes > 0 && (performance.now() - runStart) / 60000 >= cfg.maxMinutes && epoch + 1 < cfg.epochs) {
+        stoppedBy = "time";
+        log(`stopping: --max-minutes ${cfg.maxMinutes} reached after epoch ${epoch + 1}; continue with --resume`);
+        break;
+      }
+    }
+
+    // ---- predictions of the best checkpoint
+    if (!bestWeights) {
+      bestWeights = existsSync(join(cfg.out, "best", "model.json")) ? await loadModelWeights(join(cfg.out, "best"), model) : weights;
+    }
+    const evalIdx = evalItems.map((_, i) => trainItems.length + i);
+    const pred = await pool.predict(bestWeights, evalIdx);
+    const rows = evalItems.map((it, i) => ({
+      path: it.path,
+      split: it.split,
+      label: it.label,
+      ...(it.subtype !== undefined ? { subtype: it.subtype } : {}),
+      logit: pred.logits[i],
+      ...(pred.subtypeLogits ? { subtypeLogits: Array.from(pred.subtypeLogits[i]) } : {}),
+    }));
+    await writeFile(join(cfg.out, "predictions.json"), JSON.stringify(rows));
+    log(`wrote ${join(cfg.out, "predictions.json")} (${rows.length} rows, best epoch ${state.bestEpoch + 1}) in ${formatDuration((performance.now() - t0) / 1000)}`);
+    const bestRow = history.find((h) => h.epoch === state.bestEpoch + 1);
+    return { epochs: state.epoch, bestEpoch: state.bestEpoch + 1, best: bestRow?.val ?? null, history, stoppedBy, backends: pool.backends };
+  } finally {
+    await pool.close();
+    model.dispose();
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * The main thread's side of data-parallel training: starts replicas (worker_threads), spreads
+ * decode jobs and batch shards over them, and sums their gradients.
+ *
+ * @module
+ */
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { DecodeJob, Reply, Request, WorkerInit } from "./protocol.ts";
+
+/** Summed result of one data-parallel step. */
+export interface StepResult {
+  /** Gradients (summed over shards) at trainable positions; shard-size-weighted mean of values elsewhere. */
+  grads: Float32Array;
+  lossSum: number;
+  bceSum: number;
+  correct: number;
+  n: number;
+}
+
+/** Inputs of one batch. */
+export interface BatchSpec {
+  indices: number[];
+  labels: number[];
+  subtypes: number[];
+  sampleWeights: number[];
+  seed: number;
+}
+
+/**
+ * Splits `n` items into `parts` contiguous shards of near-equal size (empty shards dropped).
+ *
+ * @example
+ * ```ts
+ * shardRanges(5, 2); // [[0, 3], [3, 5]]
+ * ```
+ */
+export function shardRanges(n: number, parts: number): [number, number][] {
+  const out: [number, number][] = [];
+  let start = 0;
+  for (let p = 0; p < parts; p++) {
+    const end = start + Math.floor(n / parts) + (p < n % parts ? 1 : 0);
+    if (end > start) out.push([start, end]);
+    start = end;
+  }
+  return out;
+}
+
+/**
+ * Worker source that registers tsx's ESM hooks in the new thread, then imports the TypeScript
+ * entry. (Node 20 does not carry `--import tsx` hooks into workers: `execArgv` alone fails with
+ * "Unknown file extension .ts".)
+ *
+ * @example
+ * ```ts
+ * new Worker(workerBootstrap(new URL("./worker.ts", import.meta.url).href), { eval: true });
+ * ```
+ */
+export function workerBootstrap(entryUrl: string): string {
+  const api = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm/api").replace(/index\.cjs$/, "index.mjs")).href;
+  return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entryUrl)}); })` +
+    `.catch((e) => { require("node:worker_threads").parentPort.postMessage({ type: "error", id: -1, message: String(e && e.stack || e) }); });`;
+}
+
+/** A set of replicas. Create with {@link WorkerPool.start}. */
+export class WorkerPool {
+  private nextId = 1;
+  private pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
+  private failure: Error | null = null;
+
+  private constructor(private readonly workers: Worker[], readonly backends: string[]) {}
+
+  /** Number of replicas. */
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /**
+   * Starts `n` replicas and waits until each has its backend and model.
+   *
+   * @example
+   * ```ts
+   * const pool = await WorkerPool.start(2, (i) => ({ ...init, workerIndex: i }));
+   * ```
+   */
+  static async start(n: number, initFor: (i: number) => WorkerInit): Promise<WorkerPool> {
+    const code = workerBootstrap(new URL("./worker.ts", import.meta.url).href);
+    const ready: Promise<string>[] = [];
+    const workers: Worker[] = [];
+    for (let i = 0; i < n; i++) {
+      const w = new Worker(code, { eval: true, workerData: initFor(i) });
+      workers.push(w);
+      ready.push(new Promise((resolve, reject) => {
+        const onMsg = (m: Reply) => {
+          if (m.type === "ready") resolve(m.backend);
+          else if (m.type === "error") reject(new Error(m.message));
+          else return;
+          w.off("message", onMsg);
+        };
+        w.on("message", onMsg);
+        w.once("error", reject);
+      }));
+    }
+    let backends: string[];
+    try {
+      backends = await Promise.all(ready);
+    } catch (err) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw err;
+    }
+    const pool = new WorkerPool(workers, backends);
+    for (const w of workers) {
+      w.on("message", (m: Reply) => pool.onReply(m));
+      w.on("error", (err) => pool.fail(err));
+      w.on("exit", (code) => {
+        if (code !== 0) pool.fail(new Error(`a training worker exited with code ${code}`));
+      });
+    }
+    return pool;
+  }
+
+  private onReply(m: Reply): void {
+    if (m.type === "ready") return;
+    if (m.type === "error" && m.id === -1) return this.fail(new Error(m.message));
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    this.pending.delete(m.id);
+    if (m.type === "error") p.reject(new Error(`training worker: ${m.message}`));
+    else p.resolve(m);
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  private request<T extends Reply>(worker: number, req: Request, transfer: ArrayBuffer[] = []): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.pending.set((req as { id: number }).id, { resolve: resolve as (r: Reply) => void, reject });
+      this.workers[worker].postMessage(req, transfer);
+    });
+  }
+
+  /**
+   * Decodes every job into the shared cache, spread over the replicas; returns error lines.
+   *
+   * @example
+   * ```ts
+   * const errors = await pool.decode(items.map((it, i) => ({ index: i, file: join(root, it.path) })));
+   * ```
+   */
+  async decode(jobs: DecodeJob[], onProgress?: (done: number) => void): Promise<string[]> {
+    const chunk = 32;
+    let next = 0, done = 0;
+    const errors: string[] = [];
+    const run = async (w: number) => {
+      while (next < jobs.length) {
+        const part = jobs.slice(next, next + chunk);
+        next += chunk;
+        const r = await this.request<Extract<Reply, { type: "decode" }>>(w, { type: "decode", id: this.nextId++, jobs: part });
+        errors.push(...r.errors);
+        done += part.length;
+        onProgress?.(done);
+      }
+    };
+    await Promise.all(this.workers.map((_, w) => run(w)));
+    return errors;
+  }
+
+  /**
+   * One data-parallel gradient computation with the given weights.
+   *
+   * @example
+   * ```ts
+   * const r = await pool.step(weights, batch, layout.trainMask);
+   * ```
+   */
+  async step(weights: Float32Array, batch: BatchSpec, trainMask: Uint8Array): Promise<StepResult> {
+    const n = batch.indices.length;
+    const shards = shardRanges(n, this.workers.length);
+    const replies = await Promise.all(shards.map(([a, b], w) =>
+      this.request<Extract<Reply, { type: "step" }>>(w, {
+        type: "step",
+        id: this.nextId++,
+        weights,
+        indices: batch.indices.slice(a, b),
+        labels: batch.labels.slice(a, b),
+        subtypes: batch.subtypes.slice(a, b),
+        sampleWeights: batch.sampleWeights.slice(a, b),
+        batchSize: n,
+        seed: batch.seed,
+      })
+    ));
+    return combineReplies(replies, trainMask);
+  }
+
+  /**
+   * Forward pass (inference mode) over `indices`, spread over the replicas in chunks.
+   *
+   * @example
+   * ```ts
+   * const { logits } = await pool.predict(weights, valIndices);
+   * ```
+   */
+  async predict(weights: Float32Array, indices: number[], chunk = 64): Promise<{ logits: Float32Array; subtypeLogits: Float32Array[] | null }> {
+    const logits = new Float32Array(indices.length);
+    const subs: (Float32Array | null)[] = new Array(indices.length).fill(null);
+    let next = 0;
+    const run = async (w: number) => {
+      while (next < indices.length) {
+        const start = next;
+        next += chunk;
+        const part = indices.slice(start, start + chunk);
+        const r = await this.request<Extract<Reply, { type: "predict" }>>(w, { type: "predict", id: this.nextId++, weights, indices: part });
+        logits.set(r.logits, start);
+        if (r.subtypeLogits) {
+          const k = r.subtypeLogits.length / part.length;
+          for (let i = 0; i < part.length; i++) subs[start + i] = r.subtypeLogits.slice(i * k, (i + 1) * k);
+        }
+      }
+    };
+    await Promise.all(this.workers.map((_, w) => run(w)));
+    return { logits, subtypeLogits: subs.every((s) => s !== null) ? subs as Float32Array[] : null };
+  }
+
+  /** Stops all replicas. */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/**
+ * Adds the replicas' gradients (each shard's loss is already divided by the whole batch size) at
+ * trainable positions and takes the shard-size-weighted mean elsewhere (BN statistics).
+ *
+ * @example
+ * ```ts
+ * combineReplies([{ grads, n: 16, lossSum, bceSum, correct }], trainMask);
+ * ```
+ */
+export function combineReplies(
+  replies: Pick<StepResult, "grads" | "lossSum" | "bceSum" | "correct" | "n">[],
+  trainMask: Uint8Array,
+): StepResult {
+  const total = replies.reduce((s, r) => s + r.n, 0);
+  const len = trainMask.length;
+  const out = new Float32Array(len);
+  for (const r of replies) {
+    const w = r.n / total, g = r.grads;
+    if (g.length !== len) throw new Error(`replica sent ${g.length} values, expected ${len}`);
+    for (let i = 0; i < len; i++) out[i] += trainMask[i] === 1 ? g[i] : w * g[i];
+  }
+  return {
+    grads: out,
+    lossSum: replies.reduce((s, r) => s + r.lossSum, 0),
+    bceSum: replies.reduce((s, r) => s + r.bceSum, 0),
+    correct: replies.reduce((s, r) => s + r.correct, 0),
+    n: total,
+  };
+}

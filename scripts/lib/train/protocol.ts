@@ -1,0 +1,59 @@
+/**
+ * Messages between the training main thread and its worker replicas.
+ *
+ * @module
+ */
+import type { PreprocessSpec } from "../../../functions/lib/model/card.ts";
+import type { Architecture } from "../models/architectures.ts";
+import type { BackendName } from "../tfjs/backend.ts";
+import type { AugmentOptions } from "./augment.ts";
+
+/** `workerData` of every replica. */
+export interface WorkerInit {
+  workerIndex: number;
+  arch: Architecture;
+  spec: PreprocessSpec;
+  subtypes: number;
+  seed: number;
+  backend: BackendName;
+  augment: AugmentOptions;
+  /** Weight of the subtype cross-entropy in the loss. */
+  subtypeLossWeight: number;
+  /** Decoded+resized images, Uint16 (value·65535), [items, size, size, 3]. */
+  cache: SharedArrayBuffer;
+}
+
+/** One item to decode into the cache. */
+export interface DecodeJob {
+  index: number;
+  file: string;
+}
+
+/** Requests the main thread sends. */
+export type Request =
+  | { type: "decode"; id: number; jobs: DecodeJob[] }
+  | {
+    type: "step";
+    id: number;
+    weights: Float32Array;
+    indices: number[];
+    /** 1 = all, 0 = normal. */
+    labels: number[];
+    /** Subtype index, -1 when unknown. */
+    subtypes: number[];
+    /** Per-sample loss weight. */
+    sampleWeights: number[];
+    /** Size of the whole batch (the loss is summed over the shard and divided by this). */
+    batchSize: number;
+    seed: number;
+  }
+  | { type: "predict"; id: number; weights: Float32Array; indices: number[] }
+  | { type: "close" };
+
+/** Replies. `grads` holds gradients at trainable positions and new values elsewhere (BN statistics). */
+export type Reply =
+  | { type: "ready"; backend: string }
+  | { type: "decode"; id: number; errors: string[] }
+  | { type: "step"; id: number; grads: Float32Array; lossSum: number; bceSum: number; correct: number; n: number }
+  | { type: "predict"; id: number; logits: Float32Array; subtypeLogits: Float32Array | null }
+  | { type: "error"; id: number; message: string };

@@ -1,0 +1,136 @@
+/**
+ * A training replica (worker_threads entry). Holds one model on its own tfjs backend, decodes
+ * images into the shared cache, and computes gradients of its shard of each batch.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { readFile } from "node:fs/promises";
+import { parentPort, workerData } from "node:worker_threads";
+import { decodeImage } from "../../../functions/lib/image/decode.ts";
+import { normalizeToTensor, toFloatRgb } from "../../../functions/lib/preprocess/preprocess.ts";
+import type { FloatRgbImage } from "../../../functions/lib/preprocess/types.ts";
+import { buildModel } from "../models/architectures.ts";
+import { selectBackend } from "../tfjs/backend.ts";
+import { augment } from "./augment.ts";
+import type { Reply, Request, WorkerInit } from "./protocol.ts";
+import { makeRng, mixSeed } from "./rng.ts";
+import { weightLayout, writeWeights } from "./weights.ts";
+
+const init = workerData as WorkerInit;
+const size = init.spec.size;
+const pixels = size * size * 3;
+const cache = new Uint16Array(init.cache);
+const port = parentPort!;
+
+/** Cached image `index` as a FloatRgbImage. */
+function cached(index: number): FloatRgbImage {
+  const src = cache.subarray(index * pixels, (index + 1) * pixels);
+  const data = new Float32Array(pixels);
+  for (let i = 0; i < pixels; i++) data[i] = src[i] / 65535;
+  return { width: size, height: size, data };
+}
+
+async function decodeJobs(jobs: { index: number; file: string }[]): Promise<string[]> {
+  const errors: string[] = [];
+  for (const job of jobs) {
+    try {
+      const img = await decodeImage(new Uint8Array(await readFile(job.file)));
+      const f = toFloatRgb(img, init.spec);
+      const dst = cache.subarray(job.index * pixels, (job.index + 1) * pixels);
+      for (let i = 0; i < pixels; i++) dst[i] = Math.round(f.data[i] * 65535);
+    } catch (err) {
+      errors.push(`${job.file}: ${(err as Error).message}`);
+    }
+  }
+  return errors;
+}
+
+function batchTensor(indices: number[], seed: number | null): tf.Tensor4D {
+  const buf = new Float32Array(indices.length * pixels);
+  indices.forEach((index, k) => {
+    let img = cached(index);
+    if (seed !== null) img = augment(img, makeRng(mixSeed(seed, index, k)), init.augment);
+    normalizeToTensor(img, init.spec, "NHWC", buf, k * pixels);
+  });
+  return tf.tensor4d(buf, [indices.length, size, size, 3]);
+}
+
+async function main(): Promise<void> {
+  const backend = await selectBackend(init.backend);
+  const model = buildModel(init.arch, { size, subtypes: init.subtypes, seed: init.seed });
+  const layout = weightLayout(model);
+  const hasSub = model.outputs.length > 1;
+  port.postMessage({ type: "ready", backend } satisfies Reply);
+
+  const handle = async (req: Request): Promise<void> => {
+    if (req.type === "close") {
+      port.close();
+      return;
+    }
+    if (req.type === "decode") {
+      port.postMessage({ type: "decode", id: req.id, errors: await decodeJobs(req.jobs) } satisfies Reply);
+      return;
+    }
+    writeWeights(model, req.weights);
+    if (req.type === "predict") {
+      const x = batchTensor(req.indices, null);
+      const outs = tf.tidy(() => {
+        const o = model.predict(x) as tf.Tensor | tf.Tensor[];
+        return Array.isArray(o) ? o : [o];
+      });
+      const logits = outs[0].dataSync() as Float32Array;
+      const sub = hasSub ? outs[1].dataSync() as Float32Array : null;
+      tf.dispose([x, ...outs]);
+      port.postMessage({ type: "predict", id: req.id, logits: logits.slice(), subtypeLogits: sub ? sub.slice() : null } satisfies Reply);
+      return;
+    }
+    // step: dropout draws from Math.random; seed it per step and replica for reproducibility
+    Math.random = makeRng(mixSeed(req.seed, 0x5eed, init.workerIndex));
+    const n = req.indices.length;
+    const x = batchTensor(req.indices, req.seed);
+    const y = tf.tensor2d(req.labels, [n, 1]);
+    const sw = tf.tensor2d(req.sampleWeights, [n, 1]);
+    const known = req.subtypes.map((s) => (s >= 0 ? 1 : 0));
+    const subOneHot = hasSub ? tf.oneHot(tf.tensor1d(req.subtypes.map((s) => Math.max(s, 0)), "int32"), init.subtypes) : null;
+    const subMask = hasSub ? tf.tensor1d(known) : null;
+    let bceSum = 0, correct = 0;
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const { value, grads } = tf.variableGrads(() => {
+      const o = model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[];
+      const outs = Array.isArray(o) ? o : [o];
+      const logit = outs[0];
+      // stable BCE: max(z,0) - z*y + log(1+exp(-|z|))
+      const bce = tf.add(tf.sub(tf.relu(logit), tf.mul(logit, y)), tf.log1p(tf.exp(tf.neg(tf.abs(logit)))));
+      bceSum = tf.sum(bce).dataSync()[0];
+      correct = tf.sum(tf.cast(tf.equal(tf.greater(logit, 0), tf.cast(y, "bool")), "float32")).dataSync()[0];
+      let loss = tf.sum(tf.mul(bce, sw));
+      if (hasSub && subOneHot && subMask) {
+        const ce = tf.neg(tf.sum(tf.mul(subOneHot, tf.logSoftmax(outs[1])), 1));
+        loss = tf.add(loss, tf.mul(init.subtypeLossWeight, tf.sum(tf.mul(ce, subMask))));
+      }
+      return tf.div(loss, req.batchSize) as tf.Scalar;
+    }, vars);
+    const lossSum = value.dataSync()[0] * req.batchSize;
+    const out = new Float32Array(layout.total);
+    model.weights.forEach((w, i) => {
+      const e = layout.entries[i];
+      const g = e.trainable ? grads[(w.read() as tf.Variable).name] : w.read();
+      out.set(g.dataSync() as Float32Array, e.offset);
+    });
+    tf.dispose([value, x, y, sw, ...Object.values(grads)]);
+    if (subOneHot) tf.dispose([subOneHot, subMask!]);
+    port.postMessage({ type: "step", id: req.id, grads: out, lossSum, bceSum, correct, n } satisfies Reply, [out.buffer]);
+  };
+
+  let queue = Promise.resolve();
+  port.on("message", (req: Request) => {
+    queue = queue.then(() => handle(req)).catch((err: Error) => {
+      port.postMessage({ type: "error", id: (req as { id?: number }).id ?? -1, message: err.stack ?? err.message } satisfies Reply);
+    });
+  });
+}
+
+main().catch((err: Error) => {
+  port.postMessage({ type: "error", id: -1, message: `worker ${init.workerIndex} failed to start: ${err.stack ?? err.message}` });
+});

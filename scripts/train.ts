@@ -1,0 +1,116 @@
+/**
+ * Trains the ALL-vs-normal model from a split manifest.
+ *
+ * ```sh
+ * tsx scripts/train.ts --manifest runs/taleqani/manifest.json --out runs/taleqani/small-gap-128 \
+ *   --arch small-gap --size 128 --epochs 40 --batch 32 --lr 1e-3 --seed 1 --backend auto \
+ *   --workers 2 --patience 8 [--resume] [--max-minutes 55]
+ * ```
+ *
+ * Writes `<out>/{last,best}/` (tfjs layers models), `history.json`, `preprocess.json`,
+ * `train_config.json` and `predictions.json` (best checkpoint on val + test).
+ *
+ * @module
+ */
+import { availableParallelism } from "node:os";
+import { parseArgs } from "node:util";
+import type { PreprocessSpec } from "../functions/lib/model/card.ts";
+import { readSplitManifest } from "./lib/data/split_manifest.ts";
+import { ARCHITECTURES, type Architecture } from "./lib/models/architectures.ts";
+import { BACKEND_NAMES, type BackendName } from "./lib/tfjs/backend.ts";
+import { DEFAULT_AUGMENT, NO_AUGMENT } from "./lib/train/augment.ts";
+import { DEFAULT_TRAIN, train } from "./lib/train/loop.ts";
+import type { Balance } from "./lib/train/sampler.ts";
+import type { Monitor } from "./lib/train/val_metrics.ts";
+
+const USAGE = `usage: tsx scripts/train.ts --manifest <manifest.json> --out <dir> [options]
+  --arch small-gap|original   (small-gap)      --size N        input side (128)
+  --epochs N (40)  --batch N (32)  --lr X (1e-3)  --seed N (1)  --patience N (8)
+  --backend auto|tfjs-node-gpu|tfjs-node|webgpu|wasm|cpu (auto)
+  --workers N      replicas, one per core (${availableParallelism()})
+  --resume         continue from <out>/last     --max-minutes N  stop after the epoch past N minutes
+  --views a,b      training views (default: all in the manifest, e.g. original,segmented)
+  --balance sample|weight|none (sample)        --weight-decay X (1e-4)   --warmup N epochs (1)
+  --monitor auroc|bal_acc|loss (auroc)         --subtype-weight X (0.5; 0 = no subtype head)
+  --normalization per-image|fixed (per-image)  --min-std X (0.02)        --no-augment
+  --quiet          no progress bar`;
+
+function fail(msg: string): never {
+  process.stderr.write(`train.ts: ${msg}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function num(v: string | undefined, name: string, dflt: number, integer = false): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) fail(`--${name} must be ${integer ? "an integer" : "a number"} (got "${v}")`);
+  return n;
+}
+
+function oneOf<T extends string>(v: string | undefined, name: string, allowed: readonly T[], dflt: T): T {
+  if (v === undefined) return dflt;
+  if (!allowed.includes(v as T)) fail(`--${name} must be one of ${allowed.join(", ")} (got "${v}")`);
+  return v as T;
+}
+
+const { values: a } = parseArgs({
+  options: {
+    manifest: { type: "string" }, out: { type: "string" }, arch: { type: "string" }, size: { type: "string" },
+    epochs: { type: "string" }, batch: { type: "string" }, lr: { type: "string" }, seed: { type: "string" },
+    backend: { type: "string" }, workers: { type: "string" }, patience: { type: "string" },
+    resume: { type: "boolean" }, "max-minutes": { type: "string" }, views: { type: "string" },
+    balance: { type: "string" }, "weight-decay": { type: "string" }, warmup: { type: "string" },
+    monitor: { type: "string" }, "subtype-weight": { type: "string" }, normalization: { type: "string" },
+    "min-std": { type: "string" }, "no-augment": { type: "boolean" }, quiet: { type: "boolean" }, help: { type: "boolean" },
+  },
+  strict: true,
+});
+if (a.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+if (!a.manifest) fail("--manifest is required (written by scripts/prepare_data.ts)");
+if (!a.out) fail("--out is required (a folder under runs/)");
+
+const size = num(a.size, "size", 128, true);
+if (size < 16 || size > 512) fail("--size must be between 16 and 512");
+const normMode = oneOf(a.normalization, "normalization", ["per-image", "fixed"] as const, "per-image");
+const spec: PreprocessSpec = {
+  size,
+  crop: "none",
+  resize: "area",
+  normalization: normMode === "per-image"
+    ? { mode: "per-image", minStd: num(a["min-std"], "min-std", 0.02) }
+    : { mode: "fixed", mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] },
+  channelOrder: "RGB",
+  alphaBackground: 0,
+};
+const manifest = await readSplitManifest(a.manifest);
+const result = await train({
+  ...DEFAULT_TRAIN,
+  manifest,
+  out: a.out,
+  spec,
+  arch: oneOf<Architecture>(a.arch, "arch", ARCHITECTURES, "small-gap"),
+  epochs: num(a.epochs, "epochs", DEFAULT_TRAIN.epochs, true),
+  batch: num(a.batch, "batch", DEFAULT_TRAIN.batch, true),
+  lr: num(a.lr, "lr", DEFAULT_TRAIN.lr),
+  seed: num(a.seed, "seed", DEFAULT_TRAIN.seed, true),
+  backend: oneOf<BackendName>(a.backend, "backend", BACKEND_NAMES, "auto"),
+  workers: Math.max(1, num(a.workers, "workers", availableParallelism(), true)),
+  patience: num(a.patience, "patience", DEFAULT_TRAIN.patience, true),
+  resume: a.resume === true,
+  maxMinutes: num(a["max-minutes"], "max-minutes", 0),
+  views: a.views ? a.views.split(",").map((s) => s.trim()).filter(Boolean) : [],
+  balance: oneOf<Balance>(a.balance, "balance", ["sample", "weight", "none"], "sample"),
+  weightDecay: num(a["weight-decay"], "weight-decay", DEFAULT_TRAIN.weightDecay),
+  warmupEpochs: num(a.warmup, "warmup", DEFAULT_TRAIN.warmupEpochs),
+  monitor: oneOf<Monitor>(a.monitor, "monitor", ["auroc", "bal_acc", "loss"], "auroc"),
+  subtypeLossWeight: num(a["subtype-weight"], "subtype-weight", DEFAULT_TRAIN.subtypeLossWeight),
+  augment: a["no-augment"] ? NO_AUGMENT : DEFAULT_AUGMENT,
+  progress: a.quiet !== true,
+});
+process.stderr.write(
+  `done: ${result.epochs} epochs (${result.stoppedBy}), best epoch ${result.bestEpoch}` +
+    (result.best ? `: val auroc ${result.best.auroc.toFixed(4)} bal_acc ${result.best.balancedAccuracy.toFixed(3)}` : "") + "\n",
+);

@@ -68,7 +68,7 @@ export function getWasmModule(name: WasmAssetName): Promise<WebAssembly.Module> 
 }
 
 /** The raw bytes of `name`, read from the installed npm package (Deno, Node). */
-export async function readWasmBytes(name: WasmAssetName): Promise<Uint8Array> {
+export async function readWasmBytes(name: WasmAssetName): Promise<Uint8Array<ArrayBuffer>> {
   const url = new URL(import.meta.resolve(WASM_ASSETS[name]));
   const { readFile } = await import("node:fs/promises");
   try {

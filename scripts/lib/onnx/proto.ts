@@ -1,0 +1,176 @@
+/**
+ * The ONNX protobuf schema (generated classes from `onnx-proto`) and small builders for the pieces
+ * the exporter and quantizer write: tensors, attributes, nodes and value infos.
+ *
+ * @module
+ */
+import * as pkg from "onnx-proto";
+
+/** The `onnx` namespace of generated protobufjs classes (works under Node ESM, tsx and Deno). */
+export const onnx: typeof pkg.onnx = ((pkg as unknown as { default?: typeof pkg }).default ?? pkg).onnx;
+
+/** ONNX tensor element types used here. */
+export const DType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
+/** One of {@link DType}'s values. */
+export type DTypeCode = (typeof DType)[keyof typeof DType];
+
+/** Typed arrays the builders accept as tensor data. */
+export type TensorData = Float32Array | Uint8Array | Int8Array | Int32Array | BigInt64Array;
+
+function dtypeOf(data: TensorData): DTypeCode {
+  if (data instanceof Float32Array) return DType.FLOAT;
+  if (data instanceof Uint8Array) return DType.UINT8;
+  if (data instanceof Int8Array) return DType.INT8;
+  if (data instanceof Int32Array) return DType.INT32;
+  return DType.INT64;
+}
+
+/**
+ * A named initializer tensor stored as little-endian raw data.
+ *
+ * @example
+ * ```ts
+ * const w = tensor("conv1.weight", [8, 3, 3, 3], new Float32Array(8 * 27));
+ * ```
+ */
+export function tensor(name: string, dims: readonly number[], data: TensorData): pkg.onnx.ITensorProto {
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (count !== data.length) {
+    throw new Error(`tensor ${name}: dims [${dims}] hold ${count} values but data has ${data.length}`);
+  }
+  // Typed arrays are little-endian on every platform this runs on (x86, ARM, wasm).
+  const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+  return { name, dims: [...dims], dataType: dtypeOf(data), rawData: raw };
+}
+
+/**
+ * Reads an initializer back as a typed array (raw data or the typed repeated fields).
+ *
+ * @example
+ * ```ts
+ * const w = tensorData(model.graph.initializer[0]) as Float32Array;
+ * ```
+ */
+export function tensorData(t: pkg.onnx.ITensorProto): TensorData {
+  const raw = t.rawData && t.rawData.length > 0 ? t.rawData : undefined;
+  // Copy (a Node Buffer's slice() would share the pooled buffer) so the result is aligned and owned.
+  const copy = raw ? new Uint8Array(raw) : undefined;
+  switch (t.dataType) {
+    case DType.FLOAT:
+      return copy ? new Float32Array(copy.buffer) : Float32Array.from(t.floatData ?? []);
+    case DType.UINT8:
+      return copy ? new Uint8Array(copy.buffer) : Uint8Array.from(t.int32Data ?? []);
+    case DType.INT8:
+      return copy ? new Int8Array(copy.buffer) : Int8Array.from(t.int32Data ?? []);
+    case DType.INT32:
+      return copy ? new Int32Array(copy.buffer) : Int32Array.from(t.int32Data ?? []);
+    case DType.INT64:
+      return copy ? new BigInt64Array(copy.buffer) : BigInt64Array.from((t.int64Data ?? []).map((v) => BigInt(toNumber(v))));
+    default:
+      throw new Error(`tensor ${t.name}: element type ${t.dataType} is not supported here (float, uint8, int8, int32, int64 only)`);
+  }
+}
+
+/**
+ * A protobuf int64 (number or Long) as a JS number.
+ *
+ * @example
+ * ```ts
+ * toNumber(model.graph.initializer[0].dims[0]); // 8
+ * ```
+ */
+export function toNumber(v: number | { toNumber(): number } | null | undefined): number {
+  if (v === null || v === undefined) return 0;
+  return typeof v === "number" ? v : v.toNumber();
+}
+
+/** Attribute values the builder understands. */
+export type AttrValue = number | string | number[] | { float: number };
+
+/**
+ * An attribute: integers become INT, integer arrays INTS, strings STRING, `{float}` FLOAT.
+ *
+ * @example
+ * ```ts
+ * attr("strides", [2, 2]); attr("epsilon", { float: 1e-3 }); attr("auto_pad", "NOTSET");
+ * ```
+ */
+export function attr(name: string, value: AttrValue): pkg.onnx.IAttributeProto {
+  const T = onnx.AttributeProto.AttributeType;
+  if (typeof value === "string") return { name, type: T.STRING, s: new TextEncoder().encode(value) };
+  if (Array.isArray(value)) return { name, type: T.INTS, ints: value };
+  if (typeof value === "number") {
+    if (!Number.isInteger(value)) throw new Error(`attribute ${name}: ${value} is not an integer; pass {float: ${value}}`);
+    return { name, type: T.INT, i: value };
+  }
+  return { name, type: T.FLOAT, f: value.float };
+}
+
+/**
+ * A graph node.
+ *
+ * @example
+ * ```ts
+ * node("Relu", ["conv1"], ["relu1"], "relu1");
+ * ```
+ */
+export function node(
+  opType: string,
+  inputs: string[],
+  outputs: string[],
+  name: string,
+  attrs: Record<string, AttrValue> = {},
+  domain = "",
+): pkg.onnx.INodeProto {
+  return {
+    opType,
+    input: inputs,
+    output: outputs,
+    name,
+    domain,
+    attribute: Object.entries(attrs).map(([k, v]) => attr(k, v)),
+  };
+}
+
+/** A dimension: a number is fixed, a string is symbolic (e.g. `"N"` for the batch). */
+export type Dim = number | string;
+
+/**
+ * A typed value info (graph inputs/outputs). `dims` undefined leaves the shape unknown.
+ *
+ * @example
+ * ```ts
+ * valueInfo("image", DType.FLOAT, ["N", 3, 32, 32]);
+ * ```
+ */
+export function valueInfo(name: string, elemType: DTypeCode, dims?: readonly Dim[]): pkg.onnx.IValueInfoProto {
+  const shape = dims === undefined ? undefined : {
+    dim: dims.map((d) => typeof d === "number" ? { dimValue: d } : { dimParam: d }),
+  };
+  return { name, type: { tensorType: { elemType, shape } } };
+}
+
+/**
+ * Encodes a model proto to bytes.
+ *
+ * @example
+ * ```ts
+ * const bytes = encodeModel({ irVersion: 8, opsetImport: [{ domain: "", version: 17 }], graph });
+ * ```
+ */
+export function encodeModel(model: pkg.onnx.IModelProto): Uint8Array {
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/**
+ * Decodes model bytes into a plain, editable object (int64s as numbers, bytes as Uint8Array).
+ *
+ * @example
+ * ```ts
+ * const m = decodeModel(bytes); console.log(m.graph.node.length);
+ * ```
+ */
+export function decodeModel(bytes: Uint8Array): pkg.onnx.ModelProto {
+  return onnx.ModelProto.decode(bytes);
+}
+

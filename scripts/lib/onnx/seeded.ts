@@ -1,0 +1,64 @@
+/**
+ * Deterministic weights for test models: a seeded PRNG and a function that fills every weight of a
+ * tfjs model from it (independent of tfjs's own initialisers and backend).
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+
+/**
+ * mulberry32: a small seeded PRNG returning floats in [0, 1).
+ *
+ * @example
+ * ```ts
+ * const rand = seededRandom(42); rand(); // 0.6011...
+ * ```
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Sets every weight of `model` from `seed`: kernels Glorot-uniform, biases/beta/moving means in
+ * ±0.2, gamma and moving variances in [0.5, 1.5]. Same seed → same weights.
+ *
+ * @example
+ * ```ts
+ * randomizeWeights(model, 7);
+ * ```
+ */
+export function randomizeWeights(model: tf.LayersModel, seed: number): void {
+  const rand = seededRandom(seed);
+  const uni = (lo: number, hi: number) => lo + (hi - lo) * rand();
+  for (const layer of model.layers) {
+    const ws = layer.weights;
+    if (ws.length === 0) continue;
+    const vals = ws.map((w) => {
+      const short = w.originalName.split("/").pop()!;
+      const shape = w.shape as number[];
+      const n = shape.reduce((a, b) => a * b, 1);
+      const data = new Float32Array(n);
+      if (short === "gamma" || short === "moving_variance") {
+        for (let i = 0; i < n; i++) data[i] = uni(0.5, 1.5);
+      } else if (short.endsWith("kernel")) {
+        const rf = shape.length === 4 ? shape[0] * shape[1] : 1;
+        const fanIn = shape.length === 4 ? (short === "depthwise_kernel" ? rf : rf * shape[2]) : shape[0];
+        const fanOut = shape.length === 4 ? rf * shape[3] : shape[1];
+        const a = Math.sqrt(6 / (fanIn + fanOut));
+        for (let i = 0; i < n; i++) data[i] = uni(-a, a);
+      } else {
+        for (let i = 0; i < n; i++) data[i] = uni(-0.2, 0.2);
+      }
+      return tf.tensor(data, shape);
+    });
+    layer.setWeights(vals);
+    vals.forEach((v) => v.dispose());
+  }
+}

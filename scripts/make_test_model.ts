@@ -1,0 +1,154 @@
+/**
+ * Writes the test fixtures under tests/fixtures/models/ (run: `./node_modules/.bin/tsx scripts/make_test_model.ts`):
+ *
+ * - `tiny.float.onnx` / `tiny.float.json`: a seeded 32×32 model (two conv blocks, "gap", "logit" and a
+ *   4-class "subtype_logits" head, with a CAM output) and its model card;
+ * - `tiny.int8.onnx` / `tiny.int8.json`: the same model, static int8 QDQ, calibrated on the real images below;
+ * - `cnmc_real.<S>.f32` (+ `cnmc_real.json`): a few real C-NMC cells from /work/shared/data/cnmc_subset,
+ *   decoded, area-resized to S×S and per-image normalised, as raw little-endian float32 NCHW `[n,3,S,S]`.
+ *   Only this script reads the data set; tests read these files.
+ *
+ * Everything is deterministic except the cards' `created` date (fixed here too) so re-running gives
+ * identical bytes.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { readdir, readFile, writeFile, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { decodePng } from "../functions/lib/image/png.ts";
+import type { RgbaImage } from "../functions/lib/preprocess/types.ts";
+import type { ModelCard } from "../functions/lib/model/card.ts";
+import { exportToOnnx } from "./lib/onnx/export.ts";
+import { buildModelCard, type ModelCardFields, writeModelFiles } from "./lib/onnx/card.ts";
+import { tinyCamModel } from "./lib/onnx/test_models.ts";
+import { quantizeQdq } from "./lib/onnx/quantize.ts";
+import { seededRandom } from "./lib/onnx/seeded.ts";
+
+const OUT = "tests/fixtures/models";
+const DATA = "/work/shared/data/cnmc_subset/fold_0";
+const SIZES = [32, 33];
+const CREATED = "2025-01-01T00:00:00.000Z";
+
+/**
+ * Area (box-filter) resize of an RGBA image to size×size RGB in [0,1], then per-image normalisation
+ * (minStd 0.02), as NCHW. A stand-in for functions/lib/preprocess until that module exists; it follows
+ * the PreprocessSpec {crop:"none", resize:"area", normalization:{mode:"per-image", minStd:0.02}}.
+ *
+ * @example
+ * ```ts
+ * const x = areaResizeNormalize(decodePng(bytes), 32); // length 3*32*32
+ * ```
+ */
+export function areaResizeNormalize(img: RgbaImage, size: number, minStd = 0.02): Float32Array {
+  const out = new Float32Array(3 * size * size);
+  const sx = img.width / size, sy = img.height / size;
+  for (let oy = 0; oy < size; oy++) {
+    const y0 = oy * sy, y1 = y0 + sy;
+    for (let ox = 0; ox < size; ox++) {
+      const x0 = ox * sx, x1 = x0 + sx;
+      const acc = [0, 0, 0];
+      let wsum = 0;
+      for (let y = Math.floor(y0); y < Math.ceil(y1); y++) {
+        const wy = Math.min(y + 1, y1) - Math.max(y, y0);
+        for (let x = Math.floor(x0); x < Math.ceil(x1); x++) {
+          const wgt = wy * (Math.min(x + 1, x1) - Math.max(x, x0));
+          const p = (y * img.width + x) * 4;
+          const a = img.data[p + 3] / 255;
+          for (let c = 0; c < 3; c++) acc[c] += wgt * (img.data[p + c] * a) / 255;
+          wsum += wgt;
+        }
+      }
+      for (let c = 0; c < 3; c++) out[c * size * size + oy * size + ox] = acc[c] / wsum;
+    }
+  }
+  const n = size * size;
+  for (let c = 0; c < 3; c++) {
+    let m = 0;
+    for (let i = 0; i < n; i++) m += out[c * n + i];
+    m /= n;
+    let v = 0;
+    for (let i = 0; i < n; i++) v += (out[c * n + i] - m) ** 2;
+    const sd = Math.max(Math.sqrt(v / n), minStd);
+    for (let i = 0; i < n; i++) out[c * n + i] = (out[c * n + i] - m) / sd;
+  }
+  return out;
+}
+
+async function realImages(): Promise<{ files: string[]; tensors: Map<number, Float32Array> }> {
+  const files: string[] = [];
+  for (const cls of ["all", "hem"]) {
+    const names = (await readdir(join(DATA, cls))).filter((f) => f.endsWith(".png")).sort().slice(0, 3);
+    files.push(...names.map((f) => join(cls, f)));
+  }
+  const decoded = await Promise.all(files.map(async (f) => decodePng(new Uint8Array(await readFile(join(DATA, f))))));
+  const tensors = new Map<number, Float32Array>();
+  for (const s of SIZES) {
+    const batch = new Float32Array(files.length * 3 * s * s);
+    decoded.forEach((img, i) => batch.set(areaResizeNormalize(img, s), i * 3 * s * s));
+    tensors.set(s, batch);
+  }
+  return { files, tensors };
+}
+
+function cardFields(file: string, precision: ModelCard["precision"], io: ModelCard["io"]): ModelCardFields {
+  return {
+    id: "tiny-test",
+    version: "0.0.0",
+    created: CREATED,
+    file,
+    precision,
+    opset: 17,
+    architecture: "tiny-cam: 2×(conv3x3+BN+ReLU+maxpool) 8/16 filters → gap → logit + 4-class subtype head (seeded random weights)",
+    io,
+    preprocess: {
+      size: 32,
+      crop: "none",
+      resize: "area",
+      normalization: { mode: "per-image", minStd: 0.02 },
+      channelOrder: "RGB",
+      alphaBackground: 0,
+    },
+    labels: ["normal", "all"],
+    positiveLabel: "all",
+    subtypes: ["Benign", "Early", "Pre", "Pro"],
+    temperature: 1,
+    threshold: 0.5,
+    reviewBand: [0.4, 0.6],
+    intendedUse: "test fixture only",
+    limits: ["random weights: its outputs mean nothing"],
+  };
+}
+
+async function main(): Promise<void> {
+  await tf.setBackend("cpu");
+  await mkdir(OUT, { recursive: true });
+  const { files, tensors } = await realImages();
+  for (const [s, t] of tensors) await writeFile(join(OUT, `cnmc_real.${s}.f32`), new Uint8Array(t.buffer));
+  await writeFile(
+    join(OUT, "cnmc_real.json"),
+    JSON.stringify({
+      description: "raw float32 little-endian NCHW [n,3,S,S]; area resize + per-image normalisation (minStd 0.02)",
+      source: "cnmc_subset/fold_0",
+      files,
+      labels: files.map((f) => f.startsWith("all/") ? "all" : "normal"),
+      sizes: SIZES,
+    }, null, 2) + "\n",
+  );
+
+  const model = tinyCamModel({ size: 32, seed: 1 });
+  const { bytes, io } = exportToOnnx(model);
+  const card = buildModelCard(cardFields("tiny.float.onnx", "float32", io), bytes);
+  await writeModelFiles(OUT, "tiny.float", bytes, card);
+
+  // Calibration: the real images plus a few seeded synthetic ones (normalised-looking noise).
+  const real = tensors.get(32)!;
+  const rand = seededRandom(11);
+  const synth = Float32Array.from({ length: 4 * 3 * 32 * 32 }, () => (rand() + rand() + rand() - 1.5) * 2);
+  const q = await quantizeQdq(bytes, [real, synth]);
+  const qCard = buildModelCard(cardFields("tiny.int8.onnx", "int8-qdq", io), q.bytes);
+  await writeModelFiles(OUT, "tiny.int8", q.bytes, qCard);
+  console.log(`tiny.float.onnx ${bytes.length} B, tiny.int8.onnx ${q.bytes.length} B, ${q.report.nodesQuantized} nodes quantised`);
+}
+
+await main();

@@ -16,6 +16,12 @@ export interface DomainFitOptions {
   quantiles?: [number, number];
   /** Each range is widened on both sides by `margin` × (upper − lower) (default 0.1). */
   margin?: number;
+  /**
+   * Smallest widening on each side, in the statistic's own units (default 0.01), so that a
+   * statistic that barely varies in training (e.g. `darkFraction` ≈ 0) does not flag every image
+   * that differs by a hair.
+   */
+  minPad?: number;
   /** Statistics to keep (default: every name present in all rows). */
   names?: readonly string[];
   /** Hard limits a range is clipped to, per statistic (e.g. `darkFraction: [0, 1]`). */
@@ -45,19 +51,22 @@ export function quantileSorted(sorted: readonly number[], q: number): number {
 }
 
 /**
- * Ranges for the domain check from per-image statistics (one record per image).
+ * Ranges for the domain check from per-image statistics (one record per image): per statistic
+ * [q_low − pad, q_high + pad] with pad = max(margin·(q_high − q_low), minPad), clipped to
+ * {@link STAT_LIMITS}.
  *
  * @example
  * ```ts
  * const rows = [{ meanR: 0.5 }, { meanR: 0.6 }, { meanR: 0.7 }];
- * fitDomainRanges(rows, { quantiles: [0, 1], margin: 0.5 }).ranges.meanR; // [0.4, 0.8] (up to rounding)
+ * fitDomainRanges(rows, { quantiles: [0, 1], margin: 0.5 }).ranges.meanR; // [0.4, 0.8]
  * ```
  */
 export function fitDomainRanges(stats: readonly Record<string, number>[], opts: DomainFitOptions = {}): DomainCheck {
   const [qlo, qhi] = opts.quantiles ?? [0.005, 0.995];
   const margin = opts.margin ?? 0.1;
+  const minPad = opts.minPad ?? 0.01;
   if (!(qlo >= 0 && qlo < qhi && qhi <= 1)) throw new RangeError(`fitDomainRanges: quantiles must satisfy 0 ≤ low < high ≤ 1, got [${qlo}, ${qhi}]`);
-  if (!(margin >= 0)) throw new RangeError(`fitDomainRanges: margin must be ≥ 0, got ${margin}`);
+  if (!(margin >= 0 && minPad >= 0)) throw new RangeError(`fitDomainRanges: margin and minPad must be ≥ 0, got ${margin} and ${minPad}`);
   if (stats.length === 0) throw new Error("fitDomainRanges: no statistics given; compute imageStats on the training images first");
   const clip = { ...STAT_LIMITS, ...opts.clip };
   const names = opts.names ?? Object.keys(stats[0]).filter((n) => stats.every((s) => Number.isFinite(s[n])));
@@ -69,7 +78,7 @@ export function fitDomainRanges(stats: readonly Record<string, number>[], opts: 
     }
     values.sort((a, b) => a - b);
     const lo = quantileSorted(values, qlo), hi = quantileSorted(values, qhi);
-    const pad = (hi - lo) * margin;
+    const pad = Math.max((hi - lo) * margin, minPad);
     const [cmin, cmax] = clip[name] ?? [-Infinity, Infinity];
     ranges[name] = [round6(Math.max(cmin, lo - pad)), round6(Math.min(cmax, hi + pad))];
   }

@@ -1,0 +1,67 @@
+/**
+ * Image statistics for the domain check, unshifted or under shift-grid cells, and a summary of
+ * which images a check flags.
+ *
+ * @module
+ */
+import type { DomainCheck, PreprocessSpec } from "../../../functions/lib/model/card.ts";
+import { imageStats } from "../../../functions/lib/preprocess/preprocess.ts";
+import type { RgbaImage } from "../../../functions/lib/preprocess/types.ts";
+import { applyShiftCell, type ShiftCell } from "../shift/grid.ts";
+import { checkDomain } from "./fit.ts";
+
+/**
+ * `imageStats` of each image under each cell (cells outer, images inner), computed on the image
+ * the model sees: [JPEG] → the card's crop + resize → colour shift.
+ *
+ * @example
+ * ```ts
+ * const rows = await statsUnderCells(trainImages, SHIFT_GRID, card.preprocess);
+ * const domain = fitDomainRanges(rows);
+ * ```
+ */
+export async function statsUnderCells(
+  images: readonly RgbaImage[],
+  cells: readonly ShiftCell[],
+  spec: PreprocessSpec,
+): Promise<Record<string, number>[]> {
+  const rows: Record<string, number>[] = [];
+  for (const cell of cells) {
+    for (const img of images) rows.push(imageStats(await applyShiftCell(img, cell, spec)));
+  }
+  return rows;
+}
+
+/** How many images a check flags, and for which statistics. */
+export interface FlagSummary {
+  n: number;
+  flagged: number;
+  /** Per image: whether it is flagged (same order as the input). */
+  isFlagged: boolean[];
+  /** Number of flagged images per violated statistic. */
+  byStatistic: Record<string, number>;
+}
+
+/**
+ * Applies a domain check to per-image statistics.
+ *
+ * @example
+ * ```ts
+ * summarizeFlags([{ meanR: 0.1 }, { meanR: 0.5 }], { ranges: { meanR: [0.4, 0.9] } });
+ * // { n: 2, flagged: 1, isFlagged: [true, false], byStatistic: { meanR: 1 } }
+ * ```
+ */
+export function summarizeFlags(stats: readonly Record<string, number>[], check: DomainCheck): FlagSummary {
+  const byStatistic: Record<string, number> = {};
+  const isFlagged = stats.map((s) => {
+    let flagged = false;
+    for (const [name, range] of Object.entries(check.ranges)) {
+      if (checkDomain(s, { ranges: { [name]: range } }).length > 0) {
+        byStatistic[name] = (byStatistic[name] ?? 0) + 1;
+        flagged = true;
+      }
+    }
+    return flagged;
+  });
+  return { n: stats.length, flagged: isFlagged.filter(Boolean).length, isFlagged, byStatistic };
+}

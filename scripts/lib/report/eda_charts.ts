@@ -1,0 +1,97 @@
+/**
+ * Vega-Lite specs of the EDA report's charts. Pure: data in, spec out (rendered by `chart.ts`).
+ *
+ * @module
+ */
+import type { ChartSpec } from "./chart.ts";
+import { type CountRow, histogramRows, type ImageRecord } from "./eda_data.ts";
+
+const SPLIT_ORDER = ["train", "val", "test"];
+
+/**
+ * Grouped bars: images per class, one bar per split, one panel per view, with the count on each bar.
+ *
+ * @example
+ * ```ts
+ * await renderChart(countsChart(countRows(manifest.items)));
+ * ```
+ */
+export function countsChart(rows: readonly CountRow[]): ChartSpec {
+  return {
+    title: "Images per class and split (one panel per view)",
+    data: { values: rows.map((r) => ({ ...r, classLabel: `${r.cls} (${r.label})` })) },
+    facet: { column: { field: "view", type: "nominal", title: "view" } },
+    spec: {
+      width: { step: 26 },
+      height: 260,
+      layer: [
+        { mark: "bar" },
+        { mark: { type: "text", dy: -6, fontSize: 10 }, encoding: { text: { field: "count", type: "quantitative" } } },
+      ],
+      encoding: {
+        x: { field: "classLabel", type: "nominal", title: "class", axis: { labelAngle: -30 } },
+        xOffset: { field: "split", type: "nominal", sort: SPLIT_ORDER },
+        y: { field: "count", type: "quantitative", title: "images" },
+        color: { field: "split", type: "nominal", sort: SPLIT_ORDER, scale: { scheme: "tableau10" } },
+      },
+    },
+    resolve: { scale: { x: "independent" } },
+  } as ChartSpec;
+}
+
+/** Statistics shown in the colour histograms, in display order. */
+export const COLOUR_STATS = ["meanR", "meanG", "meanB", "stdR", "stdG", "stdB"] as const;
+
+/**
+ * Frequency polygons of per-image channel means and standard deviations (RGB in [0, 1]), one
+ * line per class (as a share of that class's images, so small classes are not dwarfed), one panel
+ * per statistic. Classes whose lines do not overlap can be told apart by colour alone: the
+ * colour shortcut a model can learn.
+ *
+ * @example
+ * ```ts
+ * await renderChart(colourHistogramChart(records.filter((r) => r.view === "original")));
+ * ```
+ */
+export function colourHistogramChart(records: readonly ImageRecord[], title = "Per-image colour statistics by class"): ChartSpec {
+  return {
+    title,
+    data: { values: histogramRows(records, COLOUR_STATS, 30) },
+    facet: { field: "stat", type: "nominal", sort: [...COLOUR_STATS], title: null, header: { labelFontWeight: "bold" } },
+    columns: 3,
+    spec: {
+      width: 250,
+      height: 150,
+      mark: { type: "line", strokeWidth: 1.8, interpolate: "linear" },
+      encoding: {
+        x: { field: "x", type: "quantitative", title: "value (RGB in [0, 1])", scale: { zero: false, nice: false } },
+        y: { field: "share", type: "quantitative", title: "share of class", axis: { format: "%" } },
+        color: { field: "cls", type: "nominal", title: "class", scale: { scheme: "set1" } },
+      },
+    },
+    resolve: { scale: { x: "independent", y: "independent" } },
+  } as ChartSpec;
+}
+
+/**
+ * Scatter of two image statistics, one colour per class.
+ *
+ * @example
+ * ```ts
+ * await renderChart(colourScatterChart(records, "meanB", "meanR"));
+ * ```
+ */
+export function colourScatterChart(records: readonly ImageRecord[], x: string, y: string): ChartSpec {
+  return {
+    title: `The two most separating colour statistics: ${x} vs ${y}`,
+    width: 420,
+    height: 340,
+    data: { values: records.map((r) => ({ cls: r.cls, label: r.label, x: r.stats[x], y: r.stats[y] })) },
+    mark: { type: "circle", size: 14, opacity: 0.55 },
+    encoding: {
+      x: { field: "x", type: "quantitative", title: x, scale: { zero: false } },
+      y: { field: "y", type: "quantitative", title: y, scale: { zero: false } },
+      color: { field: "cls", type: "nominal", title: "class", scale: { scheme: "set1" } },
+    },
+  } as ChartSpec;
+}

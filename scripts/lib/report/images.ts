@@ -1,0 +1,109 @@
+/**
+ * Pixel helpers for the reports' image panels: thumbnails (the project's own area resampling),
+ * float → 8-bit conversion, grids of tiles (montages) and running mean images.
+ *
+ * @module
+ */
+import type { PreprocessSpec } from "../../../functions/lib/model/card.ts";
+import { toFloatRgb } from "../../../functions/lib/preprocess/preprocess.ts";
+import type { FloatRgbImage, RgbaImage } from "../../../functions/lib/preprocess/types.ts";
+
+/** The resize-only spec used for report images (normalisation is not applied). */
+export function resizeSpec(size: number, crop: PreprocessSpec["crop"] = "none"): PreprocessSpec {
+  return { size, crop, resize: "area", channelOrder: "RGB", alphaBackground: 255, normalization: { mode: "per-image", minStd: 1e-3 } };
+}
+
+/**
+ * [0, 1] float RGB → opaque 8-bit RGBA (rounded, clamped).
+ *
+ * @example
+ * ```ts
+ * floatToRgba({ width: 1, height: 1, data: new Float32Array([1, 0.5, 0]) }).data; // [255, 128, 0, 255]
+ * ```
+ */
+export function floatToRgba(img: FloatRgbImage): RgbaImage {
+  const n = img.width * img.height;
+  const out = new Uint8Array(n * 4);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < 3; c++) out[i * 4 + c] = Math.round(Math.min(1, Math.max(0, img.data[i * 3 + c])) * 255);
+    out[i * 4 + 3] = 255;
+  }
+  return { width: img.width, height: img.height, data: out };
+}
+
+/**
+ * A `size`×`size` thumbnail (whole image stretched, area resampling as in preprocessing).
+ *
+ * @example
+ * ```ts
+ * thumbnail(await decodeImage(bytes), 96).width; // 96
+ * ```
+ */
+export function thumbnail(img: RgbaImage, size: number): RgbaImage {
+  return floatToRgba(toFloatRgb(img, resizeSpec(size)));
+}
+
+/**
+ * Tiles of equal size in a grid, `cols` per row, `gap` pixels of `background` between and around
+ * them. Empty grid positions stay background.
+ *
+ * @example
+ * ```ts
+ * montage([a, b, c], 2, 4).width; // 2·a.width + 3·4
+ * ```
+ */
+export function montage(tiles: readonly RgbaImage[], cols: number, gap = 4, background: [number, number, number] = [255, 255, 255]): RgbaImage {
+  if (tiles.length === 0) throw new RangeError("montage: no tiles");
+  const { width: tw, height: th } = tiles[0];
+  for (const t of tiles) {
+    if (t.width !== tw || t.height !== th) throw new RangeError(`montage: tiles must share one size; got ${t.width}×${t.height} and ${tw}×${th}`);
+  }
+  const c = Math.max(1, Math.min(cols, tiles.length));
+  const rows = Math.ceil(tiles.length / c);
+  const width = c * tw + (c + 1) * gap;
+  const height = rows * th + (rows + 1) * gap;
+  const data = new Uint8Array(width * height * 4);
+  for (let i = 0; i < width * height; i++) {
+    data.set(background, i * 4);
+    data[i * 4 + 3] = 255;
+  }
+  tiles.forEach((t, k) => {
+    const x0 = gap + (k % c) * (tw + gap);
+    const y0 = gap + Math.floor(k / c) * (th + gap);
+    for (let y = 0; y < th; y++) data.set(t.data.subarray(y * tw * 4, (y + 1) * tw * 4), ((y0 + y) * width + x0) * 4);
+  });
+  return { width, height, data };
+}
+
+/** Running sum of equally sized float images, for a mean image. */
+export interface MeanAccumulator {
+  width: number;
+  height: number;
+  count: number;
+  sum: Float64Array;
+}
+
+/**
+ * Adds one image to a running mean (creating the accumulator on first use).
+ *
+ * @example
+ * ```ts
+ * let acc: MeanAccumulator | undefined;
+ * for (const img of images) acc = addToMean(acc, toFloatRgb(img, resizeSpec(64)));
+ * const mean = meanOf(acc!);
+ * ```
+ */
+export function addToMean(acc: MeanAccumulator | undefined, img: FloatRgbImage): MeanAccumulator {
+  const a = acc ?? { width: img.width, height: img.height, count: 0, sum: new Float64Array(img.width * img.height * 3) };
+  if (img.width !== a.width || img.height !== a.height) throw new RangeError(`addToMean: ${img.width}×${img.height} image added to a ${a.width}×${a.height} mean`);
+  for (let i = 0; i < a.sum.length; i++) a.sum[i] += img.data[i];
+  a.count++;
+  return a;
+}
+
+/** The mean image of an accumulator. */
+export function meanOf(acc: MeanAccumulator): FloatRgbImage {
+  const data = new Float32Array(acc.sum.length);
+  for (let i = 0; i < data.length; i++) data[i] = acc.sum[i] / acc.count;
+  return { width: acc.width, height: acc.height, data };
+}

@@ -1,0 +1,43 @@
+/**
+ * PNG bytes for report images: encoding RGBA pixels (imagescript's pure-JS encoder) and reading a
+ * PNG's size from its signature and IHDR chunk (used to check what was written).
+ *
+ * @module
+ */
+import { encode } from "imagescript/png/src/png.mjs";
+import type { RgbaImage } from "../../../functions/lib/preprocess/types.ts";
+
+const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
+
+/**
+ * Encodes 8-bit RGBA pixels as a PNG (deflate level 6).
+ *
+ * @example
+ * ```ts
+ * const png = encodeRgbaPng({ width: 1, height: 1, data: new Uint8Array([255, 0, 0, 255]) });
+ * pngSize(png); // { width: 1, height: 1 }
+ * ```
+ */
+export function encodeRgbaPng(img: RgbaImage, level = 6): Uint8Array {
+  if (img.data.length !== img.width * img.height * 4 || img.width <= 0 || img.height <= 0) {
+    throw new RangeError(`encodeRgbaPng: ${img.data.length} bytes do not match ${img.width}×${img.height} RGBA`);
+  }
+  return encode(img.data, { width: img.width, height: img.height, channels: 4, depth: 8, level, text: undefined });
+}
+
+/**
+ * Width and height of a PNG, read from its 8-byte signature and the IHDR chunk that must follow.
+ * Throws when the bytes are not a PNG.
+ *
+ * @example
+ * ```ts
+ * pngSize(await readFile("runs/x/report/roc.png")); // { width: 1040, height: 800 }
+ * ```
+ */
+export function pngSize(bytes: Uint8Array): { width: number; height: number } {
+  if (bytes.length < 24 || !SIGNATURE.every((b, i) => bytes[i] === b)) throw new Error("not a PNG: bad signature");
+  const type = String.fromCharCode(...bytes.subarray(12, 16));
+  if (type !== "IHDR") throw new Error(`not a PNG: first chunk is ${JSON.stringify(type)}, not IHDR`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { width: view.getUint32(16), height: view.getUint32(20) };
+}

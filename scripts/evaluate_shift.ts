@@ -8,10 +8,13 @@
  *   tsx scripts/evaluate_shift.ts --model model/all-v1.int8.onnx --manifest runs/taleqani/manifest.json
  *     --split test --out runs/x/shift.json [--baseline runs/x/colour_baseline.json | --no-baseline]
  *     [--cells "identity,jpeg q50"] [--limit 100] [--threads 1] [--tolerance 2]
+ *     [--baseline-target-sensitivity 0.99]
  *
- * `--baseline FILE`: the colour baseline (scripts/lib/shift/colour_baseline.ts) is loaded from FILE
- * when it exists, else fitted on the manifest's train split (original views) and saved there.
- * Without `--baseline` it is fitted and not saved. Its threshold is 0.5 (class-balanced fit).
+ * `--baseline FILE`: the colour baseline (scripts/lib/baseline's features and logistic regression,
+ * wrapped by scripts/lib/shift/colour_baseline.ts) is loaded from FILE when it exists, else fitted
+ * on the manifest's train originals, its threshold chosen on val for sensitivity
+ * `--baseline-target-sensitivity` (default 0.99, the model's default), and saved there. Without
+ * `--baseline` it is fitted and not saved.
  *
  * @module
  */
@@ -34,18 +37,26 @@ const USAGE = "usage: tsx scripts/evaluate_shift.ts --model model/all-v1.int8.on
 
 const SPLITS = ["train", "val", "test"];
 
-async function colourBaseline(file: string | undefined, manifest: SplitManifest, spec: PreprocessSpec, log: (s: string) => void): Promise<{ model: ColourBaseline; source: string }> {
+async function colourBaseline(
+  file: string | undefined,
+  manifest: SplitManifest,
+  spec: PreprocessSpec,
+  targetSensitivity: number,
+  log: (s: string) => void,
+): Promise<{ baseline: ColourBaseline; source: string }> {
   if (file && existsSync(file)) {
-    return { model: parseColourBaseline(JSON.parse(await readFile(file, "utf8"))), source: `loaded ${file}` };
+    return { baseline: parseColourBaseline(JSON.parse(await readFile(file, "utf8"))), source: `loaded ${file}` };
   }
-  const train = await loadImages(manifest, selectItems(manifest, { split: "train" }));
-  log(`fitting the colour baseline on ${train.length} train images…`);
-  const model = fitColourBaseline(train.map((t) => toFloatRgb(t.rgba, spec)), train.map((t) => t.item.label === "all"));
+  const labelled = async (split: Split) =>
+    (await loadImages(manifest, selectItems(manifest, { split }))).map((l) => ({ image: toFloatRgb(l.rgba, spec), positive: l.item.label === "all" }));
+  const train = await labelled("train");
+  log(`fitting the colour baseline on ${train.length} train images, threshold on val…`);
+  const baseline = fitColourBaseline(train, await labelled("val"), { targetSensitivity });
   if (file) {
     await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, JSON.stringify(model) + "\n");
+    await writeFile(file, JSON.stringify(baseline) + "\n");
   }
-  return { model, source: `fitted on ${train.length} train images (original view) of ${manifest.dataset}${file ? `, saved to ${file}` : ""}` };
+  return { baseline, source: `fitted on ${train.length} train originals of ${manifest.dataset}, threshold on val${file ? `, saved to ${file}` : ""}` };
 }
 
 async function main(): Promise<void> {
@@ -61,6 +72,7 @@ async function main(): Promise<void> {
       limit: { type: "string" },
       threads: { type: "string", default: "1" },
       tolerance: { type: "string", default: "2" },
+      "baseline-target-sensitivity": { type: "string", default: "0.99" },
     },
   });
   if (!values.model || !values.manifest || !values.out) throw new Error(`--model, --manifest and --out are required\n${USAGE}`);
@@ -78,10 +90,12 @@ async function main(): Promise<void> {
 
   const scorers: Record<string, FloatScorer> = { model: modelFloatScorer(scorer) };
   let baselineSource: string | undefined;
+  let baseline: ColourBaseline | undefined;
   if (!values["no-baseline"]) {
-    const b = await colourBaseline(values.baseline, manifest, card.preprocess, log);
+    const b = await colourBaseline(values.baseline, manifest, card.preprocess, Number(values["baseline-target-sensitivity"]), log);
     baselineSource = b.source;
-    scorers.baseline = async (imgs) => imgs.map((im) => predictColourBaseline(b.model, im));
+    baseline = b.baseline;
+    scorers.baseline = async (imgs) => imgs.map((im) => predictColourBaseline(b.baseline, im));
   }
   const started = Date.now();
   const byScorer = await scoreGrid(images.map((i) => i.rgba), cells, card.preprocess, scorers, {
@@ -89,7 +103,7 @@ async function main(): Promise<void> {
   });
   const tolerancePts = Number(values.tolerance);
   const modelReport = summarizeShift(positive, byScorer.model, { threshold: card.threshold, reviewBand: card.reviewBand, tolerancePts });
-  const baselineReport = byScorer.baseline ? summarizeShift(positive, byScorer.baseline, { threshold: 0.5, tolerancePts }) : undefined;
+  const baselineReport = byScorer.baseline ? summarizeShift(positive, byScorer.baseline, { threshold: baseline!.threshold, tolerancePts }) : undefined;
 
   const result = {
     kind: "shift-robustness",
@@ -100,7 +114,7 @@ async function main(): Promise<void> {
     grid: cells,
     target: `drop vs identity ≤ ${tolerancePts} points in sensitivity and specificity on every cell`,
     modelWithinTarget: modelReport.withinTolerance,
-    results: { model: modelReport, ...(baselineReport ? { baseline: { ...baselineReport, source: baselineSource, kind: "colour-logreg (64-bin RGB histogram + channel mean/std)" } } : {}) },
+    results: { model: modelReport, ...(baselineReport ? { baseline: { ...baselineReport, source: baselineSource, kind: `colour-logistic (scripts/lib/baseline: ${baseline!.bins}³-bin RGB histogram + channel mean/std), threshold for val sensitivity ${baseline!.targetSensitivity}` } } : {}) },
   };
   await mkdir(dirname(values.out), { recursive: true });
   await writeFile(values.out, JSON.stringify(result, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1) + "\n");

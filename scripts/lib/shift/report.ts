@@ -29,6 +29,11 @@ export interface CellResult {
   reviewRate?: number;
   dropSensitivityPts: number;
   dropSpecificityPts: number;
+  /**
+   * Paired changes against identity: `lost` = images decided correctly on the identity cell and
+   * wrongly here, `gained` = the reverse (a small net drop can hide many flips).
+   */
+  flips: { lost: number; gained: number };
 }
 
 /** The whole grid for one scorer. */
@@ -36,6 +41,8 @@ export interface ShiftReport {
   threshold: number;
   reviewBand?: [number, number];
   n: { all: number; normal: number };
+  /** What one image is worth, in points of each metric (100 / class size): the grid's resolution. */
+  pointsPerImage: { sensitivity: number; specificity: number };
   cells: CellResult[];
   worst: {
     sensitivity: { value: number; cell: string };
@@ -83,8 +90,15 @@ export function summarizeShift(positive: readonly boolean[], cells: readonly Cel
   }
   const rowsOf = (scores: readonly number[]): Scored[] => scores.map((score, i) => ({ score, positive: positive[i] }));
   const base = rates(confusionAt(rowsOf(ref.scores), opts.threshold));
+  const correct = (scores: readonly number[], i: number) => (scores[i] >= opts.threshold) === positive[i];
   const results: CellResult[] = cells.map(({ cell, scores }) => {
     const rows = rowsOf(scores);
+    const flips = { lost: 0, gained: 0 };
+    for (let i = 0; i < positive.length; i++) {
+      const was = correct(ref.scores, i), now = correct(scores, i);
+      if (was && !now) flips.lost++;
+      else if (!was && now) flips.gained++;
+    }
     const confusion = confusionAt(rows, opts.threshold);
     const r = rates(confusion);
     const result: CellResult = {
@@ -97,6 +111,7 @@ export function summarizeShift(positive: readonly boolean[], cells: readonly Cel
       auroc: auroc(rows),
       dropSensitivityPts: pts(base.sensitivity - r.sensitivity),
       dropSpecificityPts: pts(base.specificity - r.specificity),
+      flips,
     };
     if (opts.reviewBand) {
       const [lo, hi] = opts.reviewBand;
@@ -116,6 +131,7 @@ export function summarizeShift(positive: readonly boolean[], cells: readonly Cel
     threshold: opts.threshold,
     ...(opts.reviewBand ? { reviewBand: opts.reviewBand } : {}),
     n: { all: nAll, normal: positive.length - nAll },
+    pointsPerImage: { sensitivity: pts(1 / nAll), specificity: pts(1 / (positive.length - nAll)) },
     cells: results,
     worst: {
       sensitivity: { value: ws.sensitivity, cell: ws.name },
@@ -140,18 +156,19 @@ export function formatShiftTable(title: string, r: ShiftReport): string {
   const d = (x: number) => (x > 0 ? `-${x.toFixed(1)}` : `+${(-x).toFixed(1)}`).padStart(6);
   const lines = [
     `${title}: threshold ${r.threshold.toFixed(3)}, ${r.n.all} all / ${r.n.normal} normal`,
-    `${"cell".padEnd(22)} sens   spec   F1     AUROC  Δsens  Δspec${r.reviewBand ? "  review" : ""}`,
+    `${"cell".padEnd(22)} sens   spec   F1     AUROC  Δsens  Δspec  lost/gained${r.reviewBand ? "  review" : ""}`,
   ];
   for (const c of r.cells) {
     lines.push(
-      `${c.name.padEnd(22)} ${f(c.sensitivity)}  ${f(c.specificity)}  ${f(c.f1)}  ${f(c.auroc)}  ${d(c.dropSensitivityPts)} ${d(c.dropSpecificityPts)}` +
+      `${c.name.padEnd(22)} ${f(c.sensitivity)}  ${f(c.specificity)}  ${f(c.f1)}  ${f(c.auroc)}  ${d(c.dropSensitivityPts)} ${d(c.dropSpecificityPts)}  ${`${c.flips.lost}/${c.flips.gained}`.padStart(11)}` +
         (c.reviewRate !== undefined ? `  ${(c.reviewRate * 100).toFixed(1)}%` : ""),
     );
   }
   lines.push(
     `worst sensitivity ${f(r.worst.sensitivity.value)} (${r.worst.sensitivity.cell}), worst specificity ${f(r.worst.specificity.value)} (${r.worst.specificity.cell})`,
     `max drop vs identity: sensitivity ${r.maxDropPts.sensitivity.toFixed(1)} pts, specificity ${r.maxDropPts.specificity.toFixed(1)} pts → ` +
-      (r.withinTolerance ? `within ${r.tolerancePts} pts` : `EXCEEDS ${r.tolerancePts} pts`),
+      (r.withinTolerance ? `within ${r.tolerancePts} pts` : `EXCEEDS ${r.tolerancePts} pts`) +
+      ` (one image = ${r.pointsPerImage.sensitivity.toFixed(2)} pts sens, ${r.pointsPerImage.specificity.toFixed(2)} pts spec)`,
   );
   return lines.join("\n");
 }

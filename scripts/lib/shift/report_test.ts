@@ -35,8 +35,11 @@ Deno.test("summarizeShift: per-cell rates, worst cells and drops in points", () 
   assert.equal(r.withinTolerance, false);
   assert.equal(r.cells[0].reviewRate, 1 / 6); // only 0.6 is in [0.3, 0.65)
   assert.equal(r.cells[0].auroc, 1);
+  assert.deepEqual(r.cells.map((c) => c.flips), [{ lost: 0, gained: 0 }, { lost: 1, gained: 0 }, { lost: 1, gained: 0 }]);
+  assert.deepEqual(r.pointsPerImage, { sensitivity: 25, specificity: 50 });
   const table = formatShiftTable("model", r);
   assert.match(table, /brightness×0\.9\s+0\.750\s+1\.000/);
+  assert.match(table, /-25\.0\s+\+0\.0\s+1\/0/);
   assert.match(table, /EXCEEDS 2 pts/);
 });
 

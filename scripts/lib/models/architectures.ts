@@ -8,6 +8,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { fastBatchNormalization } from "./fast_batchnorm.ts";
 
 /** Architectures {@link buildModel} knows. */
 export type Architecture = "small-gap" | "original";
@@ -53,7 +54,7 @@ export function buildModel(arch: Architecture, opts: BuildOptions): tf.LayersMod
       x = tf.layers.conv2d({
         filters, kernelSize: 3, strides, padding: "same", useBias: false, kernelInitializer: init(), name: `${name}_conv`,
       }).apply(x) as tf.SymbolicTensor;
-      x = tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-3, name: `${name}_bn` }).apply(x) as tf.SymbolicTensor;
+      x = fastBatchNormalization({ momentum: 0.9, epsilon: 1e-3, name: `${name}_bn` }).apply(x) as tf.SymbolicTensor;
       x = tf.layers.reLU({ name: `${name}_relu` }).apply(x) as tf.SymbolicTensor;
     };
     block(16, 2, "s1"); // size/2

@@ -162,15 +162,47 @@ export function encodeModel(model: pkg.onnx.IModelProto): Uint8Array {
   return onnx.ModelProto.encode(model).finish();
 }
 
+/** A decoded node: protobufjs fills repeated fields with [] and strings with "". */
+export interface DecodedNode extends pkg.onnx.INodeProto {
+  opType: string;
+  name: string;
+  input: string[];
+  output: string[];
+  attribute: pkg.onnx.IAttributeProto[];
+}
+/** A decoded initializer. */
+export interface DecodedTensor extends pkg.onnx.ITensorProto {
+  name: string;
+  dataType: number;
+}
+/** A decoded value info. */
+export interface DecodedValueInfo extends pkg.onnx.IValueInfoProto {
+  name: string;
+}
+/** A decoded graph with its repeated fields present. */
+export interface DecodedGraph extends pkg.onnx.IGraphProto {
+  node: DecodedNode[];
+  initializer: DecodedTensor[];
+  input: DecodedValueInfo[];
+  output: DecodedValueInfo[];
+  valueInfo: DecodedValueInfo[];
+}
+/** A decoded model whose graph is present. */
+export interface DecodedModel extends pkg.onnx.IModelProto {
+  graph: DecodedGraph;
+  opsetImport: pkg.onnx.IOperatorSetIdProto[];
+}
+
 /**
- * Decodes model bytes into a plain, editable object (int64s as numbers, bytes as Uint8Array).
+ * Decodes model bytes into an editable object (int64s as numbers or Longs, see {@link toNumber}).
  *
  * @example
  * ```ts
  * const m = decodeModel(bytes); console.log(m.graph.node.length);
  * ```
  */
-export function decodeModel(bytes: Uint8Array): pkg.onnx.ModelProto {
-  return onnx.ModelProto.decode(bytes);
+export function decodeModel(bytes: Uint8Array): DecodedModel {
+  const m = onnx.ModelProto.decode(bytes);
+  if (!m.graph) throw new Error("decodeModel: these bytes hold no ONNX graph; pass a .onnx model file");
+  return m as unknown as DecodedModel;
 }
-

@@ -20,7 +20,7 @@
  * @module
  */
 import type { onnx as OnnxNs } from "onnx-proto";
-import { DType, decodeModel, encodeModel, node, tensor, tensorData, toNumber, valueInfo } from "./proto.ts";
+import { type DecodedNode, DType, decodeModel, encodeModel, node, tensor, tensorData, toNumber, valueInfo } from "./proto.ts";
 import { activationQParams, type ActivationQParams, quantile, quantizeBias, quantizeWeightPerChannel } from "./qparams.ts";
 import { initOrtWeb } from "./ort_web.ts";
 
@@ -93,13 +93,13 @@ export async function quantizeQdq(
   const { ranges: raw, images } = await calibrate(floatModel, input, activations, calibration, opts, method);
 
   // Fuse Relu/Clip(0,·) that follow a Conv/Gemm into the quantisation of that Conv/Gemm.
-  const producer = new Map<string, OnnxNs.INodeProto>();
+  const producer = new Map<string, DecodedNode>();
   const uses = new Map<string, number>();
   for (const n of graph.node) {
     for (const o of n.output) producer.set(o, n);
     for (const i of n.input) uses.set(i, (uses.get(i) ?? 0) + 1);
   }
-  const removed = new Set<OnnxNs.INodeProto>();
+  const removed = new Set<DecodedNode>();
   for (const n of graph.node) {
     if (n.opType !== "Relu" && !(n.opType === "Clip" && isZero(inits.get(n.input[1])))) continue;
     const p = producer.get(n.input[0]);

@@ -1,0 +1,211 @@
+/**
+ * Vega-Lite specs of the evaluation report's charts. Pure: data in, spec out.
+ *
+ * @module
+ */
+import type { ChartSpec } from "./chart.ts";
+import type { ConfusionCell, CurveRow, OperatingRow, ReliabilityRow, ScoredPrediction } from "./eval_data.ts";
+import type { HistoryRow } from "./history.ts";
+
+const SPLIT_COLOURS = { domain: ["val", "test"], range: ["#f58518", "#4c78a8"] };
+const OP_SHAPES = { domain: ["threshold", "review low", "review high"], range: ["circle", "triangle-down", "triangle-up"] };
+
+/**
+ * Learning curves: one panel per metric, train and val lines, a dashed rule at the epoch with the
+ * lowest validation loss.
+ *
+ * @example
+ * ```ts
+ * await renderChart(learningCurvesChart(parseHistory(json), bestEpoch(rows)));
+ * ```
+ */
+export function learningCurvesChart(rows: readonly HistoryRow[], best?: number): ChartSpec {
+  const metrics = [...new Set(rows.map((r) => r.metric))];
+  const ordered = [...metrics.filter((m) => m === "loss"), ...metrics.filter((m) => m !== "loss").sort()];
+  const layers: unknown[] = [
+    {
+      mark: { type: "line", point: { size: 18 }, strokeWidth: 2 },
+      encoding: {
+        x: { field: "epoch", type: "quantitative", title: "epoch", axis: { tickMinStep: 1 } },
+        y: { field: "value", type: "quantitative", title: null, scale: { zero: false } },
+        color: { field: "split", type: "nominal", title: "split", scale: { domain: ["train", "val", "other"], range: ["#54a24b", "#f58518", "#888"] } },
+      },
+    },
+  ];
+  if (best !== undefined) {
+    layers.push({ transform: [{ filter: "datum.epoch === " + best }], mark: { type: "rule", strokeDash: [4, 3], color: "#666" }, encoding: { x: { field: "epoch", type: "quantitative" } } });
+  }
+  return {
+    title: best !== undefined ? `Learning curves (dashed: lowest val loss, epoch ${best})` : "Learning curves",
+    data: { values: rows as unknown as Record<string, unknown>[] },
+    facet: { field: "metric", type: "nominal", sort: ordered, title: null, header: { labelFontWeight: "bold" } },
+    columns: Math.min(3, ordered.length),
+    spec: { width: 280, height: 180, layer: layers },
+    resolve: { scale: { y: "independent" } },
+  } as ChartSpec;
+}
+
+/**
+ * ROC (left) and precision–recall (right) curves per split, with the threshold and the review
+ * band's edges marked on each curve.
+ *
+ * @example
+ * ```ts
+ * await renderChart(rocPrChart(curveRows(scored), operatingRows(scored, op)));
+ * ```
+ */
+export function rocPrChart(curves: readonly CurveRow[], ops: readonly OperatingRow[]): ChartSpec {
+  const colour = { field: "split", type: "nominal", title: "split", scale: SPLIT_COLOURS };
+  const opLayer = (x: string, y: string) => ({
+    data: { values: ops },
+    mark: { type: "point", filled: true, size: 110, stroke: "black", strokeWidth: 0.8, opacity: 1 },
+    encoding: {
+      x: { field: x, type: "quantitative" },
+      y: { field: y, type: "quantitative" },
+      color: colour,
+      shape: { field: "kind", type: "nominal", title: "operating point", scale: OP_SHAPES },
+      tooltip: [{ field: "kind" }, { field: "p", format: ".4f" }],
+    },
+  });
+  const panel = (title: string, x: string, xTitle: string, y: string, yTitle: string, diagonal: boolean) => ({
+    title,
+    width: 330,
+    height: 300,
+    layer: [
+      ...(diagonal ? [{ data: { values: [{ a: 0 }, { a: 1 }] }, mark: { type: "line", strokeDash: [3, 3], color: "#aaa" }, encoding: { x: { field: "a", type: "quantitative" }, y: { field: "a", type: "quantitative" } } }] : []),
+      {
+        data: { values: curves },
+        mark: { type: "line", strokeWidth: 2, interpolate: diagonal ? "linear" : "step-before" },
+        encoding: {
+          x: { field: x, type: "quantitative", title: xTitle, scale: { domain: [0, 1] } },
+          y: { field: y, type: "quantitative", title: yTitle, scale: { domain: [0, 1] } },
+          order: { field: "order", type: "quantitative" },
+          color: colour,
+        },
+      },
+      opLayer(x, y),
+    ],
+  });
+  return {
+    title: "ROC and precision–recall (marks: chosen threshold and review-band edges)",
+    hconcat: [
+      panel("ROC", "fpr", "false positive rate (1 − specificity)", "tpr", "sensitivity (recall on all)", true),
+      panel("Precision–recall", "tpr", "recall on all (sensitivity)", "precision", "precision (PPV)", false),
+    ],
+    resolve: { scale: { color: "shared", shape: "shared" } },
+  } as ChartSpec;
+}
+
+/**
+ * Confusion matrices: one column per split, one row per decision mode (threshold only; with the
+ * review band), counts printed in the cells.
+ *
+ * @example
+ * ```ts
+ * await renderChart(confusionChart(confusionCells(scored, op)));
+ * ```
+ */
+export function confusionChart(cells: readonly ConfusionCell[]): ChartSpec {
+  const splits = ["val", "test"].filter((s) => cells.some((c) => c.split === s));
+  const modes = ["threshold", "with review band"] as const;
+  const unit = (split: string, mode: string, first: boolean) => ({
+    title: { text: `${split}: ${mode}`, fontSize: 13 },
+    width: { step: 80 },
+    height: { step: 60 },
+    data: {
+      values: cells
+        .filter((c) => c.split === split && c.mode === mode)
+        .map((c) => ({ ...c, cell: c.predicted === "review" ? "review" : c.predicted === c.truth ? "correct" : "error" })),
+    },
+    encoding: {
+      x: { field: "predicted", type: "nominal", title: "decision", sort: ["normal", "review", "all"], axis: { labelAngle: 0, orient: "top", grid: false } },
+      y: { field: "truth", type: "nominal", title: first ? "truth" : null, sort: ["all", "normal"], axis: { grid: false } },
+    },
+    layer: [
+      {
+        mark: { type: "rect", stroke: "white", strokeWidth: 2 },
+        encoding: { color: { field: "cell", type: "nominal", title: "cell", scale: { domain: ["correct", "error", "review"], range: ["#a1d99b", "#fc9272", "#fdd49e"] } } },
+      },
+      { mark: { type: "text", fontSize: 18, fontWeight: "bold" }, encoding: { text: { field: "count", type: "quantitative" } } },
+    ],
+  });
+  return {
+    title: "Confusion matrices (rows: truth; columns: decision)",
+    vconcat: modes.map((mode) => ({ hconcat: splits.map((split, i) => unit(split, mode, i === 0)) })),
+    resolve: { scale: { color: "shared" } },
+  } as ChartSpec;
+}
+
+/**
+ * Reliability diagrams per split: fraction of `all` against mean predicted p(all) per bin, before
+ * and after temperature scaling; point size is the bin's image count; dashed diagonal = perfect.
+ *
+ * @example
+ * ```ts
+ * await renderChart(reliabilityChart(reliabilityRows(rows, T)));
+ * ```
+ */
+export function reliabilityChart(rows: readonly ReliabilityRow[]): ChartSpec {
+  return {
+    title: "Calibration (reliability) before and after temperature scaling",
+    data: { values: rows },
+    facet: { column: { field: "split", type: "nominal", title: null, sort: ["val", "test"], header: { labelFontWeight: "bold" } } },
+    spec: {
+      width: 300,
+      height: 300,
+      layer: [
+        { data: { values: [{ a: 0 }, { a: 1 }] }, mark: { type: "line", strokeDash: [3, 3], color: "#999" }, encoding: { x: { field: "a", type: "quantitative" }, y: { field: "a", type: "quantitative" } } },
+        {
+          mark: { type: "line", point: true, strokeWidth: 1.5 },
+          encoding: {
+            x: { field: "meanPredicted", type: "quantitative", title: "mean predicted p(all)", scale: { domain: [0, 1] } },
+            y: { field: "fractionPositive", type: "quantitative", title: "observed fraction all", scale: { domain: [0, 1] } },
+            color: { field: "calibration", type: "nominal", title: "calibration", scale: { range: ["#e45756", "#4c78a8"] } },
+          },
+        },
+        {
+          mark: { type: "circle", opacity: 0.35 },
+          encoding: {
+            x: { field: "meanPredicted", type: "quantitative" },
+            y: { field: "fractionPositive", type: "quantitative" },
+            size: { field: "count", type: "quantitative", title: "images in bin", scale: { type: "sqrt", range: [10, 600] } },
+            color: { field: "calibration", type: "nominal" },
+          },
+        },
+      ],
+    },
+  } as ChartSpec;
+}
+
+/**
+ * Histograms of calibrated p(all) per true label and split (symlog count axis), with the threshold
+ * (solid) and review band (shaded) marked.
+ *
+ * @example
+ * ```ts
+ * await renderChart(scoreDistributionChart(scored, op));
+ * ```
+ */
+export function scoreDistributionChart(rows: readonly ScoredPrediction[], op: { threshold: number; reviewBand: [number, number] }): ChartSpec {
+  return {
+    title: "Calibrated p(all) by true label (shaded: review band; line: threshold)",
+    data: { values: rows.map((r) => ({ split: r.split, truth: r.label, p: r.p })) },
+    facet: { column: { field: "split", type: "nominal", title: null, sort: ["val", "test"], header: { labelFontWeight: "bold" } } },
+    spec: {
+      width: 330,
+      height: 200,
+      layer: [
+        { data: { values: [{ lo: op.reviewBand[0], hi: op.reviewBand[1] }] }, mark: { type: "rect", color: "#fdd49e", opacity: 0.6 }, encoding: { x: { field: "lo", type: "quantitative" }, x2: { field: "hi" } } },
+        {
+          mark: { type: "bar", opacity: 0.7, binSpacing: 0 },
+          encoding: {
+            x: { field: "p", type: "quantitative", bin: { extent: [0, 1], step: 0.04 }, title: "calibrated p(all)", axis: { values: [0, 0.2, 0.4, 0.6, 0.8, 1] } },
+            y: { aggregate: "count", type: "quantitative", title: "images (symlog)", stack: null, scale: { type: "symlog" } },
+            color: { field: "truth", type: "nominal", title: "truth", scale: { domain: ["all", "normal"], range: ["#e45756", "#4c78a8"] } },
+          },
+        },
+        { data: { values: [{ t: op.threshold }] }, mark: { type: "rule", strokeWidth: 2, color: "black" }, encoding: { x: { field: "t", type: "quantitative" } } },
+      ],
+    },
+  } as ChartSpec;
+}

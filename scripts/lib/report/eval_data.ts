@@ -1,0 +1,191 @@
+/**
+ * The numbers behind the evaluation report, from the trainer's predictions and the evaluation's
+ * temperature, threshold and review band: curves, operating points, reliability before/after
+ * temperature scaling, confusion counts (plain and with the review band), score distributions and
+ * the misclassified images. Pure functions over `scripts/lib/metrics`.
+ *
+ * @module
+ */
+import { reliabilityTable, sigmoid } from "../metrics/calibration.ts";
+import { confusionAt, rates } from "../metrics/confusion.ts";
+import type { PredictionRow } from "../metrics/predictions.ts";
+import { curvePoints, thinCurve } from "../metrics/ranking.ts";
+import type { Scored } from "../metrics/types.ts";
+
+/** Temperature, threshold and review band (as in the model card and eval.json). */
+export interface OperatingSettings {
+  temperature: number;
+  threshold: number;
+  reviewBand: [number, number];
+}
+
+/** A prediction with its calibrated p(all). */
+export type ScoredPrediction = PredictionRow & { p: number; positive: boolean };
+
+/** Splits in report order. */
+export const EVAL_SPLITS = ["val", "test"] as const;
+
+/**
+ * Predictions with calibrated p(all) = sigmoid(logit / temperature).
+ *
+ * @example
+ * ```ts
+ * scorePredictions(rows, 1.4)[0].p; // 0.93
+ * ```
+ */
+export function scorePredictions(rows: readonly PredictionRow[], temperature: number): ScoredPrediction[] {
+  return rows.map((r) => ({ ...r, p: sigmoid(r.logit, temperature), positive: r.label === "all" }));
+}
+
+const scored = (rows: readonly ScoredPrediction[]): Scored[] => rows.map((r) => ({ score: r.p, positive: r.positive }));
+
+/** One point of the ROC/PR curves of one split. */
+export interface CurveRow {
+  split: string;
+  threshold: number;
+  fpr: number;
+  tpr: number;
+  precision: number;
+  /** Drawing order along the curve. */
+  order: number;
+}
+
+/**
+ * ROC and precision–recall points per split (at most `maxPoints` each, thinned evenly).
+ *
+ * @example
+ * ```ts
+ * curveRows(scorePredictions(rows, T)).filter((r) => r.split === "test");
+ * ```
+ */
+export function curveRows(rows: readonly ScoredPrediction[], maxPoints = 400): CurveRow[] {
+  return EVAL_SPLITS.flatMap((split) => {
+    const s = rows.filter((r) => r.split === split);
+    if (s.length === 0) return [];
+    return thinCurve(curvePoints(scored(s)), maxPoints).map((c, order) => ({
+      split,
+      threshold: Number.isFinite(c.threshold) ? c.threshold : 1,
+      fpr: c.fpr,
+      tpr: c.tpr,
+      precision: c.precision,
+      order,
+    }));
+  });
+}
+
+/** The chosen threshold or a review-band edge, located on one split's curves. */
+export interface OperatingRow {
+  split: string;
+  kind: "threshold" | "review low" | "review high";
+  p: number;
+  fpr: number;
+  tpr: number;
+  precision: number;
+}
+
+/**
+ * Where the threshold and the review band's edges fall on each split (p ≥ edge → positive).
+ *
+ * @example
+ * ```ts
+ * operatingRows(scored, { temperature: 1, threshold: 0.3, reviewBand: [0.1, 0.8] });
+ * ```
+ */
+export function operatingRows(rows: readonly ScoredPrediction[], op: OperatingSettings): OperatingRow[] {
+  const edges: [OperatingRow["kind"], number][] = [["threshold", op.threshold], ["review low", op.reviewBand[0]], ["review high", op.reviewBand[1]]];
+  return EVAL_SPLITS.flatMap((split) => {
+    const s = scored(rows.filter((r) => r.split === split));
+    if (s.length === 0) return [];
+    return edges.map(([kind, p]) => {
+      const r = rates(confusionAt(s, p));
+      return { split, kind, p, fpr: 1 - r.specificity, tpr: r.sensitivity, precision: Number.isNaN(r.precision) ? 1 : r.precision };
+    });
+  });
+}
+
+/** One reliability bin of one split, before or after temperature scaling. */
+export interface ReliabilityRow {
+  split: string;
+  calibration: string;
+  meanPredicted: number;
+  fractionPositive: number;
+  count: number;
+}
+
+/**
+ * Non-empty reliability bins per split at T = 1 (raw) and at the fitted temperature.
+ *
+ * @example
+ * ```ts
+ * reliabilityRows(rows, 1.7, 10).filter((r) => r.calibration.startsWith("after"));
+ * ```
+ */
+export function reliabilityRows(rows: readonly PredictionRow[], temperature: number, bins = 10): ReliabilityRow[] {
+  const variants: [string, number][] = [["before (T = 1)", 1], [`after (T = ${temperature.toFixed(2)})`, temperature]];
+  return EVAL_SPLITS.flatMap((split) =>
+    variants.flatMap(([calibration, t]) => {
+      const s = scorePredictions(rows.filter((r) => r.split === split), t);
+      if (s.length === 0) return [];
+      return reliabilityTable(scored(s), bins)
+        .filter((b) => b.count > 0)
+        .map((b) => ({ split, calibration, meanPredicted: b.meanPredicted, fractionPositive: b.fractionPositive, count: b.count }));
+    })
+  );
+}
+
+/** Decision of the service for a probability: the threshold alone, or with the review band. */
+export type DecisionMode = "threshold" | "with review band";
+
+/** One cell of a confusion matrix. */
+export interface ConfusionCell {
+  split: string;
+  mode: DecisionMode;
+  truth: "all" | "normal";
+  predicted: "all" | "normal" | "review";
+  count: number;
+}
+
+/**
+ * Confusion counts per split: at the threshold (2×2), and as the service answers with the review
+ * band (p in [low, high) → `review`; 2×3).
+ *
+ * @example
+ * ```ts
+ * confusionCells(scored, op).find((c) => c.split === "test" && c.mode === "threshold" && c.truth === "all" && c.predicted === "normal")!.count; // false negatives
+ * ```
+ */
+export function confusionCells(rows: readonly ScoredPrediction[], op: OperatingSettings): ConfusionCell[] {
+  const out: ConfusionCell[] = [];
+  const [lo, hi] = op.reviewBand;
+  for (const split of EVAL_SPLITS) {
+    const s = rows.filter((r) => r.split === split);
+    if (s.length === 0) continue;
+    for (const truth of ["all", "normal"] as const) {
+      const t = s.filter((r) => r.label === truth);
+      for (const predicted of ["all", "normal"] as const) {
+        out.push({ split, mode: "threshold", truth, predicted, count: t.filter((r) => (r.p >= op.threshold) === (predicted === "all")).length });
+      }
+      for (const predicted of ["normal", "review", "all"] as const) {
+        const decide = (p: number) => (p >= lo && p < hi ? "review" : p >= op.threshold ? "all" : "normal");
+        out.push({ split, mode: "with review band", truth, predicted, count: t.filter((r) => decide(r.p) === predicted).length });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Misclassified images of one split at the threshold: false negatives (missed `all`) first, most
+ * confident miss first, then false positives, most confident first.
+ *
+ * @example
+ * ```ts
+ * misclassified(scored, 0.3, "test").slice(0, 24);
+ * ```
+ */
+export function misclassified(rows: readonly ScoredPrediction[], threshold: number, split: string): (ScoredPrediction & { error: "false negative" | "false positive" })[] {
+  const s = rows.filter((r) => r.split === split);
+  const fn = s.filter((r) => r.positive && r.p < threshold).sort((a, b) => a.p - b.p || a.path.localeCompare(b.path));
+  const fp = s.filter((r) => !r.positive && r.p >= threshold).sort((a, b) => b.p - a.p || a.path.localeCompare(b.path));
+  return [...fn.map((r) => ({ ...r, error: "false negative" as const })), ...fp.map((r) => ({ ...r, error: "false positive" as const })) ];
+}

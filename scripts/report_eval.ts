@@ -1,0 +1,97 @@
+/**
+ * Evaluation report of a training run: learning curves, ROC/PR with the operating point, score
+ * distributions, confusion matrices, calibration before/after temperature scaling, per-subtype
+ * recall and a gallery of misclassified images (false negatives first). Writes PNGs,
+ * `report.json` and a self-contained `index.html` to --out.
+ *
+ * Usage:
+ *   tsx scripts/report_eval.ts --run runs/x [--eval runs/x/eval.json] [--out runs/x/report]
+ *     [--predictions runs/x/predictions.json] [--history runs/x/history.json]
+ *     [--manifest runs/taleqani/manifest.json] [--gallery 24] [--gallery-split test]
+ * Without eval.json the evaluation is computed here (as scripts/evaluate.ts does, 200 resamples).
+ * The manifest (for the gallery's images) defaults to <run>/manifest.json, then <run>/../manifest.json.
+ *
+ * @module
+ */
+import { access, readFile } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { readSplitManifest } from "./lib/data/split_manifest.ts";
+import { parsePredictions } from "./lib/metrics/predictions.ts";
+import { type EvalReport, evaluatePredictions } from "./lib/metrics/report.ts";
+import { buildEvalReport } from "./lib/report/eval.ts";
+import { fileLoader } from "./lib/report/files.ts";
+import { parseHistory } from "./lib/report/history.ts";
+
+const USAGE =
+  "usage: tsx scripts/report_eval.ts --run runs/x [--eval runs/x/eval.json] [--out runs/x/report] [--predictions F] [--history F] [--manifest F] [--gallery 24] [--gallery-split test|val]";
+
+const exists = (f: string) => access(f).then(() => true, () => false);
+
+async function readJson(file: string, what: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, "utf8"));
+  } catch (err) {
+    throw new Error(`cannot read ${what} ${file}: ${(err as Error).message}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      run: { type: "string" },
+      eval: { type: "string" },
+      out: { type: "string" },
+      predictions: { type: "string" },
+      history: { type: "string" },
+      manifest: { type: "string" },
+      gallery: { type: "string", default: "24" },
+      "gallery-split": { type: "string" },
+    },
+  });
+  if (!values.run) throw new Error(`--run is required\n${USAGE}`);
+  const run = values.run;
+  const gallery = Number(values.gallery);
+  if (!(Number.isInteger(gallery) && gallery >= 0)) throw new Error(`--gallery must be a whole number, got ${values.gallery}`);
+  const split = values["gallery-split"];
+  if (split !== undefined && split !== "val" && split !== "test") throw new Error(`--gallery-split must be val or test, got ${split}`);
+
+  const predFile = values.predictions ?? join(run, "predictions.json");
+  const predictions = parsePredictions(await readJson(predFile, "predictions"), predFile);
+  const evalFile = values.eval ?? join(run, "eval.json");
+  let evaluation: EvalReport;
+  const sources = [`predictions ${predFile}`];
+  if (values.eval || (await exists(evalFile))) {
+    evaluation = (await readJson(evalFile, "evaluation")) as EvalReport;
+    if (evaluation.version !== 1 || typeof evaluation.threshold !== "number") throw new Error(`${evalFile} is not an eval.json from scripts/evaluate.ts`);
+    sources.push(`evaluation ${evalFile}`);
+  } else {
+    console.error(`report_eval: no ${evalFile}; computing the evaluation here (200 resamples)`);
+    evaluation = evaluatePredictions(predictions, { resamples: 200, source: predFile });
+    sources.push("evaluation computed by report_eval (no eval.json)");
+  }
+  const histFile = values.history ?? join(run, "history.json");
+  const history = values.history || (await exists(histFile)) ? parseHistory(await readJson(histFile, "history"), histFile) : undefined;
+  if (history) sources.push(`history ${histFile}`);
+  const candidates = values.manifest ? [values.manifest] : [join(run, "manifest.json"), join(run, "..", "manifest.json")];
+  let load;
+  for (const f of candidates) {
+    if (await exists(f)) {
+      load = fileLoader((await readSplitManifest(f)).root);
+      sources.push(`images via ${f}`);
+      break;
+    }
+  }
+  if (!load) console.error(`report_eval: no manifest found (tried ${candidates.join(", ")}); the gallery will have no images; pass --manifest`);
+
+  const r = await buildEvalReport(
+    { run: basename(resolve(run)), predictions, evaluation, history, load, sources: sources.join("; ") },
+    { outDir: values.out ?? join(run, "report"), galleryMax: gallery, gallerySplit: split as "val" | "test" | undefined, log: (m) => console.error(m) },
+  );
+  console.log(`wrote ${r.files.length} files; open ${r.html}`);
+}
+
+main().catch((err) => {
+  console.error(`report_eval: ${(err as Error).message}`);
+  process.exit(1);
+});

@@ -16,7 +16,7 @@ import { readBmpHeader } from "./header.ts";
  *
  * @example
  * ```ts
- * const img = decodeBmp(await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2.bmp"));
+ * const img = decodeBmp(await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp"));
  * img.data.length === img.width * img.height * 4; // true
  * ```
  */

@@ -24,7 +24,7 @@ export const MAX_SIDE = 1 << 16;
  *
  * @example
  * ```ts
- * const bytes = await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2.bmp");
+ * const bytes = await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp");
  * readImageHeader(bytes, "bmp"); // { width: 450, height: 450 }
  * ```
  */
@@ -80,7 +80,7 @@ export interface BmpHeader extends ImageHeader {
  *
  * @example
  * ```ts
- * const h = readBmpHeader(await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2.bmp"));
+ * const h = readBmpHeader(await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp"));
  * h.bitsPerPixel; // 24
  * ```
  */
@@ -125,7 +125,7 @@ export function readBmpHeader(bytes: Uint8Array): BmpHeader {
  *
  * @example
  * ```ts
- * readPngHeader(await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2.png")); // { width: 450, height: 450 }
+ * readPngHeader(await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2_all.png")); // { width: 450, height: 450 }
  * ```
  */
 export function readPngHeader(bytes: Uint8Array): ImageHeader {

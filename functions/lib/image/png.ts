@@ -47,7 +47,7 @@ interface PngInfo {
  *
  * @example
  * ```ts
- * const img = decodePng(await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2.png"));
+ * const img = decodePng(await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2_all.png"));
  * [img.width, img.height]; // [450, 450]
  * ```
  */

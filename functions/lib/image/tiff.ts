@@ -10,6 +10,10 @@ import type { RgbaImage } from "../preprocess/types.ts";
 import { byteReader } from "./bytes.ts";
 import { corrupt, ImageDecodeError, unsupported } from "./errors.ts";
 import { readTiffHeader } from "./header.ts";
+import { decodeTiffLzw } from "./lzw.ts";
+
+// utif2's own LZW decoder can loop forever on corrupt data; use the bounded one.
+(UTIF as unknown as { decode: { _decodeLZW: typeof decodeTiffLzw } }).decode._decodeLZW = decodeTiffLzw;
 
 const COMPRESSIONS: Record<number, string> = { 1: "none", 5: "LZW", 8: "Deflate", 32946: "Deflate", 32773: "PackBits" };
 

@@ -8,6 +8,8 @@
 import type { PreprocessSpec } from "../model/card.ts";
 import type { FloatRgbImage, Layout, RgbaImage } from "./types.ts";
 
+export type { PreprocessSpec } from "../model/card.ts";
+
 /** For one axis: each target pixel's first source index and its source weights (summing to 1). */
 interface AxisWeights {
   start: Int32Array;
@@ -99,8 +101,8 @@ export function cropRect(
  * @example
  * ```ts
  * const img = { width: 2, height: 2, data: new Uint8Array([255,0,0,255, 255,0,0,255, 0,0,255,255, 0,0,255,255]) };
- * const spec = { size: 1, crop: "none", resize: "area", channelOrder: "RGB", alphaBackground: 0,
- *   normalization: { mode: "per-image", minStd: 0.01 } } as const;
+ * const spec: PreprocessSpec = { size: 1, crop: "none", resize: "area", channelOrder: "RGB", alphaBackground: 0,
+ *   normalization: { mode: "per-image", minStd: 0.01 } };
  * toFloatRgb(img, spec).data; // Float32Array [0.5, 0, 0.5]
  * ```
  */
@@ -195,8 +197,8 @@ function channelMoments(img: FloatRgbImage): { mean: [number, number, number]; s
  * @example
  * ```ts
  * const img = { width: 1, height: 2, data: new Float32Array([0, 0.5, 1, 1, 0.5, 0]) };
- * const spec = { size: 2, crop: "none", resize: "area", channelOrder: "RGB", alphaBackground: 0,
- *   normalization: { mode: "fixed", mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } } as const;
+ * const spec: PreprocessSpec = { size: 2, crop: "none", resize: "area", channelOrder: "RGB", alphaBackground: 0,
+ *   normalization: { mode: "fixed", mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } };
  * normalizeToTensor(img, spec, "NCHW"); // Float32Array [-1, 1, 0, 0, 1, -1]
  * ```
  */
@@ -249,8 +251,8 @@ export function normalizeToTensor(
  * @example
  * ```ts
  * const img = { width: 4, height: 4, data: new Uint8Array(64).fill(255) };
- * const spec = { size: 2, crop: "none", resize: "area", channelOrder: "RGB", alphaBackground: 0,
- *   normalization: { mode: "fixed", mean: [0, 0, 0], std: [1, 1, 1] } } as const;
+ * const spec: PreprocessSpec = { size: 2, crop: "none", resize: "area", channelOrder: "RGB", alphaBackground: 0,
+ *   normalization: { mode: "fixed", mean: [0, 0, 0], std: [1, 1, 1] } };
  * preprocess(img, spec, "NCHW").length; // 12, all 1
  * ```
  */

@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     const b = await colourBaseline(values.baseline, manifest, card.preprocess, Number(values["baseline-target-sensitivity"]), log);
     baselineSource = b.source;
     baseline = b.baseline;
-    scorers.baseline = async (imgs) => imgs.map((im) => predictColourBaseline(b.baseline, im));
+    scorers.baseline = (imgs) => imgs.map((im) => predictColourBaseline(b.baseline, im));
   }
   const started = Date.now();
   const byScorer = await scoreGrid(images.map((i) => i.rgba), cells, card.preprocess, scorers, {

@@ -13,7 +13,7 @@ import { applyShiftCell, type ShiftCell } from "./grid.ts";
 import type { CellScores } from "./report.ts";
 
 /** Anything that turns resized [0, 1] images into p(all), one per image. */
-export type FloatScorer = (images: readonly FloatRgbImage[]) => Promise<number[]>;
+export type FloatScorer = (images: readonly FloatRgbImage[]) => number[] | Promise<number[]>;
 
 /**
  * A {@link FloatScorer} for an ONNX model: the card's normalisation (NCHW), the model's logit,

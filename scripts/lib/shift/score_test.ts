@@ -16,7 +16,7 @@ const solid = (r: number, g: number, b: number): RgbaImage => {
 
 Deno.test("scoreGrid shifts each image once per cell and feeds every scorer in batches", async () => {
   const calls: number[] = [];
-  const meanRed: FloatScorer = async (imgs) => {
+  const meanRed: FloatScorer = (imgs) => {
     calls.push(imgs.length);
     return imgs.map((im) => {
       assert.deepEqual([im.width, im.height], [4, 4]); // resized with the spec first
@@ -25,7 +25,7 @@ Deno.test("scoreGrid shifts each image once per cell and feeds every scorer in b
       return s / (im.data.length / 3);
     });
   };
-  const grey: FloatScorer = async (imgs) => imgs.map(() => 0.5);
+  const grey: FloatScorer = (imgs) => imgs.map(() => 0.5);
   const cells = selectCells(["identity", "brightness×0.9", "jpeg q50"]);
   const images = [solid(200, 100, 50), solid(100, 100, 100), solid(0, 0, 0)];
   const out = await scoreGrid(images, cells, spec, { red: meanRed, grey }, { batchSize: 2 });

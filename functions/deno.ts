@@ -1,0 +1,91 @@
+/**
+ * Deno entry: `deno task start` (or `deno run -A functions/deno.ts`). Serves the app on
+ * HOST:PORT at once (readyz answers 503 until the model has loaded), logs one JSON line when
+ * listening and one when ready, and shuts down gracefully on SIGINT/SIGTERM (in-flight requests
+ * finish, the model is released).
+ *
+ * @module
+ */
+import { createApp } from "./app.ts";
+import { type Config, loadConfig } from "./lib/config.ts";
+import { loadModelFile, type ModelRuntime } from "./lib/model/runtime.ts";
+
+/** A running server. */
+export interface Server {
+  /** The port actually bound (useful with PORT=0). */
+  port: number;
+  /** Resolves when the model is loaded (rejects if it failed). */
+  ready: Promise<ModelRuntime>;
+  /** Stops accepting, lets in-flight requests finish, releases the model. */
+  shutdown(): Promise<void>;
+  /** Resolves when the server has stopped. */
+  finished: Promise<void>;
+}
+
+/**
+ * Starts the service with `config` (no signal handlers: see {@link main}).
+ *
+ * @example
+ * ```ts
+ * const server = serve(loadConfig({ PORT: "0", MODEL: "tests/fixtures/models/tiny.int8.onnx" }));
+ * await server.ready;
+ * await fetch(`http://127.0.0.1:${server.port}/readyz`);
+ * await server.shutdown();
+ * ```
+ */
+export function serve(config: Config, log = (r: Record<string, unknown>) => console.log(JSON.stringify(r))): Server {
+  const started = performance.now();
+  const ready = loadModelFile(config.modelPath);
+  ready.then(
+    (m) =>
+      log({
+        ts: new Date().toISOString(),
+        level: "info",
+        event: "model_ready",
+        model: { id: m.card.id, version: m.card.version, sha256: m.card.sha256 },
+        coldStartMs: Math.round(performance.now() - started),
+        rssBytes: Deno.memoryUsage().rss,
+      }),
+    () => {},
+  );
+  const app = createApp({ model: ready, config, log });
+  let port = config.port;
+  const httpServer = Deno.serve({
+    hostname: config.host,
+    port: config.port,
+    onListen: (addr) => {
+      port = addr.port;
+      log({ ts: new Date().toISOString(), level: "info", event: "listening", host: addr.hostname, port: addr.port });
+    },
+  }, app.fetch);
+  port = (httpServer.addr as Deno.NetAddr).port;
+  const shutdown = async () => {
+    await httpServer.shutdown();
+    await ready.then((m) => m.close(), () => {});
+  };
+  return { port, ready, shutdown, finished: httpServer.finished };
+}
+
+/**
+ * Reads the environment, serves, and stops cleanly on SIGINT/SIGTERM.
+ *
+ * @example
+ * ```ts
+ * if (import.meta.main) await main();
+ * ```
+ */
+export async function main(): Promise<void> {
+  const server = serve(loadConfig(Deno.env.toObject()));
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(JSON.stringify({ ts: new Date().toISOString(), level: "info", event: "shutdown", signal }));
+    server.shutdown().finally(() => Deno.exit(0));
+  };
+  Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+  Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
+  await server.finished;
+}
+
+if (import.meta.main) await main();

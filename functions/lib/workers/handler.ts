@@ -1,0 +1,58 @@
+/**
+ * The Workers fetch handler around the same Hono app: built once per isolate from the bundled
+ * model bytes and card, with configuration from the Worker's `env` vars.
+ *
+ * @module
+ */
+import { createApp } from "../../app.ts";
+import { loadConfig } from "../config.ts";
+import { parseModelCard } from "../model/card.ts";
+import { createModelRuntime, type ModelRuntime } from "../model/runtime.ts";
+import { registerWasmModule } from "../wasm/assets.ts";
+
+/** What the Workers entry imports and hands over. */
+export interface WorkerAssets {
+  /** The `.onnx` file (wrangler `Data` rule: an ArrayBuffer). */
+  model: ArrayBuffer | Uint8Array;
+  /** The model card JSON (parsed). */
+  card: unknown;
+  /** Precompiled wasm modules (wrangler `CompiledWasm` rule). */
+  wasm: { ort: WebAssembly.Module; jpeg: WebAssembly.Module };
+}
+
+/** Minimal shape of the Workers `fetch` export. */
+export interface WorkerHandler {
+  fetch(req: Request, env: Record<string, unknown>, ctx?: unknown): Promise<Response>;
+}
+
+/**
+ * A Workers handler. The model starts loading on the first request of an isolate (the app
+ * answers 503 `not_ready` for routes that need it until then; `/readyz` tells).
+ *
+ * @example
+ * ```ts
+ * export default createWorkerHandler({ model: modelBytes, card, wasm: { ort: ortWasm, jpeg: jpegWasm } });
+ * ```
+ */
+export function createWorkerHandler(assets: WorkerAssets): WorkerHandler {
+  registerWasmModule("ort", assets.wasm.ort);
+  registerWasmModule("jpeg", assets.wasm.jpeg);
+  let app: ReturnType<typeof createApp> | undefined;
+  let model: Promise<ModelRuntime> | undefined;
+  return {
+    async fetch(req, env) {
+      if (!app) {
+        const vars = Object.fromEntries(Object.entries(env ?? {}).filter(([, v]) => typeof v === "string")) as Record<string, string>;
+        const config = loadConfig(vars);
+        model = Promise.resolve().then(() =>
+          createModelRuntime(parseModelCard(assets.card), new Uint8Array(assets.model as ArrayBuffer))
+        );
+        app = createApp({ model, config });
+      }
+      // The first requests wait for the model rather than answering 503 (an isolate has no
+      // separate start-up phase); a failed load still answers 503.
+      await model!.catch(() => undefined);
+      return await app.fetch(req);
+    },
+  };
+}

@@ -79,8 +79,8 @@ async function main(): Promise<void> {
   const ort = await initOrtWeb();
   const x = syntheticBatch([1, 3, size, size], 7);
   const sessions = {
-    float: await ort.InferenceSession.create(bytes, { graphOptimizationLevel: "all" }),
-    int8: await ort.InferenceSession.create(q, { graphOptimizationLevel: "all" }),
+    float: await ort.InferenceSession.create(bytes, { graphOptimizationLevel: "all", logSeverityLevel: 3 }),
+    int8: await ort.InferenceSession.create(q, { graphOptimizationLevel: "all", logSeverityLevel: 3 }),
   };
   const times: Record<string, number[]> = { float: [], int8: [] };
   for (let r = 0; r < runs + 3; r++) {

@@ -72,7 +72,7 @@ export async function runOnnx(
   session?: import("onnxruntime-web/wasm").InferenceSession,
 ): Promise<RunOutputs> {
   const o = await initOrtWeb();
-  const s = session ?? await o.InferenceSession.create(bytes, { graphOptimizationLevel: "all" });
+  const s = session ?? await o.InferenceSession.create(bytes, { graphOptimizationLevel: "all", logSeverityLevel: 3 });
   try {
     const res = await s.run({ [inputName]: new o.Tensor("float32", input, dims) });
     const out: RunOutputs = {};

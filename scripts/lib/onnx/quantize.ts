@@ -186,7 +186,10 @@ export async function quantizeQdq(
   }
 
   graph.node = out as OnnxNs.NodeProto[];
-  graph.initializer = [...graph.initializer.filter((t) => !dropInits.has(t.name)), ...newInits] as OnnxNs.TensorProto[];
+  // Drop initializers nothing reads any more (float weights, constants of fused Clips).
+  const read = new Set(out.flatMap((n) => n.input ?? []));
+  graph.initializer = [...graph.initializer.filter((t) => !dropInits.has(t.name)), ...newInits]
+    .filter((t) => read.has(t.name!)) as OnnxNs.TensorProto[];
   graph.valueInfo = [];
   const bytes = encodeModel(model);
   return {
@@ -240,7 +243,7 @@ async function calibrate(
   const perImage = dims.slice(1).reduce((a, b) => a * b, 1);
   if (!(perImage > 0)) throw new Error(`quantizeQdq: graph input ${input.name} needs fixed C, H, W dims`);
   const ort = await initOrtWeb();
-  const session = await ort.InferenceSession.create(encodeModel(m), { graphOptimizationLevel: "disabled" });
+  const session = await ort.InferenceSession.create(encodeModel(m), { graphOptimizationLevel: "disabled", logSeverityLevel: 3 });
   const acc = new Map<string, { min: number; max: number; lo: number; hi: number; n: number }>();
   const upper = (opts.percentile ?? 99.99) / 100;
   let images = 0;

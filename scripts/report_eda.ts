@@ -46,7 +46,9 @@ async function main(): Promise<void> {
     log: (m) => console.error(m),
   });
   const best = r.separability[0];
-  if (best) console.log(`strongest single colour statistic: ${best.stat}, AUROC all vs normal ${best.separation.toFixed(3)}`);
+  if (best) {
+    console.log(`strongest single colour statistic: ${best.stat}, AUROC all vs normal ${best.separation.toFixed(3)}`);
+  }
   console.log(`wrote ${r.files.length} files; open ${r.html}`);
 }
 

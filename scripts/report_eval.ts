@@ -52,9 +52,13 @@ async function main(): Promise<void> {
   if (!values.run) throw new Error(`--run is required\n${USAGE}`);
   const run = values.run;
   const gallery = Number(values.gallery);
-  if (!(Number.isInteger(gallery) && gallery >= 0)) throw new Error(`--gallery must be a whole number, got ${values.gallery}`);
+  if (!(Number.isInteger(gallery) && gallery >= 0)) {
+    throw new Error(`--gallery must be a whole number, got ${values.gallery}`);
+  }
   const split = values["gallery-split"];
-  if (split !== undefined && split !== "val" && split !== "test") throw new Error(`--gallery-split must be val or test, got ${split}`);
+  if (split !== undefined && split !== "val" && split !== "test") {
+    throw new Error(`--gallery-split must be val or test, got ${split}`);
+  }
 
   const predFile = values.predictions ?? join(run, "predictions.json");
   const predictions = parsePredictions(await readJson(predFile, "predictions"), predFile);
@@ -63,7 +67,9 @@ async function main(): Promise<void> {
   const sources = [`predictions ${predFile}`];
   if (values.eval || (await exists(evalFile))) {
     evaluation = (await readJson(evalFile, "evaluation")) as EvalReport;
-    if (evaluation.version !== 1 || typeof evaluation.threshold !== "number") throw new Error(`${evalFile} is not an eval.json from scripts/evaluate.ts`);
+    if (evaluation.version !== 1 || typeof evaluation.threshold !== "number") {
+      throw new Error(`${evalFile} is not an eval.json from scripts/evaluate.ts`);
+    }
     sources.push(`evaluation ${evalFile}`);
   } else {
     console.error(`report_eval: no ${evalFile}; computing the evaluation here (200 resamples)`);
@@ -71,9 +77,13 @@ async function main(): Promise<void> {
     sources.push("evaluation computed by report_eval (no eval.json)");
   }
   const histFile = values.history ?? join(run, "history.json");
-  const history = values.history || (await exists(histFile)) ? parseHistory(await readJson(histFile, "history"), histFile) : undefined;
+  const history = values.history || (await exists(histFile))
+    ? parseHistory(await readJson(histFile, "history"), histFile)
+    : undefined;
   if (history) sources.push(`history ${histFile}`);
-  const candidates = values.manifest ? [values.manifest] : [join(run, "manifest.json"), join(run, "..", "manifest.json")];
+  const candidates = values.manifest
+    ? [values.manifest]
+    : [join(run, "manifest.json"), join(run, "..", "manifest.json")];
   let load;
   for (const f of candidates) {
     if (await exists(f)) {
@@ -82,11 +92,22 @@ async function main(): Promise<void> {
       break;
     }
   }
-  if (!load) console.error(`report_eval: no manifest found (tried ${candidates.join(", ")}); the gallery will have no images; pass --manifest`);
+  if (!load) {
+    console.error(
+      `report_eval: no manifest found (tried ${
+        candidates.join(", ")
+      }); the gallery will have no images; pass --manifest`,
+    );
+  }
 
   const r = await buildEvalReport(
     { run: basename(resolve(run)), predictions, evaluation, history, load, sources: sources.join("; ") },
-    { outDir: values.out ?? join(run, "report"), galleryMax: gallery, gallerySplit: split as "val" | "test" | undefined, log: (m) => console.error(m) },
+    {
+      outDir: values.out ?? join(run, "report"),
+      galleryMax: gallery,
+      gallerySplit: split as "val" | "test" | undefined,
+      log: (m) => console.error(m),
+    },
   );
   console.log(`wrote ${r.files.length} files; open ${r.html}`);
 }

@@ -46,11 +46,11 @@ export async function renderChart(spec: ChartSpec, scale = 2): Promise<RenderedC
   const withConfig = { ...spec, config: { ...CHART_CONFIG, ...(spec.config ?? {}) } } as ChartSpec;
   let compiled: vega.Spec;
   try {
-    compiled = vl.compile(withConfig).spec;
+    compiled = vl.compile(withConfig, { logger: vega.logger(vega.Error) }).spec;
   } catch (err) {
     throw new Error(`chart ${JSON.stringify(spec.title ?? "")}: invalid Vega-Lite spec: ${(err as Error).message}`);
   }
-  const view = new vega.View(vega.parse(compiled), { renderer: "none" });
+  const view = new vega.View(vega.parse(compiled), { renderer: "none", logLevel: vega.Error });
   const svg = await view.toSVG();
   view.finalize();
   const rendered = new Resvg(svg, {

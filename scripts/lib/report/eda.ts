@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { imageStats, toFloatRgb } from "../../../functions/lib/preprocess/preprocess.ts";
 import type { RgbaImage } from "../../../functions/lib/preprocess/types.ts";
 import type { SplitManifest } from "../data/split_manifest.ts";
-import { countsChart, colourHistogramChart, colourScatterChart } from "./eda_charts.ts";
+import { colourHistogramChart, colourScatterChart, countsChart } from "./eda_charts.ts";
 import {
   balanceRows,
   classOf,
@@ -74,12 +74,24 @@ export async function buildEdaReport(manifest: SplitManifest, opts: EdaOptions):
   if (items.length === 0) throw new Error("the manifest has no items: nothing to report");
 
   const classes = [...new Set(items.map(classOf))].sort();
-  const views = [...new Set(items.map((i) => i.view))].sort((a, b) => (a === "original" ? -1 : b === "original" ? 1 : a.localeCompare(b)));
-  const measured = opts.maxPerClass ? views.flatMap((v) => classes.flatMap((c) => spreadSample(items.filter((i) => i.view === v && classOf(i) === c), opts.maxPerClass!))) : items;
+  const views = [...new Set(items.map((i) => i.view))].sort((
+    a,
+    b,
+  ) => (a === "original" ? -1 : b === "original" ? 1 : a.localeCompare(b)));
+  const measured = opts.maxPerClass
+    ? views.flatMap((v) =>
+      classes.flatMap((c) => spreadSample(items.filter((i) => i.view === v && classOf(i) === c), opts.maxPerClass!))
+    )
+    : items;
   const sampleSet = new Map<string, string>(); // path → class, originals (or the first view) only
   const sampleView = views[0];
   for (const c of classes) {
-    for (const it of spreadSample(items.filter((i) => i.view === sampleView && classOf(i) === c), opts.samplesPerClass ?? 16)) sampleSet.set(it.path, c);
+    for (
+      const it of spreadSample(
+        items.filter((i) => i.view === sampleView && classOf(i) === c),
+        opts.samplesPerClass ?? 16,
+      )
+    ) sampleSet.set(it.path, c);
   }
 
   const records: ImageRecord[] = [];
@@ -109,7 +121,9 @@ export async function buildEdaReport(manifest: SplitManifest, opts: EdaOptions):
   // Sample images not among the measured ones (with maxPerClass) are loaded here.
   const measuredPaths = new Set(measured.map((i) => i.path));
   for (const [path, cls] of sampleSet) {
-    if (!measuredPaths.has(path)) tiles.set(cls, [...(tiles.get(cls) ?? []), thumbnail((await load(path)).image, tile)]);
+    if (!measuredPaths.has(path)) {
+      tiles.set(cls, [...(tiles.get(cls) ?? []), thumbnail((await load(path)).image, tile)]);
+    }
   }
 
   log("eda: charts");
@@ -122,56 +136,126 @@ export async function buildEdaReport(manifest: SplitManifest, opts: EdaOptions):
   const histPngs: { view: string; file: string }[] = [];
   for (const v of views) {
     const rs = records.filter((r) => r.view === v);
-    histPngs.push({ view: v, file: await out.chart(`colour_hist_${safeName(v)}.png`, colourHistogramChart(rs, `Per-image colour statistics by class (${v} images)`)) });
+    histPngs.push({
+      view: v,
+      file: await out.chart(
+        `colour_hist_${safeName(v)}.png`,
+        colourHistogramChart(rs, `Per-image colour statistics by class (${v} images)`),
+      ),
+    });
   }
   const top = separability.filter((s) => s.stat.startsWith("mean") || s.stat.startsWith("std")).slice(0, 2);
-  const scatterPng = top.length === 2 ? await out.chart("colour_scatter.png", colourScatterChart(originals, top[0].stat, top[1].stat)) : undefined;
+  const scatterPng = top.length === 2
+    ? await out.chart("colour_scatter.png", colourScatterChart(originals, top[0].stat, top[1].stat))
+    : undefined;
   const samplePngs: { cls: string; file: string; n: number }[] = [];
   for (const c of classes) {
     const t = tiles.get(c) ?? [];
-    if (t.length) samplePngs.push({ cls: c, n: t.length, file: await out.image(`samples_${safeName(c)}.png`, montage(t, 8)) });
+    if (t.length) {
+      samplePngs.push({ cls: c, n: t.length, file: await out.image(`samples_${safeName(c)}.png`, montage(t, 8)) });
+    }
   }
   const meanPngs: { view: string; cls: string; n: number; file: string }[] = [];
   for (const [key, acc] of means) {
     const [view, cls] = key.split("\u0000");
-    meanPngs.push({ view, cls, n: acc.count, file: await out.image(`mean_${safeName(view)}_${safeName(cls)}.png`, floatToRgba(meanOf(acc))) });
+    meanPngs.push({
+      view,
+      cls,
+      n: acc.count,
+      file: await out.image(`mean_${safeName(view)}_${safeName(cls)}.png`, floatToRgba(meanOf(acc))),
+    });
   }
   meanPngs.sort((a, b) => views.indexOf(a.view) - views.indexOf(b.view) || a.cls.localeCompare(b.cls));
-  await out.json("eda.json", { manifest: opts.manifestPath ?? null, dataset: manifest.dataset, counts, balance, sizes, separability, measured: records.length });
+  await out.json("eda.json", {
+    manifest: opts.manifestPath ?? null,
+    dataset: manifest.dataset,
+    counts,
+    balance,
+    sizes,
+    separability,
+    measured: records.length,
+  });
 
   const sections: Section[] = [
     {
       id: "counts",
       title: "Counts and class balance",
       html: [
-        figure(countsPng, "bar chart of image counts per class and split", "Images per class (label in brackets) and split; extra views (e.g. segmented twins) are training-only copies of originals and are counted separately."),
+        figure(
+          countsPng,
+          "bar chart of image counts per class and split",
+          "Images per class (label in brackets) and split; extra views (e.g. segmented twins) are training-only copies of originals and are counted separately.",
+        ),
         table(
           ["split", "view", "all", "normal", "share all", "all : normal", "split groups"],
-          balance.map((b) => [b.split, b.view, b.all, b.normal, b.allFraction, `${formatNumber(b.ratio, 2)} : 1`, b.groups]),
+          balance.map((
+            b,
+          ) => [
+            b.split,
+            b.view,
+            b.all,
+            b.normal,
+            b.allFraction,
+            Number.isFinite(b.ratio) ? `${b.ratio.toFixed(2)} : 1` : "no normal",
+            b.groups,
+          ]),
           "Label balance per split",
         ),
-        table(["split", "view", "label", "class", "images"], counts.map((c) => [c.split, c.view, c.label, c.cls, c.count]), "Counts per class"),
-        manifest.dropped?.length ? `<p>${manifest.dropped.length} files were left out by prepare_data (${escapeHtml(summariseDropped(manifest))}).</p>` : "",
+        table(
+          ["split", "view", "label", "class", "images"],
+          counts.map((c) => [c.split, c.view, c.label, c.cls, c.count]),
+          "Counts per class",
+        ),
+        manifest.dropped?.length
+          ? `<p>${manifest.dropped.length} files were left out by prepare_data (${
+            escapeHtml(summariseDropped(manifest))
+          }).</p>`
+          : "",
       ].join("\n"),
     },
     {
       id: "samples",
       title: "Sample images per class",
-      html: samplePngs.map((s) => figure(s.file, `sample ${s.cls} images`, `${s.cls}: ${s.n} ${sampleView} images spread evenly over the file list (all splits), shown at ${tile}×${tile}.`)).join("\n"),
+      html: samplePngs.map((s) =>
+        figure(
+          s.file,
+          `sample ${s.cls} images`,
+          `${s.cls}: ${s.n} ${sampleView} images spread evenly over the file list (all splits), shown at ${tile}×${tile}.`,
+        )
+      ).join("\n"),
     },
     {
       id: "means",
       title: "Mean image per class",
-      html: `<p>Pixel-wise mean of every measured image of the class, resized to ${meanSize}×${meanSize}. A class whose mean has a different tint or background than the others can be told apart by colour alone.</p>
-<div class="gallery">${meanPngs.map((m) => `<figure><img src="${escapeHtml(m.file)}" alt="mean ${escapeHtml(m.cls)}"><figcaption>${escapeHtml(`${m.cls} (${m.view}), n=${m.n}`)}</figcaption></figure>`).join("")}</div>`,
+      html:
+        `<p>Pixel-wise mean of every measured image of the class, resized to ${meanSize}×${meanSize}. A class whose mean has a different tint or background than the others can be told apart by colour alone.</p>
+<div class="gallery">${
+          meanPngs.map((m) =>
+            `<figure><img src="${escapeHtml(m.file)}" alt="mean ${escapeHtml(m.cls)}"><figcaption>${
+              escapeHtml(`${m.cls} (${m.view}), n=${m.n}`)
+            }</figcaption></figure>`
+          ).join("")
+        }</div>`,
     },
     {
       id: "colour",
       title: "Colour statistics and the colour-shortcut caveat",
       html: [
         colourCaveat(separability),
-        ...histPngs.map((h) => figure(h.file, `colour histograms ${h.view}`, `Histograms of each image's per-channel mean and standard deviation (RGB scaled to [0, 1], image resized to at most ${statsSize} px) for ${h.view} images, one line per class.`)),
-        scatterPng ? figure(scatterPng, "colour scatter", `Each dot is one ${sampleView} image, placed by the two statistics that separate all from normal best.`) : "",
+        ...histPngs.map((h) =>
+          figure(
+            h.file,
+            `colour histograms ${h.view}`,
+            `Histograms of each image's per-channel mean and standard deviation (RGB scaled to [0, 1], image resized to at most ${statsSize} px) for ${h.view} images, one line per class.`,
+          )
+        ),
+        scatterPng
+          ? figure(
+            scatterPng,
+            "colour scatter",
+            `Each dot is one ${sampleView} image, placed by the two statistics that separate all from normal best.`,
+          )
+          : "",
         table(
           ["statistic", "AUROC (all vs normal)", "separation", "all when", "mean all", "mean normal"],
           separability.map((s) => [s.stat, s.auroc, s.separation, s.direction, s.meanAll, s.meanNormal]),
@@ -182,10 +266,15 @@ export async function buildEdaReport(manifest: SplitManifest, opts: EdaOptions):
     {
       id: "sizes",
       title: "Image sizes and formats",
-      html: table(["view", "class", "images", "pixel size and format", "median KiB", "min KiB", "max KiB"], sizes.map((s) => [s.view, s.cls, s.n, s.sizes, s.medianKiB, s.minKiB, s.maxKiB])),
+      html: table(
+        ["view", "class", "images", "pixel size and format", "median KiB", "min KiB", "max KiB"],
+        sizes.map((s) => [s.view, s.cls, s.n, s.sizes, s.medianKiB, s.minKiB, s.maxKiB]),
+      ),
     },
   ];
-  const meta = `dataset ${manifest.dataset}; manifest ${opts.manifestPath ?? "(in memory)"}; root ${manifest.root}; ${items.length} items, ${records.length} measured; split: ${manifest.split.method}`;
+  const meta = `dataset ${manifest.dataset}; manifest ${
+    opts.manifestPath ?? "(in memory)"
+  }; root ${manifest.root}; ${items.length} items, ${records.length} measured; split: ${manifest.split.method}`;
   const html = await out.write("index.html", page(`EDA: ${manifest.dataset}`, meta, sections));
   return { html: join(opts.outDir, html), files: out.files, records, separability };
 }
@@ -200,7 +289,11 @@ function colourCaveat(sep: readonly SeparabilityRow[]): string {
   const best = sep[0];
   if (!best || Number.isNaN(best.separation)) return "";
   const strong = best.separation >= 0.8;
-  return `<div class="caveat"><b>${strong ? "Caveat: colour alone separates the classes." : "Colour check."}</b> The single statistic <code>${escapeHtml(best.stat)}</code> gives an AUROC of ${formatNumber(best.separation)} for all vs normal with no model at all. ${
+  return `<div class="caveat"><b>${
+    strong ? "Caveat: colour alone separates the classes." : "Colour check."
+  }</b> The single statistic <code>${escapeHtml(best.stat)}</code> gives an AUROC of ${
+    formatNumber(best.separation)
+  } for all vs normal with no model at all. ${
     strong
       ? "Stain, camera or acquisition batch differ between classes, so a network can score well by learning colour rather than cell morphology. Compare the model with the colour baseline, check its behaviour under colour shifts, and do not read high test metrics as proof of morphological skill."
       : "No single colour statistic separates the classes strongly."

@@ -53,11 +53,20 @@ export const COLOUR_STATS = ["meanR", "meanG", "meanB", "stdR", "stdG", "stdB"] 
  * await renderChart(colourHistogramChart(records.filter((r) => r.view === "original")));
  * ```
  */
-export function colourHistogramChart(records: readonly ImageRecord[], title = "Per-image colour statistics by class"): ChartSpec {
+export function colourHistogramChart(
+  records: readonly ImageRecord[],
+  title = "Per-image colour statistics by class",
+): ChartSpec {
   return {
     title,
     data: { values: histogramRows(records, COLOUR_STATS, 30) },
-    facet: { field: "stat", type: "nominal", sort: [...COLOUR_STATS], title: null, header: { labelFontWeight: "bold" } },
+    facet: {
+      field: "stat",
+      type: "nominal",
+      sort: [...COLOUR_STATS],
+      title: null,
+      header: { labelFontWeight: "bold" },
+    },
     columns: 3,
     spec: {
       width: 250,

@@ -140,7 +140,9 @@ export function sizeRows(records: readonly ImageRecord[]): SizeRow[] {
   return [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, rs]) => {
     const [view, cls] = key.split("\u0000");
     const sizes = new Map<string, number>();
-    for (const r of rs) sizes.set(`${r.width}×${r.height} ${r.format}`, (sizes.get(`${r.width}×${r.height} ${r.format}`) ?? 0) + 1);
+    for (const r of rs) {
+      sizes.set(`${r.width}×${r.height} ${r.format}`, (sizes.get(`${r.width}×${r.height} ${r.format}`) ?? 0) + 1);
+    }
     const kib = rs.map((r) => r.bytes / 1024).sort((a, b) => a - b);
     return {
       view,

@@ -10,14 +10,20 @@ import { join } from "node:path";
 import type { MetricValue } from "../../../functions/lib/model/card.ts";
 import type { PredictionRow } from "../metrics/predictions.ts";
 import type { EvalReport, SplitReport } from "../metrics/report.ts";
-import { confusionChart, learningCurvesChart, reliabilityChart, rocPrChart, scoreDistributionChart } from "./eval_charts.ts";
+import {
+  confusionChart,
+  learningCurvesChart,
+  reliabilityChart,
+  rocPrChart,
+  scoreDistributionChart,
+} from "./eval_charts.ts";
 import {
   confusionCells,
   curveRows,
   EVAL_SPLITS,
   misclassified,
-  type OperatingSettings,
   operatingRows,
+  type OperatingSettings,
   reliabilityRows,
   scorePredictions,
 } from "./eval_data.ts";
@@ -80,7 +86,9 @@ export async function buildEvalReport(inp: EvalInputs, opts: EvalReportOptions):
 
   log("eval report: charts");
   const best = inp.history ? bestEpoch(inp.history) : undefined;
-  const curvesPng = inp.history?.length ? await out.chart("learning_curves.png", learningCurvesChart(inp.history, best)) : undefined;
+  const curvesPng = inp.history?.length
+    ? await out.chart("learning_curves.png", learningCurvesChart(inp.history, best))
+    : undefined;
   const rocPng = await out.chart("roc_pr.png", rocPrChart(curveRows(scored), operatingRows(scored, op)));
   const scorePng = await out.chart("scores.png", scoreDistributionChart(scored, op));
   const cells = confusionCells(scored, op);
@@ -91,7 +99,10 @@ export async function buildEvalReport(inp: EvalInputs, opts: EvalReportOptions):
   const gallerySplit = opts.gallerySplit ?? (splits.includes("test") ? "test" : "val");
   const max = opts.galleryMax ?? 24;
   const errors = misclassified(scored, op.threshold, gallerySplit);
-  const shown = [...errors.filter((e) => e.error === "false negative").slice(0, max), ...errors.filter((e) => e.error === "false positive").slice(0, max)];
+  const shown = [
+    ...errors.filter((e) => e.error === "false negative").slice(0, max),
+    ...errors.filter((e) => e.error === "false positive").slice(0, max),
+  ];
   const gallery: EvalReportResult["gallery"] = [];
   let galleryNote = "";
   if (!inp.load) galleryNote = "No images: the manifest (and so the image root) was not found; pass --manifest.";
@@ -99,19 +110,46 @@ export async function buildEvalReport(inp: EvalInputs, opts: EvalReportOptions):
     let file: string | undefined;
     if (inp.load) {
       try {
-        file = await out.image(`mis_${String(i + 1).padStart(3, "0")}_${e.error === "false negative" ? "fn" : "fp"}.png`, thumbnail((await inp.load(e.path)).image, opts.tile ?? 128));
+        file = await out.image(
+          `mis_${String(i + 1).padStart(3, "0")}_${e.error === "false negative" ? "fn" : "fp"}.png`,
+          thumbnail((await inp.load(e.path)).image, opts.tile ?? 128),
+        );
       } catch (err) {
         galleryNote = `Some images could not be loaded (first: ${(err as Error).message}).`;
       }
     }
     gallery.push({ path: e.path, error: e.error, p: e.p, ...(file ? { file } : {}) });
   }
-  await out.json("report.json", { run: inp.run, settings: op, confusion: cells, reliability, bestEpoch: best ?? null, gallery });
+  await out.json("report.json", {
+    run: inp.run,
+    settings: op,
+    confusion: cells,
+    reliability,
+    bestEpoch: best ?? null,
+    gallery,
+  });
 
-  const fmtCI = (m: MetricValue | undefined): Cell => (m ? (m.ci95 ? `${formatNumber(m.value)} [${formatNumber(m.ci95[0])}, ${formatNumber(m.ci95[1])}]` : formatNumber(m.value)) : "-");
-  const sides = splits.map((s) => [s, ev.metrics[s]] as const).filter((x): x is readonly ["val" | "test", SplitReport] => x[1] !== undefined);
+  const fmtCI = (
+    m: MetricValue | undefined,
+  ): Cell => (m
+    ? (m.ci95
+      ? `${formatNumber(m.value)} [${formatNumber(m.ci95[0])}, ${formatNumber(m.ci95[1])}]`
+      : formatNumber(m.value))
+    : "-");
+  const sides = splits.map((s) => [s, ev.metrics[s]] as const).filter((
+    x,
+  ): x is readonly ["val" | "test", SplitReport] => x[1] !== undefined);
   const metricRow = (name: string, f: (r: SplitReport) => Cell): Cell[] => [name, ...sides.map(([, r]) => f(r))];
-  const metricNames = ["sensitivity", "specificity", "f1", "auroc", "precision", "npv", "accuracy", "balancedAccuracy"] as const;
+  const metricNames = [
+    "sensitivity",
+    "specificity",
+    "f1",
+    "auroc",
+    "precision",
+    "npv",
+    "accuracy",
+    "balancedAccuracy",
+  ] as const;
   const fnCount = errors.filter((e) => e.error === "false negative").length;
   const fpCount = errors.length - fnCount;
 
@@ -120,16 +158,36 @@ export async function buildEvalReport(inp: EvalInputs, opts: EvalReportOptions):
       id: "summary",
       title: "Summary",
       html: [
-        `<p>Temperature <b>${formatNumber(op.temperature)}</b>; threshold on calibrated p(all) <b>${op.threshold.toPrecision(4)}</b> (p ≥ threshold → all); review band [${op.reviewBand[0].toPrecision(4)}, ${op.reviewBand[1].toPrecision(4)}) → a person decides. Chosen on ${escapeHtml(ev.operatingPoint?.chosenOn ?? "val")} for a target sensitivity of ${ev.operatingPoint?.targetSensitivity ?? "?"}. Intervals: ${escapeHtml(ev.bootstrap?.method ?? "none")}.</p>`,
+        `<p>Temperature <b>${formatNumber(op.temperature)}</b>; threshold on calibrated p(all) <b>${
+          op.threshold.toPrecision(4)
+        }</b> (p ≥ threshold → all); review band [${op.reviewBand[0].toPrecision(4)}, ${
+          op.reviewBand[1].toPrecision(4)
+        }) → a person decides. Chosen on ${
+          escapeHtml(ev.operatingPoint?.chosenOn ?? "val")
+        } for a target sensitivity of ${ev.operatingPoint?.targetSensitivity ?? "?"}. Intervals: ${
+          escapeHtml(ev.bootstrap?.method ?? "none")
+        }.</p>`,
         table(["metric (95% CI)", ...sides.map(([s]) => s)], [
           metricRow("images (all / normal)", (r) => `${r.n} (${r.positives} / ${r.negatives})`),
           ...metricNames.map((k) => metricRow(k, (r) => fmtCI(r.metrics[k]))),
-          metricRow("ECE before → after", (r) => `${formatNumber(r.ece.uncalibrated)} → ${formatNumber(r.ece.calibrated)}`),
-          metricRow("NLL before → after", (r) => `${formatNumber(r.nll.uncalibrated)} → ${formatNumber(r.nll.calibrated)}`),
-          metricRow("sent to review", (r) => `${r.review.reviewCount} (${formatNumber(100 * r.review.reviewFraction, 1)}%)`),
+          metricRow(
+            "ECE before → after",
+            (r) => `${formatNumber(r.ece.uncalibrated)} → ${formatNumber(r.ece.calibrated)}`,
+          ),
+          metricRow(
+            "NLL before → after",
+            (r) => `${formatNumber(r.nll.uncalibrated)} → ${formatNumber(r.nll.calibrated)}`,
+          ),
+          metricRow(
+            "sent to review",
+            (r) => `${r.review.reviewCount} (${formatNumber(100 * r.review.reviewFraction, 1)}%)`,
+          ),
           metricRow("all answered normal without review", (r) => r.review.missedAll),
           metricRow("normal answered all without review", (r) => r.review.falseAll),
-          metricRow("sensitivity / specificity with review", (r) => `${formatNumber(r.review.sensitivityWithReview)} / ${formatNumber(r.review.specificityWithReview)}`),
+          metricRow(
+            "sensitivity / specificity with review",
+            (r) => `${formatNumber(r.review.sensitivityWithReview)} / ${formatNumber(r.review.specificityWithReview)}`,
+          ),
         ], "Metrics at the threshold (from eval.json)"),
       ].join("\n"),
     },
@@ -137,54 +195,95 @@ export async function buildEvalReport(inp: EvalInputs, opts: EvalReportOptions):
       id: "learning",
       title: "Learning curves",
       html: curvesPng
-        ? figure(curvesPng, "learning curves", "Per-epoch training and validation values from history.json. Diverging train and val loss means over-fitting; the dashed line marks the lowest validation loss.")
+        ? figure(
+          curvesPng,
+          "learning curves",
+          "Per-epoch training and validation values from history.json. Diverging train and val loss means over-fitting; the dashed line marks the lowest validation loss.",
+        )
         : "<p>No history.json in this run: learning curves are not available.</p>",
     },
     {
       id: "roc",
       title: "ROC and precision–recall",
-      html: figure(rocPng, "ROC and PR curves", "Curves over calibrated p(all) for each split. Circle: the chosen threshold; triangles: the review band's edges (below the lower edge the service answers normal on its own, above the upper edge all). The threshold is chosen on val, so test shows how it transfers."),
+      html: figure(
+        rocPng,
+        "ROC and PR curves",
+        "Curves over calibrated p(all) for each split. Circle: the chosen threshold; triangles: the review band's edges (below the lower edge the service answers normal on its own, above the upper edge all). The threshold is chosen on val, so test shows how it transfers.",
+      ),
     },
     {
       id: "scores",
       title: "Score distributions",
-      html: figure(scorePng, "score histograms", "How calibrated p(all) is distributed for truly all (red) and truly normal (blue) images. Red bars left of the black line are missed cases; everything in the shaded band goes to review."),
+      html: figure(
+        scorePng,
+        "score histograms",
+        "How calibrated p(all) is distributed for truly all (red) and truly normal (blue) images. Red bars left of the black line are missed cases; everything in the shaded band goes to review.",
+      ),
     },
     {
       id: "confusion",
       title: "Confusion matrices",
       html: [
-        figure(confusionPng, "confusion matrices", "Top: the threshold alone. Bottom: what the service answers with the review band; 'review' cells are images a person must look at."),
-        table(["split", "truth", "decided all", "decided normal", "review (band)"], sides.flatMap(([s]) =>
-          (["all", "normal"] as const).map((truth): Cell[] => {
-            const c = (mode: string, predicted: string) => cells.find((x) => x.split === s && x.mode === mode && x.truth === truth && x.predicted === predicted)?.count ?? 0;
-            return [s, truth, c("threshold", "all"), c("threshold", "normal"), c("with review band", "review")];
-          })
-        ), "Counts at the threshold (tp, fn / fp, tn) and how many go to review"),
+        figure(
+          confusionPng,
+          "confusion matrices",
+          "Top: the threshold alone. Bottom: what the service answers with the review band; 'review' cells are images a person must look at.",
+        ),
+        table(
+          ["split", "truth", "decided all", "decided normal", "review (band)"],
+          sides.flatMap(([s]) =>
+            (["all", "normal"] as const).map((truth): Cell[] => {
+              const c = (mode: string, predicted: string) =>
+                cells.find((x) => x.split === s && x.mode === mode && x.truth === truth && x.predicted === predicted)
+                  ?.count ?? 0;
+              return [s, truth, c("threshold", "all"), c("threshold", "normal"), c("with review band", "review")];
+            })
+          ),
+          "Counts at the threshold (tp, fn / fp, tn) and how many go to review",
+        ),
       ].join("\n"),
     },
     {
       id: "calibration",
       title: "Calibration",
-      html: figure(calibrationPng, "reliability diagrams", "Observed fraction of all against mean predicted p(all), 10 equal-width bins; points on the dashed diagonal are perfectly calibrated. Temperature scaling is fitted on val; the test panel shows whether it holds."),
+      html: figure(
+        calibrationPng,
+        "reliability diagrams",
+        "Observed fraction of all against mean predicted p(all), 10 equal-width bins; points on the dashed diagonal are perfectly calibrated. Temperature scaling is fitted on val; the test panel shows whether it holds.",
+      ),
     },
     {
       id: "subtypes",
       title: "Per subtype",
       html: sides.some(([, r]) => r.perSubtype.length)
-        ? table(["split", "subtype", "label", "images", "correct", "recall"], sides.flatMap(([s, r]) => r.perSubtype.map((p): Cell[] => [s, p.subtype, p.label, p.n, p.correct, p.recall])), "Recall per subtype at the threshold (sensitivity for all subtypes, specificity for normal ones)")
+        ? table(
+          ["split", "subtype", "label", "images", "correct", "recall"],
+          sides.flatMap(([s, r]) => r.perSubtype.map((p): Cell[] => [s, p.subtype, p.label, p.n, p.correct, p.recall])),
+          "Recall per subtype at the threshold (sensitivity for all subtypes, specificity for normal ones)",
+        )
         : "<p>No subtypes in the predictions.</p>",
     },
     {
       id: "errors",
       title: `Misclassified ${gallerySplit} images`,
       html: [
-        `<p>${fnCount} false negatives (missed all) and ${fpCount} false positives on ${escapeHtml(gallerySplit)} at the threshold; showing up to ${max} of each, false negatives first, most confident error first.${galleryNote ? " " + escapeHtml(galleryNote) : ""}</p>`,
-        `<div class="gallery">${gallery.map((g) => {
-          const e = errors.find((x) => x.path === g.path)!;
-          const cap = `${g.error === "false negative" ? "FN" : "FP"} p=${formatNumber(g.p)} ${e.subtype ?? e.label} · ${g.path}`;
-          return `<figure>${g.file ? `<img src="${escapeHtml(g.file)}" alt="${escapeHtml(g.error)}">` : ""}<figcaption>${escapeHtml(cap)}</figcaption></figure>`;
-        }).join("")}</div>`,
+        `<p>${fnCount} false negatives (missed all) and ${fpCount} false positives on ${
+          escapeHtml(gallerySplit)
+        } at the threshold; showing up to ${max} of each, false negatives first, most confident error first.${
+          galleryNote ? " " + escapeHtml(galleryNote) : ""
+        }</p>`,
+        `<div class="gallery">${
+          gallery.map((g) => {
+            const e = errors.find((x) => x.path === g.path)!;
+            const inBand = g.p >= op.reviewBand[0] && g.p < op.reviewBand[1];
+            const cap = `${g.error === "false negative" ? "FN" : "FP"} p=${formatNumber(g.p)} (${
+              inBand ? "sent to review" : "answered without review"
+            }) ${e.subtype ?? e.label} · ${g.path}`;
+            return `<figure>${
+              g.file ? `<img src="${escapeHtml(g.file)}" alt="${escapeHtml(g.error)}">` : ""
+            }<figcaption>${escapeHtml(cap)}</figcaption></figure>`;
+          }).join("")
+        }</div>`,
       ].join("\n"),
     },
   ];

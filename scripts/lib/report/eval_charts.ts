@@ -8,7 +8,10 @@ import type { ConfusionCell, CurveRow, OperatingRow, ReliabilityRow, ScoredPredi
 import type { HistoryRow } from "./history.ts";
 
 const SPLIT_COLOURS = { domain: ["val", "test"], range: ["#f58518", "#4c78a8"] };
-const OP_SHAPES = { domain: ["threshold", "review low", "review high"], range: ["circle", "triangle-down", "triangle-up"] };
+const OP_SHAPES = {
+  domain: ["threshold", "review low", "review high"],
+  range: ["circle", "triangle-down", "triangle-up"],
+};
 
 /**
  * Learning curves: one panel per metric, train and val lines, a dashed rule at the epoch with the
@@ -28,12 +31,21 @@ export function learningCurvesChart(rows: readonly HistoryRow[], best?: number):
       encoding: {
         x: { field: "epoch", type: "quantitative", title: "epoch", axis: { tickMinStep: 1 } },
         y: { field: "value", type: "quantitative", title: null, scale: { zero: false } },
-        color: { field: "split", type: "nominal", title: "split", scale: { domain: ["train", "val", "other"], range: ["#54a24b", "#f58518", "#888"] } },
+        color: {
+          field: "split",
+          type: "nominal",
+          title: "split",
+          scale: { domain: ["train", "val", "other"], range: ["#54a24b", "#f58518", "#888"] },
+        },
       },
     },
   ];
   if (best !== undefined) {
-    layers.push({ transform: [{ filter: "datum.epoch === " + best }], mark: { type: "rule", strokeDash: [4, 3], color: "#666" }, encoding: { x: { field: "epoch", type: "quantitative" } } });
+    layers.push({
+      transform: [{ filter: "datum.epoch === " + best }],
+      mark: { type: "rule", strokeDash: [4, 3], color: "#666" },
+      encoding: { x: { field: "epoch", type: "quantitative" } },
+    });
   }
   return {
     title: best !== undefined ? `Learning curves (dashed: lowest val loss, epoch ${best})` : "Learning curves",
@@ -72,7 +84,13 @@ export function rocPrChart(curves: readonly CurveRow[], ops: readonly OperatingR
     width: 330,
     height: 300,
     layer: [
-      ...(diagonal ? [{ data: { values: [{ a: 0 }, { a: 1 }] }, mark: { type: "line", strokeDash: [3, 3], color: "#aaa" }, encoding: { x: { field: "a", type: "quantitative" }, y: { field: "a", type: "quantitative" } } }] : []),
+      ...(diagonal
+        ? [{
+          data: { values: [{ a: 0 }, { a: 1 }] },
+          mark: { type: "line", strokeDash: [3, 3], color: "#aaa" },
+          encoding: { x: { field: "a", type: "quantitative" }, y: { field: "a", type: "quantitative" } },
+        }]
+        : []),
       {
         data: { values: curves },
         mark: { type: "line", strokeWidth: 2, interpolate: diagonal ? "linear" : "step-before" },
@@ -115,18 +133,43 @@ export function confusionChart(cells: readonly ConfusionCell[]): ChartSpec {
     data: {
       values: cells
         .filter((c) => c.split === split && c.mode === mode)
-        .map((c) => ({ ...c, cell: c.predicted === "review" ? "review" : c.predicted === c.truth ? "correct" : "error" })),
+        .map((c) => ({
+          ...c,
+          cell: c.predicted === "review" ? "review" : c.predicted === c.truth ? "correct" : "error",
+        })),
     },
     encoding: {
-      x: { field: "predicted", type: "nominal", title: "decision", sort: ["normal", "review", "all"], axis: { labelAngle: 0, orient: "top", grid: false } },
-      y: { field: "truth", type: "nominal", title: first ? "truth" : null, sort: ["all", "normal"], axis: { grid: false } },
+      x: {
+        field: "predicted",
+        type: "nominal",
+        title: "decision",
+        sort: ["normal", "review", "all"],
+        axis: { labelAngle: 0, orient: "top", grid: false },
+      },
+      y: {
+        field: "truth",
+        type: "nominal",
+        title: first ? "truth" : null,
+        sort: ["all", "normal"],
+        axis: { grid: false },
+      },
     },
     layer: [
       {
         mark: { type: "rect", stroke: "white", strokeWidth: 2 },
-        encoding: { color: { field: "cell", type: "nominal", title: "cell", scale: { domain: ["correct", "error", "review"], range: ["#a1d99b", "#fc9272", "#fdd49e"] } } },
+        encoding: {
+          color: {
+            field: "cell",
+            type: "nominal",
+            title: "cell",
+            scale: { domain: ["correct", "error", "review"], range: ["#a1d99b", "#fc9272", "#fdd49e"] },
+          },
+        },
       },
-      { mark: { type: "text", fontSize: 18, fontWeight: "bold" }, encoding: { text: { field: "count", type: "quantitative" } } },
+      {
+        mark: { type: "text", fontSize: 18, fontWeight: "bold" },
+        encoding: { text: { field: "count", type: "quantitative" } },
+      },
     ],
   });
   return {
@@ -149,18 +192,45 @@ export function reliabilityChart(rows: readonly ReliabilityRow[]): ChartSpec {
   return {
     title: "Calibration (reliability) before and after temperature scaling",
     data: { values: rows },
-    facet: { column: { field: "split", type: "nominal", title: null, sort: ["val", "test"], header: { labelFontWeight: "bold" } } },
+    facet: {
+      column: {
+        field: "split",
+        type: "nominal",
+        title: null,
+        sort: ["val", "test"],
+        header: { labelFontWeight: "bold" },
+      },
+    },
     spec: {
       width: 300,
       height: 300,
       layer: [
-        { data: { values: [{ a: 0 }, { a: 1 }] }, mark: { type: "line", strokeDash: [3, 3], color: "#999" }, encoding: { x: { field: "a", type: "quantitative" }, y: { field: "a", type: "quantitative" } } },
+        {
+          data: { values: [{ a: 0 }, { a: 1 }] },
+          mark: { type: "line", strokeDash: [3, 3], color: "#999" },
+          encoding: { x: { field: "a", type: "quantitative" }, y: { field: "a", type: "quantitative" } },
+        },
         {
           mark: { type: "line", point: true, strokeWidth: 1.5 },
           encoding: {
-            x: { field: "meanPredicted", type: "quantitative", title: "mean predicted p(all)", scale: { domain: [0, 1] } },
-            y: { field: "fractionPositive", type: "quantitative", title: "observed fraction all", scale: { domain: [0, 1] } },
-            color: { field: "calibration", type: "nominal", title: "calibration", scale: { range: ["#e45756", "#4c78a8"] } },
+            x: {
+              field: "meanPredicted",
+              type: "quantitative",
+              title: "mean predicted p(all)",
+              scale: { domain: [0, 1] },
+            },
+            y: {
+              field: "fractionPositive",
+              type: "quantitative",
+              title: "observed fraction all",
+              scale: { domain: [0, 1] },
+            },
+            color: {
+              field: "calibration",
+              type: "nominal",
+              title: "calibration",
+              scale: { range: ["#e45756", "#4c78a8"] },
+            },
           },
         },
         {
@@ -168,7 +238,12 @@ export function reliabilityChart(rows: readonly ReliabilityRow[]): ChartSpec {
           encoding: {
             x: { field: "meanPredicted", type: "quantitative" },
             y: { field: "fractionPositive", type: "quantitative" },
-            size: { field: "count", type: "quantitative", title: "images in bin", scale: { type: "sqrt", range: [10, 600] } },
+            size: {
+              field: "count",
+              type: "quantitative",
+              title: "images in bin",
+              scale: { type: "sqrt", range: [10, 600] },
+            },
             color: { field: "calibration", type: "nominal" },
           },
         },
@@ -186,25 +261,61 @@ export function reliabilityChart(rows: readonly ReliabilityRow[]): ChartSpec {
  * await renderChart(scoreDistributionChart(scored, op));
  * ```
  */
-export function scoreDistributionChart(rows: readonly ScoredPrediction[], op: { threshold: number; reviewBand: [number, number] }): ChartSpec {
+export function scoreDistributionChart(
+  rows: readonly ScoredPrediction[],
+  op: { threshold: number; reviewBand: [number, number] },
+): ChartSpec {
   return {
     title: "Calibrated p(all) by true label (shaded: review band; line: threshold)",
     data: { values: rows.map((r) => ({ split: r.split, truth: r.label, p: r.p })) },
-    facet: { column: { field: "split", type: "nominal", title: null, sort: ["val", "test"], header: { labelFontWeight: "bold" } } },
+    facet: {
+      column: {
+        field: "split",
+        type: "nominal",
+        title: null,
+        sort: ["val", "test"],
+        header: { labelFontWeight: "bold" },
+      },
+    },
     spec: {
       width: 330,
       height: 200,
       layer: [
-        { data: { values: [{ lo: op.reviewBand[0], hi: op.reviewBand[1] }] }, mark: { type: "rect", color: "#fdd49e", opacity: 0.6 }, encoding: { x: { field: "lo", type: "quantitative" }, x2: { field: "hi" } } },
+        {
+          data: { values: [{ lo: op.reviewBand[0], hi: op.reviewBand[1] }] },
+          mark: { type: "rect", color: "#fdd49e", opacity: 0.6 },
+          encoding: { x: { field: "lo", type: "quantitative" }, x2: { field: "hi" } },
+        },
         {
           mark: { type: "bar", opacity: 0.7, binSpacing: 0 },
           encoding: {
-            x: { field: "p", type: "quantitative", bin: { extent: [0, 1], step: 0.04 }, title: "calibrated p(all)", axis: { values: [0, 0.2, 0.4, 0.6, 0.8, 1] } },
-            y: { aggregate: "count", type: "quantitative", title: "images (symlog)", stack: null, scale: { type: "symlog" } },
-            color: { field: "truth", type: "nominal", title: "truth", scale: { domain: ["all", "normal"], range: ["#e45756", "#4c78a8"] } },
+            x: {
+              field: "p",
+              type: "quantitative",
+              bin: { extent: [0, 1], step: 0.04 },
+              title: "calibrated p(all)",
+              axis: { values: [0, 0.2, 0.4, 0.6, 0.8, 1] },
+            },
+            y: {
+              aggregate: "count",
+              type: "quantitative",
+              title: "images (symlog)",
+              stack: null,
+              scale: { type: "symlog" },
+            },
+            color: {
+              field: "truth",
+              type: "nominal",
+              title: "truth",
+              scale: { domain: ["all", "normal"], range: ["#e45756", "#4c78a8"] },
+            },
           },
         },
-        { data: { values: [{ t: op.threshold }] }, mark: { type: "rule", strokeWidth: 2, color: "black" }, encoding: { x: { field: "t", type: "quantitative" } } },
+        {
+          data: { values: [{ t: op.threshold }] },
+          mark: { type: "rule", strokeWidth: 2, color: "black" },
+          encoding: { x: { field: "t", type: "quantitative" } },
+        },
       ],
     },
   } as ChartSpec;

@@ -92,13 +92,23 @@ export interface OperatingRow {
  * ```
  */
 export function operatingRows(rows: readonly ScoredPrediction[], op: OperatingSettings): OperatingRow[] {
-  const edges: [OperatingRow["kind"], number][] = [["threshold", op.threshold], ["review low", op.reviewBand[0]], ["review high", op.reviewBand[1]]];
+  const edges: [OperatingRow["kind"], number][] = [["threshold", op.threshold], ["review low", op.reviewBand[0]], [
+    "review high",
+    op.reviewBand[1],
+  ]];
   return EVAL_SPLITS.flatMap((split) => {
     const s = scored(rows.filter((r) => r.split === split));
     if (s.length === 0) return [];
     return edges.map(([kind, p]) => {
       const r = rates(confusionAt(s, p));
-      return { split, kind, p, fpr: 1 - r.specificity, tpr: r.sensitivity, precision: Number.isNaN(r.precision) ? 1 : r.precision };
+      return {
+        split,
+        kind,
+        p,
+        fpr: 1 - r.specificity,
+        tpr: r.sensitivity,
+        precision: Number.isNaN(r.precision) ? 1 : r.precision,
+      };
     });
   });
 }
@@ -128,7 +138,13 @@ export function reliabilityRows(rows: readonly PredictionRow[], temperature: num
       if (s.length === 0) return [];
       return reliabilityTable(scored(s), bins)
         .filter((b) => b.count > 0)
-        .map((b) => ({ split, calibration, meanPredicted: b.meanPredicted, fractionPositive: b.fractionPositive, count: b.count }));
+        .map((b) => ({
+          split,
+          calibration,
+          meanPredicted: b.meanPredicted,
+          fractionPositive: b.fractionPositive,
+          count: b.count,
+        }));
     })
   );
 }
@@ -163,11 +179,23 @@ export function confusionCells(rows: readonly ScoredPrediction[], op: OperatingS
     for (const truth of ["all", "normal"] as const) {
       const t = s.filter((r) => r.label === truth);
       for (const predicted of ["all", "normal"] as const) {
-        out.push({ split, mode: "threshold", truth, predicted, count: t.filter((r) => (r.p >= op.threshold) === (predicted === "all")).length });
+        out.push({
+          split,
+          mode: "threshold",
+          truth,
+          predicted,
+          count: t.filter((r) => (r.p >= op.threshold) === (predicted === "all")).length,
+        });
       }
       for (const predicted of ["normal", "review", "all"] as const) {
         const decide = (p: number) => (p >= lo && p < hi ? "review" : p >= op.threshold ? "all" : "normal");
-        out.push({ split, mode: "with review band", truth, predicted, count: t.filter((r) => decide(r.p) === predicted).length });
+        out.push({
+          split,
+          mode: "with review band",
+          truth,
+          predicted,
+          count: t.filter((r) => decide(r.p) === predicted).length,
+        });
       }
     }
   }
@@ -183,9 +211,16 @@ export function confusionCells(rows: readonly ScoredPrediction[], op: OperatingS
  * misclassified(scored, 0.3, "test").slice(0, 24);
  * ```
  */
-export function misclassified(rows: readonly ScoredPrediction[], threshold: number, split: string): (ScoredPrediction & { error: "false negative" | "false positive" })[] {
+export function misclassified(
+  rows: readonly ScoredPrediction[],
+  threshold: number,
+  split: string,
+): (ScoredPrediction & { error: "false negative" | "false positive" })[] {
   const s = rows.filter((r) => r.split === split);
   const fn = s.filter((r) => r.positive && r.p < threshold).sort((a, b) => a.p - b.p || a.path.localeCompare(b.path));
   const fp = s.filter((r) => !r.positive && r.p >= threshold).sort((a, b) => b.p - a.p || a.path.localeCompare(b.path));
-  return [...fn.map((r) => ({ ...r, error: "false negative" as const })), ...fp.map((r) => ({ ...r, error: "false positive" as const })) ];
+  return [
+    ...fn.map((r) => ({ ...r, error: "false negative" as const })),
+    ...fp.map((r) => ({ ...r, error: "false positive" as const })),
+  ];
 }

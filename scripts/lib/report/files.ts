@@ -54,7 +54,10 @@ export class ReportWriter {
 
   /** Writes pretty JSON (non-finite numbers as null); returns `name`. */
   json(name: string, value: unknown): Promise<string> {
-    return this.write(name, JSON.stringify(value, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1) + "\n");
+    return this.write(
+      name,
+      JSON.stringify(value, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1) + "\n",
+    );
   }
 }
 

@@ -22,10 +22,14 @@ const OTHER = /^(lr|learningrate|learning_rate)$/i;
 
 function splitKey(key: string): { split: HistoryRow["split"]; metric: string } {
   let m: RegExpMatchArray | null;
-  if ((m = key.match(/^(validation|val)[_.\-/]?(.+)$/i)) && (/[_.\-/]/.test(key[m[1].length]) || /[A-Z]/.test(m[2][0]))) {
+  if (
+    (m = key.match(/^(validation|val)[_.\-/]?(.+)$/i)) && (/[_.\-/]/.test(key[m[1].length]) || /[A-Z]/.test(m[2][0]))
+  ) {
     return { split: "val", metric: lowerFirst(m[2]) };
   }
-  if ((m = key.match(/^(training|train)[_.\-/]?(.+)$/i)) && (/[_.\-/]/.test(key[m[1].length]) || /[A-Z]/.test(m[2][0]))) {
+  if (
+    (m = key.match(/^(training|train)[_.\-/]?(.+)$/i)) && (/[_.\-/]/.test(key[m[1].length]) || /[A-Z]/.test(m[2][0]))
+  ) {
     return { split: "train", metric: lowerFirst(m[2]) };
   }
   return { split: OTHER.test(key) ? "other" : "train", metric: key };
@@ -42,10 +46,14 @@ function epochRows(obj: Record<string, unknown>, index: number): HistoryRow[] {
     if (SKIP.test(k)) continue;
     if (typeof v === "number" && Number.isFinite(v)) {
       rows.push({ epoch, ...splitKey(k), value: v });
-    } else if (typeof v === "object" && v !== null && !Array.isArray(v) && /^(train|training|val|validation)$/i.test(k)) {
+    } else if (
+      typeof v === "object" && v !== null && !Array.isArray(v) && /^(train|training|val|validation)$/i.test(k)
+    ) {
       const split = /^t/i.test(k) ? "train" : "val";
       for (const [mk, mv] of Object.entries(v)) {
-        if (typeof mv === "number" && Number.isFinite(mv) && !SKIP.test(mk)) rows.push({ epoch, split, metric: mk, value: mv });
+        if (typeof mv === "number" && Number.isFinite(mv) && !SKIP.test(mk)) {
+          rows.push({ epoch, split, metric: mk, value: mv });
+        }
       }
     }
   }
@@ -65,7 +73,10 @@ export function parseHistory(value: unknown, source = "history"): HistoryRow[] {
   let rows: HistoryRow[] = [];
   const v = value as Record<string, unknown>;
   if (Array.isArray(value)) {
-    rows = value.flatMap((e, i) => (typeof e === "object" && e !== null ? epochRows(e as Record<string, unknown>, i) : []));
+    rows = value.flatMap((
+      e,
+      i,
+    ) => (typeof e === "object" && e !== null ? epochRows(e as Record<string, unknown>, i) : []));
   } else if (v && typeof v === "object") {
     const inner = v.epochs ?? v.history;
     if (Array.isArray(inner)) return parseHistory(inner, source);
@@ -74,12 +85,16 @@ export function parseHistory(value: unknown, source = "history"): HistoryRow[] {
     for (const [k, arr] of Object.entries(cols)) {
       if (!Array.isArray(arr) || SKIP.test(k)) continue;
       arr.forEach((x, i) => {
-        if (typeof x === "number" && Number.isFinite(x)) rows.push({ epoch: epochs?.[i] ?? i + 1, ...splitKey(k), value: x });
+        if (typeof x === "number" && Number.isFinite(x)) {
+          rows.push({ epoch: epochs?.[i] ?? i + 1, ...splitKey(k), value: x });
+        }
       });
     }
   }
   if (rows.length === 0) {
-    throw new Error(`${source}: no per-epoch numbers found; expected [{epoch, loss, val_loss, …}] or {history: {loss: [...], …}}`);
+    throw new Error(
+      `${source}: no per-epoch numbers found; expected [{epoch, loss, val_loss, …}] or {history: {loss: [...], …}}`,
+    );
   }
   return rows.sort((a, b) => a.metric.localeCompare(b.metric) || a.split.localeCompare(b.split) || a.epoch - b.epoch);
 }

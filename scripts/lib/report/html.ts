@@ -52,9 +52,13 @@ export function formatNumber(v: number, digits = 3): string {
 export function table(head: readonly string[], rows: readonly (readonly Cell[])[], caption?: string): string {
   const th = head.map((h) => `<th>${escapeHtml(h)}</th>`).join("");
   const body = rows
-    .map((r) => `<tr>${r.map((c) => `<td${typeof c === "number" ? ' class="num"' : ""}>${cell(c)}</td>`).join("")}</tr>`)
+    .map((r) =>
+      `<tr>${r.map((c) => `<td${typeof c === "number" ? ' class="num"' : ""}>${cell(c)}</td>`).join("")}</tr>`
+    )
     .join("\n");
-  return `<table>${caption ? `<caption>${escapeHtml(caption)}</caption>` : ""}<thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+  return `<table>${
+    caption ? `<caption>${escapeHtml(caption)}</caption>` : ""
+  }<thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
 /**
@@ -67,7 +71,9 @@ export function table(head: readonly string[], rows: readonly (readonly Cell[])[
  */
 export function figure(src: string, alt: string, caption: string, width?: number): string {
   const w = width ? ` width="${width}"` : "";
-  return `<figure><img src="${escapeHtml(src)}" alt="${escapeHtml(alt)}"${w} loading="lazy"><figcaption>${escapeHtml(caption)}</figcaption></figure>`;
+  return `<figure><img src="${escapeHtml(src)}" alt="${escapeHtml(alt)}"${w} loading="lazy"><figcaption>${
+    escapeHtml(caption)
+  }</figcaption></figure>`;
 }
 
 /** One section of a page: a heading and its HTML body. */
@@ -101,7 +107,9 @@ th{background:#f3f3f3}.caveat{background:#fff6e0;border-left:4px solid #e0a000;p
  */
 export function page(title: string, meta: string, sections: readonly Section[]): string {
   const nav = sections.map((s) => `<a href="#${escapeHtml(s.id)}">${escapeHtml(s.title)}</a>`).join(" ");
-  const body = sections.map((s) => `<section id="${escapeHtml(s.id)}">\n<h2>${escapeHtml(s.title)}</h2>\n${s.html}\n</section>`).join("\n");
+  const body = sections.map((s) =>
+    `<section id="${escapeHtml(s.id)}">\n<h2>${escapeHtml(s.title)}</h2>\n${s.html}\n</section>`
+  ).join("\n");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(title)}</title><style>${STYLE}</style></head>

@@ -10,7 +10,14 @@ import type { FloatRgbImage, RgbaImage } from "../../../functions/lib/preprocess
 
 /** The resize-only spec used for report images (normalisation is not applied). */
 export function resizeSpec(size: number, crop: PreprocessSpec["crop"] = "none"): PreprocessSpec {
-  return { size, crop, resize: "area", channelOrder: "RGB", alphaBackground: 255, normalization: { mode: "per-image", minStd: 1e-3 } };
+  return {
+    size,
+    crop,
+    resize: "area",
+    channelOrder: "RGB",
+    alphaBackground: 255,
+    normalization: { mode: "per-image", minStd: 1e-3 },
+  };
 }
 
 /**
@@ -52,11 +59,18 @@ export function thumbnail(img: RgbaImage, size: number): RgbaImage {
  * montage([a, b, c], 2, 4).width; // 2·a.width + 3·4
  * ```
  */
-export function montage(tiles: readonly RgbaImage[], cols: number, gap = 4, background: [number, number, number] = [255, 255, 255]): RgbaImage {
+export function montage(
+  tiles: readonly RgbaImage[],
+  cols: number,
+  gap = 4,
+  background: [number, number, number] = [255, 255, 255],
+): RgbaImage {
   if (tiles.length === 0) throw new RangeError("montage: no tiles");
   const { width: tw, height: th } = tiles[0];
   for (const t of tiles) {
-    if (t.width !== tw || t.height !== th) throw new RangeError(`montage: tiles must share one size; got ${t.width}×${t.height} and ${tw}×${th}`);
+    if (t.width !== tw || t.height !== th) {
+      throw new RangeError(`montage: tiles must share one size; got ${t.width}×${t.height} and ${tw}×${th}`);
+    }
   }
   const c = Math.max(1, Math.min(cols, tiles.length));
   const rows = Math.ceil(tiles.length / c);
@@ -94,8 +108,11 @@ export interface MeanAccumulator {
  * ```
  */
 export function addToMean(acc: MeanAccumulator | undefined, img: FloatRgbImage): MeanAccumulator {
-  const a = acc ?? { width: img.width, height: img.height, count: 0, sum: new Float64Array(img.width * img.height * 3) };
-  if (img.width !== a.width || img.height !== a.height) throw new RangeError(`addToMean: ${img.width}×${img.height} image added to a ${a.width}×${a.height} mean`);
+  const a = acc ??
+    { width: img.width, height: img.height, count: 0, sum: new Float64Array(img.width * img.height * 3) };
+  if (img.width !== a.width || img.height !== a.height) {
+    throw new RangeError(`addToMean: ${img.width}×${img.height} image added to a ${a.width}×${a.height} mean`);
+  }
   for (let i = 0; i < a.sum.length; i++) a.sum[i] += img.data[i];
   a.count++;
   return a;

@@ -10,7 +10,8 @@ import { fakeCard, fakeRuntime } from "../tests/helpers/fake_model.ts";
 import { fixture, pngHeaderOnly, solidPng } from "../tests/helpers/images.ts";
 import { decodePng } from "./lib/image/png.ts";
 
-type Json = Record<string, any>; // deno-lint-ignore no-explicit-any
+// deno-lint-ignore no-explicit-any
+type Json = Record<string, any>;
 
 function setup(opts: { config?: Partial<Config>; model?: ModelRuntime | Promise<ModelRuntime> } = {}) {
   const lines: Record<string, unknown>[] = [];
@@ -355,7 +356,7 @@ Deno.test("GET /openapi.json describes every route; /docs and / are self-contain
 Deno.test("parallel requests all answer correctly (model calls serialised by the runtime)", async () => {
   const { app } = setup();
   const colours: [number, number, number, number][] = Array.from({ length: 12 }, (_, i) => [i * 20, 50, 50, 255]);
-  const answers = await Promise.all(colours.map((c) => app.request("/v1/predict", post(solidPng(24, 24, c), "image/png")).then((r) => r.json())));
+  const answers = await Promise.all(colours.map(async (c): Promise<Json> => (await app.request("/v1/predict", post(solidPng(24, 24, c), "image/png"))).json()));
   answers.forEach((b, i) => {
     const p = 1 / (1 + Math.exp(-4 * ((i * 20) / 255 - 0.5) / 0.25));
     assert.ok(Math.abs(b.scores.all - p) < 1e-5);

@@ -16,7 +16,7 @@ export const IMAGES = new URL("../fixtures/images/", import.meta.url);
  * const bmp = await fixture("cnmc_all_UID_35_6_2_all.bmp");
  * ```
  */
-export function fixture(name: string): Promise<Uint8Array> {
+export function fixture(name: string): Promise<Uint8Array<ArrayBuffer>> {
   return Deno.readFile(new URL(name, IMAGES));
 }
 
@@ -28,10 +28,10 @@ export function fixture(name: string): Promise<Uint8Array> {
  * const png = solidPng(40, 30, [200, 100, 50, 255]);
  * ```
  */
-export function solidPng(width: number, height: number, rgba: [number, number, number, number]): Uint8Array {
+export function solidPng(width: number, height: number, rgba: [number, number, number, number]): Uint8Array<ArrayBuffer> {
   const data = new Uint8Array(width * height * 4);
   for (let i = 0; i < data.length; i += 4) data.set(rgba, i);
-  return encode(data, { text: undefined, width, height, channels: 4 }) as Uint8Array;
+  return encode(data, { text: undefined, width, height, channels: 4 }) as Uint8Array<ArrayBuffer>;
 }
 
 /**
@@ -42,7 +42,7 @@ export function solidPng(width: number, height: number, rgba: [number, number, n
  * const huge = pngHeaderOnly(100_000, 100_000);
  * ```
  */
-export function pngHeaderOnly(width: number, height: number): Uint8Array {
+export function pngHeaderOnly(width: number, height: number): Uint8Array<ArrayBuffer> {
   const png = solidPng(1, 1, [0, 0, 0, 255]);
   const out = png.slice(0, 33);
   const view = new DataView(out.buffer);

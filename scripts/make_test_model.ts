@@ -14,7 +14,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { readdir, readFile, writeFile, mkdir } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { decodePng } from "../functions/lib/image/png.ts";
 import type { RgbaImage } from "../functions/lib/preprocess/types.ts";
@@ -99,7 +99,8 @@ function cardFields(file: string, precision: ModelCard["precision"], io: ModelCa
     file,
     precision,
     opset: 17,
-    architecture: "tiny-cam: 2×(conv3x3+BN+ReLU+maxpool) 8/16 filters → gap → logit + 4-class subtype head (seeded random weights)",
+    architecture:
+      "tiny-cam: 2×(conv3x3+BN+ReLU+maxpool) 8/16 filters → gap → logit + 4-class subtype head (seeded random weights)",
     io,
     preprocess: {
       size: 32,
@@ -127,13 +128,17 @@ async function main(): Promise<void> {
   for (const [s, t] of tensors) await writeFile(join(OUT, `cnmc_real.${s}.f32`), new Uint8Array(t.buffer));
   await writeFile(
     join(OUT, "cnmc_real.json"),
-    JSON.stringify({
-      description: "raw float32 little-endian NCHW [n,3,S,S]; area resize + per-image normalisation (minStd 0.02)",
-      source: "cnmc_subset/fold_0",
-      files,
-      labels: files.map((f) => f.startsWith("all/") ? "all" : "normal"),
-      sizes: SIZES,
-    }, null, 2) + "\n",
+    JSON.stringify(
+      {
+        description: "raw float32 little-endian NCHW [n,3,S,S]; area resize + per-image normalisation (minStd 0.02)",
+        source: "cnmc_subset/fold_0",
+        files,
+        labels: files.map((f) => f.startsWith("all/") ? "all" : "normal"),
+        sizes: SIZES,
+      },
+      null,
+      2,
+    ) + "\n",
   );
 
   const model = tinyCamModel({ size: 32, seed: 1 });
@@ -148,7 +153,9 @@ async function main(): Promise<void> {
   const q = await quantizeQdq(bytes, [real, synth]);
   const qCard = buildModelCard(cardFields("tiny.int8.onnx", "int8-qdq", io), q.bytes);
   await writeModelFiles(OUT, "tiny.int8", q.bytes, qCard);
-  console.log(`tiny.float.onnx ${bytes.length} B, tiny.int8.onnx ${q.bytes.length} B, ${q.report.nodesQuantized} nodes quantised`);
+  console.log(
+    `tiny.float.onnx ${bytes.length} B, tiny.int8.onnx ${q.bytes.length} B, ${q.report.nodesQuantized} nodes quantised`,
+  );
 }
 
 await main();

@@ -29,7 +29,9 @@ export function benchModel(size: number, filters: number[]): tf.LayersModel {
   const input = tf.input({ shape: [size, size, 3] });
   let x = input as tf.SymbolicTensor;
   filters.forEach((f, i) => {
-    x = tf.layers.conv2d({ name: `conv${i}`, filters: f, kernelSize: 3, padding: "same", useBias: false }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.conv2d({ name: `conv${i}`, filters: f, kernelSize: 3, padding: "same", useBias: false }).apply(
+      x,
+    ) as tf.SymbolicTensor;
     x = tf.layers.batchNormalization({ name: `bn${i}` }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.activation({ name: `relu${i}`, activation: "relu" }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.maxPooling2d({ name: `pool${i}`, poolSize: 2 }).apply(x) as tf.SymbolicTensor;
@@ -52,10 +54,16 @@ async function optimizedOps(bytes: Uint8Array): Promise<Record<string, number>> 
   const dir = await mkdtemp(join(tmpdir(), "ortopt-"));
   try {
     const path = join(dir, "opt.onnx");
-    const s = await ortNode.InferenceSession.create(bytes, { graphOptimizationLevel: "all", optimizedModelFilePath: path, executionProviders: ["cpu"] });
+    const s = await ortNode.InferenceSession.create(bytes, {
+      graphOptimizationLevel: "all",
+      optimizedModelFilePath: path,
+      executionProviders: ["cpu"],
+    });
     await s.release();
     const counts: Record<string, number> = {};
-    for (const n of decodeModel(new Uint8Array(await readFile(path))).graph.node) counts[n.opType] = (counts[n.opType] ?? 0) + 1;
+    for (const n of decodeModel(new Uint8Array(await readFile(path))).graph.node) {
+      counts[n.opType] = (counts[n.opType] ?? 0) + 1;
+    }
     return counts;
   } finally {
     await rm(dir, { recursive: true });
@@ -70,7 +78,11 @@ async function main(): Promise<void> {
   const { bytes } = exportToOnnx(model);
   const calib = [0, 1, 2, 3].map((i) => syntheticBatch([2, 3, size, size], 100 + i));
   const { bytes: q, report } = await quantizeQdq(bytes, calib);
-  console.log(`size ${size}: float ${bytes.length} B, int8 ${q.length} B (ratio ${report.sizeRatio.toFixed(3)}), ${report.nodesQuantized} nodes quantised`);
+  console.log(
+    `size ${size}: float ${bytes.length} B, int8 ${q.length} B (ratio ${
+      report.sizeRatio.toFixed(3)
+    }), ${report.nodesQuantized} nodes quantised`,
+  );
   try {
     console.log("optimised int8 graph ops (onnxruntime-node, same optimiser):", JSON.stringify(await optimizedOps(q)));
   } catch (err) {
@@ -92,7 +104,11 @@ async function main(): Promise<void> {
   }
   for (const k of ["float", "int8"] as const) {
     const t = times[k].sort((a, b) => a - b);
-    console.log(`onnxruntime-web wasm 1 thread ${k}: median ${t[t.length >> 1].toFixed(2)} ms, min ${t[0].toFixed(2)} ms over ${runs} runs`);
+    console.log(
+      `onnxruntime-web wasm 1 thread ${k}: median ${t[t.length >> 1].toFixed(2)} ms, min ${
+        t[0].toFixed(2)
+      } ms over ${runs} runs`,
+    );
   }
 }
 

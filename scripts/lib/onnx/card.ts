@@ -24,7 +24,9 @@ export type ModelCardFields = Omit<ModelCard, "sha256" | "created"> & { created?
 export function buildModelCard(fields: ModelCardFields, onnxBytes: Uint8Array): ModelCard {
   const created = fields.created === undefined
     ? new Date().toISOString()
-    : typeof fields.created === "string" ? fields.created : fields.created.toISOString();
+    : typeof fields.created === "string"
+    ? fields.created
+    : fields.created.toISOString();
   const sha256 = createHash("sha256").update(onnxBytes).digest("hex");
   const card = { ...fields, sha256, created } as ModelCard;
   parseModelCard(JSON.parse(JSON.stringify(card)));
@@ -47,10 +49,14 @@ export async function writeModelFiles(
   card: ModelCard,
 ): Promise<{ onnx: string; card: string }> {
   if (card.file !== `${name}.onnx`) {
-    throw new Error(`writeModelFiles: card.file is "${card.file}" but the model is written as "${name}.onnx"; make them agree`);
+    throw new Error(
+      `writeModelFiles: card.file is "${card.file}" but the model is written as "${name}.onnx"; make them agree`,
+    );
   }
   const actual = createHash("sha256").update(bytes).digest("hex");
-  if (actual !== card.sha256) throw new Error(`writeModelFiles: card.sha256 does not match these bytes; build the card from the same bytes`);
+  if (actual !== card.sha256) {
+    throw new Error(`writeModelFiles: card.sha256 does not match these bytes; build the card from the same bytes`);
+  }
   await mkdir(dir, { recursive: true });
   const onnxPath = join(dir, `${name}.onnx`);
   const cardPath = join(dir, `${name}.json`);

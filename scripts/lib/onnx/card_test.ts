@@ -9,10 +9,26 @@ import { FIXTURE_DIR } from "./testing.ts";
 import { runOnnx } from "./ort_web.ts";
 
 const fields: ModelCardFields = {
-  id: "t", version: "1.0.0", file: "t.onnx", precision: "float32", opset: 17, architecture: "test",
+  id: "t",
+  version: "1.0.0",
+  file: "t.onnx",
+  precision: "float32",
+  opset: 17,
+  architecture: "test",
   io: { input: "image", logit: "logit" },
-  preprocess: { size: 32, crop: "none", resize: "area", normalization: { mode: "per-image", minStd: 0.02 }, channelOrder: "RGB", alphaBackground: 0 },
-  labels: ["normal", "all"], positiveLabel: "all", temperature: 1, threshold: 0.5, reviewBand: [0.4, 0.6],
+  preprocess: {
+    size: 32,
+    crop: "none",
+    resize: "area",
+    normalization: { mode: "per-image", minStd: 0.02 },
+    channelOrder: "RGB",
+    alphaBackground: 0,
+  },
+  labels: ["normal", "all"],
+  positiveLabel: "all",
+  temperature: 1,
+  threshold: 0.5,
+  reviewBand: [0.4, 0.6],
 };
 
 Deno.test("buildModelCard hashes the bytes, dates the export and validates the card", () => {

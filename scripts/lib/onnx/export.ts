@@ -15,7 +15,7 @@
  */
 import type * as tf from "@tensorflow/tfjs";
 import type { ModelIO } from "../../../functions/lib/model/card.ts";
-import { depthwiseToOihw, foldAffine, hwioToOihw, batchNormAffine } from "./weights.ts";
+import { batchNormAffine, depthwiseToOihw, foldAffine, hwioToOihw } from "./weights.ts";
 import { padding2d } from "./padding.ts";
 import { type AttrValue, DType, encodeModel, node, tensor, valueInfo } from "./proto.ts";
 import type { onnx as OnnxNs } from "onnx-proto";
@@ -64,7 +64,14 @@ type AnyLayer = tf.layers.Layer;
 type SymTensor = tf.SymbolicTensor;
 
 /** Layers that are the identity at inference time. */
-const IDENTITY_LAYERS = new Set(["Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "GaussianDropout", "AlphaDropout"]);
+const IDENTITY_LAYERS = new Set([
+  "Dropout",
+  "SpatialDropout1D",
+  "SpatialDropout2D",
+  "GaussianNoise",
+  "GaussianDropout",
+  "AlphaDropout",
+]);
 
 /**
  * Converts a TensorFlow.js LayersModel (NHWC input `[null, H, W, 3]`) to ONNX.
@@ -80,7 +87,9 @@ export function exportToOnnx(model: tf.LayersModel, opts: ExportOptions = {}): E
   if (opset < 13) throw new Error(`exportToOnnx: opset ${opset} is too old; use 13 or newer (default 17)`);
   const g = new GraphBuilder();
 
-  if (model.inputs.length !== 1) throw new Error(`exportToOnnx: the model has ${model.inputs.length} inputs; expected one image input`);
+  if (model.inputs.length !== 1) {
+    throw new Error(`exportToOnnx: the model has ${model.inputs.length} inputs; expected one image input`);
+  }
   const inShape = model.inputs[0].shape;
   if (inShape.length !== 4 || inShape[3] === null || inShape[1] === null || inShape[2] === null) {
     throw new Error(`exportToOnnx: input shape [${inShape}] must be NHWC [null, H, W, C] with fixed H, W, C`);
@@ -98,9 +107,14 @@ export function exportToOnnx(model: tf.LayersModel, opts: ExportOptions = {}): E
     // Folding BN into its producer is only safe when the BN reads the producer's own output and
     // nothing else does (an identity layer between could hide a second consumer).
     const t0 = tfNode.inputTensors[0];
-    const soleUse = tfNode.inputTensors.length === 1 && consumers.get(t0.id) === 1 && values.get(t0.id)?.name === t0.sourceLayer.name;
+    const soleUse = tfNode.inputTensors.length === 1 && consumers.get(t0.id) === 1 &&
+      values.get(t0.id)?.name === t0.sourceLayer.name;
     const out = convertLayer(g, layer, inputs, soleUse);
-    if (tfNode.outputTensors.length !== 1) throw new Error(`exportToOnnx: layer ${layer.name} has ${tfNode.outputTensors.length} outputs; only single-output layers are supported`);
+    if (tfNode.outputTensors.length !== 1) {
+      throw new Error(
+        `exportToOnnx: layer ${layer.name} has ${tfNode.outputTensors.length} outputs; only single-output layers are supported`,
+      );
+    }
     values.set(tfNode.outputTensors[0].id, out);
   }
 
@@ -122,7 +136,9 @@ export function exportToOnnx(model: tf.LayersModel, opts: ExportOptions = {}): E
   }
   const camSource = findCamSource(logitLayer);
   if (opts.cam === true && !camSource) {
-    throw new Error(`exportToOnnx: cam requested but no GlobalAveragePooling2D named "gap" feeds "logit" (Dropout between is fine)`);
+    throw new Error(
+      `exportToOnnx: cam requested but no GlobalAveragePooling2D named "gap" feeds "logit" (Dropout between is fine)`,
+    );
   }
   if ((opts.cam ?? true) && camSource) {
     const feat = values.get(pickNode(camSource, values).inputTensors[0].id)!;
@@ -214,7 +230,9 @@ function outputOf(layer: AnyLayer, values: Map<number, Value>): Value {
 function assertLinearHead(layer: AnyLayer): void {
   const cfg = layer.getConfig();
   if (layer.getClassName() !== "Dense" || (cfg.activation ?? "linear") !== "linear") {
-    throw new Error(`exportToOnnx: head "${layer.name}" must be a Dense with linear activation (the graph outputs logits)`);
+    throw new Error(
+      `exportToOnnx: head "${layer.name}" must be a Dense with linear activation (the graph outputs logits)`,
+    );
   }
 }
 
@@ -251,7 +269,9 @@ function weightsByName(layer: AnyLayer): Map<string, { shape: number[]; data: Fl
 
 function need<T>(m: Map<string, T>, key: string, layer: AnyLayer): T {
   const v = m.get(key);
-  if (!v) throw new Error(`exportToOnnx: layer ${layer.name} has no weight "${key}" (found ${[...m.keys()].join(", ")})`);
+  if (!v) {
+    throw new Error(`exportToOnnx: layer ${layer.name} has no weight "${key}" (found ${[...m.keys()].join(", ")})`);
+  }
   return v;
 }
 
@@ -331,7 +351,11 @@ function convertLayer(g: GraphBuilder, layer: AnyLayer, inputs: Value[], soleUse
     }
     case "Dense": {
       if (x.shape.length !== 1) {
-        throw new Error(`exportToOnnx: Dense ${name} gets a ${x.shape.length + 1}-D input; add Flatten or GlobalAveragePooling2D before it`);
+        throw new Error(
+          `exportToOnnx: Dense ${name} gets a ${
+            x.shape.length + 1
+          }-D input; add Flatten or GlobalAveragePooling2D before it`,
+        );
       }
       const wts = weightsByName(layer);
       const k = need(wts, "kernel", layer);
@@ -350,8 +374,15 @@ function convertLayer(g: GraphBuilder, layer: AnyLayer, inputs: Value[], soleUse
     case "BatchNormalization": {
       const axis = cfg.axis;
       const rank = x.shape.length + 1;
-      if (!(axis === -1 || axis === rank - 1 || (Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === rank - 1)))) {
-        throw new Error(`exportToOnnx: BatchNormalization ${name} normalises axis ${JSON.stringify(axis)}; only the channel (last) axis is supported`);
+      if (
+        !(axis === -1 || axis === rank - 1 ||
+          (Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === rank - 1)))
+      ) {
+        throw new Error(
+          `exportToOnnx: BatchNormalization ${name} normalises axis ${
+            JSON.stringify(axis)
+          }; only the channel (last) axis is supported`,
+        );
       }
       const wts = weightsByName(layer);
       const aff = batchNormAffine({
@@ -381,7 +412,9 @@ function convertLayer(g: GraphBuilder, layer: AnyLayer, inputs: Value[], soleUse
     case "Activation":
       return activation(g, String(cfg.activation), x, name, layer, true);
     case "ReLU": {
-      if (cfg.negativeSlope || cfg.threshold) throw new Error(`exportToOnnx: ReLU ${name} with negativeSlope/threshold is not supported`);
+      if (cfg.negativeSlope || cfg.threshold) {
+        throw new Error(`exportToOnnx: ReLU ${name} with negativeSlope/threshold is not supported`);
+      }
       const maxValue = cfg.maxValue as number | null | undefined;
       if (maxValue === null || maxValue === undefined) return activation(g, "relu", x, name, layer, true);
       return clip(g, x, name, 0, maxValue);
@@ -417,7 +450,9 @@ function convertLayer(g: GraphBuilder, layer: AnyLayer, inputs: Value[], soleUse
     }
     case "Add": {
       for (const v of inputs) {
-        if (v.shape.join() !== x.shape.join()) throw new Error(`exportToOnnx: Add ${name} inputs have different shapes; broadcasting is not supported`);
+        if (v.shape.join() !== x.shape.join()) {
+          throw new Error(`exportToOnnx: Add ${name} inputs have different shapes; broadcasting is not supported`);
+        }
       }
       let acc = inputs[0].name;
       for (let i = 1; i < inputs.length; i++) {
@@ -430,7 +465,9 @@ function convertLayer(g: GraphBuilder, layer: AnyLayer, inputs: Value[], soleUse
     case "Concatenate": {
       const ax = Number(cfg.axis ?? -1);
       const rank = x.shape.length + 1;
-      if (ax !== -1 && ax !== rank - 1) throw new Error(`exportToOnnx: Concatenate ${name} on axis ${ax}; only the channel axis is supported`);
+      if (ax !== -1 && ax !== rank - 1) {
+        throw new Error(`exportToOnnx: Concatenate ${name} on axis ${ax}; only the channel axis is supported`);
+      }
       g.add("Concat", inputs.map((v) => v.name), [name], { axis: 1 });
       const ch = inputs.reduce((n, v) => n + v.shape[0], 0);
       return { name, shape: [ch, ...x.shape.slice(1)] };
@@ -444,8 +481,12 @@ function convertLayer(g: GraphBuilder, layer: AnyLayer, inputs: Value[], soleUse
 }
 
 function clip(g: GraphBuilder, x: Value, out: string, lo: number, hi: number): Value {
-  const minName = g.inits.has("const.clip.min." + lo) ? "const.clip.min." + lo : g.init("const.clip.min." + lo, [], new Float32Array([lo]));
-  const maxName = g.inits.has("const.clip.max." + hi) ? "const.clip.max." + hi : g.init("const.clip.max." + hi, [], new Float32Array([hi]));
+  const minName = g.inits.has("const.clip.min." + lo)
+    ? "const.clip.min." + lo
+    : g.init("const.clip.min." + lo, [], new Float32Array([lo]));
+  const maxName = g.inits.has("const.clip.max." + hi)
+    ? "const.clip.max." + hi
+    : g.init("const.clip.max." + hi, [], new Float32Array([hi]));
   g.add("Clip", [x.name, minName, maxName], [out]);
   return { name: out, shape: x.shape };
 }

@@ -73,7 +73,12 @@ Deno.test("graph: dynamic batch input, named outputs, BN folded, opset and IR ve
   assert.deepEqual(m.graph.output.map((o) => o.name), ["logit", "subtype_logits", "cam"]);
   const ops = m.graph.node.map((n) => n.opType);
   assert.ok(!ops.includes("BatchNormalization") && !ops.includes("Mul"), `BN should be folded: ${ops}`);
-  assert.deepEqual(m.graph.initializer.map((t) => t.name).filter((n) => n!.startsWith("conv")), ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias"]);
+  assert.deepEqual(m.graph.initializer.map((t) => t.name).filter((n) => n!.startsWith("conv")), [
+    "conv1.weight",
+    "conv1.bias",
+    "conv2.weight",
+    "conv2.bias",
+  ]);
 });
 
 Deno.test("cam: false leaves it out; cam: true without a gap path says what is missing", () => {
@@ -86,10 +91,16 @@ Deno.test("unsupported layers and missing heads are reported by name", () => {
   const inp = tf.input({ shape: [8, 8, 3] });
   const up = tf.layers.upSampling2d({ name: "up" }).apply(inp) as tf.SymbolicTensor;
   const gap = tf.layers.globalAveragePooling2d({ name: "gap" }).apply(up) as tf.SymbolicTensor;
-  const bad = tf.model({ inputs: inp, outputs: tf.layers.dense({ name: "logit", units: 1 }).apply(gap) as tf.SymbolicTensor });
+  const bad = tf.model({
+    inputs: inp,
+    outputs: tf.layers.dense({ name: "logit", units: 1 }).apply(gap) as tf.SymbolicTensor,
+  });
   assert.throws(() => exportToOnnx(bad), /layer up \(UpSampling2D\) is not supported/);
   const inp2 = tf.input({ shape: [8, 8, 3] });
   const g2 = tf.layers.globalAveragePooling2d({ name: "gap" }).apply(inp2) as tf.SymbolicTensor;
-  const noLogit = tf.model({ inputs: inp2, outputs: tf.layers.dense({ name: "out", units: 1 }).apply(g2) as tf.SymbolicTensor });
+  const noLogit = tf.model({
+    inputs: inp2,
+    outputs: tf.layers.dense({ name: "out", units: 1 }).apply(g2) as tf.SymbolicTensor,
+  });
   assert.throws(() => exportToOnnx(noLogit), /no layer named "logit"/);
 });

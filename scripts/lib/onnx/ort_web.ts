@@ -20,13 +20,20 @@ async function wasmBytes(): Promise<Uint8Array> {
     const req = createRequire(import.meta.url);
     candidates.push(join(dirname(req.resolve("onnxruntime-web/package.json")), "dist", "ort-wasm-simd-threaded.wasm"));
   } catch { /* resolved below from the repository root */ }
-  candidates.push(join(dirname(fileURLToPath(import.meta.url)), "../../../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm"));
+  candidates.push(
+    join(
+      dirname(fileURLToPath(import.meta.url)),
+      "../../../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm",
+    ),
+  );
   for (const p of candidates) {
     try {
       return new Uint8Array(await readFile(p));
     } catch { /* try the next */ }
   }
-  throw new Error(`cannot find ort-wasm-simd-threaded.wasm (looked in ${candidates.join(", ")}); is onnxruntime-web installed?`);
+  throw new Error(
+    `cannot find ort-wasm-simd-threaded.wasm (looked in ${candidates.join(", ")}); is onnxruntime-web installed?`,
+  );
 }
 
 /**

@@ -31,7 +31,11 @@ export function axisPadding(
   const effective = (kernel - 1) * dilation + 1;
   if (padding === "valid") {
     const out = Math.floor((size - effective) / stride) + 1;
-    if (out < 1) throw new Error(`valid padding: input ${size} is smaller than the kernel (${effective}); use a larger input or "same"`);
+    if (out < 1) {
+      throw new Error(
+        `valid padding: input ${size} is smaller than the kernel (${effective}); use a larger input or "same"`,
+      );
+    }
     return { out, before: 0, after: 0 };
   }
   const out = Math.ceil(size / stride);

@@ -65,9 +65,13 @@ export function tensorData(t: pkg.onnx.ITensorProto): TensorData {
     case DType.INT32:
       return copy ? new Int32Array(copy.buffer) : Int32Array.from(t.int32Data ?? []);
     case DType.INT64:
-      return copy ? new BigInt64Array(copy.buffer) : BigInt64Array.from((t.int64Data ?? []).map((v) => BigInt(toNumber(v))));
+      return copy
+        ? new BigInt64Array(copy.buffer)
+        : BigInt64Array.from((t.int64Data ?? []).map((v) => BigInt(toNumber(v))));
     default:
-      throw new Error(`tensor ${t.name}: element type ${t.dataType} is not supported here (float, uint8, int8, int32, int64 only)`);
+      throw new Error(
+        `tensor ${t.name}: element type ${t.dataType} is not supported here (float, uint8, int8, int32, int64 only)`,
+      );
   }
 }
 
@@ -100,7 +104,9 @@ export function attr(name: string, value: AttrValue): pkg.onnx.IAttributeProto {
   if (typeof value === "string") return { name, type: T.STRING, s: new TextEncoder().encode(value) };
   if (Array.isArray(value)) return { name, type: T.INTS, ints: value };
   if (typeof value === "number") {
-    if (!Number.isInteger(value)) throw new Error(`attribute ${name}: ${value} is not an integer; pass {float: ${value}}`);
+    if (!Number.isInteger(value)) {
+      throw new Error(`attribute ${name}: ${value} is not an integer; pass {float: ${value}}`);
+    }
     return { name, type: T.INT, i: value };
   }
   return { name, type: T.FLOAT, f: value.float };

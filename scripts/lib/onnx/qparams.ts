@@ -65,7 +65,9 @@ export interface QuantizedWeight {
  */
 export function quantizeWeightPerChannel(w: Float32Array, channels: number): QuantizedWeight {
   const per = w.length / channels;
-  if (!Number.isInteger(per)) throw new Error(`quantizeWeightPerChannel: ${w.length} weights do not split into ${channels} channels`);
+  if (!Number.isInteger(per)) {
+    throw new Error(`quantizeWeightPerChannel: ${w.length} weights do not split into ${channels} channels`);
+  }
   const data = new Int8Array(w.length);
   const scales = new Float32Array(channels);
   for (let c = 0; c < channels; c++) {
@@ -86,7 +88,11 @@ export function quantizeWeightPerChannel(w: Float32Array, channels: number): Qua
  * const { data, scales } = quantizeBias(bias, 0.02, weightScales);
  * ```
  */
-export function quantizeBias(bias: Float32Array, inputScale: number, weightScales: Float32Array): { data: Int32Array; scales: Float32Array } {
+export function quantizeBias(
+  bias: Float32Array,
+  inputScale: number,
+  weightScales: Float32Array,
+): { data: Int32Array; scales: Float32Array } {
   const data = new Int32Array(bias.length);
   const scales = new Float32Array(bias.length);
   for (let c = 0; c < bias.length; c++) {

@@ -20,7 +20,9 @@ Deno.test("per-channel weights: each channel's max maps to ±127, error within h
   assert.equal(data[1], -127);
   assert.equal(data[5], -127);
   assert.equal(scales[2], 1); // all-zero channel
-  for (let i = 0; i < w.length; i++) assert.ok(Math.abs(data[i] * scales[Math.floor(i / 3)] - w[i]) <= scales[Math.floor(i / 3)] / 2 + 1e-9);
+  for (let i = 0; i < w.length; i++) {
+    assert.ok(Math.abs(data[i] * scales[Math.floor(i / 3)] - w[i]) <= scales[Math.floor(i / 3)] / 2 + 1e-9);
+  }
 });
 
 Deno.test("bias: int32 with scale input_scale × weight_scale", () => {

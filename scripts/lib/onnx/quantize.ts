@@ -20,8 +20,24 @@
  * @module
  */
 import type { onnx as OnnxNs } from "onnx-proto";
-import { type DecodedNode, DType, decodeModel, encodeModel, node, tensor, tensorData, toNumber, valueInfo } from "./proto.ts";
-import { activationQParams, type ActivationQParams, quantile, quantizeBias, quantizeWeightPerChannel } from "./qparams.ts";
+import {
+  type DecodedNode,
+  decodeModel,
+  DType,
+  encodeModel,
+  node,
+  tensor,
+  tensorData,
+  toNumber,
+  valueInfo,
+} from "./proto.ts";
+import {
+  type ActivationQParams,
+  activationQParams,
+  quantile,
+  quantizeBias,
+  quantizeWeightPerChannel,
+} from "./qparams.ts";
 import { initOrtWeb } from "./ort_web.ts";
 
 /** Options of {@link quantizeQdq}. */
@@ -60,7 +76,15 @@ export interface QuantizeReport {
 }
 
 /** Ops whose output has the same values (a subset/permutation) as their input. */
-const SHARE_INPUT_PARAMS = new Set(["MaxPool", "Transpose", "Flatten", "Reshape", "GlobalMaxPool", "Squeeze", "Unsqueeze"]);
+const SHARE_INPUT_PARAMS = new Set([
+  "MaxPool",
+  "Transpose",
+  "Flatten",
+  "Reshape",
+  "GlobalMaxPool",
+  "Squeeze",
+  "Unsqueeze",
+]);
 const WEIGHT_OPS = new Set(["Conv", "Gemm"]);
 
 /**
@@ -103,7 +127,10 @@ export async function quantizeQdq(
   for (const n of graph.node) {
     if (n.opType !== "Relu" && !(n.opType === "Clip" && isZero(inits.get(n.input[1])))) continue;
     const p = producer.get(n.input[0]);
-    if (!p || !WEIGHT_OPS.has(p.opType) || uses.get(n.input[0]) !== 1 || outputNames.has(n.input[0]) || outputNames.has(n.output[0])) continue;
+    if (
+      !p || !WEIGHT_OPS.has(p.opType) || uses.get(n.input[0]) !== 1 || outputNames.has(n.input[0]) ||
+      outputNames.has(n.output[0])
+    ) continue;
     p.output = [n.output[0]];
     removed.add(n);
   }
@@ -149,7 +176,15 @@ export async function quantizeQdq(
     newInits.push(tensor(`${wName}_quantized`, dims, qw.data));
     newInits.push(tensor(`${wName}_scale`, [dims[0]], qw.scales));
     newInits.push(tensor(`${wName}_zero_point`, [dims[0]], new Int8Array(dims[0])));
-    weightDq.push(node("DequantizeLinear", [`${wName}_quantized`, `${wName}_scale`, `${wName}_zero_point`], [dq(wName)], `${wName}_DequantizeLinear`, { axis: 0 }));
+    weightDq.push(
+      node(
+        "DequantizeLinear",
+        [`${wName}_quantized`, `${wName}_scale`, `${wName}_zero_point`],
+        [dq(wName)],
+        `${wName}_DequantizeLinear`,
+        { axis: 0 },
+      ),
+    );
     dropInits.add(wName);
     const inputs = [n.input[0], dq(wName)];
     const b = n.input[2] ? inits.get(n.input[2]) : undefined;
@@ -159,7 +194,15 @@ export async function quantizeQdq(
       newInits.push(tensor(`${bName}_quantized`, [qb.data.length], qb.data));
       newInits.push(tensor(`${bName}_scale`, [qb.data.length], qb.scales));
       newInits.push(tensor(`${bName}_zero_point`, [qb.data.length], new Int32Array(qb.data.length)));
-      weightDq.push(node("DequantizeLinear", [`${bName}_quantized`, `${bName}_scale`, `${bName}_zero_point`], [dq(bName)], `${bName}_DequantizeLinear`, { axis: 0 }));
+      weightDq.push(
+        node(
+          "DequantizeLinear",
+          [`${bName}_quantized`, `${bName}_scale`, `${bName}_zero_point`],
+          [dq(bName)],
+          `${bName}_DequantizeLinear`,
+          { axis: 0 },
+        ),
+      );
       dropInits.add(bName);
       inputs.push(dq(bName));
     } else if (n.input[2]) {
@@ -243,7 +286,10 @@ async function calibrate(
   const perImage = dims.slice(1).reduce((a, b) => a * b, 1);
   if (!(perImage > 0)) throw new Error(`quantizeQdq: graph input ${input.name} needs fixed C, H, W dims`);
   const ort = await initOrtWeb();
-  const session = await ort.InferenceSession.create(encodeModel(m), { graphOptimizationLevel: "disabled", logSeverityLevel: 3 });
+  const session = await ort.InferenceSession.create(encodeModel(m), {
+    graphOptimizationLevel: "disabled",
+    logSeverityLevel: 3,
+  });
   const acc = new Map<string, { min: number; max: number; lo: number; hi: number; n: number }>();
   const upper = (opts.percentile ?? 99.99) / 100;
   let images = 0;
@@ -268,7 +314,11 @@ async function calibrate(
     for await (const batch of calibration) {
       const n = opts.batchSizeOf ? opts.batchSizeOf(batch) : batch.length / perImage;
       if (!Number.isInteger(n) || n < 1 || n * perImage !== batch.length) {
-        throw new Error(`quantizeQdq: a calibration batch has ${batch.length} values, not a whole number of [${dims.slice(1)}] images`);
+        throw new Error(
+          `quantizeQdq: a calibration batch has ${batch.length} values, not a whole number of [${
+            dims.slice(1)
+          }] images`,
+        );
       }
       const res = await session.run({ [input.name!]: new ort.Tensor("float32", batch, [n, ...dims.slice(1)]) });
       note(input.name!, batch);

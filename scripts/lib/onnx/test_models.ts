@@ -16,13 +16,17 @@ import { randomizeWeights } from "./seeded.ts";
  * const model = tinyCamModel({ size: 32, seed: 1 });
  * ```
  */
-export function tinyCamModel(opts: { size?: number; seed?: number; subtypes?: number; filters?: [number, number] } = {}): tf.LayersModel {
+export function tinyCamModel(
+  opts: { size?: number; seed?: number; subtypes?: number; filters?: [number, number] } = {},
+): tf.LayersModel {
   const size = opts.size ?? 32;
   const [f1, f2] = opts.filters ?? [8, 16];
   const input = tf.input({ shape: [size, size, 3], name: "image" });
   let x = input as tf.SymbolicTensor;
   for (const [i, f] of [[1, f1], [2, f2]] as const) {
-    x = tf.layers.conv2d({ name: `conv${i}`, filters: f, kernelSize: 3, padding: "same", useBias: false }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.conv2d({ name: `conv${i}`, filters: f, kernelSize: 3, padding: "same", useBias: false }).apply(
+      x,
+    ) as tf.SymbolicTensor;
     x = tf.layers.batchNormalization({ name: `bn${i}` }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.activation({ name: `relu${i}`, activation: "relu" }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.maxPooling2d({ name: `pool${i}`, poolSize: 2 }).apply(x) as tf.SymbolicTensor;
@@ -32,7 +36,9 @@ export function tinyCamModel(opts: { size?: number; seed?: number; subtypes?: nu
   const logit = tf.layers.dense({ name: "logit", units: 1 }).apply(drop) as tf.SymbolicTensor;
   const outputs = [logit];
   if ((opts.subtypes ?? 4) > 0) {
-    outputs.push(tf.layers.dense({ name: "subtype_logits", units: opts.subtypes ?? 4 }).apply(drop) as tf.SymbolicTensor);
+    outputs.push(
+      tf.layers.dense({ name: "subtype_logits", units: opts.subtypes ?? 4 }).apply(drop) as tf.SymbolicTensor,
+    );
   }
   const model = tf.model({ inputs: input, outputs, name: "tiny_cam" });
   randomizeWeights(model, opts.seed ?? 1);
@@ -51,7 +57,9 @@ export function tinyCamModel(opts: { size?: number; seed?: number; subtypes?: nu
 export function flattenModel(opts: { size?: number; seed?: number } = {}): tf.LayersModel {
   const size = opts.size ?? 24;
   const model = tf.sequential({ name: "flatten_preset" });
-  model.add(tf.layers.conv2d({ inputShape: [size, size, 3], name: "c1", filters: 6, kernelSize: 3, activation: "relu" }));
+  model.add(
+    tf.layers.conv2d({ inputShape: [size, size, 3], name: "c1", filters: 6, kernelSize: 3, activation: "relu" }),
+  );
   model.add(tf.layers.maxPooling2d({ name: "p1", poolSize: 2 }));
   model.add(tf.layers.conv2d({ name: "c2", filters: 8, kernelSize: 3, padding: "same" }));
   model.add(tf.layers.batchNormalization({ name: "bn2" }));
@@ -79,11 +87,17 @@ export function mixedModel(opts: { size?: number; seed?: number } = {}): tf.Laye
   const size = opts.size ?? 33;
   const input = tf.input({ shape: [size, size, 3] });
   const ap = <T>(l: tf.layers.Layer, x: T) => l.apply(x as tf.SymbolicTensor) as tf.SymbolicTensor;
-  let x = ap(tf.layers.conv2d({ name: "stem", filters: 8, kernelSize: 3, strides: 2, padding: "same", activation: "relu" }), input);
+  let x = ap(
+    tf.layers.conv2d({ name: "stem", filters: 8, kernelSize: 3, strides: 2, padding: "same", activation: "relu" }),
+    input,
+  );
   x = ap(tf.layers.depthwiseConv2d({ name: "dw", kernelSize: 3, depthMultiplier: 2, padding: "same", strides: 2 }), x);
   x = ap(tf.layers.batchNormalization({ name: "dw_bn" }), x);
   x = ap(tf.layers.reLU({ name: "dw_relu6", maxValue: 6 }), x);
-  const sep = ap(tf.layers.separableConv2d({ name: "sep", filters: 16, kernelSize: 3, padding: "same", activation: "relu" }), x);
+  const sep = ap(
+    tf.layers.separableConv2d({ name: "sep", filters: 16, kernelSize: 3, padding: "same", activation: "relu" }),
+    x,
+  );
   const pw = ap(tf.layers.conv2d({ name: "proj", filters: 16, kernelSize: 1 }), x);
   x = ap(tf.layers.add({ name: "res" }), [sep, pw]);
   x = ap(tf.layers.maxPooling2d({ name: "mp", poolSize: 3, strides: 2, padding: "same" }), x);
@@ -123,7 +137,11 @@ export function nchwToNhwc(x: Float32Array, [n, c, h, w]: readonly number[]): Fl
  * const { logit } = predictNchw(model, x, [2, 3, 32, 32]);
  * ```
  */
-export function predictNchw(model: tf.LayersModel, x: Float32Array, dims: readonly number[]): Record<string, Float32Array> {
+export function predictNchw(
+  model: tf.LayersModel,
+  x: Float32Array,
+  dims: readonly number[],
+): Record<string, Float32Array> {
   const [n, c, h, w] = dims;
   return tf.tidy(() => {
     const input = tf.tensor4d(nchwToNhwc(x, dims), [n, h, w, c]);

@@ -24,7 +24,11 @@ export function realImages(size: 32 | 33): { x: Float32Array; dims: number[]; la
   const buf = readFileSync(join(FIXTURE_DIR, `cnmc_real.${size}.f32`));
   const x = new Float32Array(new Uint8Array(buf).buffer);
   const n = x.length / (3 * size * size);
-  if (n !== meta.labels.length) throw new Error(`cnmc_real.${size}.f32 holds ${n} images but cnmc_real.json lists ${meta.labels.length}; rerun scripts/make_test_model.ts`);
+  if (n !== meta.labels.length) {
+    throw new Error(
+      `cnmc_real.${size}.f32 holds ${n} images but cnmc_real.json lists ${meta.labels.length}; rerun scripts/make_test_model.ts`,
+    );
+  }
   return { x, dims: [n, 3, size, size], labels: meta.labels };
 }
 

@@ -98,7 +98,9 @@ export function foldAffine(
 ): { weight: Float32Array; bias: Float32Array } {
   const co = scale.length;
   const per = weight.length / co;
-  if (!Number.isInteger(per)) throw new Error(`foldAffine: weight length ${weight.length} is not a multiple of ${co} channels`);
+  if (!Number.isInteger(per)) {
+    throw new Error(`foldAffine: weight length ${weight.length} is not a multiple of ${co} channels`);
+  }
   const w = new Float32Array(weight.length);
   const b = new Float32Array(co);
   for (let o = 0; o < co; o++) {

@@ -18,7 +18,13 @@ Deno.test("depthwiseToOihw puts channel c, multiplier m at output c*M+m", () => 
 });
 
 Deno.test("BN folded into a conv gives the same output as conv then BN", () => {
-  const bn = { gamma: new Float32Array([2, 0.5]), beta: new Float32Array([1, -1]), mean: new Float32Array([0.5, 2]), variance: new Float32Array([4, 0.25]), epsilon: 1e-3 };
+  const bn = {
+    gamma: new Float32Array([2, 0.5]),
+    beta: new Float32Array([1, -1]),
+    mean: new Float32Array([0.5, 2]),
+    variance: new Float32Array([4, 0.25]),
+    epsilon: 1e-3,
+  };
   const aff = batchNormAffine(bn);
   const w = new Float32Array([1, 2, 3, -1, 0.5, 2]); // 2 output channels × 3 inputs
   const b = new Float32Array([0.1, -0.2]);

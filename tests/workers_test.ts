@@ -1,0 +1,75 @@
+/**
+ * The Workers build (workerd via `wrangler dev --local`, offline) gives the same answers as the
+ * Deno build on real fixture images.
+ */
+import assert from "node:assert/strict";
+import { createApp } from "../functions/app.ts";
+import { loadConfig } from "../functions/lib/config.ts";
+import { DEFAULT_MODEL } from "../functions/lib/model/default.ts";
+import { startWorkersDev, stripJsonComments, workerEntrySource } from "../functions/lib/workers/wrangler.ts";
+import { FIXTURES, TINY_MODEL, tinyModel } from "./helpers/model.ts";
+import { fixture } from "./helpers/images.ts";
+
+const root = new URL("../", import.meta.url);
+const hasWrangler = (() => {
+  try {
+    Deno.statSync(new URL("node_modules/wrangler/bin/wrangler.js", root));
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test("functions/worker.ts is the generated entry for DEFAULT_MODEL; wrangler.jsonc is valid", async () => {
+  assert.equal(await Deno.readTextFile(new URL("functions/worker.ts", root)), workerEntrySource(DEFAULT_MODEL, "functions"));
+  const cfg = JSON.parse(stripJsonComments(await Deno.readTextFile(new URL("wrangler.jsonc", root))));
+  assert.equal(cfg.main, "functions/worker.ts");
+  assert.equal(cfg.send_metrics, false);
+  assert.deepEqual(cfg.rules.map((r: { type: string }) => r.type), ["CompiledWasm", "Data"]);
+});
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+Deno.test({
+  name: "Workers build (wrangler dev --local) answers like the Deno build on real images",
+  ignore: !hasWrangler,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dev = await startWorkersDev({ modelPath: TINY_MODEL, port: freePort(), vars: { MAX_BATCH: "3" }, timeoutMs: 90_000 });
+    try {
+      const deno = createApp({ model: await tinyModel(), config: loadConfig({ MAX_BATCH: "3" }), log: () => {} });
+      for (const [name, type] of FIXTURES) {
+        const body = await fixture(name);
+        const init = () => ({ method: "POST", body, headers: { "content-type": type } });
+        const w = await fetch(`${dev.url}/v1/explain`, init());
+        assert.equal(w.status, 200, `${name}: ${await w.clone().text()}`);
+        const wb = await w.json();
+        const db = await (await deno.request("/v1/explain", init())).json();
+        assert.equal(wb.scores.all, db.scores.all, name);
+        assert.deepEqual(wb.subtype, db.subtype, name);
+        assert.equal(wb.decision, db.decision, name);
+        assert.deepEqual(wb.input, db.input, name);
+        assert.equal(wb.heatmap, db.heatmap, `${name}: heatmap`);
+        assert.equal(wb.requestId, w.headers.get("x-request-id"));
+      }
+      const bad = await fetch(`${dev.url}/v1/predict`, { method: "POST", body: "garbage", headers: { "content-type": "image/png" } });
+      assert.equal(bad.status, 400);
+      assert.equal((await bad.json()).error.code, "corrupt_image");
+      const form = new FormData();
+      for (let i = 0; i < 4; i++) form.append("image", new Blob([await fixture("variant_grey8.png")]), "x.png");
+      const many = await fetch(`${dev.url}/v1/predict/batch`, { method: "POST", body: form });
+      assert.equal(many.status, 413, "MAX_BATCH var reaches the Worker");
+      await many.body?.cancel();
+      const card = await (await fetch(`${dev.url}/v1/model`)).json();
+      assert.equal(card.id, "tiny-test");
+    } finally {
+      await dev.stop();
+    }
+  },
+});

@@ -9,7 +9,8 @@
  *     [--predictions runs/x/predictions.json] [--history runs/x/history.json]
  *     [--manifest runs/taleqani/manifest.json] [--gallery 24] [--gallery-split test]
  * Without eval.json the evaluation is computed here (as scripts/evaluate.ts does, 200 resamples).
- * The manifest (for the gallery's images) defaults to <run>/manifest.json, then <run>/../manifest.json.
+ * The gallery's image root comes from --manifest, else <run>/manifest.json, <run>/../manifest.json or
+ * the root recorded in <run>/train_config.json.
  *
  * @module
  */
@@ -21,7 +22,7 @@ import { parsePredictions } from "./lib/metrics/predictions.ts";
 import { type EvalReport, evaluatePredictions } from "./lib/metrics/report.ts";
 import { buildEvalReport } from "./lib/report/eval.ts";
 import { fileLoader } from "./lib/report/files.ts";
-import { parseHistory } from "./lib/report/history.ts";
+import { bestEpoch, parseHistory } from "./lib/report/history.ts";
 
 const USAGE =
   "usage: tsx scripts/report_eval.ts --run runs/x [--eval runs/x/eval.json] [--out runs/x/report] [--predictions F] [--history F] [--manifest F] [--gallery 24] [--gallery-split test|val]";
@@ -77,18 +78,22 @@ async function main(): Promise<void> {
     sources.push("evaluation computed by report_eval (no eval.json)");
   }
   const histFile = values.history ?? join(run, "history.json");
-  const history = values.history || (await exists(histFile))
-    ? parseHistory(await readJson(histFile, "history"), histFile)
-    : undefined;
+  const rawHistory = values.history || (await exists(histFile)) ? await readJson(histFile, "history") : undefined;
+  const history = rawHistory === undefined ? undefined : parseHistory(rawHistory, histFile);
   if (history) sources.push(`history ${histFile}`);
   const candidates = values.manifest
     ? [values.manifest]
-    : [join(run, "manifest.json"), join(run, "..", "manifest.json")];
+    : [join(run, "manifest.json"), join(run, "..", "manifest.json"), join(run, "train_config.json")];
   let load;
   for (const f of candidates) {
-    if (await exists(f)) {
-      load = fileLoader((await readSplitManifest(f)).root);
-      sources.push(`images via ${f}`);
+    if (!(await exists(f))) continue;
+    // train_config.json (the trainer's) records the dataset root; a manifest has it too.
+    const root = f.endsWith("train_config.json")
+      ? ((await readJson(f, "train config")) as { root?: unknown }).root
+      : (await readSplitManifest(f)).root;
+    if (typeof root === "string") {
+      load = fileLoader(root);
+      sources.push(`images from ${root} (via ${f})`);
       break;
     }
   }
@@ -101,7 +106,15 @@ async function main(): Promise<void> {
   }
 
   const r = await buildEvalReport(
-    { run: basename(resolve(run)), predictions, evaluation, history, load, sources: sources.join("; ") },
+    {
+      run: basename(resolve(run)),
+      predictions,
+      evaluation,
+      history,
+      bestEpoch: history ? bestEpoch(history, rawHistory) : undefined,
+      load,
+      sources: sources.join("; "),
+    },
     {
       outDir: values.out ?? join(run, "report"),
       galleryMax: gallery,

@@ -41,6 +41,8 @@ export interface EvalInputs {
   evaluation: EvalReport;
   /** Parsed `history.json`, when the run has one. */
   history?: readonly HistoryRow[];
+  /** The epoch the trainer kept (see `bestEpoch`); marked on the learning curves. */
+  bestEpoch?: number;
   /** Loads images by manifest-relative path for the gallery; no gallery without it. */
   load?: ImageLoader;
   /** Where the inputs came from, for the page header. */
@@ -85,7 +87,7 @@ export async function buildEvalReport(inp: EvalInputs, opts: EvalReportOptions):
   const splits = EVAL_SPLITS.filter((s) => scored.some((r) => r.split === s));
 
   log("eval report: charts");
-  const best = inp.history ? bestEpoch(inp.history) : undefined;
+  const best = inp.bestEpoch ?? (inp.history ? bestEpoch(inp.history) : undefined);
   const curvesPng = inp.history?.length
     ? await out.chart("learning_curves.png", learningCurvesChart(inp.history, best))
     : undefined;
@@ -198,7 +200,7 @@ export async function buildEvalReport(inp: EvalInputs, opts: EvalReportOptions):
         ? figure(
           curvesPng,
           "learning curves",
-          "Per-epoch training and validation values from history.json. Diverging train and val loss means over-fitting; the dashed line marks the lowest validation loss.",
+          "Per-epoch training and validation values from history.json. Diverging train and val loss means over-fitting; the dashed line marks the epoch the trainer kept (its own 'best' flag, else the lowest validation loss).",
         )
         : "<p>No history.json in this run: learning curves are not available.</p>",
     },

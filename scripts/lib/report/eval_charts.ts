@@ -14,8 +14,7 @@ const OP_SHAPES = {
 };
 
 /**
- * Learning curves: one panel per metric, train and val lines, a dashed rule at the epoch with the
- * lowest validation loss.
+ * Learning curves: one panel per metric, train and val lines, a dashed rule at the kept epoch.
  *
  * @example
  * ```ts
@@ -48,7 +47,7 @@ export function learningCurvesChart(rows: readonly HistoryRow[], best?: number):
     });
   }
   return {
-    title: best !== undefined ? `Learning curves (dashed: lowest val loss, epoch ${best})` : "Learning curves",
+    title: best !== undefined ? `Learning curves (dashed: kept epoch ${best})` : "Learning curves",
     data: { values: rows as unknown as Record<string, unknown>[] },
     facet: { field: "metric", type: "nominal", sort: ordered, title: null, header: { labelFontWeight: "bold" } },
     columns: Math.min(3, ordered.length),

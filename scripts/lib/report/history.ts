@@ -18,7 +18,7 @@ export interface HistoryRow {
 }
 
 const SKIP = /^(epoch|time|seconds|secs|duration|durationms|elapsed|elapsedms|timestamp|wallms|ms)$/i;
-const OTHER = /^(lr|learningrate|learning_rate)$/i;
+const OTHER = /^(lr|learningrate|learning_rate|imgpersec|imagespersec|img_per_sec|throughput)$/i;
 
 function splitKey(key: string): { split: HistoryRow["split"]; metric: string } {
   let m: RegExpMatchArray | null;
@@ -100,14 +100,27 @@ export function parseHistory(value: unknown, source = "history"): HistoryRow[] {
 }
 
 /**
- * The epoch with the lowest validation loss (or `undefined` without `val` loss rows).
+ * The epoch the trainer kept: the last epoch flagged `best: true` in the raw history when the
+ * trainer marks one (it may monitor AUROC rather than loss), else the epoch with the lowest
+ * validation loss, else `undefined`.
  *
  * @example
  * ```ts
- * bestEpoch(parseHistory(json)); // 7
+ * bestEpoch(parseHistory(json), json); // 7
  * ```
  */
-export function bestEpoch(rows: readonly HistoryRow[]): number | undefined {
+export function bestEpoch(rows: readonly HistoryRow[], raw?: unknown): number | undefined {
+  const list = Array.isArray(raw) ? raw : (raw as { epochs?: unknown })?.epochs;
+  if (Array.isArray(list)) {
+    let marked: number | undefined;
+    list.forEach((e, i) => {
+      if (e && typeof e === "object" && (e as { best?: unknown }).best === true) {
+        const ep = (e as { epoch?: unknown }).epoch;
+        marked = typeof ep === "number" ? ep : i + 1;
+      }
+    });
+    if (marked !== undefined) return marked;
+  }
   const val = rows.filter((r) => r.split === "val" && r.metric === "loss");
   if (val.length === 0) return undefined;
   return val.reduce((b, r) => (r.value < b.value ? r : b)).epoch;

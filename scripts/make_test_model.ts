@@ -5,7 +5,8 @@
  *   4-class "subtype_logits" head, with a CAM output) and its model card;
  * - `tiny.int8.onnx` / `tiny.int8.json`: the same model, static int8 QDQ, calibrated on the real images below;
  * - `cnmc_real.<S>.f32` (+ `cnmc_real.json`): a few real C-NMC cells from /work/shared/data/cnmc_subset,
- *   decoded, area-resized to S×S and per-image normalised, as raw little-endian float32 NCHW `[n,3,S,S]`.
+ *   decoded and preprocessed by functions/lib/preprocess (the service's code: area resize to S×S, per-image
+ *   normalisation), as raw little-endian float32 NCHW `[n,3,S,S]`.
  *   Only this script reads the data set; tests read these files.
  *
  * Everything is deterministic except the cards' `created` date (fixed here too) so re-running gives
@@ -17,8 +18,8 @@ import * as tf from "@tensorflow/tfjs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { decodePng } from "../functions/lib/image/png.ts";
-import type { RgbaImage } from "../functions/lib/preprocess/types.ts";
-import type { ModelCard } from "../functions/lib/model/card.ts";
+import { preprocess } from "../functions/lib/preprocess/preprocess.ts";
+import type { ModelCard, PreprocessSpec } from "../functions/lib/model/card.ts";
 import { exportToOnnx } from "./lib/onnx/export.ts";
 import { buildModelCard, type ModelCardFields, writeModelFiles } from "./lib/onnx/card.ts";
 import { tinyCamModel } from "./lib/onnx/test_models.ts";
@@ -29,51 +30,15 @@ const OUT = "tests/fixtures/models";
 const DATA = "/work/shared/data/cnmc_subset/fold_0";
 const SIZES = [32, 33];
 const CREATED = "2025-01-01T00:00:00.000Z";
-
-/**
- * Area (box-filter) resize of an RGBA image to size×size RGB in [0,1], then per-image normalisation
- * (minStd 0.02), as NCHW. A stand-in for functions/lib/preprocess until that module exists; it follows
- * the PreprocessSpec {crop:"none", resize:"area", normalization:{mode:"per-image", minStd:0.02}}.
- *
- * @example
- * ```ts
- * const x = areaResizeNormalize(decodePng(bytes), 32); // length 3*32*32
- * ```
- */
-export function areaResizeNormalize(img: RgbaImage, size: number, minStd = 0.02): Float32Array {
-  const out = new Float32Array(3 * size * size);
-  const sx = img.width / size, sy = img.height / size;
-  for (let oy = 0; oy < size; oy++) {
-    const y0 = oy * sy, y1 = y0 + sy;
-    for (let ox = 0; ox < size; ox++) {
-      const x0 = ox * sx, x1 = x0 + sx;
-      const acc = [0, 0, 0];
-      let wsum = 0;
-      for (let y = Math.floor(y0); y < Math.ceil(y1); y++) {
-        const wy = Math.min(y + 1, y1) - Math.max(y, y0);
-        for (let x = Math.floor(x0); x < Math.ceil(x1); x++) {
-          const wgt = wy * (Math.min(x + 1, x1) - Math.max(x, x0));
-          const p = (y * img.width + x) * 4;
-          const a = img.data[p + 3] / 255;
-          for (let c = 0; c < 3; c++) acc[c] += wgt * (img.data[p + c] * a) / 255;
-          wsum += wgt;
-        }
-      }
-      for (let c = 0; c < 3; c++) out[c * size * size + oy * size + ox] = acc[c] / wsum;
-    }
-  }
-  const n = size * size;
-  for (let c = 0; c < 3; c++) {
-    let m = 0;
-    for (let i = 0; i < n; i++) m += out[c * n + i];
-    m /= n;
-    let v = 0;
-    for (let i = 0; i < n; i++) v += (out[c * n + i] - m) ** 2;
-    const sd = Math.max(Math.sqrt(v / n), minStd);
-    for (let i = 0; i < n; i++) out[c * n + i] = (out[c * n + i] - m) / sd;
-  }
-  return out;
-}
+/** The fixture model's preprocessing (also used, at each of SIZES, for the real-image tensors). */
+const PREPROCESS: PreprocessSpec = {
+  size: 32,
+  crop: "none",
+  resize: "area",
+  normalization: { mode: "per-image", minStd: 0.02 },
+  channelOrder: "RGB",
+  alphaBackground: 0,
+};
 
 async function realImages(): Promise<{ files: string[]; tensors: Map<number, Float32Array> }> {
   const files: string[] = [];
@@ -85,7 +50,7 @@ async function realImages(): Promise<{ files: string[]; tensors: Map<number, Flo
   const tensors = new Map<number, Float32Array>();
   for (const s of SIZES) {
     const batch = new Float32Array(files.length * 3 * s * s);
-    decoded.forEach((img, i) => batch.set(areaResizeNormalize(img, s), i * 3 * s * s));
+    decoded.forEach((img, i) => batch.set(preprocess(img, { ...PREPROCESS, size: s }, "NCHW"), i * 3 * s * s));
     tensors.set(s, batch);
   }
   return { files, tensors };
@@ -102,14 +67,7 @@ function cardFields(file: string, precision: ModelCard["precision"], io: ModelCa
     architecture:
       "tiny-cam: 2×(conv3x3+BN+ReLU+maxpool) 8/16 filters → gap → logit + 4-class subtype head (seeded random weights)",
     io,
-    preprocess: {
-      size: 32,
-      crop: "none",
-      resize: "area",
-      normalization: { mode: "per-image", minStd: 0.02 },
-      channelOrder: "RGB",
-      alphaBackground: 0,
-    },
+    preprocess: PREPROCESS,
     labels: ["normal", "all"],
     positiveLabel: "all",
     subtypes: ["Benign", "Early", "Pre", "Pro"],
@@ -130,7 +88,8 @@ async function main(): Promise<void> {
     join(OUT, "cnmc_real.json"),
     JSON.stringify(
       {
-        description: "raw float32 little-endian NCHW [n,3,S,S]; area resize + per-image normalisation (minStd 0.02)",
+        description:
+          "raw float32 little-endian NCHW [n,3,S,S]; functions/lib/preprocess: crop none, area resize, per-image normalisation (minStd 0.02)",
         source: "cnmc_subset/fold_0",
         files,
         labels: files.map((f) => f.startsWith("all/") ? "all" : "normal"),

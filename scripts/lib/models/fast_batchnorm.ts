@@ -53,8 +53,9 @@ export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Ten
   return { y, ...stats! };
 }
 
-// deno-lint-ignore no-explicit-any
-const StockBatchNorm = (tf.layers.batchNormalization({}) as any).constructor as typeof tf.layers.Layer;
+/** tfjs's BatchNormalization class (not exported by name). */
+const StockBatchNorm = (tf.layers.batchNormalization({}) as unknown as { constructor: new (args: object) => tf.layers.Layer })
+  .constructor;
 
 /**
  * Drop-in replacement for `tf.layers.batchNormalization` (channels-last, `axis: -1`, center and
@@ -69,12 +70,11 @@ export function fastBatchNormalization(args: { momentum?: number; epsilon?: numb
   return new FastBatchNormalization(args);
 }
 
-// deno-lint-ignore no-explicit-any
-class FastBatchNormalization extends (StockBatchNorm as any) {
+class FastBatchNormalization extends StockBatchNorm {
   static className = "BatchNormalization";
 
   // deno-lint-ignore no-explicit-any
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: any): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: any): tf.Tensor | tf.Tensor[] {
     // deno-lint-ignore no-explicit-any
     const self = this as any;
     const training = kwargs?.training === true;

@@ -169,8 +169,8 @@ export function registerWasmTrainingKernels(): void {
     backendName: "wasm",
     kernelFunc: ({ inputs, attrs, backend }) => {
       const a = attrs as unknown as ConvBackpropAttrs;
-      const x = asTensor<tf.Rank.R4>(inputs.x as Info, backend);
-      const dy = asTensor<tf.Rank.R4>(inputs.dy as Info, backend);
+      const x = asTensor<tf.Rank.R4>(inputs.x as Info, backend as tf.KernelBackend);
+      const dy = asTensor<tf.Rank.R4>(inputs.dy as Info, backend as tf.KernelBackend);
       const out = conv2dFilterGrad(x.t, dy.t, a.filterShape!, a.strides, a.pad, a.dimRoundingMode);
       x.release();
       dy.release();
@@ -182,8 +182,8 @@ export function registerWasmTrainingKernels(): void {
     backendName: "wasm",
     kernelFunc: ({ inputs, attrs, backend }) => {
       const a = attrs as unknown as ConvBackpropAttrs;
-      const dy = asTensor<tf.Rank.R4>(inputs.dy as Info, backend);
-      const filter = asTensor<tf.Rank.R4>(inputs.filter as Info, backend);
+      const dy = asTensor<tf.Rank.R4>(inputs.dy as Info, backend as tf.KernelBackend);
+      const filter = asTensor<tf.Rank.R4>(inputs.filter as Info, backend as tf.KernelBackend);
       const out = conv2dInputGrad(a.inputShape!, dy.t, filter.t, a.strides, a.pad, a.dimRoundingMode);
       dy.release();
       filter.release();

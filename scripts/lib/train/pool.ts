@@ -112,7 +112,7 @@ export class WorkerPool {
     const pool = new WorkerPool(workers, backends);
     for (const w of workers) {
       w.on("message", (m: Reply) => pool.onReply(m));
-      w.on("error", (err) => pool.fail(err));
+      w.on("error", (err) => pool.fail(err instanceof Error ? err : new Error(String(err))));
       w.on("exit", (code) => {
         if (code !== 0) pool.fail(new Error(`a training worker exited with code ${code}`));
       });

@@ -37,7 +37,7 @@ export interface WeightLayout {
 export function weightLayout(model: tf.LayersModel): WeightLayout {
   let offset = 0;
   const entries = model.weights.map((w) => {
-    const size = w.shape.reduce((a, b) => a * (b ?? 1), 1) as number;
+    const size = (w.shape as number[]).reduce((a, b) => a * b, 1);
     const e = { name: w.originalName, shape: w.shape as number[], offset, size, trainable: w.trainable };
     offset += size;
     return e;

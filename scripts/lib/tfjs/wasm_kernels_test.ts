@@ -1,0 +1,73 @@
+import * as tf from "@tensorflow/tfjs";
+import assert from "node:assert/strict";
+import { conv2dFilterGrad, conv2dInputGrad } from "./wasm_kernels.ts";
+import { selectBackend } from "./backend.ts";
+
+type Case = { x: [number, number, number, number]; w: [number, number, number, number]; s: number; pad: "same" | "valid" };
+const CASES: Case[] = [
+  { x: [2, 7, 7, 3], w: [3, 3, 3, 4], s: 1, pad: "same" },
+  { x: [2, 9, 9, 4], w: [3, 3, 4, 8], s: 2, pad: "same" }, // stride 2 'same', odd size
+  { x: [1, 8, 8, 4], w: [3, 3, 4, 8], s: 2, pad: "same" },
+  { x: [2, 9, 11, 3], w: [3, 3, 3, 5], s: 2, pad: "valid" },
+  { x: [1, 6, 6, 2], w: [1, 1, 2, 3], s: 1, pad: "valid" },
+  { x: [1, 7, 7, 2], w: [1, 1, 2, 3], s: 2, pad: "same" },
+  { x: [2, 15, 15, 4], w: [5, 5, 4, 4], s: 3, pad: "same" },
+  { x: [3, 4, 4, 8], w: [3, 3, 8, 8], s: 2, pad: "valid" },
+];
+
+/** Reference gradients of sum((conv(x, w) * up)) from tfjs's own kernels. */
+function reference(c: Case): { dx: number[]; dw: number[]; x: tf.Tensor4D; w: tf.Tensor4D; up: tf.Tensor4D } {
+  const x = tf.randomNormal(c.x, 0, 1, "float32", 1) as tf.Tensor4D;
+  const w = tf.randomNormal(c.w, 0, 1, "float32", 2) as tf.Tensor4D;
+  const y = tf.conv2d(x, w, c.s, c.pad);
+  const up = tf.randomNormal(y.shape, 0, 1, "float32", 3) as tf.Tensor4D;
+  const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad), up)))([x, w]);
+  return { dx: Array.from(dx.dataSync()), dw: Array.from(dw.dataSync()), x, w, up };
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+Deno.test("conv2dFilterGrad / conv2dInputGrad match tfjs cpu gradients (all cases)", async () => {
+  await tf.setBackend("cpu");
+  for (const c of CASES) {
+    const r = reference(c);
+    const dw = conv2dFilterGrad(r.x, r.up, c.w, c.s, c.pad);
+    const dx = conv2dInputGrad(c.x, r.up, r.w, c.s, c.pad);
+    assert.deepEqual(dw.shape, c.w);
+    assert.deepEqual(dx.shape, c.x);
+    assert.ok(maxAbsDiff(dw.dataSync(), r.dw) < 1e-3, `dW ${JSON.stringify(c)}`);
+    assert.ok(maxAbsDiff(dx.dataSync(), r.dx) < 1e-3, `dx ${JSON.stringify(c)}`);
+  }
+});
+
+Deno.test("wasm backend with registered kernels gives the cpu backend's conv gradients", async (t) => {
+  await tf.setBackend("cpu");
+  const refs = CASES.map((c) => {
+    const r = reference(c);
+    return { dx: r.dx, dw: r.dw };
+  });
+  try {
+    await selectBackend("wasm");
+  } catch (err) {
+    t.step?.({ name: `wasm unavailable here: ${(err as Error).message}`, ignore: true, fn: () => {} });
+    return;
+  }
+  try {
+    CASES.forEach((c, i) => {
+      const r = reference(c); // same seeds → same tensors on wasm
+      const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad), r.up))
+      )([r.x, r.w]);
+      const scale = Math.max(1, ...refs[i].dw.map(Math.abs));
+      assert.ok(maxAbsDiff(dw.dataSync(), refs[i].dw) / scale < 1e-5, `wasm dW ${JSON.stringify(c)}`);
+      assert.ok(maxAbsDiff(dx.dataSync(), refs[i].dx) / scale < 1e-5, `wasm dx ${JSON.stringify(c)}`);
+    });
+  } finally {
+    await tf.setBackend("cpu");
+  }
+});

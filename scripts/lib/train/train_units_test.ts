@@ -1,0 +1,113 @@
+import assert from "node:assert/strict";
+import { adamStep, cosineLr, newAdamState } from "./adam.ts";
+import { adjustColor, augment, DEFAULT_AUGMENT, dihedral, NO_AUGMENT } from "./augment.ts";
+import { combineReplies, shardRanges } from "./pool.ts";
+import { formatDuration, progressLine } from "./progress.ts";
+import { makeRng, mixSeed, shuffled } from "./rng.ts";
+import { classWeights, epochBatches } from "./sampler.ts";
+import { improved, valMetrics } from "./val_metrics.ts";
+
+const img = (w: number, h: number, f: (x: number, y: number, c: number) => number) => {
+  const data = new Float32Array(w * h * 3);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) data[(y * w + x) * 3 + c] = f(x, y, c);
+  return { width: w, height: h, data };
+};
+
+Deno.test("rng: same seed same sequence; shuffle is a permutation", () => {
+  const a = makeRng(5), b = makeRng(5);
+  for (let i = 0; i < 10; i++) assert.equal(a(), b());
+  assert.notEqual(mixSeed(1, 2), mixSeed(2, 1));
+  assert.deepEqual(shuffled([1, 2, 3, 4, 5], makeRng(1)).sort(), [1, 2, 3, 4, 5]);
+});
+
+Deno.test("dihedral: 8 codes give the 8 distinct symmetries and keep pixels", () => {
+  const src = img(3, 2, (x, y, c) => (y * 3 + x) * 3 + c);
+  const seen = new Set<string>();
+  for (let code = 0; code < 8; code++) {
+    const d = dihedral(src, code);
+    assert.equal(d.width * d.height, 6);
+    assert.deepEqual(Array.from(d.data).sort((p, q) => p - q), Array.from(src.data).sort((p, q) => p - q));
+    seen.add(Array.from(d.data).join(","));
+  }
+  assert.equal(seen.size, 8);
+  assert.deepEqual(Array.from(dihedral(src, 0).data), Array.from(src.data));
+  assert.deepEqual(Array.from(dihedral(img(2, 1, (x) => x), 1).data), [1, 1, 1, 0, 0, 0]);
+});
+
+Deno.test("adjustColor: identity params keep the image; grey makes channels equal; output in [0,1]", () => {
+  const src = img(4, 4, (x, y, c) => ((x + 2 * y + c) % 5) / 4);
+  const same = adjustColor(src, { brightness: 1, contrast: 1, saturation: 1, hue: 0, grey: false });
+  for (let i = 0; i < src.data.length; i++) assert.ok(Math.abs(same.data[i] - src.data[i]) < 2e-3);
+  const grey = adjustColor(src, { brightness: 1, contrast: 1, saturation: 1, hue: 0.05, grey: true });
+  for (let i = 0; i < grey.data.length; i += 3) {
+    assert.ok(Math.abs(grey.data[i] - grey.data[i + 1]) < 1e-3 && Math.abs(grey.data[i] - grey.data[i + 2]) < 1e-3);
+  }
+  const strong = adjustColor(src, { brightness: 1.5, contrast: 1.5, saturation: 1.5, hue: 0.3, grey: false });
+  assert.ok(strong.data.every((v) => v >= 0 && v <= 1));
+});
+
+Deno.test("augment: pure, seeded, and actually changes colours", () => {
+  const src = img(8, 8, (x, y, c) => (c === 0 ? 0.8 : 0.3) * ((x + y) % 3) / 2);
+  const before = src.data.slice();
+  const a = augment(src, makeRng(7)), b = augment(src, makeRng(7)), c = augment(src, makeRng(8));
+  assert.deepEqual(src.data, before);
+  assert.deepEqual(a.data, b.data);
+  assert.notDeepEqual(a.data, c.data);
+  assert.deepEqual(augment(src, makeRng(7), NO_AUGMENT).data, src.data);
+  assert.ok(DEFAULT_AUGMENT.greyscale > 0 && DEFAULT_AUGMENT.hue > 0);
+});
+
+Deno.test("epochBatches: balanced sampling alternates classes, deterministic per (seed, epoch)", () => {
+  const labels = [...Array(90).fill(true), ...Array(10).fill(false)];
+  const b1 = epochBatches(labels, 10, 1, 0, "sample");
+  assert.deepEqual(b1, epochBatches(labels, 10, 1, 0, "sample"));
+  assert.notDeepEqual(b1, epochBatches(labels, 10, 1, 1, "sample"));
+  assert.equal(b1.length, 10);
+  for (const b of b1) assert.equal(b.filter((i) => labels[i]).length, 5);
+  const plain = epochBatches(labels, 32, 1, 0, "none");
+  assert.deepEqual(plain.map((b) => b.length), [32, 32, 32]);
+  const w = classWeights(labels, "weight");
+  assert.ok(Math.abs(w.pos * 90 - w.neg * 10) < 1e-9);
+});
+
+Deno.test("adamStep: moves trainable params against the gradient only; cosineLr warms up and decays", () => {
+  const p = new Float32Array([1, 1, 1]);
+  const s = newAdamState(3);
+  adamStep(p, new Float32Array([1, -1, 5]), s, { lr: 0.1 }, new Uint8Array([1, 1, 0]));
+  assert.ok(Math.abs(p[0] - 0.9) < 1e-5 && Math.abs(p[1] - 1.1) < 1e-5 && p[2] === 1);
+  assert.equal(s.t, 1);
+  assert.ok(cosineLr(1, 0.5, 10, 1) < cosineLr(1, 1, 10, 1));
+  assert.ok(cosineLr(1, 9.9, 10, 1) < 0.05);
+});
+
+Deno.test("shardRanges / combineReplies: gradients add, statistics average by shard size", () => {
+  assert.deepEqual(shardRanges(5, 2), [[0, 3], [3, 5]]);
+  assert.deepEqual(shardRanges(1, 2), [[0, 1]]);
+  const mask = new Uint8Array([1, 0]);
+  const r = combineReplies([
+    { grads: new Float32Array([1, 10]), lossSum: 1, bceSum: 1, correct: 1, n: 3 },
+    { grads: new Float32Array([2, 20]), lossSum: 2, bceSum: 2, correct: 0, n: 1 },
+  ], mask);
+  assert.equal(r.grads[0], 3);
+  assert.equal(r.grads[1], 12.5);
+  assert.equal(r.n, 4);
+  assert.equal(r.lossSum, 3);
+});
+
+Deno.test("valMetrics / improved", () => {
+  const m = valMetrics(new Float32Array([3, 2, -1, -2]), [true, true, false, false]);
+  assert.equal(m.auroc, 1);
+  assert.equal(m.balancedAccuracy, 1);
+  const bad = valMetrics(new Float32Array([-3, 2]), [true, false]);
+  assert.equal(bad.sensitivity, 0);
+  assert.equal(bad.specificity, 0);
+  assert.ok(improved(0.9, 1, -Infinity, Infinity));
+  assert.ok(improved(0.99, 0.2, 0.99, 0.3));
+  assert.ok(!improved(0.98, 0.1, 0.99, 0.3));
+});
+
+Deno.test("progress formatting", () => {
+  assert.equal(formatDuration(185), "3m05s");
+  assert.equal(formatDuration(3720), "1h02m");
+  assert.ok(progressLine("epoch 1/2", 5, 10, 10, "loss 1").includes("5/10 ETA 10s loss 1"));
+});

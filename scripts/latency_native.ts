@@ -1,0 +1,84 @@
+/**
+ * onnxruntime-web (wasm, 1 thread — what the service runs) vs onnxruntime-node (native CPU) on
+ * the same model and the same preprocessed real image: latency p50/p95/p99 of `session.run` and
+ * the largest output difference. Runs under Node:
+ *
+ *   npx tsx scripts/latency_native.ts [model.onnx] [image] [n]
+ *
+ * Defaults: tests/fixtures/models/tiny.int8.onnx, the 450×450 C-NMC BMP fixture, 300 runs.
+ *
+ * @module
+ */
+import { readFile } from "node:fs/promises";
+import * as ortNode from "onnxruntime-node";
+import { parseModelCard } from "../functions/lib/model/card.ts";
+import { cardPathFor } from "../functions/lib/model/default.ts";
+import { initOrt } from "../functions/lib/model/ort.ts";
+import { decodeImage } from "../functions/lib/image/decode.ts";
+import { preprocess } from "../functions/lib/preprocess/preprocess.ts";
+
+const [modelPath = "tests/fixtures/models/tiny.int8.onnx", imagePath = "tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp", nArg = "300"] =
+  process.argv.slice(2);
+const n = Number(nArg);
+
+const card = parseModelCard(JSON.parse(await readFile(cardPathFor(modelPath), "utf8")));
+const modelBytes = new Uint8Array(await readFile(modelPath));
+const img = await decodeImage(new Uint8Array(await readFile(imagePath)));
+const x = preprocess(img, card.preprocess, "NCHW");
+const size = card.preprocess.size;
+
+function stats(times: number[]) {
+  const s = [...times].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)];
+  const r = (v: number) => Math.round(v * 1000) / 1000;
+  return { p50Ms: r(q(0.5)), p95Ms: r(q(0.95)), p99Ms: r(q(0.99)), meanMs: r(s.reduce((a, b) => a + b) / s.length) };
+}
+
+type Runner = { run(): Promise<Float32Array> };
+
+async function measure(name: string, create: () => Promise<Runner>) {
+  const t0 = performance.now();
+  const runner = await create();
+  const loadMs = Math.round(performance.now() - t0);
+  const out = await runner.run();
+  for (let i = 0; i < 20; i++) await runner.run();
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await runner.run();
+    times.push(performance.now() - t);
+  }
+  return { name, loadMs, ...stats(times), logit: out[0] };
+}
+
+const web = await measure("onnxruntime-web wasm (1 thread)", async () => {
+  const ort = await initOrt();
+  const session = await ort.InferenceSession.create(modelBytes);
+  return {
+    async run() {
+      const r = await session.run({ [card.io.input]: new ort.Tensor("float32", x, [1, 3, size, size]) });
+      return r[card.io.logit].data as Float32Array;
+    },
+  };
+});
+
+const nativeRunner = (threads: number) => async () => {
+  const session = await ortNode.InferenceSession.create(modelBytes, { intraOpNumThreads: threads, interOpNumThreads: 1 });
+  return {
+    async run() {
+      const r = await session.run({ [card.io.input]: new ortNode.Tensor("float32", x, [1, 3, size, size]) });
+      return r[card.io.logit].data as Float32Array;
+    },
+  };
+};
+const native1 = await measure("onnxruntime-node native (1 thread)", nativeRunner(1));
+const nativeN = await measure("onnxruntime-node native (default threads)", nativeRunner(0));
+
+console.log(JSON.stringify({
+  model: modelPath,
+  image: imagePath,
+  runs: n,
+  results: [web, native1, nativeN],
+  maxLogitDiff: Math.max(Math.abs(web.logit - native1.logit), Math.abs(web.logit - nativeN.logit)),
+  webOverNative1: Math.round((web.p50Ms / native1.p50Ms) * 100) / 100,
+}, null, 2));

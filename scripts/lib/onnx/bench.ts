@@ -13,41 +13,9 @@ import { join } from "node:path";
 import { exportToOnnx } from "./export.ts";
 import { quantizeQdq } from "./quantize.ts";
 import { initOrtWeb } from "./ort_web.ts";
-import { randomizeWeights } from "./seeded.ts";
+import { benchModel, maxAbsDiff } from "./test_models.ts";
 import { decodeModel } from "./proto.ts";
 import { syntheticBatch } from "./testing.ts";
-
-/**
- * A trainer-like model: four conv blocks (conv3×3 no bias + BN + ReLU + maxpool) → "gap" → Dropout → "logit", "subtype_logits".
- *
- * @example
- * ```ts
- * const model = benchModel(128, [32, 64, 128, 128]);
- * ```
- */
-export function benchModel(size: number, filters: number[]): tf.LayersModel {
-  const input = tf.input({ shape: [size, size, 3] });
-  let x = input as tf.SymbolicTensor;
-  filters.forEach((f, i) => {
-    x = tf.layers.conv2d({ name: `conv${i}`, filters: f, kernelSize: 3, padding: "same", useBias: false }).apply(
-      x,
-    ) as tf.SymbolicTensor;
-    x = tf.layers.batchNormalization({ name: `bn${i}` }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.activation({ name: `relu${i}`, activation: "relu" }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.maxPooling2d({ name: `pool${i}`, poolSize: 2 }).apply(x) as tf.SymbolicTensor;
-  });
-  const gap = tf.layers.globalAveragePooling2d({ name: "gap" }).apply(x) as tf.SymbolicTensor;
-  const d = tf.layers.dropout({ name: "drop", rate: 0.25 }).apply(gap) as tf.SymbolicTensor;
-  const model = tf.model({
-    inputs: input,
-    outputs: [
-      tf.layers.dense({ name: "logit", units: 1 }).apply(d) as tf.SymbolicTensor,
-      tf.layers.dense({ name: "subtype_logits", units: 4 }).apply(d) as tf.SymbolicTensor,
-    ],
-  });
-  randomizeWeights(model, 5);
-  return model;
-}
 
 async function optimizedOps(bytes: Uint8Array): Promise<Record<string, number>> {
   const ortNode = await import("onnxruntime-node");
@@ -79,9 +47,8 @@ async function main(): Promise<void> {
   const calib = [0, 1, 2, 3].map((i) => syntheticBatch([2, 3, size, size], 100 + i));
   const { bytes: q, report } = await quantizeQdq(bytes, calib);
   console.log(
-    `size ${size}: float ${bytes.length} B, int8 ${q.length} B (ratio ${
-      report.sizeRatio.toFixed(3)
-    }), ${report.nodesQuantized} nodes quantised`,
+    `size ${size}: float ${bytes.length} B, int8 ${q.length} B (ratio ${report.sizeRatio.toFixed(3)}), ` +
+      `${report.nodesQuantized} nodes quantised`,
   );
   try {
     console.log("optimised int8 graph ops (onnxruntime-node, same optimiser):", JSON.stringify(await optimizedOps(q)));
@@ -90,19 +57,25 @@ async function main(): Promise<void> {
   }
   const ort = await initOrtWeb();
   const x = syntheticBatch([1, 3, size, size], 7);
-  const sessions = {
-    float: await ort.InferenceSession.create(bytes, { graphOptimizationLevel: "all", logSeverityLevel: 3 }),
-    int8: await ort.InferenceSession.create(q, { graphOptimizationLevel: "all", logSeverityLevel: 3 }),
-  };
-  const times: Record<string, number[]> = { float: [], int8: [] };
+  // int8 at "basic" runs DQ → float op → Q (no fusion): its speed shows what fusion buys, and equal
+  // outputs show that the fused int8 kernels compute exactly what the QDQ graph means.
+  const configs = { float: [bytes, "all"], int8: [q, "all"], "int8-unfused": [q, "basic"] } as const;
+  type Key = keyof typeof configs;
+  const sessions = {} as Record<Key, Awaited<ReturnType<typeof ort.InferenceSession.create>>>;
+  for (const [k, [b, level]] of Object.entries(configs) as [Key, (typeof configs)[Key]][]) {
+    sessions[k] = await ort.InferenceSession.create(b, { graphOptimizationLevel: level, logSeverityLevel: 3 });
+  }
+  const times = {} as Record<Key, number[]>;
+  const cams = {} as Record<Key, Float32Array>;
   for (let r = 0; r < runs + 3; r++) {
-    for (const k of ["float", "int8"] as const) {
+    for (const k of Object.keys(configs) as Key[]) {
       const t0 = performance.now();
-      await sessions[k].run({ image: new ort.Tensor("float32", x, [1, 3, size, size]) });
-      if (r >= 3) times[k].push(performance.now() - t0);
+      const out = await sessions[k].run({ image: new ort.Tensor("float32", x, [1, 3, size, size]) });
+      if (r >= 3) (times[k] ??= []).push(performance.now() - t0);
+      cams[k] = out.cam.data as Float32Array;
     }
   }
-  for (const k of ["float", "int8"] as const) {
+  for (const k of Object.keys(configs) as Key[]) {
     const t = times[k].sort((a, b) => a - b);
     console.log(
       `onnxruntime-web wasm 1 thread ${k}: median ${t[t.length >> 1].toFixed(2)} ms, min ${
@@ -110,6 +83,11 @@ async function main(): Promise<void> {
       } ms over ${runs} runs`,
     );
   }
+  console.log(
+    `cam max |int8 - int8-unfused| ${maxAbsDiff(cams.int8, cams["int8-unfused"])}, max |int8 - float| ${
+      maxAbsDiff(cams.int8, cams.float).toFixed(4)
+    }`,
+  );
 }
 
 await main();

@@ -56,14 +56,14 @@ export interface QuantizedWeight {
 
 /**
  * Quantises a weight whose first axis is the output channel, per channel, symmetric,
- * to [-127, 127] (zero point 0).
+ * to [-qmax, qmax] (zero point 0; qmax 127, or 63 for "reduce range").
  *
  * @example
  * ```ts
  * const { data, scales } = quantizeWeightPerChannel(w, 16); // 16 output channels
  * ```
  */
-export function quantizeWeightPerChannel(w: Float32Array, channels: number): QuantizedWeight {
+export function quantizeWeightPerChannel(w: Float32Array, channels: number, qmax = 127): QuantizedWeight {
   const per = w.length / channels;
   if (!Number.isInteger(per)) {
     throw new Error(`quantizeWeightPerChannel: ${w.length} weights do not split into ${channels} channels`);
@@ -73,9 +73,11 @@ export function quantizeWeightPerChannel(w: Float32Array, channels: number): Qua
   for (let c = 0; c < channels; c++) {
     let m = 0;
     for (let i = 0; i < per; i++) m = Math.max(m, Math.abs(w[c * per + i]));
-    const s = Math.fround(m > 0 ? m / 127 : 1);
+    const s = Math.fround(m > 0 ? m / qmax : 1);
     scales[c] = s;
-    for (let i = 0; i < per; i++) data[c * per + i] = Math.max(-127, Math.min(127, roundHalfEven(w[c * per + i] / s)));
+    for (let i = 0; i < per; i++) {
+      data[c * per + i] = Math.max(-qmax, Math.min(qmax, roundHalfEven(w[c * per + i] / s)));
+    }
   }
   return { data, scales };
 }

@@ -50,6 +50,12 @@ export interface QuantizeOptions {
   method?: "minmax" | "percentile";
   /** Upper percentile for `percentile` (default 99.99; the lower one is 100 − p). */
   percentile?: number;
+  /**
+   * 7-bit weights ([-63, 63]). Default false: onnxruntime-web (wasm) computes int8 exactly. Native
+   * x86 onnxruntime on AVX2 without VNNI saturates u8×s8 pair sums (vpmaddubsw) with full-range
+   * weights; set this when the int8 model is to run there.
+   */
+  reduceRange?: boolean;
 }
 
 /** Calibrated range and quantisation parameters of one activation tensor. */
@@ -171,7 +177,7 @@ export async function quantizeQdq(
     if (!inQ || !w || w.dataType !== DType.FLOAT) continue;
     if (n.opType === "Gemm" && !(attrInt(n, "transB") === 1 && attrInt(n, "transA") !== 1)) continue;
     const dims = (w.dims ?? []).map(toNumber);
-    const qw = quantizeWeightPerChannel(tensorData(w) as Float32Array, dims[0]);
+    const qw = quantizeWeightPerChannel(tensorData(w) as Float32Array, dims[0], opts.reduceRange ? 63 : 127);
     const wName = w.name!;
     newInits.push(tensor(`${wName}_quantized`, dims, qw.data));
     newInits.push(tensor(`${wName}_scale`, [dims[0]], qw.scales));

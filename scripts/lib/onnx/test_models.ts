@@ -112,6 +112,38 @@ export function mixedModel(opts: { size?: number; seed?: number } = {}): tf.Laye
 }
 
 /**
+ * A trainer-like model: four conv blocks (conv3×3 no bias + BN + ReLU + maxpool) → "gap" → Dropout → "logit", "subtype_logits".
+ *
+ * @example
+ * ```ts
+ * const model = benchModel(128, [32, 64, 128, 128]);
+ * ```
+ */
+export function benchModel(size: number, filters: number[]): tf.LayersModel {
+  const input = tf.input({ shape: [size, size, 3] });
+  let x = input as tf.SymbolicTensor;
+  filters.forEach((f, i) => {
+    x = tf.layers.conv2d({ name: `conv${i}`, filters: f, kernelSize: 3, padding: "same", useBias: false }).apply(
+      x,
+    ) as tf.SymbolicTensor;
+    x = tf.layers.batchNormalization({ name: `bn${i}` }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.activation({ name: `relu${i}`, activation: "relu" }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.maxPooling2d({ name: `pool${i}`, poolSize: 2 }).apply(x) as tf.SymbolicTensor;
+  });
+  const gap = tf.layers.globalAveragePooling2d({ name: "gap" }).apply(x) as tf.SymbolicTensor;
+  const d = tf.layers.dropout({ name: "drop", rate: 0.25 }).apply(gap) as tf.SymbolicTensor;
+  const model = tf.model({
+    inputs: input,
+    outputs: [
+      tf.layers.dense({ name: "logit", units: 1 }).apply(d) as tf.SymbolicTensor,
+      tf.layers.dense({ name: "subtype_logits", units: 4 }).apply(d) as tf.SymbolicTensor,
+    ],
+  });
+  randomizeWeights(model, 5);
+  return model;
+}
+
+/**
  * NCHW `[n, c, h, w]` → NHWC `[n, h, w, c]`, flattened.
  *
  * @example

@@ -15,7 +15,7 @@ import { accessLog, type AccessLogVariables, jsonLine, type LogSink } from "./li
 import { apiKeyAuth } from "./lib/http/auth.ts";
 import { ApiError, errorBody, toApiError } from "./lib/http/errors.ts";
 import { readImages } from "./lib/http/input.ts";
-import { type Prediction, predictImage } from "./lib/predict/pipeline.ts";
+import { predictImage, type Prediction } from "./lib/predict/pipeline.ts";
 import { openApiSpec } from "./lib/openapi/spec.ts";
 import { docsPage } from "./lib/ui/docs.ts";
 import { indexPage } from "./lib/ui/index.ts";
@@ -165,7 +165,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     app.all(path, (c) => {
       route(c, path);
       c.header("Allow", methods.join(", "));
-      throw new ApiError(405, "method_not_allowed", `${c.req.method} is not allowed on ${path}; use ${methods.join(" or ")}`);
+      throw new ApiError(
+        405,
+        "method_not_allowed",
+        `${c.req.method} is not allowed on ${path}; use ${methods.join(" or ")}`,
+      );
     });
   }
 

@@ -15,12 +15,16 @@ const app = createApp({ model: runtime, config: loadConfig({}), log: () => {} })
 const bmp = await Deno.readFile(new URL("tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp", root));
 const jpg = await Deno.readFile(new URL("tests/fixtures/images/taleqani_Benign_WBC-Benign-001.jpg", root));
 const tensor = preprocess(await decodeImage(bmp), runtime.card.preprocess, "NCHW");
-const post = (body: Uint8Array<ArrayBuffer>, type: string) => ({ method: "POST", body, headers: { "content-type": type } });
+const post = (body: Uint8Array<ArrayBuffer>, type: string) => ({
+  method: "POST",
+  body,
+  headers: { "content-type": type },
+});
 
 Deno.bench("inference only (session.run)", { group: "model", baseline: true }, async () => {
   await runtime.run(tensor);
 });
-Deno.bench("POST /v1/predict 450×450 BMP", { group: "request" , baseline: true }, async () => {
+Deno.bench("POST /v1/predict 450×450 BMP", { group: "request", baseline: true }, async () => {
   await (await app.request("/v1/predict", post(bmp, "image/bmp"))).arrayBuffer();
 });
 Deno.bench("POST /v1/predict JPEG", { group: "request" }, async () => {

@@ -29,7 +29,11 @@ const post = (body: BodyInit, type?: string, headers: Record<string, string> = {
 function form(...parts: [string, Uint8Array | string, string?][]): FormData {
   const f = new FormData();
   for (const [name, value, type] of parts) {
-    f.append(name, typeof value === "string" ? value : new Blob([value as Uint8Array<ArrayBuffer>], { type: type ?? "" }), "cell.bin");
+    f.append(
+      name,
+      typeof value === "string" ? value : new Blob([value as Uint8Array<ArrayBuffer>], { type: type ?? "" }),
+      "cell.bin",
+    );
   }
   return f;
 }
@@ -55,7 +59,10 @@ Deno.test("GET /healthz: alive, with a generated X-Request-Id", async () => {
 
 Deno.test("X-Request-Id: a sane incoming id is echoed, an odd one replaced", async () => {
   const { app } = setup();
-  assert.equal((await app.request("/healthz", { headers: { "x-request-id": "lab-42_abc" } })).headers.get("x-request-id"), "lab-42_abc");
+  assert.equal(
+    (await app.request("/healthz", { headers: { "x-request-id": "lab-42_abc" } })).headers.get("x-request-id"),
+    "lab-42_abc",
+  );
   const odd = await app.request("/healthz", { headers: { "x-request-id": "<script>" } });
   assert.match(odd.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
   const long = await app.request("/healthz", { headers: { "x-request-id": "a".repeat(500) } });
@@ -67,7 +74,11 @@ Deno.test("GET /readyz and /v1/model: 503 while the model loads, 200 after", asy
   const { app } = setup({ model: new Promise<ModelRuntime>((r) => resolve = r) });
   await expectError(await app.request("/readyz"), 503, "not_ready");
   await expectError(await app.request("/v1/model"), 503, "not_ready");
-  await expectError(await app.request("/v1/predict", post(solidPng(20, 20, [1, 2, 3, 255]), "image/png")), 503, "not_ready");
+  await expectError(
+    await app.request("/v1/predict", post(solidPng(20, 20, [1, 2, 3, 255]), "image/png")),
+    503,
+    "not_ready",
+  );
   assert.equal((await app.request("/healthz")).status, 200);
   resolve(fakeRuntime());
   await new Promise((r) => setTimeout(r, 0));
@@ -123,17 +134,20 @@ Deno.test("POST /v1/predict: raw PNG body gives the full prediction", async () =
 
 Deno.test("POST /v1/predict: every real fixture format, raw, octet-stream (sniffed) and multipart", async () => {
   const { app } = setup();
-  for (const [name, type, format] of [
-    ["cnmc_all_UID_35_6_2_all.bmp", "image/bmp", "bmp"],
-    ["cnmc_hem_UID_H10_100_1_hem.png", "image/png", "png"],
-    ["taleqani_Benign_WBC-Benign-001.jpg", "image/jpeg", "jpeg"],
-    ["full_rgb_lzw.tif", "image/tiff", "tiff"],
-  ] as const) {
+  for (
+    const [name, type, format] of [
+      ["cnmc_all_UID_35_6_2_all.bmp", "image/bmp", "bmp"],
+      ["cnmc_hem_UID_H10_100_1_hem.png", "image/png", "png"],
+      ["taleqani_Benign_WBC-Benign-001.jpg", "image/jpeg", "jpeg"],
+      ["full_rgb_lzw.tif", "image/tiff", "tiff"],
+    ] as const
+  ) {
     const bytes = await fixture(name);
     const raw = await (await app.request("/v1/predict", post(bytes, type))).json();
     assert.equal(raw.input.format, format, name);
     const sniffed = await (await app.request("/v1/predict", post(bytes, "application/octet-stream"))).json();
-    const multi = await (await app.request("/v1/predict", { method: "POST", body: form(["image", bytes, type]) })).json();
+    const multi = await (await app.request("/v1/predict", { method: "POST", body: form(["image", bytes, type]) }))
+      .json();
     const noType = await (await app.request("/v1/predict", { method: "POST", body: form(["image", bytes]) })).json();
     for (const other of [sniffed, multi, noType]) {
       assert.equal(other.scores.all, raw.scores.all, name);
@@ -148,8 +162,11 @@ Deno.test("POST /v1/predict: review band and out-of-domain give review, with rea
   assert.equal(b1.decision, "review");
   assert.equal(b1.reasons, undefined);
 
-  const odd = setup({ model: fakeRuntime(fakeCard({ domain: { ranges: { meanR: [0.5, 0.9], meanB: [0, 1] } } }), () => 5) });
-  const b2 = await (await odd.app.request("/v1/predict", post(solidPng(20, 20, [10, 200, 200, 255]), "image/png"))).json();
+  const odd = setup({
+    model: fakeRuntime(fakeCard({ domain: { ranges: { meanR: [0.5, 0.9], meanB: [0, 1] } } }), () => 5),
+  });
+  const b2 = await (await odd.app.request("/v1/predict", post(solidPng(20, 20, [10, 200, 200, 255]), "image/png")))
+    .json();
   assert.equal(b2.label, "all");
   assert.equal(b2.decision, "review");
   assert.equal(b2.reasons.length, 1);
@@ -157,7 +174,9 @@ Deno.test("POST /v1/predict: review band and out-of-domain give review, with rea
 });
 
 Deno.test("POST /v1/predict: temperature and threshold come from the card", async () => {
-  const { app } = setup({ model: fakeRuntime(fakeCard({ temperature: 2, threshold: 0.9, reviewBand: [0.5, 0.5] }), () => 2) });
+  const { app } = setup({
+    model: fakeRuntime(fakeCard({ temperature: 2, threshold: 0.9, reviewBand: [0.5, 0.5] }), () => 2),
+  });
   const b = await (await app.request("/v1/predict", post(solidPng(20, 20, [9, 9, 9, 255]), "image/png"))).json();
   assert.ok(Math.abs(b.scores.all - 1 / (1 + Math.exp(-1))) < 1e-12);
   assert.equal(b.label, "normal");
@@ -169,7 +188,11 @@ Deno.test("POST /v1/predict: a model without subtype head has no subtype field",
   const { app } = setup({ model: fakeRuntime(card) });
   const b = await (await app.request("/v1/predict", post(solidPng(20, 20, [9, 9, 9, 255]), "image/png"))).json();
   assert.equal("subtype" in b, false);
-  await expectError(await app.request("/v1/explain", post(solidPng(20, 20, [9, 9, 9, 255]), "image/png")), 501, "explain_unavailable");
+  await expectError(
+    await app.request("/v1/explain", post(solidPng(20, 20, [9, 9, 9, 255]), "image/png")),
+    501,
+    "explain_unavailable",
+  );
 });
 
 Deno.test("POST /v1/explain: prediction plus an input-sized RGBA PNG heatmap", async () => {
@@ -220,12 +243,19 @@ Deno.test("POST /v1/predict/batch: limits and input errors", async () => {
   const { app } = setup({ config: { maxBatch: 2 } });
   const png = solidPng(20, 20, [1, 2, 3, 255]);
   await expectError(
-    await app.request("/v1/predict/batch", { method: "POST", body: form(["image", png], ["image", png], ["image", png]) }),
+    await app.request("/v1/predict/batch", {
+      method: "POST",
+      body: form(["image", png], ["image", png], ["image", png]),
+    }),
     413,
     "too_many_images",
   );
   await expectError(await app.request("/v1/predict/batch", post(png, "image/png")), 415, "unsupported_media_type");
-  await expectError(await app.request("/v1/predict/batch", { method: "POST", body: form(["file", png]) }), 400, "missing_image_field");
+  await expectError(
+    await app.request("/v1/predict/batch", { method: "POST", body: form(["file", png]) }),
+    400,
+    "missing_image_field",
+  );
 });
 
 Deno.test("bad input: every kind gets its 4xx JSON error, never a 5xx", async () => {
@@ -284,10 +314,21 @@ Deno.test("API_KEYS: 401 without or with a wrong key, 200 with a right one; keys
   const none = await app.request("/v1/predict", post(png, "image/png"));
   await expectError(none, 401, "unauthorized");
   assert.match(none.headers.get("www-authenticate") ?? "", /^Bearer/);
-  await expectError(await app.request("/v1/predict", post(png, "image/png", { authorization: "Bearer nope" })), 401, "unauthorized");
-  await expectError(await app.request("/v1/predict", post(png, "image/png", { authorization: "Basic s3cret-one" })), 401, "unauthorized");
+  await expectError(
+    await app.request("/v1/predict", post(png, "image/png", { authorization: "Bearer nope" })),
+    401,
+    "unauthorized",
+  );
+  await expectError(
+    await app.request("/v1/predict", post(png, "image/png", { authorization: "Basic s3cret-one" })),
+    401,
+    "unauthorized",
+  );
   await expectError(await app.request("/v1/model"), 401, "unauthorized");
-  assert.equal((await app.request("/v1/predict", post(png, "image/png", { authorization: "Bearer s3cret-two" }))).status, 200);
+  assert.equal(
+    (await app.request("/v1/predict", post(png, "image/png", { authorization: "Bearer s3cret-two" }))).status,
+    200,
+  );
   assert.equal((await app.request("/v1/model", { headers: { authorization: "bearer s3cret-one" } })).status, 200);
   assert.equal((await app.request("/healthz")).status, 200);
   assert.ok(!JSON.stringify(lines).includes("s3cret"));
@@ -337,7 +378,20 @@ Deno.test("GET /openapi.json describes every route; /docs and / are self-contain
   const { app } = setup();
   const spec = await (await app.request("/openapi.json")).json();
   assert.equal(spec.openapi, "3.1.0");
-  for (const p of ["/v1/predict", "/v1/predict/batch", "/v1/explain", "/v1/model", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/"]) {
+  for (
+    const p of [
+      "/v1/predict",
+      "/v1/predict/batch",
+      "/v1/explain",
+      "/v1/model",
+      "/healthz",
+      "/readyz",
+      "/metrics",
+      "/openapi.json",
+      "/docs",
+      "/",
+    ]
+  ) {
     assert.ok(spec.paths[p], `openapi lacks ${p}`);
   }
   assert.deepEqual(spec.components.schemas.Prediction.properties.decision.enum, ["all", "normal", "review"]);
@@ -356,7 +410,11 @@ Deno.test("GET /openapi.json describes every route; /docs and / are self-contain
 Deno.test("parallel requests all answer correctly (model calls serialised by the runtime)", async () => {
   const { app } = setup();
   const colours: [number, number, number, number][] = Array.from({ length: 12 }, (_, i) => [i * 20, 50, 50, 255]);
-  const answers = await Promise.all(colours.map(async (c): Promise<Json> => (await app.request("/v1/predict", post(solidPng(24, 24, c), "image/png"))).json()));
+  const answers = await Promise.all(
+    colours.map(async (c): Promise<Json> =>
+      (await app.request("/v1/predict", post(solidPng(24, 24, c), "image/png"))).json()
+    ),
+  );
   answers.forEach((b, i) => {
     const p = 1 / (1 + Math.exp(-4 * ((i * 20) / 255 - 0.5) / 0.25));
     assert.ok(Math.abs(b.scores.all - p) < 1e-5);

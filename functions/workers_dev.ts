@@ -18,7 +18,17 @@ if (import.meta.main) {
     inherit: true,
     timeoutMs: 120_000,
   });
-  console.log(JSON.stringify({ ts: new Date().toISOString(), level: "info", event: "listening", runtime: "workerd", url: dev.url }));
-  for (const sig of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(sig, () => dev.stop().then(() => Deno.exit(0)));
+  console.log(
+    JSON.stringify({
+      ts: new Date().toISOString(),
+      level: "info",
+      event: "listening",
+      runtime: "workerd",
+      url: dev.url,
+    }),
+  );
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(sig, () => dev.stop().then(() => Deno.exit(0)));
+  }
   await dev.process.status;
 }

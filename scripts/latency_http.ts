@@ -113,7 +113,13 @@ if (import.meta.main) {
   }
   result.runtime = args.spawn ?? "external";
   const body = await Deno.readFile(args.image);
-  const type = args.image.endsWith(".bmp") ? "image/bmp" : args.image.endsWith(".png") ? "image/png" : args.image.match(/\.tiff?$/) ? "image/tiff" : "image/jpeg";
+  const type = args.image.endsWith(".bmp")
+    ? "image/bmp"
+    : args.image.endsWith(".png")
+    ? "image/png"
+    : args.image.match(/\.tiff?$/)
+    ? "image/tiff"
+    : "image/jpeg";
   const once = async () => {
     const t = performance.now();
     const r = await fetch(url + args.route, { method: "POST", body, headers: { "content-type": type } });
@@ -138,7 +144,9 @@ if (import.meta.main) {
   if (child) {
     const rss = treeRss(child.pid);
     result.rssMiB = Math.round(rss.total / 2 ** 20);
-    result.rssByProcessMiB = Object.fromEntries(Object.entries(rss.byName).map(([k, v]) => [k, Math.round(v / 2 ** 20)]));
+    result.rssByProcessMiB = Object.fromEntries(
+      Object.entries(rss.byName).map(([k, v]) => [k, Math.round(v / 2 ** 20)]),
+    );
   }
   console.log(JSON.stringify(result, null, 2));
   await stop?.();

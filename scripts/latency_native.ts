@@ -17,8 +17,11 @@ import { initOrt } from "../functions/lib/model/ort.ts";
 import { decodeImage } from "../functions/lib/image/decode.ts";
 import { preprocess } from "../functions/lib/preprocess/preprocess.ts";
 
-const [modelPath = "tests/fixtures/models/tiny.int8.onnx", imagePath = "tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp", nArg = "300"] =
-  process.argv.slice(2);
+const [
+  modelPath = "tests/fixtures/models/tiny.int8.onnx",
+  imagePath = "tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp",
+  nArg = "300",
+] = process.argv.slice(2);
 const n = Number(nArg);
 
 const card = parseModelCard(JSON.parse(await readFile(cardPathFor(modelPath), "utf8")));
@@ -63,7 +66,10 @@ const web = await measure("onnxruntime-web wasm (1 thread)", async () => {
 });
 
 const nativeRunner = (threads: number) => async () => {
-  const session = await ortNode.InferenceSession.create(modelBytes, { intraOpNumThreads: threads, interOpNumThreads: 1 });
+  const session = await ortNode.InferenceSession.create(modelBytes, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+  });
   return {
     async run() {
       const r = await session.run({ [card.io.input]: new ortNode.Tensor("float32", x, [1, 3, size, size]) });
@@ -74,11 +80,15 @@ const nativeRunner = (threads: number) => async () => {
 const native1 = await measure("onnxruntime-node native (1 thread)", nativeRunner(1));
 const nativeN = await measure("onnxruntime-node native (default threads)", nativeRunner(0));
 
-console.log(JSON.stringify({
-  model: modelPath,
-  image: imagePath,
-  runs: n,
-  results: [web, native1, nativeN],
-  maxLogitDiff: Math.max(Math.abs(web.logit - native1.logit), Math.abs(web.logit - nativeN.logit)),
-  webOverNative1: Math.round((web.p50Ms / native1.p50Ms) * 100) / 100,
-}, null, 2));
+console.log(JSON.stringify(
+  {
+    model: modelPath,
+    image: imagePath,
+    runs: n,
+    results: [web, native1, nativeN],
+    maxLogitDiff: Math.max(Math.abs(web.logit - native1.logit), Math.abs(web.logit - nativeN.logit)),
+    webOverNative1: Math.round((web.p50Ms / native1.p50Ms) * 100) / 100,
+  },
+  null,
+  2,
+));

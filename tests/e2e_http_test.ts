@@ -21,7 +21,11 @@ Deno.test("HTTP (in-process Deno.serve on port 0): ready, predict, batch, limits
     const base = `http://127.0.0.1:${server.port}`;
     assert.equal((await (await fetch(`${base}/readyz`)).json()).status, "ready");
     const bmp = await fixture("cnmc_all_UID_35_6_2_all.bmp");
-    const res = await fetch(`${base}/v1/predict`, { method: "POST", body: bmp, headers: { "content-type": "image/bmp" } });
+    const res = await fetch(`${base}/v1/predict`, {
+      method: "POST",
+      body: bmp,
+      headers: { "content-type": "image/bmp" },
+    });
     assert.equal(res.status, 200);
     const p = await res.json();
     assert.equal(p.requestId, res.headers.get("x-request-id"));
@@ -29,7 +33,11 @@ Deno.test("HTTP (in-process Deno.serve on port 0): ready, predict, batch, limits
 
     const form = new FormData();
     form.append("image", new Blob([bmp]), "a.bmp");
-    form.append("image", new Blob([await fixture("taleqani_Benign_WBC-Benign-001.jpg")], { type: "image/jpeg" }), "b.jpg");
+    form.append(
+      "image",
+      new Blob([await fixture("taleqani_Benign_WBC-Benign-001.jpg")], { type: "image/jpeg" }),
+      "b.jpg",
+    );
     const batch = await (await fetch(`${base}/v1/predict/batch`, { method: "POST", body: form })).json();
     assert.equal(batch.results.length, 2);
     assert.equal(batch.results[0].scores.all, p.scores.all);
@@ -41,7 +49,11 @@ Deno.test("HTTP (in-process Deno.serve on port 0): ready, predict, batch, limits
         ctl.close();
       },
     });
-    const big = await fetch(`${base}/v1/predict`, { method: "POST", body: stream, headers: { "content-type": "image/png" } });
+    const big = await fetch(`${base}/v1/predict`, {
+      method: "POST",
+      body: stream,
+      headers: { "content-type": "image/png" },
+    });
     assert.equal(big.status, 413);
     assert.equal((await big.json()).error.code, "body_too_large");
     assert.equal((await fetch(`${base}/healthz`)).status, 200, "still up after a rejected upload");

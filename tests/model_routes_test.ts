@@ -45,13 +45,20 @@ Deno.test("runtime: int8 and float models agree closely on real images", async (
 });
 
 Deno.test("runtime: refuses a model whose bytes do not match the card's sha256", async () => {
-  const card = parseModelCard(JSON.parse(await Deno.readTextFile(new URL("tests/fixtures/models/tiny.int8.json", root))));
+  const card = parseModelCard(
+    JSON.parse(await Deno.readTextFile(new URL("tests/fixtures/models/tiny.int8.json", root))),
+  );
   const bytes = await Deno.readFile(new URL(TINY_FLOAT_MODEL, root));
-  await assert.rejects(createModelRuntime(card, bytes), (e: unknown) => e instanceof ModelCardError && /sha256/.test(e.message));
+  await assert.rejects(
+    createModelRuntime(card, bytes),
+    (e: unknown) => e instanceof ModelCardError && /sha256/.test(e.message),
+  );
 });
 
 Deno.test("runtime: refuses a card naming tensors the graph lacks", async () => {
-  const card = parseModelCard(JSON.parse(await Deno.readTextFile(new URL("tests/fixtures/models/tiny.int8.json", root))));
+  const card = parseModelCard(
+    JSON.parse(await Deno.readTextFile(new URL("tests/fixtures/models/tiny.int8.json", root))),
+  );
   const bytes = await Deno.readFile(new URL(TINY_MODEL, root));
   await assert.rejects(
     createModelRuntime({ ...card, io: { ...card.io, logit: "nope" } }, bytes),
@@ -67,7 +74,11 @@ Deno.test("POST /v1/predict with the real model: every fixture format; same pixe
   const a = await app();
   const scores = new Map<string, number>();
   for (const [name, type] of FIXTURES) {
-    const res = await a.request("/v1/predict", { method: "POST", body: await fixture(name), headers: { "content-type": type } });
+    const res = await a.request("/v1/predict", {
+      method: "POST",
+      body: await fixture(name),
+      headers: { "content-type": type },
+    });
     assert.equal(res.status, 200, name);
     const b = await res.json();
     assert.equal(b.model.id, "tiny-test");
@@ -77,7 +88,11 @@ Deno.test("POST /v1/predict with the real model: every fixture format; same pixe
     assert.ok(["all", "normal", "review"].includes(b.decision));
     scores.set(name, b.scores.all);
   }
-  assert.equal(scores.get("cnmc_all_UID_35_6_2_all.bmp"), scores.get("cnmc_all_UID_35_6_2_all.png"), "BMP and PNG of one cell");
+  assert.equal(
+    scores.get("cnmc_all_UID_35_6_2_all.bmp"),
+    scores.get("cnmc_all_UID_35_6_2_all.png"),
+    "BMP and PNG of one cell",
+  );
 });
 
 Deno.test("POST /v1/explain with the real model: heatmap is the input's size", async () => {

@@ -21,7 +21,10 @@ const hasWrangler = (() => {
 })();
 
 Deno.test("functions/worker.ts is the generated entry for DEFAULT_MODEL; wrangler.jsonc is valid", async () => {
-  assert.equal(await Deno.readTextFile(new URL("functions/worker.ts", root)), workerEntrySource(DEFAULT_MODEL, "functions"));
+  assert.equal(
+    await Deno.readTextFile(new URL("functions/worker.ts", root)),
+    workerEntrySource(DEFAULT_MODEL, "functions"),
+  );
   const cfg = JSON.parse(stripJsonComments(await Deno.readTextFile(new URL("wrangler.jsonc", root))));
   assert.equal(cfg.main, "functions/worker.ts");
   assert.equal(cfg.send_metrics, false);
@@ -41,7 +44,12 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const dev = await startWorkersDev({ modelPath: TINY_MODEL, port: freePort(), vars: { MAX_BATCH: "3" }, timeoutMs: 90_000 });
+    const dev = await startWorkersDev({
+      modelPath: TINY_MODEL,
+      port: freePort(),
+      vars: { MAX_BATCH: "3" },
+      timeoutMs: 90_000,
+    });
     try {
       const deno = createApp({ model: await tinyModel(), config: loadConfig({ MAX_BATCH: "3" }), log: () => {} });
       for (const [name, type] of FIXTURES) {
@@ -58,7 +66,11 @@ Deno.test({
         assert.equal(wb.heatmap, db.heatmap, `${name}: heatmap`);
         assert.equal(wb.requestId, w.headers.get("x-request-id"));
       }
-      const bad = await fetch(`${dev.url}/v1/predict`, { method: "POST", body: "garbage", headers: { "content-type": "image/png" } });
+      const bad = await fetch(`${dev.url}/v1/predict`, {
+        method: "POST",
+        body: "garbage",
+        headers: { "content-type": "image/png" },
+      });
       assert.equal(bad.status, 400);
       assert.equal((await bad.json()).error.code, "corrupt_image");
       const form = new FormData();

@@ -70,7 +70,9 @@ export function fakeRuntime(
         const b = size / 4;
         const data = new Float32Array(16);
         for (let y = 0; y < size; y++) {
-          for (let x = 0; x < size; x++) data[Math.floor(y / b) * 4 + Math.floor(x / b)] += input[y * size + x] / (b * b);
+          for (let x = 0; x < size; x++) {
+            data[Math.floor(y / b) * 4 + Math.floor(x / b)] += input[y * size + x] / (b * b);
+          }
         }
         out.cam = { width: 4, height: 4, data };
       }

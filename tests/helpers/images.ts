@@ -28,7 +28,11 @@ export function fixture(name: string): Promise<Uint8Array<ArrayBuffer>> {
  * const png = solidPng(40, 30, [200, 100, 50, 255]);
  * ```
  */
-export function solidPng(width: number, height: number, rgba: [number, number, number, number]): Uint8Array<ArrayBuffer> {
+export function solidPng(
+  width: number,
+  height: number,
+  rgba: [number, number, number, number],
+): Uint8Array<ArrayBuffer> {
   const data = new Uint8Array(width * height * 4);
   for (let i = 0; i < data.length; i += 4) data.set(rgba, i);
   return encode(data, { text: undefined, width, height, channels: 4 }) as Uint8Array<ArrayBuffer>;

@@ -53,7 +53,13 @@ export function heatmapRgba(cam: FloatMap, width: number, height: number): Uint8
  * ```
  */
 export function heatmapDataUrl(cam: FloatMap, width: number, height: number): string {
-  const png = encode(heatmapRgba(cam, width, height), { text: undefined, width, height, channels: 4, level: 3 }) as Uint8Array;
+  const png = encode(heatmapRgba(cam, width, height), {
+    text: undefined,
+    width,
+    height,
+    channels: 4,
+    level: 3,
+  }) as Uint8Array;
   return `data:image/png;base64,${base64(png)}`;
 }
 

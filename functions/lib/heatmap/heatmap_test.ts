@@ -49,11 +49,16 @@ Deno.test("heatmapDataUrl: a PNG of the requested size that decodes back", () =>
   const img = decodePng(bytes);
   assert.equal(img.width, 37);
   assert.equal(img.height, 21);
-  assert.deepEqual(Array.from(img.data.subarray(0, 4)), Array.from(heatmapRgba(
-    { width: 3, height: 3, data: Float32Array.from({ length: 9 }, (_, i) => i) },
-    37,
-    21,
-  ).subarray(0, 4)));
+  assert.deepEqual(
+    Array.from(img.data.subarray(0, 4)),
+    Array.from(
+      heatmapRgba(
+        { width: 3, height: 3, data: Float32Array.from({ length: 9 }, (_, i) => i) },
+        37,
+        21,
+      ).subarray(0, 4),
+    ),
+  );
 });
 
 Deno.test("base64: matches btoa on large input", () => {

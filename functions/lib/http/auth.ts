@@ -27,7 +27,9 @@ export function apiKeyAuth(keys: readonly string[]): MiddlewareHandler {
       throw new ApiError(
         401,
         "unauthorized",
-        m ? "the API key is not valid; check the key you were given" : "send your API key as `Authorization: Bearer <key>`",
+        m
+          ? "the API key is not valid; check the key you were given"
+          : "send your API key as `Authorization: Bearer <key>`",
       );
     }
     await next();

@@ -57,5 +57,9 @@ export async function readBodyLimited(req: Request, maxBytes: number): Promise<U
 }
 
 function emptyBody(): ApiError {
-  return new ApiError(400, "empty_body", "the request body is empty; send the image bytes, or multipart with an `image` file part");
+  return new ApiError(
+    400,
+    "empty_body",
+    "the request body is empty; send the image bytes, or multipart with an `image` file part",
+  );
 }

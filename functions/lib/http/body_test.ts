@@ -22,11 +22,17 @@ Deno.test("readBodyLimited: returns the bytes, joining chunks", async () => {
 
 Deno.test("readBodyLimited: declared Content-Length over the limit is refused before reading", async () => {
   const req = post("tiny", { "content-length": "999999" });
-  await assert.rejects(readBodyLimited(req, 100), (e: unknown) => e instanceof ApiError && e.status === 413 && e.code === "body_too_large");
+  await assert.rejects(
+    readBodyLimited(req, 100),
+    (e: unknown) => e instanceof ApiError && e.status === 413 && e.code === "body_too_large",
+  );
 });
 
 Deno.test("readBodyLimited: streamed bytes are counted when the length is absent or lies", async () => {
-  await assert.rejects(readBodyLimited(post(streamOf([60, 60])), 100), (e: unknown) => e instanceof ApiError && e.status === 413);
+  await assert.rejects(
+    readBodyLimited(post(streamOf([60, 60])), 100),
+    (e: unknown) => e instanceof ApiError && e.status === 413,
+  );
   await assert.rejects(
     readBodyLimited(post(streamOf([60, 60]), { "content-length": "10" }), 100),
     (e: unknown) => e instanceof ApiError && e.status === 413,
@@ -34,6 +40,12 @@ Deno.test("readBodyLimited: streamed bytes are counted when the length is absent
 });
 
 Deno.test("readBodyLimited: empty or missing body is 400 empty_body", async () => {
-  await assert.rejects(readBodyLimited(post(null), 100), (e: unknown) => e instanceof ApiError && e.code === "empty_body");
-  await assert.rejects(readBodyLimited(post(new Uint8Array()), 100), (e: unknown) => e instanceof ApiError && e.status === 400);
+  await assert.rejects(
+    readBodyLimited(post(null), 100),
+    (e: unknown) => e instanceof ApiError && e.code === "empty_body",
+  );
+  await assert.rejects(
+    readBodyLimited(post(new Uint8Array()), 100),
+    (e: unknown) => e instanceof ApiError && e.status === 400,
+  );
 });

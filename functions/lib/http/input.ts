@@ -70,7 +70,11 @@ export async function readImages(
   const isMultipart = type === "multipart/form-data";
   const isRaw = type === "" || type === "application/octet-stream" || type in MEDIA_TYPES;
   if (limits.multipartOnly && !isMultipart) {
-    throw new ApiError(415, "unsupported_media_type", `send multipart/form-data with one \`image\` file part per image (got "${type || "no content type"}")`);
+    throw new ApiError(
+      415,
+      "unsupported_media_type",
+      `send multipart/form-data with one \`image\` file part per image (got "${type || "no content type"}")`,
+    );
   }
   if (!isMultipart && !isRaw) throw unsupportedType(type);
   const body = await readBodyLimited(req, limits.maxBodyBytes);
@@ -78,13 +82,23 @@ export async function readImages(
 
   let form: FormData;
   try {
-    form = await new Response(body as Uint8Array<ArrayBuffer>, { headers: { "content-type": req.headers.get("content-type")! } }).formData();
+    form = await new Response(body as Uint8Array<ArrayBuffer>, {
+      headers: { "content-type": req.headers.get("content-type")! },
+    }).formData();
   } catch {
-    throw new ApiError(400, "malformed_multipart", "the multipart body could not be parsed; check the boundary and send the file in a part named `image`");
+    throw new ApiError(
+      400,
+      "malformed_multipart",
+      "the multipart body could not be parsed; check the boundary and send the file in a part named `image`",
+    );
   }
   const parts = form.getAll("image");
   if (parts.length === 0) {
-    throw new ApiError(400, "missing_image_field", "no `image` field in the form; send the file in a part named `image`");
+    throw new ApiError(
+      400,
+      "missing_image_field",
+      "no `image` field in the form; send the file in a part named `image`",
+    );
   }
   if (parts.length > limits.max) {
     throw new ApiError(
@@ -96,7 +110,11 @@ export async function readImages(
   const images: ImageInput[] = [];
   for (const part of parts) {
     if (typeof part === "string") {
-      throw new ApiError(400, "missing_image_field", "the `image` field is text; send it as a file part (filename and bytes)");
+      throw new ApiError(
+        400,
+        "missing_image_field",
+        "the `image` field is text; send it as a file part (filename and bytes)",
+      );
     }
     const bytes = new Uint8Array(await part.arrayBuffer());
     const partType = mediaTypeOf(part.type);

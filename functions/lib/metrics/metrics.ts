@@ -65,7 +65,9 @@ export function createMetrics(): Metrics {
       lines.push("# HELP http_request_duration_seconds Time from request to answer, by route pattern.");
       lines.push("# TYPE http_request_duration_seconds histogram");
       for (const [k, h] of hist) {
-        LATENCY_BUCKETS.forEach((le, i) => lines.push(`http_request_duration_seconds_bucket{${k},le="${le}"} ${h.buckets[i]}`));
+        LATENCY_BUCKETS.forEach((le, i) =>
+          lines.push(`http_request_duration_seconds_bucket{${k},le="${le}"} ${h.buckets[i]}`)
+        );
         lines.push(`http_request_duration_seconds_bucket{${k},le="+Inf"} ${h.count}`);
         lines.push(`http_request_duration_seconds_sum{${k}} ${h.sum}`);
         lines.push(`http_request_duration_seconds_count{${k}} ${h.count}`);

@@ -18,7 +18,27 @@ import { getWasmModule, hasRegisteredWasmModule, readWasmBytes } from "../wasm/a
 export { ort };
 
 /** Bytes ort receives as `wasmBinary` in Workers: a wasm header plus a custom-section marker. */
-const MARKER = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0, 9, 8, 0x61, 0x6c, 0x6c, 0x2d, 0x6f, 0x72, 0x74, 0x21]);
+const MARKER = new Uint8Array([
+  0,
+  0x61,
+  0x73,
+  0x6d,
+  1,
+  0,
+  0,
+  0,
+  0,
+  9,
+  8,
+  0x61,
+  0x6c,
+  0x6c,
+  0x2d,
+  0x6f,
+  0x72,
+  0x74,
+  0x21,
+]);
 
 let ready: Promise<typeof ort> | undefined;
 

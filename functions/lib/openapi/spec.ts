@@ -16,7 +16,13 @@ const imageBody = (batch: boolean) => ({
     ...(batch ? {} : Object.fromEntries(
       ["image/bmp", "image/png", "image/jpeg", "image/tiff", "application/octet-stream"].map((t) => [
         t,
-        { schema: { type: "string", contentMediaType: t, description: "the image file's bytes (octet-stream: format sniffed)" } },
+        {
+          schema: {
+            type: "string",
+            contentMediaType: t,
+            description: "the image file's bytes (octet-stream: format sniffed)",
+          },
+        },
       ]),
     )),
     "multipart/form-data": {
@@ -57,8 +63,7 @@ export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | 
     info: {
       title: "ALL screening service",
       version: "1.0.0",
-      description:
-        "Screens blood-smear cell images for acute lymphoblastic leukemia (`all`) vs `normal`. " +
+      description: "Screens blood-smear cell images for acute lymphoblastic leukemia (`all`) vs `normal`. " +
         "A decision of `review` means a person must look (score in the model's review band, or the image " +
         "does not look like the training data). Screening aid only, not a diagnosis. " + limits,
     },
@@ -70,7 +75,10 @@ export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | 
           summary: "Classify one image",
           requestBody: imageBody(false),
           responses: {
-            "200": { description: "prediction", content: { "application/json": { schema: { $ref: "#/components/schemas/Prediction" } } } },
+            "200": {
+              description: "prediction",
+              content: { "application/json": { schema: { $ref: "#/components/schemas/Prediction" } } },
+            },
             ...inputErrors,
           },
         },
@@ -94,7 +102,11 @@ export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | 
                         items: {
                           oneOf: [
                             { $ref: "#/components/schemas/Prediction" },
-                            { type: "object", required: ["error"], properties: { error: { $ref: "#/components/schemas/ErrorDetail" } } },
+                            {
+                              type: "object",
+                              required: ["error"],
+                              properties: { error: { $ref: "#/components/schemas/ErrorDetail" } },
+                            },
                           ],
                         },
                       },
@@ -127,7 +139,8 @@ export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | 
                         properties: {
                           heatmap: {
                             type: "string",
-                            description: "data:image/png;base64 URL, RGBA, the input's width and height, jet colours, alpha grows with evidence for `all`",
+                            description:
+                              "data:image/png;base64 URL, RGBA, the input's width and height, jet colours, alpha grows with evidence for `all`",
                           },
                         },
                       },
@@ -145,23 +158,43 @@ export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | 
         get: {
           operationId: "model",
           summary: "The loaded model's card",
-          responses: { "200": { description: "model card (JSON)", content: { "application/json": { schema: { type: "object" } } } }, "503": inputErrors["503"] },
+          responses: {
+            "200": {
+              description: "model card (JSON)",
+              content: { "application/json": { schema: { type: "object" } } },
+            },
+            "503": inputErrors["503"],
+          },
         },
       },
-      "/healthz": { get: { operationId: "healthz", summary: "Liveness", responses: { "200": { description: "alive" } } } },
+      "/healthz": {
+        get: { operationId: "healthz", summary: "Liveness", responses: { "200": { description: "alive" } } },
+      },
       "/readyz": {
-        get: { operationId: "readyz", summary: "Readiness: 200 once the model is loaded", responses: { "200": { description: "ready" }, "503": inputErrors["503"] } },
+        get: {
+          operationId: "readyz",
+          summary: "Readiness: 200 once the model is loaded",
+          responses: { "200": { description: "ready" }, "503": inputErrors["503"] },
+        },
       },
       "/metrics": {
         get: {
           operationId: "metrics",
           summary: "Prometheus metrics",
-          responses: { "200": { description: "text exposition format", content: { "text/plain": { schema: { type: "string" } } } } },
+          responses: {
+            "200": { description: "text exposition format", content: { "text/plain": { schema: { type: "string" } } } },
+          },
         },
       },
-      "/openapi.json": { get: { operationId: "openapi", summary: "This document", responses: { "200": { description: "OpenAPI 3.1" } } } },
-      "/docs": { get: { operationId: "docs", summary: "This document as HTML", responses: { "200": { description: "HTML" } } } },
-      "/": { get: { operationId: "ui", summary: "Web page to try an image", responses: { "200": { description: "HTML" } } } },
+      "/openapi.json": {
+        get: { operationId: "openapi", summary: "This document", responses: { "200": { description: "OpenAPI 3.1" } } },
+      },
+      "/docs": {
+        get: { operationId: "docs", summary: "This document as HTML", responses: { "200": { description: "HTML" } } },
+      },
+      "/": {
+        get: { operationId: "ui", summary: "Web page to try an image", responses: { "200": { description: "HTML" } } },
+      },
     },
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
@@ -173,9 +206,22 @@ export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | 
             code: {
               type: "string",
               enum: [
-                "corrupt_image", "empty_body", "missing_image_field", "malformed_multipart", "body_too_large",
-                "unsupported_media_type", "unsupported_image", "too_many_pixels", "too_small", "too_many_images",
-                "unauthorized", "not_ready", "explain_unavailable", "not_found", "method_not_allowed", "internal_error",
+                "corrupt_image",
+                "empty_body",
+                "missing_image_field",
+                "malformed_multipart",
+                "body_too_large",
+                "unsupported_media_type",
+                "unsupported_image",
+                "too_many_pixels",
+                "too_small",
+                "too_many_images",
+                "unauthorized",
+                "not_ready",
+                "explain_unavailable",
+                "not_found",
+                "method_not_allowed",
+                "internal_error",
               ],
             },
             message: { type: "string", description: "what went wrong and what to do" },
@@ -194,11 +240,22 @@ export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | 
             scores: {
               type: "object",
               required: ["all", "normal"],
-              properties: { all: { type: "number", description: "calibrated p(all) = sigmoid(logit / temperature)" }, normal: { type: "number" } },
+              properties: {
+                all: { type: "number", description: "calibrated p(all) = sigmoid(logit / temperature)" },
+                normal: { type: "number" },
+              },
             },
             decision: { type: "string", enum: ["all", "normal", "review"] },
-            reasons: { type: "array", items: { type: "string" }, description: "why the input is out of domain (decision review)" },
-            subtype: { type: "object", additionalProperties: { type: "number" }, description: "subtype name → softmax score, when the model has a subtype head" },
+            reasons: {
+              type: "array",
+              items: { type: "string" },
+              description: "why the input is out of domain (decision review)",
+            },
+            subtype: {
+              type: "object",
+              additionalProperties: { type: "number" },
+              description: "subtype name → softmax score, when the model has a subtype head",
+            },
             model: {
               type: "object",
               required: ["id", "version", "sha256"],

@@ -25,7 +25,9 @@ export function checkDomain(domain: DomainCheck | undefined, stats: Record<strin
     if (typeof v !== "number" || !Number.isFinite(v)) {
       reasons.push(`out_of_domain: statistic ${name} cannot be computed for this image`);
     } else if (v < lo || v > hi) {
-      reasons.push(`out_of_domain: ${name} = ${v.toFixed(3)} is outside [${lo.toFixed(3)}, ${hi.toFixed(3)}] seen in training`);
+      reasons.push(
+        `out_of_domain: ${name} = ${v.toFixed(3)} is outside [${lo.toFixed(3)}, ${hi.toFixed(3)}] seen in training`,
+      );
     }
   }
   return reasons;

@@ -42,7 +42,10 @@ export function createWorkerHandler(assets: WorkerAssets): WorkerHandler {
   return {
     async fetch(req, env) {
       if (!app) {
-        const vars = Object.fromEntries(Object.entries(env ?? {}).filter(([, v]) => typeof v === "string")) as Record<string, string>;
+        const vars = Object.fromEntries(Object.entries(env ?? {}).filter(([, v]) => typeof v === "string")) as Record<
+          string,
+          string
+        >;
         const config = loadConfig(vars);
         model = Promise.resolve().then(() =>
           createModelRuntime(parseModelCard(assets.card), new Uint8Array(assets.model as ArrayBuffer))

@@ -136,8 +136,24 @@ export async function startWorkersDev(opts: {
   const wrangler = new URL("node_modules/wrangler/bin/wrangler.js", ROOT).pathname;
   const child = new Deno.Command(deno, {
     args: [
-      "run", "-A", wrangler, "dev", "--local", "--config", configPath, "--ip", host, "--port", String(opts.port),
-      "--persist-to", `${dir}/state`, "--inspector-port", "0", "--show-interactive-dev-session=false", "--log-level", "warn",
+      "run",
+      "-A",
+      wrangler,
+      "dev",
+      "--local",
+      "--config",
+      configPath,
+      "--ip",
+      host,
+      "--port",
+      String(opts.port),
+      "--persist-to",
+      `${dir}/state`,
+      "--inspector-port",
+      "0",
+      "--show-interactive-dev-session=false",
+      "--log-level",
+      "warn",
     ],
     cwd: ROOT.pathname,
     env: {

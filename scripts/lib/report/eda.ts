@@ -13,6 +13,8 @@ import { colourHistogramChart, colourScatterChart, countsChart } from "./eda_cha
 import {
   balanceRows,
   classOf,
+  classSeparability,
+  type ClassSeparabilityRow,
   colourSeparability,
   countRows,
   type ImageRecord,
@@ -44,6 +46,11 @@ export interface EdaOptions {
   load?: ImageLoader;
   /** Progress messages (default none). */
   log?: (msg: string) => void;
+  /**
+   * AUROC (all vs normal, test split) of a colour-only model (scripts/colour_baseline.ts), quoted in
+   * the colour caveat when given.
+   */
+  colourBaseline?: { auroc: number; ci95?: [number, number]; source: string };
 }
 
 /** What {@link buildEdaReport} wrote and computed. */
@@ -52,6 +59,9 @@ export interface EdaResult {
   files: string[];
   records: ImageRecord[];
   separability: SeparabilityRow[];
+  classSeparability: ClassSeparabilityRow[];
+  /** True when colour alone separates all from normal or one class from the rest (see the caveat). */
+  colourShortcut: boolean;
 }
 
 /**
@@ -144,10 +154,18 @@ export async function buildEdaReport(manifest: SplitManifest, opts: EdaOptions):
       ),
     });
   }
-  const top = separability.filter((s) => s.stat.startsWith("mean") || s.stat.startsWith("std")).slice(0, 2);
-  const scatterPng = top.length === 2
-    ? await out.chart("colour_scatter.png", colourScatterChart(originals, top[0].stat, top[1].stat))
+  const perClass = classSeparability(originals);
+  // Scatter axes: the two colour statistics that single out classes most often / most strongly.
+  const axisScore = new Map<string, number>();
+  for (const stat of ["meanR", "meanG", "meanB", "stdR", "stdG", "stdB"]) {
+    const bestAll = separability.find((x) => x.stat === stat)?.separation ?? 0.5;
+    axisScore.set(stat, bestAll + perClass.filter((c) => c.stat === stat).reduce((a, c) => a + c.separation, 0));
+  }
+  const top = [...axisScore.entries()].sort((a, b) => b[1] - a[1]).slice(0, 2).map(([stat]) => stat);
+  const scatterPng = originals.length > 1
+    ? await out.chart("colour_scatter.png", colourScatterChart(originals, top[0], top[1]))
     : undefined;
+  const caveat = colourCaveat(separability, perClass, opts.colourBaseline);
   const samplePngs: { cls: string; file: string; n: number }[] = [];
   for (const c of classes) {
     const t = tiles.get(c) ?? [];
@@ -173,6 +191,9 @@ export async function buildEdaReport(manifest: SplitManifest, opts: EdaOptions):
     balance,
     sizes,
     separability,
+    classSeparability: perClass,
+    colourBaseline: opts.colourBaseline ?? null,
+    colourShortcut: caveat.strong,
     measured: records.length,
   });
 
@@ -241,7 +262,7 @@ export async function buildEdaReport(manifest: SplitManifest, opts: EdaOptions):
       id: "colour",
       title: "Colour statistics and the colour-shortcut caveat",
       html: [
-        colourCaveat(separability),
+        caveat.html,
         ...histPngs.map((h) =>
           figure(
             h.file,
@@ -253,13 +274,20 @@ export async function buildEdaReport(manifest: SplitManifest, opts: EdaOptions):
           ? figure(
             scatterPng,
             "colour scatter",
-            `Each dot is one ${sampleView} image, placed by the two statistics that separate all from normal best.`,
+            `Each dot is one ${sampleView} image, placed by two colour statistics that single out classes best (${
+              top[0]
+            }, ${top[1]}).`,
           )
           : "",
         table(
           ["statistic", "AUROC (all vs normal)", "separation", "all when", "mean all", "mean normal"],
           separability.map((s) => [s.stat, s.auroc, s.separation, s.direction, s.meanAll, s.meanNormal]),
           `How well one number alone separates all from normal (${sampleView} images)`,
+        ),
+        table(
+          ["class", "images", "best single statistic", "separation (one-vs-rest AUROC)", "class when"],
+          perClass.map((c) => [c.cls, c.n, c.stat, c.separation, c.direction]),
+          `How well one number alone singles out each class from all other ${sampleView} images`,
         ),
       ].join("\n"),
     },
@@ -276,7 +304,14 @@ export async function buildEdaReport(manifest: SplitManifest, opts: EdaOptions):
     opts.manifestPath ?? "(in memory)"
   }; root ${manifest.root}; ${items.length} items, ${records.length} measured; split: ${manifest.split.method}`;
   const html = await out.write("index.html", page(`EDA: ${manifest.dataset}`, meta, sections));
-  return { html: join(opts.outDir, html), files: out.files, records, separability };
+  return {
+    html: join(opts.outDir, html),
+    files: out.files,
+    records,
+    separability,
+    classSeparability: perClass,
+    colourShortcut: caveat.strong,
+  };
 }
 
 function summariseDropped(m: SplitManifest): string {
@@ -285,17 +320,51 @@ function summariseDropped(m: SplitManifest): string {
   return [...by.entries()].map(([r, n]) => `${r}: ${n}`).join(", ");
 }
 
-function colourCaveat(sep: readonly SeparabilityRow[]): string {
+/** Separation (AUROC) from which a one-number colour rule counts as a shortcut. */
+const SHORTCUT_ALL = 0.8;
+const SHORTCUT_CLASS = 0.9;
+const SHORTCUT_BASELINE = 0.9;
+
+function colourCaveat(
+  sep: readonly SeparabilityRow[],
+  perClass: readonly ClassSeparabilityRow[],
+  baseline: EdaOptions["colourBaseline"],
+): { html: string; strong: boolean } {
   const best = sep[0];
-  if (!best || Number.isNaN(best.separation)) return "";
-  const strong = best.separation >= 0.8;
-  return `<div class="caveat"><b>${
-    strong ? "Caveat: colour alone separates the classes." : "Colour check."
-  }</b> The single statistic <code>${escapeHtml(best.stat)}</code> gives an AUROC of ${
-    formatNumber(best.separation)
-  } for all vs normal with no model at all. ${
-    strong
-      ? "Stain, camera or acquisition batch differ between classes, so a network can score well by learning colour rather than cell morphology. Compare the model with the colour baseline, check its behaviour under colour shifts, and do not read high test metrics as proof of morphological skill."
-      : "No single colour statistic separates the classes strongly."
-  }</div>`;
+  if (!best || Number.isNaN(best.separation)) return { html: "", strong: false };
+  const facts: string[] = [];
+  facts.push(
+    `The single statistic <code>${escapeHtml(best.stat)}</code> separates all from normal with an AUROC of ${
+      formatNumber(best.separation)
+    }, with no model at all.`,
+  );
+  const distinct = perClass.filter((c) => c.separation >= SHORTCUT_CLASS);
+  if (distinct.length) {
+    facts.push(
+      `${
+        distinct.map((c) => `${escapeHtml(c.cls)} (${escapeHtml(c.stat)}, ${formatNumber(c.separation)})`).join(", ")
+      } ${
+        distinct.length === 1 ? "is" : "are"
+      } singled out from all other images by one colour number (one-vs-rest AUROC ≥ ${SHORTCUT_CLASS}).`,
+    );
+  }
+  if (baseline) {
+    const ci = baseline.ci95 ? ` [${formatNumber(baseline.ci95[0])}, ${formatNumber(baseline.ci95[1])}]` : "";
+    facts.push(
+      `A colour-only model (${escapeHtml(baseline.source)}) reaches a test AUROC of ${
+        formatNumber(baseline.auroc)
+      }${ci}.`,
+    );
+  }
+  const strong = best.separation >= SHORTCUT_ALL || distinct.length > 0 ||
+    (baseline !== undefined && baseline.auroc >= SHORTCUT_BASELINE);
+  const advice = strong
+    ? "Stain, camera or acquisition batch differ between classes, so a network can score well by learning colour instead of cell morphology, and its test metrics then say little about new slides. Compare the model with the colour baseline, check it under colour shifts, and do not read high test metrics as proof of morphological skill."
+    : "No single colour statistic separates the classes strongly.";
+  return {
+    html: `<div class="caveat"><b>${strong ? "Caveat: colour alone separates the classes." : "Colour check."}</b> ${
+      facts.join(" ")
+    } ${advice}</div>`,
+    strong,
+  };
 }

@@ -92,7 +92,7 @@ export function colourHistogramChart(
  */
 export function colourScatterChart(records: readonly ImageRecord[], x: string, y: string): ChartSpec {
   return {
-    title: `The two most separating colour statistics: ${x} vs ${y}`,
+    title: `Two colour statistics that single out classes: ${x} vs ${y}`,
     width: 420,
     height: 340,
     data: { values: records.map((r) => ({ cls: r.cls, label: r.label, x: r.stats[x], y: r.stats[y] })) },

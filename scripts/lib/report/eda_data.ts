@@ -253,3 +253,41 @@ export function histogramRows(records: readonly ImageRecord[], stats: readonly s
   }
   return out;
 }
+
+/** The single statistic that best separates one class from all the others. */
+export interface ClassSeparabilityRow {
+  cls: string;
+  n: number;
+  stat: string;
+  /** max(AUROC, 1 − AUROC) of the statistic for this class against the rest. */
+  separation: number;
+  direction: "higher" | "lower";
+}
+
+/**
+ * For each class (subtype), the one statistic that best tells it apart from all other images
+ * (one-vs-rest AUROC), strongest first. Near 1 means the class has its own colour signature
+ * (stain batch, camera or acquisition day) that a model can learn in place of morphology.
+ *
+ * @example
+ * ```ts
+ * classSeparability(records)[0]; // { cls: "Pro", n: 640, stat: "stdG", separation: 0.97, direction: "lower" }
+ * ```
+ */
+export function classSeparability(records: readonly ImageRecord[]): ClassSeparabilityRow[] {
+  if (records.length === 0) return [];
+  const stats = Object.keys(records[0].stats);
+  const classes = [...new Set(records.map((r) => r.cls))].sort();
+  if (classes.length < 2) return [];
+  return classes.map((cls) => {
+    let best: ClassSeparabilityRow = { cls, n: 0, stat: "", separation: NaN, direction: "higher" };
+    for (const stat of stats) {
+      const a = auroc(records.map((r) => ({ score: r.stats[stat], positive: r.cls === cls })));
+      const sep = Math.max(a, 1 - a);
+      if (!(sep <= best.separation)) {
+        best = { cls, n: 0, stat, separation: sep, direction: a >= 0.5 ? "higher" : "lower" };
+      }
+    }
+    return { ...best, n: records.filter((r) => r.cls === cls).length };
+  }).sort((x, y) => y.separation - x.separation);
+}

@@ -4,6 +4,7 @@ import type { ManifestItem } from "../data/split_manifest.ts";
 import type { PredictionRow } from "../metrics/predictions.ts";
 import {
   balanceRows,
+  classSeparability,
   colourSeparability,
   countRows,
   histogramRows,
@@ -95,6 +96,13 @@ Deno.test("eda data: counts, balance, sampling, histograms and colour separabili
   const sep = colourSeparability(records);
   assert.deepEqual([sep[0].stat, sep[0].auroc, sep[0].direction], ["meanR", 1, "higher"]);
   assert.equal(sep[1].auroc, 0.5); // meanB is constant
+  const three = [...records, { ...rec("normal", 0.25), cls: "other", stats: { meanR: 0.25, meanB: 0.1 } }];
+  const per = classSeparability(three);
+  assert.deepEqual(per.map((c) => [c.cls, c.stat, c.separation, c.direction]), [
+    ["all", "meanR", 1, "higher"],
+    ["other", "meanB", 1, "lower"],
+    ["normal", "meanR", 5 / 6, "lower"], // normal {0.2, 0.3} vs rest {0.9, 0.8, 0.25}: 1 pair of 6 higher
+  ]);
   const h = histogramRows(records, ["meanR"], 4).filter((r) => r.cls === "all");
   assert.equal(h.length, 6);
   assert.equal(h.reduce((s, r) => s + r.share, 0), 1);

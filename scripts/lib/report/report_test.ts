@@ -184,7 +184,13 @@ Deno.test("EDA report: counts, montages, mean images, colour separability from a
       items,
     };
     const out = join(dir, "eda");
-    const r = await buildEdaReport(manifest, { outDir: out, samplesPerClass: 5, tile: 10, meanSize: 8 });
+    const r = await buildEdaReport(manifest, {
+      outDir: out,
+      samplesPerClass: 5,
+      tile: 10,
+      meanSize: 8,
+      colourBaseline: { auroc: 0.97, source: "colour baseline X" },
+    });
     const html = await readFile(r.html, "utf8");
     const sizes = await checkPngs(out, html);
     assert.ok(sizes.has("counts.png") && sizes.has("colour_hist_original.png") && sizes.has("colour_scatter.png"));
@@ -214,5 +220,7 @@ Deno.test("EDA report: counts, montages, mean images, colour separability from a
     const meanB = r.separability.find((s) => s.stat === "meanB")!;
     assert.deepEqual([meanB.separation, meanB.direction], [1, "lower"]);
     assert.match(html, /Caveat: colour alone separates the classes/);
+    assert.match(html, /A colour-only model \(colour baseline X\) reaches a test AUROC of 0\.970/);
+    assert.equal(r.colourShortcut, true);
   });
 });

@@ -57,7 +57,8 @@ interface Foldable {
 
 interface Init {
   dims: number[];
-  data: Float32Array;
+  /** Float weights (mutable until the end: BN folding), or int64 shape-like constants. */
+  data: Float32Array | BigInt64Array;
 }
 
 type AnyLayer = tf.layers.Layer;
@@ -180,7 +181,7 @@ class GraphBuilder {
     this.nodes.push(node(op, inputs, outputs, `${outputs[0]}/${op}`, attrs));
   }
 
-  init(name: string, dims: number[], data: Float32Array): string {
+  init(name: string, dims: number[], data: Float32Array | BigInt64Array): string {
     if (this.inits.has(name)) throw new Error(`exportToOnnx: duplicate initializer ${name}`);
     this.inits.set(name, { dims, data });
     return name;
@@ -396,7 +397,7 @@ function convertLayer(g: GraphBuilder, layer: AnyLayer, inputs: Value[], soleUse
       if (prod && soleUse) {
         const wi = g.inits.get(prod.weight)!;
         const bi = g.inits.get(prod.bias)!;
-        const folded = foldAffine(wi.data, bi.data, aff);
+        const folded = foldAffine(wi.data as Float32Array, bi.data as Float32Array, aff);
         wi.data = folded.weight;
         bi.data = folded.bias;
         g.foldable.delete(x.name);
@@ -462,6 +463,19 @@ function convertLayer(g: GraphBuilder, layer: AnyLayer, inputs: Value[], soleUse
       }
       return { name, shape: x.shape };
     }
+    case "ZeroPadding2D": {
+      checkChannelsLast(layer, cfg);
+      const p = cfg.padding;
+      const [[top, bottom], [left, right]] = typeof p === "number"
+        ? [[p, p], [p, p]]
+        : (p as unknown[]).map((v, i) => pair(v, `${name}.padding[${i}]`));
+      const pads = g.init(`${name}.pads`, [8], BigInt64Array.from([0, 0, top, left, 0, 0, bottom, right].map(BigInt)));
+      g.add("Pad", [x.name, pads], [name], { mode: "constant" });
+      return { name, shape: [x.shape[0], x.shape[1] + top + bottom, x.shape[2] + left + right] };
+    }
+    case "LeakyReLU":
+      g.add("LeakyRelu", [x.name], [name], { alpha: { float: Number(cfg.alpha ?? 0.3) } });
+      return { name, shape: x.shape };
     case "Concatenate": {
       const ax = Number(cfg.axis ?? -1);
       const rank = x.shape.length + 1;
@@ -475,7 +489,8 @@ function convertLayer(g: GraphBuilder, layer: AnyLayer, inputs: Value[], soleUse
     default:
       throw new Error(
         `exportToOnnx: layer ${name} (${cls}) is not supported; supported: Conv2D, DepthwiseConv2D, SeparableConv2D, ` +
-          `BatchNormalization, Activation, ReLU, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Dense, Dropout, Add, Concatenate`,
+          `BatchNormalization, Activation, ReLU, LeakyReLU, ZeroPadding2D, MaxPooling2D, AveragePooling2D, ` +
+          `GlobalAveragePooling2D, GlobalMaxPooling2D, Flatten, Dense, Dropout, Add, Concatenate`,
       );
   }
 }

@@ -52,7 +52,7 @@ Deno.test("Flatten preset (Sequential, valid conv, Dense relu, Dropout) matches 
   assert.ok((await parity(model, syn, [3, 3, 32, 32])).diffs.logit <= TOL);
 });
 
-Deno.test("odd size, stride 2 same padding, depthwise, separable, pools, residual Add match tfjs", async () => {
+Deno.test("odd size, stride 2 same padding, depthwise, separable, pools, residual Add, zero pad, unfolded BN, LeakyReLU match tfjs", async () => {
   const model = mixedModel({ size: 33, seed: 3 });
   const { x, dims } = realImages(33);
   const real = await parity(model, x, dims);
@@ -60,6 +60,10 @@ Deno.test("odd size, stride 2 same padding, depthwise, separable, pools, residua
   const syn = await parity(model, syntheticBatch([2, 3, 33, 33], 3), [2, 3, 33, 33]);
   for (const d of Object.values(syn.diffs)) assert.ok(d <= TOL, JSON.stringify(syn.diffs));
   assert.ok(Math.abs(real.ref.subtype_logits[0] - real.ref.subtype_logits[3]) > 1e-6);
+  const ops = decodeModel(real.bytes).graph.node.map((n) => n.opType);
+  for (const op of ["Pad", "Mul", "LeakyRelu", "AveragePool", "Add", "Clip"]) {
+    assert.ok(ops.includes(op), `${op} in ${ops}`);
+  }
 });
 
 Deno.test("graph: dynamic batch input, named outputs, BN folded, opset and IR version", () => {

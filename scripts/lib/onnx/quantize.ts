@@ -9,7 +9,7 @@
  *   onnxruntime-web on the calibration batches with every intermediate tensor added as an output.
  * - A Relu (or Clip(0, ·)) right after a Conv/Gemm is removed: the Q after the Conv uses the
  *   Relu's range (which starts at 0), so quantisation clamps exactly like the Relu did.
- * - Value-preserving ops (MaxPool, Transpose, Flatten, Reshape, GlobalMaxPool) reuse their input's
+ * - Value-preserving ops (MaxPool, Transpose, Flatten, Reshape, GlobalMaxPool, zero Pad) reuse their input's
  *   scale/zero point, so onnxruntime can drop their Q/DQ pair.
  * - Graph outputs (`logit`, `subtype_logits`, `cam`) stay float: their producing op reads
  *   dequantised inputs and writes float.

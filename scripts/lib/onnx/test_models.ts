@@ -75,8 +75,8 @@ export function flattenModel(opts: { size?: number; seed?: number } = {}): tf.La
 
 /**
  * Odd input size, stride 2 with "same" padding, depthwise (multiplier 2) + BN + relu6,
- * SeparableConv2D, same-padded Max/AveragePooling, a residual Add, sigmoid/softmax activations
- * in the body, GAP → "logit" + "subtype_logits".
+ * SeparableConv2D, same-padded Max/AveragePooling, a residual Add, ZeroPadding2D, a sigmoid conv,
+ * an unfoldable BatchNormalization, LeakyReLU, GAP → "logit" + "subtype_logits".
  *
  * @example
  * ```ts
@@ -102,7 +102,11 @@ export function mixedModel(opts: { size?: number; seed?: number } = {}): tf.Laye
   x = ap(tf.layers.add({ name: "res" }), [sep, pw]);
   x = ap(tf.layers.maxPooling2d({ name: "mp", poolSize: 3, strides: 2, padding: "same" }), x);
   const a = ap(tf.layers.averagePooling2d({ name: "avp", poolSize: 3, strides: 1, padding: "same" }), x);
-  x = ap(tf.layers.conv2d({ name: "head", filters: 12, kernelSize: 2, padding: "valid", activation: "sigmoid" }), a);
+  x = ap(tf.layers.zeroPadding2d({ name: "zpad", padding: [[1, 0], [0, 2]] }), a);
+  x = ap(tf.layers.conv2d({ name: "head", filters: 12, kernelSize: 2, padding: "valid", activation: "sigmoid" }), x);
+  // BN after a non-linear activation cannot be folded: exported as Mul + Add
+  x = ap(tf.layers.batchNormalization({ name: "post_bn" }), x);
+  x = ap(tf.layers.leakyReLU({ name: "leaky", alpha: 0.2 }), x);
   const gap = ap(tf.layers.globalAveragePooling2d({ name: "gap" }), x);
   const logit = ap(tf.layers.dense({ name: "logit", units: 1 }), gap);
   const sub = ap(tf.layers.dense({ name: "subtype_logits", units: 3 }), gap);

@@ -24,7 +24,16 @@ import {
 } from "./eda_data.ts";
 import { fileLoader, type ImageLoader, ReportWriter, safeName } from "./files.ts";
 import { escapeHtml, figure, formatNumber, page, type Section, table } from "./html.ts";
-import { addToMean, floatToRgba, type MeanAccumulator, meanOf, montage, resizeSpec, thumbnail } from "./images.ts";
+import {
+  addToMean,
+  floatToRgba,
+  type MeanAccumulator,
+  meanOf,
+  montage,
+  pixelStdOf,
+  resizeSpec,
+  thumbnail,
+} from "./images.ts";
 
 /** Options of {@link buildEdaReport}. */
 export interface EdaOptions {
@@ -173,17 +182,21 @@ export async function buildEdaReport(manifest: SplitManifest, opts: EdaOptions):
       samplePngs.push({ cls: c, n: t.length, file: await out.image(`samples_${safeName(c)}.png`, montage(t, 8)) });
     }
   }
-  const meanPngs: { view: string; cls: string; n: number; file: string }[] = [];
+  const meanPngs: { view: string; cls: string; n: number; file: string; stdFile: string; constantShare: number }[] = [];
   for (const [key, acc] of means) {
     const [view, cls] = key.split("\u0000");
+    const std = pixelStdOf(acc, PIXEL_STD_SCALE, CONSTANT_PIXEL_STD);
     meanPngs.push({
       view,
       cls,
       n: acc.count,
       file: await out.image(`mean_${safeName(view)}_${safeName(cls)}.png`, floatToRgba(meanOf(acc))),
+      stdFile: await out.image(`pixelstd_${safeName(view)}_${safeName(cls)}.png`, floatToRgba(std.image)),
+      constantShare: std.constantShare,
     });
   }
   meanPngs.sort((a, b) => views.indexOf(a.view) - views.indexOf(b.view) || a.cls.localeCompare(b.cls));
+  const constantPixels = meanPngs.map((m) => ({ view: m.view, cls: m.cls, n: m.n, constantShare: m.constantShare }));
   await out.json("eda.json", {
     manifest: opts.manifestPath ?? null,
     dataset: manifest.dataset,
@@ -192,6 +205,7 @@ export async function buildEdaReport(manifest: SplitManifest, opts: EdaOptions):
     sizes,
     separability,
     classSeparability: perClass,
+    constantPixels,
     colourBaseline: opts.colourBaseline ?? null,
     colourShortcut: caveat.strong,
     measured: records.length,
@@ -247,16 +261,18 @@ export async function buildEdaReport(manifest: SplitManifest, opts: EdaOptions):
     },
     {
       id: "means",
-      title: "Mean image per class",
-      html:
-        `<p>Pixel-wise mean of every measured image of the class, resized to ${meanSize}×${meanSize}. A class whose mean has a different tint or background than the others can be told apart by colour alone.</p>
-<div class="gallery">${
-          meanPngs.map((m) =>
-            `<figure><img src="${escapeHtml(m.file)}" alt="mean ${escapeHtml(m.cls)}"><figcaption>${
-              escapeHtml(`${m.cls} (${m.view}), n=${m.n}`)
-            }</figcaption></figure>`
-          ).join("")
-        }</div>`,
+      title: "Mean image and pixel variation per class",
+      html: [
+        `<p>Pixel-wise mean of every measured image of the class, resized to ${meanSize}×${meanSize}. A class whose mean has a different tint or background than the others can be told apart by colour alone.</p>`,
+        gallery(meanPngs.map((m) => ({ file: m.file, caption: `mean ${m.cls} (${m.view}), n=${m.n}` }))),
+        `<p>Per-pixel standard deviation across the same images (white: std ≥ ${PIXEL_STD_SCALE}). Dark, sharp shapes are pixels that look the same in nearly every image of the class: a burned-in scale bar, label, border or mask. If such a shape differs between classes, a model can find the class from it without looking at any cell.</p>`,
+        gallery(meanPngs.map((m) => ({ file: m.stdFile, caption: `pixel std ${m.cls} (${m.view})` }))),
+        table(
+          ["view", "class", "images", "near-constant pixels (std < " + CONSTANT_PIXEL_STD + ")"],
+          constantPixels.map((c) => [c.view, c.cls, c.n, `${(100 * c.constantShare).toFixed(2)}%`]),
+          "Share of pixels that hardly vary within the class",
+        ),
+      ].join("\n"),
     },
     {
       id: "colour",
@@ -318,6 +334,21 @@ function summariseDropped(m: SplitManifest): string {
   const by = new Map<string, number>();
   for (const d of m.dropped ?? []) by.set(d.reason, (by.get(d.reason) ?? 0) + 1);
   return [...by.entries()].map(([r, n]) => `${r}: ${n}`).join(", ");
+}
+
+/** Pixel std shown as white in the pixel-variation images. */
+const PIXEL_STD_SCALE = 0.25;
+/** Pixel std below which a pixel counts as the same in every image. */
+const CONSTANT_PIXEL_STD = 0.02;
+
+function gallery(items: readonly { file: string; caption: string }[]): string {
+  return `<div class="gallery">${
+    items.map((i) =>
+      `<figure><img src="${escapeHtml(i.file)}" alt="${escapeHtml(i.caption)}"><figcaption>${
+        escapeHtml(i.caption)
+      }</figcaption></figure>`
+    ).join("")
+  }</div>`;
 }
 
 /** Separation (AUROC) from which a one-number colour rule counts as a shortcut. */

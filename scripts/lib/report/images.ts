@@ -89,12 +89,13 @@ export function montage(
   return { width, height, data };
 }
 
-/** Running sum of equally sized float images, for a mean image. */
+/** Running sums of equally sized float images, for the mean and per-pixel standard deviation. */
 export interface MeanAccumulator {
   width: number;
   height: number;
   count: number;
   sum: Float64Array;
+  sumSq: Float64Array;
 }
 
 /**
@@ -108,12 +109,16 @@ export interface MeanAccumulator {
  * ```
  */
 export function addToMean(acc: MeanAccumulator | undefined, img: FloatRgbImage): MeanAccumulator {
+  const n = img.width * img.height * 3;
   const a = acc ??
-    { width: img.width, height: img.height, count: 0, sum: new Float64Array(img.width * img.height * 3) };
+    { width: img.width, height: img.height, count: 0, sum: new Float64Array(n), sumSq: new Float64Array(n) };
   if (img.width !== a.width || img.height !== a.height) {
     throw new RangeError(`addToMean: ${img.width}×${img.height} image added to a ${a.width}×${a.height} mean`);
   }
-  for (let i = 0; i < a.sum.length; i++) a.sum[i] += img.data[i];
+  for (let i = 0; i < a.sum.length; i++) {
+    a.sum[i] += img.data[i];
+    a.sumSq[i] += img.data[i] * img.data[i];
+  }
   a.count++;
   return a;
 }
@@ -123,4 +128,37 @@ export function meanOf(acc: MeanAccumulator): FloatRgbImage {
   const data = new Float32Array(acc.sum.length);
   for (let i = 0; i < data.length; i++) data[i] = acc.sum[i] / acc.count;
   return { width: acc.width, height: acc.height, data };
+}
+
+/**
+ * Per-pixel standard deviation across the accumulated images (population, averaged over the three
+ * channels), as a grey image scaled by `scale` (value = std / scale, clamped to 1), and the share
+ * of pixels whose std is below `constantBelow`: pixels that are the same in (nearly) every image,
+ * such as a burned-in scale bar, label or mask.
+ *
+ * @example
+ * ```ts
+ * const { image, constantShare } = pixelStdOf(acc, 0.25, 0.02);
+ * ```
+ */
+export function pixelStdOf(
+  acc: MeanAccumulator,
+  scale: number,
+  constantBelow: number,
+): { image: FloatRgbImage; constantShare: number } {
+  const n = acc.width * acc.height;
+  const data = new Float32Array(n * 3);
+  let constant = 0;
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let c = 0; c < 3; c++) {
+      const k = i * 3 + c;
+      const m = acc.sum[k] / acc.count;
+      s += Math.sqrt(Math.max(0, acc.sumSq[k] / acc.count - m * m));
+    }
+    const std = s / 3;
+    if (std < constantBelow) constant++;
+    data[i * 3] = data[i * 3 + 1] = data[i * 3 + 2] = Math.min(1, std / scale);
+  }
+  return { image: { width: acc.width, height: acc.height, data }, constantShare: n ? constant / n : 0 };
 }

@@ -92,7 +92,9 @@ async function main(): Promise<void> {
     const y = tf.tensor2d(req.labels, [n, 1]);
     const sw = tf.tensor2d(req.sampleWeights, [n, 1]);
     const known = req.subtypes.map((s) => (s >= 0 ? 1 : 0));
-    const subOneHot = hasSub ? tf.oneHot(tf.tensor1d(req.subtypes.map((s) => Math.max(s, 0)), "int32"), init.subtypes) : null;
+    const subOneHot = hasSub
+      ? tf.tidy(() => tf.oneHot(tf.tensor1d(req.subtypes.map((s) => Math.max(s, 0)), "int32"), init.subtypes))
+      : null;
     const subMask = hasSub ? tf.tensor1d(known) : null;
     let bceSum = 0, correct = 0;
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);

@@ -7,6 +7,7 @@
 import { Resvg } from "@resvg/resvg-js";
 import * as vega from "vega";
 import * as vl from "vega-lite";
+import { encodeRgbaPng } from "./png.ts";
 
 /** A Vega-Lite top-level spec (as JSON; validated by vega-lite's compiler). */
 export type ChartSpec = vl.TopLevelSpec;
@@ -58,5 +59,7 @@ export async function renderChart(spec: ChartSpec, scale = 2): Promise<RenderedC
     background: "white",
     font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans", sansSerifFamily: "DejaVu Sans" },
   }).render();
-  return { svg, png: rendered.asPng(), width: rendered.width, height: rendered.height };
+  // Re-encoded by our encoder: the chart is opaque (white background), so it is stored as RGB.
+  const png = encodeRgbaPng({ width: rendered.width, height: rendered.height, data: new Uint8Array(rendered.pixels) });
+  return { svg, png, width: rendered.width, height: rendered.height };
 }

@@ -28,6 +28,11 @@ Deno.test("png: encoded pixels decode back; pngSize reads IHDR and rejects non-P
   const png = encodeRgbaPng(img);
   assert.deepEqual(pngSize(png), { width: 5, height: 3 });
   assert.deepEqual(decodePng(png).data, img.data);
+  assert.equal(png[25], 2); // opaque → RGB colour type
+  const translucent = { ...img, data: img.data.map((v, i) => (i === 3 ? 100 : v)) };
+  const png2 = encodeRgbaPng(translucent);
+  assert.equal(png2[25], 6);
+  assert.deepEqual(decodePng(png2).data, translucent.data);
   assert.throws(() => pngSize(new Uint8Array(30)), /signature/);
 });
 

@@ -54,6 +54,39 @@ function padOrCrop4d(x: tf.Tensor4D, top: number, bottom: number, left: number, 
   return y;
 }
 
+/**
+ * Stride-1 conv of `x` padded (positive) or cropped (negative) on its spatial borders. Padding is
+ * passed to the conv itself as explicit padding (no padded copy); only crops cost a slice.
+ */
+function convPadded(
+  x: tf.Tensor4D,
+  f: tf.Tensor4D,
+  top: number,
+  bottom: number,
+  left: number,
+  right: number,
+  dilation: [number, number] = [1, 1],
+): tf.Tensor4D {
+  const cropped = padOrCrop4d(x, Math.min(0, top), Math.min(0, bottom), Math.min(0, left), Math.min(0, right));
+  const pT = Math.max(0, top), pB = Math.max(0, bottom), pL = Math.max(0, left), pR = Math.max(0, right);
+  const pad = pT || pB || pL || pR ? [[0, 0], [pT, pB], [pL, pR], [0, 0]] as tf.backend_util.ExplicitPadding : "valid";
+  return tf.conv2d(cropped, f, 1, pad, "NHWC", dilation);
+}
+
+/** W'[a,b,co,ci] = W[kh-1-a, kw-1-b, ci, co], built in JS (filters are small; wasm Reverse is slow). */
+function flipSwapFilter(filter: tf.Tensor4D): tf.Tensor4D {
+  const [kh, kw, ci, co] = filter.shape;
+  const src = filter.dataSync() as Float32Array;
+  const out = new Float32Array(src.length);
+  for (let a = 0; a < kh; a++) {
+    for (let b = 0; b < kw; b++) {
+      const so = ((kh - 1 - a) * kw + (kw - 1 - b)) * ci * co, d = (a * kw + b) * co * ci;
+      for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) out[d + o * ci + i] = src[so + i * co + o];
+    }
+  }
+  return tf.tensor4d(out, [kh, kw, co, ci]);
+}
+
 function convInfoFor(xShape: number[], filterShape: number[], attrs: ConvBackpropAttrs) {
   if (attrs.dataFormat === "NCHW") {
     throw new Error("wasm conv backprop kernels support NHWC only; build the model channels-last");
@@ -93,15 +126,10 @@ export function conv2dFilterGrad(
     const { strideHeight: sh, strideWidth: sw, outHeight: ho, outWidth: wo, padInfo } = info;
     const needH = (ho - 1) * sh + kh, needW = (wo - 1) * sw + kw;
     const [, h, w] = x.shape;
-    const xp = padOrCrop4d(x, padInfo.top, needH - h - padInfo.top, padInfo.left, needW - w - padInfo.left);
-    const xt = tf.transpose(xp, [3, 1, 2, 0]); // [Ci, needH, needW, N]
+    const xt = tf.transpose(x, [3, 1, 2, 0]); // [Ci, H, W, N]
     const dyt = tf.transpose(dy, [1, 2, 0, 3]); // [Ho, Wo, N, Co]
-    let out: tf.Tensor4D;
-    if (ho === 1 && wo === 1) {
-      out = tf.conv2d(xt, dyt, 1, "valid");
-    } else {
-      out = tf.conv2d(xt, dyt, 1, "valid", "NHWC", [sh, sw]); // [Ci, kh, kw, Co]
-    }
+    const dil: [number, number] = ho === 1 && wo === 1 ? [1, 1] : [sh, sw];
+    const out = convPadded(xt, dyt, padInfo.top, needH - h - padInfo.top, padInfo.left, needW - w - padInfo.left, dil); // [Ci, kh, kw, Co]
     return tf.transpose(out, [1, 2, 0, 3]);
   });
 }
@@ -127,22 +155,112 @@ export function conv2dInputGrad(
     const [kh, kw, ci, co] = filter.shape;
     const { strideHeight: sh, strideWidth: sw, outHeight: ho, outWidth: wo, padInfo } = info;
     const [n, h, w] = inputShape;
+    if (skipInputGradChannels.has(ci)) return tf.zeros(inputShape);
+    if (sh > 1 && sh === sw) return polyphaseInputGrad(inputShape, dy, filter, sh, padInfo.top, padInfo.left);
     let d: tf.Tensor4D = dy;
     if (sh > 1 || sw > 1) {
-      // zero-insertion (measured faster on wasm than a 4-phase decomposition with depthToSpace)
+      // unequal strides: zero-insertion
       const d6 = tf.reshape(dy, [n, ho, 1, wo, 1, co]);
       const p6 = tf.pad(d6, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
       d = tf.reshape(p6, [n, ho * sh, wo * sw, co]);
     }
     const top = kh - 1 - padInfo.top, left = kw - 1 - padInfo.left;
     const dh = d.shape[1], dw = d.shape[2];
-    const dp = padOrCrop4d(d, top, h + kh - 1 - dh - top, left, w + kw - 1 - dw - left);
-    // W'[a,b,co,ci] = W[kh-1-a, kw-1-b, ci, co]
-    const wf = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
-    const out = tf.conv2d(dp, wf as tf.Tensor4D, 1, "valid");
+    const out = convPadded(d, flipSwapFilter(filter), top, h + kh - 1 - dh - top, left, w + kw - 1 - dw - left);
     if (out.shape[3] !== ci || out.shape[0] !== n) throw new Error("conv2dInputGrad: shape mismatch (bug)");
     return out;
   });
+}
+
+/** Kernel taps of one output phase along one axis: dx[s·m+p] = Σ_j dy[m + oMin + j]·W[taps[j]]. */
+function phaseTaps(p: number, pad: number, s: number, k: number): { oMin: number; taps: number[] } {
+  const taps: number[] = [];
+  let oMin = 0;
+  for (let t = k - 1; t >= 0; t--) {
+    if ((((p + pad - t) % s) + s) % s === 0) {
+      if (taps.length === 0) oMin = (p + pad - t) / s;
+      taps.push(t);
+    }
+  }
+  return { oMin, taps };
+}
+
+/**
+ * Strided input gradient by phases: each of the s² output phases is a stride-1 conv of `dy` with
+ * the sub-kernel of the taps that reach it; the phases are interleaved in JS. Does the forward
+ * conv's multiply-adds (zero-insertion would do s² times more).
+ */
+function polyphaseInputGrad(
+  inputShape: [number, number, number, number],
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  s: number,
+  padTop: number,
+  padLeft: number,
+): tf.Tensor4D {
+  const [n, h, w, ci] = inputShape;
+  const [kh, kw, , co] = filter.shape;
+  const [, ho, wo] = dy.shape;
+  const hp = Math.ceil(h / s), wp = Math.ceil(w / s);
+  const src = filter.dataSync() as Float32Array;
+  // interleave in JS: wasm's DepthToSpace/Concat move 16-float chunks slowly (measured 4x the convs)
+  const out = new Float32Array(n * h * w * ci);
+  for (let py = 0; py < s; py++) {
+    const ty = phaseTaps(py, padTop, s, kh);
+    for (let px = 0; px < s; px++) {
+      const tx = phaseTaps(px, padLeft, s, kw);
+      if (ty.taps.length === 0 || tx.taps.length === 0) continue; // this phase gets no gradient
+      // K[a,b,co,ci] = W[ty.taps[a], tx.taps[b], ci, co]
+      const ta = ty.taps.length, tb = tx.taps.length;
+      const k = new Float32Array(ta * tb * co * ci);
+      for (let a = 0; a < ta; a++) {
+        for (let b = 0; b < tb; b++) {
+          const so = (ty.taps[a] * kw + tx.taps[b]) * ci * co, d = (a * tb + b) * co * ci;
+          for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) k[d + o * ci + i] = src[so + i * co + o];
+        }
+      }
+      const top = -ty.oMin, left = -tx.oMin;
+      const phase = tf.tidy(() => {
+        const sub = tf.tensor4d(k, [ta, tb, co, ci]);
+        return convPadded(dy, sub, top, hp + ta - 1 - ho - top, left, wp + tb - 1 - wo - left);
+      });
+      const p = phase.dataSync() as Float32Array;
+      phase.dispose();
+      for (let b = 0; b < n; b++) {
+        for (let m = 0; m < hp; m++) {
+          const y = m * s + py;
+          if (y >= h) break;
+          for (let q = 0; q < wp; q++) {
+            const x = q * s + px;
+            if (x >= w) break;
+            const so = ((b * hp + m) * wp + q) * ci, d = ((b * h + y) * w + x) * ci;
+            for (let c = 0; c < ci; c++) out[d + c] = p[so + c];
+          }
+        }
+      }
+    }
+  }
+  return tf.tensor4d(out, inputShape);
+}
+
+/** Input-channel counts whose input gradient is replaced by zeros (see {@link skipInputGradient}). */
+const skipInputGradChannels = new Set<number>();
+
+/**
+ * Training-only shortcut: tfjs's fused conv gradient always computes the gradient with respect to
+ * the conv's input, even for the first layer, whose input is the image and needs none. Declaring
+ * the image's channel count (3) here makes that gradient zeros (saves ~6% of a step). Do not use
+ * when input gradients matter (saliency maps, adversarial examples) or when an inner conv has
+ * that many input channels.
+ *
+ * @example
+ * ```ts
+ * skipInputGradient(3);
+ * ```
+ */
+export function skipInputGradient(channels: number | null): void {
+  skipInputGradChannels.clear();
+  if (channels !== null) skipInputGradChannels.add(channels);
 }
 
 let registered = false;

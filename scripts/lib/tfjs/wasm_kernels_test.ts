@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { conv2dFilterGrad, conv2dInputGrad } from "./wasm_kernels.ts";
+import { conv2dFilterGrad, conv2dInputGrad, skipInputGradient } from "./wasm_kernels.ts";
 import { selectBackend } from "./backend.ts";
 
 type Case = { x: [number, number, number, number]; w: [number, number, number, number]; s: number; pad: "same" | "valid" };
@@ -68,6 +68,23 @@ Deno.test("wasm backend with registered kernels gives the cpu backend's conv gra
       assert.ok(maxAbsDiff(dx.dataSync(), refs[i].dx) / scale < 1e-5, `wasm dx ${JSON.stringify(c)}`);
     });
   } finally {
+    await tf.setBackend("cpu");
+  }
+});
+
+Deno.test("skipInputGradient: zeros only for the declared channel count, and can be turned off", async () => {
+  await selectBackend("wasm");
+  try {
+    const w3 = tf.randomNormal([3, 3, 3, 4], 0, 1, "float32", 1) as tf.Tensor4D;
+    const dy = tf.randomNormal([1, 4, 4, 4], 0, 1, "float32", 2) as tf.Tensor4D;
+    skipInputGradient(3);
+    assert.equal(tf.max(tf.abs(tf.conv2dTranspose(dy, w3, [1, 8, 8, 3], 2, "same"))).dataSync()[0], 0);
+    const w5 = tf.randomNormal([3, 3, 5, 4], 0, 1, "float32", 1) as tf.Tensor4D;
+    assert.ok(tf.max(tf.abs(tf.conv2dTranspose(dy, w5, [1, 8, 8, 5], 2, "same"))).dataSync()[0] > 0);
+    skipInputGradient(null);
+    assert.ok(tf.max(tf.abs(tf.conv2dTranspose(dy, w3, [1, 8, 8, 3], 2, "same"))).dataSync()[0] > 0);
+  } finally {
+    skipInputGradient(null);
     await tf.setBackend("cpu");
   }
 });

@@ -12,6 +12,7 @@ import { normalizeToTensor, toFloatRgb } from "../../../functions/lib/preprocess
 import type { FloatRgbImage } from "../../../functions/lib/preprocess/types.ts";
 import { buildModel } from "../models/architectures.ts";
 import { selectBackend } from "../tfjs/backend.ts";
+import { skipInputGradient } from "../tfjs/wasm_kernels.ts";
 import { augment } from "./augment.ts";
 import type { Reply, Request, WorkerInit } from "./protocol.ts";
 import { makeRng, mixSeed } from "./rng.ts";
@@ -58,6 +59,8 @@ function batchTensor(indices: number[], seed: number | null): tf.Tensor4D {
 
 async function main(): Promise<void> {
   const backend = await selectBackend(init.backend);
+  // the image (3 channels) never needs a gradient; every inner conv of our architectures has ≥ 16 inputs
+  skipInputGradient(3);
   const model = buildModel(init.arch, { size, subtypes: init.subtypes, seed: init.seed });
   const layout = weightLayout(model);
   const hasSub = model.outputs.length > 1;

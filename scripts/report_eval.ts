@@ -7,7 +7,7 @@
  * Usage:
  *   tsx scripts/report_eval.ts --run runs/x [--eval runs/x/eval.json] [--out runs/x/report]
  *     [--predictions runs/x/predictions.json] [--history runs/x/history.json]
- *     [--manifest runs/taleqani/manifest.json] [--gallery 24] [--gallery-split test]
+ *     [--manifest runs/taleqani/manifest.json] [--gallery 24] [--gallery-split test] [--tile 128]
  * Without eval.json the evaluation is computed here (as scripts/evaluate.ts does, 200 resamples).
  * The gallery's image root comes from --manifest, else <run>/manifest.json, <run>/../manifest.json or
  * the root recorded in <run>/train_config.json.
@@ -25,7 +25,7 @@ import { fileLoader } from "./lib/report/files.ts";
 import { bestEpoch, parseHistory } from "./lib/report/history.ts";
 
 const USAGE =
-  "usage: tsx scripts/report_eval.ts --run runs/x [--eval runs/x/eval.json] [--out runs/x/report] [--predictions F] [--history F] [--manifest F] [--gallery 24] [--gallery-split test|val]";
+  "usage: tsx scripts/report_eval.ts --run runs/x [--eval runs/x/eval.json] [--out runs/x/report] [--predictions F] [--history F] [--manifest F] [--gallery 24] [--gallery-split test|val] [--tile 128]";
 
 const exists = (f: string) => access(f).then(() => true, () => false);
 
@@ -47,6 +47,7 @@ async function main(): Promise<void> {
       history: { type: "string" },
       manifest: { type: "string" },
       gallery: { type: "string", default: "24" },
+      tile: { type: "string", default: "128" },
       "gallery-split": { type: "string" },
     },
   });
@@ -55,6 +56,10 @@ async function main(): Promise<void> {
   const gallery = Number(values.gallery);
   if (!(Number.isInteger(gallery) && gallery >= 0)) {
     throw new Error(`--gallery must be a whole number, got ${values.gallery}`);
+  }
+  const tile = Number(values.tile);
+  if (!(Number.isInteger(tile) && tile >= 16 && tile <= 512)) {
+    throw new Error(`--tile must be an integer in [16, 512], got ${values.tile}`);
   }
   const split = values["gallery-split"];
   if (split !== undefined && split !== "val" && split !== "test") {
@@ -118,6 +123,7 @@ async function main(): Promise<void> {
     {
       outDir: values.out ?? join(run, "report"),
       galleryMax: gallery,
+      tile,
       gallerySplit: split as "val" | "test" | undefined,
       log: (m) => console.error(m),
     },

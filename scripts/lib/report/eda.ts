@@ -267,6 +267,7 @@ export async function buildEdaReport(manifest: SplitManifest, opts: EdaOptions):
         gallery(meanPngs.map((m) => ({ file: m.file, caption: `mean ${m.cls} (${m.view}), n=${m.n}` }))),
         `<p>Per-pixel standard deviation across the same images (white: std ≥ ${PIXEL_STD_SCALE}). Dark, sharp shapes are pixels that look the same in nearly every image of the class: a burned-in scale bar, label, border or mask. If such a shape differs between classes, a model can find the class from it without looking at any cell.</p>`,
         gallery(meanPngs.map((m) => ({ file: m.stdFile, caption: `pixel std ${m.cls} (${m.view})` }))),
+        constantCaveat(constantPixels),
         table(
           ["view", "class", "images", "near-constant pixels (std < " + CONSTANT_PIXEL_STD + ")"],
           constantPixels.map((c) => [c.view, c.cls, c.n, `${(100 * c.constantShare).toFixed(2)}%`]),
@@ -340,6 +341,22 @@ function summariseDropped(m: SplitManifest): string {
 const PIXEL_STD_SCALE = 0.25;
 /** Pixel std below which a pixel counts as the same in every image. */
 const CONSTANT_PIXEL_STD = 0.02;
+
+/**
+ * A caveat naming classes whose images share many near-constant pixels (≥ 1% and ≥ 10× the median
+ * class of the same view): a mask, border or overlay that only that class has.
+ */
+function constantCaveat(rows: readonly { view: string; cls: string; constantShare: number }[]): string {
+  const odd = rows.filter((r) => {
+    const shares = rows.filter((x) => x.view === r.view).map((x) => x.constantShare).sort((a, b) => a - b);
+    const median = shares[Math.floor((shares.length - 1) / 2)];
+    return shares.length > 1 && r.constantShare >= 0.01 && r.constantShare >= 10 * median;
+  });
+  if (odd.length === 0) return "";
+  return `<div class="caveat"><b>Caveat: class-specific constant pixels.</b> ${
+    odd.map((r) => `${escapeHtml(r.cls)} (${escapeHtml(r.view)}): ${(100 * r.constantShare).toFixed(1)}%`).join(", ")
+  } of pixels are nearly the same in every image of the class, far more than in the other classes of the same view. Look at these images: a mask, border, background or overlay that only one class has is a shortcut a model will learn.</div>`;
+}
 
 function gallery(items: readonly { file: string; caption: string }[]): string {
   return `<div class="gallery">${

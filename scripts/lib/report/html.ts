@@ -92,8 +92,8 @@ figcaption{color:#444;font-size:.9em;max-width:900px}
 table{border-collapse:collapse;margin:.8em 0;font-size:.92em}caption{text-align:left;font-weight:600;padding:.3em 0}
 th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums}
 th{background:#f3f3f3}.caveat{background:#fff6e0;border-left:4px solid #e0a000;padding:.5em 1em;margin:1em 0}
-.gallery{display:flex;flex-wrap:wrap;gap:10px}.gallery figure{margin:0;width:150px;font-size:.8em}
-.gallery img{width:150px;height:150px;object-fit:contain;image-rendering:auto}
+.gallery{display:flex;flex-wrap:wrap;gap:10px}.gallery figure{margin:0;width:132px;font-size:.8em}
+.gallery img{width:132px;height:132px;object-fit:contain}
 .gallery figcaption{font-size:.78em;word-break:break-all}
 `;
 

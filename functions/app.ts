@@ -17,6 +17,13 @@ import { ApiError, errorBody, toApiError } from "./lib/http/errors.ts";
 import { readImages } from "./lib/http/input.ts";
 import { predictImage, type Prediction } from "./lib/predict/pipeline.ts";
 import { openApiSpec } from "./lib/openapi/spec.ts";
+import { withBudget } from "./lib/http/budget.ts";
+import { clientIdentity } from "./lib/http/client.ts";
+import { rateLimit } from "./lib/ratelimit/ratelimit.ts";
+import { securityHeaders } from "./lib/security/headers.ts";
+import { corsAllowlist } from "./lib/security/cors.ts";
+import { createMemoryStore, type FeedbackStore, type PredictionRecord } from "./lib/feedback/store.ts";
+import { exportFeedback, postFeedback } from "./lib/feedback/routes.ts";
 import { docsPage } from "./lib/ui/docs.ts";
 import { indexPage } from "./lib/ui/index.ts";
 
@@ -29,6 +36,11 @@ export interface AppDeps {
   log?: LogSink;
   /** Metrics registry (default: a fresh one). */
   metrics?: Metrics;
+  /**
+   * Audit trail and feedback store, or a promise of it (default: in memory, lost on restart; the
+   * Deno entry passes Deno KV). The app never closes it: its owner does, after the server stops.
+   */
+  feedback?: FeedbackStore | Promise<FeedbackStore>;
 }
 
 /** Hono environment of the app. */
@@ -46,6 +58,7 @@ const ROUTES: Record<string, string[]> = {
   "/v1/predict": ["POST"],
   "/v1/predict/batch": ["POST"],
   "/v1/explain": ["POST"],
+  "/v1/feedback": ["GET", "POST"],
 };
 
 /**
@@ -67,11 +80,56 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     log({ ts: new Date().toISOString(), level: "error", event: "model_load_failed", message: err.message });
   });
   const limits = { maxPixels: config.maxPixels, minSide: config.minSide };
+  const feedbackStore = Promise.resolve(deps.feedback ?? createMemoryStore());
+  feedbackStore.catch((err) => {
+    log({ ts: new Date().toISOString(), level: "error", event: "feedback_store_failed", message: String(err) });
+  });
+  const store = () =>
+    feedbackStore.catch(() => {
+      throw new ApiError(
+        503,
+        "store_unavailable",
+        "the feedback store could not be opened; the operator must check FEEDBACK_DB and the server log",
+      );
+    });
   const app = new Hono<AppEnv>();
 
   app.use(requestId({ limitLength: 128 }));
   app.use(accessLog(log, metrics, () => state.current?.card.version));
+  app.use(securityHeaders({ "/": indexPage(), "/docs": docsPage() }));
+  const cors = corsAllowlist(config.corsOrigins);
+  if (cors) app.use(cors);
   app.use("/v1/*", apiKeyAuth(config.apiKeys));
+  if (config.rateLimit) {
+    const keyed = config.apiKeys.length > 0;
+    app.use("/v1/*", rateLimit({ limit: config.rateLimit, identify: (c) => clientIdentity(c, keyed) }));
+  }
+
+  /** Remembers a prediction for feedback matching; a failed write is logged, the answer still sent. */
+  const audit = async (requestId: string, route: string, index: number, p: Prediction) => {
+    const record: PredictionRecord = {
+      requestId,
+      index,
+      route,
+      inputSha256: p.input.sha256,
+      model: p.model,
+      label: p.label,
+      scores: p.scores,
+      decision: p.decision,
+      ts: new Date().toISOString(),
+    };
+    try {
+      await (await feedbackStore).recordPrediction(record);
+    } catch (err) {
+      log({
+        ts: new Date().toISOString(),
+        level: "error",
+        event: "audit_write_failed",
+        requestId,
+        message: String(err),
+      });
+    }
+  };
 
   const route = (c: { set: (k: "route", v: string) => void }, path: string) => c.set("route", path);
   const modelInfo = () => {
@@ -122,9 +180,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const startedAt = performance.now();
     const runtime = state.require();
     const [image] = await readImages(c.req.raw, { maxBodyBytes: config.maxBodyBytes, max: 1 });
-    const p = await predictImage(runtime, image, { ...limits, heatmap, startedAt });
+    const p = await withBudget(
+      config.requestBudgetMs,
+      (signal) => predictImage(runtime, image, { ...limits, heatmap, startedAt, signal }),
+    );
     c.set("log", { inputSha256: p.input.sha256, label: p.label, decision: p.decision });
     metrics.countPrediction(p.decision);
+    await audit(c.get("requestId"), c.get("route"), 0, p);
     return c.json({ ...p, requestId: c.get("requestId") });
   };
   app.post("/v1/predict", single(false));
@@ -141,8 +203,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const results: (Prediction | { error: { code: string; message: string } })[] = [];
     for (const image of images) {
       try {
-        const p = await predictImage(runtime, image, limits);
+        const p = await withBudget(
+          config.requestBudgetMs,
+          (signal) => predictImage(runtime, image, { ...limits, signal }),
+        );
         metrics.countPrediction(p.decision);
+        await audit(c.get("requestId"), "/v1/predict/batch", results.length, p);
         results.push(p);
       } catch (err) {
         const e = toApiError(err);
@@ -159,6 +225,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       decision: results.map((r) => ("decision" in r ? r.decision : "error")),
     });
     return c.json({ results, requestId: c.get("requestId") });
+  });
+
+  app.post("/v1/feedback", (c) => {
+    route(c, "/v1/feedback");
+    return postFeedback(store)(c);
+  });
+  app.get("/v1/feedback", (c) => {
+    route(c, "/v1/feedback");
+    return exportFeedback(store)(c);
   });
 
   for (const [path, methods] of Object.entries(ROUTES)) {

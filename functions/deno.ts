@@ -9,6 +9,8 @@
 import { createApp } from "./app.ts";
 import { type Config, loadConfig } from "./lib/config.ts";
 import { loadModelFile, type ModelRuntime } from "./lib/model/runtime.ts";
+import { openKvStore } from "./lib/feedback/kv.ts";
+import { createMemoryStore } from "./lib/feedback/store.ts";
 
 /** A running server. */
 export interface Server {
@@ -48,7 +50,12 @@ export function serve(config: Config, log = (r: Record<string, unknown>) => cons
       }),
     () => {},
   );
-  const app = createApp({ model: ready, config, log });
+  // audit trail + feedback on Deno KV; without KV (no --unstable-kv, bad path) in memory, logged
+  const feedback = openKvStore(config.feedbackDb).catch((err) => {
+    log({ ts: new Date().toISOString(), level: "error", event: "feedback_store_in_memory", message: String(err) });
+    return createMemoryStore();
+  });
+  const app = createApp({ model: ready, config, log, feedback });
   let port = config.port;
   const httpServer = Deno.serve({
     hostname: config.host,
@@ -62,6 +69,7 @@ export function serve(config: Config, log = (r: Record<string, unknown>) => cons
   const shutdown = async () => {
     await httpServer.shutdown();
     await ready.then((m) => m.close(), () => {});
+    await (await feedback).close();
   };
   return { port, ready, shutdown, finished: httpServer.finished };
 }

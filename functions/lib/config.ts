@@ -12,6 +12,11 @@
  * | `MIN_SIDE` | 16 | images with a smaller side get 422 `too_small` |
  * | `MAX_BATCH` | 16 | most `image` parts in one batch request |
  * | `API_KEYS` | unset | comma-separated bearer keys; when set, `/v1/*` needs one |
+ * | `REQUEST_BUDGET_MS` | 10000 | decode + inference budget per image; past it 503 `timeout` (0: no budget) |
+ * | `CORS_ORIGINS` | unset | comma-separated allowed origins (`https://lab.example`); unset: no CORS headers |
+ * | `RATE_LIMIT_RPS` | unset | per key (or client IP) sustained requests/second on `/v1/*`; unset: no limit |
+ * | `RATE_LIMIT_BURST` | ⌈RPS⌉ | bucket size: requests allowed at once before the rate applies |
+ * | `FEEDBACK_DB` | `data/feedback.kv` | Deno KV file for the prediction audit trail and reviewer feedback (`:memory:`: not kept) |
  *
  * @module
  */
@@ -33,6 +38,22 @@ export interface Config {
   maxBatch: number;
   /** Accepted bearer keys; empty means no authentication. */
   apiKeys: string[];
+  /** Decode + inference time budget per image in ms (0: none). */
+  requestBudgetMs: number;
+  /** Origins allowed by CORS (exact `scheme://host[:port]`, or `*`); empty: no CORS headers. */
+  corsOrigins: string[];
+  /** Token bucket per key/client on `/v1/*`; `undefined`: no rate limit. */
+  rateLimit: RateLimitConfig | undefined;
+  /** Deno KV path of the audit trail and feedback store (Deno entry only). */
+  feedbackDb: string;
+}
+
+/** Token-bucket settings: `rps` tokens are added per second, up to `burst`. */
+export interface RateLimitConfig {
+  /** Sustained requests per second (may be fractional: 0.5 = one every 2 s). */
+  rps: number;
+  /** Most requests at once (the bucket's size, ≥ 1). */
+  burst: number;
 }
 
 /** Defaults used for every variable that is not set. */
@@ -45,6 +66,10 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   minSide: 16,
   maxBatch: 16,
   apiKeys: [],
+  requestBudgetMs: 10_000,
+  corsOrigins: [],
+  rateLimit: undefined,
+  feedbackDb: "data/feedback.kv",
 });
 
 /** A variable has a value the service cannot use; the message names it and what to set. */
@@ -85,6 +110,50 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxPixels: int("MAX_PIXELS", d.maxPixels, 1),
     minSide: int("MIN_SIDE", d.minSide, 1),
     maxBatch: int("MAX_BATCH", d.maxBatch, 1, 1024),
-    apiKeys: (env.API_KEYS ?? "").split(",").map((k) => k.trim()).filter((k) => k !== ""),
+    apiKeys: list(env.API_KEYS),
+    requestBudgetMs: int("REQUEST_BUDGET_MS", d.requestBudgetMs, 0),
+    corsOrigins: list(env.CORS_ORIGINS).map(checkOrigin),
+    rateLimit: rateLimit(env),
+    feedbackDb: str("FEEDBACK_DB", d.feedbackDb),
   };
+}
+
+function list(raw: string | undefined): string[] {
+  return (raw ?? "").split(",").map((k) => k.trim()).filter((k) => k !== "");
+}
+
+function checkOrigin(o: string): string {
+  if (o === "*") return o;
+  let origin: string | undefined;
+  try {
+    origin = new URL(o).origin;
+  } catch { /* reported below */ }
+  if (origin !== o.replace(/\/$/, "") || !/^https?:/.test(o)) {
+    throw new ConfigError(
+      `CORS_ORIGINS entry ${
+        JSON.stringify(o)
+      } is not an origin; write scheme://host[:port] (e.g. https://lab.example), comma-separated`,
+    );
+  }
+  return origin;
+}
+
+function rateLimit(env: Record<string, string | undefined>): RateLimitConfig | undefined {
+  const rpsRaw = env.RATE_LIMIT_RPS?.trim();
+  const burstRaw = env.RATE_LIMIT_BURST?.trim();
+  if (!rpsRaw) {
+    if (burstRaw) throw new ConfigError("RATE_LIMIT_BURST is set but RATE_LIMIT_RPS is not; set both, or neither");
+    return undefined;
+  }
+  const rps = Number(rpsRaw);
+  if (!Number.isFinite(rps) || rps <= 0 || rps > 1e6) {
+    throw new ConfigError(`RATE_LIMIT_RPS=${JSON.stringify(rpsRaw)} is not a number in (0, 1e6]; fix or unset it`);
+  }
+  const burst = burstRaw ? Number(burstRaw) : Math.max(1, Math.ceil(rps));
+  if (!Number.isInteger(burst) || burst < 1 || burst > 1e6) {
+    throw new ConfigError(
+      `RATE_LIMIT_BURST=${JSON.stringify(burstRaw)} is not an integer in [1, 1e6]; fix or unset it`,
+    );
+  }
+  return { rps, burst };
 }

@@ -21,6 +21,11 @@ Deno.test("loadConfig: reads every variable", () => {
     MIN_SIDE: "4",
     MAX_BATCH: "2",
     API_KEYS: " a , b,,",
+    REQUEST_BUDGET_MS: "2500",
+    CORS_ORIGINS: "https://lab.example, http://localhost:5173/",
+    RATE_LIMIT_RPS: "2.5",
+    RATE_LIMIT_BURST: "10",
+    FEEDBACK_DB: "/tmp/f.kv",
   });
   assert.deepEqual(c, {
     modelPath: "m/x.onnx",
@@ -31,7 +36,26 @@ Deno.test("loadConfig: reads every variable", () => {
     minSide: 4,
     maxBatch: 2,
     apiKeys: ["a", "b"],
+    requestBudgetMs: 2500,
+    corsOrigins: ["https://lab.example", "http://localhost:5173"],
+    rateLimit: { rps: 2.5, burst: 10 },
+    feedbackDb: "/tmp/f.kv",
   });
+});
+
+Deno.test("loadConfig: rate limit burst defaults to ⌈rps⌉; budget 0 turns it off", () => {
+  assert.deepEqual(loadConfig({ RATE_LIMIT_RPS: "0.5" }).rateLimit, { rps: 0.5, burst: 1 });
+  assert.deepEqual(loadConfig({ RATE_LIMIT_RPS: "7.2" }).rateLimit, { rps: 7.2, burst: 8 });
+  assert.equal(loadConfig({}).rateLimit, undefined);
+  assert.equal(loadConfig({ REQUEST_BUDGET_MS: "0" }).requestBudgetMs, 0);
+});
+
+Deno.test("loadConfig: bad CORS origins and rate limits name the variable", () => {
+  assert.throws(() => loadConfig({ CORS_ORIGINS: "lab.example" }), /CORS_ORIGINS/);
+  assert.throws(() => loadConfig({ CORS_ORIGINS: "https://lab.example/path" }), /CORS_ORIGINS/);
+  assert.throws(() => loadConfig({ RATE_LIMIT_RPS: "-1" }), /RATE_LIMIT_RPS/);
+  assert.throws(() => loadConfig({ RATE_LIMIT_RPS: "1", RATE_LIMIT_BURST: "1.5" }), /RATE_LIMIT_BURST/);
+  assert.throws(() => loadConfig({ RATE_LIMIT_BURST: "4" }), /RATE_LIMIT_RPS/);
 });
 
 Deno.test("loadConfig: a bad number names the variable", () => {

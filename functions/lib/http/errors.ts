@@ -24,6 +24,11 @@ export type ErrorCode =
   | "explain_unavailable"
   | "not_found"
   | "method_not_allowed"
+  | "rate_limited"
+  | "timeout"
+  | "invalid_feedback"
+  | "prediction_not_found"
+  | "store_unavailable"
   | "internal_error";
 
 /** The JSON body of an error answer. */

@@ -39,6 +39,8 @@ export interface PredictOptions {
   heatmap?: boolean;
   /** `performance.now()` when the request started, so `totalMs` covers reading the body too. */
   startedAt?: number;
+  /** Aborted when the request's time budget runs out: checked between stages. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -66,10 +68,12 @@ export async function predictImage(
     decodeImage(image.bytes, { format: image.format, maxPixels: options.maxPixels, minSide: options.minSide }),
     sha256Hex(image.bytes),
   ]);
+  options.signal?.throwIfAborted();
   const tPre = performance.now();
   const resized = toFloatRgb(img, card.preprocess);
   const tensor = normalizeToTensor(resized, card.preprocess, "NCHW");
   const reasons = checkDomain(card.domain, imageStats(resized));
+  options.signal?.throwIfAborted();
   const tRun = performance.now();
   const out = await runtime.run(tensor, { cam: options.heatmap === true });
   const tDone = performance.now();

@@ -1,0 +1,122 @@
+/**
+ * The audit trail and reviewer feedback: every prediction the service makes is remembered
+ * ({@link PredictionRecord}), so a reviewer's label ({@link FeedbackRecord}) can be matched to it
+ * by request id or input hash and exported for retraining. Storage sits behind
+ * {@link FeedbackStore}: Deno KV on the Deno entry (./kv.ts), {@link createMemoryStore} for tests
+ * and Workers (Workers keep no audit trail across isolates unless bound to a real store).
+ *
+ * @module
+ */
+import type { Decision, Label } from "../model/card.ts";
+
+/** One prediction as the service made it. */
+export interface PredictionRecord {
+  /** The request's id (`X-Request-Id`; client-chosen ids may repeat, so it is not a key alone). */
+  requestId: string;
+  /** Position in a batch request (0 for single-image routes). */
+  index: number;
+  route: string;
+  /** SHA-256 hex of the uploaded file's bytes. */
+  inputSha256: string;
+  model: { id: string; version: string; sha256: string };
+  label: Label;
+  scores: { all: number; normal: number };
+  decision: Decision;
+  /** ISO time of the prediction. */
+  ts: string;
+}
+
+/** A reviewer's label for one prediction. */
+export interface FeedbackRecord {
+  /** Sortable unique id: `<ISO time>_<random>`. */
+  id: string;
+  ts: string;
+  /** The label the reviewer gives the image. */
+  label: Label;
+  reviewer?: string;
+  note?: string;
+  /** The prediction it is about (carries requestId and inputSha256). */
+  prediction: PredictionRecord;
+}
+
+/** Storage of predictions and feedback. Every write resolves only once it is durable. */
+export interface FeedbackStore {
+  /** `kv` (durable) or `memory` (lost on restart). */
+  readonly kind: "kv" | "memory";
+  recordPrediction(p: PredictionRecord): Promise<void>;
+  /** Predictions for a request id (several for a batch, or a reused id), oldest first. */
+  predictionsByRequest(requestId: string): Promise<PredictionRecord[]>;
+  /** The most recent prediction for an input hash. */
+  latestPredictionByInput(inputSha256: string): Promise<PredictionRecord | undefined>;
+  /** Stores `f`; resolves after the write is committed (atomic), rejects otherwise. */
+  addFeedback(f: FeedbackRecord): Promise<void>;
+  /** Feedback in time order, from `since` (ISO time, inclusive) when given. */
+  listFeedback(since?: string): AsyncIterable<FeedbackRecord>;
+  close(): Promise<void>;
+}
+
+/**
+ * A new feedback id: ISO time (so ids sort by time) and 64 random bits.
+ *
+ * @example
+ * ```ts
+ * feedbackId(new Date(0)); // "1970-01-01T00:00:00.000Z_9b2f…"
+ * ```
+ */
+export function feedbackId(at: Date): string {
+  const r = crypto.getRandomValues(new Uint8Array(8));
+  return `${at.toISOString()}_${Array.from(r, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+/**
+ * An in-memory store: for tests, and for runtimes without Deno KV (Workers). Keeps the last
+ * `maxPredictions` predictions and `maxFeedback` feedback records; everything is lost when the
+ * process or isolate ends.
+ *
+ * @example
+ * ```ts
+ * const store = createMemoryStore();
+ * await store.recordPrediction(record);
+ * (await store.latestPredictionByInput(record.inputSha256))?.label;
+ * ```
+ */
+export function createMemoryStore(opts: { maxPredictions?: number; maxFeedback?: number } = {}): FeedbackStore {
+  const maxPredictions = opts.maxPredictions ?? 10_000;
+  const maxFeedback = opts.maxFeedback ?? 10_000;
+  const predictions: PredictionRecord[] = [];
+  const feedback: FeedbackRecord[] = [];
+  let closed = false;
+  const open = () => {
+    if (closed) throw new Error("feedback store is closed");
+  };
+  return {
+    kind: "memory",
+    recordPrediction(p) {
+      open();
+      predictions.push(structuredClone(p));
+      if (predictions.length > maxPredictions) predictions.splice(0, predictions.length - maxPredictions);
+      return Promise.resolve();
+    },
+    predictionsByRequest(requestId) {
+      return Promise.resolve(predictions.filter((p) => p.requestId === requestId).map((p) => structuredClone(p)));
+    },
+    latestPredictionByInput(sha) {
+      const p = predictions.findLast((p) => p.inputSha256 === sha);
+      return Promise.resolve(p && structuredClone(p));
+    },
+    addFeedback(f) {
+      open();
+      feedback.push(structuredClone(f));
+      feedback.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      if (feedback.length > maxFeedback) feedback.splice(0, feedback.length - maxFeedback);
+      return Promise.resolve();
+    },
+    async *listFeedback(since) {
+      for (const f of [...feedback]) if (!since || f.id >= since) yield structuredClone(f);
+    },
+    close() {
+      closed = true;
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * Who is calling: the identity rate limits are counted against.
+ *
+ * @module
+ */
+import type { Context } from "hono";
+
+/**
+ * The caller's address: the socket's peer address under `Deno.serve` (passed as the app's env),
+ * else Cloudflare's `CF-Connecting-IP` (set by the edge, not by the client), else `unknown`.
+ * `X-Forwarded-For` is not trusted: any client can write it.
+ *
+ * @example
+ * ```ts
+ * const ip = clientAddress(c); // "203.0.113.7"
+ * ```
+ */
+export function clientAddress(c: Context): string {
+  const env = c.env as { remoteAddr?: { hostname?: string } } | undefined;
+  const peer = env?.remoteAddr?.hostname;
+  if (typeof peer === "string" && peer) return peer;
+  return c.req.header("cf-connecting-ip")?.trim() || "unknown";
+}
+
+/**
+ * The rate-limit identity of a request: with `keyed` (API keys are configured and authentication
+ * has already passed) its bearer key as a SHA-256 hex digest, so the key itself is never kept;
+ * otherwise its client address (without keys, a made-up bearer must not buy a fresh bucket).
+ *
+ * @example
+ * ```ts
+ * await clientIdentity(c, config.apiKeys.length > 0); // "key:9f86d0…" or "ip:203.0.113.7"
+ * ```
+ */
+export async function clientIdentity(c: Context, keyed: boolean): Promise<string> {
+  const m = keyed ? /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "") : null;
+  if (!m) return `ip:${clientAddress(c)}`;
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(m[1])));
+  return `key:${Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+}

@@ -278,12 +278,15 @@ export async function buildEvalReport(inp: EvalInputs, opts: EvalReportOptions):
           gallery.map((g) => {
             const e = errors.find((x) => x.path === g.path)!;
             const inBand = g.p >= op.reviewBand[0] && g.p < op.reviewBand[1];
-            const cap = `${g.error === "false negative" ? "FN" : "FP"} p=${formatNumber(g.p)} (${
-              inBand ? "sent to review" : "answered without review"
-            }) ${e.subtype ?? e.label} · ${g.path}`;
+            const cap = [
+              `<b>${g.error === "false negative" ? "FN" : "FP"}</b> p=${formatNumber(g.p)}`,
+              inBand ? "sent to review" : "<b>answered without review</b>",
+              escapeHtml(`${e.subtype ?? e.label} (truth ${e.label})`),
+              escapeHtml(g.path),
+            ].join("<br>");
             return `<figure>${
               g.file ? `<img src="${escapeHtml(g.file)}" alt="${escapeHtml(g.error)}">` : ""
-            }<figcaption>${escapeHtml(cap)}</figcaption></figure>`;
+            }<figcaption>${cap}</figcaption></figure>`;
           }).join("")
         }</div>`,
       ].join("\n"),

@@ -90,17 +90,25 @@ async function main(): Promise<void> {
     ? [values.manifest]
     : [join(run, "manifest.json"), join(run, "..", "manifest.json"), join(run, "train_config.json")];
   let load;
+  let subtypes: string[] | undefined;
   for (const f of candidates) {
     if (!(await exists(f))) continue;
     // train_config.json (the trainer's) records the dataset root; a manifest has it too.
-    const root = f.endsWith("train_config.json")
-      ? ((await readJson(f, "train config")) as { root?: unknown }).root
-      : (await readSplitManifest(f)).root;
-    if (typeof root === "string") {
-      load = fileLoader(root);
-      sources.push(`images from ${root} (via ${f})`);
+    const src = f.endsWith("train_config.json")
+      ? ((await readJson(f, "train config")) as { root?: unknown; subtypes?: unknown })
+      : await readSplitManifest(f);
+    if (typeof src.root === "string") {
+      load = fileLoader(src.root);
+      sources.push(`images from ${src.root} (via ${f})`);
+      if (Array.isArray(src.subtypes)) subtypes = src.subtypes as string[];
       break;
     }
+  }
+  // The subtype head's output order is the trainer's (train_config.json), when the run has one.
+  const trainConfig = join(run, "train_config.json");
+  if (await exists(trainConfig)) {
+    const tc = (await readJson(trainConfig, "train config")) as { subtypes?: unknown };
+    if (Array.isArray(tc.subtypes)) subtypes = tc.subtypes as string[];
   }
   if (!load) {
     console.error(
@@ -117,6 +125,7 @@ async function main(): Promise<void> {
       evaluation,
       history,
       bestEpoch: history ? bestEpoch(history, rawHistory) : undefined,
+      subtypes,
       load,
       sources: sources.join("; "),
     },

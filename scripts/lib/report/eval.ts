@@ -16,6 +16,7 @@ import {
   reliabilityChart,
   rocPrChart,
   scoreDistributionChart,
+  subtypeChart,
 } from "./eval_charts.ts";
 import {
   confusionCells,
@@ -26,6 +27,7 @@ import {
   type OperatingSettings,
   reliabilityRows,
   scorePredictions,
+  subtypeCells,
 } from "./eval_data.ts";
 import { type ImageLoader, ReportWriter } from "./files.ts";
 import { bestEpoch, type HistoryRow } from "./history.ts";
@@ -41,6 +43,8 @@ export interface EvalInputs {
   evaluation: EvalReport;
   /** Parsed `history.json`, when the run has one. */
   history?: readonly HistoryRow[];
+  /** Names of the subtype head's outputs, in order (for the subtype confusion matrix). */
+  subtypes?: readonly string[];
   /** The epoch the trainer kept (see `bestEpoch`); marked on the learning curves. */
   bestEpoch?: number;
   /** Loads images by manifest-relative path for the gallery; no gallery without it. */
@@ -97,6 +101,8 @@ export async function buildEvalReport(inp: EvalInputs, opts: EvalReportOptions):
   const confusionPng = await out.chart("confusion.png", confusionChart(cells));
   const reliability = reliabilityRows(inp.predictions, op.temperature);
   const calibrationPng = await out.chart("calibration.png", reliabilityChart(reliability));
+  const stCells = inp.subtypes?.length ? subtypeCells(inp.predictions, inp.subtypes) : [];
+  const subtypePng = stCells.length ? await out.chart("subtypes.png", subtypeChart(stCells, inp.subtypes!)) : undefined;
 
   const gallerySplit = opts.gallerySplit ?? (splits.includes("test") ? "test" : "val");
   const max = opts.galleryMax ?? 24;
@@ -123,6 +129,7 @@ export async function buildEvalReport(inp: EvalInputs, opts: EvalReportOptions):
     gallery.push({ path: e.path, error: e.error, p: e.p, ...(file ? { file } : {}) });
   }
   await out.json("report.json", {
+    subtypeConfusion: stCells,
     run: inp.run,
     settings: op,
     confusion: cells,
@@ -257,13 +264,24 @@ export async function buildEvalReport(inp: EvalInputs, opts: EvalReportOptions):
     {
       id: "subtypes",
       title: "Per subtype",
-      html: sides.some(([, r]) => r.perSubtype.length)
-        ? table(
-          ["split", "subtype", "label", "images", "correct", "recall"],
-          sides.flatMap(([s, r]) => r.perSubtype.map((p): Cell[] => [s, p.subtype, p.label, p.n, p.correct, p.recall])),
-          "Recall per subtype at the threshold (sensitivity for all subtypes, specificity for normal ones)",
-        )
-        : "<p>No subtypes in the predictions.</p>",
+      html: [
+        sides.some(([, r]) => r.perSubtype.length)
+          ? table(
+            ["split", "subtype", "label", "images", "correct", "recall"],
+            sides.flatMap(([s, r]) =>
+              r.perSubtype.map((p): Cell[] => [s, p.subtype, p.label, p.n, p.correct, p.recall])
+            ),
+            "Recall per subtype at the threshold of the binary head (sensitivity for all subtypes, specificity for normal ones)",
+          )
+          : "<p>No subtypes in the predictions.</p>",
+        subtypePng
+          ? figure(
+            subtypePng,
+            "subtype confusion matrices",
+            "The subtype head's own answer (argmax of its logits) against the true subtype. Subtypes that are confused with each other but not with Benign matter less for the all/normal decision than confusions with Benign.",
+          )
+          : "",
+      ].join("\n"),
     },
     {
       id: "errors",

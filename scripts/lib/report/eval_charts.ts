@@ -4,7 +4,14 @@
  * @module
  */
 import type { ChartSpec } from "./chart.ts";
-import type { ConfusionCell, CurveRow, OperatingRow, ReliabilityRow, ScoredPrediction } from "./eval_data.ts";
+import type {
+  ConfusionCell,
+  CurveRow,
+  OperatingRow,
+  ReliabilityRow,
+  ScoredPrediction,
+  SubtypeCell,
+} from "./eval_data.ts";
 import type { HistoryRow } from "./history.ts";
 
 const SPLIT_COLOURS = { domain: ["val", "test"], range: ["#f58518", "#4c78a8"] };
@@ -317,5 +324,57 @@ export function scoreDistributionChart(
         },
       ],
     },
+  } as ChartSpec;
+}
+
+/**
+ * Subtype confusion matrices from the subtype head, one panel per split; cell colour is the share
+ * of the true subtype, the text the count.
+ *
+ * @example
+ * ```ts
+ * await renderChart(subtypeChart(subtypeCells(rows, card.subtypes!)));
+ * ```
+ */
+export function subtypeChart(cells: readonly SubtypeCell[], names: readonly string[]): ChartSpec {
+  const splits = ["val", "test"].filter((s) => cells.some((c) => c.split === s));
+  return {
+    title: "Subtype head: confusion (rows: true subtype; columns: predicted; colour: share of row)",
+    hconcat: splits.map((split) => ({
+      title: { text: split, fontSize: 13 },
+      width: { step: 56 },
+      height: { step: 40 },
+      data: { values: cells.filter((c) => c.split === split) },
+      encoding: {
+        x: {
+          field: "predicted",
+          type: "nominal",
+          sort: [...names],
+          title: "predicted",
+          axis: { orient: "top", labelAngle: 0, grid: false },
+        },
+        y: { field: "truth", type: "nominal", sort: [...names], title: "truth", axis: { grid: false } },
+      },
+      layer: [
+        {
+          mark: { type: "rect", stroke: "white", strokeWidth: 1 },
+          encoding: {
+            color: {
+              field: "share",
+              type: "quantitative",
+              title: "share of row",
+              scale: { scheme: "blues", domain: [0, 1] },
+            },
+          },
+        },
+        {
+          mark: { type: "text", fontSize: 13 },
+          encoding: {
+            text: { field: "count", type: "quantitative" },
+            color: { condition: { test: "datum.share > 0.6", value: "white" }, value: "black" },
+          },
+        },
+      ],
+    })),
   } as ChartSpec;
 }

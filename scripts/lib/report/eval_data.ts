@@ -224,3 +224,46 @@ export function misclassified(
     ...fp.map((r) => ({ ...r, error: "false positive" as const })),
   ];
 }
+
+/** One cell of the subtype confusion matrix. */
+export interface SubtypeCell {
+  split: string;
+  truth: string;
+  predicted: string;
+  count: number;
+  /** count / images of the true subtype in the split. */
+  share: number;
+}
+
+/**
+ * Subtype confusion per split from the subtype head (argmax of `subtypeLogits`, names in head
+ * order); rows without a subtype or subtype logits are skipped. Empty when no row has both.
+ *
+ * @example
+ * ```ts
+ * subtypeCells(rows, ["Benign", "Early", "Pre", "Pro"]).filter((c) => c.split === "test");
+ * ```
+ */
+export function subtypeCells(rows: readonly PredictionRow[], names: readonly string[]): SubtypeCell[] {
+  const out: SubtypeCell[] = [];
+  for (const split of EVAL_SPLITS) {
+    const s = rows.filter((r) =>
+      r.split === split && r.subtype !== undefined && r.subtypeLogits?.length === names.length
+    );
+    if (s.length === 0) continue;
+    for (const truth of names) {
+      const t = s.filter((r) => r.subtype === truth);
+      for (const [k, predicted] of names.entries()) {
+        const count = t.filter((r) => argmax(r.subtypeLogits!) === k).length;
+        out.push({ split, truth, predicted, count, share: t.length ? count / t.length : 0 });
+      }
+    }
+  }
+  return out;
+}
+
+function argmax(v: readonly number[]): number {
+  let k = 0;
+  for (let i = 1; i < v.length; i++) if (v[i] > v[k]) k = i;
+  return k;
+}

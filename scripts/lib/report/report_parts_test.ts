@@ -11,7 +11,7 @@ import {
   type ImageRecord,
   spreadSample,
 } from "./eda_data.ts";
-import { confusionCells, misclassified, reliabilityRows, scorePredictions } from "./eval_data.ts";
+import { confusionCells, misclassified, reliabilityRows, scorePredictions, subtypeCells } from "./eval_data.ts";
 import { bestEpoch, parseHistory } from "./history.ts";
 import { escapeHtml, table } from "./html.ts";
 import { addToMean, floatToRgba, meanOf, montage } from "./images.ts";
@@ -186,4 +186,23 @@ Deno.test("eval data: confusion with and without review band; misclassified orde
     0.5,
   ]]);
   assert.ok(rel[0].meanPredicted > 0.98 && Math.abs(rel[1].meanPredicted - 0.731) < 1e-3);
+});
+
+Deno.test("eval data: subtype confusion from the subtype head's argmax", () => {
+  const row = (subtype: string, subtypeLogits: number[]): PredictionRow => ({
+    path: subtype + subtypeLogits,
+    split: "test",
+    label: "all",
+    subtype,
+    logit: 1,
+    subtypeLogits,
+  });
+  const cells = subtypeCells([row("Pre", [0, 2, 1]), row("Pre", [0, 1, 3]), row("Pro", [5, 0, 0]), {
+    ...row("Pro", [0, 0, 1]),
+    subtypeLogits: undefined,
+  }], ["Benign", "Pre", "Pro"]);
+  const get = (t: string, p: string) => cells.find((c) => c.truth === t && c.predicted === p)!;
+  assert.deepEqual([get("Pre", "Pre").count, get("Pre", "Pro").count, get("Pre", "Pro").share], [1, 1, 0.5]);
+  assert.deepEqual([get("Pro", "Benign").count, get("Pro", "Pro").count], [1, 0]);
+  assert.equal(cells.length, 9);
 });

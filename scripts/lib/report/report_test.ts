@@ -49,7 +49,14 @@ Deno.test("evaluation report: charts, confusion counts, gallery (false negatives
     // val: well separated with one error each way; test: 6 all (2 missed), 4 normal (1 false alarm)
     const preds: PredictionRow[] = [];
     const add = (path: string, split: "val" | "test", label: "all" | "normal", logit: number) =>
-      preds.push({ path, split, label, logit, subtype: label === "all" ? "Pro" : "Benign" });
+      preds.push({
+        path,
+        split,
+        label,
+        logit,
+        subtype: label === "all" ? "Pro" : "Benign",
+        subtypeLogits: label === "all" ? [logit, 0] : [0, 1], // Pro images with logit < 0 are called Benign
+      });
     [3, 2.5, 2, 1.5, 1, -0.5].forEach((l, i) => add(`v_all_${i}.png`, "val", "all", l));
     [-3, -2.5, -2, -1.5, 0.8].forEach((l, i) => add(`v_nor_${i}.png`, "val", "normal", l));
     [4, 3, 2.2, 1.8, -4, -2].forEach((l, i) => add(`t_all_${i}.png`, "test", "all", l));
@@ -68,11 +75,14 @@ Deno.test("evaluation report: charts, confusion counts, gallery (false negatives
       evaluation,
       history,
       load: fileLoader(root),
+      subtypes: ["Pro", "Benign"],
     }, { outDir: out, tile: 32 });
 
     const html = await readFile(r.html, "utf8");
     const sizes = await checkPngs(out, html);
-    for (const f of ["learning_curves.png", "roc_pr.png", "scores.png", "confusion.png", "calibration.png"]) {
+    for (
+      const f of ["learning_curves.png", "roc_pr.png", "scores.png", "confusion.png", "calibration.png", "subtypes.png"]
+    ) {
       assert.ok(sizes.has(f), `${f} missing from the page`);
     }
     // The expected confusion at the chosen threshold, counted here from the input logits.
@@ -108,6 +118,11 @@ Deno.test("evaluation report: charts, confusion counts, gallery (false negatives
       fp,
       tn,
     ]);
+    const st = (truth: string, predicted: string) =>
+      json.subtypeConfusion.find((c: { split: string; truth: string; predicted: string }) =>
+        c.split === "test" && c.truth === truth && c.predicted === predicted
+      ).count;
+    assert.deepEqual([st("Pro", "Pro"), st("Pro", "Benign"), st("Benign", "Benign")], [4, 2, 4]);
     // Gallery: every test error, false negatives first (most confident miss first), each a 32×32 thumbnail of the red/blue image.
     assert.deepEqual(r.gallery.map((g) => g.error), [
       ...Array(fn).fill("false negative"),

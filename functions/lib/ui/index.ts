@@ -18,6 +18,7 @@ export function indexPage(): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>ALL screening</title>
 <style>
+[hidden]{display:none!important}
 body{font:15px/1.5 system-ui,sans-serif;margin:0 auto;max-width:56rem;padding:1rem 1.5rem;color:#1d2330}
 #drop{border:2px dashed #8a94a6;border-radius:8px;padding:2rem;text-align:center;cursor:pointer}
 #drop.over{background:#eef4ff;border-color:#2f6fb3}

@@ -208,7 +208,7 @@ export async function buildEvalReport(inp: EvalInputs, opts: EvalReportOptions):
           curvesPng,
           "learning curves",
           "Per-epoch training and validation values from history.json. Diverging train and val loss means over-fitting; the dashed line marks the epoch the trainer kept (its own 'best' flag, else the lowest validation loss).",
-        )
+        ) + splitNote(inp.history!)
         : "<p>No history.json in this run: learning curves are not available.</p>",
     },
     {
@@ -312,4 +312,22 @@ export async function buildEvalReport(inp: EvalInputs, opts: EvalReportOptions):
   ];
   const html = await out.write("index.html", page(`Evaluation: ${inp.run}`, inp.sources ?? "", sections));
   return { html: join(opts.outDir, html), files: out.files, gallery };
+}
+
+/**
+ * Names the metrics logged for only one split, so a reader does not compare, e.g., a training loss
+ * that includes auxiliary terms with a plain validation loss.
+ */
+function splitNote(rows: readonly HistoryRow[]): string {
+  const splitsOf = new Map<string, Set<string>>();
+  for (const r of rows) splitsOf.set(r.metric, (splitsOf.get(r.metric) ?? new Set()).add(r.split));
+  const only = (split: string) =>
+    [...splitsOf.entries()].filter(([, s]) => s.size === 1 && s.has(split)).map(([m]) => m).sort();
+  const train = only("train"), val = only("val");
+  if (train.length === 0 && val.length === 0) return "";
+  return `<p>Logged for one split only: ${train.length ? `train: ${escapeHtml(train.join(", "))}` : ""}${
+    train.length && val.length ? "; " : ""
+  }${
+    val.length ? `val: ${escapeHtml(val.join(", "))}` : ""
+  }. Where both splits share a name (e.g. loss), check that the trainer computes them the same way: a training loss may include regularisation or auxiliary heads, and training batches may be class-balanced while validation is not.</p>`;
 }

@@ -8,6 +8,7 @@
  *     --out runs/x/domain.json [--check runs/taleqani/manifest.json:test]
  *     [--check runs/cnmc_subset/manifest.json] [--quantiles 0.005,0.995] [--margin 0.1] [--min-pad 0.01]
  *     [--no-shift] [--limit N]
+ *   (or --preprocess runs/x/preprocess.json instead of --model: fit and flag counts only, no model metrics)
  *
  * The model's card gives the crop and resize the statistics are computed at; `--check` takes a
  * manifest with an optional `:split` (default: every split). The `domain` object of the output is
@@ -15,7 +16,7 @@
  *
  * @module
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { imageStats } from "../functions/lib/preprocess/preprocess.ts";
@@ -28,9 +29,23 @@ import { applyShiftCell, SHIFT_GRID } from "./lib/shift/grid.ts";
 import { loadImages, selectItems } from "./lib/shift/load.ts";
 import { modelFloatScorer } from "./lib/shift/score.ts";
 import type { FloatRgbImage } from "../functions/lib/preprocess/types.ts";
+import type { PreprocessSpec } from "../functions/lib/model/card.ts";
 
-const USAGE = "usage: tsx scripts/fit_domain.ts --model model/all-v1.int8.onnx --manifest runs/taleqani/manifest.json --out runs/x/domain.json " +
+const USAGE = "usage: tsx scripts/fit_domain.ts (--model model/all-v1.int8.onnx | --preprocess runs/x/preprocess.json) --manifest runs/taleqani/manifest.json --out runs/x/domain.json " +
   "[--check MANIFEST[:split]]... [--quantiles 0.005,0.995] [--margin 0.1] [--min-pad 0.01] [--no-shift] [--limit N]";
+
+async function readPreprocess(file: string): Promise<PreprocessSpec> {
+  let spec: PreprocessSpec;
+  try {
+    spec = JSON.parse(await readFile(file, "utf8"));
+  } catch (err) {
+    throw new Error(`cannot read ${file} (${(err as Error).message}); pass the trainer's preprocess.json or --model`);
+  }
+  if (!Number.isInteger(spec.size) || spec.resize !== "area" || (spec.crop !== "none" && spec.crop !== "center-square")) {
+    throw new Error(`${file} is not a preprocess spec (size, crop, resize "area"); pass the trainer's preprocess.json`);
+  }
+  return spec;
+}
 
 function metricsOf(scores: number[], positive: boolean[], threshold: number) {
   const c = confusionAt(scores.map((score, i) => ({ score, positive: positive[i] })), threshold);
@@ -51,9 +66,12 @@ async function main(): Promise<void> {
       "no-shift": { type: "boolean", default: false },
       limit: { type: "string" },
       threads: { type: "string", default: "1" },
+      preprocess: { type: "string" },
     },
   });
-  if (!values.model || !values.manifest || !values.out) throw new Error(`--model, --manifest and --out are required\n${USAGE}`);
+  if (!values.manifest || !values.out || (!values.model && !values.preprocess)) {
+    throw new Error(`--manifest, --out and one of --model or --preprocess are required\n${USAGE}`);
+  }
   const quantiles = values.quantiles!.split(",").map(Number) as [number, number];
   if (quantiles.length !== 2 || quantiles.some((q) => !Number.isFinite(q))) throw new Error(`--quantiles must be two numbers like 0.005,0.995`);
   const margin = Number(values.margin);
@@ -61,9 +79,9 @@ async function main(): Promise<void> {
   const limit = values.limit ? Number(values.limit) : undefined;
   const log = (s: string) => console.error(s);
 
-  const scorer = await createOnnxScorer(values.model, { threads: Number(values.threads) });
-  const { card } = scorer;
-  const spec = card.preprocess;
+  const scorer = values.model ? await createOnnxScorer(values.model, { threads: Number(values.threads) }) : undefined;
+  const card = scorer?.card;
+  const spec: PreprocessSpec = card?.preprocess ?? await readPreprocess(values.preprocess!);
   const cells = values["no-shift"] ? [SHIFT_GRID[0]] : [...SHIFT_GRID];
 
   const manifest = await readSplitManifest(values.manifest);
@@ -88,10 +106,10 @@ async function main(): Promise<void> {
     for (const cell of cells) {
       flaggedByCell[cell.name] = summarizeFlags(await statsUnderCells(loaded.map((l) => l.rgba), [cell], spec), domain).flagged;
     }
-    const scores = await modelFloatScorer(scorer)(floats);
+    const scores = scorer ? await modelFloatScorer(scorer)(floats) : [];
     const pick = (want: boolean) => {
       const idx = flags.isFlagged.flatMap((f, i) => (f === want ? [i] : []));
-      return metricsOf(idx.map((i) => scores[i]), idx.map((i) => positive[i]), card.threshold);
+      return metricsOf(idx.map((i) => scores[i]), idx.map((i) => positive[i]), card!.threshold);
     };
     const check = {
       manifest: file,
@@ -102,14 +120,14 @@ async function main(): Promise<void> {
       flagged: flags.flagged,
       flaggedByStatistic: flags.byStatistic,
       flaggedUnderShift: flaggedByCell,
-      model: { all: metricsOf(scores, positive, card.threshold), inDomain: pick(false), flagged: pick(true) },
+      ...(card ? { model: { all: metricsOf(scores, positive, card.threshold), inDomain: pick(false), flagged: pick(true) } } : {}),
     };
     checks.push(check);
     const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "n/a");
     console.log(
       `${file}:${split} (${cm.dataset}): ${check.n} images, ${check.flagged} flagged out of domain ` +
         `(${Object.entries(check.flaggedByStatistic).map(([k, v]) => `${k} ${v}`).join(", ") || "none"}); ` +
-        `model sens ${f(check.model.all.sensitivity)} spec ${f(check.model.all.specificity)} ` +
+        (check.model ? `model sens ${f(check.model.all.sensitivity)} spec ${f(check.model.all.specificity)} ` : "") +
         `(${check.labels.all} all / ${check.labels.normal} normal); worst shift cell flags ${Math.max(...Object.values(flaggedByCell))}`,
     );
   }
@@ -117,7 +135,8 @@ async function main(): Promise<void> {
   const result = {
     kind: "domain-fit",
     created: new Date().toISOString(),
-    model: { path: values.model, id: card.id, version: card.version, threshold: card.threshold, size: spec.size, crop: spec.crop },
+    ...(card ? { model: { path: values.model, id: card.id, version: card.version, threshold: card.threshold } } : {}),
+    preprocess: { source: values.model ?? values.preprocess, size: spec.size, crop: spec.crop },
     domain,
     fit: {
       manifest: values.manifest,
@@ -140,7 +159,7 @@ async function main(): Promise<void> {
   console.log("ranges:");
   for (const [k, [lo, hi]] of Object.entries(domain.ranges)) console.log(`  ${k.padEnd(13)} [${lo.toFixed(4)}, ${hi.toFixed(4)}]`);
   console.log(`wrote ${values.out}`);
-  await scorer.release();
+  await scorer?.release();
 }
 
 main().catch((err) => {

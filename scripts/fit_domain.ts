@@ -11,8 +11,10 @@
  *   (or --preprocess runs/x/preprocess.json instead of --model: fit and flag counts only, no model metrics)
  *
  * The model's card gives the crop and resize the statistics are computed at; `--check` takes a
- * manifest with an optional `:split` (default: every split). The `domain` object of the output is
- * what goes into the card.
+ * manifest with an optional `:split` (default: every split). `--out` receives only the
+ * {@link DomainCheck} (`{ ranges }`, what `scripts/export.ts --domain` puts in the card);
+ * `--report` (default `<out>_report.json`) receives the fit details and the checks
+ * (`scripts/export.ts --ood`).
  *
  * @module
  */
@@ -29,10 +31,10 @@ import { applyShiftCell, SHIFT_GRID } from "./lib/shift/grid.ts";
 import { loadImages, selectItems } from "./lib/shift/load.ts";
 import { modelFloatScorer } from "./lib/shift/score.ts";
 import type { FloatRgbImage } from "../functions/lib/preprocess/types.ts";
-import type { PreprocessSpec } from "../functions/lib/model/card.ts";
+import type { DomainCheck, PreprocessSpec } from "../functions/lib/model/card.ts";
 
 const USAGE = "usage: tsx scripts/fit_domain.ts (--model model/all-v1.int8.onnx | --preprocess runs/x/preprocess.json) --manifest runs/taleqani/manifest.json --out runs/x/domain.json " +
-  "[--check MANIFEST[:split]]... [--quantiles 0.005,0.995] [--margin 0.1] [--min-pad 0.01] [--no-shift] [--limit N]";
+  "[--report runs/x/domain_report.json] [--check MANIFEST[:split]]... [--quantiles 0.005,0.995] [--margin 0.1] [--min-pad 0.01] [--no-shift] [--limit N]";
 
 async function readPreprocess(file: string): Promise<PreprocessSpec> {
   let spec: PreprocessSpec;
@@ -67,6 +69,7 @@ async function main(): Promise<void> {
       limit: { type: "string" },
       threads: { type: "string", default: "1" },
       preprocess: { type: "string" },
+      report: { type: "string" },
     },
   });
   if (!values.manifest || !values.out || (!values.model && !values.preprocess)) {
@@ -89,7 +92,7 @@ async function main(): Promise<void> {
   log(`fitting on ${trainItems.length} train images × ${cells.length} grid cells…`);
   const train = await loadImages(manifest, trainItems);
   const trainStats = await statsUnderCells(train.map((t) => t.rgba), cells, spec);
-  const domain = fitDomainRanges(trainStats, { quantiles, margin, minPad });
+  const domain: DomainCheck = fitDomainRanges(trainStats, { quantiles, margin, minPad });
   const trainFlags = summarizeFlags(trainStats.slice(0, train.length), domain);
 
   const checks = [];
@@ -154,11 +157,14 @@ async function main(): Promise<void> {
     },
     checks,
   };
+  const reportPath = values.report ?? values.out.replace(/(\.json)?$/, "_report.json");
   await mkdir(dirname(values.out), { recursive: true });
-  await writeFile(values.out, JSON.stringify(result, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1) + "\n");
+  await mkdir(dirname(reportPath), { recursive: true });
+  await writeFile(values.out, JSON.stringify(domain, null, 1) + "\n");
+  await writeFile(reportPath, JSON.stringify(result, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1) + "\n");
   console.log("ranges:");
   for (const [k, [lo, hi]] of Object.entries(domain.ranges)) console.log(`  ${k.padEnd(13)} [${lo.toFixed(4)}, ${hi.toFixed(4)}]`);
-  console.log(`wrote ${values.out}`);
+  console.log(`wrote ${values.out} (the card's \`domain\`: export.ts --domain) and ${reportPath} (fit + checks: export.ts --ood)`);
   await scorer?.release();
 }
 

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { imageStats, toFloatRgb } from "../../../functions/lib/preprocess/preprocess.ts";
 import type { RgbaImage } from "../../../functions/lib/preprocess/types.ts";
 import type { SplitManifest } from "../data/split_manifest.ts";
-import { colourHistogramChart, colourScatterChart, countsChart } from "./eda_charts.ts";
+import { colourHistogramChart, colourScatterChart, countsChart, groupDriftChart } from "./eda_charts.ts";
 import {
   balanceRows,
   classOf,
@@ -175,6 +175,11 @@ export async function buildEdaReport(manifest: SplitManifest, opts: EdaOptions):
     ? await out.chart("colour_scatter.png", colourScatterChart(originals, top[0], top[1]))
     : undefined;
   const caveat = colourCaveat(separability, perClass, opts.colourBaseline);
+  const groupOf = new Map(items.map((i) => [i.path, i.group]));
+  const driftStat = perClass[0]?.stat ?? separability[0]?.stat;
+  const driftPng = driftStat && originals.length > 1
+    ? await out.chart("colour_by_group.png", groupDriftChart(originals, groupOf, driftStat))
+    : undefined;
   const samplePngs: { cls: string; file: string; n: number }[] = [];
   for (const c of classes) {
     const t = tiles.get(c) ?? [];
@@ -294,6 +299,13 @@ export async function buildEdaReport(manifest: SplitManifest, opts: EdaOptions):
             `Each dot is one ${sampleView} image, placed by two colour statistics that single out classes best (${
               top[0]
             }, ${top[1]}).`,
+          )
+          : "",
+        driftPng
+          ? figure(
+            driftPng,
+            "colour statistic by split group",
+            `${driftStat} (the statistic that singles out a class best) for every ${sampleView} image, grouped by split group (the unit prepare_data keeps on one side of the split). Jumps between neighbouring groups are acquisition batches; val or test groups outside the range of the train groups are a colour shift the model meets only at test time.`,
           )
           : "",
         table(

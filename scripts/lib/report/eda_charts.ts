@@ -104,3 +104,49 @@ export function colourScatterChart(records: readonly ImageRecord[], x: string, y
     },
   } as ChartSpec;
 }
+
+/**
+ * One colour statistic of every image, by split group (e.g. a block of consecutive files or a
+ * subject), one panel per class, coloured by split. Steps between neighbouring groups show
+ * acquisition batches; val/test groups outside the train range show a colour shift.
+ *
+ * @example
+ * ```ts
+ * await renderChart(groupDriftChart(records, groupOf, "meanB"));
+ * ```
+ */
+export function groupDriftChart(
+  records: readonly ImageRecord[],
+  groupOf: ReadonlyMap<string, string>,
+  stat: string,
+): ChartSpec {
+  return {
+    title: `${stat} of each image by split group (one panel per class; colour: split)`,
+    data: {
+      values: records.map((r) => ({
+        cls: r.cls,
+        split: r.split,
+        group: groupOf.get(r.path) ?? "?",
+        value: r.stats[stat],
+      })),
+    },
+    facet: { column: { field: "cls", type: "nominal", title: null, header: { labelFontWeight: "bold" } } },
+    spec: {
+      width: 230,
+      height: 220,
+      mark: { type: "tick", thickness: 1.5, opacity: 0.6 },
+      encoding: {
+        x: {
+          field: "group",
+          type: "ordinal",
+          sort: "ascending",
+          title: "split group (sorted)",
+          axis: { labels: false, ticks: false },
+        },
+        y: { field: "value", type: "quantitative", title: stat, scale: { zero: false } },
+        color: { field: "split", type: "nominal", sort: ["train", "val", "test"], scale: { scheme: "tableau10" } },
+      },
+    },
+    resolve: { scale: { x: "independent" } },
+  } as ChartSpec;
+}

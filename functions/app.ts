@@ -212,7 +212,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         results.push(p);
       } catch (err) {
         const e = toApiError(err);
-        if (e.status >= 500) logInternal(c.get("requestId"), err);
+        if (e.code === "internal_error") logInternal(c.get("requestId"), err);
         metrics.countPrediction("error");
         results.push({ error: errorBody(e).error });
       }

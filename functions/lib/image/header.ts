@@ -109,7 +109,9 @@ export function readBmpHeader(bytes: Uint8Array): BmpHeader {
     unsupported(`bmp: ${bitsPerPixel} bits per pixel is not supported; save as 24-bit BMP or PNG`);
   }
   if (compression === 1 || compression === 2 || compression === 4 || compression === 5) {
-    unsupported(`bmp: compressed BMP (RLE/JPEG/PNG, compression ${compression}) is not supported; save as uncompressed 24-bit BMP or PNG`);
+    unsupported(
+      `bmp: compressed BMP (RLE/JPEG/PNG, compression ${compression}) is not supported; save as uncompressed 24-bit BMP or PNG`,
+    );
   }
   if (compression !== 0 && compression !== 3 && compression !== 6) {
     corrupt(`bmp: unknown compression ${compression}; send a valid BMP file`);
@@ -133,8 +135,12 @@ export function readPngHeader(bytes: Uint8Array): ImageHeader {
   const sig = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
   r.need(0, 33, "PNG signature and IHDR chunk");
   if (!sig.every((v, i) => bytes[i] === v)) corrupt(`png: bad signature; send a valid PNG file`);
-  if (r.u32(8) !== 13 || r.u32(12) !== 0x49484452) corrupt(`png: first chunk is not a 13-byte IHDR; send a valid PNG file`);
-  if (crc32(bytes.subarray(12, 29)) !== r.u32(29)) corrupt(`png: IHDR checksum mismatch (file is damaged); send the original file`);
+  if (r.u32(8) !== 13 || r.u32(12) !== 0x49484452) {
+    corrupt(`png: first chunk is not a 13-byte IHDR; send a valid PNG file`);
+  }
+  if (crc32(bytes.subarray(12, 29)) !== r.u32(29)) {
+    corrupt(`png: IHDR checksum mismatch (file is damaged); send the original file`);
+  }
   return checkSides("png", r.u32(16), r.u32(20));
 }
 
@@ -146,6 +152,8 @@ export interface JpegHeader extends ImageHeader {
   precision: number;
   /** Colour components: 1 grey, 3 YCbCr/RGB, 4 CMYK/YCCK. */
   components: number;
+  /** Sampling factors of each component (as far as the frame header holds them). */
+  sampling: { h: number; v: number }[];
 }
 
 /**
@@ -178,7 +186,12 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader {
       const components = r.u8(o + 7);
       if (height === 0) unsupported(`jpeg: height given later in a DNL marker is not supported; re-save the JPEG`);
       checkSides("jpeg", width, height);
-      return { width, height, sof: marker - 0xc0, precision, components };
+      const sampling = [];
+      for (let i = 0; i < components && 8 + 3 * i + 2 <= length; i++) {
+        const hv = r.u8(o + 8 + 3 * i + 1);
+        sampling.push({ h: hv >> 4, v: hv & 15 });
+      }
+      return { width, height, sof: marker - 0xc0, precision, components, sampling };
     }
     o += length;
   }
@@ -195,7 +208,9 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader {
 export function readTiffHeader(bytes: Uint8Array): ImageHeader {
   if (bytes.length < 8) corrupt(`tiff: file is truncated; send the complete image`);
   const little = bytes[0] === 0x49 && bytes[1] === 0x49;
-  if (!little && !(bytes[0] === 0x4d && bytes[1] === 0x4d)) corrupt(`tiff: bad byte-order mark; send a valid TIFF file`);
+  if (!little && !(bytes[0] === 0x4d && bytes[1] === 0x4d)) {
+    corrupt(`tiff: bad byte-order mark; send a valid TIFF file`);
+  }
   const r = byteReader(bytes, little, "tiff");
   const magic = r.u16(2);
   if (magic === 43) unsupported(`tiff: BigTIFF is not supported; save as a classic TIFF or PNG`);
@@ -209,11 +224,17 @@ export function readTiffHeader(bytes: Uint8Array): ImageHeader {
     const tag = r.u16(e);
     if (tag !== 256 && tag !== 257) continue;
     const type = r.u16(e + 2);
-    const value = type === 3 ? r.u16(e + 8) : type === 4 ? r.u32(e + 8) : corrupt(`tiff: image size tag has type ${type}; send a valid TIFF file`);
+    const value = type === 3
+      ? r.u16(e + 8)
+      : type === 4
+      ? r.u32(e + 8)
+      : corrupt(`tiff: image size tag has type ${type}; send a valid TIFF file`);
     if (tag === 256) width = value;
     else height = value;
   }
-  if (width < 0 || height < 0) corrupt(`tiff: first image directory has no ImageWidth/ImageLength; send a valid TIFF file`);
+  if (width < 0 || height < 0) {
+    corrupt(`tiff: first image directory has no ImageWidth/ImageLength; send a valid TIFF file`);
+  }
   return checkSides("tiff", width, height);
 }
 

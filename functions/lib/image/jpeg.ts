@@ -12,7 +12,7 @@
 import type { RgbaImage } from "../preprocess/types.ts";
 import { getWasmModule } from "../wasm/assets.ts";
 import { corrupt, ImageDecodeError, unsupported } from "./errors.ts";
-import { readJpegHeader } from "./header.ts";
+import { type JpegHeader, readJpegHeader } from "./header.ts";
 
 /** Bytes of wasm memory above which the instance is discarded after a decode. */
 export const JPEG_MEMORY_LIMIT = 64 * 1024 * 1024;
@@ -65,6 +65,12 @@ export async function decodeJpeg(bytes: Uint8Array): Promise<RgbaImage> {
   }
   if (header.precision !== 8) unsupported(`jpeg: ${header.precision}-bit JPEGs are not supported; send an 8-bit JPEG`);
   if (header.sof >= 9) unsupported(`jpeg: arithmetic-coded JPEGs are not supported; re-save with Huffman coding`);
+  if (bytes.length < minScanBytes(header)) {
+    // the decoder would pad the missing data and still spend the whole frame's time and memory
+    corrupt(
+      `jpeg: ${bytes.length} bytes cannot hold a ${header.width}×${header.height} image (truncated, or the size in the header is wrong); send the original JPEG`,
+    );
+  }
 
   const w = await exportsOnce();
   let pixels: Uint8Array, width: number, height: number, format: number;
@@ -91,11 +97,15 @@ export async function decodeJpeg(bytes: Uint8Array): Promise<RgbaImage> {
   if (w.memory.buffer.byteLength > JPEG_MEMORY_LIMIT) instance = null;
 
   if (width !== header.width || height !== header.height) {
-    corrupt(`jpeg: decoded ${width}×${height} but the header says ${header.width}×${header.height}; send the original JPEG`);
+    corrupt(
+      `jpeg: decoded ${width}×${height} but the header says ${header.width}×${header.height}; send the original JPEG`,
+    );
   }
   const n = width * height;
   const channels = format === 0 ? 1 : format === 1 ? 3 : 0;
-  if (channels === 0) unsupported(`jpeg: decoder returned pixel format ${format} (CMYK); convert the image to RGB first`);
+  if (channels === 0) {
+    unsupported(`jpeg: decoder returned pixel format ${format} (CMYK); convert the image to RGB first`);
+  }
   if (pixels.length < n * channels) corrupt(`jpeg: decoder returned too few pixels; send the original JPEG`);
   const out = new Uint8Array(n * 4);
   if (channels === 3) {
@@ -109,4 +119,25 @@ export async function decodeJpeg(bytes: Uint8Array): Promise<RgbaImage> {
     }
   }
   return { width, height, data: out };
+}
+
+/**
+ * Fewest bytes the Huffman-coded data of a frame can take: at least one bit per 8×8 block of every
+ * component (a DC code; progressive AC scans may skip blocks with end-of-band runs).
+ *
+ * @example
+ * ```ts
+ * minScanBytes({ width: 64, height: 64, sof: 0, precision: 8, components: 1, sampling: [{ h: 1, v: 1 }] }); // 8
+ * ```
+ */
+export function minScanBytes(header: JpegHeader): number {
+  const valid = header.sampling.filter((s) => s.h >= 1 && s.h <= 4 && s.v >= 1 && s.v <= 4);
+  if (valid.length === 0) return 0;
+  const hMax = Math.max(...valid.map((s) => s.h)), vMax = Math.max(...valid.map((s) => s.v));
+  let blocks = 0;
+  for (const s of valid) {
+    blocks += Math.ceil(Math.ceil((header.width * s.h) / hMax) / 8) *
+      Math.ceil(Math.ceil((header.height * s.v) / vMax) / 8);
+  }
+  return Math.floor(blocks / 8);
 }

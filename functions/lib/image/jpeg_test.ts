@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ImageDecodeError } from "./errors.ts";
-import { decodeJpeg, jpegDecoderMemoryBytes } from "./jpeg.ts";
+import { decodeJpeg, jpegDecoderMemoryBytes, minScanBytes } from "./jpeg.ts";
 import { decodePng } from "./png.ts";
 import { fixture } from "./test_fixtures.ts";
 
@@ -77,4 +77,21 @@ Deno.test("thousands of decodes reuse one instance without growing wasm memory",
     if (i % 500 === 0) assert.deepEqual(img.data, first.data);
   }
   assert.equal(jpegDecoderMemoryBytes(), memory);
+});
+
+Deno.test("a JPEG whose header claims far more pixels than its data can hold is corrupt_image, before decoding (fuzz 20250101#8523)", async () => {
+  // found by `deno task fuzz --seed 20250101`: the 19 KB Taleqani JPEG with its SOF width set to
+  // 65534 decoded (padded with zeros) as 65534×224, and /v1/explain then took over 10 s
+  const jpeg = (await fixture("taleqani_Benign_WBC-Benign-001.jpg")).slice();
+  let o = 2;
+  while (jpeg[o + 1] !== 0xc0 && jpeg[o + 1] !== 0xc2) o += 2 + ((jpeg[o + 2] << 8) | jpeg[o + 3]);
+  new DataView(jpeg.buffer).setUint16(o + 7, 65534);
+  await assert.rejects(decodeJpeg(jpeg), (e: unknown) => hasCode("corrupt_image")(e) && /cannot hold/.test(String(e)));
+  assert.equal(
+    minScanBytes({ width: 64, height: 64, sof: 0, precision: 8, components: 1, sampling: [{ h: 1, v: 1 }] }),
+    8,
+  );
+  // 4:2:0: 16 luma blocks and 4 + 4 chroma blocks per 32×32
+  const s420 = [{ h: 2, v: 2 }, { h: 1, v: 1 }, { h: 1, v: 1 }];
+  assert.equal(minScanBytes({ width: 32, height: 32, sof: 0, precision: 8, components: 3, sampling: s420 }), 3);
 });

@@ -90,6 +90,7 @@ export async function predictImage(
     timings: { decodeMs: 0, preprocessMs: 0, inferenceMs: 0, totalMs: 0 },
   };
   if (options.heatmap) {
+    options.signal?.throwIfAborted();
     if (!out.cam) {
       throw new ApiError(
         501,

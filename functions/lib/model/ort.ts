@@ -1,19 +1,24 @@
 /**
- * onnxruntime-web (WebAssembly backend, one thread) set up for the runtime we are in:
+ * onnxruntime-web (WebAssembly backend, one thread) set up for the runtime we are in. ort always
+ * gets an already compiled `WebAssembly.Module`:
  *
- * - Deno / Node: the `.wasm` bytes are read from the npm package and given to ort as
- *   `env.wasm.wasmBinary`; ort compiles them.
  * - Workers (workerd): compiling wasm from bytes is forbidden, so the entry registers the
- *   precompiled module (`registerWasmModule("ort", mod)`). ort 1.30 has no option that takes a
- *   `WebAssembly.Module`; its Emscripten loader calls `WebAssembly.instantiate(bytes, imports)`
- *   with the bytes given as `wasmBinary`. We hand it a small marker instead of the real bytes and
- *   answer that one call with `new WebAssembly.Instance(registeredModule, imports)`. Any other
- *   `instantiate` call goes to the original function.
+ *   precompiled module (`registerWasmModule("ort", mod)`).
+ * - Deno / Node: {@link compileOrtWasm} reads the npm package's 14 MB `.wasm` file and compiles
+ *   it with `WebAssembly.compile` (off the main thread; the bytes are dropped afterwards, where
+ *   they used to stay alive as `env.wasm.wasmBinary`). `functions/deno.ts` starts it before it
+ *   even imports the app, so compiling overlaps module loading.
+ *
+ * ort 1.30 has no option that takes a `WebAssembly.Module`; its Emscripten loader calls
+ * `WebAssembly.instantiate(bytes, imports)` with the bytes given as `wasmBinary`. We hand it a
+ * small marker instead of the real bytes and answer that one call with
+ * `new WebAssembly.Instance(compiledModule, imports)`. Any other `instantiate` call goes to the
+ * original function.
  *
  * @module
  */
 import * as ort from "onnxruntime-web/wasm";
-import { getWasmModule, hasRegisteredWasmModule, readWasmBytes } from "../wasm/assets.ts";
+import { getWasmModule, hasRegisteredWasmModule, readWasmBytes, registerWasmModule, WASM_ASSETS } from "../wasm/assets.ts";
 
 export { ort };
 
@@ -41,6 +46,36 @@ const MARKER = new Uint8Array([
 ]);
 
 let ready: Promise<typeof ort> | undefined;
+let compiling: Promise<WebAssembly.Module> | undefined;
+
+/**
+ * Compiles ort's wasm once (or returns the module the Workers entry registered) and registers it
+ * as `"ort"`. Call it as early as possible: compiling runs on V8's background threads, so the
+ * main thread can load modules and read the model meanwhile. {@link initOrt} calls it too.
+ *
+ * @example
+ * ```ts
+ * compileOrtWasm(); // at the top of the entry, not awaited
+ * const { app } = await import("./app.ts");
+ * ```
+ */
+export function compileOrtWasm(): Promise<WebAssembly.Module> {
+  if (hasRegisteredWasmModule("ort")) return getWasmModule("ort");
+  compiling ??= compileFromPackage().then((mod) => {
+    registerWasmModule("ort", mod);
+    return mod;
+  }, (err) => {
+    compiling = undefined;
+    throw err;
+  });
+  return compiling;
+}
+
+async function compileFromPackage(): Promise<WebAssembly.Module> {
+  // Async compile of the bytes (not compileStreaming: measured +30 MB RSS in Deno 2.9 for the
+  // same module); the bytes are garbage once compiled, V8 keeps its own copy.
+  return await WebAssembly.compile(await readWasmBytes("ort"));
+}
 
 /**
  * Configures ort once (single thread, wasm source) and returns the module. Safe to call many times.
@@ -63,13 +98,9 @@ async function setUp(): Promise<typeof ort> {
   ort.env.wasm.numThreads = 1;
   ort.env.wasm.proxy = false;
   ort.env.logLevel = "error";
-  if (hasRegisteredWasmModule("ort")) {
-    const compiled = await getWasmModule("ort");
-    patchInstantiate(compiled);
-    ort.env.wasm.wasmBinary = MARKER;
-  } else {
-    ort.env.wasm.wasmBinary = await readWasmBytes("ort");
-  }
+  const compiled = await compileOrtWasm();
+  patchInstantiate(compiled);
+  ort.env.wasm.wasmBinary = MARKER;
   return ort;
 }
 

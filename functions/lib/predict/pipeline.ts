@@ -88,12 +88,14 @@ export async function predictImage(
       minSide: options.minSide,
     });
     source = { format: img.format, width: img.width, height: img.height };
+    options.signal?.throwIfAborted();
     tPre = performance.now();
     resized = toFloatRgb(img, card.preprocess);
   }
   const tensor = normalizeToTensor(resized, card.preprocess, "NCHW");
   const reasons = checkDomain(card.domain, imageStats(resized));
   const inputSha = await hashing;
+  options.signal?.throwIfAborted();
   const tRun = performance.now();
   const out = await runtime.run(tensor, { cam: options.heatmap === true });
   const tDone = performance.now();

@@ -11,6 +11,7 @@ import { type Config, loadConfig } from "./lib/config.ts";
 import { loadModelFile, type ModelRuntime } from "./lib/model/runtime.ts";
 import { openKvStore } from "./lib/feedback/kv.ts";
 import { createMemoryStore } from "./lib/feedback/store.ts";
+import { createDrain } from "./lib/http/drain.ts";
 
 /** A running server. */
 export interface Server {
@@ -57,6 +58,7 @@ export function serve(config: Config, log = (r: Record<string, unknown>) => cons
   });
   const app = createApp({ model: ready, config, log, feedback });
   let port = config.port;
+  const drain = createDrain(); // Deno's shutdown() alone would cut in-flight uploads
   const httpServer = Deno.serve({
     hostname: config.host,
     port: config.port,
@@ -64,9 +66,10 @@ export function serve(config: Config, log = (r: Record<string, unknown>) => cons
       port = addr.port;
       log({ ts: new Date().toISOString(), level: "info", event: "listening", host: addr.hostname, port: addr.port });
     },
-  }, app.fetch);
+  }, drain.wrap(app.fetch));
   port = (httpServer.addr as Deno.NetAddr).port;
   const shutdown = async () => {
+    await drain.drain(30_000);
     await httpServer.shutdown();
     await ready.then((m) => m.close(), () => {});
     await (await feedback).close();

@@ -56,7 +56,7 @@ export function parseFeedback(body: unknown): FeedbackInput {
     return v;
   };
   const requestId = optString("requestId", 255);
-  const inputSha256 = optString("inputSha256", 64, /^[0-9a-f]{64}$/)?.toLowerCase();
+  const inputSha256 = optString("inputSha256", 64, /^[0-9a-fA-F]{64}$/)?.toLowerCase();
   if (!requestId && !inputSha256) {
     invalid(
       "say which prediction this is about: send `requestId` (from the prediction) or `inputSha256` (its input.sha256)",

@@ -29,6 +29,7 @@ export type ErrorCode =
   | "invalid_feedback"
   | "prediction_not_found"
   | "store_unavailable"
+  | "shutting_down"
   | "internal_error";
 
 /** The JSON body of an error answer. */

@@ -96,6 +96,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.use(requestId({ limitLength: 128 }));
   app.use(accessLog(log, metrics, () => state.current?.card.version));
+  // known paths are their own route label even when a middleware (auth, rate limit) answers first
+  app.use(async (c, next) => {
+    if (Object.hasOwn(ROUTES, c.req.path)) c.set("route", c.req.path);
+    await next();
+  });
   app.use(securityHeaders({ "/": indexPage(), "/docs": docsPage() }));
   const cors = corsAllowlist(config.corsOrigins);
   if (cors) app.use(cors);

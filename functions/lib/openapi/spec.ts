@@ -45,7 +45,19 @@ const inputErrors = {
   "413": err("body_too_large (MAX_BODY_BYTES) or too_many_images"),
   "415": err("unsupported_media_type or unsupported_image"),
   "422": err("too_many_pixels (MAX_PIXELS, from the header) or too_small"),
-  "503": err("not_ready: the model is not loaded"),
+  "429": {
+    ...err("rate_limited: RATE_LIMIT_RPS/RATE_LIMIT_BURST exceeded for this key or client address"),
+    headers: { "Retry-After": { description: "seconds to wait", schema: { type: "integer" } } },
+  },
+  "503": err(
+    "not_ready (model not loaded), timeout (decode + inference over REQUEST_BUDGET_MS: the server is busy, retry) or shutting_down",
+  ),
+};
+
+const feedbackErrors = {
+  "401": inputErrors["401"],
+  "429": inputErrors["429"],
+  "503": err("store_unavailable: the feedback store could not be opened"),
 };
 
 /**
@@ -154,6 +166,46 @@ export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | 
           },
         },
       },
+      "/v1/feedback": {
+        post: {
+          operationId: "postFeedback",
+          summary: "Record a reviewer's label for a prediction this service made (matched by requestId or input hash)",
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: { $ref: "#/components/schemas/FeedbackInput" } } },
+          },
+          responses: {
+            "201": {
+              description: "stored (answered only after the write is committed)",
+              content: { "application/json": { schema: { $ref: "#/components/schemas/Feedback" } } },
+            },
+            "400": err("invalid_feedback or empty_body"),
+            "404": err("prediction_not_found: no prediction with that requestId / inputSha256 is on record"),
+            "413": err("body_too_large (16 KiB)"),
+            "415": err("unsupported_media_type: send application/json"),
+            ...feedbackErrors,
+          },
+        },
+        get: {
+          operationId: "exportFeedback",
+          summary: "Export feedback (with the predictions it is about) as NDJSON, oldest first, for retraining",
+          parameters: [{
+            name: "since",
+            in: "query",
+            required: false,
+            description: "only records at or after this ISO 8601 time",
+            schema: { type: "string", format: "date-time" },
+          }],
+          responses: {
+            "200": {
+              description: "one Feedback JSON object per line",
+              content: { "application/x-ndjson": { schema: { $ref: "#/components/schemas/Feedback" } } },
+            },
+            "400": err("invalid_feedback: `since` is not a date"),
+            ...feedbackErrors,
+          },
+        },
+      },
       "/v1/model": {
         get: {
           operationId: "model",
@@ -221,6 +273,12 @@ export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | 
                 "explain_unavailable",
                 "not_found",
                 "method_not_allowed",
+                "rate_limited",
+                "timeout",
+                "invalid_feedback",
+                "prediction_not_found",
+                "store_unavailable",
+                "shutting_down",
                 "internal_error",
               ],
             },
@@ -231,6 +289,51 @@ export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | 
           type: "object",
           required: ["error"],
           properties: { error: { $ref: "#/components/schemas/ErrorDetail" }, requestId: { type: "string" } },
+        },
+        FeedbackInput: {
+          type: "object",
+          required: ["label"],
+          additionalProperties: false,
+          description: "give requestId or inputSha256 (both for a batch request)",
+          properties: {
+            requestId: { type: "string", maxLength: 255, description: "requestId of the prediction" },
+            inputSha256: {
+              type: "string",
+              pattern: "^[0-9a-fA-F]{64}$",
+              description: "input.sha256 of the prediction",
+            },
+            label: { type: "string", enum: ["all", "normal"], description: "the reviewer's label" },
+            reviewer: { type: "string", maxLength: 200 },
+            note: { type: "string", maxLength: 2000 },
+          },
+        },
+        Feedback: {
+          type: "object",
+          required: ["id", "ts", "label", "prediction"],
+          properties: {
+            id: { type: "string", description: "<ISO time>_<random>, sorts by time" },
+            ts: { type: "string", format: "date-time" },
+            label: { type: "string", enum: ["all", "normal"] },
+            reviewer: { type: "string" },
+            note: { type: "string" },
+            agrees: { type: "boolean", description: "POST answer only: the reviewer's label equals the model's" },
+            prediction: {
+              type: "object",
+              description: "the prediction as the service made it (audit trail)",
+              required: ["requestId", "index", "route", "inputSha256", "model", "label", "scores", "decision", "ts"],
+              properties: {
+                requestId: { type: "string" },
+                index: { type: "integer", description: "position in a batch request" },
+                route: { type: "string" },
+                inputSha256: { type: "string" },
+                model: { type: "object" },
+                label: { type: "string", enum: ["all", "normal"] },
+                scores: { type: "object" },
+                decision: { type: "string", enum: ["all", "normal", "review"] },
+                ts: { type: "string", format: "date-time" },
+              },
+            },
+          },
         },
         Prediction: {
           type: "object",

@@ -148,7 +148,11 @@ if (import.meta.main) {
       const img = images[next++ % images.length];
       const t = performance.now();
       try {
-        const res = await fetch(url + args.route, { method: "POST", body: img.bytes, headers: { "content-type": img.type } });
+        const res = await fetch(url + args.route, {
+          method: "POST",
+          body: img.bytes,
+          headers: { "content-type": img.type },
+        });
         const body = await res.json().catch(() => undefined);
         if (res.status === 200 && typeof body?.label === "string") {
           latencies.push(performance.now() - t);

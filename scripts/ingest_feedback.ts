@@ -1,0 +1,188 @@
+/**
+ * Turns the service's feedback export (`GET /v1/feedback`, NDJSON) and the images the lab keeps
+ * into a manifest addition for the training pipeline.
+ *
+ * Usage (tsx or deno):
+ *   curl -H "Authorization: Bearer $KEY" http://127.0.0.1:8000/v1/feedback > feedback.ndjson
+ *   tsx scripts/ingest_feedback.ts --feedback feedback.ndjson --images /lab/archive \
+ *     [--manifest runs/x/manifest.json] [--split train] --out runs/x/feedback_addition.json
+ *
+ * Matching: the service never stores images, only each upload's SHA-256; every image file under
+ * `--images` is hashed and a feedback record is matched to the file with the same SHA-256 (the
+ * exact bytes that were uploaded). When several records label the same image, the latest wins
+ * (disagreements are counted). Images already in `--manifest` are skipped (no train/test leak);
+ * records without a matching file are listed under `unmatched`.
+ *
+ * Output: `{ version: 1, kind: "feedback-addition", root, created, items, unmatched, stats }`,
+ * where `items` are split-manifest items (path relative to `root`, label, sha256, one group per
+ * image `feedback:<sha>`, split from `--split`, view `original`) plus `feedback` provenance
+ * (record id, reviewer, model version and label, whether the model agreed).
+ *
+ * @module
+ */
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import process from "node:process";
+import { parseArgs } from "node:util";
+import type { Label } from "../functions/lib/model/card.ts";
+import { listImageFiles, sha256File } from "./lib/data/files.ts";
+import type { ManifestItem, Split } from "./lib/data/split_manifest.ts";
+import type { FeedbackRecord } from "../functions/lib/feedback/store.ts";
+
+/** A manifest item made from feedback, with where its label came from. */
+export interface FeedbackItem extends ManifestItem {
+  feedback: {
+    id: string;
+    ts: string;
+    reviewer?: string;
+    requestId: string;
+    model: { id: string; version: string };
+    modelLabel: Label;
+    agrees: boolean;
+  };
+}
+
+/** The file this script writes. */
+export interface FeedbackAddition {
+  version: 1;
+  kind: "feedback-addition";
+  /** Absolute folder the item paths are relative to. */
+  root: string;
+  created: string;
+  items: FeedbackItem[];
+  /** Input hashes with feedback but no image file under the root. */
+  unmatched: string[];
+  stats: { records: number; images: number; matched: number; disagreements: number; alreadyInManifest: number };
+}
+
+/**
+ * Parses an NDJSON export (blank lines ignored); says which line is broken.
+ *
+ * @example
+ * ```ts
+ * parseExport('{"id":"a","label":"all",...}\n'); // [FeedbackRecord]
+ * ```
+ */
+export function parseExport(text: string): FeedbackRecord[] {
+  return text.split("\n").flatMap((line, i) => {
+    if (!line.trim()) return [];
+    try {
+      const r = JSON.parse(line) as FeedbackRecord;
+      if (
+        !r.id || (r.label !== "all" && r.label !== "normal") || !/^[0-9a-f]{64}$/.test(r.prediction?.inputSha256 ?? "")
+      ) {
+        throw new Error("not a feedback record");
+      }
+      return [r];
+    } catch (e) {
+      throw new Error(`feedback export line ${i + 1}: ${(e as Error).message}; pass the NDJSON from GET /v1/feedback`);
+    }
+  });
+}
+
+/**
+ * Builds the addition from feedback records and the hashes of the lab's image files.
+ *
+ * @example
+ * ```ts
+ * const add = buildAddition(records, new Map([[sha, "2025/cell-1.png"]]), "/lab/archive", { split: "train" });
+ * ```
+ */
+export function buildAddition(
+  records: FeedbackRecord[],
+  files: Map<string, string>,
+  root: string,
+  opts: { split: Split; exclude?: Set<string>; now?: Date },
+): FeedbackAddition {
+  const latest = new Map<string, FeedbackRecord>();
+  const labels = new Map<string, Set<Label>>();
+  for (const r of [...records].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    const sha = r.prediction.inputSha256;
+    latest.set(sha, r);
+    labels.set(sha, (labels.get(sha) ?? new Set()).add(r.label));
+  }
+  const items: FeedbackItem[] = [];
+  const unmatched: string[] = [];
+  let alreadyInManifest = 0;
+  for (const [sha, r] of latest) {
+    const path = files.get(sha);
+    if (!path) {
+      unmatched.push(sha);
+      continue;
+    }
+    if (opts.exclude?.has(sha)) {
+      alreadyInManifest++;
+      continue;
+    }
+    items.push({
+      path,
+      label: r.label,
+      group: `feedback:${sha}`,
+      split: opts.split,
+      sha256: sha,
+      view: "original",
+      feedback: {
+        id: r.id,
+        ts: r.ts,
+        ...(r.reviewer ? { reviewer: r.reviewer } : {}),
+        requestId: r.prediction.requestId,
+        model: { id: r.prediction.model.id, version: r.prediction.model.version },
+        modelLabel: r.prediction.label,
+        agrees: r.prediction.label === r.label,
+      },
+    });
+  }
+  items.sort((a, b) => a.path.localeCompare(b.path));
+  return {
+    version: 1,
+    kind: "feedback-addition",
+    root,
+    created: (opts.now ?? new Date()).toISOString(),
+    items,
+    unmatched: unmatched.sort(),
+    stats: {
+      records: records.length,
+      images: latest.size,
+      matched: latest.size - unmatched.length,
+      disagreements: [...labels.values()].filter((s) => s.size > 1).length,
+      alreadyInManifest,
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const { values: a } = parseArgs({
+    options: {
+      feedback: { type: "string" },
+      images: { type: "string" },
+      manifest: { type: "string" },
+      split: { type: "string", default: "train" },
+      out: { type: "string" },
+    },
+  });
+  if (!a.feedback || !a.images || !a.out) {
+    throw new Error(
+      "usage: ingest_feedback.ts --feedback feedback.ndjson --images <lab image folder> [--manifest manifest.json] [--split train] --out addition.json",
+    );
+  }
+  if (!["train", "val", "test"].includes(a.split)) {
+    throw new Error(`--split must be train, val or test (got ${a.split})`);
+  }
+  const records = parseExport(await readFile(a.feedback, "utf8"));
+  const root = resolve(a.images);
+  const files = new Map<string, string>();
+  for (const p of await listImageFiles(root)) {
+    const sha = await sha256File(`${root}/${p}`);
+    if (!files.has(sha)) files.set(sha, p);
+  }
+  const exclude = a.manifest
+    ? new Set<string>((JSON.parse(await readFile(a.manifest, "utf8")).items as ManifestItem[]).map((i) => i.sha256))
+    : undefined;
+  const addition = buildAddition(records, files, root, { split: a.split as Split, exclude });
+  await mkdir(dirname(resolve(a.out)), { recursive: true });
+  await writeFile(a.out, JSON.stringify(addition, null, 2) + "\n");
+  console.log(JSON.stringify({ out: a.out, ...addition.stats, unmatched: addition.unmatched.length }));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) await main();

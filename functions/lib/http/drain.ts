@@ -38,7 +38,7 @@ export interface Drain {
 export function createDrain(): Drain {
   let inFlight = 0;
   let draining = false;
-  let onIdle: (() => void)[] = [];
+  const onIdle: (() => void)[] = [];
   const done = () => {
     inFlight--;
     if (inFlight === 0) onIdle.splice(0).forEach((f) => f());

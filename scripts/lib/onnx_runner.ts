@@ -34,6 +34,12 @@ export interface OnnxScorer {
 export interface OnnxScorerOptions {
   /** Threads for one operator (default 1: the machine is shared). */
   threads?: number;
+  /**
+   * Graph optimisation level (default `basic`). Do not raise it for int8 QDQ models:
+   * onnxruntime-node 1.30's `extended`/`all` fusions returned wrong logits (≈ constant) for this
+   * project's QDQ exports, while `basic` matches onnxruntime-web (the service's runtime) exactly.
+   */
+  optimization?: "disabled" | "basic" | "extended" | "all";
 }
 
 /**
@@ -79,7 +85,7 @@ export async function createOnnxScorer(modelPath: string, opts: OnnxScorerOption
     intraOpNumThreads: opts.threads ?? 1,
     interOpNumThreads: 1,
     executionMode: "sequential",
-    graphOptimizationLevel: "all",
+    graphOptimizationLevel: opts.optimization ?? "basic",
   });
   for (const name of [card.io.input]) {
     if (!session.inputNames.includes(name)) throw new Error(`model ${modelPath} has no input "${name}" named by its card (inputs: ${session.inputNames.join(", ")}); re-export the model`);

@@ -85,3 +85,25 @@ Deno.test({
     await scorer.release();
   },
 });
+
+Deno.test({
+  name: "createOnnxScorer agrees with onnxruntime-web (the service's runtime) on the int8 fixture",
+  ignore: !existsSync(TINY),
+  fn: async () => {
+    const { initOrt } = await import("../../functions/lib/model/ort.ts");
+    const { readFile } = await import("node:fs/promises");
+    const scorer = await createOnnxScorer(TINY);
+    const { card } = scorer;
+    const s = card.preprocess.size;
+    const n = 4;
+    const batch = new Float32Array(n * 3 * s * s).map((_, i) => Math.sin(i * 0.37) * 1.5); // varied input
+    const { logits } = await scorer.score(batch, n);
+    await scorer.release();
+    const ort = await initOrt();
+    const session = await ort.InferenceSession.create(new Uint8Array(await readFile(TINY)));
+    const out = await session.run({ [card.io.input]: new ort.Tensor("float32", batch, [n, 3, s, s]) });
+    const web = out[card.io.logit].data as Float32Array;
+    for (let i = 0; i < n; i++) assert.ok(Math.abs(logits[i] - web[i]) < 1e-4, `image ${i}: node ${logits[i]} vs web ${web[i]}`);
+    await session.release();
+  },
+});

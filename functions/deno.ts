@@ -6,9 +6,13 @@
  *
  * @module
  */
+// First: starts compiling onnxruntime-web's 14 MB wasm on background threads while the rest of
+// the module graph evaluates, and tunes malloc (see docs/PERFORMANCE.md).
+import "./lib/model/preload.ts";
 import { createApp } from "./app.ts";
 import { type Config, loadConfig } from "./lib/config.ts";
 import { loadModelFile, type ModelRuntime } from "./lib/model/runtime.ts";
+import { warmUp } from "./lib/predict/warmup.ts";
 import { openKvStore } from "./lib/feedback/kv.ts";
 import { createMemoryStore } from "./lib/feedback/store.ts";
 import { createDrain } from "./lib/http/drain.ts";
@@ -38,19 +42,22 @@ export interface Server {
  */
 export function serve(config: Config, log = (r: Record<string, unknown>) => console.log(JSON.stringify(r))): Server {
   const started = performance.now();
-  const ready = loadModelFile(config.modelPath);
-  ready.then(
-    (m) =>
-      log({
-        ts: new Date().toISOString(),
-        level: "info",
-        event: "model_ready",
-        model: { id: m.card.id, version: m.card.version, sha256: m.card.sha256 },
-        coldStartMs: Math.round(performance.now() - started),
-        rssBytes: Deno.memoryUsage().rss,
-      }),
-    () => {},
-  );
+  // One prediction on a synthetic image before declaring ready: the first run of a fresh process
+  // pays for V8 compiling ort's kernels and our own code (measured 300–450 ms for the first
+  // request on a busy 2-core machine otherwise); a readiness probe should not send traffic there.
+  const ready = loadModelFile(config.modelPath).then(async (m) => {
+    const warmUpMs = await warmUp(m, { predictions: 1, inferences: 0 });
+    log({
+      ts: new Date().toISOString(),
+      level: "info",
+      event: "model_ready",
+      model: { id: m.card.id, version: m.card.version, sha256: m.card.sha256 },
+      coldStartMs: Math.round(performance.now() - started),
+      warmUpMs: Math.round(warmUpMs),
+      rssBytes: Deno.memoryUsage().rss,
+    });
+    return m;
+  });
   // audit trail + feedback on Deno KV; without KV (no --unstable-kv, bad path) in memory, logged
   const feedback = openKvStore(config.feedbackDb).catch((err) => {
     log({ ts: new Date().toISOString(), level: "error", event: "feedback_store_in_memory", message: String(err) });

@@ -11,19 +11,6 @@
  */
 import { parseArgs } from "node:util";
 
-const { values: args } = parseArgs({
-  options: {
-    url: { type: "string" },
-    n: { type: "string", default: "200" },
-    warmup: { type: "string", default: "10" },
-    route: { type: "string", default: "/v1/predict" },
-    image: { type: "string", default: "tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp" },
-    spawn: { type: "string" },
-    model: { type: "string", default: "model/all-v1.int8.onnx" },
-    port: { type: "string", default: "8790" },
-  },
-});
-
 /**
  * The q-quantile (0–1) of sorted values, nearest-rank.
  *
@@ -84,6 +71,18 @@ async function waitReady(url: string, timeoutMs: number): Promise<void> {
 }
 
 if (import.meta.main) {
+  const { values: args } = parseArgs({
+    options: {
+      url: { type: "string" },
+      n: { type: "string", default: "200" },
+      warmup: { type: "string", default: "10" },
+      route: { type: "string", default: "/v1/predict" },
+      image: { type: "string", default: "tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp" },
+      spawn: { type: "string" },
+      model: { type: "string", default: "model/all-v1.int8.onnx" },
+      port: { type: "string", default: "8790" },
+    },
+  });
   let url = args.url ?? `http://127.0.0.1:${args.port}`;
   let child: Deno.ChildProcess | undefined;
   let stop: (() => Promise<void>) | undefined;

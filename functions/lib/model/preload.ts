@@ -1,0 +1,22 @@
+/**
+ * Side-effect module for entries: importing it first (1) sets glibc's malloc thresholds (see
+ * `malloc.ts`) before the large start-up buffers are allocated and (2) starts compiling
+ * onnxruntime-web's wasm on V8's background threads while the rest of the module graph is still
+ * being evaluated (hono, the image decoders, the Node compatibility layer...).
+ * `functions/deno.ts` imports it before anything else; tests and tools should not.
+ *
+ * @example
+ * ```ts
+ * import "./lib/model/preload.ts"; // first import of the entry
+ * import { createApp } from "./app.ts";
+ * ```
+ *
+ * @module
+ */
+import { compileOrtWasm } from "./ort.ts";
+import { tuneMalloc } from "./malloc.ts";
+
+tuneMalloc();
+
+// Errors surface (with their message) when the model loads; none must escape from here.
+compileOrtWasm().catch(() => undefined);

@@ -4,6 +4,7 @@
  *
  *   deno run -A scripts/latency_http.ts --url http://127.0.0.1:8000 [--n 200] [--route /v1/predict]
  *   deno run -A scripts/latency_http.ts --spawn deno|workers [--model tests/fixtures/models/tiny.int8.onnx]
+ *     [--v8-flags=--max-semi-space-size=1]   (deno only)
  *
  * Image: --image (default the 450×450 C-NMC BMP fixture). Prints one JSON object.
  *
@@ -81,6 +82,7 @@ if (import.meta.main) {
       spawn: { type: "string" },
       model: { type: "string", default: "model/all-v1.int8.onnx" },
       port: { type: "string", default: "8790" },
+      "v8-flags": { type: "string" },
     },
   });
   let url = args.url ?? `http://127.0.0.1:${args.port}`;
@@ -90,7 +92,7 @@ if (import.meta.main) {
   if (args.spawn === "deno") {
     const t0 = performance.now();
     child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "functions/deno.ts"],
+      args: ["run", "-A", ...(args["v8-flags"] ? [`--v8-flags=${args["v8-flags"]}`] : []), "functions/deno.ts"],
       env: { PORT: args.port, HOST: "127.0.0.1", MODEL: args.model },
       stdout: "null",
       stderr: "inherit",

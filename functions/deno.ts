@@ -29,6 +29,16 @@ export interface Server {
   finished: Promise<void>;
 }
 
+/** Start-up switches of {@link serve}. */
+export interface ServeOptions {
+  /**
+   * Run one prediction on a synthetic image before declaring ready (default true; env
+   * `WARMUP=0` turns it off in {@link main}): readiness then costs ~100–200 ms more CPU, and the
+   * first real request is not the one that pays for V8 compiling the kernels.
+   */
+  warmUp?: boolean;
+}
+
 /**
  * Starts the service with `config` (no signal handlers: see {@link main}).
  *
@@ -40,13 +50,17 @@ export interface Server {
  * await server.shutdown();
  * ```
  */
-export function serve(config: Config, log = (r: Record<string, unknown>) => console.log(JSON.stringify(r))): Server {
+export function serve(
+  config: Config,
+  log = (r: Record<string, unknown>) => console.log(JSON.stringify(r)),
+  options: ServeOptions = {},
+): Server {
   const started = performance.now();
   // One prediction on a synthetic image before declaring ready: the first run of a fresh process
   // pays for V8 compiling ort's kernels and our own code (measured 300–450 ms for the first
   // request on a busy 2-core machine otherwise); a readiness probe should not send traffic there.
   const ready = loadModelFile(config.modelPath).then(async (m) => {
-    const warmUpMs = await warmUp(m, { predictions: 1, inferences: 0 });
+    const warmUpMs = options.warmUp === false ? 0 : await warmUp(m, { predictions: 1, inferences: 0 });
     log({
       ts: new Date().toISOString(),
       level: "info",
@@ -93,7 +107,7 @@ export function serve(config: Config, log = (r: Record<string, unknown>) => cons
  * ```
  */
 export async function main(): Promise<void> {
-  const server = serve(loadConfig(Deno.env.toObject()));
+  const server = serve(loadConfig(Deno.env.toObject()), undefined, { warmUp: Deno.env.get("WARMUP") !== "0" });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -61,6 +61,9 @@ export async function createModelRuntime(card: ModelCard, modelBytes: Uint8Array
     }
   }
   const ort = await initOrt();
+  // Creating the first session runs ~0.5 s of synchronous wasm (ort's start-up, kernel
+  // registration): let the event loop answer pending requests (health checks) first.
+  await new Promise<void>((resolve) => setTimeout(resolve, 0));
   const session = await ort.InferenceSession.create(modelBytes, {
     executionProviders: ["wasm"],
     graphOptimizationLevel: "all",

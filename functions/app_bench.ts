@@ -1,6 +1,7 @@
 /**
  * `deno task bench`: the whole request through the app (`app.request`, no network) and
- * inference alone, with the tiny fixture model (or MODEL, if set) on a real 450×450 BMP.
+ * inference alone, with the tiny fixture model (or MODEL, if set, e.g. the 96² stand-in
+ * described in docs/PERFORMANCE.md) on a real 450×450 BMP.
  */
 import { createApp } from "./app.ts";
 import { loadConfig } from "./lib/config.ts";
@@ -23,6 +24,9 @@ const post = (body: Uint8Array<ArrayBuffer>, type: string) => ({
 
 Deno.bench("inference only (session.run)", { group: "model", baseline: true }, async () => {
   await runtime.run(tensor);
+});
+Deno.bench("inference + CAM output", { group: "model" }, async () => {
+  await runtime.run(tensor, { cam: true });
 });
 Deno.bench("POST /v1/predict 450×450 BMP", { group: "request", baseline: true }, async () => {
   await (await app.request("/v1/predict", post(bmp, "image/bmp"))).arrayBuffer();

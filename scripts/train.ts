@@ -33,6 +33,7 @@ const USAGE = `usage: tsx scripts/train.ts --manifest <manifest.json> --out <dir
   --balance sample|weight|none (sample)        --weight-decay X (1e-4)   --warmup N epochs (1)
   --monitor auroc|bal_acc|loss (auroc)         --subtype-weight X (0.5; 0 = no subtype head)
   --normalization per-image|fixed (per-image)  --min-std X (0.02)        --no-augment
+  --color rgb|grey (rgb)  grey: the model sees luma only (stain hue/saturation cannot drive it)
   --quiet          no progress bar`;
 
 function fail(msg: string): never {
@@ -60,7 +61,7 @@ const { values: a } = parseArgs({
     backend: { type: "string" }, workers: { type: "string" }, patience: { type: "string" },
     resume: { type: "boolean" }, "max-minutes": { type: "string" }, views: { type: "string" },
     balance: { type: "string" }, "weight-decay": { type: "string" }, warmup: { type: "string" },
-    monitor: { type: "string" }, "subtype-weight": { type: "string" }, normalization: { type: "string" },
+    monitor: { type: "string" }, "subtype-weight": { type: "string" }, normalization: { type: "string" }, color: { type: "string" },
     "min-std": { type: "string" }, "no-augment": { type: "boolean" }, quiet: { type: "boolean" }, help: { type: "boolean" },
   },
   strict: true,
@@ -84,6 +85,7 @@ const spec: PreprocessSpec = {
     : { mode: "fixed", mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] },
   channelOrder: "RGB",
   alphaBackground: 0,
+  colorMode: oneOf(a.color, "color", ["rgb", "grey"] as const, "rgb"),
 };
 const manifest = await readSplitManifest(a.manifest);
 const result = await train({

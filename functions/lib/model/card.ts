@@ -30,6 +30,11 @@ export interface PreprocessSpec {
   channelOrder: "RGB";
   /** Alpha is composited over this grey level (0–255) before anything else. */
   alphaBackground: number;
+  /**
+   * `rgb` (default) feeds colour; `grey` replaces each pixel by its luma (BT.601) in all three
+   * channels just before normalisation, so stain hue and saturation cannot drive the decision.
+   */
+  colorMode?: "rgb" | "grey";
 }
 
 /**
@@ -136,15 +141,26 @@ export function parseModelCard(value: unknown): ModelCard {
   }
   if (p!.crop !== "none" && p!.crop !== "center-square") fail(`"preprocess.crop" must be none or center-square`);
   if (p!.resize !== "area") fail(`"preprocess.resize" must be "area"`);
+  if (p!.colorMode !== undefined && p!.colorMode !== "rgb" && p!.colorMode !== "grey") fail(`"preprocess.colorMode" must be rgb or grey`);
   const n = p!.normalization as Record<string, unknown> | undefined;
-  if (!n || (n.mode !== "fixed" && n.mode !== "per-image")) fail(`"preprocess.normalization.mode" must be fixed or per-image`);
-  if (n!.mode === "fixed" && (!isTriple(n!.mean) || !isTriple(n!.std))) fail(`fixed normalisation needs mean and std triples`);
-  if (n!.mode === "per-image" && !(typeof n!.minStd === "number" && n!.minStd > 0)) fail(`per-image normalisation needs minStd > 0`);
+  if (!n || (n.mode !== "fixed" && n.mode !== "per-image")) {
+    fail(`"preprocess.normalization.mode" must be fixed or per-image`);
+  }
+  if (n!.mode === "fixed" && (!isTriple(n!.mean) || !isTriple(n!.std))) {
+    fail(`fixed normalisation needs mean and std triples`);
+  }
+  if (n!.mode === "per-image" && !(typeof n!.minStd === "number" && n!.minStd > 0)) {
+    fail(`per-image normalisation needs minStd > 0`);
+  }
   if (typeof c.threshold !== "number" || !(c.threshold > 0 && c.threshold < 1)) fail(`"threshold" must be in (0, 1)`);
   const band = c.reviewBand;
-  if (!Array.isArray(band) || band.length !== 2 || !(band[0] <= band[1])) fail(`"reviewBand" must be [low, high] with low ≤ high`);
+  if (!Array.isArray(band) || band.length !== 2 || !(band[0] <= band[1])) {
+    fail(`"reviewBand" must be [low, high] with low ≤ high`);
+  }
   if (typeof c.temperature !== "number" || !(c.temperature > 0)) fail(`"temperature" must be > 0`);
-  if (io!.subtypeLogits !== undefined && !Array.isArray(c.subtypes)) fail(`"subtypes" must list the subtype head's classes`);
+  if (io!.subtypeLogits !== undefined && !Array.isArray(c.subtypes)) {
+    fail(`"subtypes" must list the subtype head's classes`);
+  }
   return {
     ...c,
     preprocess: { alphaBackground: 0, channelOrder: "RGB", ...(p as object) },

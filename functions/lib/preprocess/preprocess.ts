@@ -191,7 +191,8 @@ function channelMoments(img: FloatRgbImage): { mean: [number, number, number]; s
 /**
  * Applies `spec.normalization` and writes the image as a [3, h, w] (NCHW) or [h, w, 3] (NHWC)
  * block of `out` starting at `offset` (a fresh array when `out` is omitted). Both layouts hold the
- * same numbers in different order. `fixed`: (v − mean[c]) / std[c]; `per-image`:
+ * same numbers in different order. With `spec.colorMode === "grey"` the image is first turned into
+ * its luma ({@link toGrey}), so the three channels are equal. `fixed`: (v − mean[c]) / std[c]; `per-image`:
  * (v − mean_c) / max(std_c, minStd) using this image's own channel statistics.
  *
  * @example
@@ -216,6 +217,7 @@ export function normalizeToTensor(
   if (!(Number.isInteger(offset) && offset >= 0 && offset + n * 3 <= target.length)) {
     throw new RangeError(`normalizeToTensor: output of length ${target.length} cannot hold ${n * 3} values at offset ${offset}`);
   }
+  if (spec.colorMode === "grey") return normalizeToTensor(toGrey(img), { ...spec, colorMode: "rgb" }, layout, out, offset);
   const norm = spec.normalization;
   let mean: readonly number[], scale: number[];
   if (norm.mode === "fixed") {
@@ -243,6 +245,31 @@ export function normalizeToTensor(
     throw new RangeError(`normalizeToTensor: layout must be "NCHW" or "NHWC", got "${layout as string}"`);
   }
   return target;
+}
+
+/** BT.601 luma weights: what `colorMode: "grey"` keeps of each pixel. */
+export const LUMA_WEIGHTS = [0.299, 0.587, 0.114] as const;
+
+/**
+ * The image with every pixel's three channels set to its luma (BT.601). Hue and saturation shifts
+ * of the stain barely move it, so a model fed this reads shape and texture rather than colour.
+ *
+ * @example
+ * ```ts
+ * toGrey({ width: 1, height: 1, data: new Float32Array([1, 0, 0]) }).data; // [0.299, 0.299, 0.299]
+ * ```
+ */
+export function toGrey(img: FloatRgbImage): FloatRgbImage {
+  const { data } = img;
+  const out = new Float32Array(data.length);
+  const [wr, wg, wb] = LUMA_WEIGHTS;
+  for (let i = 0; i < data.length; i += 3) {
+    const y = wr * data[i] + wg * data[i + 1] + wb * data[i + 2];
+    out[i] = y;
+    out[i + 1] = y;
+    out[i + 2] = y;
+  }
+  return { width: img.width, height: img.height, data: out };
 }
 
 /**

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { PreprocessSpec } from "../model/card.ts";
 import { decodeImage } from "../image/decode.ts";
 import { fixture } from "../image/test_fixtures.ts";
-import { areaWeights, cropRect, imageStats, normalizeToTensor, preprocess, toFloatRgb } from "./preprocess.ts";
+import { areaWeights, cropRect, imageStats, normalizeToTensor, preprocess, toFloatRgb, toGrey } from "./preprocess.ts";
 import type { FloatRgbImage, RgbaImage } from "./types.ts";
 
 const spec = (size: number, over: Partial<PreprocessSpec> = {}): PreprocessSpec => ({
@@ -114,4 +114,23 @@ Deno.test("real cells: area resampling keeps the channel means; BMP and PNG of o
   const fromPng = preprocess(await decodeImage(fixture("cnmc_all_UID_35_6_2_all.png")), s, "NCHW");
   assert.deepEqual(fromBmp, fromPng);
   assert.equal(fromPng.length, 3 * 128 * 128);
+});
+
+Deno.test("colorMode grey: all channels equal the luma, then normalised", () => {
+  const img = { width: 2, height: 1, data: new Float32Array([1, 0, 0, 0, 0, 1]) };
+  const grey = toGrey(img);
+  assert.deepEqual(Array.from(grey.data).map((v) => +v.toFixed(3)), [0.299, 0.299, 0.299, 0.114, 0.114, 0.114]);
+  const spec: PreprocessSpec = {
+    size: 2, crop: "none", resize: "area", channelOrder: "RGB", alphaBackground: 0, colorMode: "grey",
+    normalization: { mode: "fixed", mean: [0.2, 0.2, 0.2], std: [0.1, 0.1, 0.1] },
+  };
+  const t = normalizeToTensor(img, spec, "NCHW");
+  // NCHW: each channel plane is [(0.299-0.2)/0.1, (0.114-0.2)/0.1]
+  for (let c = 0; c < 3; c++) {
+    assert.ok(Math.abs(t[c * 2] - 0.99) < 1e-5);
+    assert.ok(Math.abs(t[c * 2 + 1] - -0.86) < 1e-5);
+  }
+  // rgb mode gives different numbers for the same image (the option is not a no-op)
+  const rgb = normalizeToTensor(img, { ...spec, colorMode: "rgb" }, "NCHW");
+  assert.notDeepEqual(Array.from(rgb), Array.from(t));
 });

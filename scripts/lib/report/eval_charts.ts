@@ -76,7 +76,7 @@ export function rocPrChart(curves: readonly CurveRow[], ops: readonly OperatingR
   const colour = { field: "split", type: "nominal", title: "split", scale: SPLIT_COLOURS };
   const opLayer = (x: string, y: string) => ({
     data: { values: ops },
-    mark: { type: "point", filled: true, size: 110, stroke: "black", strokeWidth: 0.8, opacity: 1 },
+    mark: { type: "point", filled: true, size: 110, stroke: "black", strokeWidth: 0.8, opacity: 1, clip: true },
     encoding: {
       x: { field: x, type: "quantitative" },
       y: { field: y, type: "quantitative" },
@@ -85,7 +85,8 @@ export function rocPrChart(curves: readonly CurveRow[], ops: readonly OperatingR
       tooltip: [{ field: "kind" }, { field: "p", format: ".4f" }],
     },
   });
-  const panel = (title: string, x: string, xTitle: string, y: string, yTitle: string, diagonal: boolean) => ({
+  type Axis = { field: string; title: string; domain: [number, number] };
+  const panel = (title: string, x: Axis, y: Axis, diagonal: boolean) => ({
     title,
     width: 330,
     height: 300,
@@ -93,31 +94,93 @@ export function rocPrChart(curves: readonly CurveRow[], ops: readonly OperatingR
       ...(diagonal
         ? [{
           data: { values: [{ a: 0 }, { a: 1 }] },
-          mark: { type: "line", strokeDash: [3, 3], color: "#aaa" },
-          encoding: { x: { field: "a", type: "quantitative" }, y: { field: "a", type: "quantitative" } },
+          mark: { type: "line", strokeDash: [3, 3], color: "#aaa", clip: true },
+          encoding: {
+            x: { field: "a", type: "quantitative", scale: { domain: x.domain, nice: false } },
+            y: { field: "a", type: "quantitative", scale: { domain: y.domain, nice: false } },
+          },
         }]
         : []),
       {
         data: { values: curves },
-        mark: { type: "line", strokeWidth: 2, interpolate: diagonal ? "linear" : "step-before" },
+        mark: { type: "line", strokeWidth: 2, interpolate: diagonal ? "linear" : "step-before", clip: true },
         encoding: {
-          x: { field: x, type: "quantitative", title: xTitle, scale: { domain: [0, 1] } },
-          y: { field: y, type: "quantitative", title: yTitle, scale: { domain: [0, 1] } },
+          x: { field: x.field, type: "quantitative", title: x.title, scale: { domain: x.domain, nice: false } },
+          y: { field: y.field, type: "quantitative", title: y.title, scale: { domain: y.domain, nice: false } },
           order: { field: "order", type: "quantitative" },
           color: colour,
         },
       },
-      opLayer(x, y),
+      opLayer(x.field, y.field),
     ],
   });
+  const z = zoomDomains(ops);
+  const fpr = "false positive rate (1 − specificity)",
+    tpr = "sensitivity (recall on all)",
+    rec = "recall on all (sensitivity)";
   return {
-    title: "ROC and precision–recall (marks: chosen threshold and review-band edges)",
-    hconcat: [
-      panel("ROC", "fpr", "false positive rate (1 − specificity)", "tpr", "sensitivity (recall on all)", true),
-      panel("Precision–recall", "tpr", "recall on all (sensitivity)", "precision", "precision (PPV)", false),
+    title: "ROC and precision–recall (marks: chosen threshold and review-band edges; bottom: zoomed)",
+    vconcat: [
+      {
+        hconcat: [
+          panel(
+            "ROC",
+            { field: "fpr", title: fpr, domain: [0, 1] },
+            { field: "tpr", title: tpr, domain: [0, 1] },
+            true,
+          ),
+          panel("Precision–recall", { field: "tpr", title: rec, domain: [0, 1] }, {
+            field: "precision",
+            title: "precision (PPV)",
+            domain: [0, 1],
+          }, false),
+        ],
+      },
+      {
+        hconcat: [
+          panel("ROC, zoomed", { field: "fpr", title: fpr, domain: [0, z.fprMax] }, {
+            field: "tpr",
+            title: tpr,
+            domain: [z.tprMin, 1],
+          }, true),
+          panel(
+            "Precision–recall, zoomed",
+            { field: "tpr", title: rec, domain: [z.tprMin, 1] },
+            { field: "precision", title: "precision (PPV)", domain: [z.precisionMin, 1] },
+            false,
+          ),
+        ],
+      },
     ],
     resolve: { scale: { color: "shared", shape: "shared" } },
   } as ChartSpec;
+}
+
+/**
+ * Axis ranges that frame the operating points with some margin: false positive rate up to twice
+ * the largest one (at least 0.05), sensitivity and precision from a margin below the smallest
+ * one (rounded down to 0.05, at most 0.9).
+ *
+ * @example
+ * ```ts
+ * zoomDomains([{ fpr: 0.02, tpr: 0.97, precision: 0.99, … }]); // { fprMax: 0.05, tprMin: 0.9, precisionMin: 0.9 }
+ * ```
+ */
+export function zoomDomains(ops: readonly Pick<OperatingRow, "fpr" | "tpr" | "precision">[]): {
+  fprMax: number;
+  tprMin: number;
+  precisionMin: number;
+} {
+  const finite = (xs: number[]) => xs.filter(Number.isFinite);
+  const lowEdge = (v: number) => Math.min(0.9, Math.max(0, Math.floor((v - Math.max(0.05, 1 - v)) * 20 + 1e-9) / 20));
+  const fpr = finite(ops.map((o) => o.fpr)),
+    tpr = finite(ops.map((o) => o.tpr)),
+    prec = finite(ops.map((o) => o.precision));
+  return {
+    fprMax: Math.min(1, Math.max(0.05, 2 * Math.max(0, ...fpr))),
+    tprMin: tpr.length ? lowEdge(Math.min(...tpr)) : 0,
+    precisionMin: prec.length ? lowEdge(Math.min(...prec)) : 0,
+  };
 }
 
 /**

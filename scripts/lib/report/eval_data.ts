@@ -58,7 +58,7 @@ export interface CurveRow {
  * curveRows(scorePredictions(rows, T)).filter((r) => r.split === "test");
  * ```
  */
-export function curveRows(rows: readonly ScoredPrediction[], maxPoints = 400): CurveRow[] {
+export function curveRows(rows: readonly ScoredPrediction[], maxPoints = 2000): CurveRow[] {
   return EVAL_SPLITS.flatMap((split) => {
     const s = rows.filter((r) => r.split === split);
     if (s.length === 0) return [];

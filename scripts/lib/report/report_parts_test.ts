@@ -12,6 +12,7 @@ import {
   spreadSample,
 } from "./eda_data.ts";
 import { confusionCells, misclassified, reliabilityRows, scorePredictions, subtypeCells } from "./eval_data.ts";
+import { zoomDomains } from "./eval_charts.ts";
 import { bestEpoch, parseHistory } from "./history.ts";
 import { escapeHtml, table } from "./html.ts";
 import { addToMean, floatToRgba, meanOf, montage } from "./images.ts";
@@ -205,4 +206,13 @@ Deno.test("eval data: subtype confusion from the subtype head's argmax", () => {
   assert.deepEqual([get("Pre", "Pre").count, get("Pre", "Pro").count, get("Pre", "Pro").share], [1, 1, 0.5]);
   assert.deepEqual([get("Pro", "Benign").count, get("Pro", "Pro").count], [1, 0]);
   assert.equal(cells.length, 9);
+});
+
+Deno.test("zoomed ROC/PR ranges frame the operating points", () => {
+  assert.deepEqual(zoomDomains([{ fpr: 0.05, tpr: 0.95, precision: 1 }, { fpr: 0.01, tpr: 0.99, precision: 0.97 }]), {
+    fprMax: 0.1,
+    tprMin: 0.9,
+    precisionMin: 0.9,
+  });
+  assert.deepEqual(zoomDomains([{ fpr: 0.6, tpr: 0.5, precision: 0.4 }]), { fprMax: 1, tprMin: 0, precisionMin: 0 });
 });

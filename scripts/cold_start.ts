@@ -1,10 +1,10 @@
 /**
- * Cold start of the Deno service, repeated: spawn `deno run -A functions/deno.ts` → first answer
+ * Cold start of the Deno service, repeated: spawn the `start` task's command (deno.json) → first answer
  * on /healthz (listening) → /readyz 200 (model loaded), resident memory at ready and after a few
  * predictions, then SIGTERM. Prints per-run rows and medians as JSON.
  *
  *   deno run -A scripts/cold_start.ts [--runs 7] [--model .cache/perf/standin.int8.onnx]
- *     [--requests 50] [--v8-flags=--max-semi-space-size=1] [--env MALLOC_ARENA_MAX=2]
+ *     [--requests 50] [--v8-flags=--single-threaded-gc] [--env WARMUP=0]
  *
  * The machine's load average is printed with the result: cold start is CPU-bound, so on a shared
  * machine compare medians taken at the same load.
@@ -12,7 +12,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { quantile, treeRss } from "./latency_http.ts";
+import { quantile, startTaskArgs, treeRss } from "./latency_http.ts";
 
 /** One spawn's timings (ms from spawn) and memory (MiB). */
 export interface ColdStartRun {
@@ -78,7 +78,7 @@ async function once(opts: {
   const base = `http://127.0.0.1:${opts.port}`;
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ...(opts.v8Flags ? [`--v8-flags=${opts.v8Flags}`] : []), "functions/deno.ts"],
+    args: startTaskArgs(opts.v8Flags),
     env: { ...opts.env, PORT: String(opts.port), HOST: "127.0.0.1", MODEL: opts.model },
     stdout: "null",
     stderr: "inherit",

@@ -4,7 +4,9 @@
  *
  *   deno run -A scripts/latency_http.ts --url http://127.0.0.1:8000 [--n 200] [--route /v1/predict]
  *   deno run -A scripts/latency_http.ts --spawn deno|workers [--model tests/fixtures/models/tiny.int8.onnx]
- *     [--v8-flags=--max-semi-space-size=1]   (deno only)
+ *     [--v8-flags=--single-threaded-gc]   (deno only: added to the start task's own flags)
+ *
+ * `--spawn deno` runs the `start` task's command line from deno.json (same flags as production).
  *
  * Image: --image (default the 450×450 C-NMC BMP fixture). Prints one JSON object.
  *
@@ -58,6 +60,23 @@ export function treeRss(pid: number): { total: number; byName: Record<string, nu
   return { total, byName };
 }
 
+/**
+ * The `deno` arguments of the `start` task in deno.json (e.g. `["run", "-A", "--unstable-kv",
+ * "--v8-flags=--max-semi-space-size=1", "functions/deno.ts"]`), so that measurements spawn the
+ * service exactly as it is started; `extraV8Flags` adds one more `--v8-flags=` before the entry.
+ *
+ * @example
+ * ```ts
+ * new Deno.Command(Deno.execPath(), { args: startTaskArgs() });
+ * ```
+ */
+export function startTaskArgs(extraV8Flags?: string, configPath = "deno.json"): string[] {
+  const task: string = JSON.parse(Deno.readTextFileSync(configPath)).tasks.start;
+  const words = task.trim().split(/\s+/).slice(1); // drop the deno binary
+  const entry = words.pop()!;
+  return [...words, ...(extraV8Flags ? [`--v8-flags=${extraV8Flags}`] : []), entry];
+}
+
 async function waitReady(url: string, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
@@ -92,7 +111,7 @@ if (import.meta.main) {
   if (args.spawn === "deno") {
     const t0 = performance.now();
     child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", ...(args["v8-flags"] ? [`--v8-flags=${args["v8-flags"]}`] : []), "functions/deno.ts"],
+      args: startTaskArgs(args["v8-flags"]),
       env: { PORT: args.port, HOST: "127.0.0.1", MODEL: args.model },
       stdout: "null",
       stderr: "inherit",

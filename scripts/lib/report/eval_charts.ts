@@ -31,11 +31,14 @@ const OP_SHAPES = {
 export function learningCurvesChart(rows: readonly HistoryRow[], best?: number): ChartSpec {
   const metrics = [...new Set(rows.map((r) => r.metric))];
   const ordered = [...metrics.filter((m) => m === "loss"), ...metrics.filter((m) => m !== "loss").sort()];
+  const epochs = rows.map((r) => r.epoch);
+  // One fixed epoch range for every panel, so the kept-epoch rule lines up across panels.
+  const epochScale = { domain: [Math.min(...epochs), Math.max(...epochs)], nice: false };
   const layers: unknown[] = [
     {
       mark: { type: "line", point: { size: 18 }, strokeWidth: 2 },
       encoding: {
-        x: { field: "epoch", type: "quantitative", title: "epoch", axis: { tickMinStep: 1 } },
+        x: { field: "epoch", type: "quantitative", title: "epoch", axis: { tickMinStep: 1 }, scale: epochScale },
         y: { field: "value", type: "quantitative", title: null, scale: { zero: false } },
         color: {
           field: "split",
@@ -50,7 +53,7 @@ export function learningCurvesChart(rows: readonly HistoryRow[], best?: number):
     layers.push({
       transform: [{ filter: "datum.epoch === " + best }],
       mark: { type: "rule", strokeDash: [4, 3], color: "#666" },
-      encoding: { x: { field: "epoch", type: "quantitative" } },
+      encoding: { x: { field: "epoch", type: "quantitative", scale: epochScale } },
     });
   }
   return {

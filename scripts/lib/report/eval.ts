@@ -258,7 +258,7 @@ export async function buildEvalReport(inp: EvalInputs, opts: EvalReportOptions):
       html: figure(
         calibrationPng,
         "reliability diagrams",
-        "Observed fraction of all against mean predicted p(all), 10 equal-width bins; points on the dashed diagonal are perfectly calibrated. Temperature scaling is fitted on val; the test panel shows whether it holds.",
+        "Observed fraction of all against mean predicted p(all), 10 equal-width bins; points on the dashed diagonal are perfectly calibrated. Circle size is the number of images in the bin: bins with a few images zig-zag by chance. Temperature scaling is fitted on val; the test panel shows whether it holds.",
       ),
     },
     {
@@ -287,7 +287,7 @@ export async function buildEvalReport(inp: EvalInputs, opts: EvalReportOptions):
       id: "errors",
       title: `Misclassified ${gallerySplit} images`,
       html: [
-        `<p>${fnCount} false negatives (missed all) and ${fpCount} false positives on ${
+        `<p>${plural(fnCount, "false negative")} (missed all) and ${plural(fpCount, "false positive")} on ${
           escapeHtml(gallerySplit)
         } at the threshold; showing up to ${max} of each, false negatives first, most confident error first.${
           galleryNote ? " " + escapeHtml(galleryNote) : ""
@@ -330,4 +330,9 @@ function splitNote(rows: readonly HistoryRow[]): string {
   }${
     val.length ? `val: ${escapeHtml(val.join(", "))}` : ""
   }. Where both splits share a name (e.g. loss), check that the trainer computes them the same way: a training loss may include regularisation or auxiliary heads, and training batches may be class-balanced while validation is not.</p>`;
+}
+
+/** "1 false positive", "2 false positives". */
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }

@@ -135,7 +135,7 @@ Deno.test("evaluation report: charts, confusion counts, gallery (false negatives
       assert.deepEqual([img.width, img.height], [32, 32]);
       assert.deepEqual([...img.data.subarray(0, 3)], g.error === "false negative" ? [200, 40, 40] : [40, 40, 200]);
     }
-    assert.match(html, new RegExp(`${fn} false negatives \\(missed all\\) and ${fp} false positives`));
+    assert.match(html, new RegExp(`${fn} false negatives? \\(missed all\\) and ${fp} false positives? on test`));
     assert.match(html, new RegExp(`Temperature <b>${T.toFixed(3)}</b>`));
   });
 });

@@ -34,7 +34,13 @@ function stats(times: number[]) {
   const s = [...times].sort((a, b) => a - b);
   const q = (p: number) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)];
   const r = (v: number) => Math.round(v * 1000) / 1000;
-  return { p50Ms: r(q(0.5)), p95Ms: r(q(0.95)), p99Ms: r(q(0.99)), meanMs: r(s.reduce((a, b) => a + b) / s.length) };
+  return {
+    minMs: r(s[0]),
+    p50Ms: r(q(0.5)),
+    p95Ms: r(q(0.95)),
+    p99Ms: r(q(0.99)),
+    meanMs: r(s.reduce((a, b) => a + b) / s.length),
+  };
 }
 
 type Runner = { run(): Promise<Float32Array> };

@@ -72,6 +72,7 @@ export async function predictImage(
   const card = runtime.card;
   const tDecode = performance.now();
   const hashing = sha256Hex(image.bytes);
+  hashing.catch(() => undefined); // awaited below; no unhandled rejection if decoding fails first
   const fast = image.format === undefined || image.format === "bmp"
     ? bmpToFloatRgb(image.bytes, card.preprocess, options)
     : undefined;
@@ -94,11 +95,12 @@ export async function predictImage(
   }
   const tensor = normalizeToTensor(resized, card.preprocess, "NCHW");
   const reasons = checkDomain(card.domain, imageStats(resized));
-  const inputSha = await hashing;
   options.signal?.throwIfAborted();
   const tRun = performance.now();
   const out = await runtime.run(tensor, { cam: options.heatmap === true });
   const tDone = performance.now();
+  // The hash (off the main thread) is only needed for the answer: never wait for it before running.
+  const inputSha = await hashing;
   const scored = score(card, out.logit, out.subtypeLogits);
 
   const prediction: Prediction = {

@@ -18,7 +18,7 @@ import type { PreprocessSpec } from "../functions/lib/model/card.ts";
 import { readSplitManifest } from "./lib/data/split_manifest.ts";
 import { ARCHITECTURES, type Architecture } from "./lib/models/architectures.ts";
 import { BACKEND_NAMES, type BackendName } from "./lib/tfjs/backend.ts";
-import { DEFAULT_AUGMENT, NO_AUGMENT } from "./lib/train/augment.ts";
+import { type AugmentOptions, DEFAULT_AUGMENT, NO_AUGMENT } from "./lib/train/augment.ts";
 import { DEFAULT_TRAIN, train } from "./lib/train/loop.ts";
 import type { Balance } from "./lib/train/sampler.ts";
 import type { Monitor } from "./lib/train/val_metrics.ts";
@@ -33,6 +33,7 @@ const USAGE = `usage: tsx scripts/train.ts --manifest <manifest.json> --out <dir
   --balance sample|weight|none (sample)        --weight-decay X (1e-4)   --warmup N epochs (1)
   --monitor auroc|bal_acc|loss (auroc)         --subtype-weight X (0.5; 0 = no subtype head)
   --normalization per-image|fixed (per-image)  --min-std X (0.02)        --no-augment
+  --aug-hsv V,S,H  extra HSV jitter (value, saturation, hue), e.g. 0.2,0.4,0.1 (off)
   --color rgb|grey (rgb)  grey: the model sees luma only (stain hue/saturation cannot drive it)
   --quiet          no progress bar`;
 
@@ -61,7 +62,7 @@ const { values: a } = parseArgs({
     backend: { type: "string" }, workers: { type: "string" }, patience: { type: "string" },
     resume: { type: "boolean" }, "max-minutes": { type: "string" }, views: { type: "string" },
     balance: { type: "string" }, "weight-decay": { type: "string" }, warmup: { type: "string" },
-    monitor: { type: "string" }, "subtype-weight": { type: "string" }, normalization: { type: "string" }, color: { type: "string" },
+    monitor: { type: "string" }, "subtype-weight": { type: "string" }, normalization: { type: "string" }, color: { type: "string" }, "aug-hsv": { type: "string" },
     "min-std": { type: "string" }, "no-augment": { type: "boolean" }, quiet: { type: "boolean" }, help: { type: "boolean" },
   },
   strict: true,
@@ -87,6 +88,12 @@ const spec: PreprocessSpec = {
   alphaBackground: 0,
   colorMode: oneOf(a.color, "color", ["rgb", "grey"] as const, "rgb"),
 };
+function hsvAugment(v: string | undefined): Pick<AugmentOptions, "hsv"> {
+  if (v === undefined) return {};
+  const parts = v.split(",").map(Number);
+  if (parts.length !== 3 || parts.some((x) => !(x >= 0 && x < 1))) fail("--aug-hsv takes three numbers in [0, 1): value,saturation,hue");
+  return { hsv: { value: parts[0], saturation: parts[1], hue: parts[2] } };
+}
 const manifest = await readSplitManifest(a.manifest);
 const result = await train({
   ...DEFAULT_TRAIN,
@@ -109,7 +116,7 @@ const result = await train({
   warmupEpochs: num(a.warmup, "warmup", DEFAULT_TRAIN.warmupEpochs),
   monitor: oneOf<Monitor>(a.monitor, "monitor", ["auroc", "bal_acc", "loss"], "auroc"),
   subtypeLossWeight: num(a["subtype-weight"], "subtype-weight", DEFAULT_TRAIN.subtypeLossWeight),
-  augment: a["no-augment"] ? NO_AUGMENT : DEFAULT_AUGMENT,
+  augment: a["no-augment"] ? NO_AUGMENT : { ...DEFAULT_AUGMENT, ...hsvAugment(a["aug-hsv"]) },
   progress: a.quiet !== true,
 });
 process.stderr.write(

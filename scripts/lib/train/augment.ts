@@ -9,6 +9,7 @@
  */
 import type { FloatRgbImage } from "../../../functions/lib/preprocess/types.ts";
 import type { Rng } from "./rng.ts";
+import { shiftColors } from "../shift/hsv.ts";
 
 /** Strength of each augmentation. Ranges are ± fractions; 0 turns one off. */
 export interface AugmentOptions {
@@ -24,6 +25,12 @@ export interface AugmentOptions {
   hue: number;
   /** Probability of turning the image grey (luma in all three channels). */
   greyscale: number;
+  /**
+   * Optional HSV shifts, the same family the shift evaluation uses (scripts/lib/shift/hsv.ts):
+   * V ×[1 − value, 1 + value], S ×[1 − saturation, 1 + saturation], H + [−hue, +hue] turns.
+   * Applied after the YIQ jitter; absent = off.
+   */
+  hsv?: { value: number; saturation: number; hue: number };
 }
 
 /** Defaults used by the trainer. */
@@ -136,5 +143,9 @@ export function augment(img: FloatRgbImage, rng: Rng, opts: AugmentOptions = DEF
   };
   const identity = p.brightness === 1 && p.contrast === 1 && p.saturation === 1 && p.hue === 0 && !p.grey;
   if (!identity) out = adjustColor(out, p);
+  if (opts.hsv) {
+    const shift = { brightness: 1 + sym(opts.hsv.value), saturation: 1 + sym(opts.hsv.saturation), hue: sym(opts.hsv.hue) };
+    out = shiftColors(out, shift);
+  }
   return out === img ? { ...img, data: img.data.slice() } : out;
 }

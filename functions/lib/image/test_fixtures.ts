@@ -4,6 +4,10 @@
  *
  * @module
  */
+import { seededRandom } from "../util/random.ts";
+
+/** A deterministic generator for reproducible fuzzing (the project's mulberry32). */
+export const seeded = seededRandom;
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { compress } from "imagescript/png/src/zlib.mjs";
@@ -37,8 +41,9 @@ export function fixtureNames(...exts: string[]): string[] {
 }
 
 /** SHA-256 hashes recorded by make_fixtures.ts for each pixel group. */
-export const EXPECTED: Record<string, { rgbaSha256: string; rgbSha256?: string; width?: number; height?: number }> = JSON
-  .parse(new TextDecoder().decode(fixture("expected.json")));
+export const EXPECTED: Record<string, { rgbaSha256: string; rgbSha256?: string; width?: number; height?: number }> =
+  JSON
+    .parse(new TextDecoder().decode(fixture("expected.json")));
 
 /**
  * Hex SHA-256 of `bytes`.
@@ -62,7 +67,9 @@ export function sha256Hex(bytes: Uint8Array): string {
  */
 export function rgbaToRgb(rgba: Uint8Array): Uint8Array {
   const out = new Uint8Array((rgba.length / 4) * 3);
-  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) out[j] = rgba[i], out[j + 1] = rgba[i + 1], out[j + 2] = rgba[i + 2];
+  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
+    out[j] = rgba[i], out[j + 1] = rgba[i + 1], out[j + 2] = rgba[i + 2];
+  }
   return out;
 }
 
@@ -128,24 +135,4 @@ export function concat(parts: Uint8Array[]): Uint8Array {
   let o = 0;
   for (const p of parts) out.set(p, o), o += p.length;
   return out;
-}
-
-/**
- * A deterministic pseudo-random generator (mulberry32) for reproducible fuzzing.
- *
- * @example
- * ```ts
- * const rand = seeded(1);
- * rand() < 1; // true
- * ```
- */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

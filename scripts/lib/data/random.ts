@@ -3,26 +3,7 @@
  *
  * @module
  */
-
-/**
- * A mulberry32 generator: returns a function giving floats in [0, 1).
- *
- * @example
- * ```ts
- * const rand = seededRandom(1);
- * rand(); // same value on every run for seed 1
- * ```
- */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from "../../../functions/lib/util/random.ts";
 
 /**
  * A 32-bit FNV-1a hash of a string, used to derive per-stratum seeds.

@@ -4,26 +4,9 @@
  *
  * @module
  */
+import { seededRandom } from "../../../functions/lib/util/random.ts";
+export { seededRandom };
 import * as tf from "@tensorflow/tfjs";
-
-/**
- * mulberry32: a small seeded PRNG returning floats in [0, 1).
- *
- * @example
- * ```ts
- * const rand = seededRandom(42); rand(); // 0.6011...
- * ```
- */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Sets every weight of `model` from `seed`: kernels Glorot-uniform, biases/beta/moving means in

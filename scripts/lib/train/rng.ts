@@ -3,29 +3,11 @@
  *
  * @module
  */
+import { type Rng, seededRandom } from "../../../functions/lib/util/random.ts";
+export type { Rng };
 
-/** A generator of uniform numbers in [0, 1). */
-export type Rng = () => number;
-
-/**
- * mulberry32: fast, 32-bit state, good enough for shuffling and augmentation.
- *
- * @example
- * ```ts
- * const rng = makeRng(42);
- * rng(); // same number every run
- * ```
- */
-export function makeRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the project's one seeded generator), under the trainer's name. */
+export const makeRng: (seed: number) => Rng = seededRandom;
 
 /**
  * Mixes several integers into one 32-bit seed (order matters).

@@ -126,6 +126,33 @@ async function nativeAgreement(bytes: Uint8Array, images: readonly LoadedImage[]
   return { maxAbsLogitDiff: max };
 }
 
+interface OodCheck {
+  dataset: string;
+  n: number;
+  flagged: number;
+  model?: { all?: { sensitivity: number; specificity: number } };
+}
+
+/** Card limits from fit_domain's report: how the model does on other datasets, and whether the check catches them. */
+function oodLimits(ood: unknown): string[] {
+  const checks = (ood as { checks?: OodCheck[] } | undefined)?.checks ?? [];
+  return checks.filter((c) => c.dataset !== "taleqani").map((c) => {
+    const m = c.model?.all;
+    const perf = m ? `sensitivity ${m.sensitivity.toFixed(2)}, specificity ${m.specificity.toFixed(2)}` : "not scored";
+    return `Out of domain: on ${c.n} ${c.dataset} images it scores ${perf}; the input-domain check flags ${c.flagged} of ${c.n}, so the service answers "review" for them. Do not use it on that kind of image.`;
+  });
+}
+
+/** Card limit from evaluate_shift's report: the worst cell of the colour/JPEG shift grid. */
+function shiftLimits(shift: unknown): string[] {
+  const m = (shift as { results?: { model?: { worst?: Record<string, { value: number; cell: string }>; maxDropPts?: Record<string, number> } } } | undefined)?.results?.model;
+  if (!m?.worst) return [];
+  const w = m.worst;
+  return [
+    `Stain/colour shift (test split): worst sensitivity ${w.sensitivity.value.toFixed(3)} (${w.sensitivity.cell}), worst specificity ${w.specificity.value.toFixed(3)} (${w.specificity.cell}); hue shifts of 5% move scores across the threshold, so recalibrate on a new lab's slides before use.`,
+  ];
+}
+
 function predictionRows(images: readonly LoadedImage[], logits: readonly number[]): PredictionRow[] {
   return images.map((im, i) => ({
     path: im.item.path,
@@ -269,7 +296,8 @@ async function main() {
       "Trained on one lab's smears (Taleqani Hospital, Tehran; Zeiss camera, 100x, 224x224 fields): other stains, optics or framings are outside its domain.",
       "The negative class is benign hematogones, not healthy mature lymphocytes.",
       "No patient ids in the data: the split is by file-number blocks, so reported metrics are optimistic.",
-      ...(ood ? ["Out-of-domain behaviour on C-NMC single cells: see metrics.outOfDomain."] : []),
+      ...oodLimits(ood),
+      ...shiftLimits(shift),
     ],
   };
   const cards: [string, Uint8Array, EvalReport, "float32" | "int8-qdq"][] = [

@@ -1,0 +1,102 @@
+/**
+ * The whole offline pipeline on committed real fixture images, through the same CLIs a user runs:
+ * prepare_data → train (1 epoch, 32 px) → export (ONNX, parity, int8 QDQ, cards) → onnxruntime.
+ * Node only (the trainer uses worker_threads under tsx); part of `deno task test`:
+ *   node --import tsx --test tests/pipeline_e2e.node-test.ts
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { promisify } from "node:util";
+import { decodeImage } from "../functions/lib/image/decode.ts";
+import { parseModelCard } from "../functions/lib/model/card.ts";
+import { preprocess } from "../functions/lib/preprocess/preprocess.ts";
+import { dihedral } from "../scripts/lib/train/augment.ts";
+import { initOrtWeb } from "../scripts/lib/onnx/ort_web.ts";
+import { encodeRgbaPng } from "../scripts/lib/report/png.ts";
+
+const run = promisify(execFile);
+const ROOT = new URL("..", import.meta.url).pathname;
+const FIXTURES = join(ROOT, "tests/fixtures/images");
+const SOURCES = {
+  all: ["taleqani_Early_WBC-Malignant-Early-001.jpg", "cnmc_all_UID_35_6_2_all.png"],
+  normal: ["taleqani_Benign_WBC-Benign-001.jpg", "cnmc_hem_UID_H10_100_1_hem.png"],
+} as const;
+
+/** Writes the 8 flips/rotations of each real fixture as distinct PNGs under `<dir>/<label>/`. */
+async function makeDataset(dir: string): Promise<void> {
+  for (const [label, files] of Object.entries(SOURCES)) {
+    await mkdir(join(dir, label), { recursive: true });
+    let n = 0;
+    for (const file of files) {
+      const img = await decodeImage(new Uint8Array(await readFile(join(FIXTURES, file))));
+      const rgb = { width: img.width, height: img.height, data: new Float32Array(img.width * img.height * 3) };
+      for (let i = 0, j = 0; i < img.data.length; i += 4, j += 3) {
+        rgb.data[j] = img.data[i], rgb.data[j + 1] = img.data[i + 1], rgb.data[j + 2] = img.data[i + 2];
+      }
+      for (let code = 0; code < 8; code++) {
+        const v = dihedral(rgb, code);
+        const rgba = new Uint8Array(v.width * v.height * 4);
+        for (let i = 0, j = 0; j < v.data.length; i += 4, j += 3) {
+          rgba[i] = v.data[j], rgba[i + 1] = v.data[j + 1], rgba[i + 2] = v.data[j + 2], rgba[i + 3] = 255;
+        }
+        const png = encodeRgbaPng({ width: v.width, height: v.height, data: rgba }, 6);
+        await writeFile(join(dir, label, `cell-${String(++n).padStart(3, "0")}.png`), png);
+      }
+    }
+  }
+}
+
+async function tsx(script: string, args: string[]): Promise<string> {
+  const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", join(ROOT, script), ...args], {
+    cwd: ROOT,
+    maxBuffer: 64 << 20,
+  });
+  return stdout + stderr;
+}
+
+test("pipeline: prepare → train → export (parity + int8) → onnxruntime on real fixture images", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "pipeline-e2e-"));
+  try {
+    const data = join(dir, "data");
+    await makeDataset(data);
+    const manifestPath = join(dir, "manifest.json");
+    await tsx("scripts/prepare_data.ts", ["--dataset", data, "--kind", "folders", "--out", manifestPath, "--block", "4", "--val", "0.25", "--test", "0.25"]);
+    const manifest = JSON.parse(await readFile(manifestPath, "utf8"));
+    for (const split of ["train", "val", "test"]) {
+      for (const label of ["all", "normal"]) {
+        assert.ok(manifest.items.some((i: { split: string; label: string }) => i.split === split && i.label === label), `${split} has ${label}`);
+      }
+    }
+
+    const runDir = join(dir, "run");
+    await tsx("scripts/train.ts", ["--manifest", manifestPath, "--out", runDir, "--size", "32", "--epochs", "1", "--batch", "8", "--workers", "1", "--quiet"]);
+    const history = JSON.parse(await readFile(join(runDir, "history.json"), "utf8"));
+    assert.equal(history.length, 1);
+
+    const modelDir = join(dir, "model");
+    await tsx("scripts/export.ts", ["--run", runDir, "--manifest", manifestPath, "--out", modelDir, "--name", "e2e", "--calibration", "8", "--parity-images", "8"]);
+    const report = JSON.parse(await readFile(join(runDir, "export_report.json"), "utf8"));
+    assert.ok(report.quantization.parityFloatMaxAbsLogitDiff <= 1e-4, "tfjs vs ONNX parity");
+    assert.ok(report.quantization.testLabelAgreement >= 0.99, "int8 agrees with float");
+
+    // The exported int8 model with its card, as the service loads them.
+    const card = parseModelCard(JSON.parse(await readFile(join(modelDir, "e2e.int8.json"), "utf8")));
+    assert.equal(card.preprocess.size, 32);
+    const bytes = new Uint8Array(await readFile(join(modelDir, "e2e.int8.onnx")));
+    const ort = await initOrtWeb();
+    const session = await ort.InferenceSession.create(bytes);
+    const img = await decodeImage(new Uint8Array(await readFile(join(FIXTURES, SOURCES.all[0]))));
+    const x = preprocess(img, card.preprocess, "NCHW");
+    const out = await session.run({ [card.io.input]: new ort.Tensor("float32", x, [1, 3, 32, 32]) });
+    const logit = (out[card.io.logit].data as Float32Array)[0];
+    assert.ok(Number.isFinite(logit));
+    assert.deepEqual([...out[card.io.cam!].dims].slice(0, 2), [1, 1]);
+    await session.release();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -6,6 +6,8 @@
  *
  * @module
  */
+import { cardPathFor } from "../../functions/lib/model/default.ts";
+export { cardPathFor };
 import { readFile } from "node:fs/promises";
 import * as ort from "onnxruntime-node";
 import { type ModelCard, parseModelCard } from "../../functions/lib/model/card.ts";
@@ -40,19 +42,6 @@ export interface OnnxScorerOptions {
    * project's QDQ exports, while `basic` matches onnxruntime-web (the service's runtime) exactly.
    */
   optimization?: "disabled" | "basic" | "extended" | "all";
-}
-
-/**
- * The path of the card beside a model: `model/all-v1.int8.onnx` → `model/all-v1.int8.json`.
- *
- * @example
- * ```ts
- * cardPathFor("model/all-v1.int8.onnx"); // "model/all-v1.int8.json"
- * ```
- */
-export function cardPathFor(modelPath: string): string {
-  if (!modelPath.endsWith(".onnx")) throw new Error(`model path must end in .onnx, got ${modelPath}`);
-  return modelPath.slice(0, -".onnx".length) + ".json";
 }
 
 /**

@@ -12,7 +12,17 @@ import { cardPathFor, DEFAULT_MODEL } from "../model/default.ts";
 export const ROOT = new URL("../../../", import.meta.url);
 
 /** Configuration variables forwarded to the Worker as `vars`. */
-const FORWARDED = ["MAX_BODY_BYTES", "MAX_PIXELS", "MIN_SIDE", "MAX_BATCH", "API_KEYS"] as const;
+const FORWARDED = [
+  "MAX_BODY_BYTES",
+  "MAX_PIXELS",
+  "MIN_SIDE",
+  "MAX_BATCH",
+  "API_KEYS",
+  "REQUEST_BUDGET_MS",
+  "CORS_ORIGINS",
+  "RATE_LIMIT_RPS",
+  "RATE_LIMIT_BURST",
+] as const;
 
 /**
  * Source of a Workers entry module in `dir` (a path relative to the project root, or absolute)

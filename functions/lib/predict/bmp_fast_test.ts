@@ -3,6 +3,8 @@ import type { PreprocessSpec } from "../model/card.ts";
 import { decodeImage } from "../image/decode.ts";
 import { toFloatRgb } from "../preprocess/preprocess.ts";
 import { bmpToFloatRgb } from "./bmp_fast.ts";
+import { encodeBmp } from "../image/bmp_encode.ts";
+import { seededRandom } from "../util/random.ts";
 
 const images = new URL("../../../tests/fixtures/images/", import.meta.url);
 const limits = { maxPixels: 4096 * 4096, minSide: 8 };
@@ -17,26 +19,9 @@ const spec = (size: number, crop: PreprocessSpec["crop"] = "none"): PreprocessSp
 
 /** A BI_RGB BMP (BITMAPINFOHEADER) with pseudo-random pixels. */
 function makeBmp(width: number, height: number, bpp: 24 | 32, topDown: boolean, seed = 1): Uint8Array {
-  const stride = Math.floor((bpp * width + 31) / 32) * 4;
-  const bytes = new Uint8Array(54 + stride * height);
-  const v = new DataView(bytes.buffer);
-  bytes[0] = 0x42;
-  bytes[1] = 0x4d;
-  v.setUint32(2, bytes.length, true);
-  v.setUint32(10, 54, true);
-  v.setUint32(14, 40, true);
-  v.setInt32(18, width, true);
-  v.setInt32(22, topDown ? -height : height, true);
-  v.setUint16(26, 1, true);
-  v.setUint16(28, bpp, true);
-  let s = seed;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < (width * bpp) / 8; x++) {
-      s = (s * 1103515245 + 12345) >>> 0;
-      bytes[54 + y * stride + x] = s >>> 24;
-    }
-  }
-  return bytes;
+  const rand = seededRandom(seed);
+  const data = new Uint8Array(width * height * 4).map(() => Math.floor(rand() * 256));
+  return encodeBmp({ width, height, data }, { bpp, topDown });
 }
 
 async function assertSame(bytes: Uint8Array, s: PreprocessSpec) {

@@ -8,6 +8,7 @@
  */
 import type { ModelRuntime } from "../model/runtime.ts";
 import { predictImage } from "./pipeline.ts";
+import { encodeBmp } from "../image/bmp_encode.ts";
 
 /**
  * An uncompressed 24-bit bottom-up BMP of `width`×`height` with a smooth colour gradient (the
@@ -20,27 +21,17 @@ import { predictImage } from "./pipeline.ts";
  * ```
  */
 export function syntheticBmp(width: number, height: number): Uint8Array<ArrayBuffer> {
-  const stride = Math.floor((24 * width + 31) / 32) * 4;
-  const bytes = new Uint8Array(54 + stride * height);
-  const v = new DataView(bytes.buffer);
-  bytes[0] = 0x42;
-  bytes[1] = 0x4d;
-  v.setUint32(2, bytes.length, true);
-  v.setUint32(10, 54, true);
-  v.setUint32(14, 40, true);
-  v.setInt32(18, width, true);
-  v.setInt32(22, height, true);
-  v.setUint16(26, 1, true);
-  v.setUint16(28, 24, true);
+  const data = new Uint8Array(width * height * 4);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      const p = 54 + y * stride + x * 3;
-      bytes[p] = (x * 255) / Math.max(1, width - 1); // B
-      bytes[p + 1] = (y * 255) / Math.max(1, height - 1); // G
-      bytes[p + 2] = 200; // R
+      const p = (y * width + x) * 4;
+      data[p] = 200;
+      data[p + 1] = ((height - 1 - y) * 255) / Math.max(1, height - 1);
+      data[p + 2] = (x * 255) / Math.max(1, width - 1);
+      data[p + 3] = 255;
     }
   }
-  return bytes;
+  return encodeBmp({ width, height, data });
 }
 
 /** Lets the event loop answer pending I/O (health checks, real requests) before going on. */

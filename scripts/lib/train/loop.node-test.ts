@@ -12,30 +12,19 @@ import type { PreprocessSpec } from "../../../functions/lib/model/card.ts";
 import type { ManifestItem, SplitManifest } from "../data/split_manifest.ts";
 import { loadLayersModel } from "../tfjs/file_io.ts";
 import { NO_AUGMENT } from "./augment.ts";
+import { encodeBmp } from "../../../functions/lib/image/bmp_encode.ts";
 import { DEFAULT_TRAIN, type HistoryRow, train } from "./loop.ts";
 
 /** 24-bit BMP of a w×h image: `all` has a dark blob, `normal` is plain. */
 function bmp(w: number, h: number, pixel: (x: number, y: number) => [number, number, number]): Uint8Array {
-  const row = Math.ceil((w * 3) / 4) * 4;
-  const buf = new Uint8Array(54 + row * h);
-  const dv = new DataView(buf.buffer);
-  buf[0] = 0x42, buf[1] = 0x4d;
-  dv.setUint32(2, buf.length, true);
-  dv.setUint32(10, 54, true);
-  dv.setUint32(14, 40, true);
-  dv.setInt32(18, w, true);
-  dv.setInt32(22, h, true);
-  dv.setUint16(26, 1, true);
-  dv.setUint16(28, 24, true);
-  dv.setUint32(34, row * h, true);
+  const data = new Uint8Array(w * h * 4);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      const [r, g, b] = pixel(x, h - 1 - y);
-      const o = 54 + y * row + x * 3;
-      buf[o] = b, buf[o + 1] = g, buf[o + 2] = r;
+      const [r, g, b] = pixel(x, y);
+      data.set([r, g, b, 255], (y * w + x) * 4);
     }
   }
-  return buf;
+  return encodeBmp({ width: w, height: h, data });
 }
 
 test("train: 2 epochs on synthetic images, checkpoints reload, resume continues, predictions written", async () => {

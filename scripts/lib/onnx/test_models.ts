@@ -7,6 +7,14 @@
 import * as tf from "@tensorflow/tfjs";
 import { randomizeWeights } from "./seeded.ts";
 
+/** Conv 3×3 (no bias) → BatchNorm → ReLU → MaxPool 2×2, layers named `conv<i>`, `bn<i>`, `relu<i>`, `pool<i>`. */
+function convBlock(x: tf.SymbolicTensor, i: number, filters: number): tf.SymbolicTensor {
+  x = tf.layers.conv2d({ name: `conv${i}`, filters, kernelSize: 3, padding: "same", useBias: false }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.batchNormalization({ name: `bn${i}` }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.activation({ name: `relu${i}`, activation: "relu" }).apply(x) as tf.SymbolicTensor;
+  return tf.layers.maxPooling2d({ name: `pool${i}`, poolSize: 2 }).apply(x) as tf.SymbolicTensor;
+}
+
 /**
  * The fixture architecture: two Conv(no bias)+BN+ReLU+MaxPool blocks → "gap" → Dropout →
  * "logit" (1) and "subtype_logits" (`subtypes`).
@@ -23,14 +31,7 @@ export function tinyCamModel(
   const [f1, f2] = opts.filters ?? [8, 16];
   const input = tf.input({ shape: [size, size, 3], name: "image" });
   let x = input as tf.SymbolicTensor;
-  for (const [i, f] of [[1, f1], [2, f2]] as const) {
-    x = tf.layers.conv2d({ name: `conv${i}`, filters: f, kernelSize: 3, padding: "same", useBias: false }).apply(
-      x,
-    ) as tf.SymbolicTensor;
-    x = tf.layers.batchNormalization({ name: `bn${i}` }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.activation({ name: `relu${i}`, activation: "relu" }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.maxPooling2d({ name: `pool${i}`, poolSize: 2 }).apply(x) as tf.SymbolicTensor;
-  }
+  for (const [i, f] of [[1, f1], [2, f2]] as const) x = convBlock(x, i, f);
   const gap = tf.layers.globalAveragePooling2d({ name: "gap" }).apply(x) as tf.SymbolicTensor;
   const drop = tf.layers.dropout({ name: "drop", rate: 0.25 }).apply(gap) as tf.SymbolicTensor;
   const logit = tf.layers.dense({ name: "logit", units: 1 }).apply(drop) as tf.SymbolicTensor;
@@ -127,12 +128,7 @@ export function benchModel(size: number, filters: number[]): tf.LayersModel {
   const input = tf.input({ shape: [size, size, 3] });
   let x = input as tf.SymbolicTensor;
   filters.forEach((f, i) => {
-    x = tf.layers.conv2d({ name: `conv${i}`, filters: f, kernelSize: 3, padding: "same", useBias: false }).apply(
-      x,
-    ) as tf.SymbolicTensor;
-    x = tf.layers.batchNormalization({ name: `bn${i}` }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.activation({ name: `relu${i}`, activation: "relu" }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.maxPooling2d({ name: `pool${i}`, poolSize: 2 }).apply(x) as tf.SymbolicTensor;
+    x = convBlock(x, i, f);
   });
   const gap = tf.layers.globalAveragePooling2d({ name: "gap" }).apply(x) as tf.SymbolicTensor;
   const d = tf.layers.dropout({ name: "drop", rate: 0.25 }).apply(gap) as tf.SymbolicTensor;

@@ -27,7 +27,7 @@ import type { PreprocessSpec } from "../functions/lib/model/card.ts";
 import { readSplitManifest, type Split, type SplitManifest } from "./lib/data/split_manifest.ts";
 import { createOnnxScorer } from "./lib/onnx_runner.ts";
 import { type ColourBaseline, fitColourBaseline, parseColourBaseline, predictColourBaseline } from "./lib/shift/colour_baseline.ts";
-import { SHIFT_GRID, selectCells } from "./lib/shift/grid.ts";
+import { BEYOND_GRID, SHIFT_GRID, selectCells } from "./lib/shift/grid.ts";
 import { loadImages, selectItems } from "./lib/shift/load.ts";
 import { formatShiftTable, summarizeShift } from "./lib/shift/report.ts";
 import { type FloatScorer, modelFloatScorer, scoreGrid } from "./lib/shift/score.ts";
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   const scorer = await createOnnxScorer(values.model, { threads: Number(values.threads) });
   const card = scorer.card;
   const manifest = await readSplitManifest(values.manifest);
-  const cells = values.cells ? selectCells(values.cells.split(",").map((s) => s.trim())) : [...SHIFT_GRID];
+  const cells = values.cells ? selectCells(values.cells.split(",").map((s) => s.trim())) : [...SHIFT_GRID, ...BEYOND_GRID];
   if (!cells.some((c) => c.kind === "identity")) cells.unshift(SHIFT_GRID[0]);
   const items = selectItems(manifest, { split: values.split as Split, limit: values.limit ? Number(values.limit) : undefined });
   log(`decoding ${items.length} ${values.split} images…`);

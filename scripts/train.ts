@@ -34,7 +34,8 @@ const USAGE = `usage: tsx scripts/train.ts --manifest <manifest.json> --out <dir
   --monitor auroc|bal_acc|loss (auroc)         --subtype-weight X (0.5; 0 = no subtype head)
   --normalization per-image|fixed (per-image)  --min-std X (0.02)        --no-augment
   --aug-hsv V,S,H  extra HSV jitter (value, saturation, hue), e.g. 0.2,0.4,0.1 (off)
-  --color rgb|grey (rgb)  grey: the model sees luma only (stain hue/saturation cannot drive it)
+  --color rgb|grey|relative-chroma (rgb)  grey: luma only; relative-chroma: saturation + chroma
+                   relative to the image's mean hue (invariant to hue rotation and brightness)
   --quiet          no progress bar`;
 
 function fail(msg: string): never {
@@ -86,7 +87,7 @@ const spec: PreprocessSpec = {
     : { mode: "fixed", mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] },
   channelOrder: "RGB",
   alphaBackground: 0,
-  colorMode: oneOf(a.color, "color", ["rgb", "grey"] as const, "rgb"),
+  colorMode: oneOf(a.color, "color", ["rgb", "grey", "relative-chroma"] as const, "rgb"),
 };
 function hsvAugment(v: string | undefined): Pick<AugmentOptions, "hsv"> {
   if (v === undefined) return {};
@@ -116,7 +117,12 @@ const result = await train({
   warmupEpochs: num(a.warmup, "warmup", DEFAULT_TRAIN.warmupEpochs),
   monitor: oneOf<Monitor>(a.monitor, "monitor", ["auroc", "bal_acc", "loss"], "auroc"),
   subtypeLossWeight: num(a["subtype-weight"], "subtype-weight", DEFAULT_TRAIN.subtypeLossWeight),
-  augment: a["no-augment"] ? NO_AUGMENT : { ...DEFAULT_AUGMENT, ...hsvAugment(a["aug-hsv"]) },
+  augment: a["no-augment"] ? NO_AUGMENT : {
+    ...DEFAULT_AUGMENT,
+    // A grey image has no chroma: under relative-chroma it would be an all-zero input.
+    ...(spec.colorMode === "relative-chroma" ? { greyscale: 0 } : {}),
+    ...hsvAugment(a["aug-hsv"]),
+  },
   progress: a.quiet !== true,
 });
 process.stderr.write(

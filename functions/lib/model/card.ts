@@ -32,9 +32,12 @@ export interface PreprocessSpec {
   alphaBackground: number;
   /**
    * `rgb` (default) feeds colour; `grey` replaces each pixel by its luma (BT.601) in all three
-   * channels just before normalisation, so stain hue and saturation cannot drive the decision.
+   * channels just before normalisation, so stain hue and saturation cannot drive the decision;
+   * `relative-chroma` feeds saturation and chroma relative to the image's mean hue (see
+   * `toRelativeChroma`), invariant to global hue rotation and brightness and, after per-image
+   * normalisation, to saturation.
    */
-  colorMode?: "rgb" | "grey";
+  colorMode?: "rgb" | "grey" | "relative-chroma";
 }
 
 /**
@@ -141,7 +144,9 @@ export function parseModelCard(value: unknown): ModelCard {
   }
   if (p!.crop !== "none" && p!.crop !== "center-square") fail(`"preprocess.crop" must be none or center-square`);
   if (p!.resize !== "area") fail(`"preprocess.resize" must be "area"`);
-  if (p!.colorMode !== undefined && p!.colorMode !== "rgb" && p!.colorMode !== "grey") fail(`"preprocess.colorMode" must be rgb or grey`);
+  if (p!.colorMode !== undefined && !["rgb", "grey", "relative-chroma"].includes(p!.colorMode as string)) {
+    fail(`"preprocess.colorMode" must be rgb, grey or relative-chroma`);
+  }
   const n = p!.normalization as Record<string, unknown> | undefined;
   if (!n || (n.mode !== "fixed" && n.mode !== "per-image")) {
     fail(`"preprocess.normalization.mode" must be fixed or per-image`);

@@ -7,6 +7,7 @@
  */
 import type { PreprocessSpec } from "../model/card.ts";
 import type { FloatRgbImage, Layout, RgbaImage } from "./types.ts";
+import { rgbToHsv } from "./hsv.ts";
 
 export type { PreprocessSpec } from "../model/card.ts";
 
@@ -192,7 +193,8 @@ function channelMoments(img: FloatRgbImage): { mean: [number, number, number]; s
  * Applies `spec.normalization` and writes the image as a [3, h, w] (NCHW) or [h, w, 3] (NHWC)
  * block of `out` starting at `offset` (a fresh array when `out` is omitted). Both layouts hold the
  * same numbers in different order. With `spec.colorMode === "grey"` the image is first turned into
- * its luma ({@link toGrey}), so the three channels are equal. `fixed`: (v − mean[c]) / std[c]; `per-image`:
+ * its luma ({@link toGrey}), so the three channels are equal; with `"relative-chroma"` into
+ * saturation and image-relative chroma ({@link toRelativeChroma}). `fixed`: (v − mean[c]) / std[c]; `per-image`:
  * (v − mean_c) / max(std_c, minStd) using this image's own channel statistics.
  *
  * @example
@@ -218,6 +220,9 @@ export function normalizeToTensor(
     throw new RangeError(`normalizeToTensor: output of length ${target.length} cannot hold ${n * 3} values at offset ${offset}`);
   }
   if (spec.colorMode === "grey") return normalizeToTensor(toGrey(img), { ...spec, colorMode: "rgb" }, layout, out, offset);
+  if (spec.colorMode === "relative-chroma") {
+    return normalizeToTensor(toRelativeChroma(img), { ...spec, colorMode: "rgb" }, layout, out, offset);
+  }
   const norm = spec.normalization;
   let mean: readonly number[], scale: number[];
   if (norm.mode === "fixed") {
@@ -268,6 +273,51 @@ export function toGrey(img: FloatRgbImage): FloatRgbImage {
     out[i] = y;
     out[i + 1] = y;
     out[i + 2] = y;
+  }
+  return { width: img.width, height: img.height, data: out };
+}
+
+/**
+ * The stain- and lamp-invariant view of an image used by `colorMode: "relative-chroma"`: per
+ * pixel, with (H, S, V) its HSV values and H̄ the image's saturation-weighted circular mean hue,
+ * the three channels are
+ *
+ * - S — how much dye the pixel holds, whatever the lamp's brightness (V drops out);
+ * - S·cos 2π(H − H̄) and S·sin 2π(H − H̄) — its chroma relative to the image's own mean stain
+ *   colour, so purple nuclei, blue cytoplasm and pink red cells stay apart while a global hue
+ *   rotation of the stain cancels.
+ *
+ * A global hue rotation leaves all three unchanged, a brightness change leaves them unchanged
+ * (also where V clips, as the shift grid defines it), and a saturation factor scales all three
+ * alike, which per-image normalisation then removes. Background (white, S ≈ 0) maps to 0.
+ *
+ * @example
+ * ```ts
+ * const img = { width: 2, height: 1, data: new Float32Array([1, 0, 0, 0, 0, 1]) }; // red, blue
+ * toRelativeChroma(img).data; // [1, 0.5, 0.866, 1, 0.5, -0.866]: ±60° from their mean hue (magenta)
+ * ```
+ */
+export function toRelativeChroma(img: FloatRgbImage): FloatRgbImage {
+  const { data } = img;
+  const n = data.length / 3;
+  const hue = new Float64Array(n), sat = new Float64Array(n);
+  const hsv: [number, number, number] = [0, 0, 0];
+  let sumCos = 0, sumSin = 0;
+  for (let i = 0; i < n; i++) {
+    rgbToHsv(data[i * 3], data[i * 3 + 1], data[i * 3 + 2], hsv);
+    const angle = 2 * Math.PI * hsv[0];
+    hue[i] = angle;
+    sat[i] = hsv[1];
+    sumCos += hsv[1] * Math.cos(angle);
+    sumSin += hsv[1] * Math.sin(angle);
+  }
+  const mean = sumCos === 0 && sumSin === 0 ? 0 : Math.atan2(sumSin, sumCos);
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < n; i++) {
+    const d = hue[i] - mean, s = sat[i];
+    out[i * 3] = s;
+    out[i * 3 + 1] = s * Math.cos(d);
+    out[i * 3 + 2] = s * Math.sin(d);
   }
   return { width: img.width, height: img.height, data: out };
 }

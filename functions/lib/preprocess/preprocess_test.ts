@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { PreprocessSpec } from "../model/card.ts";
 import { decodeImage } from "../image/decode.ts";
 import { fixture } from "../image/test_fixtures.ts";
-import { areaWeights, cropRect, imageStats, normalizeToTensor, preprocess, toFloatRgb, toGrey } from "./preprocess.ts";
+import { areaWeights, cropRect, imageStats, normalizeToTensor, preprocess, toFloatRgb, toGrey, toRelativeChroma } from "./preprocess.ts";
 import type { FloatRgbImage, RgbaImage } from "./types.ts";
 
 const spec = (size: number, over: Partial<PreprocessSpec> = {}): PreprocessSpec => ({
@@ -133,4 +133,28 @@ Deno.test("colorMode grey: all channels equal the luma, then normalised", () => 
   // rgb mode gives different numbers for the same image (the option is not a no-op)
   const rgb = normalizeToTensor(img, { ...spec, colorMode: "rgb" }, "NCHW");
   assert.notDeepEqual(Array.from(rgb), Array.from(t));
+});
+
+Deno.test("relative-chroma: saturation, then chroma rotated to the image's mean hue", () => {
+  // red (0°) and blue (240°), fully saturated: their mean hue is magenta (300°), 60° from each
+  const out = Array.from(toRelativeChroma({ width: 2, height: 1, data: new Float32Array([1, 0, 0, 0, 0, 1]) }).data);
+  const s60 = Math.sqrt(3) / 2;
+  close(out, [1, 0.5, s60, 1, 0.5, -s60], 1e-6);
+  // white and grey pixels hold no dye: all zero, whatever their brightness
+  close(Array.from(toRelativeChroma({ width: 2, height: 1, data: new Float32Array([1, 1, 1, 0.3, 0.3, 0.3]) }).data), [0, 0, 0, 0, 0, 0]);
+});
+
+Deno.test("relative-chroma on a real cell: the same tensor for a dimmer lamp, and not the rgb tensor", async () => {
+  const img = await decodeImage(await fixture("taleqani_Early_WBC-Malignant-Early-001.jpg"));
+  const s = spec(64, { colorMode: "relative-chroma", normalization: { mode: "per-image", minStd: 0.01 } });
+  const resized = toFloatRgb(img, s);
+  const dim = { ...resized, data: resized.data.map((v) => v * 0.8) };
+  const a = normalizeToTensor(resized, s, "NCHW"), b = normalizeToTensor(dim, s, "NCHW");
+  let maxDiff = 0;
+  for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+  assert.ok(maxDiff < 1e-3, `brightness ×0.8 moved the input by ${maxDiff}`);
+  // The mode is not a no-op: rgb normalisation of the same image differs.
+  const rgb = normalizeToTensor(resized, { ...s, colorMode: "rgb" }, "NCHW");
+  assert.ok(a.some((v, i) => Math.abs(v - rgb[i]) > 0.1));
+  assert.ok(a.every(Number.isFinite));
 });

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildModelCard, type ModelCardFields, writeModelFiles } from "./card.ts";
-import { parseModelCard } from "../../../functions/lib/model/card.ts";
+import { parseModelCard, type PreprocessSpec } from "../../../functions/lib/model/card.ts";
 import { FIXTURE_DIR } from "./testing.ts";
 import { runOnnx } from "./ort_web.ts";
 
@@ -38,6 +38,16 @@ Deno.test("buildModelCard hashes the bytes, dates the export and validates the c
   assert.equal(card.created, "2025-02-03T04:05:06.000Z");
   assert.ok(!Number.isNaN(Date.parse(buildModelCard(fields, bytes).created)));
   assert.throws(() => buildModelCard({ ...fields, threshold: 2 }, bytes), /threshold/);
+});
+
+Deno.test("parseModelCard accepts each colour mode the preprocessing implements and names them when wrong", () => {
+  const bytes = new TextEncoder().encode("abc");
+  for (const colorMode of ["rgb", "grey", "relative-chroma"] as const) {
+    const card = buildModelCard({ ...fields, preprocess: { ...fields.preprocess as PreprocessSpec, colorMode } }, bytes);
+    assert.equal(parseModelCard(card).preprocess.colorMode, colorMode);
+  }
+  const bad = { ...buildModelCard(fields, bytes), preprocess: { ...fields.preprocess as PreprocessSpec, colorMode: "hsv" } };
+  assert.throws(() => parseModelCard(bad), /must be rgb, grey or relative-chroma/);
 });
 
 Deno.test("writeModelFiles writes both files and refuses a card for other bytes or another name", async () => {

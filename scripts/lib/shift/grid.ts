@@ -1,6 +1,6 @@
 /**
  * The robustness grid: the identity, each shift factor alone, and a few combined corners.
- * Every cell is applied as decode → [JPEG re-encode at `jpegQuality`] → crop+resize → colour shift
+ * Every cell is applied as decode → [JPEG re-encode at `jpegQuality`] → crop+resize → [lamp] → colour shift
  * (see {@link applyShiftCell}).
  *
  * @module
@@ -10,17 +10,24 @@ import type { FloatRgbImage, RgbaImage } from "../../../functions/lib/preprocess
 import { toFloatRgb } from "../../../functions/lib/preprocess/preprocess.ts";
 import { type ColorShift, isIdentityShift, shiftColors } from "./hsv.ts";
 import { jpegRoundTrip } from "./jpeg.ts";
+import { type LampShift, lampShift } from "./lamp.ts";
 
 /** One cell of the grid. */
 export interface ShiftCell {
   /** Stable name used in tables and JSON, e.g. `brightness×0.9`, `jpeg q50`. */
   name: string;
-  /** `identity`, `single` (one factor changed) or `corner` (several at once). */
-  kind: "identity" | "single" | "corner";
+  /**
+   * `identity`, `single` (one factor changed), `corner` (several at once), or `beyond`: a shift
+   * outside the brief's grid (lamp colour, stain strength, defocus), reported but not part of
+   * the ≤ 2-point target.
+   */
+  kind: "identity" | "single" | "corner" | "beyond";
   /** Colour shift applied to the resized [0, 1] image. */
   color: ColorShift;
   /** JPEG quality of a re-encode of the decoded image before resizing; absent = none. */
   jpegQuality?: number;
+  /** Lamp colour / stain strength / defocus, applied to the resized image before `color`. */
+  lamp?: LampShift;
 }
 
 /** The grid of the brief: identity, brightness ×{0.9, 1.1}, saturation ×{0.7, 1.3}, hue ±0.05 (±18°), JPEG q{75, 50}, and corners. */
@@ -42,6 +49,19 @@ export const SHIFT_GRID: readonly ShiftCell[] = [
 ];
 
 /**
+ * Shifts beyond the brief's grid, for a model that is invariant to HSV shifts by construction:
+ * warm and cool lamps (white balance off by 8% per side), 25% more and 20% less stain (optical
+ * density × 1.25 / × 0.8), and slight defocus.
+ */
+export const BEYOND_GRID: readonly ShiftCell[] = [
+  { name: "lamp warm R×1.08 B×0.92", kind: "beyond", color: {}, lamp: { gain: [1.08, 1, 0.92] } },
+  { name: "lamp cool R×0.92 B×1.08", kind: "beyond", color: {}, lamp: { gain: [0.92, 1, 1.08] } },
+  { name: "stain OD×1.25", kind: "beyond", color: {}, lamp: { stain: 1.25 } },
+  { name: "stain OD×0.8", kind: "beyond", color: {}, lamp: { stain: 0.8 } },
+  { name: "defocus blur×1", kind: "beyond", color: {}, lamp: { blur: 1 } },
+];
+
+/**
  * Looks cells up by name (for `--cells` options); unknown names throw with the list of valid ones.
  *
  * @example
@@ -49,7 +69,7 @@ export const SHIFT_GRID: readonly ShiftCell[] = [
  * selectCells(["identity", "jpeg q50"]).length; // 2
  * ```
  */
-export function selectCells(names: readonly string[], grid: readonly ShiftCell[] = SHIFT_GRID): ShiftCell[] {
+export function selectCells(names: readonly string[], grid: readonly ShiftCell[] = [...SHIFT_GRID, ...BEYOND_GRID]): ShiftCell[] {
   return names.map((n) => {
     const cell = grid.find((c) => c.name === n);
     if (!cell) throw new Error(`unknown shift cell "${n}"; valid: ${grid.map((c) => JSON.stringify(c.name)).join(", ")}`);
@@ -69,6 +89,6 @@ export function selectCells(names: readonly string[], grid: readonly ShiftCell[]
  */
 export async function applyShiftCell(img: RgbaImage, cell: ShiftCell, spec: PreprocessSpec): Promise<FloatRgbImage> {
   const src = cell.jpegQuality === undefined ? img : await jpegRoundTrip(img, cell.jpegQuality);
-  const resized = toFloatRgb(src, spec);
+  const resized = cell.lamp ? lampShift(toFloatRgb(src, spec), cell.lamp) : toFloatRgb(src, spec);
   return isIdentityShift(cell.color) ? resized : shiftColors(resized, cell.color);
 }

@@ -53,6 +53,14 @@ export interface ShiftReport {
   /** Whether both largest drops are at most `tolerancePts`. */
   withinTolerance: boolean;
   tolerancePts: number;
+  /**
+   * The same summary over the `beyond` cells (shifts outside the brief's grid), when any were
+   * scored. They never count towards `worst`, `maxDropPts` or `withinTolerance`.
+   */
+  beyond?: {
+    worst: ShiftReport["worst"];
+    maxDropPts: ShiftReport["maxDropPts"];
+  };
 }
 
 /** Options for {@link summarizeShift}. */
@@ -119,13 +127,22 @@ export function summarizeShift(positive: readonly boolean[], cells: readonly Cel
     }
     return result;
   });
-  const worstOf = (key: "sensitivity" | "specificity") =>
-    results.reduce((w, c) => (c[key] < w[key] ? c : w), results[0]);
-  const ws = worstOf("sensitivity"), wp = worstOf("specificity");
-  const maxDropPts = {
-    sensitivity: Math.max(0, ...results.map((c) => c.dropSensitivityPts)),
-    specificity: Math.max(0, ...results.map((c) => c.dropSpecificityPts)),
+  const summary = (rs: readonly CellResult[]) => {
+    const worstOf = (key: "sensitivity" | "specificity") => rs.reduce((w, c) => (c[key] < w[key] ? c : w), rs[0]);
+    const ws = worstOf("sensitivity"), wp = worstOf("specificity");
+    return {
+      worst: {
+        sensitivity: { value: ws.sensitivity, cell: ws.name },
+        specificity: { value: wp.specificity, cell: wp.name },
+      },
+      maxDropPts: {
+        sensitivity: Math.max(0, ...rs.map((c) => c.dropSensitivityPts)),
+        specificity: Math.max(0, ...rs.map((c) => c.dropSpecificityPts)),
+      },
+    };
   };
+  const inGrid = results.filter((c) => c.kind !== "beyond"), beyond = results.filter((c) => c.kind === "beyond");
+  const { worst, maxDropPts } = summary(inGrid);
   const nAll = positive.filter(Boolean).length;
   return {
     threshold: opts.threshold,
@@ -133,13 +150,11 @@ export function summarizeShift(positive: readonly boolean[], cells: readonly Cel
     n: { all: nAll, normal: positive.length - nAll },
     pointsPerImage: { sensitivity: pts(1 / nAll), specificity: pts(1 / (positive.length - nAll)) },
     cells: results,
-    worst: {
-      sensitivity: { value: ws.sensitivity, cell: ws.name },
-      specificity: { value: wp.specificity, cell: wp.name },
-    },
+    worst,
     maxDropPts,
     withinTolerance: maxDropPts.sensitivity <= tolerancePts && maxDropPts.specificity <= tolerancePts,
     tolerancePts,
+    ...(beyond.length > 0 ? { beyond: summary(beyond) } : {}),
   };
 }
 
@@ -170,5 +185,11 @@ export function formatShiftTable(title: string, r: ShiftReport): string {
       (r.withinTolerance ? `within ${r.tolerancePts} pts` : `EXCEEDS ${r.tolerancePts} pts`) +
       ` (one image = ${r.pointsPerImage.sensitivity.toFixed(2)} pts sens, ${r.pointsPerImage.specificity.toFixed(2)} pts spec)`,
   );
+  if (r.beyond) {
+    lines.push(
+      `beyond the grid (not in the target): worst sensitivity ${f(r.beyond.worst.sensitivity.value)} (${r.beyond.worst.sensitivity.cell}), ` +
+        `worst specificity ${f(r.beyond.worst.specificity.value)} (${r.beyond.worst.specificity.cell}); max drop ${r.beyond.maxDropPts.sensitivity.toFixed(1)} / ${r.beyond.maxDropPts.specificity.toFixed(1)} pts`,
+    );
+  }
   return lines.join("\n");
 }

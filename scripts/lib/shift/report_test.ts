@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SHIFT_GRID, selectCells } from "./grid.ts";
+import { BEYOND_GRID, SHIFT_GRID, selectCells } from "./grid.ts";
 import { formatShiftTable, summarizeShift } from "./report.ts";
 
 const [identity, dark, bright] = SHIFT_GRID;
@@ -56,4 +56,23 @@ Deno.test("summarizeShift: improvements are negative drops and pass the toleranc
 Deno.test("summarizeShift refuses a grid without identity or with missing scores", () => {
   assert.throws(() => summarizeShift([true], [{ cell: dark, scores: [0.5] }], { threshold: 0.5 }), /identity/);
   assert.throws(() => summarizeShift([true, false], [{ cell: identity, scores: [0.5] }], { threshold: 0.5 }), /1 scores for 2 images/);
+});
+
+Deno.test("summarizeShift: cells beyond the grid are reported but never count towards the target", () => {
+  const [lampWarm] = BEYOND_GRID;
+  const positive = [true, true, false];
+  const r = summarizeShift(positive, [
+    { cell: identity, scores: [0.9, 0.8, 0.1] },
+    { cell: dark, scores: [0.9, 0.8, 0.1] },
+    { cell: lampWarm, scores: [0.9, 0.2, 0.7] }, // sens 0.5, spec 0
+  ], { threshold: 0.5 });
+  assert.equal(r.cells.length, 3);
+  assert.equal(r.cells[2].kind, "beyond");
+  assert.deepEqual(r.maxDropPts, { sensitivity: 0, specificity: 0 });
+  assert.equal(r.withinTolerance, true);
+  assert.deepEqual(r.beyond?.maxDropPts, { sensitivity: 50, specificity: 100 });
+  assert.equal(r.beyond?.worst.sensitivity.cell, lampWarm.name);
+  assert.match(formatShiftTable("m", r), /beyond the grid \(not in the target\): worst sensitivity 0\.500/);
+  // without beyond cells there is no beyond summary
+  assert.equal(summarizeShift(positive, [{ cell: identity, scores: [0.9, 0.8, 0.1] }], { threshold: 0.5 }).beyond, undefined);
 });

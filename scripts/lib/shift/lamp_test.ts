@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { decodeImage } from "../../../functions/lib/image/decode.ts";
+import { normalizeToTensor, toFloatRgb } from "../../../functions/lib/preprocess/preprocess.ts";
+import type { PreprocessSpec } from "../../../functions/lib/model/card.ts";
+import { applyShiftCell, BEYOND_GRID, SHIFT_GRID } from "./grid.ts";
+import { lampShift } from "./lamp.ts";
+
+const px = (...rgb: number[]) => ({ width: rgb.length / 3, height: 1, data: new Float32Array(rgb) });
+const near = (a: ArrayLike<number>, b: number[], tol = 1e-6) =>
+  assert.ok(b.every((v, i) => Math.abs(a[i] - v) <= tol), `${Array.from(a)} ≉ ${b}`);
+
+Deno.test("lampShift: channel gains clip at 1, stain strength is a power on intensity", () => {
+  near(lampShift(px(0.5, 0.5, 0.95), { gain: [1.1, 1, 1.1] }).data, [0.55, 0.5, 1]);
+  // OD × 2 on intensity 0.5: OD = ln 2 → 2 ln 2 → 0.25; white stays white
+  near(lampShift(px(0.5, 1, 0.25), { stain: 2 }).data, [0.25, 1, 0.0625]);
+  const src = px(0.2, 0.4, 0.6);
+  assert.deepEqual(lampShift(src, {}).data, src.data);
+  assert.throws(() => lampShift(src, { stain: 0 }), /stain factor must be > 0/);
+  assert.throws(() => lampShift(src, { gain: [1, -1, 1] }), /gains must be finite/);
+  assert.throws(() => lampShift(src, { blur: 0.5 }), /whole number/);
+});
+
+Deno.test("lampShift blur keeps a flat image flat and spreads a point by [1 2 1]/4 per axis", () => {
+  const flat = { width: 3, height: 3, data: new Float32Array(27).fill(0.4) };
+  near(lampShift(flat, { blur: 2 }).data, new Array(27).fill(0.4));
+  const dot = { width: 3, height: 3, data: new Float32Array(27) };
+  dot.data.fill(1, 12, 15); // centre pixel white
+  const out = lampShift(dot, { blur: 1 }).data;
+  near([out[12], out[9], out[0]], [0.25, 0.125, 0.0625]);
+});
+
+const spec = (colorMode: PreprocessSpec["colorMode"]): PreprocessSpec => ({
+  size: 64, crop: "none", resize: "area", channelOrder: "RGB", alphaBackground: 0, colorMode,
+  normalization: { mode: "per-image", minStd: 0.01 },
+});
+const relChange = (a: Float32Array, b: Float32Array) => {
+  let d = 0, s = 0;
+  for (let i = 0; i < a.length; i++) d += (a[i] - b[i]) ** 2, s += a[i] ** 2;
+  return Math.sqrt(d / s);
+};
+
+Deno.test("relative-chroma input is unchanged by every colour cell of the grid on real cells, rgb is not", async () => {
+  for (const name of ["taleqani_Benign_WBC-Benign-001.jpg", "taleqani_Early_WBC-Malignant-Early-001.jpg"]) {
+    const img = await decodeImage(await readFile(`tests/fixtures/images/${name}`));
+    for (const mode of ["relative-chroma", "rgb"] as const) {
+      const s = spec(mode);
+      const base = normalizeToTensor(toFloatRgb(img, s), s, "NCHW");
+      const changes = [];
+      for (const cell of SHIFT_GRID.filter((c) => c.jpegQuality === undefined && c.kind !== "identity")) {
+        changes.push(relChange(base, normalizeToTensor(await applyShiftCell(img, cell, s), s, "NCHW")));
+      }
+      const worst = Math.max(...changes);
+      if (mode === "relative-chroma") assert.ok(worst < 0.01, `${name}: ${mode} moved by ${worst}`);
+      else assert.ok(worst > 0.05, `${name}: rgb moved only by ${worst}`);
+      // ... but shifts beyond the grid do move it: the invariance is not a blank input
+      const beyond = await applyShiftCell(img, BEYOND_GRID.find((c) => c.lamp?.stain === 1.25)!, s);
+      assert.ok(relChange(base, normalizeToTensor(beyond, s, "NCHW")) > 0.01);
+    }
+  }
+});

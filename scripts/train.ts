@@ -34,6 +34,8 @@ const USAGE = `usage: tsx scripts/train.ts --manifest <manifest.json> --out <dir
   --monitor auroc|bal_acc|loss (auroc)         --subtype-weight X (0.5; 0 = no subtype head)
   --normalization per-image|fixed (per-image)  --min-std X (0.02)        --no-augment
   --aug-hsv V,S,H  extra HSV jitter (value, saturation, hue), e.g. 0.2,0.4,0.1 (off)
+  --aug-acq G,B,C  acquisition jitter: channel gain ±G, blur probability B, 4:2:0 chroma probability C (off)
+  --white-balance F  white-balance each image on its brightest F of pixels, e.g. 0.1 (off)
   --color rgb|grey|relative-chroma (rgb)  grey: luma only; relative-chroma: saturation + chroma
                    relative to the image's mean hue (invariant to hue rotation and brightness)
   --quiet          no progress bar`;
@@ -64,6 +66,7 @@ const { values: a } = parseArgs({
     resume: { type: "boolean" }, "max-minutes": { type: "string" }, views: { type: "string" },
     balance: { type: "string" }, "weight-decay": { type: "string" }, warmup: { type: "string" },
     monitor: { type: "string" }, "subtype-weight": { type: "string" }, normalization: { type: "string" }, color: { type: "string" }, "aug-hsv": { type: "string" },
+    "aug-acq": { type: "string" }, "white-balance": { type: "string" },
     "min-std": { type: "string" }, "no-augment": { type: "boolean" }, quiet: { type: "boolean" }, help: { type: "boolean" },
   },
   strict: true,
@@ -88,7 +91,17 @@ const spec: PreprocessSpec = {
   channelOrder: "RGB",
   alphaBackground: 0,
   colorMode: oneOf(a.color, "color", ["rgb", "grey", "relative-chroma"] as const, "rgb"),
+  ...(a["white-balance"] !== undefined ? { whiteBalance: { brightFraction: num(a["white-balance"], "white-balance", 0.1) } } : {}),
 };
+if (spec.whiteBalance && !(spec.whiteBalance.brightFraction > 0 && spec.whiteBalance.brightFraction <= 0.5)) {
+  fail("--white-balance takes the share of brightest pixels used as the white point, in (0, 0.5]");
+}
+function acquisitionAugment(v: string | undefined): Pick<AugmentOptions, "acquisition"> {
+  if (v === undefined) return {};
+  const parts = v.split(",").map(Number);
+  if (parts.length !== 3 || parts.some((x) => !(x >= 0 && x <= 1))) fail("--aug-acq takes three numbers in [0, 1]: gain,blur,chroma");
+  return { acquisition: { gain: parts[0], blur: parts[1], chroma: parts[2] } };
+}
 function hsvAugment(v: string | undefined): Pick<AugmentOptions, "hsv"> {
   if (v === undefined) return {};
   const parts = v.split(",").map(Number);
@@ -122,6 +135,7 @@ const result = await train({
     // A grey image has no chroma: under relative-chroma it would be an all-zero input.
     ...(spec.colorMode === "relative-chroma" ? { greyscale: 0 } : {}),
     ...hsvAugment(a["aug-hsv"]),
+    ...acquisitionAugment(a["aug-acq"]),
   },
   progress: a.quiet !== true,
 });

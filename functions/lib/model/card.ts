@@ -38,6 +38,11 @@ export interface PreprocessSpec {
    * normalisation, to saturation.
    */
   colorMode?: "rgb" | "grey" | "relative-chroma";
+  /**
+   * Optional white balance on the slide's background before `colorMode`: each channel divided by
+   * the mean colour of the brightest `brightFraction` of pixels (see `white_balance.ts`).
+   */
+  whiteBalance?: { brightFraction: number };
 }
 
 /**
@@ -146,6 +151,10 @@ export function parseModelCard(value: unknown): ModelCard {
   if (p!.resize !== "area") fail(`"preprocess.resize" must be "area"`);
   if (p!.colorMode !== undefined && !["rgb", "grey", "relative-chroma"].includes(p!.colorMode as string)) {
     fail(`"preprocess.colorMode" must be rgb, grey or relative-chroma`);
+  }
+  const wb = p!.whiteBalance as Record<string, unknown> | undefined;
+  if (wb !== undefined && !(typeof wb?.brightFraction === "number" && wb.brightFraction > 0 && wb.brightFraction <= 0.5)) {
+    fail(`"preprocess.whiteBalance.brightFraction" must be in (0, 0.5]`);
   }
   const n = p!.normalization as Record<string, unknown> | undefined;
   if (!n || (n.mode !== "fixed" && n.mode !== "per-image")) {

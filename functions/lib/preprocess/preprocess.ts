@@ -8,6 +8,7 @@
 import type { PreprocessSpec } from "../model/card.ts";
 import type { FloatRgbImage, Layout, RgbaImage } from "./types.ts";
 import { rgbToHsv } from "./hsv.ts";
+import { whiteBalance } from "./white_balance.ts";
 
 export type { PreprocessSpec } from "../model/card.ts";
 
@@ -192,7 +193,8 @@ function channelMoments(img: FloatRgbImage): { mean: [number, number, number]; s
 /**
  * Applies `spec.normalization` and writes the image as a [3, h, w] (NCHW) or [h, w, 3] (NHWC)
  * block of `out` starting at `offset` (a fresh array when `out` is omitted). Both layouts hold the
- * same numbers in different order. With `spec.colorMode === "grey"` the image is first turned into
+ * same numbers in different order. With `spec.whiteBalance` the image is first white-balanced on
+ * its background ({@link whiteBalance}). With `spec.colorMode === "grey"` the image is first turned into
  * its luma ({@link toGrey}), so the three channels are equal; with `"relative-chroma"` into
  * saturation and image-relative chroma ({@link toRelativeChroma}). `fixed`: (v − mean[c]) / std[c]; `per-image`:
  * (v − mean_c) / max(std_c, minStd) using this image's own channel statistics.
@@ -218,6 +220,9 @@ export function normalizeToTensor(
   const target = out ?? new Float32Array(n * 3);
   if (!(Number.isInteger(offset) && offset >= 0 && offset + n * 3 <= target.length)) {
     throw new RangeError(`normalizeToTensor: output of length ${target.length} cannot hold ${n * 3} values at offset ${offset}`);
+  }
+  if (spec.whiteBalance) {
+    return normalizeToTensor(whiteBalance(img, spec.whiteBalance), { ...spec, whiteBalance: undefined }, layout, out, offset);
   }
   if (spec.colorMode === "grey") return normalizeToTensor(toGrey(img), { ...spec, colorMode: "rgb" }, layout, out, offset);
   if (spec.colorMode === "relative-chroma") {

@@ -48,6 +48,10 @@ Deno.test("parseModelCard accepts each colour mode the preprocessing implements 
   }
   const bad = { ...buildModelCard(fields, bytes), preprocess: { ...fields.preprocess as PreprocessSpec, colorMode: "hsv" } };
   assert.throws(() => parseModelCard(bad), /must be rgb, grey or relative-chroma/);
+  const wb = buildModelCard({ ...fields, preprocess: { ...fields.preprocess as PreprocessSpec, whiteBalance: { brightFraction: 0.1 } } }, bytes);
+  assert.deepEqual(parseModelCard(wb).preprocess.whiteBalance, { brightFraction: 0.1 });
+  const badWb = { ...wb, preprocess: { ...wb.preprocess, whiteBalance: { brightFraction: 2 } } };
+  assert.throws(() => parseModelCard(badWb), /whiteBalance.brightFraction" must be in/);
 });
 
 Deno.test("writeModelFiles writes both files and refuses a card for other bytes or another name", async () => {

@@ -10,6 +10,7 @@
 import type { FloatRgbImage } from "../../../functions/lib/preprocess/types.ts";
 import type { Rng } from "./rng.ts";
 import { shiftColors } from "../shift/hsv.ts";
+import { lampShift } from "../shift/lamp.ts";
 
 /** Strength of each augmentation. Ranges are ± fractions; 0 turns one off. */
 export interface AugmentOptions {
@@ -31,6 +32,13 @@ export interface AugmentOptions {
    * Applied after the YIQ jitter; absent = off.
    */
   hsv?: { value: number; saturation: number; hue: number };
+  /**
+   * Optional acquisition jitter, applied last: each channel × [1 − gain, 1 + gain] (lamp colour,
+   * clipped at 1); with probability `blur` one 3×3 binomial blur (defocus); with probability
+   * `chroma` the colour averaged over 2×2 blocks while luma keeps full resolution (JPEG's 4:2:0
+   * chroma subsampling). Absent = off.
+   */
+  acquisition?: { gain: number; blur: number; chroma: number };
 }
 
 /** Defaults used by the trainer. */
@@ -147,5 +155,47 @@ export function augment(img: FloatRgbImage, rng: Rng, opts: AugmentOptions = DEF
     const shift = { brightness: 1 + sym(opts.hsv.value), saturation: 1 + sym(opts.hsv.saturation), hue: sym(opts.hsv.hue) };
     out = shiftColors(out, shift);
   }
+  if (opts.acquisition) {
+    const a = opts.acquisition;
+    const gain: [number, number, number] = [1 + sym(a.gain), 1 + sym(a.gain), 1 + sym(a.gain)];
+    const blur = rng() < a.blur ? 1 : 0;
+    out = lampShift(out, { gain, blur });
+    if (rng() < a.chroma) out = subsampleChroma(out);
+  }
   return out === img ? { ...img, data: img.data.slice() } : out;
+}
+
+/**
+ * JPEG-style 4:2:0 chroma subsampling: per pixel, BT.601 luma is kept and the chroma (RGB minus
+ * luma) is replaced by its mean over the pixel's 2×2 block; clamped to [0, 1]. Returns a new image.
+ *
+ * @example
+ * ```ts
+ * const img = { width: 2, height: 1, data: new Float32Array([1, 0, 0, 0, 0, 1]) };
+ * subsampleChroma(img).data; // both pixels share the block's mean chroma, each keeps its luma
+ * ```
+ */
+export function subsampleChroma(img: FloatRgbImage): FloatRgbImage {
+  const { width: w, height: h, data: d } = img;
+  const out = new Float32Array(d.length);
+  const luma = (i: number) => 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
+  for (let by = 0; by < h; by += 2) {
+    for (let bx = 0; bx < w; bx += 2) {
+      const idx: number[] = [];
+      for (let y = by; y < Math.min(h, by + 2); y++) for (let x = bx; x < Math.min(w, bx + 2); x++) idx.push((y * w + x) * 3);
+      const c = [0, 0, 0];
+      for (const i of idx) {
+        const y = luma(i);
+        c[0] += d[i] - y, c[1] += d[i + 1] - y, c[2] += d[i + 2] - y;
+      }
+      for (const i of idx) {
+        const y = luma(i);
+        for (let k = 0; k < 3; k++) {
+          const v = y + c[k] / idx.length;
+          out[i + k] = v < 0 ? 0 : v > 1 ? 1 : v;
+        }
+      }
+    }
+  }
+  return { width: w, height: h, data: out };
 }

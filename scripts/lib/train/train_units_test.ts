@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { adamStep, cosineLr, newAdamState } from "./adam.ts";
-import { adjustColor, augment, DEFAULT_AUGMENT, dihedral, NO_AUGMENT } from "./augment.ts";
+import { adjustColor, augment, DEFAULT_AUGMENT, dihedral, NO_AUGMENT, subsampleChroma } from "./augment.ts";
 import { combineReplies, shardRanges } from "./pool.ts";
 import { formatDuration, progressLine } from "./progress.ts";
 import { makeRng, mixSeed, shuffled } from "./rng.ts";
@@ -110,4 +110,27 @@ Deno.test("progress formatting", () => {
   assert.equal(formatDuration(185), "3m05s");
   assert.equal(formatDuration(3720), "1h02m");
   assert.ok(progressLine("epoch 1/2", 5, 10, 10, "loss 1").includes("5/10 ETA 10s loss 1"));
+});
+
+Deno.test("subsampleChroma keeps each pixel's luma and gives each 2×2 block one chroma", () => {
+  const data = new Float32Array([0.9, 0.2, 0.3, 0.1, 0.5, 0.8, 0.4, 0.4, 0.4, 0.7, 0.6, 0.1, 0.3, 0.9, 0.2, 0.5, 0.5, 0.6]);
+  const img = { width: 3, height: 2, data };
+  const out = subsampleChroma(img).data;
+  const luma = (d: Float32Array, i: number) => 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
+  for (let i = 0; i < 18; i += 3) assert.ok(Math.abs(luma(out, i) - luma(data, i)) < 1e-6, `luma of pixel ${i / 3}`);
+  // pixels 0, 1, 3, 4 form one block: equal chroma (RGB − luma)
+  const chroma = (i: number) => [0, 1, 2].map((k) => out[i + k] - luma(out, i));
+  for (const i of [3, 9, 12]) chroma(i).forEach((v, k) => assert.ok(Math.abs(v - chroma(0)[k]) < 1e-6));
+  // the right column (pixels 2 and 5) is its own block and differs
+  assert.ok(chroma(6).some((v, k) => Math.abs(v - chroma(0)[k]) > 0.01));
+});
+
+Deno.test("augment with acquisition jitter is seeded, stays in [0, 1] and changes the image", () => {
+  const img = { width: 4, height: 4, data: Float32Array.from({ length: 48 }, (_, i) => ((i * 37) % 100) / 100) };
+  const opts = { ...NO_AUGMENT, acquisition: { gain: 0.1, blur: 1, chroma: 1 } };
+  const a = augment(img, makeRng(3), opts), b = augment(img, makeRng(3), opts);
+  assert.deepEqual(a.data, b.data);
+  assert.ok(a.data.every((v) => v >= 0 && v <= 1));
+  assert.ok(a.data.some((v, i) => Math.abs(v - img.data[i]) > 0.01));
+  assert.deepEqual(augment(img, makeRng(3), NO_AUGMENT).data, img.data);
 });

@@ -110,7 +110,7 @@ export interface ModelCard {
   [extra: string]: unknown;
 }
 
-/** Simple input-statistics check: per-channel mean/std of the resized [0,1] image must fall in range. */
+/** Simple input-statistics check: statistics of the resized [0,1] image (`imageStats`: channel means and stds, dark share, saturation, background tint) must fall in range. */
 export interface DomainCheck {
   /** Inclusive [min, max] per statistic name (e.g. `meanR`, `stdG`, `darkFraction`). */
   ranges: Record<string, [number, number]>;

@@ -8,7 +8,7 @@
 import type { PreprocessSpec } from "../model/card.ts";
 import type { FloatRgbImage, Layout, RgbaImage } from "./types.ts";
 import { rgbToHsv } from "./hsv.ts";
-import { whiteBalance } from "./white_balance.ts";
+import { whiteBalance, whitePoint } from "./white_balance.ts";
 
 export type { PreprocessSpec } from "../model/card.ts";
 
@@ -342,24 +342,35 @@ export function preprocess(img: RgbaImage, spec: PreprocessSpec, layout: Layout)
   return normalizeToTensor(toFloatRgb(img, spec), spec, layout);
 }
 
+/** Share of the brightest pixels whose mean colour {@link imageStats} takes as the slide background. */
+export const BACKGROUND_FRACTION = 0.02;
+
 /**
  * Statistics of a [0, 1] RGB image for the model card's domain check: `meanR/G/B`, `stdR/G/B`
- * (population) and `darkFraction` (share of pixels with every channel below 0.1).
+ * (population), `darkFraction` (share of pixels with every channel below 0.1), `meanSaturation`
+ * (mean HSV saturation: how much dye colour there is; 0 for a grey image) and `backgroundTint`
+ * (saturation of the brightest 2% of pixels' mean colour: a lamp or white-balance cast).
  *
  * @example
  * ```ts
  * imageStats({ width: 2, height: 1, data: new Float32Array([0, 0, 0, 1, 1, 1]) });
- * // { meanR: 0.5, meanG: 0.5, meanB: 0.5, stdR: 0.5, stdG: 0.5, stdB: 0.5, darkFraction: 0.5 }
+ * // { meanR: 0.5, meanG: 0.5, meanB: 0.5, stdR: 0.5, stdG: 0.5, stdB: 0.5, darkFraction: 0.5,
+ * //   meanSaturation: 0, backgroundTint: 0 }
  * ```
  */
 export function imageStats(img: FloatRgbImage): Record<string, number> {
   const { mean, std } = channelMoments(img);
   const d = img.data;
   const n = img.width * img.height;
-  let dark = 0;
+  let dark = 0, sat = 0;
   for (let i = 0; i < n; i++) {
-    if (d[i * 3] < 0.1 && d[i * 3 + 1] < 0.1 && d[i * 3 + 2] < 0.1) dark++;
+    const r = d[i * 3], g = d[i * 3 + 1], b = d[i * 3 + 2];
+    if (r < 0.1 && g < 0.1 && b < 0.1) dark++;
+    const max = Math.max(r, g, b);
+    if (max > 0) sat += (max - Math.min(r, g, b)) / max;
   }
+  const wp = n === 0 ? [0, 0, 0] : whitePoint(img, BACKGROUND_FRACTION);
+  const wpMax = Math.max(wp[0], wp[1], wp[2]);
   return {
     meanR: mean[0],
     meanG: mean[1],
@@ -368,5 +379,7 @@ export function imageStats(img: FloatRgbImage): Record<string, number> {
     stdG: std[1],
     stdB: std[2],
     darkFraction: n === 0 ? 0 : dark / n,
+    meanSaturation: n === 0 ? 0 : sat / n,
+    backgroundTint: wpMax > 0 ? (wpMax - Math.min(wp[0], wp[1], wp[2])) / wpMax : 0,
   };
 }

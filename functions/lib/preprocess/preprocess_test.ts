@@ -95,6 +95,12 @@ Deno.test("imageStats: channel means, stds and dark fraction", () => {
   const st = imageStats({ width: 2, height: 2, data: new Float32Array([0, 0, 0, 0.05, 0.2, 0, 1, 1, 1, 0.95, 0.8, 1]) });
   close([st.meanR, st.meanG, st.meanB, st.darkFraction], [0.5, 0.5, 0.5, 0.25]);
   close([st.stdR], [Math.sqrt((0.25 + 0.2025 + 0.25 + 0.2025) / 4)]);
+  // saturation per pixel: 0, 1, 0, 0.2 → mean 0.3; background = brightest pixel by luma (white)
+  close([st.meanSaturation, st.backgroundTint], [0.3, 0]);
+  const tinted = imageStats({ width: 2, height: 1, data: new Float32Array([1, 0.9, 0.8, 0.3, 0.2, 0.4]) });
+  close([tinted.backgroundTint], [0.2]);
+  const grey = imageStats({ width: 1, height: 1, data: new Float32Array([0.4, 0.4, 0.4]) });
+  close([grey.meanSaturation, grey.backgroundTint], [0, 0]);
 });
 
 Deno.test("real cells: area resampling keeps the channel means; BMP and PNG of one cell give one tensor", async () => {

@@ -33,6 +33,8 @@ export const STAT_LIMITS: Record<string, [number, number]> = {
   meanR: [0, 1], meanG: [0, 1], meanB: [0, 1],
   stdR: [0, 0.5], stdG: [0, 0.5], stdB: [0, 0.5],
   darkFraction: [0, 1],
+  meanSaturation: [0, 1],
+  backgroundTint: [0, 1],
 };
 
 /**

@@ -1,0 +1,77 @@
+/**
+ * The model the service ships (DEFAULT_MODEL, as `deno task start` serves it), through the whole
+ * app on real cells: it loads and matches its card, labels one malignant and one benign Taleqani
+ * field correctly, keeps those answers when the "lab" changes its stain colour or lamp
+ * brightness, and answers `review` for a cell from another lab and framing (C-NMC).
+ */
+import assert from "node:assert/strict";
+import { createApp } from "../functions/app.ts";
+import { loadConfig } from "../functions/lib/config.ts";
+import { decodeImage } from "../functions/lib/image/decode.ts";
+import { encodeBmp } from "../functions/lib/image/bmp_encode.ts";
+import { DEFAULT_MODEL } from "../functions/lib/model/default.ts";
+import { loadModelFile, type ModelRuntime } from "../functions/lib/model/runtime.ts";
+import type { RgbaImage } from "../functions/lib/preprocess/types.ts";
+import { hsvToRgb, rgbToHsv } from "../functions/lib/preprocess/hsv.ts";
+import { fixture } from "./helpers/images.ts";
+
+const root = new URL("../", import.meta.url);
+let runtime: Promise<ModelRuntime> | undefined;
+const app = async () => {
+  // MODEL=runs/x/candidate.int8.onnx checks a candidate before it is committed
+  runtime ??= loadModelFile(new URL(Deno.env.get("MODEL") ?? DEFAULT_MODEL, root).pathname);
+  return createApp({ model: await runtime, config: loadConfig({}), log: () => {} });
+};
+
+async function predict(body: Uint8Array<ArrayBuffer>, type: string) {
+  const res = await (await app()).request("/v1/predict", { method: "POST", body, headers: { "content-type": type } });
+  assert.equal(res.status, 200);
+  return await res.json() as { label: string; decision: string; scores: { all: number }; model: { id: string; version: string } };
+}
+
+/** The same slide photographed in another lab: hue rotated, saturation and brightness scaled (HSV). */
+function restain(img: RgbaImage, hue: number, saturation: number, brightness: number): RgbaImage {
+  const out = new Uint8Array(img.data.length);
+  const hsv: [number, number, number] = [0, 0, 0], rgb: [number, number, number] = [0, 0, 0];
+  for (let i = 0; i < img.data.length; i += 4) {
+    rgbToHsv(img.data[i] / 255, img.data[i + 1] / 255, img.data[i + 2] / 255, hsv);
+    hsvToRgb(hsv[0] + hue, Math.min(1, hsv[1] * saturation), Math.min(1, hsv[2] * brightness), rgb);
+    for (let c = 0; c < 3; c++) out[i + c] = Math.round(rgb[c] * 255);
+    out[i + 3] = 255;
+  }
+  return { width: img.width, height: img.height, data: out };
+}
+
+const CELLS = [
+  ["taleqani_Early_WBC-Malignant-Early-001.jpg", "all"],
+  ["taleqani_Benign_WBC-Benign-001.jpg", "normal"],
+] as const;
+
+Deno.test("committed model: real Taleqani fields get the right label, confidently", async () => {
+  for (const [name, truth] of CELLS) {
+    const b = await predict(await fixture(name), "image/jpeg");
+    assert.equal(b.model.id, (await runtime!).card.id);
+    assert.equal(b.label, truth, `${name}: p(all) ${b.scores.all}`);
+    assert.equal(b.decision, truth, `${name}: p(all) ${b.scores.all} should be outside the review band`);
+  }
+});
+
+Deno.test("committed model: another lab's stain colour and lamp do not change the answer", async () => {
+  for (const [name, truth] of CELLS) {
+    const img = await decodeImage(await fixture(name));
+    const base = await predict(encodeBmp(img), "image/bmp");
+    for (const [hue, sat, bright] of [[0.05, 0.7, 1.1], [-0.05, 1.3, 0.9], [0.05, 1.3, 1.1]]) {
+      const shifted = await predict(encodeBmp(restain(img, hue, sat, bright)), "image/bmp");
+      assert.equal(shifted.label, truth, `${name} under hue ${hue}, saturation ×${sat}, brightness ×${bright}`);
+      assert.ok(
+        Math.abs(shifted.scores.all - base.scores.all) < 0.05,
+        `${name}: p(all) moved ${base.scores.all} → ${shifted.scores.all} under hue ${hue}, saturation ×${sat}, brightness ×${bright}`,
+      );
+    }
+  }
+});
+
+Deno.test("committed model: a cell from another lab and framing (C-NMC) is sent to review", async () => {
+  const b = await predict(await fixture("cnmc_all_UID_35_6_2_all.bmp"), "image/bmp");
+  assert.equal(b.decision, "review");
+});

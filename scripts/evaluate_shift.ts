@@ -22,7 +22,8 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { toFloatRgb } from "../functions/lib/preprocess/preprocess.ts";
+import { imageStats, toFloatRgb } from "../functions/lib/preprocess/preprocess.ts";
+import { checkDomain } from "../functions/lib/predict/domain.ts";
 import type { PreprocessSpec } from "../functions/lib/model/card.ts";
 import { readSplitManifest, type Split, type SplitManifest } from "./lib/data/split_manifest.ts";
 import { createOnnxScorer } from "./lib/onnx_runner.ts";
@@ -89,6 +90,8 @@ async function main(): Promise<void> {
   const positive = images.map((i) => i.item.label === "all");
 
   const scorers: Record<string, FloatScorer> = { model: modelFloatScorer(scorer) };
+  // the card's input-domain check on the shifted image, exactly as the service applies it
+  if (card.domain) scorers.domain = (imgs) => imgs.map((im) => (checkDomain(card.domain, imageStats(im)).length > 0 ? 1 : 0));
   let baselineSource: string | undefined;
   let baseline: ColourBaseline | undefined;
   if (!values["no-baseline"]) {
@@ -101,6 +104,9 @@ async function main(): Promise<void> {
   const byScorer = await scoreGrid(images.map((i) => i.rgba), cells, card.preprocess, scorers, {
     onCell: (cell, done, total) => log(`  [${done}/${total}] ${cell.name} (${((Date.now() - started) / 1000).toFixed(0)} s)`),
   });
+  if (byScorer.domain) {
+    byScorer.model.forEach((c, i) => (c.outOfDomain = byScorer.domain[i].scores.map((v) => v === 1)));
+  }
   const tolerancePts = Number(values.tolerance);
   const modelReport = summarizeShift(positive, byScorer.model, { threshold: card.threshold, reviewBand: card.reviewBand, tolerancePts });
   const baselineReport = byScorer.baseline ? summarizeShift(positive, byScorer.baseline, { threshold: baseline!.threshold, tolerancePts }) : undefined;
@@ -110,7 +116,7 @@ async function main(): Promise<void> {
     created: new Date().toISOString(),
     model: { path: values.model, id: card.id, version: card.version, sha256: card.sha256, temperature: card.temperature, threshold: card.threshold },
     data: { manifest: values.manifest, dataset: manifest.dataset, split: values.split, n: images.length, ...(values.limit ? { limit: Number(values.limit) } : {}) },
-    pipeline: "decode → [JPEG re-encode at quality q, decode] → crop + area resize (card) → HSV colour shift → card normalisation → ONNX → sigmoid(logit / T) ≥ threshold",
+    pipeline: "decode → [JPEG re-encode at quality q, decode] → crop + area resize (card) → [lamp/stain/defocus] → HSV colour shift → card normalisation → ONNX → sigmoid(logit / T) ≥ threshold; service = review when the card's domain check flags the shifted image or p is in the review band",
     grid: cells,
     target: `drop vs identity ≤ ${tolerancePts} points in sensitivity and specificity on every cell`,
     modelWithinTarget: modelReport.withinTolerance,

@@ -14,6 +14,8 @@ import type { ShiftCell } from "./grid.ts";
 export interface CellScores {
   cell: ShiftCell;
   scores: readonly number[];
+  /** Per image: whether the card's input-domain check flags it (the service then answers `review`). */
+  outOfDomain?: readonly boolean[];
 }
 
 /** Metrics of one cell. Drops are identity minus cell, in percentage points (positive = worse). */
@@ -29,6 +31,12 @@ export interface CellResult {
   reviewRate?: number;
   dropSensitivityPts: number;
   dropSpecificityPts: number;
+  /**
+   * What the service would answer, when a review band and domain flags were given: `review` for
+   * flagged images and scores in the band, else the label. `missedAll` = ALL images answered
+   * `normal` (the dangerous error), `falseAll` = normal images answered `all`.
+   */
+  service?: { reviewRate: number; outOfDomainRate: number; missedAll: number; falseAll: number };
   /**
    * Paired changes against identity: `lost` = images decided correctly on the identity cell and
    * wrongly here, `gained` = the reverse (a small net drop can hide many flips).
@@ -99,7 +107,7 @@ export function summarizeShift(positive: readonly boolean[], cells: readonly Cel
   const rowsOf = (scores: readonly number[]): Scored[] => scores.map((score, i) => ({ score, positive: positive[i] }));
   const base = rates(confusionAt(rowsOf(ref.scores), opts.threshold));
   const correct = (scores: readonly number[], i: number) => (scores[i] >= opts.threshold) === positive[i];
-  const results: CellResult[] = cells.map(({ cell, scores }) => {
+  const results: CellResult[] = cells.map(({ cell, scores, outOfDomain }) => {
     const rows = rowsOf(scores);
     const flips = { lost: 0, gained: 0 };
     for (let i = 0; i < positive.length; i++) {
@@ -124,6 +132,16 @@ export function summarizeShift(positive: readonly boolean[], cells: readonly Cel
     if (opts.reviewBand) {
       const [lo, hi] = opts.reviewBand;
       result.reviewRate = scores.filter((s) => s >= lo && s < hi).length / Math.max(1, scores.length);
+      if (outOfDomain) {
+        let review = 0, missedAll = 0, falseAll = 0;
+        scores.forEach((p, i) => {
+          if (outOfDomain[i] || (p >= lo && p < hi)) review++;
+          else if (positive[i] && p < opts.threshold) missedAll++;
+          else if (!positive[i] && p >= opts.threshold) falseAll++;
+        });
+        const n = Math.max(1, scores.length);
+        result.service = { reviewRate: review / n, outOfDomainRate: outOfDomain.filter(Boolean).length / n, missedAll, falseAll };
+      }
     }
     return result;
   });
@@ -173,10 +191,15 @@ export function formatShiftTable(title: string, r: ShiftReport): string {
     `${title}: threshold ${r.threshold.toFixed(3)}, ${r.n.all} all / ${r.n.normal} normal`,
     `${"cell".padEnd(22)} sens   spec   F1     AUROC  Δsens  Δspec  lost/gained${r.reviewBand ? "  review" : ""}`,
   ];
+  const service = r.cells.some((c) => c.service);
+  if (service) lines[1] += "  | service: review (ood)  missed-all  false-all";
   for (const c of r.cells) {
     lines.push(
       `${c.name.padEnd(22)} ${f(c.sensitivity)}  ${f(c.specificity)}  ${f(c.f1)}  ${f(c.auroc)}  ${d(c.dropSensitivityPts)} ${d(c.dropSpecificityPts)}  ${`${c.flips.lost}/${c.flips.gained}`.padStart(11)}` +
-        (c.reviewRate !== undefined ? `  ${(c.reviewRate * 100).toFixed(1)}%` : ""),
+        (c.reviewRate !== undefined ? `  ${(c.reviewRate * 100).toFixed(1)}%` : "") +
+        (c.service
+          ? `  | ${(c.service.reviewRate * 100).toFixed(1).padStart(5)}% (${(c.service.outOfDomainRate * 100).toFixed(0)}%)  ${String(c.service.missedAll).padStart(10)}  ${String(c.service.falseAll).padStart(9)}`
+          : ""),
     );
   }
   lines.push(

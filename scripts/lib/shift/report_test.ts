@@ -76,3 +76,18 @@ Deno.test("summarizeShift: cells beyond the grid are reported but never count to
   // without beyond cells there is no beyond summary
   assert.equal(summarizeShift(positive, [{ cell: identity, scores: [0.9, 0.8, 0.1] }], { threshold: 0.5 }).beyond, undefined);
 });
+
+Deno.test("summarizeShift: with domain flags, what the service answers (review, missed ALL, false ALL)", () => {
+  const positive = [true, true, true, false, false];
+  const r = summarizeShift(positive, [
+    { cell: identity, scores: [0.9, 0.1, 0.5, 0.1, 0.95], outOfDomain: [false, false, false, false, false] },
+    // image 1 (ALL, scored low) is flagged: review instead of a missed ALL
+    { cell: dark, scores: [0.9, 0.1, 0.5, 0.1, 0.95], outOfDomain: [false, true, false, false, false] },
+  ], { threshold: 0.6, reviewBand: [0.4, 0.6] });
+  // identity: image 2 in the band → review; image 1 missed; image 4 false ALL
+  assert.deepEqual(r.cells[0].service, { reviewRate: 0.2, outOfDomainRate: 0, missedAll: 1, falseAll: 1 });
+  assert.deepEqual(r.cells[1].service, { reviewRate: 0.4, outOfDomainRate: 0.2, missedAll: 0, falseAll: 1 });
+  assert.match(formatShiftTable("m", r), /service: review \(ood\)/);
+  // without a review band there is no service view
+  assert.equal(summarizeShift(positive, [{ cell: identity, scores: [0.9, 0.1, 0.5, 0.1, 0.95], outOfDomain: [false, false, false, false, false] }], { threshold: 0.6 }).cells[0].service, undefined);
+});

@@ -3,7 +3,7 @@
  * held-out split and write `model/<name>.float.onnx|json` and `model/<name>.int8.onnx|json`.
  *
  *   tsx scripts/export.ts --run runs/taleqani/small-gap-96 --manifest runs/taleqani/manifest.json \
- *     --out model --name all-v1 [--version 1.0.0] [--calibration 256] [--domain runs/x/domain.json] \
+ *     --out model --name all-v2 [--version 2.0.0] [--calibration 256] [--domain runs/x/domain.json] \
  *     [--shift runs/x/shift.json] [--baseline runs/x/colour_baseline/eval.json] [--ood runs/x/ood.json]
  *     [--full-range]
  *
@@ -43,7 +43,7 @@ const { values: args } = parseArgs({
     run: { type: "string" },
     manifest: { type: "string" },
     out: { type: "string", default: "model" },
-    name: { type: "string", default: "all-v1" },
+    name: { type: "string", default: "all-v2" },
     id: { type: "string", default: "all-screen" },
     version: { type: "string", default: "1.0.0" },
     checkpoint: { type: "string", default: "best" },
@@ -60,7 +60,7 @@ const { values: args } = parseArgs({
 });
 
 if (!args.run || !args.manifest) {
-  console.error("usage: tsx scripts/export.ts --run <training output folder> --manifest <split manifest> [--out model] [--name all-v1]");
+  console.error("usage: tsx scripts/export.ts --run <training output folder> --manifest <split manifest> [--out model] [--name all-v2]");
   process.exit(2);
 }
 
@@ -143,13 +143,32 @@ function oodLimits(ood: unknown): string[] {
   });
 }
 
-/** Card limit from evaluate_shift's report: the worst cell of the colour/JPEG shift grid. */
+/** Card limits from evaluate_shift's report: the grid's worst cells, and the shifts beyond it that move the answer. */
 function shiftLimits(shift: unknown): string[] {
-  const m = (shift as { results?: { model?: { worst?: Record<string, { value: number; cell: string }>; maxDropPts?: Record<string, number> } } } | undefined)?.results?.model;
-  if (!m?.worst) return [];
-  const w = m.worst;
+  type Cell = { name: string; kind: string; sensitivity: number; specificity: number; service?: { reviewRate: number; missedAll: number } };
+  type Report = {
+    worst?: Record<string, { value: number; cell: string }>;
+    maxDropPts?: Record<string, number>;
+    tolerancePts?: number;
+    cells?: Cell[];
+    beyond?: { maxDropPts: Record<string, number> };
+  };
+  const m = (shift as { results?: { model?: Report } } | undefined)?.results?.model;
+  if (!m?.worst || !m.maxDropPts) return [];
+  const w = m.worst, d = m.maxDropPts;
+  const grid = `Stain/colour shift (test split; brightness ±10%, saturation ±30%, hue ±5%, JPEG q75/q50 and corners): ` +
+    `worst sensitivity ${w.sensitivity.value.toFixed(3)} (${w.sensitivity.cell}), worst specificity ${w.specificity.value.toFixed(3)} (${w.specificity.cell}); ` +
+    `largest drop ${d.sensitivity.toFixed(1)} / ${d.specificity.toFixed(1)} points.`;
+  const fragile = (m.cells ?? []).filter((c) => c.kind === "beyond" && (c.sensitivity < 0.95 || c.specificity < 0.9));
+  const beyond = fragile.map((c) =>
+    `${c.name}: sensitivity ${c.sensitivity.toFixed(3)}, specificity ${c.specificity.toFixed(3)}` +
+    (c.service ? ` (the input-domain check and review band send ${(c.service.reviewRate * 100).toFixed(0)}% to review; ${c.service.missedAll} ALL answered normal)` : "")
+  );
   return [
-    `Stain/colour shift (test split): worst sensitivity ${w.sensitivity.value.toFixed(3)} (${w.sensitivity.cell}), worst specificity ${w.specificity.value.toFixed(3)} (${w.specificity.cell}); hue shifts of 5% move scores across the threshold, so recalibrate on a new lab's slides before use.`,
+    grid,
+    ...(beyond.length > 0
+      ? [`Shifts beyond that grid that move its answers: ${beyond.join("; ")}. Keep the camera's white balance on the slide background; recalibrate on a new lab's slides before use.`]
+      : []),
   ];
 }
 
@@ -293,7 +312,7 @@ async function main() {
     intendedUse:
       "A screening aid for acute lymphoblastic leukemia on peripheral blood smear images: it flags cells or fields for a qualified person, who verifies every call. Not a diagnosis.",
     limits: [
-      "Trained on one lab's smears (Taleqani Hospital, Tehran; Zeiss camera, 100x, 224x224 fields): other stains, optics or framings are outside its domain.",
+      "Trained on one lab's smears (Taleqani Hospital, Tehran; Zeiss camera, 100x, 224x224 fields): other optics, framings or stains than its shift results cover are outside its domain.",
       "The negative class is benign hematogones, not healthy mature lymphocytes.",
       "No patient ids in the data: the split is by file-number blocks, so reported metrics are optimistic.",
       ...oodLimits(ood),

@@ -56,7 +56,7 @@ Deno.test("committed model: real Taleqani fields get the right label, confidentl
   }
 });
 
-Deno.test("committed model: another lab's stain colour and lamp do not change the answer", async () => {
+Deno.test("committed model: another lab's stain colour and lamp brightness do not change the answer", async () => {
   for (const [name, truth] of CELLS) {
     const img = await decodeImage(await fixture(name));
     const base = await predict(encodeBmp(img), "image/bmp");

@@ -164,3 +164,24 @@ Deno.test("relative-chroma on a real cell: the same tensor for a dimmer lamp, an
   assert.ok(a.some((v, i) => Math.abs(v - rgb[i]) > 0.1));
   assert.ok(a.every(Number.isFinite));
 });
+
+Deno.test("relative-chroma matches the exact trigonometric definition on random pixels", () => {
+  let seed = 7;
+  const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const img = { width: 50, height: 40, data: Float32Array.from({ length: 6000 }, rand) };
+  const out = toRelativeChroma(img).data;
+  const hsv = (r: number, g: number, b: number) => {
+    const max = Math.max(r, g, b), d = max - Math.min(r, g, b);
+    let h = d === 0 ? 0 : max === r ? (g - b) / d : max === g ? 2 + (b - r) / d : 4 + (r - g) / d;
+    h = (h / 6 + 1) % 1;
+    return [h, max > 0 ? d / max : 0];
+  };
+  let sc = 0, ss = 0;
+  const px = Array.from({ length: 2000 }, (_, i) => hsv(img.data[i * 3], img.data[i * 3 + 1], img.data[i * 3 + 2]));
+  for (const [h, s] of px) sc += s * Math.cos(2 * Math.PI * h), ss += s * Math.sin(2 * Math.PI * h);
+  const mean = Math.atan2(ss, sc);
+  px.forEach(([h, s], i) => {
+    const want = [s, s * Math.cos(2 * Math.PI * h - mean), s * Math.sin(2 * Math.PI * h - mean)];
+    want.forEach((v, c) => assert.ok(Math.abs(out[i * 3 + c] - v) < 1e-6, `pixel ${i} channel ${c}: ${out[i * 3 + c]} vs ${v}`));
+  });
+});

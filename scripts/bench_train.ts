@@ -15,7 +15,7 @@ import * as tf from "@tensorflow/tfjs";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import type { PreprocessSpec } from "../functions/lib/model/card.ts";
-import { ARCHITECTURES, type Architecture, buildModel } from "./lib/models/architectures.ts";
+import { type Architecture, ARCHITECTURES, buildModel } from "./lib/models/architectures.ts";
 import { BACKEND_NAMES, type BackendName, selectBackend } from "./lib/tfjs/backend.ts";
 import { adamStep, newAdamState } from "./lib/train/adam.ts";
 import { DEFAULT_AUGMENT } from "./lib/train/augment.ts";
@@ -44,8 +44,17 @@ export interface BenchRow {
  * const row = await benchTrain({ backend: "wasm", arch: "small-gap", size: 96, workers: 2, batch: 32, seconds: 20 });
  * ```
  */
-export async function benchTrain(o: { backend: BackendName; arch: Architecture; size: number; workers: number; batch: number; seconds: number }): Promise<BenchRow> {
-  const spec: PreprocessSpec = { size: o.size, crop: "none", resize: "area", normalization: { mode: "per-image", minStd: 0.02 }, channelOrder: "RGB", alphaBackground: 0 };
+export async function benchTrain(
+  o: { backend: BackendName; arch: Architecture; size: number; workers: number; batch: number; seconds: number },
+): Promise<BenchRow> {
+  const spec: PreprocessSpec = {
+    size: o.size,
+    crop: "none",
+    resize: "area",
+    normalization: { mode: "per-image", minStd: 0.02 },
+    channelOrder: "RGB",
+    alphaBackground: 0,
+  };
   const nImages = 64;
   const cache = new SharedArrayBuffer(nImages * o.size * o.size * 3 * 2);
   const view = new Uint16Array(cache), rng = makeRng(1);
@@ -56,7 +65,15 @@ export async function benchTrain(o: { backend: BackendName; arch: Architecture; 
   model.dispose();
   const adam = newAdamState(layout.total);
   const pool = await WorkerPool.start(o.workers, (i) => ({
-    workerIndex: i, arch: o.arch, spec, subtypes: 4, seed: 1, backend: o.backend, augment: DEFAULT_AUGMENT, subtypeLossWeight: 0.5, cache,
+    workerIndex: i,
+    arch: o.arch,
+    spec,
+    subtypes: 4,
+    seed: 1,
+    backend: o.backend,
+    augment: DEFAULT_AUGMENT,
+    subtypeLossWeight: 0.5,
+    cache,
   }));
   try {
     const step = async (k: number) => {
@@ -82,7 +99,12 @@ export async function benchTrain(o: { backend: BackendName; arch: Architecture; 
     const wall = (performance.now() - t0) / 1000;
     const cpu = processCpu() - c0;
     return {
-      backend: pool.backends[0], arch: o.arch, size: o.size, workers: o.workers, batch: o.batch, steps,
+      backend: pool.backends[0],
+      arch: o.arch,
+      size: o.size,
+      workers: o.workers,
+      batch: o.batch,
+      steps,
       imgPerSec: (steps * o.batch) / wall,
       imgPerCpuSec: (steps * o.batch) / cpu,
     };
@@ -100,13 +122,19 @@ function processCpu(): number {
 if (import.meta.main ?? process.argv[1]?.endsWith("bench_train.ts")) {
   const { values: a } = parseArgs({
     options: {
-      archs: { type: "string" }, sizes: { type: "string" }, backends: { type: "string" }, workers: { type: "string" },
-      batch: { type: "string" }, seconds: { type: "string" },
+      archs: { type: "string" },
+      sizes: { type: "string" },
+      backends: { type: "string" },
+      workers: { type: "string" },
+      batch: { type: "string" },
+      seconds: { type: "string" },
     },
   });
   const list = (v: string | undefined, d: string) => (v ?? d).split(",").map((s) => s.trim()).filter(Boolean);
   const archs = list(a.archs, ARCHITECTURES.join(",")) as Architecture[];
-  for (const x of archs) if (!ARCHITECTURES.includes(x)) throw new Error(`unknown arch ${x}; use ${ARCHITECTURES.join(", ")}`);
+  for (const x of archs) {
+    if (!ARCHITECTURES.includes(x)) throw new Error(`unknown arch ${x}; use ${ARCHITECTURES.join(", ")}`);
+  }
   let backends = list(a.backends, "") as BackendName[];
   if (backends.length === 0) {
     for (const b of BACKEND_NAMES.filter((n) => n !== "auto")) {
@@ -121,7 +149,9 @@ if (import.meta.main ?? process.argv[1]?.endsWith("bench_train.ts")) {
   const sizes = list(a.sizes, "96,128").map(Number);
   const workers = list(a.workers, "1,2").map(Number);
   const batch = Number(a.batch ?? 32), seconds = Number(a.seconds ?? 20);
-  process.stderr.write(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(" ")}; backends: ${backends.join(", ")}\n`);
+  process.stderr.write(
+    `load average at start: ${loadavg().map((l) => l.toFixed(2)).join(" ")}; backends: ${backends.join(", ")}\n`,
+  );
   const rows: BenchRow[] = [];
   const header = "backend   arch       size workers batch steps   img/s  img/cpu-s";
   console.log(header);
@@ -129,10 +159,21 @@ if (import.meta.main ?? process.argv[1]?.endsWith("bench_train.ts")) {
     for (const arch of archs) {
       for (const size of sizes) {
         for (const w of workers) {
-          const r = await benchTrain({ backend, arch, size, workers: w, batch, seconds: backend === "cpu" ? Math.min(seconds, 10) : seconds });
+          const r = await benchTrain({
+            backend,
+            arch,
+            size,
+            workers: w,
+            batch,
+            seconds: backend === "cpu" ? Math.min(seconds, 10) : seconds,
+          });
           rows.push(r);
           console.log(
-            `${r.backend.padEnd(9)} ${r.arch.padEnd(10)} ${String(r.size).padStart(4)} ${String(r.workers).padStart(7)} ${String(r.batch).padStart(5)} ${String(r.steps).padStart(5)} ${r.imgPerSec.toFixed(1).padStart(7)} ${r.imgPerCpuSec.toFixed(1).padStart(10)}`,
+            `${r.backend.padEnd(9)} ${r.arch.padEnd(10)} ${String(r.size).padStart(4)} ${
+              String(r.workers).padStart(7)
+            } ${String(r.batch).padStart(5)} ${String(r.steps).padStart(5)} ${r.imgPerSec.toFixed(1).padStart(7)} ${
+              r.imgPerCpuSec.toFixed(1).padStart(10)
+            }`,
           );
         }
       }

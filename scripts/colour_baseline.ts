@@ -50,7 +50,9 @@ async function main(): Promise<void> {
     },
   });
   if (!values.manifest || !values.out) {
-    throw new Error("usage: tsx scripts/colour_baseline.ts --manifest runs/x/manifest.json --out runs/x/colour_baseline [--size 64] [--bins 4] [--l2 1]");
+    throw new Error(
+      "usage: tsx scripts/colour_baseline.ts --manifest runs/x/manifest.json --out runs/x/colour_baseline [--size 64] [--bins 4] [--l2 1]",
+    );
   }
   const manifest = await readSplitManifest(values.manifest);
   const size = Number(values.size);
@@ -69,7 +71,11 @@ async function main(): Promise<void> {
     try {
       bytes = new Uint8Array(await readFile(join(manifest.root, path)));
     } catch (err) {
-      throw new Error(`cannot read ${join(manifest.root, path)} (${(err as Error).message}); is the dataset still at the manifest's root?`);
+      throw new Error(
+        `cannot read ${join(manifest.root, path)} (${
+          (err as Error).message
+        }); is the dataset still at the manifest's root?`,
+      );
     }
     return toFloatRgb(await decodeImage(bytes), spec);
   };
@@ -79,12 +85,18 @@ async function main(): Promise<void> {
     return colourFeatures(img, bins);
   }, { includeViews: values["include-views"], l2: Number(values.l2) });
   const groupOf = new Map(manifest.items.map((i) => [i.path, i.group]));
-  const report = evaluatePredictions(predictions.map((p) => ({ ...p, group: groupOf.get(p.path) })), { targetSensitivity: Number(values["target-sensitivity"]), source: values.manifest });
+  const report = evaluatePredictions(predictions.map((p) => ({ ...p, group: groupOf.get(p.path) })), {
+    targetSensitivity: Number(values["target-sensitivity"]),
+    source: values.manifest,
+  });
 
   const test = predictions.filter((p) => p.split === "test");
   const shifted = SHIFTS.map((shift) => {
     const rows = test.map((p) => ({
-      score: sigmoid(logisticLogit(model, colourFeatures(shiftColors(images.get(p.path)!, shift), bins)), report.temperature),
+      score: sigmoid(
+        logisticLogit(model, colourFeatures(shiftColors(images.get(p.path)!, shift), bins)),
+        report.temperature,
+      ),
       positive: p.label === "all",
     }));
     const r = rates(confusionAt(rows, report.threshold));
@@ -105,10 +117,21 @@ async function main(): Promise<void> {
     },
     colourShiftTest: shifted,
   };
-  await writeFile(join(values.out, "eval.json"), JSON.stringify(out, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1) + "\n");
-  console.log(`colour baseline (${trainCount} train images)\n${formatEvalTable(report)}\n\ntest under colour shifts (threshold fixed on val):`);
+  await writeFile(
+    join(values.out, "eval.json"),
+    JSON.stringify(out, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1) + "\n",
+  );
+  console.log(
+    `colour baseline (${trainCount} train images)\n${
+      formatEvalTable(report)
+    }\n\ntest under colour shifts (threshold fixed on val):`,
+  );
   for (const s of shifted) {
-    console.log(`  ${JSON.stringify(s.shift).padEnd(22)} sensitivity ${s.sensitivity.toFixed(3)}  specificity ${s.specificity.toFixed(3)}`);
+    console.log(
+      `  ${JSON.stringify(s.shift).padEnd(22)} sensitivity ${s.sensitivity.toFixed(3)}  specificity ${
+        s.specificity.toFixed(3)
+      }`,
+    );
   }
   console.log(`wrote ${join(values.out, "eval.json")}`);
 }

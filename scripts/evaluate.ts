@@ -34,7 +34,9 @@ async function main(): Promise<void> {
   });
   if (!values.predictions || !values.out) throw new Error(`--predictions and --out are required\n${USAGE}`);
   const target = Number(values["target-sensitivity"]);
-  if (!(target > 0 && target <= 1)) throw new Error(`--target-sensitivity must be in (0, 1], got ${values["target-sensitivity"]}`);
+  if (!(target > 0 && target <= 1)) {
+    throw new Error(`--target-sensitivity must be in (0, 1], got ${values["target-sensitivity"]}`);
+  }
   let json: unknown;
   try {
     json = JSON.parse(await readFile(values.predictions, "utf8"));
@@ -44,7 +46,11 @@ async function main(): Promise<void> {
   let preds = parsePredictions(json, values.predictions);
   if (values.manifest) {
     const { rows, missing } = attachGroups(preds, (await readSplitManifest(values.manifest)).items);
-    if (missing.length) console.warn(`warning: ${missing.length} predictions are not in ${values.manifest} (e.g. ${missing[0]}); they get no group`);
+    if (missing.length) {
+      console.warn(
+        `warning: ${missing.length} predictions are not in ${values.manifest} (e.g. ${missing[0]}); they get no group`,
+      );
+    }
     preds = rows;
   }
   const report = evaluatePredictions(preds, {
@@ -54,7 +60,10 @@ async function main(): Promise<void> {
     source: values.predictions,
   });
   await mkdir(dirname(values.out), { recursive: true });
-  await writeFile(values.out, JSON.stringify(report, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1) + "\n");
+  await writeFile(
+    values.out,
+    JSON.stringify(report, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1) + "\n",
+  );
   console.log(formatEvalTable(report));
   console.log(`wrote ${values.out}`);
 }

@@ -27,13 +27,19 @@ import { checkDomain } from "../functions/lib/predict/domain.ts";
 import type { PreprocessSpec } from "../functions/lib/model/card.ts";
 import { readSplitManifest, type Split, type SplitManifest } from "./lib/data/split_manifest.ts";
 import { createOnnxScorer } from "./lib/onnx_runner.ts";
-import { type ColourBaseline, fitColourBaseline, parseColourBaseline, predictColourBaseline } from "./lib/shift/colour_baseline.ts";
-import { BEYOND_GRID, SHIFT_GRID, selectCells } from "./lib/shift/grid.ts";
+import {
+  type ColourBaseline,
+  fitColourBaseline,
+  parseColourBaseline,
+  predictColourBaseline,
+} from "./lib/shift/colour_baseline.ts";
+import { BEYOND_GRID, selectCells, SHIFT_GRID } from "./lib/shift/grid.ts";
 import { loadImages, selectItems } from "./lib/shift/load.ts";
 import { formatShiftTable, summarizeShift } from "./lib/shift/report.ts";
 import { type FloatScorer, modelFloatScorer, scoreGrid } from "./lib/shift/score.ts";
 
-const USAGE = "usage: tsx scripts/evaluate_shift.ts --model model/all-v2.int8.onnx --manifest runs/taleqani/manifest.json " +
+const USAGE =
+  "usage: tsx scripts/evaluate_shift.ts --model model/all-v2.int8.onnx --manifest runs/taleqani/manifest.json " +
   "--split test --out runs/x/shift.json [--baseline runs/x/colour_baseline.json | --no-baseline] [--cells a,b] [--limit N] [--threads 1] [--tolerance 2]";
 
 const SPLITS = ["train", "val", "test"];
@@ -49,7 +55,10 @@ async function colourBaseline(
     return { baseline: parseColourBaseline(JSON.parse(await readFile(file, "utf8"))), source: `loaded ${file}` };
   }
   const labelled = async (split: Split) =>
-    (await loadImages(manifest, selectItems(manifest, { split }))).map((l) => ({ image: toFloatRgb(l.rgba, spec), positive: l.item.label === "all" }));
+    (await loadImages(manifest, selectItems(manifest, { split }))).map((l) => ({
+      image: toFloatRgb(l.rgba, spec),
+      positive: l.item.label === "all",
+    }));
   const train = await labelled("train");
   log(`fitting the colour baseline on ${train.length} train images, threshold on val…`);
   const baseline = fitColourBaseline(train, await labelled("val"), { targetSensitivity });
@@ -57,7 +66,12 @@ async function colourBaseline(
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, JSON.stringify(baseline) + "\n");
   }
-  return { baseline, source: `fitted on ${train.length} train originals of ${manifest.dataset}, threshold on val${file ? `, saved to ${file}` : ""}` };
+  return {
+    baseline,
+    source: `fitted on ${train.length} train originals of ${manifest.dataset}, threshold on val${
+      file ? `, saved to ${file}` : ""
+    }`,
+  };
 }
 
 async function main(): Promise<void> {
@@ -76,54 +90,106 @@ async function main(): Promise<void> {
       "baseline-target-sensitivity": { type: "string", default: "0.99" },
     },
   });
-  if (!values.model || !values.manifest || !values.out) throw new Error(`--model, --manifest and --out are required\n${USAGE}`);
+  if (!values.model || !values.manifest || !values.out) {
+    throw new Error(`--model, --manifest and --out are required\n${USAGE}`);
+  }
   if (!SPLITS.includes(values.split!)) throw new Error(`--split must be train, val or test, got ${values.split}`);
   const log = (s: string) => console.error(s);
   const scorer = await createOnnxScorer(values.model, { threads: Number(values.threads) });
   const card = scorer.card;
   const manifest = await readSplitManifest(values.manifest);
-  const cells = values.cells ? selectCells(values.cells.split(",").map((s) => s.trim())) : [...SHIFT_GRID, ...BEYOND_GRID];
+  const cells = values.cells
+    ? selectCells(values.cells.split(",").map((s) => s.trim()))
+    : [...SHIFT_GRID, ...BEYOND_GRID];
   if (!cells.some((c) => c.kind === "identity")) cells.unshift(SHIFT_GRID[0]);
-  const items = selectItems(manifest, { split: values.split as Split, limit: values.limit ? Number(values.limit) : undefined });
+  const items = selectItems(manifest, {
+    split: values.split as Split,
+    limit: values.limit ? Number(values.limit) : undefined,
+  });
   log(`decoding ${items.length} ${values.split} images…`);
   const images = await loadImages(manifest, items);
   const positive = images.map((i) => i.item.label === "all");
 
   const scorers: Record<string, FloatScorer> = { model: modelFloatScorer(scorer) };
   // the card's input-domain check on the shifted image, exactly as the service applies it
-  if (card.domain) scorers.domain = (imgs) => imgs.map((im) => (checkDomain(card.domain, imageStats(im)).length > 0 ? 1 : 0));
+  if (card.domain) {
+    scorers.domain = (imgs) => imgs.map((im) => (checkDomain(card.domain, imageStats(im)).length > 0 ? 1 : 0));
+  }
   let baselineSource: string | undefined;
   let baseline: ColourBaseline | undefined;
   if (!values["no-baseline"]) {
-    const b = await colourBaseline(values.baseline, manifest, card.preprocess, Number(values["baseline-target-sensitivity"]), log);
+    const b = await colourBaseline(
+      values.baseline,
+      manifest,
+      card.preprocess,
+      Number(values["baseline-target-sensitivity"]),
+      log,
+    );
     baselineSource = b.source;
     baseline = b.baseline;
     scorers.baseline = (imgs) => imgs.map((im) => predictColourBaseline(b.baseline, im));
   }
   const started = Date.now();
   const byScorer = await scoreGrid(images.map((i) => i.rgba), cells, card.preprocess, scorers, {
-    onCell: (cell, done, total) => log(`  [${done}/${total}] ${cell.name} (${((Date.now() - started) / 1000).toFixed(0)} s)`),
+    onCell: (cell, done, total) =>
+      log(`  [${done}/${total}] ${cell.name} (${((Date.now() - started) / 1000).toFixed(0)} s)`),
   });
   if (byScorer.domain) {
     byScorer.model.forEach((c, i) => (c.outOfDomain = byScorer.domain[i].scores.map((v) => v === 1)));
   }
   const tolerancePts = Number(values.tolerance);
-  const modelReport = summarizeShift(positive, byScorer.model, { threshold: card.threshold, reviewBand: card.reviewBand, tolerancePts });
-  const baselineReport = byScorer.baseline ? summarizeShift(positive, byScorer.baseline, { threshold: baseline!.threshold, tolerancePts }) : undefined;
+  const modelReport = summarizeShift(positive, byScorer.model, {
+    threshold: card.threshold,
+    reviewBand: card.reviewBand,
+    tolerancePts,
+  });
+  const baselineReport = byScorer.baseline
+    ? summarizeShift(positive, byScorer.baseline, { threshold: baseline!.threshold, tolerancePts })
+    : undefined;
 
   const result = {
     kind: "shift-robustness",
     created: new Date().toISOString(),
-    model: { path: values.model, id: card.id, version: card.version, sha256: card.sha256, temperature: card.temperature, threshold: card.threshold },
-    data: { manifest: values.manifest, dataset: manifest.dataset, split: values.split, n: images.length, ...(values.limit ? { limit: Number(values.limit) } : {}) },
-    pipeline: "decode → [JPEG re-encode at quality q, decode] → crop + area resize (card) → [lamp/stain/defocus] → HSV colour shift → card normalisation → ONNX → sigmoid(logit / T) ≥ threshold; service = review when the card's domain check flags the shifted image or p is in the review band",
+    model: {
+      path: values.model,
+      id: card.id,
+      version: card.version,
+      sha256: card.sha256,
+      temperature: card.temperature,
+      threshold: card.threshold,
+    },
+    data: {
+      manifest: values.manifest,
+      dataset: manifest.dataset,
+      split: values.split,
+      n: images.length,
+      ...(values.limit ? { limit: Number(values.limit) } : {}),
+    },
+    pipeline:
+      "decode → [JPEG re-encode at quality q, decode] → crop + area resize (card) → [lamp/stain/defocus] → HSV colour shift → card normalisation → ONNX → sigmoid(logit / T) ≥ threshold; service = review when the card's domain check flags the shifted image or p is in the review band",
     grid: cells,
     target: `drop vs identity ≤ ${tolerancePts} points in sensitivity and specificity on every cell`,
     modelWithinTarget: modelReport.withinTolerance,
-    results: { model: modelReport, ...(baselineReport ? { baseline: { ...baselineReport, source: baselineSource, kind: `colour-logistic (scripts/lib/baseline: ${baseline!.bins}³-bin RGB histogram + channel mean/std), threshold for val sensitivity ${baseline!.targetSensitivity}` } } : {}) },
+    results: {
+      model: modelReport,
+      ...(baselineReport
+        ? {
+          baseline: {
+            ...baselineReport,
+            source: baselineSource,
+            kind: `colour-logistic (scripts/lib/baseline: ${
+              baseline!.bins
+            }³-bin RGB histogram + channel mean/std), threshold for val sensitivity ${baseline!.targetSensitivity}`,
+          },
+        }
+        : {}),
+    },
   };
   await mkdir(dirname(values.out), { recursive: true });
-  await writeFile(values.out, JSON.stringify(result, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1) + "\n");
+  await writeFile(
+    values.out,
+    JSON.stringify(result, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1) + "\n",
+  );
   console.log(formatShiftTable(`model ${card.id} ${card.version}`, modelReport));
   if (baselineReport) console.log("\n" + formatShiftTable("colour baseline", baselineReport));
   console.log(`wrote ${values.out}`);

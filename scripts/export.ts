@@ -24,7 +24,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { ModelCard, PreprocessSpec } from "../functions/lib/model/card.ts";
 import { preprocess } from "../functions/lib/preprocess/preprocess.ts";
 import { readSplitManifest, type SplitManifest } from "./lib/data/split_manifest.ts";
-import { evaluatePredictions, formatEvalTable, type EvalReport } from "./lib/metrics/report.ts";
+import { type EvalReport, evaluatePredictions, formatEvalTable } from "./lib/metrics/report.ts";
 import type { PredictionRow } from "./lib/metrics/predictions.ts";
 import { buildModelCard, writeModelFiles } from "./lib/onnx/card.ts";
 import { exportToOnnx } from "./lib/onnx/export.ts";
@@ -60,7 +60,9 @@ const { values: args } = parseArgs({
 });
 
 if (!args.run || !args.manifest) {
-  console.error("usage: tsx scripts/export.ts --run <training output folder> --manifest <split manifest> [--out model] [--name all-v2]");
+  console.error(
+    "usage: tsx scripts/export.ts --run <training output folder> --manifest <split manifest> [--out model] [--name all-v2]",
+  );
   process.exit(2);
 }
 
@@ -76,7 +78,11 @@ async function readJson<T>(file: string | undefined): Promise<T | undefined> {
 }
 
 /** NCHW float batch of `images` preprocessed by `spec`, in chunks of BATCH. */
-function* batches(images: readonly LoadedImage[], spec: PreprocessSpec, layout: "NCHW" | "NHWC"): Generator<{ data: Float32Array; n: number; start: number }> {
+function* batches(
+  images: readonly LoadedImage[],
+  spec: PreprocessSpec,
+  layout: "NCHW" | "NHWC",
+): Generator<{ data: Float32Array; n: number; start: number }> {
   const per = 3 * spec.size * spec.size;
   for (let start = 0; start < images.length; start += BATCH) {
     const chunk = images.slice(start, start + BATCH);
@@ -87,7 +93,12 @@ function* batches(images: readonly LoadedImage[], spec: PreprocessSpec, layout: 
 }
 
 /** Logits of `images` from an ONNX model run by onnxruntime-web (the service's runtime). */
-async function onnxLogits(bytes: Uint8Array, images: readonly LoadedImage[], spec: PreprocessSpec, io: ModelCard["io"]) {
+async function onnxLogits(
+  bytes: Uint8Array,
+  images: readonly LoadedImage[],
+  spec: PreprocessSpec,
+  io: ModelCard["io"],
+) {
   const ort = await initOrtWeb();
   const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: "all" });
   const logits: number[] = [];
@@ -110,13 +121,21 @@ async function onnxLogits(bytes: Uint8Array, images: readonly LoadedImage[], spe
 }
 
 /** Runs `bytes` with native onnxruntime-node at full optimisation and compares with ort-web's logits. */
-async function nativeAgreement(bytes: Uint8Array, images: readonly LoadedImage[], spec: PreprocessSpec, io: ModelCard["io"], webLogits: readonly number[]) {
+async function nativeAgreement(
+  bytes: Uint8Array,
+  images: readonly LoadedImage[],
+  spec: PreprocessSpec,
+  io: ModelCard["io"],
+  webLogits: readonly number[],
+) {
   const ortNode = await import("onnxruntime-node");
   const session = await ortNode.InferenceSession.create(bytes, { graphOptimizationLevel: "all", intraOpNumThreads: 1 });
   let max = 0;
   try {
     for (const b of batches(images, spec, "NCHW")) {
-      const out = await session.run({ [io.input]: new ortNode.Tensor("float32", b.data, [b.n, 3, spec.size, spec.size]) });
+      const out = await session.run({
+        [io.input]: new ortNode.Tensor("float32", b.data, [b.n, 3, spec.size, spec.size]),
+      });
       const l = out[io.logit].data as Float32Array;
       for (let i = 0; i < b.n; i++) max = Math.max(max, Math.abs(l[i] - webLogits[b.start + i]));
     }
@@ -145,7 +164,13 @@ function oodLimits(ood: unknown): string[] {
 
 /** Card limits from evaluate_shift's report: the grid's worst cells, and the shifts beyond it that move the answer. */
 function shiftLimits(shift: unknown): string[] {
-  type Cell = { name: string; kind: string; sensitivity: number; specificity: number; service?: { reviewRate: number; missedAll: number } };
+  type Cell = {
+    name: string;
+    kind: string;
+    sensitivity: number;
+    specificity: number;
+    service?: { reviewRate: number; missedAll: number };
+  };
   type Report = {
     worst?: Record<string, { value: number; cell: string }>;
     maxDropPts?: Record<string, number>;
@@ -156,18 +181,29 @@ function shiftLimits(shift: unknown): string[] {
   const m = (shift as { results?: { model?: Report } } | undefined)?.results?.model;
   if (!m?.worst || !m.maxDropPts) return [];
   const w = m.worst, d = m.maxDropPts;
-  const grid = `Stain/colour shift (test split; brightness ±10%, saturation ±30%, hue ±5%, JPEG q75/q50 and corners): ` +
-    `worst sensitivity ${w.sensitivity.value.toFixed(3)} (${w.sensitivity.cell}), worst specificity ${w.specificity.value.toFixed(3)} (${w.specificity.cell}); ` +
+  const grid =
+    `Stain/colour shift (test split; brightness ±10%, saturation ±30%, hue ±5%, JPEG q75/q50 and corners): ` +
+    `worst sensitivity ${w.sensitivity.value.toFixed(3)} (${w.sensitivity.cell}), worst specificity ${
+      w.specificity.value.toFixed(3)
+    } (${w.specificity.cell}); ` +
     `largest drop ${d.sensitivity.toFixed(1)} / ${d.specificity.toFixed(1)} points.`;
   const fragile = (m.cells ?? []).filter((c) => c.kind === "beyond" && (c.sensitivity < 0.95 || c.specificity < 0.9));
   const beyond = fragile.map((c) =>
     `${c.name}: sensitivity ${c.sensitivity.toFixed(3)}, specificity ${c.specificity.toFixed(3)}` +
-    (c.service ? ` (the input-domain check and review band send ${(c.service.reviewRate * 100).toFixed(0)}% to review; ${c.service.missedAll} ALL answered normal)` : "")
+    (c.service
+      ? ` (the input-domain check and review band send ${
+        (c.service.reviewRate * 100).toFixed(0)
+      }% to review; ${c.service.missedAll} ALL answered normal)`
+      : "")
   );
   return [
     grid,
     ...(beyond.length > 0
-      ? [`Shifts beyond that grid that move its answers: ${beyond.join("; ")}. Keep the camera's white balance on the slide background; recalibrate on a new lab's slides before use.`]
+      ? [
+        `Shifts beyond that grid that move its answers: ${
+          beyond.join("; ")
+        }. Keep the camera's white balance on the slide background; recalibrate on a new lab's slides before use.`,
+      ]
       : []),
   ];
 }
@@ -195,7 +231,15 @@ function summary(r: EvalReport) {
       review: s.review,
       perSubtype: s.perSubtype,
     };
-  return { temperature: r.temperature, threshold: r.threshold, reviewBand: r.reviewBand, operatingPoint: r.operatingPoint, bootstrap: r.bootstrap, val: side(r.metrics.val), test: side(r.metrics.test) };
+  return {
+    temperature: r.temperature,
+    threshold: r.threshold,
+    reviewBand: r.reviewBand,
+    operatingPoint: r.operatingPoint,
+    bootstrap: r.bootstrap,
+    val: side(r.metrics.val),
+    test: side(r.metrics.test),
+  };
 }
 
 function sigmoid(x: number, t: number) {
@@ -207,7 +251,8 @@ async function main() {
   const manifest: SplitManifest = await readSplitManifest(args.manifest!);
   const manifestSha = createHash("sha256").update(await readFile(args.manifest!)).digest("hex");
   const spec = (await readJson<PreprocessSpec>(join(runDir, "preprocess.json")))!;
-  const trainConfig = (await readJson<Record<string, unknown>>(join(runDir, "train_config.json")).catch(() => undefined)) ?? {};
+  const trainConfig =
+    (await readJson<Record<string, unknown>>(join(runDir, "train_config.json")).catch(() => undefined)) ?? {};
   const history = (await readJson<unknown[]>(join(runDir, "history.json")).catch(() => undefined)) ?? [];
 
   log(`backend: ${await selectBackend(args.backend as "wasm", log)}`);
@@ -236,22 +281,42 @@ async function main() {
   }
   const floatParity = await onnxLogits(exported.bytes, parityImages, spec, io);
   const parityDiff = Math.max(...tfLogits.map((v, i) => Math.abs(v - floatParity.logits[i])));
-  log(`parity tfjs vs onnxruntime-web (float, ${parityImages.length} real val images): max |Δlogit| = ${parityDiff.toExponential(2)}`);
-  if (!(parityDiff <= PARITY_TOLERANCE)) throw new Error(`export parity failed: max |Δlogit| ${parityDiff} > ${PARITY_TOLERANCE}`);
+  log(
+    `parity tfjs vs onnxruntime-web (float, ${parityImages.length} real val images): max |Δlogit| = ${
+      parityDiff.toExponential(2)
+    }`,
+  );
+  if (!(parityDiff <= PARITY_TOLERANCE)) {
+    throw new Error(`export parity failed: max |Δlogit| ${parityDiff} > ${PARITY_TOLERANCE}`);
+  }
 
   // 2. Quantise with calibration on training images.
-  const { bytes: int8Bytes, report: qReport } = await quantizeQdq(exported.bytes, (function* () {
-    for (const b of batches(calib, spec, "NCHW")) yield b.data;
-  })(), { method: "minmax", reduceRange: !args["full-range"] });
-  log(`int8: ${qReport.nodesQuantized} weight nodes, ${int8Bytes.length} bytes (${(qReport.sizeRatio * 100).toFixed(1)}% of float)`);
+  const { bytes: int8Bytes, report: qReport } = await quantizeQdq(
+    exported.bytes,
+    (function* () {
+      for (const b of batches(calib, spec, "NCHW")) yield b.data;
+    })(),
+    { method: "minmax", reduceRange: !args["full-range"] },
+  );
+  log(
+    `int8: ${qReport.nodesQuantized} weight nodes, ${int8Bytes.length} bytes (${
+      (qReport.sizeRatio * 100).toFixed(1)
+    }% of float)`,
+  );
 
   // 3. Score both models on val and test; evaluate each with its own val-fitted calibration.
   const evalImages = [...val, ...test];
   const floatOut = await onnxLogits(exported.bytes, evalImages, spec, io);
   const int8Out = await onnxLogits(int8Bytes, evalImages, spec, io);
   const target = Number(args["target-sensitivity"]);
-  const floatEval = evaluatePredictions(predictionRows(evalImages, floatOut.logits), { targetSensitivity: target, source: "float onnx" });
-  const int8Eval = evaluatePredictions(predictionRows(evalImages, int8Out.logits), { targetSensitivity: target, source: "int8 onnx" });
+  const floatEval = evaluatePredictions(predictionRows(evalImages, floatOut.logits), {
+    targetSensitivity: target,
+    source: "float onnx",
+  });
+  const int8Eval = evaluatePredictions(predictionRows(evalImages, int8Out.logits), {
+    targetSensitivity: target,
+    source: "int8 onnx",
+  });
   console.log("\nfloat32 ONNX\n" + formatEvalTable(floatEval));
   console.log("\nint8 QDQ ONNX\n" + formatEvalTable(int8Eval));
 
@@ -268,7 +333,9 @@ async function main() {
     sumDp += Math.abs(pf - pq);
   }
   const quantization = {
-    method: `static int8 QDQ: per-channel symmetric int8 weights${args["full-range"] ? "" : " in 7-bit range (±63)"}, uint8 asymmetric activations (min/max), calibrated on training images`,
+    method: `static int8 QDQ: per-channel symmetric int8 weights${
+      args["full-range"] ? "" : " in 7-bit range (±63)"
+    }, uint8 asymmetric activations (min/max), calibrated on training images`,
     calibrationImages: qReport.images,
     floatBytes: exported.bytes.length,
     int8Bytes: int8Bytes.length,
@@ -280,10 +347,25 @@ async function main() {
     parityImages: parityImages.length,
   };
   const native = await nativeAgreement(int8Bytes, evalImages, spec, io, int8Out.logits);
-  log(`int8 on onnxruntime-node (native, optimisation "all") vs onnxruntime-web: max |Δlogit| ${native.maxAbsLogitDiff.toFixed(4)}`);
-  Object.assign(quantization, { reducedRangeWeights: !args["full-range"], nativeVsWebMaxAbsLogitDiff: native.maxAbsLogitDiff });
-  log(`int8 vs float on test: agreement ${(quantization.testLabelAgreement * 100).toFixed(2)}%, max |Δp| ${maxDp.toFixed(4)}, mean |Δp| ${quantization.testMeanAbsScoreDiff.toFixed(5)}`);
-  if (quantization.testLabelAgreement < MIN_AGREEMENT) throw new Error(`int8 label agreement ${quantization.testLabelAgreement} < ${MIN_AGREEMENT}: quantisation lost too much`);
+  log(
+    `int8 on onnxruntime-node (native, optimisation "all") vs onnxruntime-web: max |Δlogit| ${
+      native.maxAbsLogitDiff.toFixed(4)
+    }`,
+  );
+  Object.assign(quantization, {
+    reducedRangeWeights: !args["full-range"],
+    nativeVsWebMaxAbsLogitDiff: native.maxAbsLogitDiff,
+  });
+  log(
+    `int8 vs float on test: agreement ${(quantization.testLabelAgreement * 100).toFixed(2)}%, max |Δp| ${
+      maxDp.toFixed(4)
+    }, mean |Δp| ${quantization.testMeanAbsScoreDiff.toFixed(5)}`,
+  );
+  if (quantization.testLabelAgreement < MIN_AGREEMENT) {
+    throw new Error(
+      `int8 label agreement ${quantization.testLabelAgreement} < ${MIN_AGREEMENT}: quantisation lost too much`,
+    );
+  }
 
   // 5. Cards.
   const domain = await readJson<ModelCard["domain"]>(args.domain);
@@ -306,7 +388,8 @@ async function main() {
       manifestSha256: manifestSha,
       split: manifest.split,
       counts: manifest.counts,
-      note: "Split by contiguous file-number blocks per class (no patient ids): results on this dataset are optimistic.",
+      note:
+        "Split by contiguous file-number blocks per class (no patient ids): results on this dataset are optimistic.",
     },
     training: { config: trainConfig, epochs: history.length },
     intendedUse:
@@ -343,7 +426,10 @@ async function main() {
     const paths = await writeModelFiles(args.out!, name, bytes, card);
     log(`wrote ${paths.onnx} and ${paths.card}`);
   }
-  await writeFile(join(runDir, "export_report.json"), JSON.stringify({ quantization, float: floatEval, int8: int8Eval }, null, 1));
+  await writeFile(
+    join(runDir, "export_report.json"),
+    JSON.stringify({ quantization, float: floatEval, int8: int8Eval }, null, 1),
+  );
 }
 
 main().catch((err) => {

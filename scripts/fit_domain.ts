@@ -33,7 +33,8 @@ import { modelFloatScorer } from "./lib/shift/score.ts";
 import type { FloatRgbImage } from "../functions/lib/preprocess/types.ts";
 import type { DomainCheck, PreprocessSpec } from "../functions/lib/model/card.ts";
 
-const USAGE = "usage: tsx scripts/fit_domain.ts (--model model/all-v2.int8.onnx | --preprocess runs/x/preprocess.json) --manifest runs/taleqani/manifest.json --out runs/x/domain.json " +
+const USAGE =
+  "usage: tsx scripts/fit_domain.ts (--model model/all-v2.int8.onnx | --preprocess runs/x/preprocess.json) --manifest runs/taleqani/manifest.json --out runs/x/domain.json " +
   "[--report runs/x/domain_report.json] [--check MANIFEST[:split]]... [--quantiles 0.005,0.995] [--margin 0.1] [--min-pad 0.01] [--no-shift] [--limit N]";
 
 async function readPreprocess(file: string): Promise<PreprocessSpec> {
@@ -43,7 +44,9 @@ async function readPreprocess(file: string): Promise<PreprocessSpec> {
   } catch (err) {
     throw new Error(`cannot read ${file} (${(err as Error).message}); pass the trainer's preprocess.json or --model`);
   }
-  if (!Number.isInteger(spec.size) || spec.resize !== "area" || (spec.crop !== "none" && spec.crop !== "center-square")) {
+  if (
+    !Number.isInteger(spec.size) || spec.resize !== "area" || (spec.crop !== "none" && spec.crop !== "center-square")
+  ) {
     throw new Error(`${file} is not a preprocess spec (size, crop, resize "area"); pass the trainer's preprocess.json`);
   }
   return spec;
@@ -76,7 +79,9 @@ async function main(): Promise<void> {
     throw new Error(`--manifest, --out and one of --model or --preprocess are required\n${USAGE}`);
   }
   const quantiles = values.quantiles!.split(",").map(Number) as [number, number];
-  if (quantiles.length !== 2 || quantiles.some((q) => !Number.isFinite(q))) throw new Error(`--quantiles must be two numbers like 0.005,0.995`);
+  if (quantiles.length !== 2 || quantiles.some((q) => !Number.isFinite(q))) {
+    throw new Error(`--quantiles must be two numbers like 0.005,0.995`);
+  }
   const margin = Number(values.margin);
   const minPad = Number(values["min-pad"]);
   const limit = values.limit ? Number(values.limit) : undefined;
@@ -107,7 +112,10 @@ async function main(): Promise<void> {
     const flags = summarizeFlags(floats.map(imageStats), domain);
     const flaggedByCell: Record<string, number> = {};
     for (const cell of cells) {
-      flaggedByCell[cell.name] = summarizeFlags(await statsUnderCells(loaded.map((l) => l.rgba), [cell], spec), domain).flagged;
+      flaggedByCell[cell.name] = summarizeFlags(
+        await statsUnderCells(loaded.map((l) => l.rgba), [cell], spec),
+        domain,
+      ).flagged;
     }
     const scores = scorer ? await modelFloatScorer(scorer)(floats) : [];
     const pick = (want: boolean) => {
@@ -123,7 +131,9 @@ async function main(): Promise<void> {
       flagged: flags.flagged,
       flaggedByStatistic: flags.byStatistic,
       flaggedUnderShift: flaggedByCell,
-      ...(card ? { model: { all: metricsOf(scores, positive, card.threshold), inDomain: pick(false), flagged: pick(true) } } : {}),
+      ...(card
+        ? { model: { all: metricsOf(scores, positive, card.threshold), inDomain: pick(false), flagged: pick(true) } }
+        : {}),
     };
     checks.push(check);
     const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "n/a");
@@ -131,7 +141,9 @@ async function main(): Promise<void> {
       `${file}:${split} (${cm.dataset}): ${check.n} images, ${check.flagged} flagged out of domain ` +
         `(${Object.entries(check.flaggedByStatistic).map(([k, v]) => `${k} ${v}`).join(", ") || "none"}); ` +
         (check.model ? `model sens ${f(check.model.all.sensitivity)} spec ${f(check.model.all.specificity)} ` : "") +
-        `(${check.labels.all} all / ${check.labels.normal} normal); worst shift cell flags ${Math.max(...Object.values(flaggedByCell))}`,
+        `(${check.labels.all} all / ${check.labels.normal} normal); worst shift cell flags ${
+          Math.max(...Object.values(flaggedByCell))
+        }`,
     );
   }
 
@@ -152,7 +164,8 @@ async function main(): Promise<void> {
       quantiles,
       margin,
       minPad,
-      rule: "range = [q_low − pad, q_high + pad], pad = max(margin·(q_high − q_low), minPad), per statistic, clipped to its limits",
+      rule:
+        "range = [q_low − pad, q_high + pad], pad = max(margin·(q_high − q_low), minPad), per statistic, clipped to its limits",
       trainFlaggedUnshifted: trainFlags.flagged,
     },
     checks,
@@ -161,10 +174,17 @@ async function main(): Promise<void> {
   await mkdir(dirname(values.out), { recursive: true });
   await mkdir(dirname(reportPath), { recursive: true });
   await writeFile(values.out, JSON.stringify(domain, null, 1) + "\n");
-  await writeFile(reportPath, JSON.stringify(result, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1) + "\n");
+  await writeFile(
+    reportPath,
+    JSON.stringify(result, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1) + "\n",
+  );
   console.log("ranges:");
-  for (const [k, [lo, hi]] of Object.entries(domain.ranges)) console.log(`  ${k.padEnd(13)} [${lo.toFixed(4)}, ${hi.toFixed(4)}]`);
-  console.log(`wrote ${values.out} (the card's \`domain\`: export.ts --domain) and ${reportPath} (fit + checks: export.ts --ood)`);
+  for (const [k, [lo, hi]] of Object.entries(domain.ranges)) {
+    console.log(`  ${k.padEnd(13)} [${lo.toFixed(4)}, ${hi.toFixed(4)}]`);
+  }
+  console.log(
+    `wrote ${values.out} (the card's \`domain\`: export.ts --domain) and ${reportPath} (fit + checks: export.ts --ood)`,
+  );
   await scorer?.release();
 }
 

@@ -40,7 +40,9 @@ async function main(): Promise<void> {
   });
   if (!values.dataset || !values.out) throw new Error(`--dataset and --out are required\n${USAGE}`);
   const kind = values.kind!;
-  if (!["auto", "cnmc", "taleqani", "folders"].includes(kind)) throw new Error(`--kind must be cnmc, taleqani, folders or auto\n${USAGE}`);
+  if (!["auto", "cnmc", "taleqani", "folders"].includes(kind)) {
+    throw new Error(`--kind must be cnmc, taleqani, folders or auto\n${USAGE}`);
+  }
   const manifest = await prepareDataset(values.dataset, {
     kind: kind as "auto",
     seed: num(values.seed, "seed", 1),

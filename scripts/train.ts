@@ -16,7 +16,7 @@ import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import type { PreprocessSpec } from "../functions/lib/model/card.ts";
 import { readSplitManifest } from "./lib/data/split_manifest.ts";
-import { ARCHITECTURES, type Architecture } from "./lib/models/architectures.ts";
+import { type Architecture, ARCHITECTURES } from "./lib/models/architectures.ts";
 import { BACKEND_NAMES, type BackendName } from "./lib/tfjs/backend.ts";
 import { type AugmentOptions, DEFAULT_AUGMENT, NO_AUGMENT } from "./lib/train/augment.ts";
 import { DEFAULT_TRAIN, train } from "./lib/train/loop.ts";
@@ -48,7 +48,9 @@ function fail(msg: string): never {
 function num(v: string | undefined, name: string, dflt: number, integer = false): number {
   if (v === undefined) return dflt;
   const n = Number(v);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) fail(`--${name} must be ${integer ? "an integer" : "a number"} (got "${v}")`);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+    fail(`--${name} must be ${integer ? "an integer" : "a number"} (got "${v}")`);
+  }
   return n;
 }
 
@@ -60,14 +62,34 @@ function oneOf<T extends string>(v: string | undefined, name: string, allowed: r
 
 const { values: a } = parseArgs({
   options: {
-    manifest: { type: "string" }, out: { type: "string" }, arch: { type: "string" }, size: { type: "string" },
-    epochs: { type: "string" }, batch: { type: "string" }, lr: { type: "string" }, seed: { type: "string" },
-    backend: { type: "string" }, workers: { type: "string" }, patience: { type: "string" },
-    resume: { type: "boolean" }, "max-minutes": { type: "string" }, views: { type: "string" },
-    balance: { type: "string" }, "weight-decay": { type: "string" }, warmup: { type: "string" },
-    monitor: { type: "string" }, "subtype-weight": { type: "string" }, normalization: { type: "string" }, color: { type: "string" }, "aug-hsv": { type: "string" },
-    "aug-acq": { type: "string" }, "white-balance": { type: "string" },
-    "min-std": { type: "string" }, "no-augment": { type: "boolean" }, quiet: { type: "boolean" }, help: { type: "boolean" },
+    manifest: { type: "string" },
+    out: { type: "string" },
+    arch: { type: "string" },
+    size: { type: "string" },
+    epochs: { type: "string" },
+    batch: { type: "string" },
+    lr: { type: "string" },
+    seed: { type: "string" },
+    backend: { type: "string" },
+    workers: { type: "string" },
+    patience: { type: "string" },
+    resume: { type: "boolean" },
+    "max-minutes": { type: "string" },
+    views: { type: "string" },
+    balance: { type: "string" },
+    "weight-decay": { type: "string" },
+    warmup: { type: "string" },
+    monitor: { type: "string" },
+    "subtype-weight": { type: "string" },
+    normalization: { type: "string" },
+    color: { type: "string" },
+    "aug-hsv": { type: "string" },
+    "aug-acq": { type: "string" },
+    "white-balance": { type: "string" },
+    "min-std": { type: "string" },
+    "no-augment": { type: "boolean" },
+    quiet: { type: "boolean" },
+    help: { type: "boolean" },
   },
   strict: true,
 });
@@ -91,7 +113,9 @@ const spec: PreprocessSpec = {
   channelOrder: "RGB",
   alphaBackground: 0,
   colorMode: oneOf(a.color, "color", ["rgb", "grey", "relative-chroma"] as const, "rgb"),
-  ...(a["white-balance"] !== undefined ? { whiteBalance: { brightFraction: num(a["white-balance"], "white-balance", 0.1) } } : {}),
+  ...(a["white-balance"] !== undefined
+    ? { whiteBalance: { brightFraction: num(a["white-balance"], "white-balance", 0.1) } }
+    : {}),
 };
 if (spec.whiteBalance && !(spec.whiteBalance.brightFraction > 0 && spec.whiteBalance.brightFraction <= 0.5)) {
   fail("--white-balance takes the share of brightest pixels used as the white point, in (0, 0.5]");
@@ -99,13 +123,17 @@ if (spec.whiteBalance && !(spec.whiteBalance.brightFraction > 0 && spec.whiteBal
 function acquisitionAugment(v: string | undefined): Pick<AugmentOptions, "acquisition"> {
   if (v === undefined) return {};
   const parts = v.split(",").map(Number);
-  if (parts.length !== 3 || parts.some((x) => !(x >= 0 && x <= 1))) fail("--aug-acq takes three numbers in [0, 1]: gain,blur,chroma");
+  if (parts.length !== 3 || parts.some((x) => !(x >= 0 && x <= 1))) {
+    fail("--aug-acq takes three numbers in [0, 1]: gain,blur,chroma");
+  }
   return { acquisition: { gain: parts[0], blur: parts[1], chroma: parts[2] } };
 }
 function hsvAugment(v: string | undefined): Pick<AugmentOptions, "hsv"> {
   if (v === undefined) return {};
   const parts = v.split(",").map(Number);
-  if (parts.length !== 3 || parts.some((x) => !(x >= 0 && x < 1))) fail("--aug-hsv takes three numbers in [0, 1): value,saturation,hue");
+  if (parts.length !== 3 || parts.some((x) => !(x >= 0 && x < 1))) {
+    fail("--aug-hsv takes three numbers in [0, 1): value,saturation,hue");
+  }
   return { hsv: { value: parts[0], saturation: parts[1], hue: parts[2] } };
 }
 const manifest = await readSplitManifest(a.manifest);
@@ -141,5 +169,8 @@ const result = await train({
 });
 process.stderr.write(
   `done: ${result.epochs} epochs (${result.stoppedBy}), best epoch ${result.bestEpoch}` +
-    (result.best ? `: val auroc ${result.best.auroc.toFixed(4)} bal_acc ${result.best.balancedAccuracy.toFixed(3)}` : "") + "\n",
+    (result.best
+      ? `: val auroc ${result.best.auroc.toFixed(4)} bal_acc ${result.best.balancedAccuracy.toFixed(3)}`
+      : "") +
+    "\n",
 );

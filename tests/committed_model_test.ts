@@ -26,7 +26,12 @@ const app = async () => {
 async function predict(body: Uint8Array<ArrayBuffer>, type: string) {
   const res = await (await app()).request("/v1/predict", { method: "POST", body, headers: { "content-type": type } });
   assert.equal(res.status, 200);
-  return await res.json() as { label: string; decision: string; scores: { all: number }; model: { id: string; version: string } };
+  return await res.json() as {
+    label: string;
+    decision: string;
+    scores: { all: number };
+    model: { id: string; version: string };
+  };
 }
 
 /** The same slide photographed in another lab: hue rotated, saturation and brightness scaled (HSV). */

@@ -64,21 +64,64 @@ test("pipeline: prepare → train → export (parity + int8) → onnxruntime on 
     const data = join(dir, "data");
     await makeDataset(data);
     const manifestPath = join(dir, "manifest.json");
-    await tsx("scripts/prepare_data.ts", ["--dataset", data, "--kind", "folders", "--out", manifestPath, "--block", "4", "--val", "0.25", "--test", "0.25"]);
+    await tsx("scripts/prepare_data.ts", [
+      "--dataset",
+      data,
+      "--kind",
+      "folders",
+      "--out",
+      manifestPath,
+      "--block",
+      "4",
+      "--val",
+      "0.25",
+      "--test",
+      "0.25",
+    ]);
     const manifest = JSON.parse(await readFile(manifestPath, "utf8"));
     for (const split of ["train", "val", "test"]) {
       for (const label of ["all", "normal"]) {
-        assert.ok(manifest.items.some((i: { split: string; label: string }) => i.split === split && i.label === label), `${split} has ${label}`);
+        assert.ok(
+          manifest.items.some((i: { split: string; label: string }) => i.split === split && i.label === label),
+          `${split} has ${label}`,
+        );
       }
     }
 
     const runDir = join(dir, "run");
-    await tsx("scripts/train.ts", ["--manifest", manifestPath, "--out", runDir, "--size", "32", "--epochs", "1", "--batch", "8", "--workers", "1", "--quiet"]);
+    await tsx("scripts/train.ts", [
+      "--manifest",
+      manifestPath,
+      "--out",
+      runDir,
+      "--size",
+      "32",
+      "--epochs",
+      "1",
+      "--batch",
+      "8",
+      "--workers",
+      "1",
+      "--quiet",
+    ]);
     const history = JSON.parse(await readFile(join(runDir, "history.json"), "utf8"));
     assert.equal(history.length, 1);
 
     const modelDir = join(dir, "model");
-    await tsx("scripts/export.ts", ["--run", runDir, "--manifest", manifestPath, "--out", modelDir, "--name", "e2e", "--calibration", "8", "--parity-images", "8"]);
+    await tsx("scripts/export.ts", [
+      "--run",
+      runDir,
+      "--manifest",
+      manifestPath,
+      "--out",
+      modelDir,
+      "--name",
+      "e2e",
+      "--calibration",
+      "8",
+      "--parity-images",
+      "8",
+    ]);
     const report = JSON.parse(await readFile(join(runDir, "export_report.json"), "utf8"));
     assert.ok(report.quantization.parityFloatMaxAbsLogitDiff <= 1e-4, "tfjs vs ONNX parity");
     assert.ok(report.quantization.testLabelAgreement >= 0.99, "int8 agrees with float");

@@ -61,14 +61,18 @@ export async function createOnnxScorer(modelPath: string, opts: OnnxScorerOption
   try {
     cardJson = JSON.parse(await readFile(cardPath, "utf8"));
   } catch (err) {
-    throw new Error(`cannot read the model card ${cardPath} (${(err as Error).message}); export the model with its card first`);
+    throw new Error(
+      `cannot read the model card ${cardPath} (${(err as Error).message}); export the model with its card first`,
+    );
   }
   const card = parseModelCard(cardJson);
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(modelPath));
   } catch (err) {
-    throw new Error(`cannot read model ${modelPath} (${(err as Error).message}); check the path or export the model first`);
+    throw new Error(
+      `cannot read model ${modelPath} (${(err as Error).message}); check the path or export the model first`,
+    );
   }
   const session = await ort.InferenceSession.create(bytes, {
     intraOpNumThreads: opts.threads ?? 1,
@@ -77,11 +81,23 @@ export async function createOnnxScorer(modelPath: string, opts: OnnxScorerOption
     graphOptimizationLevel: opts.optimization ?? "basic",
   });
   for (const name of [card.io.input]) {
-    if (!session.inputNames.includes(name)) throw new Error(`model ${modelPath} has no input "${name}" named by its card (inputs: ${session.inputNames.join(", ")}); re-export the model`);
+    if (!session.inputNames.includes(name)) {
+      throw new Error(
+        `model ${modelPath} has no input "${name}" named by its card (inputs: ${
+          session.inputNames.join(", ")
+        }); re-export the model`,
+      );
+    }
   }
   const wanted = [card.io.logit, ...(card.io.subtypeLogits ? [card.io.subtypeLogits] : [])];
   for (const name of wanted) {
-    if (!session.outputNames.includes(name)) throw new Error(`model ${modelPath} has no output "${name}" named by its card (outputs: ${session.outputNames.join(", ")}); re-export the model`);
+    if (!session.outputNames.includes(name)) {
+      throw new Error(
+        `model ${modelPath} has no output "${name}" named by its card (outputs: ${
+          session.outputNames.join(", ")
+        }); re-export the model`,
+      );
+    }
   }
   const size = card.preprocess.size;
   const per = 3 * size * size;
@@ -97,11 +113,17 @@ export async function createOnnxScorer(modelPath: string, opts: OnnxScorerOption
       const feeds = { [card.io.input]: new ort.Tensor("float32", data, [n, 3, size, size]) };
       const out = await session.run(feeds, wanted);
       const logits = Float32Array.from(out[card.io.logit].data as Float32Array);
-      if (logits.length !== n) throw new Error(`output "${card.io.logit}" has ${logits.length} values for ${n} images; expected shape [N, 1]`);
+      if (logits.length !== n) {
+        throw new Error(`output "${card.io.logit}" has ${logits.length} values for ${n} images; expected shape [N, 1]`);
+      }
       const result: ScoreResult = { logits };
       if (card.io.subtypeLogits) {
         const sub = Float32Array.from(out[card.io.subtypeLogits].data as Float32Array);
-        if (sub.length !== n * k) throw new Error(`output "${card.io.subtypeLogits}" has ${sub.length} values; expected ${n}×${k} (card.subtypes)`);
+        if (sub.length !== n * k) {
+          throw new Error(
+            `output "${card.io.subtypeLogits}" has ${sub.length} values; expected ${n}×${k} (card.subtypes)`,
+          );
+        }
         result.subtypeLogits = sub;
       }
       for (const t of Object.values(out)) t.dispose?.();

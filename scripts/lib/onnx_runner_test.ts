@@ -14,14 +14,24 @@ function meanColourModel(): Uint8Array {
   const vi = (name: string, dims: (number | string)[]) =>
     onnx.ValueInfoProto.create({
       name,
-      type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => (typeof d === "string" ? { dimParam: d } : { dimValue: d })) } } },
+      type: {
+        tensorType: {
+          elemType: 1,
+          shape: { dim: dims.map((d) => (typeof d === "string" ? { dimParam: d } : { dimValue: d })) },
+        },
+      },
     });
   const graph = onnx.GraphProto.create({
     name: "mean_colour",
     node: [
       onnx.NodeProto.create({ opType: "GlobalAveragePool", input: ["x"], output: ["gap"] }),
       onnx.NodeProto.create({ opType: "Flatten", input: ["gap"], output: ["flat"] }),
-      onnx.NodeProto.create({ opType: "Gemm", input: ["flat", "W", "B"], output: ["logit"], attribute: [onnx.AttributeProto.create({ name: "transB", i: 1, type: 2 })] }),
+      onnx.NodeProto.create({
+        opType: "Gemm",
+        input: ["flat", "W", "B"],
+        output: ["logit"],
+        attribute: [onnx.AttributeProto.create({ name: "transB", i: 1, type: 2 })],
+      }),
     ],
     initializer: [
       onnx.TensorProto.create({ name: "W", dims: [1, 3], dataType: 1, floatData: [1, -2, 0.5] }),
@@ -35,10 +45,28 @@ function meanColourModel(): Uint8Array {
 }
 
 const card = (io: Record<string, string>) => ({
-  id: "mean-colour", version: "test", sha256: "0", created: "", file: "m.onnx", precision: "float32", opset: 17,
-  architecture: "gap-linear", io, labels: ["normal", "all"], positiveLabel: "all", temperature: 1, threshold: 0.5,
+  id: "mean-colour",
+  version: "test",
+  sha256: "0",
+  created: "",
+  file: "m.onnx",
+  precision: "float32",
+  opset: 17,
+  architecture: "gap-linear",
+  io,
+  labels: ["normal", "all"],
+  positiveLabel: "all",
+  temperature: 1,
+  threshold: 0.5,
   reviewBand: [0.4, 0.6],
-  preprocess: { size: S, crop: "none", resize: "area", normalization: { mode: "per-image", minStd: 0.01 }, channelOrder: "RGB", alphaBackground: 0 },
+  preprocess: {
+    size: S,
+    crop: "none",
+    resize: "area",
+    normalization: { mode: "per-image", minStd: 0.01 },
+    channelOrder: "RGB",
+    alphaBackground: 0,
+  },
 });
 
 Deno.test("cardPathFor puts the card beside the model", () => {
@@ -103,7 +131,9 @@ Deno.test({
     const session = await ort.InferenceSession.create(new Uint8Array(await readFile(TINY)));
     const out = await session.run({ [card.io.input]: new ort.Tensor("float32", batch, [n, 3, s, s]) });
     const web = out[card.io.logit].data as Float32Array;
-    for (let i = 0; i < n; i++) assert.ok(Math.abs(logits[i] - web[i]) < 1e-4, `image ${i}: node ${logits[i]} vs web ${web[i]}`);
+    for (let i = 0; i < n; i++) {
+      assert.ok(Math.abs(logits[i] - web[i]) < 1e-4, `image ${i}: node ${logits[i]} vs web ${web[i]}`);
+    }
     await session.release();
   },
 });

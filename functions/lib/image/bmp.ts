@@ -44,7 +44,9 @@ export function decodeBmp(bytes: Uint8Array): RgbaImage {
       for (let x = 0; x < width; x++, d += 4) {
         const byte = bytes[s + Math.floor(x / perByte)];
         const idx = bpp === 8 ? byte : (byte >> (8 - bpp * (1 + (x % perByte)))) & mask;
-        if (idx >= entries) corrupt(`bmp: pixel uses colour ${idx} but the palette has ${entries} entries; send a valid BMP file`);
+        if (idx >= entries) {
+          corrupt(`bmp: pixel uses colour ${idx} but the palette has ${entries} entries; send a valid BMP file`);
+        }
         out[d] = palette[idx * 4];
         out[d + 1] = palette[idx * 4 + 1];
         out[d + 2] = palette[idx * 4 + 2];
@@ -89,7 +91,13 @@ export function decodeBmp(bytes: Uint8Array): RgbaImage {
 }
 
 /** Palette as RGBA quadruples (BMP stores B,G,R,reserved). */
-function readPalette(bytes: Uint8Array, start: number, colorsUsed: number, bpp: number, pixelOffset: number): Uint8Array {
+function readPalette(
+  bytes: Uint8Array,
+  start: number,
+  colorsUsed: number,
+  bpp: number,
+  pixelOffset: number,
+): Uint8Array {
   const max = 1 << bpp;
   const announced = colorsUsed === 0 ? max : colorsUsed;
   if (announced > max) corrupt(`bmp: palette of ${announced} colours for ${bpp}-bit pixels; send a valid BMP file`);
@@ -109,7 +117,11 @@ function readPalette(bytes: Uint8Array, start: number, colorsUsed: number, bpp: 
 }
 
 /** [R, G, B, A] masks for 16/32-bit pixels. */
-function readMasks(h: ReturnType<typeof readBmpHeader>, r: ReturnType<typeof byteReader>, afterHeader: number): number[] {
+function readMasks(
+  h: ReturnType<typeof readBmpHeader>,
+  r: ReturnType<typeof byteReader>,
+  afterHeader: number,
+): number[] {
   if (h.compression === 0) {
     return h.bitsPerPixel === 16 ? [0x7c00, 0x03e0, 0x001f, 0] : [0x00ff0000, 0x0000ff00, 0x000000ff, 0];
   }

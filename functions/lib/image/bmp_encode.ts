@@ -26,7 +26,9 @@ export interface BmpEncodeOptions {
 export function encodeBmp(img: RgbaImage, opts: BmpEncodeOptions = {}): Uint8Array<ArrayBuffer> {
   const bpp = opts.bpp ?? 24;
   const { width, height, data } = img;
-  if (data.length !== width * height * 4) throw new RangeError(`encodeBmp: ${data.length} bytes do not match ${width}×${height} RGBA`);
+  if (data.length !== width * height * 4) {
+    throw new RangeError(`encodeBmp: ${data.length} bytes do not match ${width}×${height} RGBA`);
+  }
   const stride = Math.floor((bpp * width + 31) / 32) * 4;
   const bytes = new Uint8Array(54 + stride * height);
   const v = new DataView(bytes.buffer);

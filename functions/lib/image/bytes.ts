@@ -30,7 +30,9 @@ export function byteReader(bytes: Uint8Array, littleEndian: boolean, format: str
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const need = (offset: number, length: number, what: string): void => {
     if (!(offset >= 0 && length >= 0 && offset + length <= bytes.length)) {
-      corrupt(`${format}: file is truncated or corrupt (${what} lies outside the ${bytes.length}-byte file); send the complete, unmodified image`);
+      corrupt(
+        `${format}: file is truncated or corrupt (${what} lies outside the ${bytes.length}-byte file); send the complete, unmodified image`,
+      );
     }
   };
   return {

@@ -59,7 +59,9 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): 
   if (!format) {
     throw new ImageDecodeError(
       "unsupported_image",
-      `not a BMP, PNG, JPEG or TIFF file (unrecognised first bytes${bytes.length === 0 ? "; the body is empty" : ""}); send one of those formats`,
+      `not a BMP, PNG, JPEG or TIFF file (unrecognised first bytes${
+        bytes.length === 0 ? "; the body is empty" : ""
+      }); send one of those formats`,
     );
   }
   const header = readImageHeader(bytes, format);
@@ -78,7 +80,9 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): 
   }
   const img = await decodeAs(bytes, format);
   if (img.width !== header.width || img.height !== header.height || img.data.length !== img.width * img.height * 4) {
-    corrupt(`${format}: decoded ${img.width}×${img.height} but the header says ${header.width}×${header.height}; the file is damaged`);
+    corrupt(
+      `${format}: decoded ${img.width}×${img.height} but the header says ${header.width}×${header.height}; the file is damaged`,
+    );
   }
   return { width: img.width, height: img.height, data: img.data, format };
 }

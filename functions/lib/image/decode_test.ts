@@ -9,13 +9,27 @@ Deno.test("the same pixels give the same RGBA from every lossless container", as
   const groups: Record<string, string[]> = {
     full: ["cnmc_all_UID_35_6_2_all.png", "cnmc_all_UID_35_6_2_all.bmp", "full_rgb24_v5.bmp", "full_rgb_lzw.tif"],
     crop: [
-      "variant_rgb8.png", "variant_rgb8_adam7.png", "variant_rgb16.png", "variant_rgba8_opaque.png",
-      "variant_rgb24_bottomup.bmp", "variant_rgb24_topdown.bmp", "variant_rgb32.bmp", "variant_rgb32_bitfields_v4.bmp",
-      "variant_rgb_none.tif", "variant_rgb_lzw.tif", "variant_rgb_deflate.tif", "variant_rgb_packbits.tif",
+      "variant_rgb8.png",
+      "variant_rgb8_adam7.png",
+      "variant_rgb16.png",
+      "variant_rgba8_opaque.png",
+      "variant_rgb24_bottomup.bmp",
+      "variant_rgb24_topdown.bmp",
+      "variant_rgb32.bmp",
+      "variant_rgb32_bitfields_v4.bmp",
+      "variant_rgb_none.tif",
+      "variant_rgb_lzw.tif",
+      "variant_rgb_deflate.tif",
+      "variant_rgb_packbits.tif",
       "variant_rgb_bigendian_lzw.tif",
     ],
     grey: ["variant_grey8.png", "variant_grey16_adam7.png", "variant_grey8_palette.bmp", "variant_grey_lzw.tif"],
-    rgbaRamp: ["variant_rgba8.png", "variant_rgba16_adam7.png", "variant_rgba32_bitfields_v5.bmp", "variant_rgba_deflate.tif"],
+    rgbaRamp: [
+      "variant_rgba8.png",
+      "variant_rgba16_adam7.png",
+      "variant_rgba32_bitfields_v5.bmp",
+      "variant_rgba_deflate.tif",
+    ],
   };
   for (const [group, names] of Object.entries(groups)) {
     const first = await decodeImage(fixture(names[0]));
@@ -36,7 +50,10 @@ Deno.test("decodeImage reports the sniffed format", async () => {
 
 Deno.test("limits are checked from the header, before decoding, with the numbers in the message", async () => {
   const bmp = fixture("cnmc_all_UID_35_6_2_all.bmp");
-  await assert.rejects(decodeImage(bmp, { maxPixels: 450 * 450 - 1 }), hasCode("too_many_pixels", /450×450 = 202500.*202499/));
+  await assert.rejects(
+    decodeImage(bmp, { maxPixels: 450 * 450 - 1 }),
+    hasCode("too_many_pixels", /450×450 = 202500.*202499/),
+  );
   await assert.rejects(decodeImage(bmp, { minSide: 451 }), hasCode("too_small", /450×450.*451/));
   assert.equal((await decodeImage(bmp, { maxPixels: 450 * 450, minSide: 450 })).width, 450);
   // A header announcing 20000×20000 with no pixel data: refused for size, not decoded.
@@ -47,7 +64,10 @@ Deno.test("limits are checked from the header, before decoding, with the numbers
 });
 
 Deno.test("format declared by the caller must match the bytes; unknown bytes are unsupported", async () => {
-  await assert.rejects(decodeImage(fixture("variant_rgb8.png"), { format: "jpeg" }), hasCode("corrupt_image", /declared as jpeg.*png/));
+  await assert.rejects(
+    decodeImage(fixture("variant_rgb8.png"), { format: "jpeg" }),
+    hasCode("corrupt_image", /declared as jpeg.*png/),
+  );
   assert.equal((await decodeImage(fixture("variant_rgb8.png"), { format: "png" })).format, "png");
   await assert.rejects(decodeImage(new Uint8Array()), hasCode("unsupported_image", /empty/));
   await assert.rejects(decodeImage(new TextEncoder().encode("GIF89a....")), hasCode("unsupported_image"));
@@ -74,8 +94,16 @@ Deno.test("every fixture truncated anywhere gives corrupt_image (or still decode
 
 Deno.test("random byte corruption gives pixels or an ImageDecodeError, never a crash", async () => {
   const rand = seeded(11);
-  const names = ["variant_rgb8.png", "variant_rgb24_topdown.bmp", "variant_palette8.bmp", "full_progressive.jpg",
-    "taleqani_Benign_WBC-Benign-001.jpg", "variant_rgb_lzw.tif", "variant_rgb_packbits.tif", "variant_rgb_deflate.tif"];
+  const names = [
+    "variant_rgb8.png",
+    "variant_rgb24_topdown.bmp",
+    "variant_palette8.bmp",
+    "full_progressive.jpg",
+    "taleqani_Benign_WBC-Benign-001.jpg",
+    "variant_rgb_lzw.tif",
+    "variant_rgb_packbits.tif",
+    "variant_rgb_deflate.tif",
+  ];
   for (const n of names) {
     const b = fixture(n);
     for (let k = 0; k < 8; k++) {

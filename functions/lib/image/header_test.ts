@@ -7,7 +7,13 @@ import type { ImageFormat } from "../preprocess/types.ts";
 const formatOf = (n: string): ImageFormat =>
   n.endsWith(".bmp") ? "bmp" : n.endsWith(".png") ? "png" : n.endsWith(".jpg") ? "jpeg" : "tiff";
 const sizeOf = (n: string) =>
-  n.startsWith("variant_tiny") ? [16, 16] : n.startsWith("variant_") ? [157, 143] : n.startsWith("taleqani") ? [224, 224] : [450, 450];
+  n.startsWith("variant_tiny")
+    ? [16, 16]
+    : n.startsWith("variant_")
+    ? [157, 143]
+    : n.startsWith("taleqani")
+    ? [224, 224]
+    : [450, 450];
 
 const rejects = (f: () => unknown, code: string) =>
   assert.throws(f, (e: unknown) => e instanceof ImageDecodeError && e.code === code);
@@ -24,7 +30,10 @@ Deno.test("readImageHeader gives the size of every fixture", () => {
 Deno.test("header readers need only the first bytes of BMP, PNG and JPEG", () => {
   assert.deepEqual(readImageHeader(fixture("full_rgb24_v5.bmp").subarray(0, 138), "bmp"), { width: 450, height: 450 });
   assert.deepEqual(readImageHeader(fixture("variant_rgb8.png").subarray(0, 33), "png"), { width: 157, height: 143 });
-  assert.deepEqual(readImageHeader(fixture("full_progressive.jpg").subarray(0, 1000), "jpeg"), { width: 450, height: 450 });
+  assert.deepEqual(readImageHeader(fixture("full_progressive.jpg").subarray(0, 1000), "jpeg"), {
+    width: 450,
+    height: 450,
+  });
 });
 
 Deno.test("BMP header: negative height means top-down; V5 header recognised", () => {

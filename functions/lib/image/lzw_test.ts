@@ -22,7 +22,10 @@ Deno.test("LZW: literal codes, a table code and the KwKwK case", () => {
 
 Deno.test("LZW: a code beyond the table is corrupt_image", () => {
   const data = pack([[256, 9], [65, 9], [300, 9], [257, 9]]);
-  assert.throws(() => decodeTiffLzw(data, 0, data.length, new Uint8Array(8), 0), (e: unknown) => e instanceof ImageDecodeError && e.code === "corrupt_image");
+  assert.throws(
+    () => decodeTiffLzw(data, 0, data.length, new Uint8Array(8), 0),
+    (e: unknown) => e instanceof ImageDecodeError && e.code === "corrupt_image",
+  );
 });
 
 Deno.test("corrupt LZW TIFF that hung utif2's decoder now finishes", async () => {

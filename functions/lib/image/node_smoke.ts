@@ -41,7 +41,9 @@ export const SMOKE_SPEC: PreprocessSpec = {
  * r.format; // "tiff"
  * ```
  */
-export async function smoke(name: string): Promise<{ name: string; format: string; width: number; height: number; rgba: string; tensor: string }> {
+export async function smoke(
+  name: string,
+): Promise<{ name: string; format: string; width: number; height: number; rgba: string; tensor: string }> {
   const img = await decodeImage(fixture(name));
   const t = preprocess(img, SMOKE_SPEC, "NCHW");
   return {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SMOKE_FILES, smoke } from "./node_smoke.ts";
+import { smoke, SMOKE_FILES } from "./node_smoke.ts";
 
 Deno.test("Node (tsx) decodes and preprocesses to bit-identical pixels and tensors as Deno", async () => {
   const tsx = new URL("../../../node_modules/.bin/tsx", import.meta.url).pathname;

@@ -20,10 +20,17 @@ import { crc32, readPngHeader } from "./header.ts";
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 const DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
 const ADAM7 = [
-  [0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2],
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
 ] as const;
 
-const type = (s: string) => (s.charCodeAt(0) << 24 | s.charCodeAt(1) << 16 | s.charCodeAt(2) << 8 | s.charCodeAt(3)) >>> 0;
+const type = (s: string) =>
+  (s.charCodeAt(0) << 24 | s.charCodeAt(1) << 16 | s.charCodeAt(2) << 8 | s.charCodeAt(3)) >>> 0;
 const IHDR = type("IHDR"), PLTE = type("PLTE"), IDAT = type("IDAT"), IEND = type("IEND"), TRNS = type("tRNS");
 
 /** Parsed PNG structure before inflating. */
@@ -120,7 +127,9 @@ function readChunks(bytes: Uint8Array): PngInfo {
     if (t === IEND) break;
     if (t === IDAT) idat.push(data);
     else if (t === PLTE) {
-      if (length % 3 !== 0 || length === 0 || length > 768) corrupt(`png: PLTE chunk has ${length} bytes; send a valid PNG file`);
+      if (length % 3 !== 0 || length === 0 || length > 768) {
+        corrupt(`png: PLTE chunk has ${length} bytes; send a valid PNG file`);
+      }
       palette = new Uint8Array((length / 3) * 4);
       for (let i = 0; i < length / 3; i++) {
         palette.set(data.subarray(i * 3, i * 3 + 3), i * 4);
@@ -130,14 +139,20 @@ function readChunks(bytes: Uint8Array): PngInfo {
     else if (t === IHDR) corrupt(`png: second IHDR chunk; send a valid PNG file`);
     else if ((t >>> 29 & 1) === 0) {
       // Upper-case first letter = critical chunk we do not know.
-      unsupported(`png: unknown critical chunk "${String.fromCharCode(t >>> 24, t >>> 16 & 255, t >>> 8 & 255, t & 255)}"; re-save as a standard PNG`);
+      unsupported(
+        `png: unknown critical chunk "${
+          String.fromCharCode(t >>> 24, t >>> 16 & 255, t >>> 8 & 255, t & 255)
+        }"; re-save as a standard PNG`,
+      );
     }
   }
   if (idat.length === 0) corrupt(`png: no image data (IDAT); send a valid PNG file`);
   if (colorType === 3) {
     if (!palette) corrupt(`png: palette image without a PLTE chunk; send a valid PNG file`);
     if (trns) {
-      if (trns.length > palette!.length / 4) corrupt(`png: tRNS has more entries than the palette; send a valid PNG file`);
+      if (trns.length > palette!.length / 4) {
+        corrupt(`png: tRNS has more entries than the palette; send a valid PNG file`);
+      }
       for (let i = 0; i < trns.length; i++) palette![i * 4 + 3] = trns[i];
     }
   } else if (trns && colorType === 0) {
@@ -228,7 +243,11 @@ function converter(info: PngInfo, channels: number): RowConverter {
     : depth === 8
     ? (s, at, k) => s[at + k]
     : (s, at, k) => (s[at + ((k * depth) >> 3)] >> (8 - depth - ((k * depth) & 7))) & max;
-  const to8 = depth === 16 ? (v: number) => ((v * 255 + 32767) / 65535) | 0 : depth === 8 ? (v: number) => v : (v: number) => (v * 255) / max;
+  const to8 = depth === 16
+    ? (v: number) => ((v * 255 + 32767) / 65535) | 0
+    : depth === 8
+    ? (v: number) => v
+    : (v: number) => (v * 255) / max;
   const entries = palette ? palette.length / 4 : 0;
   return (s, at, n, out, to, step) => {
     for (let i = 0; i < n; i++, to += step) {
@@ -246,7 +265,11 @@ function converter(info: PngInfo, channels: number): RowConverter {
       } else {
         const r = sample(s, at, k), g = sample(s, at, k + 1), b = sample(s, at, k + 2);
         out[to] = to8(r), out[to + 1] = to8(g), out[to + 2] = to8(b);
-        out[to + 3] = colorType === 6 ? to8(sample(s, at, k + 3)) : key && r === key[0] && g === key[1] && b === key[2] ? 0 : 255;
+        out[to + 3] = colorType === 6
+          ? to8(sample(s, at, k + 3))
+          : key && r === key[0] && g === key[1] && b === key[2]
+          ? 0
+          : 255;
       }
     }
   };

@@ -41,7 +41,15 @@ Deno.test("PNG colour types, bit depths 1–16, Adam7 and tRNS decode to their r
 });
 
 Deno.test("agrees with imagescript's decode() where that one is right, and fixes Adam7 where it is not", () => {
-  for (const name of ["cnmc_all_UID_35_6_2_all.png", "variant_rgb8.png", "variant_rgba8.png", "variant_grey8.png", "variant_palette8.png"]) {
+  for (
+    const name of [
+      "cnmc_all_UID_35_6_2_all.png",
+      "variant_rgb8.png",
+      "variant_rgba8.png",
+      "variant_grey8.png",
+      "variant_palette8.png",
+    ]
+  ) {
     assert.deepEqual(decodePng(fixture(name)).data, new Uint8Array(imagescriptDecode(fixture(name)).buffer), name);
   }
   const adam7 = fixture("variant_rgb8_adam7.png");

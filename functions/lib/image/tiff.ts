@@ -49,18 +49,32 @@ export function decodeTiff(bytes: Uint8Array): RgbaImage {
     unsupported(`tiff: compression ${compression} is not supported; save with none, LZW, Deflate or PackBits`);
   }
   if (photometric !== 0 && photometric !== 1 && photometric !== 2) {
-    unsupported(`tiff: photometric interpretation ${photometric} (palette/CMYK/YCbCr/…) is not supported; save as 8-bit RGB or greyscale`);
+    unsupported(
+      `tiff: photometric interpretation ${photometric} (palette/CMYK/YCbCr/…) is not supported; save as 8-bit RGB or greyscale`,
+    );
   }
-  if (!bits.every((b) => b === 8)) unsupported(`tiff: ${bits.join("/")}-bit samples are not supported; save with 8 bits per sample`);
+  if (!bits.every((b) => b === 8)) {
+    unsupported(`tiff: ${bits.join("/")}-bit samples are not supported; save with 8 bits per sample`);
+  }
   const expectedSpp = photometric === 2 ? [3, 4] : [1, 2];
-  if (!expectedSpp.includes(spp)) unsupported(`tiff: ${spp} samples per pixel is not supported; save as RGB, RGBA or greyscale`);
-  if (planar !== 1) unsupported(`tiff: planar (separate-plane) storage is not supported; save with contiguous (chunky) samples`);
+  if (!expectedSpp.includes(spp)) {
+    unsupported(`tiff: ${spp} samples per pixel is not supported; save as RGB, RGBA or greyscale`);
+  }
+  if (planar !== 1) {
+    unsupported(`tiff: planar (separate-plane) storage is not supported; save with contiguous (chunky) samples`);
+  }
   const fp = tag(339)?.[0];
-  if (fp !== undefined && fp !== 1) unsupported(`tiff: float or signed samples are not supported; save as 8-bit unsigned`);
+  if (fp !== undefined && fp !== 1) {
+    unsupported(`tiff: float or signed samples are not supported; save as 8-bit unsigned`);
+  }
 
   const tiled = tag(322) !== undefined;
   const offsets = tiled ? tag(324) : tag(273);
-  const counts = compression === 1 && !tiled && offsets?.length === 1 ? [width * height * spp] : tiled ? tag(325) : tag(279);
+  const counts = compression === 1 && !tiled && offsets?.length === 1
+    ? [width * height * spp]
+    : tiled
+    ? tag(325)
+    : tag(279);
   if (!offsets || !counts || offsets.length !== counts.length) {
     corrupt(`tiff: strip/tile offsets or byte counts are missing; send a valid TIFF file`);
   }
@@ -88,7 +102,21 @@ export function decodeTiff(bytes: Uint8Array): RgbaImage {
 }
 
 /** Bytes per value of each TIFF field type (1 BYTE … 13 IFD). */
-const TYPE_SIZES: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4 };
+const TYPE_SIZES: Record<number, number> = {
+  1: 1,
+  2: 1,
+  3: 2,
+  4: 4,
+  5: 8,
+  6: 1,
+  7: 1,
+  8: 2,
+  9: 4,
+  10: 8,
+  11: 4,
+  12: 8,
+  13: 4,
+};
 
 /** Every first-directory value stored out of line must lie inside the file (UTIF would read zeros). */
 function checkDirectoryValues(bytes: Uint8Array): void {

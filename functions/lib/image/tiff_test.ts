@@ -22,8 +22,14 @@ Deno.test("TIFF: none, LZW, Deflate, PackBits, big-endian, grey and RGBA decode 
 });
 
 Deno.test("16-bit and JPEG-compressed TIFFs are unsupported_image with a hint", () => {
-  assert.throws(() => decodeTiff(fixture("variant_tiny_rgb16.tif")), (e: unknown) => hasCode("unsupported_image")(e) && /8 bits/.test((e as Error).message));
-  assert.throws(() => decodeTiff(fixture("variant_tiny_jpeg.tif")), (e: unknown) => hasCode("unsupported_image")(e) && /compression 7/.test((e as Error).message));
+  assert.throws(
+    () => decodeTiff(fixture("variant_tiny_rgb16.tif")),
+    (e: unknown) => hasCode("unsupported_image")(e) && /8 bits/.test((e as Error).message),
+  );
+  assert.throws(
+    () => decodeTiff(fixture("variant_tiny_jpeg.tif")),
+    (e: unknown) => hasCode("unsupported_image")(e) && /compression 7/.test((e as Error).message),
+  );
 });
 
 Deno.test("truncated TIFFs are corrupt_image, also when the directory comes before the pixels", () => {

@@ -27,7 +27,9 @@ export const DEFAULT_MODEL = "model/all-v2.int8.onnx";
  */
 export function cardPathFor(modelPath: string): string {
   if (!/\.onnx$/i.test(modelPath)) {
-    throw new Error(`model path must end in .onnx, got ${modelPath}; set MODEL to an exported .onnx file (its card sits beside it)`);
+    throw new Error(
+      `model path must end in .onnx, got ${modelPath}; set MODEL to an exported .onnx file (its card sits beside it)`,
+    );
   }
   return modelPath.replace(/\.onnx$/i, "") + ".json";
 }

@@ -216,15 +216,27 @@ export function normalizeToTensor(
 ): Float32Array {
   const { width, height, data } = img;
   const n = width * height;
-  if (data.length !== n * 3) throw new RangeError(`normalizeToTensor: ${data.length} values do not match ${width}×${height}×3`);
+  if (data.length !== n * 3) {
+    throw new RangeError(`normalizeToTensor: ${data.length} values do not match ${width}×${height}×3`);
+  }
   const target = out ?? new Float32Array(n * 3);
   if (!(Number.isInteger(offset) && offset >= 0 && offset + n * 3 <= target.length)) {
-    throw new RangeError(`normalizeToTensor: output of length ${target.length} cannot hold ${n * 3} values at offset ${offset}`);
+    throw new RangeError(
+      `normalizeToTensor: output of length ${target.length} cannot hold ${n * 3} values at offset ${offset}`,
+    );
   }
   if (spec.whiteBalance) {
-    return normalizeToTensor(whiteBalance(img, spec.whiteBalance), { ...spec, whiteBalance: undefined }, layout, out, offset);
+    return normalizeToTensor(
+      whiteBalance(img, spec.whiteBalance),
+      { ...spec, whiteBalance: undefined },
+      layout,
+      out,
+      offset,
+    );
   }
-  if (spec.colorMode === "grey") return normalizeToTensor(toGrey(img), { ...spec, colorMode: "rgb" }, layout, out, offset);
+  if (spec.colorMode === "grey") {
+    return normalizeToTensor(toGrey(img), { ...spec, colorMode: "rgb" }, layout, out, offset);
+  }
   if (spec.colorMode === "relative-chroma") {
     return normalizeToTensor(toRelativeChroma(img), { ...spec, colorMode: "rgb" }, layout, out, offset);
   }

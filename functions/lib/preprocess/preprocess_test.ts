@@ -2,7 +2,16 @@ import assert from "node:assert/strict";
 import type { PreprocessSpec } from "../model/card.ts";
 import { decodeImage } from "../image/decode.ts";
 import { fixture } from "../image/test_fixtures.ts";
-import { areaWeights, cropRect, imageStats, normalizeToTensor, preprocess, toFloatRgb, toGrey, toRelativeChroma } from "./preprocess.ts";
+import {
+  areaWeights,
+  cropRect,
+  imageStats,
+  normalizeToTensor,
+  preprocess,
+  toFloatRgb,
+  toGrey,
+  toRelativeChroma,
+} from "./preprocess.ts";
 import type { FloatRgbImage, RgbaImage } from "./types.ts";
 
 const spec = (size: number, over: Partial<PreprocessSpec> = {}): PreprocessSpec => ({
@@ -92,7 +101,11 @@ Deno.test("normalizeToTensor writes into a batch slot at the offset and refuses 
 });
 
 Deno.test("imageStats: channel means, stds and dark fraction", () => {
-  const st = imageStats({ width: 2, height: 2, data: new Float32Array([0, 0, 0, 0.05, 0.2, 0, 1, 1, 1, 0.95, 0.8, 1]) });
+  const st = imageStats({
+    width: 2,
+    height: 2,
+    data: new Float32Array([0, 0, 0, 0.05, 0.2, 0, 1, 1, 1, 0.95, 0.8, 1]),
+  });
   close([st.meanR, st.meanG, st.meanB, st.darkFraction], [0.5, 0.5, 0.5, 0.25]);
   close([st.stdR], [Math.sqrt((0.25 + 0.2025 + 0.25 + 0.2025) / 4)]);
   // saturation per pixel: 0, 1, 0, 0.2 → mean 0.3; background = brightest pixel by luma (white)
@@ -105,7 +118,9 @@ Deno.test("imageStats: channel means, stds and dark fraction", () => {
 
 Deno.test("real cells: area resampling keeps the channel means; BMP and PNG of one cell give one tensor", async () => {
   const s = spec(128, { normalization: { mode: "fixed", mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] } });
-  for (const [name, size] of [["cnmc_all_UID_35_6_2_all.png", 128], ["taleqani_Benign_WBC-Benign-001.jpg", 96]] as const) {
+  for (
+    const [name, size] of [["cnmc_all_UID_35_6_2_all.png", 128], ["taleqani_Benign_WBC-Benign-001.jpg", 96]] as const
+  ) {
     const img = await decodeImage(fixture(name));
     const src = imageStats(toFloatRgb(img, spec(img.width)));
     const dst = imageStats(toFloatRgb(img, spec(size)));
@@ -127,7 +142,12 @@ Deno.test("colorMode grey: all channels equal the luma, then normalised", () => 
   const grey = toGrey(img);
   assert.deepEqual(Array.from(grey.data).map((v) => +v.toFixed(3)), [0.299, 0.299, 0.299, 0.114, 0.114, 0.114]);
   const spec: PreprocessSpec = {
-    size: 2, crop: "none", resize: "area", channelOrder: "RGB", alphaBackground: 0, colorMode: "grey",
+    size: 2,
+    crop: "none",
+    resize: "area",
+    channelOrder: "RGB",
+    alphaBackground: 0,
+    colorMode: "grey",
     normalization: { mode: "fixed", mean: [0.2, 0.2, 0.2], std: [0.1, 0.1, 0.1] },
   };
   const t = normalizeToTensor(img, spec, "NCHW");
@@ -147,7 +167,14 @@ Deno.test("relative-chroma: saturation, then chroma rotated to the image's mean 
   const s60 = Math.sqrt(3) / 2;
   close(out, [1, 0.5, s60, 1, 0.5, -s60], 1e-6);
   // white and grey pixels hold no dye: all zero, whatever their brightness
-  close(Array.from(toRelativeChroma({ width: 2, height: 1, data: new Float32Array([1, 1, 1, 0.3, 0.3, 0.3]) }).data), [0, 0, 0, 0, 0, 0]);
+  close(Array.from(toRelativeChroma({ width: 2, height: 1, data: new Float32Array([1, 1, 1, 0.3, 0.3, 0.3]) }).data), [
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+  ]);
 });
 
 Deno.test("relative-chroma on a real cell: the same tensor for a dimmer lamp, and not the rgb tensor", async () => {
@@ -182,6 +209,8 @@ Deno.test("relative-chroma matches the exact trigonometric definition on random 
   const mean = Math.atan2(ss, sc);
   px.forEach(([h, s], i) => {
     const want = [s, s * Math.cos(2 * Math.PI * h - mean), s * Math.sin(2 * Math.PI * h - mean)];
-    want.forEach((v, c) => assert.ok(Math.abs(out[i * 3 + c] - v) < 1e-6, `pixel ${i} channel ${c}: ${out[i * 3 + c]} vs ${v}`));
+    want.forEach((v, c) =>
+      assert.ok(Math.abs(out[i * 3 + c] - v) < 1e-6, `pixel ${i} channel ${c}: ${out[i * 3 + c]} vs ${v}`)
+    );
   });
 });

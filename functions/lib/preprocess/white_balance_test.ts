@@ -6,7 +6,11 @@ import { normalizeToTensor, toFloatRgb } from "./preprocess.ts";
 import { whiteBalance, whitePoint } from "./white_balance.ts";
 
 Deno.test("whitePoint averages the brightest pixels by luma; bad fractions are refused", () => {
-  const img = { width: 4, height: 1, data: new Float32Array([1, 0.9, 0.8, 0.2, 0.2, 0.2, 0.96, 0.9, 0.84, 0.1, 0.3, 0.2]) };
+  const img = {
+    width: 4,
+    height: 1,
+    data: new Float32Array([1, 0.9, 0.8, 0.2, 0.2, 0.2, 0.96, 0.9, 0.84, 0.1, 0.3, 0.2]),
+  };
   const wp = whitePoint(img, 0.5);
   [0.98, 0.9, 0.82].forEach((v, c) => assert.ok(Math.abs(wp[c] - v) < 1e-6, `${wp}`));
   assert.throws(() => whitePoint(img, 0), /brightFraction must be in \(0, 0.5\]/);
@@ -24,7 +28,12 @@ Deno.test("whiteBalance makes the background neutral and leaves a black image al
 Deno.test("white balance removes a lamp colour cast from a real cell's model input", async () => {
   const img = await decodeImage(await fixture("taleqani_Benign_WBC-Benign-001.jpg"));
   const spec: PreprocessSpec = {
-    size: 64, crop: "none", resize: "area", channelOrder: "RGB", alphaBackground: 0, colorMode: "relative-chroma",
+    size: 64,
+    crop: "none",
+    resize: "area",
+    channelOrder: "RGB",
+    alphaBackground: 0,
+    colorMode: "relative-chroma",
     normalization: { mode: "per-image", minStd: 0.01 },
   };
   const resized = toFloatRgb(img, spec);

@@ -7,7 +7,7 @@
  */
 import type { PredictionRow } from "../metrics/predictions.ts";
 import type { ManifestItem } from "../data/split_manifest.ts";
-import { fitLogistic, type LogisticModel, logisticLogit } from "./logistic.ts";
+import { fitLogistic, logisticLogit, type LogisticModel } from "./logistic.ts";
 
 /** Options of {@link runColourBaseline}. */
 export interface BaselineOptions {
@@ -33,8 +33,12 @@ export async function runColourBaseline(
 ): Promise<{ model: LogisticModel; predictions: PredictionRow[]; trainCount: number }> {
   const train = items.filter((i) => i.split === "train" && (opts.includeViews || i.view === "original"));
   const scored = items.filter((i) => i.split !== "train" && i.view === "original");
-  if (train.length === 0) throw new Error("manifest has no train items; re-run scripts/prepare_data.ts with a train fraction");
-  if (new Set(train.map((i) => i.label)).size < 2) throw new Error("train split has only one label; the baseline needs all and normal");
+  if (train.length === 0) {
+    throw new Error("manifest has no train items; re-run scripts/prepare_data.ts with a train fraction");
+  }
+  if (new Set(train.map((i) => i.label)).size < 2) {
+    throw new Error("train split has only one label; the baseline needs all and normal");
+  }
   const x: number[][] = [];
   for (const it of train) x.push(await features(it));
   const model = fitLogistic(x, train.map((i) => i.label === "all"), { l2: opts.l2 ?? 1 });

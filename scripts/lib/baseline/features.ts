@@ -17,7 +17,9 @@ import type { FloatRgbImage } from "../../../functions/lib/preprocess/types.ts";
  */
 export function colourFeatures(img: FloatRgbImage, bins = 4): number[] {
   const n = img.width * img.height;
-  if (n === 0 || img.data.length !== n * 3) throw new RangeError(`colourFeatures: image data does not match ${img.width}×${img.height}`);
+  if (n === 0 || img.data.length !== n * 3) {
+    throw new RangeError(`colourFeatures: image data does not match ${img.width}×${img.height}`);
+  }
   const hist = new Array<number>(bins ** 3).fill(0);
   const sum = [0, 0, 0];
   const sq = [0, 0, 0];

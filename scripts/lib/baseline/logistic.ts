@@ -38,7 +38,7 @@ export function solveLinear(a: readonly number[][], b: readonly number[]): numbe
     [m[c], m[p]] = [m[p], m[c]];
     for (let r = c + 1; r < n; r++) {
       const f = m[r][c] / m[c][c];
-      if (f !== 0) for (let k = c; k <= n; k++) m[r][k] -= f * m[c][k];
+      if (f !== 0) { for (let k = c; k <= n; k++) m[r][k] -= f * m[c][k]; }
     }
   }
   const x = new Array<number>(n).fill(0);

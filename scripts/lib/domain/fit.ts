@@ -30,8 +30,12 @@ export interface DomainFitOptions {
 
 /** Default clip: every `imageStats` statistic lives in [0, 1] (std at most 0.5). */
 export const STAT_LIMITS: Record<string, [number, number]> = {
-  meanR: [0, 1], meanG: [0, 1], meanB: [0, 1],
-  stdR: [0, 0.5], stdG: [0, 0.5], stdB: [0, 0.5],
+  meanR: [0, 1],
+  meanG: [0, 1],
+  meanB: [0, 1],
+  stdR: [0, 0.5],
+  stdG: [0, 0.5],
+  stdB: [0, 0.5],
   darkFraction: [0, 1],
   meanSaturation: [0, 1],
   backgroundTint: [0, 1],
@@ -67,9 +71,15 @@ export function fitDomainRanges(stats: readonly Record<string, number>[], opts: 
   const [qlo, qhi] = opts.quantiles ?? [0.005, 0.995];
   const margin = opts.margin ?? 0.1;
   const minPad = opts.minPad ?? 0.01;
-  if (!(qlo >= 0 && qlo < qhi && qhi <= 1)) throw new RangeError(`fitDomainRanges: quantiles must satisfy 0 ≤ low < high ≤ 1, got [${qlo}, ${qhi}]`);
-  if (!(margin >= 0 && minPad >= 0)) throw new RangeError(`fitDomainRanges: margin and minPad must be ≥ 0, got ${margin} and ${minPad}`);
-  if (stats.length === 0) throw new Error("fitDomainRanges: no statistics given; compute imageStats on the training images first");
+  if (!(qlo >= 0 && qlo < qhi && qhi <= 1)) {
+    throw new RangeError(`fitDomainRanges: quantiles must satisfy 0 ≤ low < high ≤ 1, got [${qlo}, ${qhi}]`);
+  }
+  if (!(margin >= 0 && minPad >= 0)) {
+    throw new RangeError(`fitDomainRanges: margin and minPad must be ≥ 0, got ${margin} and ${minPad}`);
+  }
+  if (stats.length === 0) {
+    throw new Error("fitDomainRanges: no statistics given; compute imageStats on the training images first");
+  }
   const clip = { ...STAT_LIMITS, ...opts.clip };
   const names = opts.names ?? Object.keys(stats[0]).filter((n) => stats.every((s) => Number.isFinite(s[n])));
   const ranges: Record<string, [number, number]> = {};

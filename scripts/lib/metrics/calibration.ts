@@ -112,7 +112,13 @@ export function reliabilityTable(rows: readonly Scored[], bins = 15): Reliabilit
     sums[i].y += r.positive ? 1 : 0;
   }
   sums.forEach((s, i) =>
-    out.push({ lo: i / bins, hi: (i + 1) / bins, count: s.n, meanPredicted: s.n ? s.p / s.n : NaN, fractionPositive: s.n ? s.y / s.n : NaN })
+    out.push({
+      lo: i / bins,
+      hi: (i + 1) / bins,
+      count: s.n,
+      meanPredicted: s.n ? s.p / s.n : NaN,
+      fractionPositive: s.n ? s.y / s.n : NaN,
+    })
   );
   return out;
 }

@@ -138,7 +138,9 @@ Deno.test("per-subtype recall", () => {
 Deno.test("cluster bootstrap keeps groups whole and widens the interval", () => {
   // 10 groups of 10 positives: 5 groups fully detected, 5 fully missed → sensitivity 0.5
   const rows: (Scored & { g: string })[] = [];
-  for (let g = 0; g < 10; g++) for (let k = 0; k < 10; k++) rows.push({ score: g < 5 ? 0.9 : 0.1, positive: true, g: `g${g}` });
+  for (let g = 0; g < 10; g++) {
+    for (let k = 0; k < 10; k++) rows.push({ score: g < 5 ? 0.9 : 0.1, positive: true, g: `g${g}` });
+  }
   for (let k = 0; k < 20; k++) rows.push({ score: 0.1, positive: false, g: `n${k}` });
   const sens = (s: Scored[]) => rates(confusionAt(s, 0.5)).sensitivity;
   const plain = bootstrapCI(rows, sens, { seed: 2, resamples: 400 });

@@ -27,7 +27,9 @@ export interface PredictionRow {
  * ```
  */
 export function parsePredictions(value: unknown, source = "predictions"): PredictionRow[] {
-  if (!Array.isArray(value)) throw new Error(`${source}: expected a JSON array of {path, split, label, logit}; re-run the trainer`);
+  if (!Array.isArray(value)) {
+    throw new Error(`${source}: expected a JSON array of {path, split, label, logit}; re-run the trainer`);
+  }
   const seen = new Map<string, string>();
   return value.map((r, i) => {
     const where = `${source}[${i}]`;
@@ -36,10 +38,16 @@ export function parsePredictions(value: unknown, source = "predictions"): Predic
     if (typeof path !== "string") throw new Error(`${where}: "path" must be a string`);
     if (split !== "val" && split !== "test") throw new Error(`${where} (${path}): "split" must be val or test`);
     if (label !== "all" && label !== "normal") throw new Error(`${where} (${path}): "label" must be all or normal`);
-    if (typeof logit !== "number" || !Number.isFinite(logit)) throw new Error(`${where} (${path}): "logit" must be a finite number`);
-    if (subtype !== undefined && typeof subtype !== "string") throw new Error(`${where} (${path}): "subtype" must be a string`);
+    if (typeof logit !== "number" || !Number.isFinite(logit)) {
+      throw new Error(`${where} (${path}): "logit" must be a finite number`);
+    }
+    if (subtype !== undefined && typeof subtype !== "string") {
+      throw new Error(`${where} (${path}): "subtype" must be a string`);
+    }
     const prev = seen.get(path);
-    if (prev !== undefined) throw new Error(`${where}: ${path} appears twice (${prev} and ${split}); predictions must list each image once`);
+    if (prev !== undefined) {
+      throw new Error(`${where}: ${path} appears twice (${prev} and ${split}); predictions must list each image once`);
+    }
     seen.set(path, split);
     return r as PredictionRow;
   });
@@ -68,9 +76,13 @@ export function attachGroups(
       return p;
     }
     if (it.split !== p.split) {
-      throw new Error(`${p.path} is predicted as ${p.split} but the manifest puts it on ${it.split}; predictions must come from the same manifest`);
+      throw new Error(
+        `${p.path} is predicted as ${p.split} but the manifest puts it on ${it.split}; predictions must come from the same manifest`,
+      );
     }
-    if (it.label !== p.label) throw new Error(`${p.path}: label ${p.label} in predictions but ${it.label} in the manifest`);
+    if (it.label !== p.label) {
+      throw new Error(`${p.path}: label ${p.label} in predictions but ${it.label} in the manifest`);
+    }
     return { ...p, group: it.group };
   });
   return { rows, missing };

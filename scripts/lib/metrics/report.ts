@@ -98,7 +98,10 @@ export function evaluateSplit(
   const metrics = {} as SplitReport["metrics"];
   for (const [k, v] of Object.entries(point)) metrics[k as keyof Rates] = { value: v };
   CI_METRICS.forEach((k, i) => {
-    metrics[k].ci95 = bootstrapCI(cal, (s) => rates(confusionAt(s, op.threshold))[k], { ...bootOpts, seed: boot.seed + i });
+    metrics[k].ci95 = bootstrapCI(cal, (s) => rates(confusionAt(s, op.threshold))[k], {
+      ...bootOpts,
+      seed: boot.seed + i,
+    });
   });
   metrics.auroc = { value: auroc(cal), ci95: bootstrapCI(cal, auroc, { ...bootOpts, seed: boot.seed + 10 }) };
   const positives = confusion.tp + confusion.fn;
@@ -151,7 +154,11 @@ function scored(r: PredictionRow, temperature: number): ScoredRow {
 export function evaluatePredictions(preds: readonly PredictionRow[], opts: EvalOptions = {}): EvalReport {
   const val = preds.filter((p) => p.split === "val");
   const test = preds.filter((p) => p.split === "test");
-  if (val.length === 0) throw new Error("no val predictions: the threshold and temperature must be chosen on val; re-run the trainer with a val split");
+  if (val.length === 0) {
+    throw new Error(
+      "no val predictions: the threshold and temperature must be chosen on val; re-run the trainer with a val split",
+    );
+  }
   const boot = { resamples: opts.resamples ?? 1000, seed: opts.seed ?? 1 };
   const temperature = fitTemperature(val.map((r) => ({ logit: r.logit, positive: r.label === "all" })));
   const op = chooseOperatingPoint(val.map((r) => scored(r, temperature)), opts.targetSensitivity ?? 0.99);
@@ -182,7 +189,9 @@ export function evaluatePredictions(preds: readonly PredictionRow[], opts: EvalO
 }
 
 const fmt = (v: number, d = 3) => (Number.isNaN(v) ? "n/a" : v.toFixed(d));
-const fmtMetric = (m: MetricValue) => (m.ci95 ? `${fmt(m.value)} [${fmt(m.ci95[0])}, ${fmt(m.ci95[1])}]` : fmt(m.value));
+const fmtMetric = (
+  m: MetricValue,
+) => (m.ci95 ? `${fmt(m.value)} [${fmt(m.ci95[0])}, ${fmt(m.ci95[1])}]` : fmt(m.value));
 
 /**
  * A console table of the report (val and test side by side).
@@ -195,9 +204,22 @@ const fmtMetric = (m: MetricValue) => (m.ci95 ? `${fmt(m.value)} [${fmt(m.ci95[0
 export function formatEvalTable(report: EvalReport): string {
   const sides = (["val", "test"] as const).filter((s) => report.metrics[s]);
   const rowsOut: string[][] = [["", ...sides]];
-  const add = (name: string, f: (r: SplitReport) => string) => rowsOut.push([name, ...sides.map((s) => f(report.metrics[s]!))]);
+  const add = (name: string, f: (r: SplitReport) => string) =>
+    rowsOut.push([name, ...sides.map((s) => f(report.metrics[s]!))]);
   add("n (all/normal)", (r) => `${r.n} (${r.positives}/${r.negatives})`);
-  for (const k of ["sensitivity", "specificity", "f1", "auroc", "precision", "npv", "accuracy", "balancedAccuracy", "weightedF1"] as const) {
+  for (
+    const k of [
+      "sensitivity",
+      "specificity",
+      "f1",
+      "auroc",
+      "precision",
+      "npv",
+      "accuracy",
+      "balancedAccuracy",
+      "weightedF1",
+    ] as const
+  ) {
     add(k, (r) => fmtMetric(r.metrics[k]));
   }
   add("confusion tp/fn/tn/fp", (r) => `${r.confusion.tp}/${r.confusion.fn}/${r.confusion.tn}/${r.confusion.fp}`);
@@ -205,7 +227,9 @@ export function formatEvalTable(report: EvalReport): string {
   add("review fraction", (r) => fmt(r.review.reviewFraction));
   add("missed all (p<low)", (r) => String(r.review.missedAll));
   add("sens/spec with review", (r) => `${fmt(r.review.sensitivityWithReview)}/${fmt(r.review.specificityWithReview)}`);
-  const subtypes = [...new Set(sides.flatMap((s) => report.metrics[s]!.perSubtype.map((p) => `${p.subtype}\u0000${p.label}`)))];
+  const subtypes = [
+    ...new Set(sides.flatMap((s) => report.metrics[s]!.perSubtype.map((p) => `${p.subtype}\u0000${p.label}`))),
+  ];
   for (const key of subtypes) {
     const [st, label] = key.split("\u0000");
     add(`${st} (${label === "all" ? "sens" : "spec"})`, (r) => {
@@ -217,5 +241,8 @@ export function formatEvalTable(report: EvalReport): string {
   const head = `temperature ${fmt(report.temperature)}  threshold ${report.threshold.toPrecision(4)}  review band [${
     report.reviewBand[0].toPrecision(4)
   }, ${report.reviewBand[1].toPrecision(4)})  target sensitivity ${report.operatingPoint.targetSensitivity}`;
-  return [head, ...rowsOut.map((r) => r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join("  "))].join("\n");
+  return [
+    head,
+    ...rowsOut.map((r) => r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join("  ")),
+  ].join("\n");
 }

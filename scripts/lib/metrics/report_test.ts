@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { parsePredictions, type PredictionRow } from "./predictions.ts";
 import { evaluatePredictions, formatEvalTable } from "./report.ts";
 
-const row = (path: string, split: "val" | "test", label: "all" | "normal", logit: number, subtype?: string): PredictionRow => ({
+const row = (
+  path: string,
+  split: "val" | "test",
+  label: "all" | "normal",
+  logit: number,
+  subtype?: string,
+): PredictionRow => ({
   path,
   split,
   label,
@@ -50,10 +56,22 @@ Deno.test("evaluatePredictions: temperature, threshold and band on val; test at 
 Deno.test("evaluatePredictions needs val; parsePredictions rejects bad rows", () => {
   assert.throws(() => evaluatePredictions(preds.filter((p) => p.split === "test")), /no val predictions/);
   assert.throws(() => parsePredictions({}), /expected a JSON array/);
-  assert.throws(() => parsePredictions([{ path: "a", split: "train", label: "all", logit: 1 }]), /"split" must be val or test/);
-  assert.throws(() => parsePredictions([{ path: "a", split: "val", label: "all", logit: null }]), /"logit" must be a finite number/);
   assert.throws(
-    () => parsePredictions([{ path: "a", split: "val", label: "all", logit: 1 }, { path: "a", split: "test", label: "all", logit: 1 }]),
+    () => parsePredictions([{ path: "a", split: "train", label: "all", logit: 1 }]),
+    /"split" must be val or test/,
+  );
+  assert.throws(
+    () => parsePredictions([{ path: "a", split: "val", label: "all", logit: null }]),
+    /"logit" must be a finite number/,
+  );
+  assert.throws(
+    () =>
+      parsePredictions([{ path: "a", split: "val", label: "all", logit: 1 }, {
+        path: "a",
+        split: "test",
+        label: "all",
+        logit: 1,
+      }]),
     /appears twice/,
   );
   assert.equal(parsePredictions(preds).length, 12);
@@ -68,7 +86,13 @@ Deno.test("attachGroups adds groups and rejects predictions from another split",
   const { rows, missing } = attachGroups(preds.filter((p) => p.path === "v1" || p.path === "v2"), items);
   assert.equal(rows[0].group, "Pro:001-020");
   assert.deepEqual(missing, ["v2"]);
-  assert.throws(() => attachGroups(preds.filter((p) => p.path === "t1"), items), /predicted as test but the manifest puts it on val/);
-  const r = evaluatePredictions(rows.concat(preds.filter((p) => p.path !== "v1" && p.path !== "v2" && p.split === "val")), { resamples: 50 });
+  assert.throws(
+    () => attachGroups(preds.filter((p) => p.path === "t1"), items),
+    /predicted as test but the manifest puts it on val/,
+  );
+  const r = evaluatePredictions(
+    rows.concat(preds.filter((p) => p.path !== "v1" && p.path !== "v2" && p.split === "val")),
+    { resamples: 50 },
+  );
   assert.match(r.bootstrap.method, /cluster bootstrap/);
 });

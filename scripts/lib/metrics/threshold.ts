@@ -27,7 +27,9 @@ function nextUp(x: number): number {
  */
 export function thresholdForSensitivity(rows: readonly Scored[], target: number): number {
   const pos = rows.filter((r) => r.positive).map((r) => r.score).sort((a, b) => b - a);
-  if (pos.length === 0) throw new Error("no `all` examples on validation: cannot choose a threshold for a target sensitivity");
+  if (pos.length === 0) {
+    throw new Error("no `all` examples on validation: cannot choose a threshold for a target sensitivity");
+  }
   const k = Math.min(pos.length, Math.max(1, Math.ceil(target * pos.length - 1e-9)));
   return pos[k - 1];
 }
@@ -43,7 +45,9 @@ export function thresholdForSensitivity(rows: readonly Scored[], target: number)
  */
 export function thresholdForSpecificity(rows: readonly Scored[], target: number): number {
   const neg = rows.filter((r) => !r.positive).map((r) => r.score).sort((a, b) => a - b);
-  if (neg.length === 0) throw new Error("no `normal` examples on validation: cannot choose a threshold for a target specificity");
+  if (neg.length === 0) {
+    throw new Error("no `normal` examples on validation: cannot choose a threshold for a target specificity");
+  }
   const k = Math.min(neg.length, Math.max(1, Math.ceil(target * neg.length - 1e-9)));
   return nextUp(neg[k - 1]);
 }

@@ -52,7 +52,13 @@ export function buildModel(arch: Architecture, opts: BuildOptions): tf.LayersMod
     let x = input;
     const block = (filters: number, strides: number, name: string) => {
       x = tf.layers.conv2d({
-        filters, kernelSize: 3, strides, padding: "same", useBias: false, kernelInitializer: init(), name: `${name}_conv`,
+        filters,
+        kernelSize: 3,
+        strides,
+        padding: "same",
+        useBias: false,
+        kernelInitializer: init(),
+        name: `${name}_conv`,
       }).apply(x) as tf.SymbolicTensor;
       x = fastBatchNormalization({ momentum: 0.9, epsilon: 1e-3, name: `${name}_bn` }).apply(x) as tf.SymbolicTensor;
       x = tf.layers.reLU({ name: `${name}_relu` }).apply(x) as tf.SymbolicTensor;
@@ -70,7 +76,12 @@ export function buildModel(arch: Architecture, opts: BuildOptions): tf.LayersMod
     let x = input;
     const conv = (filters: number, name: string) => {
       x = tf.layers.conv2d({
-        filters, kernelSize: 3, padding: "same", activation: "relu", kernelInitializer: init(), name,
+        filters,
+        kernelSize: 3,
+        padding: "same",
+        activation: "relu",
+        kernelInitializer: init(),
+        name,
       }).apply(x) as tf.SymbolicTensor;
     };
     conv(32, "b1_conv1");
@@ -85,7 +96,9 @@ export function buildModel(arch: Architecture, opts: BuildOptions): tf.LayersMod
   } else {
     throw new Error(`unknown architecture "${arch}"; use one of ${ARCHITECTURES.join(", ")}`);
   }
-  const dropped = tf.layers.dropout({ rate: dropout, seed: seed++, name: "head_dropout" }).apply(features) as tf.SymbolicTensor;
+  const dropped = tf.layers.dropout({ rate: dropout, seed: seed++, name: "head_dropout" }).apply(
+    features,
+  ) as tf.SymbolicTensor;
   const outputs: tf.SymbolicTensor[] = [
     tf.layers.dense({ units: 1, kernelInitializer: denseInit(), name: "logit" }).apply(dropped) as tf.SymbolicTensor,
   ];

@@ -4,8 +4,18 @@ import { buildModel } from "./architectures.ts";
 import { batchNormTraining, fastBatchNormalization } from "./fast_batchnorm.ts";
 
 const EXPORTABLE = new Set([
-  "InputLayer", "Conv2D", "DepthwiseConv2D", "BatchNormalization", "ReLU", "Activation", "MaxPooling2D",
-  "AveragePooling2D", "GlobalAveragePooling2D", "Flatten", "Dense", "Dropout",
+  "InputLayer",
+  "Conv2D",
+  "DepthwiseConv2D",
+  "BatchNormalization",
+  "ReLU",
+  "Activation",
+  "MaxPooling2D",
+  "AveragePooling2D",
+  "GlobalAveragePooling2D",
+  "Flatten",
+  "Dense",
+  "Dropout",
 ]);
 
 Deno.test("buildModel: input/output names, shapes, exportable layers only", async () => {
@@ -31,7 +41,8 @@ Deno.test("buildModel: input/output names, shapes, exportable layers only", asyn
 
 Deno.test("buildModel: same seed → same weights; other seed → different", async () => {
   await tf.setBackend("cpu");
-  const w = (seed: number) => buildModel("small-gap", { size: 32, seed }).getWeights().map((t) => Array.from(t.dataSync()));
+  const w = (seed: number) =>
+    buildModel("small-gap", { size: 32, seed }).getWeights().map((t) => Array.from(t.dataSync()));
   assert.deepEqual(w(3), w(3));
   assert.notDeepEqual(w(3), w(4));
 });

@@ -54,8 +54,9 @@ export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Ten
 }
 
 /** tfjs's BatchNormalization class (not exported by name). */
-const StockBatchNorm = (tf.layers.batchNormalization({}) as unknown as { constructor: new (args: object) => tf.layers.Layer })
-  .constructor;
+const StockBatchNorm =
+  (tf.layers.batchNormalization({}) as unknown as { constructor: new (args: object) => tf.layers.Layer })
+    .constructor;
 
 /**
  * Drop-in replacement for `tf.layers.batchNormalization` (channels-last, `axis: -1`, center and

@@ -43,12 +43,21 @@ Deno.test("buildModelCard hashes the bytes, dates the export and validates the c
 Deno.test("parseModelCard accepts each colour mode the preprocessing implements and names them when wrong", () => {
   const bytes = new TextEncoder().encode("abc");
   for (const colorMode of ["rgb", "grey", "relative-chroma"] as const) {
-    const card = buildModelCard({ ...fields, preprocess: { ...fields.preprocess as PreprocessSpec, colorMode } }, bytes);
+    const card = buildModelCard(
+      { ...fields, preprocess: { ...fields.preprocess as PreprocessSpec, colorMode } },
+      bytes,
+    );
     assert.equal(parseModelCard(card).preprocess.colorMode, colorMode);
   }
-  const bad = { ...buildModelCard(fields, bytes), preprocess: { ...fields.preprocess as PreprocessSpec, colorMode: "hsv" } };
+  const bad = {
+    ...buildModelCard(fields, bytes),
+    preprocess: { ...fields.preprocess as PreprocessSpec, colorMode: "hsv" },
+  };
   assert.throws(() => parseModelCard(bad), /must be rgb, grey or relative-chroma/);
-  const wb = buildModelCard({ ...fields, preprocess: { ...fields.preprocess as PreprocessSpec, whiteBalance: { brightFraction: 0.1 } } }, bytes);
+  const wb = buildModelCard({
+    ...fields,
+    preprocess: { ...fields.preprocess as PreprocessSpec, whiteBalance: { brightFraction: 0.1 } },
+  }, bytes);
   assert.deepEqual(parseModelCard(wb).preprocess.whiteBalance, { brightFraction: 0.1 });
   const badWb = { ...wb, preprocess: { ...wb.preprocess, whiteBalance: { brightFraction: 2 } } };
   assert.throws(() => parseModelCard(badWb), /whiteBalance.brightFraction" must be in/);

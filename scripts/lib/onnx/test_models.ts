@@ -9,7 +9,9 @@ import { randomizeWeights } from "./seeded.ts";
 
 /** Conv 3×3 (no bias) → BatchNorm → ReLU → MaxPool 2×2, layers named `conv<i>`, `bn<i>`, `relu<i>`, `pool<i>`. */
 function convBlock(x: tf.SymbolicTensor, i: number, filters: number): tf.SymbolicTensor {
-  x = tf.layers.conv2d({ name: `conv${i}`, filters, kernelSize: 3, padding: "same", useBias: false }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.conv2d({ name: `conv${i}`, filters, kernelSize: 3, padding: "same", useBias: false }).apply(
+    x,
+  ) as tf.SymbolicTensor;
   x = tf.layers.batchNormalization({ name: `bn${i}` }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.activation({ name: `relu${i}`, activation: "relu" }).apply(x) as tf.SymbolicTensor;
   return tf.layers.maxPooling2d({ name: `pool${i}`, poolSize: 2 }).apply(x) as tf.SymbolicTensor;

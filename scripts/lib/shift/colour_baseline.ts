@@ -8,7 +8,7 @@
  */
 import type { FloatRgbImage } from "../../../functions/lib/preprocess/types.ts";
 import { colourFeatures } from "../baseline/features.ts";
-import { fitLogistic, type LogisticModel, logisticLogit } from "../baseline/logistic.ts";
+import { fitLogistic, logisticLogit, type LogisticModel } from "../baseline/logistic.ts";
 import { sigmoid } from "../metrics/calibration.ts";
 import { thresholdForSensitivity } from "../metrics/threshold.ts";
 
@@ -66,8 +66,12 @@ export function fitColourBaseline(
 ): ColourBaseline {
   const bins = opts.bins ?? 4;
   const targetSensitivity = opts.targetSensitivity ?? 0.99;
-  if (new Set(train.map((t) => t.positive)).size < 2) throw new Error("fitColourBaseline: the train images must contain both labels");
-  const model = fitLogistic(train.map((t) => colourFeatures(t.image, bins)), train.map((t) => t.positive), { l2: opts.l2 ?? 1 });
+  if (new Set(train.map((t) => t.positive)).size < 2) {
+    throw new Error("fitColourBaseline: the train images must contain both labels");
+  }
+  const model = fitLogistic(train.map((t) => colourFeatures(t.image, bins)), train.map((t) => t.positive), {
+    l2: opts.l2 ?? 1,
+  });
   const rows = val.map((v) => ({ score: predictColourBaseline({ bins, model }, v.image), positive: v.positive }));
   const threshold = Math.min(1 - 1e-9, Math.max(1e-9, thresholdForSensitivity(rows, targetSensitivity)));
   return { kind: "colour-logistic", bins, model, threshold, targetSensitivity, trainCount: train.length };

@@ -45,7 +45,12 @@ export const SHIFT_GRID: readonly ShiftCell[] = [
   { name: "b0.9 s0.7 h-0.05", kind: "corner", color: { brightness: 0.9, saturation: 0.7, hue: -0.05 } },
   { name: "b1.1 s0.7 h-0.05", kind: "corner", color: { brightness: 1.1, saturation: 0.7, hue: -0.05 } },
   { name: "b0.9 s1.3 h+0.05", kind: "corner", color: { brightness: 0.9, saturation: 1.3, hue: 0.05 } },
-  { name: "b0.9 s0.7 h-0.05 q50", kind: "corner", color: { brightness: 0.9, saturation: 0.7, hue: -0.05 }, jpegQuality: 50 },
+  {
+    name: "b0.9 s0.7 h-0.05 q50",
+    kind: "corner",
+    color: { brightness: 0.9, saturation: 0.7, hue: -0.05 },
+    jpegQuality: 50,
+  },
 ];
 
 /**
@@ -69,10 +74,15 @@ export const BEYOND_GRID: readonly ShiftCell[] = [
  * selectCells(["identity", "jpeg q50"]).length; // 2
  * ```
  */
-export function selectCells(names: readonly string[], grid: readonly ShiftCell[] = [...SHIFT_GRID, ...BEYOND_GRID]): ShiftCell[] {
+export function selectCells(
+  names: readonly string[],
+  grid: readonly ShiftCell[] = [...SHIFT_GRID, ...BEYOND_GRID],
+): ShiftCell[] {
   return names.map((n) => {
     const cell = grid.find((c) => c.name === n);
-    if (!cell) throw new Error(`unknown shift cell "${n}"; valid: ${grid.map((c) => JSON.stringify(c.name)).join(", ")}`);
+    if (!cell) {
+      throw new Error(`unknown shift cell "${n}"; valid: ${grid.map((c) => JSON.stringify(c.name)).join(", ")}`);
+    }
     return cell;
   });
 }

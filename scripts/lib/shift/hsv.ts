@@ -60,12 +60,18 @@ export function shiftColors(img: FloatRgbImage, shift: ColorShift): FloatRgbImag
   const s = shift.saturation ?? 1;
   const h = shift.hue ?? 0;
   for (const [name, v] of [["brightness", b], ["saturation", s]] as const) {
-    if (!Number.isFinite(v) || v < 0) throw new RangeError(`shiftColors: ${name} factor must be a finite number ≥ 0, got ${v}`);
+    if (!Number.isFinite(v) || v < 0) {
+      throw new RangeError(`shiftColors: ${name} factor must be a finite number ≥ 0, got ${v}`);
+    }
   }
-  if (!Number.isFinite(h)) throw new RangeError(`shiftColors: hue shift must be a finite fraction of the circle, got ${h}`);
+  if (!Number.isFinite(h)) {
+    throw new RangeError(`shiftColors: hue shift must be a finite fraction of the circle, got ${h}`);
+  }
   const src = img.data;
   if (src.length !== img.width * img.height * 3) {
-    throw new RangeError(`shiftColors: data has ${src.length} values, expected width*height*3 = ${img.width * img.height * 3}`);
+    throw new RangeError(
+      `shiftColors: data has ${src.length} values, expected width*height*3 = ${img.width * img.height * 3}`,
+    );
   }
   const out = new Float32Array(src.length);
   if (isIdentityShift(shift)) {

@@ -51,7 +51,9 @@ export async function encodeJpeg(img: RgbaImage, quality: number): Promise<Uint8
   }
   const n = img.width * img.height * 4;
   if (!(img.width > 0 && img.height > 0) || img.data.length !== n) {
-    throw new RangeError(`encodeJpeg: expected ${img.width}×${img.height} RGBA (${n} bytes), got ${img.data.length} bytes`);
+    throw new RangeError(
+      `encodeJpeg: expected ${img.width}×${img.height} RGBA (${n} bytes), got ${img.data.length} bytes`,
+    );
   }
   const w = await encoderOnce();
   try {
@@ -66,7 +68,9 @@ export async function encodeJpeg(img: RgbaImage, quality: number): Promise<Uint8
     return out;
   } catch (err) {
     encoder = null;
-    throw new Error(`encodeJpeg: ${(err as Error).message}; check the image size and that node_modules/imagescript is installed`);
+    throw new Error(
+      `encodeJpeg: ${(err as Error).message}; check the image size and that node_modules/imagescript is installed`,
+    );
   }
 }
 

@@ -34,10 +34,14 @@ export interface LampShift {
 export function lampShift(img: FloatRgbImage, shift: LampShift): FloatRgbImage {
   const gain = shift.gain ?? [1, 1, 1];
   const k = shift.stain ?? 1;
-  if (!gain.every((g) => Number.isFinite(g) && g >= 0)) throw new RangeError(`lampShift: gains must be finite and ≥ 0, got ${gain}`);
+  if (!gain.every((g) => Number.isFinite(g) && g >= 0)) {
+    throw new RangeError(`lampShift: gains must be finite and ≥ 0, got ${gain}`);
+  }
   if (!(Number.isFinite(k) && k > 0)) throw new RangeError(`lampShift: stain factor must be > 0, got ${k}`);
   const blur = shift.blur ?? 0;
-  if (!(Number.isInteger(blur) && blur >= 0)) throw new RangeError(`lampShift: blur must be a whole number of passes, got ${blur}`);
+  if (!(Number.isInteger(blur) && blur >= 0)) {
+    throw new RangeError(`lampShift: blur must be a whole number of passes, got ${blur}`);
+  }
   let data: Float32Array = new Float32Array(img.data.length);
   for (let i = 0; i < data.length; i++) {
     const v = gain[i % 3] * (k === 1 ? img.data[i] : Math.pow(img.data[i], k));
@@ -53,7 +57,8 @@ function binomialBlur(src: Float32Array, w: number, h: number): Float32Array {
     for (let x = 0; x < w; x++) {
       const l = Math.max(0, x - 1), r = Math.min(w - 1, x + 1);
       for (let c = 0; c < 3; c++) {
-        tmp[(y * w + x) * 3 + c] = 0.25 * src[(y * w + l) * 3 + c] + 0.5 * src[(y * w + x) * 3 + c] + 0.25 * src[(y * w + r) * 3 + c];
+        tmp[(y * w + x) * 3 + c] = 0.25 * src[(y * w + l) * 3 + c] + 0.5 * src[(y * w + x) * 3 + c] +
+          0.25 * src[(y * w + r) * 3 + c];
       }
     }
   }
@@ -61,7 +66,8 @@ function binomialBlur(src: Float32Array, w: number, h: number): Float32Array {
     const u = Math.max(0, y - 1), d = Math.min(h - 1, y + 1);
     for (let x = 0; x < w; x++) {
       for (let c = 0; c < 3; c++) {
-        out[(y * w + x) * 3 + c] = 0.25 * tmp[(u * w + x) * 3 + c] + 0.5 * tmp[(y * w + x) * 3 + c] + 0.25 * tmp[(d * w + x) * 3 + c];
+        out[(y * w + x) * 3 + c] = 0.25 * tmp[(u * w + x) * 3 + c] + 0.5 * tmp[(y * w + x) * 3 + c] +
+          0.25 * tmp[(d * w + x) * 3 + c];
       }
     }
   }

@@ -31,7 +31,12 @@ Deno.test("lampShift blur keeps a flat image flat and spreads a point by [1 2 1]
 });
 
 const spec = (colorMode: PreprocessSpec["colorMode"]): PreprocessSpec => ({
-  size: 64, crop: "none", resize: "area", channelOrder: "RGB", alphaBackground: 0, colorMode,
+  size: 64,
+  crop: "none",
+  resize: "area",
+  channelOrder: "RGB",
+  alphaBackground: 0,
+  colorMode,
   normalization: { mode: "per-image", minStd: 0.01 },
 });
 const relChange = (a: Float32Array, b: Float32Array) => {

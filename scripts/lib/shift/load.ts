@@ -36,9 +36,13 @@ export interface ItemFilter {
  */
 export function selectItems(manifest: SplitManifest, filter: ItemFilter): ManifestItem[] {
   const views = filter.views ?? ["original"];
-  const items = manifest.items.filter((i) => (filter.split === "all" || i.split === filter.split) && views.includes(i.view));
+  const items = manifest.items.filter((i) =>
+    (filter.split === "all" || i.split === filter.split) && views.includes(i.view)
+  );
   if (items.length === 0) {
-    throw new Error(`no ${views.join("/")} items in split "${filter.split}" of the ${manifest.dataset} manifest; check --split`);
+    throw new Error(
+      `no ${views.join("/")} items in split "${filter.split}" of the ${manifest.dataset} manifest; check --split`,
+    );
   }
   const limit = filter.limit;
   if (limit === undefined || limit >= items.length) return items;
@@ -62,7 +66,11 @@ export async function loadImages(manifest: SplitManifest, items: readonly Manife
     try {
       bytes = new Uint8Array(await readFile(file));
     } catch (err) {
-      throw new Error(`cannot read ${file} (${(err as Error).message}); is the dataset at ${manifest.root}? re-run scripts/prepare_data.ts`);
+      throw new Error(
+        `cannot read ${file} (${
+          (err as Error).message
+        }); is the dataset at ${manifest.root}? re-run scripts/prepare_data.ts`,
+      );
     }
     const d = await decodeImage(bytes);
     out.push({ item, rgba: { width: d.width, height: d.height, data: d.data } });

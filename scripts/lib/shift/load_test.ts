@@ -2,14 +2,28 @@ import assert from "node:assert/strict";
 import type { ManifestItem, SplitManifest } from "../data/split_manifest.ts";
 import { loadImages, selectItems } from "./load.ts";
 
-const item = (path: string, split: ManifestItem["split"], view = "original"): ManifestItem =>
-  ({ path, label: "all", group: "g", split, sha256: "", view });
+const item = (path: string, split: ManifestItem["split"], view = "original"): ManifestItem => ({
+  path,
+  label: "all",
+  group: "g",
+  split,
+  sha256: "",
+  view,
+});
 const manifest: SplitManifest = {
-  version: 1, dataset: "fake", root: "tests/fixtures/images", created: "", counts: {},
+  version: 1,
+  dataset: "fake",
+  root: "tests/fixtures/images",
+  created: "",
+  counts: {},
   split: { seed: 1, fractions: { train: 0.5, val: 0.25, test: 0.25 }, method: "" },
   items: [
-    item("a.png", "train"), item("a_seg.png", "train", "segmented"), item("b.png", "train"),
-    item("c.png", "train"), item("d.png", "train"), item("e.png", "test"),
+    item("a.png", "train"),
+    item("a_seg.png", "train", "segmented"),
+    item("b.png", "train"),
+    item("c.png", "train"),
+    item("d.png", "train"),
+    item("e.png", "test"),
   ],
 };
 

@@ -95,13 +95,19 @@ const pts = (x: number) => Math.round(x * 1e4) / 100;
  * r.maxDropPts.sensitivity; // 100
  * ```
  */
-export function summarizeShift(positive: readonly boolean[], cells: readonly CellScores[], opts: SummaryOptions): ShiftReport {
+export function summarizeShift(
+  positive: readonly boolean[],
+  cells: readonly CellScores[],
+  opts: SummaryOptions,
+): ShiftReport {
   const tolerancePts = opts.tolerancePts ?? 2;
   const ref = cells.find((c) => c.cell.kind === "identity");
   if (!ref) throw new Error("summarizeShift: the grid needs an identity cell to measure drops against");
   for (const c of cells) {
     if (c.scores.length !== positive.length) {
-      throw new Error(`summarizeShift: cell "${c.cell.name}" has ${c.scores.length} scores for ${positive.length} images`);
+      throw new Error(
+        `summarizeShift: cell "${c.cell.name}" has ${c.scores.length} scores for ${positive.length} images`,
+      );
     }
   }
   const rowsOf = (scores: readonly number[]): Scored[] => scores.map((score, i) => ({ score, positive: positive[i] }));
@@ -140,7 +146,12 @@ export function summarizeShift(positive: readonly boolean[], cells: readonly Cel
           else if (!positive[i] && p >= opts.threshold) falseAll++;
         });
         const n = Math.max(1, scores.length);
-        result.service = { reviewRate: review / n, outOfDomainRate: outOfDomain.filter(Boolean).length / n, missedAll, falseAll };
+        result.service = {
+          reviewRate: review / n,
+          outOfDomainRate: outOfDomain.filter(Boolean).length / n,
+          missedAll,
+          falseAll,
+        };
       }
     }
     return result;
@@ -195,23 +206,37 @@ export function formatShiftTable(title: string, r: ShiftReport): string {
   if (service) lines[1] += "  | service: review (ood)  missed-all  false-all";
   for (const c of r.cells) {
     lines.push(
-      `${c.name.padEnd(22)} ${f(c.sensitivity)}  ${f(c.specificity)}  ${f(c.f1)}  ${f(c.auroc)}  ${d(c.dropSensitivityPts)} ${d(c.dropSpecificityPts)}  ${`${c.flips.lost}/${c.flips.gained}`.padStart(11)}` +
+      `${c.name.padEnd(22)} ${f(c.sensitivity)}  ${f(c.specificity)}  ${f(c.f1)}  ${f(c.auroc)}  ${
+        d(c.dropSensitivityPts)
+      } ${d(c.dropSpecificityPts)}  ${`${c.flips.lost}/${c.flips.gained}`.padStart(11)}` +
         (c.reviewRate !== undefined ? `  ${(c.reviewRate * 100).toFixed(1)}%` : "") +
         (c.service
-          ? `  | ${(c.service.reviewRate * 100).toFixed(1).padStart(5)}% (${(c.service.outOfDomainRate * 100).toFixed(0)}%)  ${String(c.service.missedAll).padStart(10)}  ${String(c.service.falseAll).padStart(9)}`
+          ? `  | ${(c.service.reviewRate * 100).toFixed(1).padStart(5)}% (${
+            (c.service.outOfDomainRate * 100).toFixed(0)
+          }%)  ${String(c.service.missedAll).padStart(10)}  ${String(c.service.falseAll).padStart(9)}`
           : ""),
     );
   }
   lines.push(
-    `worst sensitivity ${f(r.worst.sensitivity.value)} (${r.worst.sensitivity.cell}), worst specificity ${f(r.worst.specificity.value)} (${r.worst.specificity.cell})`,
-    `max drop vs identity: sensitivity ${r.maxDropPts.sensitivity.toFixed(1)} pts, specificity ${r.maxDropPts.specificity.toFixed(1)} pts → ` +
+    `worst sensitivity ${f(r.worst.sensitivity.value)} (${r.worst.sensitivity.cell}), worst specificity ${
+      f(r.worst.specificity.value)
+    } (${r.worst.specificity.cell})`,
+    `max drop vs identity: sensitivity ${r.maxDropPts.sensitivity.toFixed(1)} pts, specificity ${
+      r.maxDropPts.specificity.toFixed(1)
+    } pts → ` +
       (r.withinTolerance ? `within ${r.tolerancePts} pts` : `EXCEEDS ${r.tolerancePts} pts`) +
-      ` (one image = ${r.pointsPerImage.sensitivity.toFixed(2)} pts sens, ${r.pointsPerImage.specificity.toFixed(2)} pts spec)`,
+      ` (one image = ${r.pointsPerImage.sensitivity.toFixed(2)} pts sens, ${
+        r.pointsPerImage.specificity.toFixed(2)
+      } pts spec)`,
   );
   if (r.beyond) {
     lines.push(
-      `beyond the grid (not in the target): worst sensitivity ${f(r.beyond.worst.sensitivity.value)} (${r.beyond.worst.sensitivity.cell}), ` +
-        `worst specificity ${f(r.beyond.worst.specificity.value)} (${r.beyond.worst.specificity.cell}); max drop ${r.beyond.maxDropPts.sensitivity.toFixed(1)} / ${r.beyond.maxDropPts.specificity.toFixed(1)} pts`,
+      `beyond the grid (not in the target): worst sensitivity ${
+        f(r.beyond.worst.sensitivity.value)
+      } (${r.beyond.worst.sensitivity.cell}), ` +
+        `worst specificity ${f(r.beyond.worst.specificity.value)} (${r.beyond.worst.specificity.cell}); max drop ${
+          r.beyond.maxDropPts.sensitivity.toFixed(1)
+        } / ${r.beyond.maxDropPts.specificity.toFixed(1)} pts`,
     );
   }
   return lines.join("\n");

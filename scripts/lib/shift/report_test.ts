@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BEYOND_GRID, SHIFT_GRID, selectCells } from "./grid.ts";
+import { BEYOND_GRID, selectCells, SHIFT_GRID } from "./grid.ts";
 import { formatShiftTable, summarizeShift } from "./report.ts";
 
 const [identity, dark, bright] = SHIFT_GRID;
@@ -8,7 +8,18 @@ Deno.test("the grid has the identity, each single factor and combined corners", 
   assert.equal(SHIFT_GRID[0].kind, "identity");
   const names = SHIFT_GRID.map((c) => c.name);
   assert.equal(new Set(names).size, names.length);
-  for (const n of ["brightness×0.9", "brightness×1.1", "saturation×0.7", "saturation×1.3", "hue-0.05", "hue+0.05", "jpeg q75", "jpeg q50"]) {
+  for (
+    const n of [
+      "brightness×0.9",
+      "brightness×1.1",
+      "saturation×0.7",
+      "saturation×1.3",
+      "hue-0.05",
+      "hue+0.05",
+      "jpeg q75",
+      "jpeg q50",
+    ]
+  ) {
     assert.ok(names.includes(n), n);
   }
   assert.ok(SHIFT_GRID.filter((c) => c.kind === "corner").length >= 3);
@@ -35,7 +46,10 @@ Deno.test("summarizeShift: per-cell rates, worst cells and drops in points", () 
   assert.equal(r.withinTolerance, false);
   assert.equal(r.cells[0].reviewRate, 1 / 6); // only 0.6 is in [0.3, 0.65)
   assert.equal(r.cells[0].auroc, 1);
-  assert.deepEqual(r.cells.map((c) => c.flips), [{ lost: 0, gained: 0 }, { lost: 1, gained: 0 }, { lost: 1, gained: 0 }]);
+  assert.deepEqual(r.cells.map((c) => c.flips), [{ lost: 0, gained: 0 }, { lost: 1, gained: 0 }, {
+    lost: 1,
+    gained: 0,
+  }]);
   assert.deepEqual(r.pointsPerImage, { sensitivity: 25, specificity: 50 });
   const table = formatShiftTable("model", r);
   assert.match(table, /brightness×0\.9\s+0\.750\s+1\.000/);
@@ -55,7 +69,10 @@ Deno.test("summarizeShift: improvements are negative drops and pass the toleranc
 
 Deno.test("summarizeShift refuses a grid without identity or with missing scores", () => {
   assert.throws(() => summarizeShift([true], [{ cell: dark, scores: [0.5] }], { threshold: 0.5 }), /identity/);
-  assert.throws(() => summarizeShift([true, false], [{ cell: identity, scores: [0.5] }], { threshold: 0.5 }), /1 scores for 2 images/);
+  assert.throws(
+    () => summarizeShift([true, false], [{ cell: identity, scores: [0.5] }], { threshold: 0.5 }),
+    /1 scores for 2 images/,
+  );
 });
 
 Deno.test("summarizeShift: cells beyond the grid are reported but never count towards the target", () => {
@@ -74,7 +91,10 @@ Deno.test("summarizeShift: cells beyond the grid are reported but never count to
   assert.equal(r.beyond?.worst.sensitivity.cell, lampWarm.name);
   assert.match(formatShiftTable("m", r), /beyond the grid \(not in the target\): worst sensitivity 0\.500/);
   // without beyond cells there is no beyond summary
-  assert.equal(summarizeShift(positive, [{ cell: identity, scores: [0.9, 0.8, 0.1] }], { threshold: 0.5 }).beyond, undefined);
+  assert.equal(
+    summarizeShift(positive, [{ cell: identity, scores: [0.9, 0.8, 0.1] }], { threshold: 0.5 }).beyond,
+    undefined,
+  );
 });
 
 Deno.test("summarizeShift: with domain flags, what the service answers (review, missed ALL, false ALL)", () => {
@@ -89,5 +109,12 @@ Deno.test("summarizeShift: with domain flags, what the service answers (review, 
   assert.deepEqual(r.cells[1].service, { reviewRate: 0.4, outOfDomainRate: 0.2, missedAll: 0, falseAll: 1 });
   assert.match(formatShiftTable("m", r), /service: review \(ood\)/);
   // without a review band there is no service view
-  assert.equal(summarizeShift(positive, [{ cell: identity, scores: [0.9, 0.1, 0.5, 0.1, 0.95], outOfDomain: [false, false, false, false, false] }], { threshold: 0.6 }).cells[0].service, undefined);
+  assert.equal(
+    summarizeShift(positive, [{
+      cell: identity,
+      scores: [0.9, 0.1, 0.5, 0.1, 0.95],
+      outOfDomain: [false, false, false, false, false],
+    }], { threshold: 0.6 }).cells[0].service,
+    undefined,
+  );
 });

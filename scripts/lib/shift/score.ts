@@ -32,7 +32,9 @@ export function modelFloatScorer(scorer: OnnxScorer): FloatScorer {
     const batch = new Float32Array(images.length * per);
     images.forEach((img, i) => {
       if (img.width !== spec.size || img.height !== spec.size) {
-        throw new Error(`image is ${img.width}×${img.height}, the model needs ${spec.size}×${spec.size}; resize with the card's spec`);
+        throw new Error(
+          `image is ${img.width}×${img.height}, the model needs ${spec.size}×${spec.size}; resize with the card's spec`,
+        );
       }
       normalizeToTensor(img, spec, "NCHW", batch, i * per);
     });

@@ -5,7 +5,11 @@ import { selectCells } from "./grid.ts";
 import { type FloatScorer, scoreGrid } from "./score.ts";
 
 const spec: PreprocessSpec = {
-  size: 4, crop: "none", resize: "area", channelOrder: "RGB", alphaBackground: 0,
+  size: 4,
+  crop: "none",
+  resize: "area",
+  channelOrder: "RGB",
+  alphaBackground: 0,
   normalization: { mode: "fixed", mean: [0, 0, 0], std: [1, 1, 1] },
 };
 const solid = (r: number, g: number, b: number): RgbaImage => {

@@ -75,7 +75,10 @@ Deno.test("JPEG round trip of a real smear stays close, and lower quality moves 
   const orig = await decodeImage(await readFile("tests/fixtures/images/taleqani_Benign_WBC-Benign-001.jpg"));
   const meanAbs = (a: Uint8Array) => {
     let s = 0;
-    for (let i = 0; i < a.length; i += 4) s += Math.abs(a[i] - orig.data[i]) + Math.abs(a[i + 1] - orig.data[i + 1]) + Math.abs(a[i + 2] - orig.data[i + 2]);
+    for (let i = 0; i < a.length; i += 4) {
+      s += Math.abs(a[i] - orig.data[i]) + Math.abs(a[i + 1] - orig.data[i + 1]) +
+        Math.abs(a[i + 2] - orig.data[i + 2]);
+    }
     return s / (a.length / 4 * 3);
   };
   const q75 = await jpegRoundTrip(orig, 75);

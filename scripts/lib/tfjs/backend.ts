@@ -84,7 +84,10 @@ async function tryWasm(): Promise<boolean> {
  * const picked = await selectBackend("auto"); // e.g. "wasm"
  * ```
  */
-export async function selectBackend(name: BackendName, log: (msg: string) => void = () => {}): Promise<Exclude<BackendName, "auto">> {
+export async function selectBackend(
+  name: BackendName,
+  log: (msg: string) => void = () => {},
+): Promise<Exclude<BackendName, "auto">> {
   const attempts: Record<Exclude<BackendName, "auto">, () => Promise<boolean>> = {
     "tfjs-node-gpu": () => tryNode("@tensorflow/tfjs-node-gpu"),
     "tfjs-node": () => tryNode("@tensorflow/tfjs-node"),

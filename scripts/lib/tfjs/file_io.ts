@@ -45,11 +45,17 @@ export async function saveLayersModel(model: tf.LayersModel, dir: string): Promi
  * ```
  */
 export async function loadLayersModel(dir: string): Promise<tf.LayersModel> {
-  let json: { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[]; userDefinedMetadata?: object };
+  let json: {
+    modelTopology: object;
+    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+    userDefinedMetadata?: object;
+  };
   try {
     json = JSON.parse(await readFile(join(dir, "model.json"), "utf8"));
   } catch (err) {
-    throw new Error(`cannot read ${join(dir, "model.json")}: ${(err as Error).message}; pass the folder that train.ts wrote`);
+    throw new Error(
+      `cannot read ${join(dir, "model.json")}: ${(err as Error).message}; pass the folder that train.ts wrote`,
+    );
   }
   const specs: tf.io.WeightsManifestEntry[] = [];
   const parts: Uint8Array[] = [];

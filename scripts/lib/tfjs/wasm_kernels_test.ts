@@ -3,7 +3,12 @@ import assert from "node:assert/strict";
 import { conv2dFilterGrad, conv2dInputGrad, skipInputGradient } from "./wasm_kernels.ts";
 import { selectBackend } from "./backend.ts";
 
-type Case = { x: [number, number, number, number]; w: [number, number, number, number]; s: number; pad: "same" | "valid" };
+type Case = {
+  x: [number, number, number, number];
+  w: [number, number, number, number];
+  s: number;
+  pad: "same" | "valid";
+};
 const CASES: Case[] = [
   { x: [2, 7, 7, 3], w: [3, 3, 3, 4], s: 1, pad: "same" },
   { x: [2, 9, 9, 4], w: [3, 3, 4, 8], s: 2, pad: "same" }, // stride 2 'same', odd size
@@ -21,7 +26,9 @@ function reference(c: Case): { dx: number[]; dw: number[]; x: tf.Tensor4D; w: tf
   const w = tf.randomNormal(c.w, 0, 1, "float32", 2) as tf.Tensor4D;
   const y = tf.conv2d(x, w, c.s, c.pad);
   const up = tf.randomNormal(y.shape, 0, 1, "float32", 3) as tf.Tensor4D;
-  const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad), up)))([x, w]);
+  const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+    tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad), up))
+  )([x, w]);
   return { dx: Array.from(dx.dataSync()), dw: Array.from(dw.dataSync()), x, w, up };
 }
 

@@ -52,7 +52,14 @@ export const DEFAULT_AUGMENT: AugmentOptions = {
 };
 
 /** No augmentation (identity). */
-export const NO_AUGMENT: AugmentOptions = { dihedral: false, brightness: 0, contrast: 0, saturation: 0, hue: 0, greyscale: 0 };
+export const NO_AUGMENT: AugmentOptions = {
+  dihedral: false,
+  brightness: 0,
+  contrast: 0,
+  saturation: 0,
+  hue: 0,
+  greyscale: 0,
+};
 
 /**
  * One of the 8 symmetries of the square: optional transpose, then optional flips.
@@ -152,7 +159,11 @@ export function augment(img: FloatRgbImage, rng: Rng, opts: AugmentOptions = DEF
   const identity = p.brightness === 1 && p.contrast === 1 && p.saturation === 1 && p.hue === 0 && !p.grey;
   if (!identity) out = adjustColor(out, p);
   if (opts.hsv) {
-    const shift = { brightness: 1 + sym(opts.hsv.value), saturation: 1 + sym(opts.hsv.saturation), hue: sym(opts.hsv.hue) };
+    const shift = {
+      brightness: 1 + sym(opts.hsv.value),
+      saturation: 1 + sym(opts.hsv.saturation),
+      hue: sym(opts.hsv.hue),
+    };
     out = shiftColors(out, shift);
   }
   if (opts.acquisition) {
@@ -182,7 +193,9 @@ export function subsampleChroma(img: FloatRgbImage): FloatRgbImage {
   for (let by = 0; by < h; by += 2) {
     for (let bx = 0; bx < w; bx += 2) {
       const idx: number[] = [];
-      for (let y = by; y < Math.min(h, by + 2); y++) for (let x = bx; x < Math.min(w, bx + 2); x++) idx.push((y * w + x) * 3);
+      for (let y = by; y < Math.min(h, by + 2); y++) {
+        for (let x = bx; x < Math.min(w, bx + 2); x++) idx.push((y * w + x) * 3);
+      }
       const c = [0, 0, 0];
       for (const i of idx) {
         const y = luma(i);

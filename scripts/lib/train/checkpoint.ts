@@ -56,7 +56,9 @@ export async function loadModelWeights(dir: string, like: tf.LayersModel): Promi
   const names = like.weights.map((w) => w.originalName);
   const got = loaded.weights.map((w) => w.originalName);
   if (names.join("|") !== got.join("|")) {
-    throw new Error(`${dir} holds a different architecture (${got.length} weights vs ${names.length}); use the same --arch/--size or another --out`);
+    throw new Error(
+      `${dir} holds a different architecture (${got.length} weights vs ${names.length}); use the same --arch/--size or another --out`,
+    );
   }
   const flat = readWeights(loaded);
   loaded.dispose();
@@ -95,7 +97,9 @@ export async function loadLoopState(out: string, n: number): Promise<{ state: Lo
   const raw = JSON.parse(await readFile(join(dir, "state.json"), "utf8")) as LoopState & { adamT: number };
   const bytes = await readFile(join(dir, "optimizer.bin"));
   const buf = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  if (buf.length !== 2 * n) throw new Error(`${dir}/optimizer.bin does not match the model (${buf.length} vs ${2 * n}); start a new --out`);
+  if (buf.length !== 2 * n) {
+    throw new Error(`${dir}/optimizer.bin does not match the model (${buf.length} vs ${2 * n}); start a new --out`);
+  }
   const { adamT, ...state } = raw;
   return { state, adam: { m: buf.slice(0, n), v: buf.slice(n), t: adamT } };
 }

@@ -44,16 +44,50 @@ test("train: 2 epochs on synthetic images, checkpoints reload, resume continues,
         });
         const path = `${split}_${i}.bmp`;
         await writeFile(join(dir, path), bytes);
-        items.push({ path, label: all ? "all" : "normal", subtype: all ? "Pre" : "Benign", group: path, split, sha256: "", view: "original" });
+        items.push({
+          path,
+          label: all ? "all" : "normal",
+          subtype: all ? "Pre" : "Benign",
+          group: path,
+          split,
+          sha256: "",
+          view: "original",
+        });
       }
     }
     const manifest: SplitManifest = {
-      version: 1, dataset: "folders", root: dir, created: "", split: { seed: 1, fractions: { train: 0.6, val: 0.2, test: 0.2 }, method: "test" },
-      subtypes: ["Benign", "Pre"], counts: {}, items,
+      version: 1,
+      dataset: "folders",
+      root: dir,
+      created: "",
+      split: { seed: 1, fractions: { train: 0.6, val: 0.2, test: 0.2 }, method: "test" },
+      subtypes: ["Benign", "Pre"],
+      counts: {},
+      items,
     };
-    const spec: PreprocessSpec = { size: 32, crop: "none", resize: "area", normalization: { mode: "per-image", minStd: 0.02 }, channelOrder: "RGB", alphaBackground: 0 };
+    const spec: PreprocessSpec = {
+      size: 32,
+      crop: "none",
+      resize: "area",
+      normalization: { mode: "per-image", minStd: 0.02 },
+      channelOrder: "RGB",
+      alphaBackground: 0,
+    };
     const out = join(dir, "out");
-    const cfg = { ...DEFAULT_TRAIN, manifest, out, spec, epochs: 2, batch: 8, lr: 3e-3, workers: 2, backend: "wasm" as const, augment: NO_AUGMENT, progress: false, log: () => {} };
+    const cfg = {
+      ...DEFAULT_TRAIN,
+      manifest,
+      out,
+      spec,
+      epochs: 2,
+      batch: 8,
+      lr: 3e-3,
+      workers: 2,
+      backend: "wasm" as const,
+      augment: NO_AUGMENT,
+      progress: false,
+      log: () => {},
+    };
 
     const first = await train({ ...cfg, maxMinutes: 1e-9 }); // stops after epoch 1
     assert.equal(first.stoppedBy, "time");
@@ -73,7 +107,11 @@ test("train: 2 epochs on synthetic images, checkpoints reload, resume continues,
     assert.ok(w0.some((w) => w.some((v) => v !== 0)));
     const preds = JSON.parse(await readFile(join(out, "predictions.json"), "utf8"));
     assert.equal(preds.length, 10);
-    assert.ok(preds.every((p: { logit: number; subtypeLogits: number[] }) => Number.isFinite(p.logit) && p.subtypeLogits.length === 2));
+    assert.ok(
+      preds.every((p: { logit: number; subtypeLogits: number[] }) =>
+        Number.isFinite(p.logit) && p.subtypeLogits.length === 2
+      ),
+    );
     assert.deepEqual(JSON.parse(await readFile(join(out, "preprocess.json"), "utf8")), spec);
   } finally {
     await rm(dir, { recursive: true, force: true });

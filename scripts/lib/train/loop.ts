@@ -119,7 +119,9 @@ export async function train(cfg: TrainConfig): Promise<TrainResult> {
   const evalItems = m.items.filter((it) => it.split !== "train");
   const valItems = evalItems.filter((it) => it.split === "val");
   if (trainItems.length === 0) throw new Error("the manifest has no training items (check --views)");
-  if (valItems.length === 0) throw new Error("the manifest has no validation items; re-run prepare_data.ts with --val > 0");
+  if (valItems.length === 0) {
+    throw new Error("the manifest has no validation items; re-run prepare_data.ts with --val > 0");
+  }
   const items = [...trainItems, ...evalItems];
   const subtypeNames = cfg.subtypeLossWeight > 0 ? (m.subtypes ?? []) : [];
   const subIndex = (it: ManifestItem) => (it.subtype ? subtypeNames.indexOf(it.subtype) : -1);
@@ -130,7 +132,10 @@ export async function train(cfg: TrainConfig): Promise<TrainResult> {
 
   await writeFile(join(cfg.out, "preprocess.json"), JSON.stringify(cfg.spec, null, 1));
   const { manifest: _m, log: _l, ...rest } = cfg;
-  await writeFile(join(cfg.out, "train_config.json"), JSON.stringify({ ...rest, subtypes: subtypeNames, dataset: m.dataset, root }, null, 1));
+  await writeFile(
+    join(cfg.out, "train_config.json"),
+    JSON.stringify({ ...rest, subtypes: subtypeNames, dataset: m.dataset, root }, null, 1),
+  );
 
   // ---- model & state
   const model = buildModel(cfg.arch, { size: cfg.spec.size, subtypes: subtypeNames.length, seed: cfg.seed });
@@ -138,16 +143,29 @@ export async function train(cfg: TrainConfig): Promise<TrainResult> {
   const layout = weightLayout(model);
   let weights = readWeights(model);
   let adam = newAdamState(layout.total);
-  let state: LoopState = { epoch: 0, bestEpoch: -1, bestScore: -Infinity, bestLoss: Infinity, badEpochs: 0, seconds: 0 };
+  let state: LoopState = {
+    epoch: 0,
+    bestEpoch: -1,
+    bestScore: -Infinity,
+    bestLoss: Infinity,
+    badEpochs: 0,
+    seconds: 0,
+  };
   let history: HistoryRow[] = [];
   if (cfg.resume) {
     const loaded = await loadLoopState(cfg.out, layout.total);
     if (loaded) {
       weights = await loadModelWeights(join(cfg.out, "last"), model);
       ({ state, adam } = loaded);
-      if (existsSync(join(cfg.out, "history.json"))) history = JSON.parse(await readFile(join(cfg.out, "history.json"), "utf8"));
+      if (existsSync(join(cfg.out, "history.json"))) {
+        history = JSON.parse(await readFile(join(cfg.out, "history.json"), "utf8"));
+      }
       history = history.slice(0, state.epoch);
-      log(`resuming ${cfg.out} after epoch ${state.epoch} (best ${state.bestScore.toFixed(4)} at epoch ${state.bestEpoch + 1})`);
+      log(
+        `resuming ${cfg.out} after epoch ${state.epoch} (best ${state.bestScore.toFixed(4)} at epoch ${
+          state.bestEpoch + 1
+        })`,
+      );
     } else {
       log(`--resume: nothing to resume in ${cfg.out}; starting fresh`);
     }
@@ -170,11 +188,22 @@ export async function train(cfg: TrainConfig): Promise<TrainResult> {
   }));
   let stoppedBy: TrainResult["stoppedBy"] = "epochs";
   try {
-    log(`${pool.size} replica(s) on ${[...new Set(pool.backends)].join("/")}; ${trainItems.length} train, ${valItems.length} val, ${evalItems.length - valItems.length} test; ${layout.total} weights`);
+    log(
+      `${pool.size} replica(s) on ${
+        [...new Set(pool.backends)].join("/")
+      }; ${trainItems.length} train, ${valItems.length} val, ${
+        evalItems.length - valItems.length
+      } test; ${layout.total} weights`,
+    );
     const decodeBar = progressBar("decode", items.length);
-    const errors = await pool.decode(items.map((it, index) => ({ index, file: fileOf(it) })), (d) => cfg.progress !== false && decodeBar.update(d, ""));
+    const errors = await pool.decode(
+      items.map((it, index) => ({ index, file: fileOf(it) })),
+      (d) => cfg.progress !== false && decodeBar.update(d, ""),
+    );
     if (cfg.progress !== false) decodeBar.done(`${formatDuration((performance.now() - t0) / 1000)}`);
-    if (errors.length) throw new Error(`cannot decode ${errors.length} image(s), e.g. ${errors[0]}; fix or re-run prepare_data.ts`);
+    if (errors.length) {
+      throw new Error(`cannot decode ${errors.length} image(s), e.g. ${errors[0]}; fix or re-run prepare_data.ts`);
+    }
 
     const valIdx = valItems.map((it) => trainItems.length + evalItems.indexOf(it));
     const valPositive = valItems.map((it) => it.label === "all");
@@ -197,7 +226,9 @@ export async function train(cfg: TrainConfig): Promise<TrainResult> {
           sampleWeights: idx.map((i) => (trainLabels[i] ? cw.pos : cw.neg)),
           seed: mixSeed(cfg.seed, epoch, b),
         }, layout.trainMask);
-        if (!Number.isFinite(r.lossSum)) throw new Error(`loss became ${r.lossSum} at epoch ${epoch + 1} step ${b}; lower --lr`);
+        if (!Number.isFinite(r.lossSum)) {
+          throw new Error(`loss became ${r.lossSum} at epoch ${epoch + 1} step ${b}; lower --lr`);
+        }
         const next = weights.slice();
         for (let i = 0; i < next.length; i++) if (layout.trainMask[i] === 0) next[i] = r.grads[i];
         adamStep(next, r.grads, adam, { lr, weightDecay: cfg.weightDecay }, layout.trainMask, layout.decayMask);
@@ -207,7 +238,14 @@ export async function train(cfg: TrainConfig): Promise<TrainResult> {
         bceSum += r.bceSum;
         correct += r.correct;
         const ips = seen / ((performance.now() - e0) / 1000);
-        if (cfg.progress !== false) bar.update(seen, `loss ${(lossSum / seen).toFixed(4)} acc ${(correct / seen).toFixed(3)} ${ips.toFixed(0)} img/s lr ${lr.toExponential(1)}`);
+        if (cfg.progress !== false) {
+          bar.update(
+            seen,
+            `loss ${(lossSum / seen).toFixed(4)} acc ${(correct / seen).toFixed(3)} ${ips.toFixed(0)} img/s lr ${
+              lr.toExponential(1)
+            }`,
+          );
+        }
       }
       const trainSeconds = (performance.now() - e0) / 1000;
       const { logits } = await pool.predict(weights, valIdx);
@@ -226,7 +264,11 @@ export async function train(cfg: TrainConfig): Promise<TrainResult> {
         best: isBest,
       };
       history.push(row);
-      const summary = `loss ${row.trainLoss.toFixed(4)} acc ${row.trainAcc.toFixed(3)} | val loss ${val.loss.toFixed(4)} auroc ${val.auroc.toFixed(4)} bal_acc ${val.balancedAccuracy.toFixed(3)} sens ${val.sensitivity.toFixed(3)} spec ${val.specificity.toFixed(3)} | ${row.imgPerSec.toFixed(0)} img/s${isBest ? " *best*" : ""}`;
+      const summary = `loss ${row.trainLoss.toFixed(4)} acc ${row.trainAcc.toFixed(3)} | val loss ${
+        val.loss.toFixed(4)
+      } auroc ${val.auroc.toFixed(4)} bal_acc ${val.balancedAccuracy.toFixed(3)} sens ${
+        val.sensitivity.toFixed(3)
+      } spec ${val.specificity.toFixed(3)} | ${row.imgPerSec.toFixed(0)} img/s${isBest ? " *best*" : ""}`;
       if (cfg.progress !== false) bar.done(summary);
       else log(`epoch ${epoch + 1}/${cfg.epochs} ${summary}`);
       if (isBest) {
@@ -242,7 +284,11 @@ export async function train(cfg: TrainConfig): Promise<TrainResult> {
       await writeFile(join(cfg.out, "history.json"), JSON.stringify(history, null, 1));
       if (state.badEpochs >= cfg.patience && epoch + 1 < cfg.epochs) {
         stoppedBy = "patience";
-        log(`early stop: no val ${cfg.monitor} improvement for ${cfg.patience} epochs (best epoch ${state.bestEpoch + 1})`);
+        log(
+          `early stop: no val ${cfg.monitor} improvement for ${cfg.patience} epochs (best epoch ${
+            state.bestEpoch + 1
+          })`,
+        );
         break;
       }
       if (cfg.maxMinutes > 0 && (performance.now() - runStart) / 60000 >= cfg.maxMinutes && epoch + 1 < cfg.epochs) {
@@ -254,7 +300,9 @@ export async function train(cfg: TrainConfig): Promise<TrainResult> {
 
     // ---- predictions of the best checkpoint
     if (!bestWeights) {
-      bestWeights = existsSync(join(cfg.out, "best", "model.json")) ? await loadModelWeights(join(cfg.out, "best"), model) : weights;
+      bestWeights = existsSync(join(cfg.out, "best", "model.json"))
+        ? await loadModelWeights(join(cfg.out, "best"), model)
+        : weights;
     }
     const evalIdx = evalItems.map((_, i) => trainItems.length + i);
     const pred = await pool.predict(bestWeights, evalIdx);
@@ -267,9 +315,20 @@ export async function train(cfg: TrainConfig): Promise<TrainResult> {
       ...(pred.subtypeLogits ? { subtypeLogits: Array.from(pred.subtypeLogits[i]) } : {}),
     }));
     await writeFile(join(cfg.out, "predictions.json"), JSON.stringify(rows));
-    log(`wrote ${join(cfg.out, "predictions.json")} (${rows.length} rows, best epoch ${state.bestEpoch + 1}) in ${formatDuration((performance.now() - t0) / 1000)}`);
+    log(
+      `wrote ${join(cfg.out, "predictions.json")} (${rows.length} rows, best epoch ${state.bestEpoch + 1}) in ${
+        formatDuration((performance.now() - t0) / 1000)
+      }`,
+    );
     const bestRow = history.find((h) => h.epoch === state.bestEpoch + 1);
-    return { epochs: state.epoch, bestEpoch: state.bestEpoch + 1, best: bestRow?.val ?? null, history, stoppedBy, backends: pool.backends };
+    return {
+      epochs: state.epoch,
+      bestEpoch: state.bestEpoch + 1,
+      best: bestRow?.val ?? null,
+      history,
+      stoppedBy,
+      backends: pool.backends,
+    };
   } finally {
     await pool.close();
     model.dispose();

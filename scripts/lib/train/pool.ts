@@ -58,7 +58,8 @@ export function shardRanges(n: number, parts: number): [number, number][] {
  * ```
  */
 export function workerBootstrap(entryUrl: string): string {
-  const api = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm/api").replace(/index\.cjs$/, "index.mjs")).href;
+  const api =
+    pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm/api").replace(/index\.cjs$/, "index.mjs")).href;
   return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entryUrl)}); })` +
     `.catch((e) => { require("node:worker_threads").parentPort.postMessage({ type: "error", id: -1, message: String(e && e.stack || e) }); });`;
 }
@@ -91,16 +92,18 @@ export class WorkerPool {
     for (let i = 0; i < n; i++) {
       const w = new Worker(code, { eval: true, workerData: initFor(i) });
       workers.push(w);
-      ready.push(new Promise((resolve, reject) => {
-        const onMsg = (m: Reply) => {
-          if (m.type === "ready") resolve(m.backend);
-          else if (m.type === "error") reject(new Error(m.message));
-          else return;
-          w.off("message", onMsg);
-        };
-        w.on("message", onMsg);
-        w.once("error", reject);
-      }));
+      ready.push(
+        new Promise((resolve, reject) => {
+          const onMsg = (m: Reply) => {
+            if (m.type === "ready") resolve(m.backend);
+            else if (m.type === "error") reject(new Error(m.message));
+            else return;
+            w.off("message", onMsg);
+          };
+          w.on("message", onMsg);
+          w.once("error", reject);
+        }),
+      );
     }
     let backends: string[];
     try {
@@ -160,7 +163,11 @@ export class WorkerPool {
       while (next < jobs.length) {
         const part = jobs.slice(next, next + chunk);
         next += chunk;
-        const r = await this.request<Extract<Reply, { type: "decode" }>>(w, { type: "decode", id: this.nextId++, jobs: part });
+        const r = await this.request<Extract<Reply, { type: "decode" }>>(w, {
+          type: "decode",
+          id: this.nextId++,
+          jobs: part,
+        });
         errors.push(...r.errors);
         done += part.length;
         onProgress?.(done);
@@ -205,7 +212,11 @@ export class WorkerPool {
    * const { logits } = await pool.predict(weights, valIndices);
    * ```
    */
-  async predict(weights: Float32Array, indices: number[], chunk = 64): Promise<{ logits: Float32Array; subtypeLogits: Float32Array[] | null }> {
+  async predict(
+    weights: Float32Array,
+    indices: number[],
+    chunk = 64,
+  ): Promise<{ logits: Float32Array; subtypeLogits: Float32Array[] | null }> {
     const logits = new Float32Array(indices.length);
     const subs: (Float32Array | null)[] = new Array(indices.length).fill(null);
     let next = 0;
@@ -214,7 +225,12 @@ export class WorkerPool {
         const start = next;
         next += chunk;
         const part = indices.slice(start, start + chunk);
-        const r = await this.request<Extract<Reply, { type: "predict" }>>(w, { type: "predict", id: this.nextId++, weights, indices: part });
+        const r = await this.request<Extract<Reply, { type: "predict" }>>(w, {
+          type: "predict",
+          id: this.nextId++,
+          weights,
+          indices: part,
+        });
         logits.set(r.logits, start);
         if (r.subtypeLogits) {
           const k = r.subtypeLogits.length / part.length;

@@ -28,11 +28,20 @@ export function formatDuration(s: number): string {
  * progressLine("epoch 1/40", 50, 100, 10, "loss 0.51"); // "epoch 1/40 [██████████░░░░░░░░░░] 50/100 ETA 10s loss 0.51"
  * ```
  */
-export function progressLine(label: string, done: number, total: number, elapsed: number, stats: string, width = 20): string {
+export function progressLine(
+  label: string,
+  done: number,
+  total: number,
+  elapsed: number,
+  stats: string,
+  width = 20,
+): string {
   const f = total > 0 ? Math.min(1, done / total) : 0;
   const full = Math.round(f * width);
   const eta = done > 0 ? (elapsed * (total - done)) / done : NaN;
-  return `${label} [${"█".repeat(full)}${"░".repeat(width - full)}] ${done}/${total} ETA ${formatDuration(eta)} ${stats}`;
+  return `${label} [${"█".repeat(full)}${"░".repeat(width - full)}] ${done}/${total} ETA ${
+    formatDuration(eta)
+  } ${stats}`;
 }
 
 /**

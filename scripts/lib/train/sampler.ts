@@ -19,7 +19,13 @@ export type Balance = "sample" | "weight" | "none";
  * const batches = epochBatches([true, false, true], 2, 1, 0, "sample");
  * ```
  */
-export function epochBatches(labels: readonly boolean[], batch: number, seed: number, epoch: number, balance: Balance): number[][] {
+export function epochBatches(
+  labels: readonly boolean[],
+  batch: number,
+  seed: number,
+  epoch: number,
+  balance: Balance,
+): number[][] {
   const rng = makeRng(mixSeed(seed, epoch, 7));
   const all = labels.map((_, i) => i);
   let order: number[];

@@ -9,7 +9,9 @@ import { improved, valMetrics } from "./val_metrics.ts";
 
 const img = (w: number, h: number, f: (x: number, y: number, c: number) => number) => {
   const data = new Float32Array(w * h * 3);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) data[(y * w + x) * 3 + c] = f(x, y, c);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) data[(y * w + x) * 3 + c] = f(x, y, c);
+  }
   return { width: w, height: h, data };
 };
 
@@ -113,7 +115,26 @@ Deno.test("progress formatting", () => {
 });
 
 Deno.test("subsampleChroma keeps each pixel's luma and gives each 2×2 block one chroma", () => {
-  const data = new Float32Array([0.9, 0.2, 0.3, 0.1, 0.5, 0.8, 0.4, 0.4, 0.4, 0.7, 0.6, 0.1, 0.3, 0.9, 0.2, 0.5, 0.5, 0.6]);
+  const data = new Float32Array([
+    0.9,
+    0.2,
+    0.3,
+    0.1,
+    0.5,
+    0.8,
+    0.4,
+    0.4,
+    0.4,
+    0.7,
+    0.6,
+    0.1,
+    0.3,
+    0.9,
+    0.2,
+    0.5,
+    0.5,
+    0.6,
+  ]);
   const img = { width: 3, height: 2, data };
   const out = subsampleChroma(img).data;
   const luma = (d: Float32Array, i: number) => 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];

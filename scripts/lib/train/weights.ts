@@ -76,7 +76,9 @@ export function readWeights(model: tf.LayersModel): Float32Array {
 export function writeWeights(model: tf.LayersModel, flat: Float32Array): void {
   const layout = weightLayout(model);
   if (flat.length !== layout.total) {
-    throw new Error(`weights have ${flat.length} values but the model needs ${layout.total}; same --arch/--size/subtypes?`);
+    throw new Error(
+      `weights have ${flat.length} values but the model needs ${layout.total}; same --arch/--size/subtypes?`,
+    );
   }
   model.weights.forEach((w, i) => {
     const e = layout.entries[i];

@@ -85,7 +85,14 @@ async function main(): Promise<void> {
       const logits = outs[0].dataSync() as Float32Array;
       const sub = hasSub ? outs[1].dataSync() as Float32Array : null;
       tf.dispose([x, ...outs]);
-      port.postMessage({ type: "predict", id: req.id, logits: logits.slice(), subtypeLogits: sub ? sub.slice() : null } satisfies Reply);
+      port.postMessage(
+        {
+          type: "predict",
+          id: req.id,
+          logits: logits.slice(),
+          subtypeLogits: sub ? sub.slice() : null,
+        } satisfies Reply,
+      );
       return;
     }
     // step: dropout draws from Math.random; seed it per step and replica for reproducibility
@@ -125,17 +132,25 @@ async function main(): Promise<void> {
     });
     tf.dispose([value, x, y, sw, ...Object.values(grads)]);
     if (subOneHot) tf.dispose([subOneHot, subMask!]);
-    port.postMessage({ type: "step", id: req.id, grads: out, lossSum, bceSum, correct, n } satisfies Reply, [out.buffer]);
+    port.postMessage({ type: "step", id: req.id, grads: out, lossSum, bceSum, correct, n } satisfies Reply, [
+      out.buffer,
+    ]);
   };
 
   let queue = Promise.resolve();
   port.on("message", (req: Request) => {
     queue = queue.then(() => handle(req)).catch((err: Error) => {
-      port.postMessage({ type: "error", id: (req as { id?: number }).id ?? -1, message: err.stack ?? err.message } satisfies Reply);
+      port.postMessage(
+        { type: "error", id: (req as { id?: number }).id ?? -1, message: err.stack ?? err.message } satisfies Reply,
+      );
     });
   });
 }
 
 main().catch((err: Error) => {
-  port.postMessage({ type: "error", id: -1, message: `worker ${init.workerIndex} failed to start: ${err.stack ?? err.message}` });
+  port.postMessage({
+    type: "error",
+    id: -1,
+    message: `worker ${init.workerIndex} failed to start: ${err.stack ?? err.message}`,
+  });
 });

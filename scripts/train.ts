@@ -35,6 +35,7 @@ const USAGE = `usage: tsx scripts/train.ts --manifest <manifest.json> --out <dir
   --normalization per-image|fixed (per-image)  --min-std X (0.02)        --no-augment
   --aug-hsv V,S,H  extra HSV jitter (value, saturation, hue), e.g. 0.2,0.4,0.1 (off)
   --aug-acq G,B,C  acquisition jitter: channel gain ±G, blur probability B, 4:2:0 chroma probability C (off)
+  --aug-jpeg P,Q1,Q2  re-encode as JPEG with probability P at a quality in [Q1, Q2] (off)
   --white-balance F  white-balance each image on its brightest F of pixels, e.g. 0.1 (off)
   --color rgb|grey|relative-chroma (rgb)  grey: luma only; relative-chroma: saturation + chroma
                    relative to the image's mean hue (invariant to hue rotation and brightness)
@@ -85,6 +86,7 @@ const { values: a } = parseArgs({
     color: { type: "string" },
     "aug-hsv": { type: "string" },
     "aug-acq": { type: "string" },
+    "aug-jpeg": { type: "string" },
     "white-balance": { type: "string" },
     "min-std": { type: "string" },
     "no-augment": { type: "boolean" },
@@ -119,6 +121,14 @@ const spec: PreprocessSpec = {
 };
 if (spec.whiteBalance && !(spec.whiteBalance.brightFraction > 0 && spec.whiteBalance.brightFraction <= 0.5)) {
   fail("--white-balance takes the share of brightest pixels used as the white point, in (0, 0.5]");
+}
+function jpegAugment(v: string | undefined): Pick<AugmentOptions, "jpeg"> {
+  if (v === undefined) return {};
+  const [p, q1, q2] = v.split(",").map(Number);
+  if (!(p >= 0 && p <= 1 && Number.isInteger(q1) && Number.isInteger(q2) && q1 >= 1 && q1 <= q2 && q2 <= 100)) {
+    fail("--aug-jpeg takes a probability and two qualities 1–100, e.g. 0.5,40,95");
+  }
+  return { jpeg: { probability: p, minQuality: q1, maxQuality: q2 } };
 }
 function acquisitionAugment(v: string | undefined): Pick<AugmentOptions, "acquisition"> {
   if (v === undefined) return {};
@@ -164,6 +174,7 @@ const result = await train({
     ...(spec.colorMode === "relative-chroma" ? { greyscale: 0 } : {}),
     ...hsvAugment(a["aug-hsv"]),
     ...acquisitionAugment(a["aug-acq"]),
+    ...jpegAugment(a["aug-jpeg"]),
   },
   progress: a.quiet !== true,
 });

@@ -11,6 +11,8 @@ import type { FloatRgbImage } from "../../../functions/lib/preprocess/types.ts";
 import type { Rng } from "./rng.ts";
 import { shiftColors } from "../shift/hsv.ts";
 import { lampShift } from "../shift/lamp.ts";
+import { jpegRoundTrip } from "../shift/jpeg.ts";
+import { toFloatRgb } from "../../../functions/lib/preprocess/preprocess.ts";
 
 /** Strength of each augmentation. Ranges are ± fractions; 0 turns one off. */
 export interface AugmentOptions {
@@ -39,6 +41,12 @@ export interface AugmentOptions {
    * chroma subsampling). Absent = off.
    */
   acquisition?: { gain: number; blur: number; chroma: number };
+  /**
+   * Optional JPEG re-encoding, applied by the training worker after everything else (it is
+   * asynchronous, so not part of {@link augment}): with `probability`, a quality drawn uniformly
+   * from [minQuality, maxQuality]. Absent = off.
+   */
+  jpeg?: { probability: number; minQuality: number; maxQuality: number };
 }
 
 /** Defaults used by the trainer. */
@@ -211,4 +219,31 @@ export function subsampleChroma(img: FloatRgbImage): FloatRgbImage {
     }
   }
   return { width: w, height: h, data: out };
+}
+
+/**
+ * The image as it comes back from a JPEG at `quality` (8-bit round trip through imagescript's
+ * codec, the one the shift evaluation uses). Returns a new image of the same size.
+ *
+ * @example
+ * ```ts
+ * const lossy = await jpegAugment(img, 50);
+ * ```
+ */
+export async function jpegAugment(img: FloatRgbImage, quality: number): Promise<FloatRgbImage> {
+  const n = img.width * img.height;
+  const rgba = new Uint8Array(n * 4);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < 3; c++) rgba[i * 4 + c] = Math.round(Math.min(1, Math.max(0, img.data[i * 3 + c])) * 255);
+    rgba[i * 4 + 3] = 255;
+  }
+  const back = await jpegRoundTrip({ width: img.width, height: img.height, data: rgba }, quality);
+  return toFloatRgb(back, {
+    size: img.width,
+    crop: "none",
+    resize: "area",
+    channelOrder: "RGB",
+    alphaBackground: 0,
+    normalization: { mode: "per-image", minStd: 0.01 },
+  });
 }

@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { adamStep, cosineLr, newAdamState } from "./adam.ts";
-import { adjustColor, augment, DEFAULT_AUGMENT, dihedral, NO_AUGMENT, subsampleChroma } from "./augment.ts";
+import {
+  adjustColor,
+  augment,
+  DEFAULT_AUGMENT,
+  dihedral,
+  jpegAugment,
+  NO_AUGMENT,
+  subsampleChroma,
+} from "./augment.ts";
 import { combineReplies, shardRanges } from "./pool.ts";
 import { formatDuration, progressLine } from "./progress.ts";
 import { makeRng, mixSeed, shuffled } from "./rng.ts";
@@ -154,4 +162,25 @@ Deno.test("augment with acquisition jitter is seeded, stays in [0, 1] and change
   assert.ok(a.data.every((v) => v >= 0 && v <= 1));
   assert.ok(a.data.some((v, i) => Math.abs(v - img.data[i]) > 0.01));
   assert.deepEqual(augment(img, makeRng(3), NO_AUGMENT).data, img.data);
+});
+
+Deno.test("jpegAugment: a real cell comes back the same size, close at q95 and visibly lossier at q20", async () => {
+  const { decodeImage } = await import("../../../functions/lib/image/decode.ts");
+  const { toFloatRgb } = await import("../../../functions/lib/preprocess/preprocess.ts");
+  const bytes = await Deno.readFile("tests/fixtures/images/taleqani_Early_WBC-Malignant-Early-001.jpg");
+  const img = toFloatRgb(await decodeImage(bytes), {
+    size: 96,
+    crop: "none",
+    resize: "area",
+    channelOrder: "RGB",
+    alphaBackground: 0,
+    normalization: { mode: "per-image", minStd: 0.01 },
+  });
+  const err = (a: { data: Float32Array }) =>
+    a.data.reduce((s, v, i) => s + Math.abs(v - img.data[i]), 0) / img.data.length;
+  const hi = await jpegAugment(img, 95), lo = await jpegAugment(img, 20);
+  assert.equal(hi.width, 96);
+  assert.equal(hi.data.length, img.data.length);
+  assert.ok(err(hi) < 0.01, `q95 error ${err(hi)}`);
+  assert.ok(err(lo) > 2 * err(hi), `q20 error ${err(lo)} vs q95 ${err(hi)}`);
 });

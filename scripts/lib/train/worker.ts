@@ -13,7 +13,7 @@ import type { FloatRgbImage } from "../../../functions/lib/preprocess/types.ts";
 import { buildModel } from "../models/architectures.ts";
 import { selectBackend } from "../tfjs/backend.ts";
 import { skipInputGradient } from "../tfjs/wasm_kernels.ts";
-import { augment } from "./augment.ts";
+import { augment, jpegAugment } from "./augment.ts";
 import type { Reply, Request, WorkerInit } from "./protocol.ts";
 import { makeRng, mixSeed } from "./rng.ts";
 import { weightLayout, writeWeights } from "./weights.ts";
@@ -47,13 +47,22 @@ async function decodeJobs(jobs: { index: number; file: string }[]): Promise<stri
   return errors;
 }
 
-function batchTensor(indices: number[], seed: number | null): tf.Tensor4D {
+async function batchTensor(indices: number[], seed: number | null): Promise<tf.Tensor4D> {
   const buf = new Float32Array(indices.length * pixels);
-  indices.forEach((index, k) => {
+  for (const [k, index] of indices.entries()) {
     let img = cached(index);
-    if (seed !== null) img = augment(img, makeRng(mixSeed(seed, index, k)), init.augment);
+    if (seed !== null) {
+      img = augment(img, makeRng(mixSeed(seed, index, k)), init.augment);
+      const jpeg = init.augment.jpeg;
+      if (jpeg) {
+        const rng = makeRng(mixSeed(seed, index, k, 0x1bec));
+        if (rng() < jpeg.probability) {
+          img = await jpegAugment(img, Math.round(jpeg.minQuality + rng() * (jpeg.maxQuality - jpeg.minQuality)));
+        }
+      }
+    }
     normalizeToTensor(img, init.spec, "NHWC", buf, k * pixels);
-  });
+  }
   return tf.tensor4d(buf, [indices.length, size, size, 3]);
 }
 
@@ -77,7 +86,7 @@ async function main(): Promise<void> {
     }
     writeWeights(model, req.weights);
     if (req.type === "predict") {
-      const x = batchTensor(req.indices, null);
+      const x = await batchTensor(req.indices, null);
       const outs = tf.tidy(() => {
         const o = model.predict(x) as tf.Tensor | tf.Tensor[];
         return Array.isArray(o) ? o : [o];
@@ -98,7 +107,7 @@ async function main(): Promise<void> {
     // step: dropout draws from Math.random; seed it per step and replica for reproducibility
     Math.random = makeRng(mixSeed(req.seed, 0x5eed, init.workerIndex));
     const n = req.indices.length;
-    const x = batchTensor(req.indices, req.seed);
+    const x = await batchTensor(req.indices, req.seed);
     const y = tf.tensor2d(req.labels, [n, 1]);
     const sw = tf.tensor2d(req.sampleWeights, [n, 1]);
     const known = req.subtypes.map((s) => (s >= 0 ? 1 : 0));

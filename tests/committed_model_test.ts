@@ -12,7 +12,7 @@ import { encodeBmp } from "../functions/lib/image/bmp_encode.ts";
 import { DEFAULT_MODEL } from "../functions/lib/model/default.ts";
 import { loadModelFile, type ModelRuntime } from "../functions/lib/model/runtime.ts";
 import type { RgbaImage } from "../functions/lib/preprocess/types.ts";
-import { hsvToRgb, rgbToHsv } from "../functions/lib/preprocess/hsv.ts";
+import { hsvToRgb, rgbToHsv } from "../functions/lib/preprocess/colour.ts";
 import { fixture } from "./helpers/images.ts";
 
 const root = new URL("../", import.meta.url);

@@ -7,7 +7,7 @@
  */
 import type { PreprocessSpec } from "../model/card.ts";
 import type { FloatRgbImage, Layout, RgbaImage } from "./types.ts";
-import { rgbToHsv } from "./hsv.ts";
+import { luma, rgbToHsv, saturation } from "./colour.ts";
 import { whiteBalance, whitePoint } from "./white_balance.ts";
 
 export type { PreprocessSpec } from "../model/card.ts";
@@ -269,9 +269,6 @@ export function normalizeToTensor(
   return target;
 }
 
-/** BT.601 luma weights: what `colorMode: "grey"` keeps of each pixel. */
-export const LUMA_WEIGHTS = [0.299, 0.587, 0.114] as const;
-
 /**
  * The image with every pixel's three channels set to its luma (BT.601). Hue and saturation shifts
  * of the stain barely move it, so a model fed this reads shape and texture rather than colour.
@@ -284,9 +281,8 @@ export const LUMA_WEIGHTS = [0.299, 0.587, 0.114] as const;
 export function toGrey(img: FloatRgbImage): FloatRgbImage {
   const { data } = img;
   const out = new Float32Array(data.length);
-  const [wr, wg, wb] = LUMA_WEIGHTS;
   for (let i = 0; i < data.length; i += 3) {
-    const y = wr * data[i] + wg * data[i + 1] + wb * data[i + 2];
+    const y = luma(data[i], data[i + 1], data[i + 2]);
     out[i] = y;
     out[i + 1] = y;
     out[i + 2] = y;
@@ -390,8 +386,7 @@ export function imageStats(img: FloatRgbImage): Record<string, number> {
   for (let i = 0; i < n; i++) {
     const r = d[i * 3], g = d[i * 3 + 1], b = d[i * 3 + 2];
     if (r < 0.1 && g < 0.1 && b < 0.1) dark++;
-    const max = Math.max(r, g, b);
-    if (max > 0) sat += (max - Math.min(r, g, b)) / max;
+    sat += saturation(r, g, b);
   }
   const wp = n === 0 ? [0, 0, 0] : whitePoint(img, BACKGROUND_FRACTION);
   const wpMax = Math.max(wp[0], wp[1], wp[2]);

@@ -6,6 +6,7 @@
  * @module
  */
 import type { FloatRgbImage } from "./types.ts";
+import { luma } from "./colour.ts";
 
 /** How the white point is found: the mean colour of the `brightFraction` brightest pixels (by luma). */
 export interface WhiteBalanceSpec {
@@ -33,7 +34,7 @@ export function whitePoint(img: FloatRgbImage, brightFraction: number): [number,
   const bin = new Int32Array(n);
   const hist = new Int32Array(BINS);
   for (let i = 0; i < n; i++) {
-    const y = 0.299 * d[i * 3] + 0.587 * d[i * 3 + 1] + 0.114 * d[i * 3 + 2];
+    const y = luma(d[i * 3], d[i * 3 + 1], d[i * 3 + 2]);
     const b = Math.min(BINS - 1, Math.max(0, Math.floor(y * BINS)));
     bin[i] = b;
     hist[b]++;

@@ -17,7 +17,7 @@
  * @module
  */
 import type { FloatRgbImage } from "../../../functions/lib/preprocess/types.ts";
-import { hsvToRgb, rgbToHsv } from "../../../functions/lib/preprocess/hsv.ts";
+import { hsvToRgb, rgbToHsv } from "../../../functions/lib/preprocess/colour.ts";
 
 export { hsvToRgb, rgbToHsv };
 

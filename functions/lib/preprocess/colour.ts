@@ -1,9 +1,39 @@
 /**
- * RGB ↔ HSV (hexcone model, every component in [0, 1]), per pixel, allocation-free. Used by the
- * `relative-chroma` colour mode of the shared preprocessing and by the shift evaluation.
+ * Per-pixel colour-space arithmetic shared by preprocessing, the domain statistics, white balance,
+ * training augmentation and the shift evaluation: BT.601 luma, HSV saturation, RGB ↔ HSV
+ * (hexcone model, every component in [0, 1]). Allocation-free.
  *
  * @module
  */
+
+/** BT.601 luma weights: what `colorMode: "grey"` keeps of each pixel. */
+export const LUMA_WEIGHTS = [0.299, 0.587, 0.114] as const;
+
+/**
+ * BT.601 luma of one pixel.
+ *
+ * @example
+ * ```ts
+ * luma(1, 1, 1); // 1
+ * luma(1, 0, 0); // 0.299
+ * ```
+ */
+export function luma(r: number, g: number, b: number): number {
+  return LUMA_WEIGHTS[0] * r + LUMA_WEIGHTS[1] * g + LUMA_WEIGHTS[2] * b;
+}
+
+/**
+ * HSV saturation of one pixel: (max − min) / max, 0 for black.
+ *
+ * @example
+ * ```ts
+ * saturation(1, 0.5, 0.5); // 0.5
+ * ```
+ */
+export function saturation(r: number, g: number, b: number): number {
+  const max = Math.max(r, g, b);
+  return max > 0 ? (max - Math.min(r, g, b)) / max : 0;
+}
 
 /**
  * RGB in [0, 1] → HSV in [0, 1] (hexcone). Grey pixels get H = 0, S = 0. Writes into `out`.

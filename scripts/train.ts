@@ -122,30 +122,27 @@ const spec: PreprocessSpec = {
 if (spec.whiteBalance && !(spec.whiteBalance.brightFraction > 0 && spec.whiteBalance.brightFraction <= 0.5)) {
   fail("--white-balance takes the share of brightest pixels used as the white point, in (0, 0.5]");
 }
-function jpegAugment(v: string | undefined): Pick<AugmentOptions, "jpeg"> {
-  if (v === undefined) return {};
-  const [p, q1, q2] = v.split(",").map(Number);
-  if (!(p >= 0 && p <= 1 && Number.isInteger(q1) && Number.isInteger(q2) && q1 >= 1 && q1 <= q2 && q2 <= 100)) {
-    fail("--aug-jpeg takes a probability and two qualities 1–100, e.g. 0.5,40,95");
-  }
-  return { jpeg: { probability: p, minQuality: q1, maxQuality: q2 } };
-}
-function acquisitionAugment(v: string | undefined): Pick<AugmentOptions, "acquisition"> {
-  if (v === undefined) return {};
+/** A flag of three comma-separated numbers, each passing `ok`; undefined when the flag is absent. */
+function triple(
+  v: string | undefined,
+  flag: string,
+  ok: (x: number, i: number) => boolean,
+  hint: string,
+): [number, number, number] | undefined {
+  if (v === undefined) return undefined;
   const parts = v.split(",").map(Number);
-  if (parts.length !== 3 || parts.some((x) => !(x >= 0 && x <= 1))) {
-    fail("--aug-acq takes three numbers in [0, 1]: gain,blur,chroma");
-  }
-  return { acquisition: { gain: parts[0], blur: parts[1], chroma: parts[2] } };
+  if (parts.length !== 3 || !parts.every(ok)) fail(`--${flag} takes ${hint}`);
+  return parts as [number, number, number];
 }
-function hsvAugment(v: string | undefined): Pick<AugmentOptions, "hsv"> {
-  if (v === undefined) return {};
-  const parts = v.split(",").map(Number);
-  if (parts.length !== 3 || parts.some((x) => !(x >= 0 && x < 1))) {
-    fail("--aug-hsv takes three numbers in [0, 1): value,saturation,hue");
-  }
-  return { hsv: { value: parts[0], saturation: parts[1], hue: parts[2] } };
-}
+const hsv = triple(a["aug-hsv"], "aug-hsv", (x) => x >= 0 && x < 1, "three numbers in [0, 1): value,saturation,hue");
+const acq = triple(a["aug-acq"], "aug-acq", (x) => x >= 0 && x <= 1, "three numbers in [0, 1]: gain,blur,chroma");
+const jpeg = triple(
+  a["aug-jpeg"],
+  "aug-jpeg",
+  (x, i) => (i === 0 ? x >= 0 && x <= 1 : Number.isInteger(x) && x >= 1 && x <= 100),
+  "a probability and two qualities 1–100, e.g. 0.5,40,95",
+);
+if (jpeg && jpeg[1] > jpeg[2]) fail("--aug-jpeg: the first quality must not exceed the second");
 const manifest = await readSplitManifest(a.manifest);
 const result = await train({
   ...DEFAULT_TRAIN,
@@ -172,9 +169,9 @@ const result = await train({
     ...DEFAULT_AUGMENT,
     // A grey image has no chroma: under relative-chroma it would be an all-zero input.
     ...(spec.colorMode === "relative-chroma" ? { greyscale: 0 } : {}),
-    ...hsvAugment(a["aug-hsv"]),
-    ...acquisitionAugment(a["aug-acq"]),
-    ...jpegAugment(a["aug-jpeg"]),
+    ...(hsv ? { hsv: { value: hsv[0], saturation: hsv[1], hue: hsv[2] } } : {}),
+    ...(acq ? { acquisition: { gain: acq[0], blur: acq[1], chroma: acq[2] } } : {}),
+    ...(jpeg ? { jpeg: { probability: jpeg[0], minQuality: jpeg[1], maxQuality: jpeg[2] } } : {}),
   },
   progress: a.quiet !== true,
 });

@@ -11,6 +11,7 @@ import type { FloatRgbImage } from "../../../functions/lib/preprocess/types.ts";
 import type { Rng } from "./rng.ts";
 import { shiftColors } from "../shift/hsv.ts";
 import { lampShift } from "../shift/lamp.ts";
+import { luma } from "../../../functions/lib/preprocess/colour.ts";
 import { jpegRoundTrip } from "../shift/jpeg.ts";
 import { toFloatRgb } from "../../../functions/lib/preprocess/preprocess.ts";
 
@@ -122,7 +123,7 @@ export function adjustColor(img: FloatRgbImage, p: ColorParams): FloatRgbImage {
   const out = new Float32Array(src.length);
   // mean luma for contrast
   let meanY = 0;
-  for (let i = 0; i < src.length; i += 3) meanY += 0.299 * src[i] + 0.587 * src[i + 1] + 0.114 * src[i + 2];
+  for (let i = 0; i < src.length; i += 3) meanY += luma(src[i], src[i + 1], src[i + 2]);
   meanY = (meanY / n) * p.brightness;
   const th = p.hue * 2 * Math.PI, c = Math.cos(th), s = Math.sin(th);
   const sat = p.grey ? 0 : p.saturation;
@@ -132,7 +133,7 @@ export function adjustColor(img: FloatRgbImage, p: ColorParams): FloatRgbImage {
     g = (g - meanY) * p.contrast + meanY;
     b = (b - meanY) * p.contrast + meanY;
     // RGB → YIQ, rotate IQ by hue, scale by saturation, back to RGB
-    const y = 0.299 * r + 0.587 * g + 0.114 * b;
+    const y = luma(r, g, b);
     const i0 = 0.596 * r - 0.274 * g - 0.322 * b;
     const q0 = 0.211 * r - 0.523 * g + 0.312 * b;
     const ii = (i0 * c - q0 * s) * sat, qq = (i0 * s + q0 * c) * sat;
@@ -197,7 +198,7 @@ export function augment(img: FloatRgbImage, rng: Rng, opts: AugmentOptions = DEF
 export function subsampleChroma(img: FloatRgbImage): FloatRgbImage {
   const { width: w, height: h, data: d } = img;
   const out = new Float32Array(d.length);
-  const luma = (i: number) => 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
+  const lumaAt = (i: number) => luma(d[i], d[i + 1], d[i + 2]);
   for (let by = 0; by < h; by += 2) {
     for (let bx = 0; bx < w; bx += 2) {
       const idx: number[] = [];
@@ -206,11 +207,11 @@ export function subsampleChroma(img: FloatRgbImage): FloatRgbImage {
       }
       const c = [0, 0, 0];
       for (const i of idx) {
-        const y = luma(i);
+        const y = lumaAt(i);
         c[0] += d[i] - y, c[1] += d[i + 1] - y, c[2] += d[i + 2] - y;
       }
       for (const i of idx) {
-        const y = luma(i);
+        const y = lumaAt(i);
         for (let k = 0; k < 3; k++) {
           const v = y + c[k] / idx.length;
           out[i + k] = v < 0 ? 0 : v > 1 ? 1 : v;
@@ -246,4 +247,20 @@ export async function jpegAugment(img: FloatRgbImage, quality: number): Promise<
     alphaBackground: 0,
     normalization: { mode: "per-image", minStd: 0.01 },
   });
+}
+
+/**
+ * The asynchronous last step of {@link augment}: with `opts.jpeg.probability`, re-encodes the image
+ * as a JPEG at a quality drawn from [minQuality, maxQuality] ({@link jpegAugment}); otherwise
+ * returns it unchanged. Draws from `rng` only when `opts.jpeg` is set.
+ *
+ * @example
+ * ```ts
+ * img = await augmentJpeg(augment(img, rng, opts), rng, opts);
+ * ```
+ */
+export async function augmentJpeg(img: FloatRgbImage, rng: Rng, opts: AugmentOptions): Promise<FloatRgbImage> {
+  const j = opts.jpeg;
+  if (!j || rng() >= j.probability) return img;
+  return await jpegAugment(img, Math.round(j.minQuality + rng() * (j.maxQuality - j.minQuality)));
 }

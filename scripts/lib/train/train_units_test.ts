@@ -3,6 +3,7 @@ import { adamStep, cosineLr, newAdamState } from "./adam.ts";
 import {
   adjustColor,
   augment,
+  augmentJpeg,
   DEFAULT_AUGMENT,
   dihedral,
   jpegAugment,
@@ -183,4 +184,21 @@ Deno.test("jpegAugment: a real cell comes back the same size, close at q95 and v
   assert.equal(hi.data.length, img.data.length);
   assert.ok(err(hi) < 0.01, `q95 error ${err(hi)}`);
   assert.ok(err(lo) > 2 * err(hi), `q20 error ${err(lo)} vs q95 ${err(hi)}`);
+});
+
+Deno.test("augmentJpeg: off draws nothing, probability 0 keeps the image, probability 1 re-encodes", async () => {
+  const img = { width: 16, height: 16, data: Float32Array.from({ length: 768 }, (_, i) => ((i * 53) % 256) / 255) };
+  const a = makeRng(5), b = makeRng(5);
+  assert.equal(await augmentJpeg(img, a, NO_AUGMENT), img);
+  assert.equal(a(), b(), "no jpeg option: the random stream is untouched (runs stay reproducible)");
+  assert.equal(
+    await augmentJpeg(img, makeRng(5), { ...NO_AUGMENT, jpeg: { probability: 0, minQuality: 40, maxQuality: 40 } }),
+    img,
+  );
+  const out = await augmentJpeg(img, makeRng(5), {
+    ...NO_AUGMENT,
+    jpeg: { probability: 1, minQuality: 30, maxQuality: 30 },
+  });
+  assert.equal(out.data.length, img.data.length);
+  assert.ok(out.data.some((v, i) => Math.abs(v - img.data[i]) > 0.01));
 });

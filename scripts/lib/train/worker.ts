@@ -13,7 +13,7 @@ import type { FloatRgbImage } from "../../../functions/lib/preprocess/types.ts";
 import { buildModel } from "../models/architectures.ts";
 import { selectBackend } from "../tfjs/backend.ts";
 import { skipInputGradient } from "../tfjs/wasm_kernels.ts";
-import { augment, jpegAugment } from "./augment.ts";
+import { augment, augmentJpeg } from "./augment.ts";
 import type { Reply, Request, WorkerInit } from "./protocol.ts";
 import { makeRng, mixSeed } from "./rng.ts";
 import { weightLayout, writeWeights } from "./weights.ts";
@@ -52,14 +52,8 @@ async function batchTensor(indices: number[], seed: number | null): Promise<tf.T
   for (const [k, index] of indices.entries()) {
     let img = cached(index);
     if (seed !== null) {
-      img = augment(img, makeRng(mixSeed(seed, index, k)), init.augment);
-      const jpeg = init.augment.jpeg;
-      if (jpeg) {
-        const rng = makeRng(mixSeed(seed, index, k, 0x1bec));
-        if (rng() < jpeg.probability) {
-          img = await jpegAugment(img, Math.round(jpeg.minQuality + rng() * (jpeg.maxQuality - jpeg.minQuality)));
-        }
-      }
+      const rng = makeRng(mixSeed(seed, index, k));
+      img = await augmentJpeg(augment(img, rng, init.augment), rng, init.augment);
     }
     normalizeToTensor(img, init.spec, "NHWC", buf, k * pixels);
   }

@@ -193,6 +193,19 @@ const fmtMetric = (
   m: MetricValue,
 ) => (m.ci95 ? `${fmt(m.value)} [${fmt(m.ci95[0])}, ${fmt(m.ci95[1])}]` : fmt(m.value));
 
+/** The metrics every evaluation table shows, in order: sensitivity, the headline, first. */
+export const REPORTED_METRICS = [
+  "sensitivity",
+  "specificity",
+  "f1",
+  "auroc",
+  "precision",
+  "npv",
+  "accuracy",
+  "balancedAccuracy",
+  "weightedF1",
+] as const;
+
 /**
  * A console table of the report (val and test side by side).
  *
@@ -207,21 +220,7 @@ export function formatEvalTable(report: EvalReport): string {
   const add = (name: string, f: (r: SplitReport) => string) =>
     rowsOut.push([name, ...sides.map((s) => f(report.metrics[s]!))]);
   add("n (all/normal)", (r) => `${r.n} (${r.positives}/${r.negatives})`);
-  for (
-    const k of [
-      "sensitivity",
-      "specificity",
-      "f1",
-      "auroc",
-      "precision",
-      "npv",
-      "accuracy",
-      "balancedAccuracy",
-      "weightedF1",
-    ] as const
-  ) {
-    add(k, (r) => fmtMetric(r.metrics[k]));
-  }
+  for (const k of REPORTED_METRICS) add(k, (r) => fmtMetric(r.metrics[k]));
   add("confusion tp/fn/tn/fp", (r) => `${r.confusion.tp}/${r.confusion.fn}/${r.confusion.tn}/${r.confusion.fp}`);
   add("ECE raw → calibrated", (r) => `${fmt(r.ece.uncalibrated)} → ${fmt(r.ece.calibrated)}`);
   add("review fraction", (r) => fmt(r.review.reviewFraction));

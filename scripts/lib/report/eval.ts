@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import type { MetricValue } from "../../../functions/lib/model/card.ts";
 import type { PredictionRow } from "../metrics/predictions.ts";
-import type { EvalReport, SplitReport } from "../metrics/report.ts";
+import { type EvalReport, REPORTED_METRICS, type SplitReport } from "../metrics/report.ts";
 import {
   confusionChart,
   learningCurvesChart,
@@ -149,16 +149,6 @@ export async function buildEvalReport(inp: EvalInputs, opts: EvalReportOptions):
     x,
   ): x is readonly ["val" | "test", SplitReport] => x[1] !== undefined);
   const metricRow = (name: string, f: (r: SplitReport) => Cell): Cell[] => [name, ...sides.map(([, r]) => f(r))];
-  const metricNames = [
-    "sensitivity",
-    "specificity",
-    "f1",
-    "auroc",
-    "precision",
-    "npv",
-    "accuracy",
-    "balancedAccuracy",
-  ] as const;
   const fnCount = errors.filter((e) => e.error === "false negative").length;
   const fpCount = errors.length - fnCount;
 
@@ -178,7 +168,7 @@ export async function buildEvalReport(inp: EvalInputs, opts: EvalReportOptions):
         }.</p>`,
         table(["metric (95% CI)", ...sides.map(([s]) => s)], [
           metricRow("images (all / normal)", (r) => `${r.n} (${r.positives} / ${r.negatives})`),
-          ...metricNames.map((k) => metricRow(k, (r) => fmtCI(r.metrics[k]))),
+          ...REPORTED_METRICS.map((k) => metricRow(k, (r) => fmtCI(r.metrics[k]))),
           metricRow(
             "ECE before → after",
             (r) => `${formatNumber(r.ece.uncalibrated)} → ${formatNumber(r.ece.calibrated)}`,

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { isBrightFraction } from "../functions/lib/preprocess/white_balance.ts";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import type { PreprocessSpec } from "../functions/lib/model/card.ts";
@@ -119,7 +120,7 @@ const spec: PreprocessSpec = {
     ? { whiteBalance: { brightFraction: num(a["white-balance"], "white-balance", 0.1) } }
     : {}),
 };
-if (spec.whiteBalance && !(spec.whiteBalance.brightFraction > 0 && spec.whiteBalance.brightFraction <= 0.5)) {
+if (spec.whiteBalance && !isBrightFraction(spec.whiteBalance.brightFraction)) {
   fail("--white-balance takes the share of brightest pixels used as the white point, in (0, 0.5]");
 }
 /** A flag of three comma-separated numbers, each passing `ok`; undefined when the flag is absent. */

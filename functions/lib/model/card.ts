@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { isBrightFraction } from "../preprocess/white_balance.ts";
 
 /** Class labels the service answers with. `all` is the positive (malignant) class. */
 export type Label = "all" | "normal";
@@ -153,9 +154,7 @@ export function parseModelCard(value: unknown): ModelCard {
     fail(`"preprocess.colorMode" must be rgb, grey or relative-chroma`);
   }
   const wb = p!.whiteBalance as Record<string, unknown> | undefined;
-  if (
-    wb !== undefined && !(typeof wb?.brightFraction === "number" && wb.brightFraction > 0 && wb.brightFraction <= 0.5)
-  ) {
+  if (wb !== undefined && !isBrightFraction(wb?.brightFraction)) {
     fail(`"preprocess.whiteBalance.brightFraction" must be in (0, 0.5]`);
   }
   const n = p!.normalization as Record<string, unknown> | undefined;

@@ -17,6 +17,19 @@ export interface WhiteBalanceSpec {
 const BINS = 1024;
 
 /**
+ * Whether `x` is a usable `brightFraction`: in (0, 0.5] (more than half the image is not background).
+ *
+ * @example
+ * ```ts
+ * isBrightFraction(0.1); // true
+ * isBrightFraction(0.9); // false
+ * ```
+ */
+export function isBrightFraction(x: unknown): x is number {
+  return typeof x === "number" && x > 0 && x <= 0.5;
+}
+
+/**
  * The image's white point: mean R, G, B of its brightest `brightFraction` pixels by BT.601 luma
  * (ties at the cut-off bin included).
  *
@@ -27,7 +40,7 @@ const BINS = 1024;
  * ```
  */
 export function whitePoint(img: FloatRgbImage, brightFraction: number): [number, number, number] {
-  if (!(brightFraction > 0 && brightFraction <= 0.5)) {
+  if (!isBrightFraction(brightFraction)) {
     throw new RangeError(`whitePoint: brightFraction must be in (0, 0.5], got ${brightFraction}`);
   }
   const d = img.data, n = d.length / 3;

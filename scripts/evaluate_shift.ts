@@ -134,11 +134,11 @@ async function main(): Promise<void> {
     onCell: (cell, done, total) =>
       log(`  [${done}/${total}] ${cell.name} (${((Date.now() - started) / 1000).toFixed(0)} s)`),
   });
-  if (byScorer.domain) {
-    byScorer.model.forEach((c, i) => (c.outOfDomain = byScorer.domain[i].scores.map((v) => v === 1)));
-  }
+  const modelCells = byScorer.domain
+    ? byScorer.model.map((c, i) => ({ ...c, outOfDomain: byScorer.domain[i].scores.map((v) => v === 1) }))
+    : byScorer.model;
   const tolerancePts = Number(values.tolerance);
-  const modelReport = summarizeShift(positive, byScorer.model, {
+  const modelReport = summarizeShift(positive, modelCells, {
     threshold: card.threshold,
     reviewBand: card.reviewBand,
     tolerancePts,

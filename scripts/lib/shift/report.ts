@@ -9,6 +9,7 @@ import { confusionAt, rates } from "../metrics/confusion.ts";
 import { auroc } from "../metrics/ranking.ts";
 import type { Confusion, Scored } from "../metrics/types.ts";
 import type { ShiftCell } from "./grid.ts";
+import { decide } from "../../../functions/lib/model/card.ts";
 
 /** Scores of one cell: p(all) per image, in the same order as the truth array. */
 export interface CellScores {
@@ -140,10 +141,13 @@ export function summarizeShift(
       result.reviewRate = scores.filter((s) => s >= lo && s < hi).length / Math.max(1, scores.length);
       if (outOfDomain) {
         let review = 0, missedAll = 0, falseAll = 0;
+        const card = { threshold: opts.threshold, reviewBand: opts.reviewBand };
         scores.forEach((p, i) => {
-          if (outOfDomain[i] || (p >= lo && p < hi)) review++;
-          else if (positive[i] && p < opts.threshold) missedAll++;
-          else if (!positive[i] && p >= opts.threshold) falseAll++;
+          // the service's own rule: a flagged input is reviewed, else decide() on p
+          const decision = outOfDomain[i] ? "review" : decide(p, card);
+          if (decision === "review") review++;
+          else if (positive[i] && decision === "normal") missedAll++;
+          else if (!positive[i] && decision === "all") falseAll++;
         });
         const n = Math.max(1, scores.length);
         result.service = {

@@ -94,7 +94,8 @@ export async function predictImage(
     resized = toFloatRgb(img, card.preprocess);
   }
   const tensor = normalizeToTensor(resized, card.preprocess, "NCHW");
-  const reasons = checkDomain(card.domain, imageStats(resized));
+  // statistics only when the card has a domain check to hold them against
+  const reasons = card.domain ? checkDomain(card.domain, imageStats(resized)) : [];
   options.signal?.throwIfAborted();
   const tRun = performance.now();
   const out = await runtime.run(tensor, { cam: options.heatmap === true });

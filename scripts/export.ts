@@ -16,6 +16,7 @@
  *
  * @module
  */
+import type { ShiftReport } from "./lib/shift/report.ts";
 import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -164,21 +165,7 @@ function oodLimits(ood: unknown): string[] {
 
 /** Card limits from evaluate_shift's report: the grid's worst cells, and the shifts beyond it that move the answer. */
 function shiftLimits(shift: unknown): string[] {
-  type Cell = {
-    name: string;
-    kind: string;
-    sensitivity: number;
-    specificity: number;
-    service?: { reviewRate: number; missedAll: number };
-  };
-  type Report = {
-    worst?: Record<string, { value: number; cell: string }>;
-    maxDropPts?: Record<string, number>;
-    tolerancePts?: number;
-    cells?: Cell[];
-    beyond?: { maxDropPts: Record<string, number> };
-  };
-  const m = (shift as { results?: { model?: Report } } | undefined)?.results?.model;
+  const m = (shift as { results?: { model?: Partial<ShiftReport> } } | undefined)?.results?.model;
   if (!m?.worst || !m.maxDropPts) return [];
   const w = m.worst, d = m.maxDropPts;
   const grid =

@@ -119,7 +119,7 @@ function processCpu(): number {
   return (u.user + u.system) / 1e6;
 }
 
-if (import.meta.main ?? process.argv[1]?.endsWith("bench_train.ts")) {
+if (import.meta.main ?? /bench_train\.[jt]s$/.test(process.argv[1] ?? "")) {
   const { values: a } = parseArgs({
     options: {
       archs: { type: "string" },

@@ -19,7 +19,7 @@ import type { PreprocessSpec } from "../functions/lib/model/card.ts";
 import { readSplitManifest } from "./lib/data/split_manifest.ts";
 import { type Architecture, ARCHITECTURES } from "./lib/models/architectures.ts";
 import { BACKEND_NAMES, type BackendName } from "./lib/tfjs/backend.ts";
-import { type AugmentOptions, DEFAULT_AUGMENT, NO_AUGMENT } from "./lib/train/augment.ts";
+import { DEFAULT_AUGMENT, NO_AUGMENT } from "./lib/train/augment.ts";
 import { DEFAULT_TRAIN, train } from "./lib/train/loop.ts";
 import type { Balance } from "./lib/train/sampler.ts";
 import type { Monitor } from "./lib/train/val_metrics.ts";

@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
 import { registerWasmTrainingKernels } from "./wasm_kernels.ts";
+import { registerWebgpuTrainingKernels } from "./webgpu_kernels.ts";
 
 /** Backends {@link selectBackend} knows. */
 export type BackendName = "auto" | "tfjs-node-gpu" | "tfjs-node" | "webgpu" | "wasm" | "cpu";
@@ -15,30 +16,73 @@ export type BackendName = "auto" | "tfjs-node-gpu" | "tfjs-node" | "webgpu" | "w
 /** All names, for CLI validation. */
 export const BACKEND_NAMES: readonly BackendName[] = ["auto", "tfjs-node-gpu", "tfjs-node", "webgpu", "wasm", "cpu"];
 
-/** Resolves a package from this repository (undefined when not installed). */
-function resolvePackage(name: string): string | undefined {
+/** The folder of an installed package (undefined when not installed), found from this module. */
+function packageDir(name: string): string | undefined {
   try {
-    return createRequire(import.meta.url).resolve(name);
+    return dirname(createRequire(import.meta.url).resolve(`${name}/package.json`));
   } catch {
     return undefined;
   }
 }
 
-async function tryNode(pkg: "@tensorflow/tfjs-node-gpu" | "@tensorflow/tfjs-node"): Promise<boolean> {
-  if (!resolvePackage(pkg)) return false;
-  try {
-    await import(pkg);
-    return await tf.setBackend("tensorflow");
-  } catch {
-    return false;
-  }
+/** A reason for a failed import: "not installed" for a missing package, else the error. */
+function importFailure(err: unknown, packages: string): string {
+  const code = (err as { code?: string }).code;
+  return code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND"
+    ? `${packages} not installed`
+    : (err as Error).message;
 }
 
-async function tryWebgpu(): Promise<boolean> {
-  if (!resolvePackage("webgpu") || !resolvePackage("@tensorflow/tfjs-backend-webgpu")) return false;
+/** Why a backend could not start (`null`: it started). */
+type Attempt = Promise<string | null>;
+
+/** `null` when `tf.setBackend(name)` succeeded, else a reason. */
+async function activate(name: string): Attempt {
+  return (await tf.setBackend(name)) ? null : `tf.setBackend("${name}") failed`;
+}
+
+async function tryNode(pkg: "@tensorflow/tfjs-node-gpu" | "@tensorflow/tfjs-node"): Attempt {
   try {
-    // deno-lint-ignore no-explicit-any
-    const webgpu: any = await import("webgpu");
+    await import(pkg);
+  } catch (err) {
+    return importFailure(err, `${pkg} is`);
+  }
+  return await activate("tensorflow");
+}
+
+/** What a WebGPU adapter says about itself (`GPUAdapterInfo`, plus Dawn's fallback flag). */
+interface AdapterInfo {
+  vendor?: string;
+  architecture?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+
+/**
+ * Whether a WebGPU adapter runs on the CPU (Mesa's lavapipe/llvmpipe, SwiftShader): correct, but
+ * slower than the wasm backend, so `auto` skips it.
+ *
+ * @example
+ * ```ts
+ * isSoftwareAdapter({ vendor: "mesa", architecture: "software", description: "llvmpipe (LLVM 15)" }); // true
+ * isSoftwareAdapter({ vendor: "nvidia", architecture: "hopper" }); // false
+ * ```
+ */
+export function isSoftwareAdapter(info: AdapterInfo): boolean {
+  return info.isFallbackAdapter === true || info.architecture === "software" ||
+    /llvmpipe|lavapipe|swiftshader/i.test(info.description ?? "");
+}
+
+async function tryWebgpu(allowSoftware: boolean): Attempt {
+  const missing = "the webgpu and @tensorflow/tfjs-backend-webgpu packages are";
+  // deno-lint-ignore no-explicit-any
+  let webgpu: any;
+  try {
+    webgpu = await import("webgpu");
+  } catch (err) {
+    return `${importFailure(err, missing)} (README: Training on a GPU)`;
+  }
+  try {
     const g = globalThis as Record<string, unknown>;
     if (!("navigator" in g) || !(g.navigator as { gpu?: unknown }).gpu) {
       Object.assign(g, webgpu.globals ?? {});
@@ -47,30 +91,41 @@ async function tryWebgpu(): Promise<boolean> {
     }
     // deno-lint-ignore no-explicit-any
     const adapter = await (g.navigator as any).gpu.requestAdapter();
-    if (!adapter) return false;
-    await import("@tensorflow/tfjs-backend-webgpu");
-    return await tf.setBackend("webgpu");
-  } catch {
-    return false;
+    if (!adapter) return "no WebGPU adapter (no GPU, or no Vulkan driver and loader)";
+    const info: AdapterInfo = { ...(adapter.info ?? {}), isFallbackAdapter: adapter.isFallbackAdapter };
+    if (!allowSoftware && isSoftwareAdapter(info)) {
+      return `the only WebGPU adapter runs on the CPU (${
+        info.description || info.vendor
+      }); name --backend webgpu to use it anyway`;
+    }
+  } catch (err) {
+    return (err as Error).message;
   }
+  try {
+    // registers the backend only if navigator.gpu exists when it loads, so after the lines above
+    await import("@tensorflow/tfjs-backend-webgpu");
+  } catch (err) {
+    return `${importFailure(err, missing)} (README: Training on a GPU)`;
+  }
+  if (process.env.TFJS_WEBGPU_STOCK_KERNELS !== "1") registerWebgpuTrainingKernels();
+  return await activate("webgpu");
 }
 
 let wasmReady = false;
 
-async function tryWasm(): Promise<boolean> {
+async function tryWasm(): Attempt {
   try {
     const wasm = await import("@tensorflow/tfjs-backend-wasm");
     if (!wasmReady) {
-      const main = resolvePackage("@tensorflow/tfjs-backend-wasm");
-      if (!main) return false;
-      // the package's main file and its .wasm files both sit in dist/
-      wasm.setWasmPaths(pathToFileURL(dirname(main) + "/").href);
+      const dir = packageDir("@tensorflow/tfjs-backend-wasm");
+      if (!dir) return "@tensorflow/tfjs-backend-wasm is not installed";
+      wasm.setWasmPaths(pathToFileURL(dir + "/dist/").href); // its .wasm files
       registerWasmTrainingKernels();
       wasmReady = true;
     }
-    return await tf.setBackend("wasm");
-  } catch {
-    return false;
+    return await activate("wasm");
+  } catch (err) {
+    return (err as Error).message;
   }
 }
 
@@ -88,22 +143,28 @@ export async function selectBackend(
   name: BackendName,
   log: (msg: string) => void = () => {},
 ): Promise<Exclude<BackendName, "auto">> {
-  const attempts: Record<Exclude<BackendName, "auto">, () => Promise<boolean>> = {
+  const attempts: Record<Exclude<BackendName, "auto">, () => Attempt> = {
     "tfjs-node-gpu": () => tryNode("@tensorflow/tfjs-node-gpu"),
     "tfjs-node": () => tryNode("@tensorflow/tfjs-node"),
-    webgpu: tryWebgpu,
+    webgpu: () => tryWebgpu(name === "webgpu"),
     wasm: tryWasm,
-    cpu: () => tf.setBackend("cpu"),
+    cpu: () => activate("cpu"),
   };
   const order = name === "auto" ? (Object.keys(attempts) as Exclude<BackendName, "auto">[]) : [name];
   for (const candidate of order) {
     const attempt = attempts[candidate];
     if (!attempt) throw new Error(`unknown backend "${name}"; use one of ${BACKEND_NAMES.join(", ")}`);
-    if (await attempt()) {
+    const failure = await attempt();
+    if (failure === null) {
       await tf.ready();
       log(`tfjs backend: ${candidate}${name === "auto" ? " (auto)" : ""}`);
       return candidate;
     }
+    if (name !== "auto") {
+      throw new Error(
+        `backend "${name}" is not available here: ${failure}; install what it needs or use --backend auto`,
+      );
+    }
   }
-  throw new Error(`backend "${name}" is not available here; install its package or use --backend auto`);
+  throw new Error("no tfjs backend could start (not even cpu)");
 }

@@ -16,6 +16,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { isInputGradientSkipped } from "./input_grad_skip.ts";
 
 type Info = tf.TensorInfo;
 
@@ -33,7 +34,10 @@ interface ConvBackpropAttrs {
  * A kernel input as a Tensor without copying. Ops pass Tensors already; a bare TensorInfo is
  * wrapped with its backend refcount raised, so `release` never frees the caller's data.
  */
-function asTensor<R extends tf.Rank>(info: Info, backend: tf.KernelBackend): { t: tf.Tensor<R>; release: () => void } {
+export function asTensor<R extends tf.Rank>(
+  info: Info,
+  backend: tf.KernelBackend,
+): { t: tf.Tensor<R>; release: () => void } {
   if (info instanceof tf.Tensor) return { t: info as tf.Tensor<R>, release: () => {} };
   const t = tf.engine().makeTensorFromTensorInfo(info, backend) as tf.Tensor<R>;
   (backend as unknown as { incRef(id: object): void }).incRef(info.dataId);
@@ -155,7 +159,7 @@ export function conv2dInputGrad(
     const [kh, kw, ci, co] = filter.shape;
     const { strideHeight: sh, strideWidth: sw, outHeight: ho, outWidth: wo, padInfo } = info;
     const [n, h, w] = inputShape;
-    if (skipInputGradChannels.has(ci)) return tf.zeros(inputShape);
+    if (isInputGradientSkipped(ci)) return tf.zeros(inputShape);
     if (sh > 1 && sh === sw) return polyphaseInputGrad(inputShape, dy, filter, sh, padInfo.top, padInfo.left);
     let d: tf.Tensor4D = dy;
     if (sh > 1 || sw > 1) {
@@ -241,26 +245,6 @@ function polyphaseInputGrad(
     }
   }
   return tf.tensor4d(out, inputShape);
-}
-
-/** Input-channel counts whose input gradient is replaced by zeros (see {@link skipInputGradient}). */
-const skipInputGradChannels = new Set<number>();
-
-/**
- * Training-only shortcut: tfjs's fused conv gradient always computes the gradient with respect to
- * the conv's input, even for the first layer, whose input is the image and needs none. Declaring
- * the image's channel count (3) here makes that gradient zeros (saves ~6% of a step). Do not use
- * when input gradients matter (saliency maps, adversarial examples) or when an inner conv has
- * that many input channels.
- *
- * @example
- * ```ts
- * skipInputGradient(3);
- * ```
- */
-export function skipInputGradient(channels: number | null): void {
-  skipInputGradChannels.clear();
-  if (channels !== null) skipInputGradChannels.add(channels);
 }
 
 let registered = false;

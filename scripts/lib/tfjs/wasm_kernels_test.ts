@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { conv2dFilterGrad, conv2dInputGrad, skipInputGradient } from "./wasm_kernels.ts";
+import { conv2dFilterGrad, conv2dInputGrad } from "./wasm_kernels.ts";
+import { skipInputGradient } from "./input_grad_skip.ts";
 import { selectBackend } from "./backend.ts";
 
 type Case = {

@@ -64,6 +64,22 @@ export function workerBootstrap(entryUrl: string): string {
     `.catch((e) => { require("node:worker_threads").parentPort.postMessage({ type: "error", id: -1, message: String(e && e.stack || e) }); });`;
 }
 
+/**
+ * What a replica thread runs, seen from the module at `selfUrl`: from TypeScript sources, tsx's
+ * bootstrap of `./worker.ts` (eval'd source); from a bundled build (`.js`, see
+ * `scripts/build_gpu_bundle.ts`), the sibling bundle `./worker.js`.
+ *
+ * @example
+ * ```ts
+ * replicaEntry("file:///x/dist/train.js"); // URL file:///x/dist/worker.js
+ * ```
+ */
+export function replicaEntry(selfUrl: string): string | URL {
+  return /\.[cm]?ts$/.test(new URL(selfUrl).pathname)
+    ? workerBootstrap(new URL("./worker.ts", selfUrl).href)
+    : new URL("./worker.js", selfUrl);
+}
+
 /** A set of replicas. Create with {@link WorkerPool.start}. */
 export class WorkerPool {
   private nextId = 1;
@@ -86,11 +102,13 @@ export class WorkerPool {
    * ```
    */
   static async start(n: number, initFor: (i: number) => WorkerInit): Promise<WorkerPool> {
-    const code = workerBootstrap(new URL("./worker.ts", import.meta.url).href);
+    const entry = replicaEntry(import.meta.url);
     const ready: Promise<string>[] = [];
     const workers: Worker[] = [];
     for (let i = 0; i < n; i++) {
-      const w = new Worker(code, { eval: true, workerData: initFor(i) });
+      const w = typeof entry === "string"
+        ? new Worker(entry, { eval: true, workerData: initFor(i) })
+        : new Worker(entry, { workerData: initFor(i) });
       workers.push(w);
       ready.push(
         new Promise((resolve, reject) => {

@@ -12,7 +12,7 @@ import { normalizeToTensor, toFloatRgb } from "../../../functions/lib/preprocess
 import type { FloatRgbImage } from "../../../functions/lib/preprocess/types.ts";
 import { buildModel } from "../models/architectures.ts";
 import { selectBackend } from "../tfjs/backend.ts";
-import { skipInputGradient } from "../tfjs/wasm_kernels.ts";
+import { skipInputGradient } from "../tfjs/input_grad_skip.ts";
 import { augment, augmentJpeg } from "./augment.ts";
 import type { Reply, Request, WorkerInit } from "./protocol.ts";
 import { makeRng, mixSeed } from "./rng.ts";
@@ -85,8 +85,9 @@ async function main(): Promise<void> {
         const o = model.predict(x) as tf.Tensor | tf.Tensor[];
         return Array.isArray(o) ? o : [o];
       });
-      const logits = outs[0].dataSync() as Float32Array;
-      const sub = hasSub ? outs[1].dataSync() as Float32Array : null;
+      // async reads: GPU backends (webgpu) cannot read synchronously under Node
+      const logits = await outs[0].data() as Float32Array;
+      const sub = hasSub ? await outs[1].data() as Float32Array : null;
       tf.dispose([x, ...outs]);
       port.postMessage(
         {
@@ -109,7 +110,7 @@ async function main(): Promise<void> {
       ? tf.tidy(() => tf.oneHot(tf.tensor1d(req.subtypes.map((s) => Math.max(s, 0)), "int32"), init.subtypes))
       : null;
     const subMask = hasSub ? tf.tensor1d(known) : null;
-    let bceSum = 0, correct = 0;
+    let stats: tf.Tensor | null = null;
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const { value, grads } = tf.variableGrads(() => {
       const o = model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[];
@@ -117,8 +118,8 @@ async function main(): Promise<void> {
       const logit = outs[0];
       // stable BCE: max(z,0) - z*y + log(1+exp(-|z|))
       const bce = tf.add(tf.sub(tf.relu(logit), tf.mul(logit, y)), tf.log1p(tf.exp(tf.neg(tf.abs(logit)))));
-      bceSum = tf.sum(bce).dataSync()[0];
-      correct = tf.sum(tf.cast(tf.equal(tf.greater(logit, 0), tf.cast(y, "bool")), "float32")).dataSync()[0];
+      const correct = tf.sum(tf.cast(tf.equal(tf.greater(logit, 0), tf.cast(y, "bool")), "float32"));
+      stats = tf.keep(tf.stack([tf.sum(bce), correct]));
       let loss = tf.sum(tf.mul(bce, sw));
       if (hasSub && subOneHot && subMask) {
         const ce = tf.neg(tf.sum(tf.mul(subOneHot, tf.logSoftmax(outs[1])), 1));
@@ -126,13 +127,21 @@ async function main(): Promise<void> {
       }
       return tf.div(loss, req.batchSize) as tf.Scalar;
     }, vars);
-    const lossSum = value.dataSync()[0] * req.batchSize;
-    const out = new Float32Array(layout.total);
-    model.weights.forEach((w, i) => {
-      const e = layout.entries[i];
-      const g = e.trainable ? grads[(w.read() as tf.Variable).name] : w.read();
-      out.set(g.dataSync() as Float32Array, e.offset);
-    });
+    // one read-back per step: [loss, bce sum, correct, ...weights in layout order (gradients where
+    // trainable, current values otherwise)]; layout entries are contiguous in model.weights order
+    const flat = tf.tidy(() =>
+      tf.concat([
+        tf.reshape(value, [1]),
+        stats!,
+        ...model.weights.map((w, i) =>
+          tf.reshape(layout.entries[i].trainable ? grads[(w.read() as tf.Variable).name] : w.read(), [-1])
+        ),
+      ])
+    );
+    const all = await flat.data() as Float32Array;
+    const lossSum = all[0] * req.batchSize, bceSum = all[1], correct = all[2];
+    const out = all.slice(3, 3 + layout.total);
+    tf.dispose([flat, stats!]);
     tf.dispose([value, x, y, sw, ...Object.values(grads)]);
     if (subOneHot) tf.dispose([subOneHot, subMask!]);
     port.postMessage({ type: "step", id: req.id, grads: out, lossSum, bceSum, correct, n } satisfies Reply, [

@@ -1,0 +1,109 @@
+/**
+ * Builds a self-contained copy of the training scripts for a machine that has Node but no npm
+ * access (a lent GPU server, an air-gapped workstation): each script bundled into one `.js` file by
+ * esbuild, plus the few native and wasm files they load at run time, in a `node_modules/` beside
+ * them. Copy the folder over and run `node <out>/train.js ...` there.
+ *
+ * ```sh
+ * node --import tsx scripts/bundle_training.ts [--out dist/train] [--platform linux-x64]
+ * ```
+ *
+ * Bundled: `train.js`, `bench_train.js`, `bench_conv_grad.js` and the replica `worker.js` (the
+ * pool starts `./worker.js` when it runs from a bundle). Copied: webgpu's `dawn.node` for
+ * `--platform` (when the optional `webgpu` package is installed), imagescript's JPEG decoder and
+ * tfjs-backend-wasm's binaries.
+ *
+ * @module
+ */
+import { build } from "esbuild";
+import { cp, mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join, relative } from "node:path";
+import { parseArgs } from "node:util";
+
+const ENTRIES = {
+  train: "scripts/train.ts",
+  bench_train: "scripts/bench_train.ts",
+  bench_conv_grad: "scripts/bench_conv_grad.ts",
+  worker: "scripts/lib/train/worker.ts",
+} as const;
+
+/** Folder of an installed package (its package.json's folder), or null when it is not installed. */
+function packageDir(name: string): string | null {
+  try {
+    return dirname(createRequire(import.meta.url).resolve(`${name}/package.json`));
+  } catch {
+    return null;
+  }
+}
+
+/** Copies `files` (relative to package `name`'s folder) into `<out>/node_modules/<name>/`. */
+async function copyPackageFiles(out: string, name: string, files: string[]): Promise<boolean> {
+  const src = packageDir(name);
+  if (!src) return false;
+  for (const f of ["package.json", ...files]) {
+    await mkdir(dirname(join(out, "node_modules", name, f)), { recursive: true });
+    await cp(join(src, f), join(out, "node_modules", name, f), { recursive: true });
+  }
+  return true;
+}
+
+/**
+ * Bundles the training scripts into `out` and copies their run-time files; returns the files written.
+ *
+ * @example
+ * ```ts
+ * await bundleTraining({ out: "dist/train", platform: "linux-x64" });
+ * ```
+ */
+export async function bundleTraining(o: { out: string; platform: string }): Promise<string[]> {
+  await rm(o.out, { recursive: true, force: true });
+  await build({
+    entryPoints: ENTRIES,
+    outdir: o.out,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    // native addon and packages resolved at run time from <out>/node_modules
+    external: ["webgpu", "tsx", "tsx/*", "esbuild"],
+    // ESM has no require, __filename or __dirname; bundled CommonJS (tfjs-backend-wasm's loader) uses them
+    banner: {
+      js: [
+        'import { createRequire as __cr } from "node:module";',
+        'import { fileURLToPath as __fu } from "node:url";',
+        "const require = __cr(import.meta.url), __filename = __fu(import.meta.url), __dirname = __fu(new URL('.', import.meta.url));",
+      ].join(" "),
+    },
+    logLevel: "warning",
+  });
+  await writeFile(join(o.out, "package.json"), JSON.stringify({ type: "module", private: true }, null, 2) + "\n");
+  const webgpu = await copyPackageFiles(o.out, "webgpu", ["index.js", `dist/${o.platform}`]);
+  if (!webgpu) process.stderr.write("webgpu is not installed: the bundle can train on wasm/cpu only\n");
+  await copyPackageFiles(o.out, "imagescript", ["wasm/any/jpeg.wasm"]);
+  const wasmDist = packageDir("@tensorflow/tfjs-backend-wasm");
+  if (wasmDist) {
+    const bins = (await readdir(join(wasmDist, "dist"))).filter((f) => f.endsWith(".wasm")).map((f) => `dist/${f}`);
+    await copyPackageFiles(o.out, "@tensorflow/tfjs-backend-wasm", bins);
+  }
+  const files: string[] = [];
+  const walk = async (d: string) => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else files.push(relative(o.out, p));
+    }
+  };
+  await walk(o.out);
+  return files.sort();
+}
+
+if (/bundle_training\.[jt]s$/.test(process.argv[1] ?? "")) {
+  const { values: a } = parseArgs({ options: { out: { type: "string" }, platform: { type: "string" } } });
+  const out = a.out ?? "dist/train";
+  const files = await bundleTraining({ out, platform: a.platform ?? `${process.platform}-${process.arch}` });
+  let bytes = 0;
+  for (const f of files) bytes += (await stat(join(out, f))).size;
+  console.log(`${out}: ${files.length} files, ${(bytes / 1e6).toFixed(1)} MB`);
+  for (const f of files) console.log(`  ${f}`);
+}

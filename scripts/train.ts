@@ -37,6 +37,7 @@ const USAGE = `usage: tsx scripts/train.ts --manifest <manifest.json> --out <dir
   --aug-hsv V,S,H  extra HSV jitter (value, saturation, hue), e.g. 0.2,0.4,0.1 (off)
   --aug-acq G,B,C  acquisition jitter: channel gain ±G, blur probability B, 4:2:0 chroma probability C (off)
   --aug-jpeg P,Q1,Q2  re-encode as JPEG with probability P at a quality in [Q1, Q2] (off)
+  --aug-jpeg-source P,Q1,Q2  the same at the source image's resolution, before the resize (off)
   --white-balance F  white-balance each image on its brightest F of pixels, e.g. 0.1 (off)
   --color rgb|grey|relative-chroma (rgb)  grey: luma only; relative-chroma: saturation + chroma
                    relative to the image's mean hue (invariant to hue rotation and brightness)
@@ -88,6 +89,7 @@ const { values: a } = parseArgs({
     "aug-hsv": { type: "string" },
     "aug-acq": { type: "string" },
     "aug-jpeg": { type: "string" },
+    "aug-jpeg-source": { type: "string" },
     "white-balance": { type: "string" },
     "min-std": { type: "string" },
     "no-augment": { type: "boolean" },
@@ -137,13 +139,18 @@ function triple(
 }
 const hsv = triple(a["aug-hsv"], "aug-hsv", (x) => x >= 0 && x < 1, "three numbers in [0, 1): value,saturation,hue");
 const acq = triple(a["aug-acq"], "aug-acq", (x) => x >= 0 && x <= 1, "three numbers in [0, 1]: gain,blur,chroma");
-const jpeg = triple(
-  a["aug-jpeg"],
-  "aug-jpeg",
-  (x, i) => (i === 0 ? x >= 0 && x <= 1 : Number.isInteger(x) && x >= 1 && x <= 100),
-  "a probability and two qualities 1–100, e.g. 0.5,40,95",
-);
-if (jpeg && jpeg[1] > jpeg[2]) fail("--aug-jpeg: the first quality must not exceed the second");
+/** `P,Q1,Q2` of a JPEG augmentation flag as its option object. */
+function jpegFlag(flag: string): { probability: number; minQuality: number; maxQuality: number } | undefined {
+  const t = triple(
+    a[flag as "aug-jpeg"],
+    flag,
+    (x, i) => (i === 0 ? x >= 0 && x <= 1 : Number.isInteger(x) && x >= 1 && x <= 100),
+    "a probability and two qualities 1–100, e.g. 0.5,40,95",
+  );
+  if (t && t[1] > t[2]) fail(`--${flag}: the first quality must not exceed the second`);
+  return t && { probability: t[0], minQuality: t[1], maxQuality: t[2] };
+}
+const jpeg = jpegFlag("aug-jpeg"), jpegSource = jpegFlag("aug-jpeg-source");
 const manifest = await readSplitManifest(a.manifest);
 const result = await train({
   ...DEFAULT_TRAIN,
@@ -172,7 +179,8 @@ const result = await train({
     ...(spec.colorMode === "relative-chroma" ? { greyscale: 0 } : {}),
     ...(hsv ? { hsv: { value: hsv[0], saturation: hsv[1], hue: hsv[2] } } : {}),
     ...(acq ? { acquisition: { gain: acq[0], blur: acq[1], chroma: acq[2] } } : {}),
-    ...(jpeg ? { jpeg: { probability: jpeg[0], minQuality: jpeg[1], maxQuality: jpeg[2] } } : {}),
+    ...(jpeg ? { jpeg } : {}),
+    ...(jpegSource ? { jpegSource } : {}),
   },
   progress: a.quiet !== true,
 });

@@ -48,6 +48,13 @@ export interface AugmentOptions {
    * from [minQuality, maxQuality]. Absent = off.
    */
   jpeg?: { probability: number; minQuality: number; maxQuality: number };
+  /**
+   * Optional JPEG re-encoding at the source's resolution, before the resize to the model's input
+   * (where a lab's JPEG export happens): with `probability`, the worker re-reads the source file,
+   * round-trips it through JPEG at a quality drawn from [minQuality, maxQuality] and resizes it,
+   * then applies everything else. Absent = off.
+   */
+  jpegSource?: { probability: number; minQuality: number; maxQuality: number };
 }
 
 /** Defaults used by the trainer. */
@@ -263,4 +270,20 @@ export async function augmentJpeg(img: FloatRgbImage, rng: Rng, opts: AugmentOpt
   const j = opts.jpeg;
   if (!j || rng() >= j.probability) return img;
   return await jpegAugment(img, Math.round(j.minQuality + rng() * (j.maxQuality - j.minQuality)));
+}
+
+/**
+ * The first draw of a sample's augmentation: the quality at which to re-encode the source image
+ * ({@link AugmentOptions.jpegSource}), or null to use the cached image. Draws from `rng` only when
+ * `opts.jpegSource` is set, so runs without it keep their random sequence.
+ *
+ * @example
+ * ```ts
+ * const q = drawSourceJpegQuality(rng, { ...DEFAULT_AUGMENT, jpegSource: { probability: 0.5, minQuality: 40, maxQuality: 90 } });
+ * ```
+ */
+export function drawSourceJpegQuality(rng: Rng, opts: AugmentOptions): number | null {
+  const j = opts.jpegSource;
+  if (!j || rng() >= j.probability) return null;
+  return Math.round(j.minQuality + rng() * (j.maxQuality - j.minQuality));
 }

@@ -200,12 +200,21 @@ export class WorkerPool {
    *
    * @example
    * ```ts
-   * const r = await pool.step(weights, batch, layout.trainMask);
+   * const r = await pool.step(weights, batch, layout.trainMask, nextBatch);
    * ```
+   *
+   * `next`, the batch of the following step when known, lets each replica prepare its next inputs
+   * while its GPU computes this step (results are identical with or without it).
    */
-  async step(weights: Float32Array, batch: BatchSpec, trainMask: Uint8Array): Promise<StepResult> {
+  async step(
+    weights: Float32Array,
+    batch: BatchSpec,
+    trainMask: Uint8Array,
+    next?: Pick<BatchSpec, "indices" | "seed">,
+  ): Promise<StepResult> {
     const n = batch.indices.length;
     const shards = shardRanges(n, this.workers.length);
+    const nextShards = next ? shardRanges(next.indices.length, this.workers.length) : [];
     const replies = await Promise.all(shards.map(([a, b], w) =>
       this.request<Extract<Reply, { type: "step" }>>(w, {
         type: "step",
@@ -217,6 +226,9 @@ export class WorkerPool {
         sampleWeights: batch.sampleWeights.slice(a, b),
         batchSize: n,
         seed: batch.seed,
+        ...(next && nextShards[w]
+          ? { next: { indices: next.indices.slice(nextShards[w][0], nextShards[w][1]), seed: next.seed } }
+          : {}),
       })
     ));
     return combineReplies(replies, trainMask);
@@ -260,9 +272,21 @@ export class WorkerPool {
     return { logits, subtypeLogits: subs.every((s) => s !== null) ? subs as Float32Array[] : null };
   }
 
-  /** Stops all replicas. */
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+  /**
+   * Stops all replicas: asks each to release its backend and end, and terminates any that has not
+   * ended after `graceMs`.
+   */
+  async close(graceMs = 5000): Promise<void> {
+    await Promise.all(this.workers.map(async (w) => {
+      const exited = new Promise<void>((resolve) => w.once("exit", () => resolve()));
+      w.removeAllListeners("error");
+      w.on("error", () => {}); // a replica failing while it shuts down changes nothing
+      w.postMessage({ type: "close" } satisfies Request);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), graceMs)));
+      if ((await Promise.race([exited, late])) === "late") await w.terminate();
+      clearTimeout(timer);
+    }));
   }
 }
 

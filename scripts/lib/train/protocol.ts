@@ -21,6 +21,8 @@ export interface WorkerInit {
   subtypeLossWeight: number;
   /** Decoded+resized images, Uint16 (value·65535), [items, size, size, 3]. */
   cache: SharedArrayBuffer;
+  /** Source file of every cached item (index order); read again by source-resolution augmentation. */
+  files?: string[];
 }
 
 /** One item to decode into the cache. */
@@ -46,6 +48,11 @@ export type Request =
     /** Size of the whole batch (the loss is summed over the shard and divided by this). */
     batchSize: number;
     seed: number;
+    /**
+     * This replica's shard of the following step, if known: its inputs are prepared (augmented,
+     * normalised) while the GPU computes this step.
+     */
+    next?: { indices: number[]; seed: number };
   }
   | { type: "predict"; id: number; weights: Float32Array; indices: number[] }
   | { type: "close" };

@@ -6,6 +6,7 @@ import {
   augmentJpeg,
   DEFAULT_AUGMENT,
   dihedral,
+  drawSourceJpegQuality,
   jpegAugment,
   NO_AUGMENT,
   subsampleChroma,
@@ -201,4 +202,17 @@ Deno.test("augmentJpeg: off draws nothing, probability 0 keeps the image, probab
   });
   assert.equal(out.data.length, img.data.length);
   assert.ok(out.data.some((v, i) => Math.abs(v - img.data[i]) > 0.01));
+});
+
+Deno.test("drawSourceJpegQuality: off draws nothing; otherwise a quality in range, as often as asked", () => {
+  const a = makeRng(9), b = makeRng(9);
+  assert.equal(drawSourceJpegQuality(a, NO_AUGMENT), null);
+  assert.equal(a(), b(), "no jpegSource option: the random stream is untouched");
+  const opts = { ...NO_AUGMENT, jpegSource: { probability: 0.3, minQuality: 40, maxQuality: 90 } };
+  const rng = makeRng(3);
+  const qs = Array.from({ length: 2000 }, () => drawSourceJpegQuality(rng, opts));
+  const drawn = qs.filter((q): q is number => q !== null);
+  assert.ok(Math.abs(drawn.length / qs.length - 0.3) < 0.04, `applied ${drawn.length / qs.length}`);
+  assert.ok(drawn.every((q) => Number.isInteger(q) && q >= 40 && q <= 90));
+  assert.ok(Math.min(...drawn) <= 42 && Math.max(...drawn) >= 88, "the whole range is drawn");
 });

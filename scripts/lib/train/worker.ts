@@ -13,7 +13,8 @@ import type { FloatRgbImage } from "../../../functions/lib/preprocess/types.ts";
 import { buildModel } from "../models/architectures.ts";
 import { selectBackend } from "../tfjs/backend.ts";
 import { skipInputGradient } from "../tfjs/input_grad_skip.ts";
-import { augment, augmentJpeg } from "./augment.ts";
+import { augment, augmentJpeg, drawSourceJpegQuality } from "./augment.ts";
+import { jpegRoundTrip } from "../shift/jpeg.ts";
 import type { Reply, Request, WorkerInit } from "./protocol.ts";
 import { makeRng, mixSeed } from "./rng.ts";
 import { weightLayout, writeWeights } from "./weights.ts";
@@ -47,17 +48,39 @@ async function decodeJobs(jobs: { index: number; file: string }[]): Promise<stri
   return errors;
 }
 
-async function batchTensor(indices: number[], seed: number | null): Promise<tf.Tensor4D> {
+/** Item `index` re-read from its source file, JPEG round-tripped at `quality`, then resized like the cache. */
+async function sourceJpeg(index: number, quality: number): Promise<FloatRgbImage> {
+  const file = init.files?.[index];
+  if (!file) throw new Error(`source-resolution JPEG augmentation: no source file for item ${index}`);
+  const img = await decodeImage(new Uint8Array(await readFile(file)));
+  return toFloatRgb(await jpegRoundTrip(img, quality), init.spec);
+}
+
+/** Inputs of one shard, NHWC floats: augmented (when `seed` is set) and normalised. */
+async function batchInputs(indices: number[], seed: number | null): Promise<Float32Array> {
   const buf = new Float32Array(indices.length * pixels);
   for (const [k, index] of indices.entries()) {
     let img = cached(index);
     if (seed !== null) {
       const rng = makeRng(mixSeed(seed, index, k));
+      const q = drawSourceJpegQuality(rng, init.augment);
+      if (q !== null) img = await sourceJpeg(index, q);
       img = await augmentJpeg(augment(img, rng, init.augment), rng, init.augment);
     }
     normalizeToTensor(img, init.spec, "NHWC", buf, k * pixels);
   }
-  return tf.tensor4d(buf, [indices.length, size, size, 3]);
+  return buf;
+}
+
+async function batchTensor(indices: number[], seed: number | null): Promise<tf.Tensor4D> {
+  return tf.tensor4d(await batchInputs(indices, seed), [indices.length, size, size, 3]);
+}
+
+/** Inputs prepared during the previous step (see `next` in the step request). */
+let prepared: { key: string; inputs: Promise<Float32Array> } | null = null;
+
+function shardKey(indices: number[], seed: number): string {
+  return `${seed}:${indices.join(",")}`;
 }
 
 async function main(): Promise<void> {
@@ -71,6 +94,13 @@ async function main(): Promise<void> {
 
   const handle = async (req: Request): Promise<void> => {
     if (req.type === "close") {
+      // release the GPU device before the thread ends (Dawn crashed when a thread holding one was terminated)
+      model.dispose();
+      const b = tf.backend() as unknown as { dispose?(): void; device?: { destroy?(): void } };
+      if (tf.getBackend() === "webgpu") {
+        b.dispose?.();
+        b.device?.destroy?.();
+      }
       port.close();
       return;
     }
@@ -102,7 +132,10 @@ async function main(): Promise<void> {
     // step: dropout draws from Math.random; seed it per step and replica for reproducibility
     Math.random = makeRng(mixSeed(req.seed, 0x5eed, init.workerIndex));
     const n = req.indices.length;
-    const x = await batchTensor(req.indices, req.seed);
+    const key = shardKey(req.indices, req.seed);
+    const inputs = prepared?.key === key ? await prepared.inputs : await batchInputs(req.indices, req.seed);
+    prepared = null;
+    const x = tf.tensor4d(inputs, [n, size, size, 3]);
     const y = tf.tensor2d(req.labels, [n, 1]);
     const sw = tf.tensor2d(req.sampleWeights, [n, 1]);
     const known = req.subtypes.map((s) => (s >= 0 ? 1 : 0));
@@ -138,7 +171,17 @@ async function main(): Promise<void> {
         ),
       ])
     );
-    const all = await flat.data() as Float32Array;
+    // start the read-back (GPU backends: the work is queued, not done), prepare the next inputs
+    // on the CPU meanwhile, then wait
+    const reading = flat.data() as Promise<Float32Array>;
+    if (req.next) {
+      prepared = {
+        key: shardKey(req.next.indices, req.next.seed),
+        inputs: batchInputs(req.next.indices, req.next.seed),
+      };
+      await prepared.inputs.catch(() => {}); // errors surface when the next step uses it
+    }
+    const all = await reading;
     const lossSum = all[0] * req.batchSize, bceSum = all[1], correct = all[2];
     const out = all.slice(3, 3 + layout.total);
     tf.dispose([flat, stats!]);

@@ -4,7 +4,7 @@
  *
  * ```sh
  * tsx scripts/bench_train.ts [--archs small-gap,original] [--sizes 96,128] [--backends wasm,cpu]
- *   [--workers 1,2] [--batch 32] [--seconds 20] [--no-prefetch]
+ *   [--workers 1,2] [--batch 32] [--seconds 20]
  * ```
  *
  * Backends default to every one `selectBackend` can start here (besides `auto`). Prints a table.
@@ -45,16 +45,7 @@ export interface BenchRow {
  * ```
  */
 export async function benchTrain(
-  o: {
-    backend: BackendName;
-    arch: Architecture;
-    size: number;
-    workers: number;
-    batch: number;
-    seconds: number;
-    /** Send each step the next batch so replicas prepare it during the step (default true, as the trainer does). */
-    prefetch?: boolean;
-  },
+  o: { backend: BackendName; arch: Architecture; size: number; workers: number; batch: number; seconds: number },
 ): Promise<BenchRow> {
   const spec: PreprocessSpec = {
     size: o.size,
@@ -87,21 +78,13 @@ export async function benchTrain(
   try {
     const step = async (k: number) => {
       const indices = Array.from({ length: o.batch }, (_, i) => (k * o.batch + i) % nImages);
-      const r = await pool.step(
-        weights,
-        {
-          indices,
-          labels: indices.map((i) => i % 2),
-          subtypes: indices.map((i) => i % 4),
-          sampleWeights: indices.map(() => 1),
-          seed: k,
-        },
-        layout.trainMask,
-        o.prefetch === false ? undefined : {
-          indices: Array.from({ length: o.batch }, (_, i) => ((k + 1) * o.batch + i) % nImages),
-          seed: k + 1,
-        },
-      );
+      const r = await pool.step(weights, {
+        indices,
+        labels: indices.map((i) => i % 2),
+        subtypes: indices.map((i) => i % 4),
+        sampleWeights: indices.map(() => 1),
+        seed: k,
+      }, layout.trainMask);
       const next = weights.slice();
       for (let i = 0; i < next.length; i++) if (layout.trainMask[i] === 0) next[i] = r.grads[i];
       adamStep(next, r.grads, adam, { lr: 1e-3 }, layout.trainMask);
@@ -145,7 +128,6 @@ if (import.meta.main ?? /bench_train\.[jt]s$/.test(process.argv[1] ?? "")) {
       workers: { type: "string" },
       batch: { type: "string" },
       seconds: { type: "string" },
-      "no-prefetch": { type: "boolean" },
     },
   });
   const list = (v: string | undefined, d: string) => (v ?? d).split(",").map((s) => s.trim()).filter(Boolean);
@@ -184,7 +166,6 @@ if (import.meta.main ?? /bench_train\.[jt]s$/.test(process.argv[1] ?? "")) {
             workers: w,
             batch,
             seconds: backend === "cpu" ? Math.min(seconds, 10) : seconds,
-            prefetch: a["no-prefetch"] !== true,
           });
           rows.push(r);
           console.log(

@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 import type { PreprocessSpec } from "../functions/lib/model/card.ts";
 import { readSplitManifest } from "./lib/data/split_manifest.ts";
 import { type Architecture, ARCHITECTURES } from "./lib/models/architectures.ts";
-import { BACKEND_NAMES, type BackendName } from "./lib/tfjs/backend.ts";
+import { BACKEND_NAMES, type BackendName, probeGpuAdapter } from "./lib/tfjs/backend.ts";
 import { DEFAULT_AUGMENT, NO_AUGMENT } from "./lib/train/augment.ts";
 import { DEFAULT_TRAIN, train } from "./lib/train/loop.ts";
 import type { Balance } from "./lib/train/sampler.ts";
@@ -28,7 +28,7 @@ const USAGE = `usage: tsx scripts/train.ts --manifest <manifest.json> --out <dir
   --arch small-gap|original   (small-gap)      --size N        input side (128)
   --epochs N (40)  --batch N (32)  --lr X (1e-3)  --seed N (1)  --patience N (8)
   --backend auto|tfjs-node-gpu|tfjs-node|webgpu|wasm|cpu (auto)
-  --workers N      replicas, one per core (${availableParallelism()})
+  --workers N      replicas: one per core (${availableParallelism()}), or 1 on a GPU (webgpu)
   --resume         continue from <out>/last     --max-minutes N  stop after the epoch past N minutes
   --views a,b      training views (default: all in the manifest, e.g. original,segmented)
   --balance sample|weight|none (sample)        --weight-decay X (1e-4)   --warmup N epochs (1)
@@ -151,6 +151,17 @@ function jpegFlag(flag: string): { probability: number; minQuality: number; maxQ
   return t && { probability: t[0], minQuality: t[1], maxQuality: t[2] };
 }
 const jpeg = jpegFlag("aug-jpeg"), jpegSource = jpegFlag("aug-jpeg-source");
+const backend = oneOf<BackendName>(a.backend, "backend", BACKEND_NAMES, "auto");
+
+/**
+ * Replicas when --workers is not given: one per core on CPU backends; one on a GPU (each webgpu
+ * replica is its own GPU device, and several crashed Dawn on an H200: docs/PERFORMANCE.md).
+ */
+async function defaultWorkers(b: BackendName): Promise<number> {
+  if (b === "webgpu") return 1;
+  if (b === "auto" && (await probeGpuAdapter())) return 1;
+  return availableParallelism();
+}
 const manifest = await readSplitManifest(a.manifest);
 const result = await train({
   ...DEFAULT_TRAIN,
@@ -162,8 +173,8 @@ const result = await train({
   batch: num(a.batch, "batch", DEFAULT_TRAIN.batch, true),
   lr: num(a.lr, "lr", DEFAULT_TRAIN.lr),
   seed: num(a.seed, "seed", DEFAULT_TRAIN.seed, true),
-  backend: oneOf<BackendName>(a.backend, "backend", BACKEND_NAMES, "auto"),
-  workers: Math.max(1, num(a.workers, "workers", availableParallelism(), true)),
+  backend,
+  workers: Math.max(1, num(a.workers, "workers", await defaultWorkers(backend), true)),
   patience: num(a.patience, "patience", DEFAULT_TRAIN.patience, true),
   resume: a.resume === true,
   maxMinutes: num(a["max-minutes"], "max-minutes", 0),

@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
 import { registerWasmTrainingKernels } from "./wasm_kernels.ts";
 import { registerWebgpuTrainingKernels } from "./webgpu_kernels.ts";
 
@@ -71,6 +72,44 @@ interface AdapterInfo {
 export function isSoftwareAdapter(info: AdapterInfo): boolean {
   return info.isFallbackAdapter === true || info.architecture === "software" ||
     /llvmpipe|lavapipe|swiftshader/i.test(info.description ?? "");
+}
+
+/**
+ * The GPU a webgpu replica would get, asked from a short-lived thread (so this thread never loads
+ * Dawn): its adapter info, or null when the `webgpu` package is missing, no adapter exists, or the
+ * only one runs on the CPU (unless `allowSoftware`). Used to choose defaults (one replica on a GPU)
+ * before replicas start.
+ *
+ * @example
+ * ```ts
+ * const gpu = await probeGpuAdapter(); // e.g. { vendor: "nvidia", architecture: "hopper", ... } or null
+ * ```
+ */
+export async function probeGpuAdapter(
+  opts: { allowSoftware?: boolean; timeoutMs?: number } = {},
+): Promise<AdapterInfo | null> {
+  let url: string;
+  try {
+    url = pathToFileURL(createRequire(import.meta.url).resolve("webgpu")).href;
+  } catch {
+    return null;
+  }
+  const code = `const { parentPort } = require("node:worker_threads");
+import(${JSON.stringify(url)}).then(async (m) => {
+  const a = await m.create([]).requestAdapter();
+  parentPort.postMessage(a ? { ...JSON.parse(JSON.stringify({ vendor: a.info.vendor, architecture: a.info.architecture, description: a.info.description })), isFallbackAdapter: a.isFallbackAdapter === true } : null);
+}).catch(() => parentPort.postMessage(null));`;
+  const w = new Worker(code, { eval: true });
+  try {
+    const info = await new Promise<AdapterInfo | null>((resolve) => {
+      const timer = setTimeout(() => resolve(null), opts.timeoutMs ?? 20000);
+      w.once("message", (m) => (clearTimeout(timer), resolve(m as AdapterInfo | null)));
+      w.once("error", () => (clearTimeout(timer), resolve(null)));
+    });
+    return info && (opts.allowSoftware || !isSoftwareAdapter(info)) ? info : null;
+  } finally {
+    await w.terminate();
+  }
 }
 
 async function tryWebgpu(allowSoftware: boolean): Attempt {

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { isSoftwareAdapter, selectBackend } from "./backend.ts";
+import { isSoftwareAdapter, probeGpuAdapter, selectBackend } from "./backend.ts";
 import { skipInputGradient } from "./input_grad_skip.ts";
 import { splitCount } from "./webgpu_kernels.ts";
 
@@ -125,4 +125,16 @@ test("auto picks webgpu on a GPU and skips a CPU-only (software) adapter", async
   } finally {
     await tf.setBackend("cpu");
   }
+});
+
+test("probeGpuAdapter: sees the adapter from another thread; reports a GPU, not a CPU rasteriser", async (t) => {
+  const any = await probeGpuAdapter({ allowSoftware: true });
+  if (!any) {
+    if (process.env.REQUIRE_WEBGPU === "1") assert.fail("no WebGPU adapter found by the probe");
+    return t.skip("no WebGPU adapter here");
+  }
+  assert.equal(typeof any.vendor, "string");
+  const gpu = await probeGpuAdapter();
+  if (isSoftwareAdapter(any)) assert.equal(gpu, null);
+  else assert.deepEqual(gpu, any);
 });

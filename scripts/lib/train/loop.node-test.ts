@@ -11,10 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { PreprocessSpec } from "../../../functions/lib/model/card.ts";
 import type { ManifestItem, SplitManifest } from "../data/split_manifest.ts";
 import { loadLayersModel } from "../tfjs/file_io.ts";
-import { DEFAULT_AUGMENT, NO_AUGMENT } from "./augment.ts";
-import { buildModel } from "../models/architectures.ts";
-import { WorkerPool } from "./pool.ts";
-import { readWeights, weightLayout } from "./weights.ts";
+import { NO_AUGMENT } from "./augment.ts";
 import { encodeBmp } from "../../../functions/lib/image/bmp_encode.ts";
 import { DEFAULT_TRAIN, type HistoryRow, train } from "./loop.ts";
 
@@ -118,59 +115,5 @@ test("train: 2 epochs on synthetic images, checkpoints reload, resume continues,
     assert.deepEqual(JSON.parse(await readFile(join(out, "preprocess.json"), "utf8")), spec);
   } finally {
     await rm(dir, { recursive: true, force: true });
-  }
-});
-
-test("pool.step: inputs prepared during the previous step give exactly the fresh step; a stale guess is not used", async () => {
-  const size = 16, nImages = 8;
-  const cache = new SharedArrayBuffer(nImages * size * size * 3 * 2);
-  const view = new Uint16Array(cache);
-  for (let i = 0; i < view.length; i++) view[i] = (i * 2654435761) % 65536;
-  const spec: PreprocessSpec = {
-    size,
-    crop: "none",
-    resize: "area",
-    normalization: { mode: "per-image", minStd: 0.02 },
-    channelOrder: "RGB",
-    alphaBackground: 0,
-  };
-  await tf.setBackend("cpu");
-  const model = buildModel("small-gap", { size, subtypes: 0, seed: 1 });
-  const layout = weightLayout(model);
-  const weights = readWeights(model);
-  model.dispose();
-  const pool = await WorkerPool.start(2, (i) => ({
-    workerIndex: i,
-    arch: "small-gap",
-    spec,
-    subtypes: 0,
-    seed: 1,
-    backend: "wasm",
-    augment: DEFAULT_AUGMENT, // random draws per (seed, image, position): the prefetch must replay them
-    subtypeLossWeight: 0,
-    cache,
-  }));
-  const batch = (indices: number[], seed: number) => ({
-    indices,
-    labels: indices.map((i) => i % 2),
-    subtypes: indices.map(() => -1),
-    sampleWeights: indices.map(() => 1),
-    seed,
-  });
-  const b0 = batch([0, 1, 2, 3], 11), b1 = batch([4, 5, 6, 7], 12);
-  try {
-    await pool.step(weights, b0, layout.trainMask);
-    const fresh = await pool.step(weights, b1, layout.trainMask);
-    await pool.step(weights, b0, layout.trainMask, b1);
-    const prefetched = await pool.step(weights, b1, layout.trainMask);
-    assert.deepEqual(Array.from(prefetched.grads), Array.from(fresh.grads));
-    assert.equal(prefetched.lossSum, fresh.lossSum);
-    await pool.step(weights, b0, layout.trainMask, { indices: b1.indices, seed: 99 }); // wrong guess
-    const afterStale = await pool.step(weights, b1, layout.trainMask);
-    assert.deepEqual(Array.from(afterStale.grads), Array.from(fresh.grads));
-    const other = await pool.step(weights, batch([4, 5, 6, 7], 13), layout.trainMask);
-    assert.notDeepEqual(Array.from(other.grads), Array.from(fresh.grads), "the augmentation seed matters");
-  } finally {
-    await pool.close();
   }
 });

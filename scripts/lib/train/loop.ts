@@ -220,18 +220,13 @@ export async function train(cfg: TrainConfig): Promise<TrainResult> {
       for (let b = 0; b < batches.length; b++) {
         const idx = batches[b];
         lr = cosineLr(cfg.lr, epoch + b / batches.length, cfg.epochs, cfg.warmupEpochs);
-        const r = await pool.step(
-          weights,
-          {
-            indices: idx,
-            labels: idx.map((i) => (trainLabels[i] ? 1 : 0)),
-            subtypes: idx.map((i) => subIndex(trainItems[i])),
-            sampleWeights: idx.map((i) => (trainLabels[i] ? cw.pos : cw.neg)),
-            seed: mixSeed(cfg.seed, epoch, b),
-          },
-          layout.trainMask,
-          b + 1 < batches.length ? { indices: batches[b + 1], seed: mixSeed(cfg.seed, epoch, b + 1) } : undefined,
-        );
+        const r = await pool.step(weights, {
+          indices: idx,
+          labels: idx.map((i) => (trainLabels[i] ? 1 : 0)),
+          subtypes: idx.map((i) => subIndex(trainItems[i])),
+          sampleWeights: idx.map((i) => (trainLabels[i] ? cw.pos : cw.neg)),
+          seed: mixSeed(cfg.seed, epoch, b),
+        }, layout.trainMask);
         if (!Number.isFinite(r.lossSum)) {
           throw new Error(`loss became ${r.lossSum} at epoch ${epoch + 1} step ${b}; lower --lr`);
         }

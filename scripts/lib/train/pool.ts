@@ -200,21 +200,12 @@ export class WorkerPool {
    *
    * @example
    * ```ts
-   * const r = await pool.step(weights, batch, layout.trainMask, nextBatch);
+   * const r = await pool.step(weights, batch, layout.trainMask);
    * ```
-   *
-   * `next`, the batch of the following step when known, lets each replica prepare its next inputs
-   * while its GPU computes this step (results are identical with or without it).
    */
-  async step(
-    weights: Float32Array,
-    batch: BatchSpec,
-    trainMask: Uint8Array,
-    next?: Pick<BatchSpec, "indices" | "seed">,
-  ): Promise<StepResult> {
+  async step(weights: Float32Array, batch: BatchSpec, trainMask: Uint8Array): Promise<StepResult> {
     const n = batch.indices.length;
     const shards = shardRanges(n, this.workers.length);
-    const nextShards = next ? shardRanges(next.indices.length, this.workers.length) : [];
     const replies = await Promise.all(shards.map(([a, b], w) =>
       this.request<Extract<Reply, { type: "step" }>>(w, {
         type: "step",
@@ -226,9 +217,6 @@ export class WorkerPool {
         sampleWeights: batch.sampleWeights.slice(a, b),
         batchSize: n,
         seed: batch.seed,
-        ...(next && nextShards[w]
-          ? { next: { indices: next.indices.slice(nextShards[w][0], nextShards[w][1]), seed: next.seed } }
-          : {}),
       })
     ));
     return combineReplies(replies, trainMask);

@@ -48,11 +48,6 @@ export type Request =
     /** Size of the whole batch (the loss is summed over the shard and divided by this). */
     batchSize: number;
     seed: number;
-    /**
-     * This replica's shard of the following step, if known: its inputs are prepared (augmented,
-     * normalised) while the GPU computes this step.
-     */
-    next?: { indices: number[]; seed: number };
   }
   | { type: "predict"; id: number; weights: Float32Array; indices: number[] }
   | { type: "close" };

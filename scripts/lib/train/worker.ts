@@ -56,8 +56,7 @@ async function sourceJpeg(index: number, quality: number): Promise<FloatRgbImage
   return toFloatRgb(await jpegRoundTrip(img, quality), init.spec);
 }
 
-/** Inputs of one shard, NHWC floats: augmented (when `seed` is set) and normalised. */
-async function batchInputs(indices: number[], seed: number | null): Promise<Float32Array> {
+async function batchTensor(indices: number[], seed: number | null): Promise<tf.Tensor4D> {
   const buf = new Float32Array(indices.length * pixels);
   for (const [k, index] of indices.entries()) {
     let img = cached(index);
@@ -69,18 +68,7 @@ async function batchInputs(indices: number[], seed: number | null): Promise<Floa
     }
     normalizeToTensor(img, init.spec, "NHWC", buf, k * pixels);
   }
-  return buf;
-}
-
-async function batchTensor(indices: number[], seed: number | null): Promise<tf.Tensor4D> {
-  return tf.tensor4d(await batchInputs(indices, seed), [indices.length, size, size, 3]);
-}
-
-/** Inputs prepared during the previous step (see `next` in the step request). */
-let prepared: { key: string; inputs: Promise<Float32Array> } | null = null;
-
-function shardKey(indices: number[], seed: number): string {
-  return `${seed}:${indices.join(",")}`;
+  return tf.tensor4d(buf, [indices.length, size, size, 3]);
 }
 
 async function main(): Promise<void> {
@@ -132,10 +120,7 @@ async function main(): Promise<void> {
     // step: dropout draws from Math.random; seed it per step and replica for reproducibility
     Math.random = makeRng(mixSeed(req.seed, 0x5eed, init.workerIndex));
     const n = req.indices.length;
-    const key = shardKey(req.indices, req.seed);
-    const inputs = prepared?.key === key ? await prepared.inputs : await batchInputs(req.indices, req.seed);
-    prepared = null;
-    const x = tf.tensor4d(inputs, [n, size, size, 3]);
+    const x = await batchTensor(req.indices, req.seed);
     const y = tf.tensor2d(req.labels, [n, 1]);
     const sw = tf.tensor2d(req.sampleWeights, [n, 1]);
     const known = req.subtypes.map((s) => (s >= 0 ? 1 : 0));
@@ -171,17 +156,7 @@ async function main(): Promise<void> {
         ),
       ])
     );
-    // start the read-back (GPU backends: the work is queued, not done), prepare the next inputs
-    // on the CPU meanwhile, then wait
-    const reading = flat.data() as Promise<Float32Array>;
-    if (req.next) {
-      prepared = {
-        key: shardKey(req.next.indices, req.next.seed),
-        inputs: batchInputs(req.next.indices, req.next.seed),
-      };
-      await prepared.inputs.catch(() => {}); // errors surface when the next step uses it
-    }
-    const all = await reading;
+    const all = await flat.data() as Float32Array;
     const lossSum = all[0] * req.batchSize, bceSum = all[1], correct = all[2];
     const out = all.slice(3, 3 + layout.total);
     tf.dispose([flat, stats!]);

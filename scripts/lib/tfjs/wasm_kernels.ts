@@ -17,6 +17,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { isInputGradientSkipped } from "./input_grad_skip.ts";
+import { replaceKernel } from "./replace_kernel.ts";
 
 type Info = tf.TensorInfo;
 
@@ -34,7 +35,7 @@ interface ConvBackpropAttrs {
  * A kernel input as a Tensor without copying. Ops pass Tensors already; a bare TensorInfo is
  * wrapped with its backend refcount raised, so `release` never frees the caller's data.
  */
-export function asTensor<R extends tf.Rank>(
+function asTensor<R extends tf.Rank>(
   info: Info,
   backend: tf.KernelBackend,
 ): { t: tf.Tensor<R>; release: () => void } {
@@ -247,6 +248,25 @@ function polyphaseInputGrad(
   return tf.tensor4d(out, inputShape);
 }
 
+/**
+ * `Conv2DBackpropFilter` as a kernel function on any backend, computed by {@link conv2dFilterGrad}
+ * (a forward conv of transposed tensors).
+ *
+ * @example
+ * ```ts
+ * replaceKernel({ kernelName: "Conv2DBackpropFilter", backendName: "wasm", kernelFunc: filterGradByConv });
+ * ```
+ */
+export const filterGradByConv: tf.KernelFunc = ({ inputs, attrs, backend }) => {
+  const a = attrs as unknown as ConvBackpropAttrs;
+  const x = asTensor<tf.Rank.R4>(inputs.x as Info, backend as tf.KernelBackend);
+  const dy = asTensor<tf.Rank.R4>(inputs.dy as Info, backend as tf.KernelBackend);
+  const out = conv2dFilterGrad(x.t, dy.t, a.filterShape!, a.strides, a.pad, a.dimRoundingMode);
+  x.release();
+  dy.release();
+  return out;
+};
+
 let registered = false;
 
 /**
@@ -262,24 +282,8 @@ let registered = false;
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
   registered = true;
-  const replace = (config: tf.KernelConfig) => {
-    if (tf.getKernel(config.kernelName, "wasm")) tf.unregisterKernel(config.kernelName, "wasm");
-    tf.registerKernel(config);
-  };
-  replace({
-    kernelName: "Conv2DBackpropFilter",
-    backendName: "wasm",
-    kernelFunc: ({ inputs, attrs, backend }) => {
-      const a = attrs as unknown as ConvBackpropAttrs;
-      const x = asTensor<tf.Rank.R4>(inputs.x as Info, backend as tf.KernelBackend);
-      const dy = asTensor<tf.Rank.R4>(inputs.dy as Info, backend as tf.KernelBackend);
-      const out = conv2dFilterGrad(x.t, dy.t, a.filterShape!, a.strides, a.pad, a.dimRoundingMode);
-      x.release();
-      dy.release();
-      return out;
-    },
-  });
-  replace({
+  replaceKernel({ kernelName: "Conv2DBackpropFilter", backendName: "wasm", kernelFunc: filterGradByConv });
+  replaceKernel({
     kernelName: "Conv2DBackpropInput",
     backendName: "wasm",
     kernelFunc: ({ inputs, attrs, backend }) => {

@@ -3,23 +3,10 @@ import assert from "node:assert/strict";
 import { conv2dFilterGrad, conv2dInputGrad } from "./wasm_kernels.ts";
 import { skipInputGradient } from "./input_grad_skip.ts";
 import { selectBackend } from "./backend.ts";
+import { CONV_GRAD_CASES, type ConvGradCase } from "./conv_grad_cases.ts";
 
-type Case = {
-  x: [number, number, number, number];
-  w: [number, number, number, number];
-  s: number;
-  pad: "same" | "valid";
-};
-const CASES: Case[] = [
-  { x: [2, 7, 7, 3], w: [3, 3, 3, 4], s: 1, pad: "same" },
-  { x: [2, 9, 9, 4], w: [3, 3, 4, 8], s: 2, pad: "same" }, // stride 2 'same', odd size
-  { x: [1, 8, 8, 4], w: [3, 3, 4, 8], s: 2, pad: "same" },
-  { x: [2, 9, 11, 3], w: [3, 3, 3, 5], s: 2, pad: "valid" },
-  { x: [1, 6, 6, 2], w: [1, 1, 2, 3], s: 1, pad: "valid" },
-  { x: [1, 7, 7, 2], w: [1, 1, 2, 3], s: 2, pad: "same" },
-  { x: [2, 15, 15, 4], w: [5, 5, 4, 4], s: 3, pad: "same" },
-  { x: [3, 4, 4, 8], w: [3, 3, 8, 8], s: 2, pad: "valid" },
-];
+type Case = ConvGradCase;
+const CASES = CONV_GRAD_CASES;
 
 /** Reference gradients of sum((conv(x, w) * up)) from tfjs's own kernels. */
 function reference(c: Case): { dx: number[]; dw: number[]; x: tf.Tensor4D; w: tf.Tensor4D; up: tf.Tensor4D } {

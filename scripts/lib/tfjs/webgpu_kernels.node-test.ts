@@ -8,23 +8,12 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { isSoftwareAdapter, probeGpuAdapter, selectBackend } from "./backend.ts";
+import { CONV_GRAD_CASES, type ConvGradCase } from "./conv_grad_cases.ts";
 import { skipInputGradient } from "./input_grad_skip.ts";
 import { splitCount } from "./webgpu_kernels.ts";
 
-type Case = {
-  x: [number, number, number, number];
-  w: [number, number, number, number];
-  s: number;
-  pad: "same" | "valid";
-};
-const CASES: Case[] = [
-  { x: [2, 7, 7, 3], w: [3, 3, 3, 4], s: 1, pad: "same" },
-  { x: [2, 9, 9, 4], w: [3, 3, 4, 8], s: 2, pad: "same" }, // stride 2 'same', odd size
-  { x: [2, 9, 11, 3], w: [3, 3, 3, 5], s: 2, pad: "valid" },
-  { x: [2, 15, 15, 4], w: [5, 5, 4, 4], s: 3, pad: "same" },
-  { x: [16, 48, 48, 3], w: [3, 3, 3, 16], s: 2, pad: "same" }, // first layer: many chunks
-  { x: [8, 12, 12, 64], w: [3, 3, 64, 64], s: 1, pad: "same" }, // wide filter: few chunks
-];
+type Case = ConvGradCase;
+const CASES = CONV_GRAD_CASES;
 
 /** Inputs and the cpu backend's gradients of sum(conv(x, w) * up). */
 async function reference(c: Case) {

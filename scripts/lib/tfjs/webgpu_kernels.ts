@@ -15,7 +15,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { isInputGradientSkipped } from "./input_grad_skip.ts";
-import { asTensor, conv2dFilterGrad } from "./wasm_kernels.ts";
+import { replaceKernel } from "./replace_kernel.ts";
+import { filterGradByConv } from "./wasm_kernels.ts";
 
 type Info = tf.TensorInfo;
 
@@ -241,31 +242,24 @@ export function registerWebgpuTrainingKernels(): void {
   registered = true;
   const stockInput = tf.getKernel("Conv2DBackpropInput", "webgpu");
   const stockFilter = tf.getKernel("Conv2DBackpropFilter", "webgpu");
-  const replace = (config: tf.KernelConfig) => {
-    if (tf.getKernel(config.kernelName, "webgpu")) tf.unregisterKernel(config.kernelName, "webgpu");
-    tf.registerKernel(config);
-  };
-  replace({
+  replaceKernel({
     kernelName: "Conv2DBackpropFilter",
     backendName: "webgpu",
     kernelFunc: (args) => {
       const variant = filterGradVariant();
       if (variant === "stock" && stockFilter) return stockFilter.kernelFunc(args);
+      if (variant === "conv") return filterGradByConv(args);
       const { inputs, attrs, backend } = args;
-      const a = attrs as unknown as FilterGradAttrs;
-      if (variant === "conv") {
-        const x = asTensor<tf.Rank.R4>(inputs.x as Info, backend as tf.KernelBackend);
-        const dy = asTensor<tf.Rank.R4>(inputs.dy as Info, backend as tf.KernelBackend);
-        const out = conv2dFilterGrad(x.t, dy.t, a.filterShape, a.strides, a.pad, a.dimRoundingMode);
-        x.release();
-        dy.release();
-        return out;
-      }
-      return conv2dFilterGradWebgpu(inputs.x as Info, inputs.dy as Info, a, backend as WebGpuBackendLike);
+      return conv2dFilterGradWebgpu(
+        inputs.x as Info,
+        inputs.dy as Info,
+        attrs as unknown as FilterGradAttrs,
+        backend as WebGpuBackendLike,
+      );
     },
   });
   if (stockInput) {
-    replace({
+    replaceKernel({
       kernelName: "Conv2DBackpropInput",
       backendName: "webgpu",
       kernelFunc: (args) => {

@@ -1,7 +1,6 @@
 /**
  * Conv shapes on which the training-kernel tests (wasm and webgpu) check gradients against the cpu
- * backend: strides 1–3, "same" and "valid", odd sizes, 1×1 and 5×5 filters, a first layer (many
- * reduction terms per weight) and a wide filter (few).
+ * backend: strides 1–3, "same" and "valid", odd sizes, 1×1 and 5×5 filters.
  *
  * @module
  */
@@ -31,6 +30,19 @@ export const CONV_GRAD_CASES: readonly ConvGradCase[] = [
   { x: [1, 7, 7, 2], w: [1, 1, 2, 3], s: 2, pad: "same" },
   { x: [2, 15, 15, 4], w: [5, 5, 4, 4], s: 3, pad: "same" },
   { x: [3, 4, 4, 8], w: [3, 3, 8, 8], s: 2, pad: "valid" },
-  { x: [16, 48, 48, 3], w: [3, 3, 3, 16], s: 2, pad: "same" }, // first layer
-  { x: [8, 12, 12, 64], w: [3, 3, 64, 64], s: 1, pad: "same" }, // wide filter
+];
+
+/**
+ * Two layer-sized cases for the webgpu split-reduction kernel: a first layer (many reduction terms
+ * per weight, many chunks) and a wide filter (few chunks). Slow on the cpu backend's composed path,
+ * so only the webgpu test adds them.
+ *
+ * @example
+ * ```ts
+ * const cases = [...CONV_GRAD_CASES, ...LAYER_SIZED_CASES];
+ * ```
+ */
+export const LAYER_SIZED_CASES: readonly ConvGradCase[] = [
+  { x: [16, 48, 48, 3], w: [3, 3, 3, 16], s: 2, pad: "same" },
+  { x: [8, 12, 12, 64], w: [3, 3, 64, 64], s: 1, pad: "same" },
 ];

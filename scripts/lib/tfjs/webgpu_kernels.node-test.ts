@@ -8,12 +8,12 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { isSoftwareAdapter, probeGpuAdapter, selectBackend } from "./backend.ts";
-import { CONV_GRAD_CASES, type ConvGradCase } from "./conv_grad_cases.ts";
+import { CONV_GRAD_CASES, type ConvGradCase, LAYER_SIZED_CASES } from "./conv_grad_cases.ts";
 import { skipInputGradient } from "./input_grad_skip.ts";
 import { splitCount } from "./webgpu_kernels.ts";
 
 type Case = ConvGradCase;
-const CASES = CONV_GRAD_CASES;
+const CASES = [...CONV_GRAD_CASES, ...LAYER_SIZED_CASES];
 
 /** Inputs and the cpu backend's gradients of sum(conv(x, w) * up). */
 async function reference(c: Case) {

@@ -174,7 +174,8 @@ const result = await train({
   lr: num(a.lr, "lr", DEFAULT_TRAIN.lr),
   seed: num(a.seed, "seed", DEFAULT_TRAIN.seed, true),
   backend,
-  workers: Math.max(1, num(a.workers, "workers", await defaultWorkers(backend), true)),
+  // probe for a GPU only when --workers is not given
+  workers: Math.max(1, a.workers === undefined ? await defaultWorkers(backend) : num(a.workers, "workers", 1, true)),
   patience: num(a.patience, "patience", DEFAULT_TRAIN.patience, true),
   resume: a.resume === true,
   maxMinutes: num(a["max-minutes"], "max-minutes", 0),

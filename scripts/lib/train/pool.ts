@@ -67,7 +67,7 @@ export function workerBootstrap(entryUrl: string): string {
 /**
  * What a replica thread runs, seen from the module at `selfUrl`: from TypeScript sources, tsx's
  * bootstrap of `./worker.ts` (eval'd source); from a bundled build (`.js`, see
- * `scripts/build_gpu_bundle.ts`), the sibling bundle `./worker.js`.
+ * `scripts/bundle_training.ts`), the sibling bundle `./worker.js`.
  *
  * @example
  * ```ts

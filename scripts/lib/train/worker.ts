@@ -9,7 +9,7 @@ import { readFile } from "node:fs/promises";
 import { parentPort, workerData } from "node:worker_threads";
 import { decodeImage } from "../../../functions/lib/image/decode.ts";
 import { normalizeToTensor, toFloatRgb } from "../../../functions/lib/preprocess/preprocess.ts";
-import type { FloatRgbImage } from "../../../functions/lib/preprocess/types.ts";
+import type { FloatRgbImage, RgbaImage } from "../../../functions/lib/preprocess/types.ts";
 import { buildModel } from "../models/architectures.ts";
 import { selectBackend } from "../tfjs/backend.ts";
 import { skipInputGradient } from "../tfjs/input_grad_skip.ts";
@@ -33,11 +33,16 @@ function cached(index: number): FloatRgbImage {
   return { width: size, height: size, data };
 }
 
+/** A source image file, decoded (the cache and source-resolution augmentation both start here). */
+async function readSource(file: string): Promise<RgbaImage> {
+  return await decodeImage(new Uint8Array(await readFile(file)));
+}
+
 async function decodeJobs(jobs: { index: number; file: string }[]): Promise<string[]> {
   const errors: string[] = [];
   for (const job of jobs) {
     try {
-      const img = await decodeImage(new Uint8Array(await readFile(job.file)));
+      const img = await readSource(job.file);
       const f = toFloatRgb(img, init.spec);
       const dst = cache.subarray(job.index * pixels, (job.index + 1) * pixels);
       for (let i = 0; i < pixels; i++) dst[i] = Math.round(f.data[i] * 65535);
@@ -52,8 +57,7 @@ async function decodeJobs(jobs: { index: number; file: string }[]): Promise<stri
 async function sourceJpeg(index: number, quality: number): Promise<FloatRgbImage> {
   const file = init.files?.[index];
   if (!file) throw new Error(`source-resolution JPEG augmentation: no source file for item ${index}`);
-  const img = await decodeImage(new Uint8Array(await readFile(file)));
-  return toFloatRgb(await jpegRoundTrip(img, quality), init.spec);
+  return toFloatRgb(await jpegRoundTrip(await readSource(file), quality), init.spec);
 }
 
 async function batchTensor(indices: number[], seed: number | null): Promise<tf.Tensor4D> {

@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import { execFile } from "node:child_process";
 import { registerWasmTrainingKernels } from "./wasm_kernels.ts";
 import { registerWebgpuTrainingKernels } from "./webgpu_kernels.ts";
 
@@ -75,10 +75,30 @@ export function isSoftwareAdapter(info: AdapterInfo): boolean {
 }
 
 /**
- * The GPU a webgpu replica would get, asked from a short-lived thread (so this thread never loads
- * Dawn): its adapter info, or null when the `webgpu` package is missing, no adapter exists, or the
- * only one runs on the CPU (unless `allowSoftware`). Used to choose defaults (one replica on a GPU)
- * before replicas start.
+ * The fields of a WebGPU adapter that say what it is. `GPUAdapterInfo`'s fields are getters on its
+ * prototype (Dawn), so `{ ...adapter.info }` copies none of them: read them one by one.
+ *
+ * @example
+ * ```ts
+ * isSoftwareAdapter(adapterInfo(await navigator.gpu.requestAdapter()));
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export function adapterInfo(adapter: any): AdapterInfo {
+  const i = adapter?.info ?? {};
+  return {
+    vendor: i.vendor,
+    architecture: i.architecture,
+    description: i.description,
+    isFallbackAdapter: adapter?.isFallbackAdapter === true || i.isFallbackAdapter === true,
+  };
+}
+
+/**
+ * The GPU a webgpu replica would get, asked from a short-lived child process (so neither this
+ * process nor a thread of it loads Dawn, and a crash there costs nothing): its adapter info, or
+ * null when the `webgpu` package is missing, no adapter exists, or the only one runs on the CPU
+ * (unless `allowSoftware`). Used to choose defaults (one replica on a GPU) before replicas start.
  *
  * @example
  * ```ts
@@ -94,22 +114,26 @@ export async function probeGpuAdapter(
   } catch {
     return null;
   }
-  const code = `const { parentPort } = require("node:worker_threads");
-import(${JSON.stringify(url)}).then(async (m) => {
-  const a = await m.create([]).requestAdapter();
-  parentPort.postMessage(a ? { ...JSON.parse(JSON.stringify({ vendor: a.info.vendor, architecture: a.info.architecture, description: a.info.description })), isFallbackAdapter: a.isFallbackAdapter === true } : null);
-}).catch(() => parentPort.postMessage(null));`;
-  const w = new Worker(code, { eval: true });
-  try {
-    const info = await new Promise<AdapterInfo | null>((resolve) => {
-      const timer = setTimeout(() => resolve(null), opts.timeoutMs ?? 20000);
-      w.once("message", (m) => (clearTimeout(timer), resolve(m as AdapterInfo | null)));
-      w.once("error", () => (clearTimeout(timer), resolve(null)));
-    });
-    return info && (opts.allowSoftware || !isSoftwareAdapter(info)) ? info : null;
-  } finally {
-    await w.terminate();
-  }
+  const code = `const m = await import(${JSON.stringify(url)});
+const a = await m.create([]).requestAdapter();
+const i = a && a.info;
+process.stdout.write(JSON.stringify(a ? { vendor: i.vendor, architecture: i.architecture, description: i.description, isFallbackAdapter: a.isFallbackAdapter === true } : null));
+process.exit(0);`;
+  const info = await new Promise<AdapterInfo | null>((resolve) => {
+    execFile(
+      process.execPath,
+      ["--input-type=module", "-e", code],
+      { timeout: opts.timeoutMs ?? 20000 },
+      (err, stdout) => {
+        try {
+          resolve(err ? null : JSON.parse(stdout) as AdapterInfo | null);
+        } catch {
+          resolve(null);
+        }
+      },
+    );
+  });
+  return info && (opts.allowSoftware || !isSoftwareAdapter(info)) ? info : null;
 }
 
 async function tryWebgpu(allowSoftware: boolean): Attempt {
@@ -131,7 +155,7 @@ async function tryWebgpu(allowSoftware: boolean): Attempt {
     // deno-lint-ignore no-explicit-any
     const adapter = await (g.navigator as any).gpu.requestAdapter();
     if (!adapter) return "no WebGPU adapter (no GPU, or no Vulkan driver and loader)";
-    const info: AdapterInfo = { ...(adapter.info ?? {}), isFallbackAdapter: adapter.isFallbackAdapter };
+    const info = adapterInfo(adapter);
     if (!allowSoftware && isSoftwareAdapter(info)) {
       return `the only WebGPU adapter runs on the CPU (${
         info.description || info.vendor

@@ -106,7 +106,13 @@ test("auto picks webgpu on a GPU and skips a CPU-only (software) adapter", async
   if (why) return t.skip(`no webgpu here: ${why}`);
   // deno-lint-ignore no-explicit-any
   const adapter = await (globalThis as any).navigator.gpu.requestAdapter();
-  const software = isSoftwareAdapter({ ...adapter.info, isFallbackAdapter: adapter.isFallbackAdapter });
+  // read each field: GPUAdapterInfo's are prototype getters, so spreading it copies nothing
+  const software = isSoftwareAdapter({
+    vendor: adapter.info.vendor,
+    architecture: adapter.info.architecture,
+    description: adapter.info.description,
+    isFallbackAdapter: adapter.isFallbackAdapter,
+  });
   try {
     const picked = await selectBackend("auto");
     if (software) assert.notEqual(picked, "webgpu", `auto chose a software adapter (${adapter.info.description})`);

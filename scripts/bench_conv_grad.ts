@@ -5,7 +5,7 @@
  * (`--filter-grad split,conv,stock` times each, see `lib/tfjs/webgpu_kernels.ts`).
  *
  * ```sh
- * tsx scripts/bench_conv_grad.ts --backend webgpu [--arch small-gap] [--size 128] [--batch 64] [--reps 10]
+ * tsx scripts/bench_conv_grad.ts --backend webgpu [--arch small-gap] [--width 1] [--size 128] [--batch 64] [--reps 10]
  *   [--filter-grad split,conv,stock]
  * ```
  *
@@ -34,15 +34,15 @@ export interface ConvTiming extends ConvShape {
 }
 
 /**
- * The conv layers of `arch` at input `size` and `batch` (padding "same").
+ * The conv layers of `arch` (small-gap at a `width` multiplier) at input `size` and `batch` (padding "same").
  *
  * @example
  * ```ts
  * convShapes("small-gap", 96, 64)[0]; // { name: "s1_conv", input: [64,96,96,3], filter: [3,3,3,16], strides: 2 }
  * ```
  */
-export function convShapes(arch: Architecture, size: number, batch: number): ConvShape[] {
-  const model = buildModel(arch, { size, subtypes: 4, seed: 1 });
+export function convShapes(arch: Architecture, size: number, batch: number, width = 1): ConvShape[] {
+  const model = buildModel(arch, { size, subtypes: 4, seed: 1, width });
   const out: ConvShape[] = [];
   for (const layer of model.layers) {
     if (layer.getClassName() !== "Conv2D") continue;
@@ -124,6 +124,7 @@ if (/bench_conv_grad\.[jt]s$/.test(process.argv[1] ?? "")) {
     options: {
       backend: { type: "string" },
       arch: { type: "string" },
+      width: { type: "string" },
       size: { type: "string" },
       batch: { type: "string" },
       reps: { type: "string" },
@@ -132,19 +133,20 @@ if (/bench_conv_grad\.[jt]s$/.test(process.argv[1] ?? "")) {
   });
   const backend = await selectBackend((a.backend ?? "auto") as BackendName);
   const arch = (a.arch ?? "small-gap") as Architecture;
+  const width = Number(a.width ?? 1);
   const size = Number(a.size ?? 128), batch = Number(a.batch ?? 64), reps = Number(a.reps ?? 10);
   // webgpu: compare filter-gradient implementations in one process (webgpu_kernels.ts reads this per call)
   const variants = backend === "webgpu" ? (a["filter-grad"] ?? "split").split(",") : [""];
   for (const variant of variants) {
     if (variant) process.env.TFJS_WEBGPU_FILTER_GRAD = variant;
     console.log(
-      `${backend}${
-        variant ? ` (filter gradient: ${variant})` : ""
-      }: ${arch} at ${size} px, batch ${batch}, median of ${reps}`,
+      `${backend}${variant ? ` (filter gradient: ${variant})` : ""}: ${arch}${
+        width === 1 ? "" : ` (width ${width})`
+      } at ${size} px, batch ${batch}, median of ${reps}`,
     );
     console.log("layer      input              filter        s   fwd ms  dW ms   dX ms");
     let f = 0, dw = 0, dx = 0;
-    for (const r of await benchConvGrad(convShapes(arch, size, batch), reps)) {
+    for (const r of await benchConvGrad(convShapes(arch, size, batch, width), reps)) {
       f += r.forwardMs, dw += r.filterGradMs, dx += r.inputGradMs;
       console.log(
         `${r.name.padEnd(10)} ${r.input.join("x").padEnd(18)} ${r.filter.join("x").padEnd(13)} ${r.strides} ${

@@ -3,8 +3,8 @@
  * forward + backward + gradient exchange + Adam) on synthetic cached images.
  *
  * ```sh
- * tsx scripts/bench_train.ts [--archs small-gap,original] [--sizes 96,128] [--backends wasm,cpu]
- *   [--workers 1,2] [--batch 32] [--seconds 20]
+ * tsx scripts/bench_train.ts [--archs small-gap,original] [--widths 1,0.5] [--sizes 96,128]
+ *   [--backends wasm,cpu] [--workers 1,2] [--batch 32] [--seconds 20]
  * ```
  *
  * Backends default to every one `selectBackend` can start here (besides `auto`). Prints a table.
@@ -27,6 +27,8 @@ import { readWeights, weightLayout } from "./lib/train/weights.ts";
 export interface BenchRow {
   backend: string;
   arch: Architecture;
+  /** small-gap's width multiplier (1 for other architectures). */
+  width: number;
   size: number;
   workers: number;
   batch: number;
@@ -45,7 +47,15 @@ export interface BenchRow {
  * ```
  */
 export async function benchTrain(
-  o: { backend: BackendName; arch: Architecture; size: number; workers: number; batch: number; seconds: number },
+  o: {
+    backend: BackendName;
+    arch: Architecture;
+    width?: number;
+    size: number;
+    workers: number;
+    batch: number;
+    seconds: number;
+  },
 ): Promise<BenchRow> {
   const spec: PreprocessSpec = {
     size: o.size,
@@ -59,7 +69,8 @@ export async function benchTrain(
   const cache = new SharedArrayBuffer(nImages * o.size * o.size * 3 * 2);
   const view = new Uint16Array(cache), rng = makeRng(1);
   for (let i = 0; i < view.length; i++) view[i] = Math.floor(rng() * 65535);
-  const model = buildModel(o.arch, { size: o.size, subtypes: 4, seed: 1 });
+  const width = o.width ?? 1;
+  const model = buildModel(o.arch, { size: o.size, subtypes: 4, seed: 1, width });
   const layout = weightLayout(model);
   let weights = readWeights(model);
   model.dispose();
@@ -67,6 +78,7 @@ export async function benchTrain(
   const pool = await WorkerPool.start(o.workers, (i) => ({
     workerIndex: i,
     arch: o.arch,
+    width,
     spec,
     subtypes: 4,
     seed: 1,
@@ -101,6 +113,7 @@ export async function benchTrain(
     return {
       backend: pool.backends[0],
       arch: o.arch,
+      width,
       size: o.size,
       workers: o.workers,
       batch: o.batch,
@@ -123,6 +136,7 @@ if (import.meta.main ?? /bench_train\.[jt]s$/.test(process.argv[1] ?? "")) {
   const { values: a } = parseArgs({
     options: {
       archs: { type: "string" },
+      widths: { type: "string" },
       sizes: { type: "string" },
       backends: { type: "string" },
       workers: { type: "string" },
@@ -147,34 +161,39 @@ if (import.meta.main ?? /bench_train\.[jt]s$/.test(process.argv[1] ?? "")) {
   backends = backends.filter((b) => BACKEND_NAMES.includes(b));
   await tf.setBackend("cpu");
   const sizes = list(a.sizes, "96,128").map(Number);
+  const widths = list(a.widths, "1").map(Number);
   const workers = list(a.workers, "1,2").map(Number);
   const batch = Number(a.batch ?? 32), seconds = Number(a.seconds ?? 20);
   process.stderr.write(
     `load average at start: ${loadavg().map((l) => l.toFixed(2)).join(" ")}; backends: ${backends.join(", ")}\n`,
   );
   const rows: BenchRow[] = [];
-  const header = "backend   arch       size workers batch steps   img/s  img/cpu-s";
+  const header = "backend   arch       width size workers batch steps   img/s  img/cpu-s";
   console.log(header);
   for (const backend of backends) {
     for (const arch of archs) {
-      for (const size of sizes) {
-        for (const w of workers) {
-          const r = await benchTrain({
-            backend,
-            arch,
-            size,
-            workers: w,
-            batch,
-            seconds: backend === "cpu" ? Math.min(seconds, 10) : seconds,
-          });
-          rows.push(r);
-          console.log(
-            `${r.backend.padEnd(9)} ${r.arch.padEnd(10)} ${String(r.size).padStart(4)} ${
-              String(r.workers).padStart(7)
-            } ${String(r.batch).padStart(5)} ${String(r.steps).padStart(5)} ${r.imgPerSec.toFixed(1).padStart(7)} ${
-              r.imgPerCpuSec.toFixed(1).padStart(10)
-            }`,
-          );
+      // width multipliers apply to small-gap only
+      for (const width of arch === "small-gap" ? widths : [1]) {
+        for (const size of sizes) {
+          for (const w of workers) {
+            const r = await benchTrain({
+              backend,
+              arch,
+              width,
+              size,
+              workers: w,
+              batch,
+              seconds: backend === "cpu" ? Math.min(seconds, 10) : seconds,
+            });
+            rows.push(r);
+            console.log(
+              `${r.backend.padEnd(9)} ${r.arch.padEnd(10)} ${String(r.width).padStart(5)} ${
+                String(r.size).padStart(4)
+              } ${String(r.workers).padStart(7)} ${String(r.batch).padStart(5)} ${String(r.steps).padStart(5)} ${
+                r.imgPerSec.toFixed(1).padStart(7)
+              } ${r.imgPerCpuSec.toFixed(1).padStart(10)}`,
+            );
+          }
         }
       }
     }

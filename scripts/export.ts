@@ -364,7 +364,8 @@ async function main() {
     id: args.id!,
     version: args.version!,
     opset: 17,
-    architecture: String(trainConfig.arch ?? "unknown"),
+    architecture: String(trainConfig.arch ?? "unknown") +
+      (typeof trainConfig.width === "number" && trainConfig.width !== 1 ? ` (width ${trainConfig.width})` : ""),
     io,
     preprocess: spec,
     labels: ["normal", "all"] as ["normal", "all"],

@@ -26,6 +26,7 @@ import type { Monitor } from "./lib/train/val_metrics.ts";
 
 const USAGE = `usage: tsx scripts/train.ts --manifest <manifest.json> --out <dir> [options]
   --arch small-gap|original   (small-gap)      --size N        input side (128)
+  --width X        small-gap's width multiplier (1): filters ×X, rounded to multiples of 8
   --epochs N (40)  --batch N (32)  --lr X (1e-3)  --seed N (1)  --patience N (8)
   --backend auto|tfjs-node-gpu|tfjs-node|webgpu|wasm|cpu (auto)
   --workers N      replicas: one per core (${availableParallelism()}), or 1 on a GPU (webgpu)
@@ -68,6 +69,7 @@ const { values: a } = parseArgs({
     manifest: { type: "string" },
     out: { type: "string" },
     arch: { type: "string" },
+    width: { type: "string" },
     size: { type: "string" },
     epochs: { type: "string" },
     batch: { type: "string" },
@@ -152,6 +154,10 @@ function jpegFlag(flag: string): { probability: number; minQuality: number; maxQ
 }
 const jpeg = jpegFlag("aug-jpeg"), jpegSource = jpegFlag("aug-jpeg-source");
 const backend = oneOf<BackendName>(a.backend, "backend", BACKEND_NAMES, "auto");
+const arch = oneOf<Architecture>(a.arch, "arch", ARCHITECTURES, "small-gap");
+const width = num(a.width, "width", DEFAULT_TRAIN.width);
+if (!(width > 0 && width <= 4)) fail(`--width must be in (0, 4] (got ${a.width})`);
+if (width !== 1 && arch !== "small-gap") fail("--width applies to --arch small-gap only");
 
 /**
  * Replicas when --workers is not given: one per core on CPU backends; one on a GPU (each webgpu
@@ -168,7 +174,8 @@ const result = await train({
   manifest,
   out: a.out,
   spec,
-  arch: oneOf<Architecture>(a.arch, "arch", ARCHITECTURES, "small-gap"),
+  arch,
+  width,
   epochs: num(a.epochs, "epochs", DEFAULT_TRAIN.epochs, true),
   batch: num(a.batch, "batch", DEFAULT_TRAIN.batch, true),
   lr: num(a.lr, "lr", DEFAULT_TRAIN.lr),

@@ -26,6 +26,25 @@ export interface BuildOptions {
   seed: number;
   /** Dropout rate before the heads (default: 0.25 for original, 0.2 for small-gap). */
   dropout?: number;
+  /**
+   * Width multiplier of small-gap's convolutions (MobileNet's α): each block has
+   * `max(8, round(base × width / 8) × 8)` filters (bases 16, 32, 32, 64, 64, 128, 128). Default 1;
+   * 0.5 has ~4× fewer multiply-adds. Only small-gap has one.
+   */
+  width?: number;
+}
+
+/**
+ * The filter count of a small-gap block for a width multiplier: a multiple of 8, at least 8.
+ *
+ * @example
+ * ```ts
+ * scaledFilters(128, 0.5); // 64
+ * scaledFilters(16, 0.5); // 8
+ * ```
+ */
+export function scaledFilters(base: number, width: number): number {
+  return Math.max(8, Math.round((base * width) / 8) * 8);
 }
 
 /**
@@ -41,6 +60,9 @@ export function buildModel(arch: Architecture, opts: BuildOptions): tf.LayersMod
   if (!Number.isInteger(opts.size) || opts.size < 16) {
     throw new Error(`model size must be an integer ≥ 16 (got ${opts.size})`);
   }
+  const width = opts.width ?? 1;
+  if (!(width > 0 && width <= 4)) throw new Error(`width must be in (0, 4] (got ${opts.width})`);
+  if (width !== 1 && arch !== "small-gap") throw new Error(`--width applies to small-gap only (got ${arch})`);
   let seed = opts.seed * 1000;
   const init = () => tf.initializers.heNormal({ seed: seed++ });
   const denseInit = () => tf.initializers.glorotUniform({ seed: seed++ });
@@ -50,9 +72,9 @@ export function buildModel(arch: Architecture, opts: BuildOptions): tf.LayersMod
   if (arch === "small-gap") {
     dropout = opts.dropout ?? 0.2;
     let x = input;
-    const block = (filters: number, strides: number, name: string) => {
+    const block = (base: number, strides: number, name: string) => {
       x = tf.layers.conv2d({
-        filters,
+        filters: scaledFilters(base, width),
         kernelSize: 3,
         strides,
         padding: "same",
@@ -108,5 +130,9 @@ export function buildModel(arch: Architecture, opts: BuildOptions): tf.LayersMod
         .apply(dropped) as tf.SymbolicTensor,
     );
   }
-  return tf.model({ inputs: input, outputs, name: `${arch}_${opts.size}` });
+  return tf.model({
+    inputs: input,
+    outputs,
+    name: width === 1 ? `${arch}_${opts.size}` : `${arch}_${opts.size}_w${width}`,
+  });
 }

@@ -39,6 +39,25 @@ Deno.test("buildModel: input/output names, shapes, exportable layers only", asyn
   assert.deepEqual(noSub.outputNames, ["logit"]);
 });
 
+Deno.test("buildModel: width scales small-gap's filters and refuses other architectures", async () => {
+  await tf.setBackend("cpu");
+  const filters = (width: number) =>
+    ["s1", "s2", "s2b", "s3", "s3b", "s4", "s4b"].map((n) =>
+      (buildModel("small-gap", { size: 32, seed: 1, width }).getLayer(`${n}_conv`).getConfig() as { filters: number })
+        .filters
+    );
+  assert.deepEqual(filters(1), [16, 32, 32, 64, 64, 128, 128]);
+  assert.deepEqual(filters(0.5), [8, 16, 16, 32, 32, 64, 64]);
+  assert.deepEqual(filters(0.75), [16, 24, 24, 48, 48, 96, 96]);
+  assert.deepEqual(filters(0.1), [8, 8, 8, 8, 8, 16, 16]);
+  const half = buildModel("small-gap", { size: 32, subtypes: 4, seed: 1, width: 0.5 });
+  const [logit] = half.predict(tf.zeros([2, 32, 32, 3])) as tf.Tensor[];
+  assert.deepEqual(logit.shape, [2, 1]);
+  assert.ok(half.countParams() < buildModel("small-gap", { size: 32, subtypes: 4, seed: 1 }).countParams() / 3);
+  assert.throws(() => buildModel("original", { size: 32, seed: 1, width: 0.5 }), /small-gap only/);
+  assert.throws(() => buildModel("small-gap", { size: 32, seed: 1, width: 0 }), /width must be in/);
+});
+
 Deno.test("buildModel: same seed → same weights; other seed → different", async () => {
   await tf.setBackend("cpu");
   const w = (seed: number) =>

@@ -27,6 +27,8 @@ export interface TrainConfig {
   manifest: SplitManifest;
   out: string;
   arch: Architecture;
+  /** small-gap's width multiplier (`BuildOptions.width` of `buildModel`); 1 = the original widths. */
+  width: number;
   spec: PreprocessSpec;
   epochs: number;
   batch: number;
@@ -79,6 +81,7 @@ export interface TrainResult {
 /** Default config values (everything but manifest/out/spec). */
 export const DEFAULT_TRAIN: Omit<TrainConfig, "manifest" | "out" | "spec"> = {
   arch: "small-gap",
+  width: 1,
   epochs: 40,
   batch: 32,
   lr: 1e-3,
@@ -138,8 +141,18 @@ export async function train(cfg: TrainConfig): Promise<TrainResult> {
   );
 
   // ---- model & state
-  const model = buildModel(cfg.arch, { size: cfg.spec.size, subtypes: subtypeNames.length, seed: cfg.seed });
-  model.setUserDefinedMetadata({ preprocess: cfg.spec, subtypes: subtypeNames, architecture: cfg.arch });
+  const model = buildModel(cfg.arch, {
+    size: cfg.spec.size,
+    subtypes: subtypeNames.length,
+    seed: cfg.seed,
+    width: cfg.width,
+  });
+  model.setUserDefinedMetadata({
+    preprocess: cfg.spec,
+    subtypes: subtypeNames,
+    architecture: cfg.arch,
+    width: cfg.width,
+  });
   const layout = weightLayout(model);
   let weights = readWeights(model);
   let adam = newAdamState(layout.total);
@@ -178,6 +191,7 @@ export async function train(cfg: TrainConfig): Promise<TrainResult> {
   const pool = await WorkerPool.start(cfg.workers, (i) => ({
     workerIndex: i,
     arch: cfg.arch,
+    width: cfg.width,
     spec: cfg.spec,
     subtypes: subtypeNames.length,
     seed: cfg.seed,

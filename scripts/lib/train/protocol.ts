@@ -12,6 +12,8 @@ import type { AugmentOptions } from "./augment.ts";
 export interface WorkerInit {
   workerIndex: number;
   arch: Architecture;
+  /** small-gap's width multiplier (absent: 1). */
+  width?: number;
   spec: PreprocessSpec;
   subtypes: number;
   seed: number;

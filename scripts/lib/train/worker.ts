@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   const backend = await selectBackend(init.backend);
   // the image (3 channels) never needs a gradient; every inner conv of our architectures has ≥ 16 inputs
   skipInputGradient(3);
-  const model = buildModel(init.arch, { size, subtypes: init.subtypes, seed: init.seed });
+  const model = buildModel(init.arch, { size, subtypes: init.subtypes, seed: init.seed, width: init.width });
   const layout = weightLayout(model);
   const hasSub = model.outputs.length > 1;
   port.postMessage({ type: "ready", backend } satisfies Reply);

@@ -66,7 +66,7 @@ const ROUTES: Record<string, string[]> = {
  *
  * @example
  * ```ts
- * const app = createApp({ model: loadModelFile("model/all-v3.int8.onnx"), config: loadConfig(Deno.env.toObject()) });
+ * const app = createApp({ model: loadModelFile("model/all-v4.int8.onnx"), config: loadConfig(Deno.env.toObject()) });
  * Deno.serve({ port: 8000 }, app.fetch);
  * // or, in a test:
  * const res = await app.request("/healthz");

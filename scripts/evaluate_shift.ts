@@ -5,7 +5,7 @@
  * against the unshifted images in points.
  *
  * Usage:
- *   tsx scripts/evaluate_shift.ts --model model/all-v3.int8.onnx --manifest runs/taleqani/manifest.json
+ *   tsx scripts/evaluate_shift.ts --model model/all-v4.int8.onnx --manifest runs/taleqani/manifest.json
  *     --split test --out runs/x/shift.json [--baseline runs/x/colour_baseline.json | --no-baseline]
  *     [--cells "identity,jpeg q50"] [--limit 100] [--threads 1] [--tolerance 2]
  *     [--baseline-target-sensitivity 0.99]
@@ -39,7 +39,7 @@ import { formatShiftTable, summarizeShift } from "./lib/shift/report.ts";
 import { type FloatScorer, modelFloatScorer, scoreGrid } from "./lib/shift/score.ts";
 
 const USAGE =
-  "usage: tsx scripts/evaluate_shift.ts --model model/all-v3.int8.onnx --manifest runs/taleqani/manifest.json " +
+  "usage: tsx scripts/evaluate_shift.ts --model model/all-v4.int8.onnx --manifest runs/taleqani/manifest.json " +
   "--split test --out runs/x/shift.json [--baseline runs/x/colour_baseline.json | --no-baseline] [--cells a,b] [--limit N] [--threads 1] [--tolerance 2]";
 
 const SPLITS = ["train", "val", "test"];

@@ -4,7 +4,7 @@
  * does on them.
  *
  * Usage:
- *   tsx scripts/fit_domain.ts --model model/all-v3.int8.onnx --manifest runs/taleqani/manifest.json
+ *   tsx scripts/fit_domain.ts --model model/all-v4.int8.onnx --manifest runs/taleqani/manifest.json
  *     --out runs/x/domain.json [--check runs/taleqani/manifest.json:test]
  *     [--check runs/cnmc_subset/manifest.json] [--quantiles 0.005,0.995] [--margin 0.1] [--min-pad 0.01]
  *     [--no-shift] [--limit N]
@@ -34,7 +34,7 @@ import type { FloatRgbImage } from "../functions/lib/preprocess/types.ts";
 import type { DomainCheck, PreprocessSpec } from "../functions/lib/model/card.ts";
 
 const USAGE =
-  "usage: tsx scripts/fit_domain.ts (--model model/all-v3.int8.onnx | --preprocess runs/x/preprocess.json) --manifest runs/taleqani/manifest.json --out runs/x/domain.json " +
+  "usage: tsx scripts/fit_domain.ts (--model model/all-v4.int8.onnx | --preprocess runs/x/preprocess.json) --manifest runs/taleqani/manifest.json --out runs/x/domain.json " +
   "[--report runs/x/domain_report.json] [--check MANIFEST[:split]]... [--quantiles 0.005,0.995] [--margin 0.1] [--min-pad 0.01] [--no-shift] [--limit N]";
 
 async function readPreprocess(file: string): Promise<PreprocessSpec> {

@@ -127,7 +127,7 @@ export class ModelCardError extends Error {
  *
  * @example
  * ```ts
- * const card = parseModelCard(JSON.parse(await Deno.readTextFile("model/all-v3.int8.json")));
+ * const card = parseModelCard(JSON.parse(await Deno.readTextFile("model/all-v4.int8.json")));
  * console.log(card.preprocess.size);
  * ```
  */

@@ -12,17 +12,17 @@
  *
  * @example
  * ```ts
- * const path = Deno.env.get("MODEL") ?? DEFAULT_MODEL; // "model/all-v3.int8.onnx"
+ * const path = Deno.env.get("MODEL") ?? DEFAULT_MODEL; // "model/all-v4.int8.onnx"
  * ```
  */
-export const DEFAULT_MODEL = "model/all-v3.int8.onnx";
+export const DEFAULT_MODEL = "model/all-v4.int8.onnx";
 
 /**
  * The card's path for a model path: `x.onnx` → `x.json`.
  *
  * @example
  * ```ts
- * cardPathFor("model/all-v3.int8.onnx"); // "model/all-v3.int8.json"
+ * cardPathFor("model/all-v4.int8.onnx"); // "model/all-v4.int8.json"
  * ```
  */
 export function cardPathFor(modelPath: string): string {

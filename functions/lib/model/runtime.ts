@@ -45,8 +45,8 @@ export interface ModelRuntime {
  *
  * @example
  * ```ts
- * const card = parseModelCard(JSON.parse(await Deno.readTextFile("model/all-v3.int8.json")));
- * const runtime = await createModelRuntime(card, await Deno.readFile("model/all-v3.int8.onnx"));
+ * const card = parseModelCard(JSON.parse(await Deno.readTextFile("model/all-v4.int8.json")));
+ * const runtime = await createModelRuntime(card, await Deno.readFile("model/all-v4.int8.onnx"));
  * const { logit } = await runtime.run(new Float32Array(3 * card.preprocess.size ** 2));
  * ```
  */

@@ -25,7 +25,7 @@ export interface ModelState {
  *
  * @example
  * ```ts
- * const state = createModelState(loadModelFile("model/all-v3.int8.onnx"), console.error);
+ * const state = createModelState(loadModelFile("model/all-v4.int8.onnx"), console.error);
  * await state.settled;
  * state.current?.card.version;
  * ```

@@ -21,7 +21,7 @@ export type FloatScorer = (images: readonly FloatRgbImage[]) => number[] | Promi
  *
  * @example
  * ```ts
- * const p = await modelFloatScorer(await createOnnxScorer("model/all-v3.int8.onnx"))([floatImg]);
+ * const p = await modelFloatScorer(await createOnnxScorer("model/all-v4.int8.onnx"))([floatImg]);
  * ```
  */
 export function modelFloatScorer(scorer: OnnxScorer): FloatScorer {

@@ -77,7 +77,7 @@ async function batchTensor(indices: number[], seed: number | null): Promise<tf.T
 
 async function main(): Promise<void> {
   const backend = await selectBackend(init.backend);
-  // the image (3 channels) never needs a gradient; every inner conv of our architectures has ≥ 16 inputs
+  // the image (3 channels) never needs a gradient; every inner conv of our architectures has ≥ 8 inputs
   skipInputGradient(3);
   const model = buildModel(init.arch, { size, subtypes: init.subtypes, seed: init.seed, width: init.width });
   const layout = weightLayout(model);

@@ -27,7 +27,7 @@ function bmp(w: number, h: number, pixel: (x: number, y: number) => [number, num
   return encodeBmp({ width: w, height: h, data });
 }
 
-test("train: 2 epochs on synthetic images, checkpoints reload, resume continues, predictions written", async () => {
+test("train: 2 epochs on synthetic images at width 0.5, checkpoints reload, resume continues, predictions written", async () => {
   const dir = await mkdtemp(join(tmpdir(), "train-e2e-"));
   try {
     const items: ManifestItem[] = [];
@@ -82,6 +82,8 @@ test("train: 2 epochs on synthetic images, checkpoints reload, resume continues,
       epochs: 2,
       batch: 8,
       lr: 3e-3,
+      // a width multiplier other than 1: the replicas must build the same network as the main thread
+      width: 0.5,
       workers: 2,
       backend: "wasm" as const,
       augment: NO_AUGMENT,
@@ -103,6 +105,8 @@ test("train: 2 epochs on synthetic images, checkpoints reload, resume continues,
     const best = await loadLayersModel(join(out, "best"));
     const last = await loadLayersModel(join(out, "last"));
     assert.deepEqual(best.outputNames, ["logit", "subtype_logits"]);
+    assert.equal((best.getLayer("s4b_conv").getConfig() as { filters: number }).filters, 64);
+    assert.equal(JSON.parse(await readFile(join(out, "train_config.json"), "utf8")).width, 0.5);
     const w0 = last.getWeights().map((t) => Array.from(t.dataSync()));
     assert.ok(w0.some((w) => w.some((v) => v !== 0)));
     const preds = JSON.parse(await readFile(join(out, "predictions.json"), "utf8"));

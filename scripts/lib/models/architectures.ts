@@ -62,7 +62,7 @@ export function buildModel(arch: Architecture, opts: BuildOptions): tf.LayersMod
   }
   const width = opts.width ?? 1;
   if (!(width > 0 && width <= 4)) throw new Error(`width must be in (0, 4] (got ${opts.width})`);
-  if (width !== 1 && arch !== "small-gap") throw new Error(`--width applies to small-gap only (got ${arch})`);
+  if (width !== 1 && arch !== "small-gap") throw new Error(`width applies to small-gap only (got ${arch})`);
   let seed = opts.seed * 1000;
   const init = () => tf.initializers.heNormal({ seed: seed++ });
   const denseInit = () => tf.initializers.glorotUniform({ seed: seed++ });

@@ -57,7 +57,7 @@ export async function loadModelWeights(dir: string, like: tf.LayersModel): Promi
   const got = loaded.weights.map((w) => w.originalName);
   if (names.join("|") !== got.join("|")) {
     throw new Error(
-      `${dir} holds a different architecture (${got.length} weights vs ${names.length}); use the same --arch/--size or another --out`,
+      `${dir} holds a different architecture (${got.length} weights vs ${names.length}); use the same --arch/--width/--size or another --out`,
     );
   }
   const flat = readWeights(loaded);

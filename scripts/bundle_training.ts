@@ -19,6 +19,7 @@ import { build } from "esbuild";
 import { cp, mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 const ENTRIES = {
@@ -86,6 +87,12 @@ export async function bundleTraining(o: { out: string; platform: string }): Prom
     const bins = (await readdir(join(wasmDist, "dist"))).filter((f) => f.endsWith(".wasm")).map((f) => `dist/${f}`);
     await copyPackageFiles(o.out, "@tensorflow/tfjs-backend-wasm", bins);
   }
+  // our wasm SIMD filter-gradient kernel, where the bundled simd_filter_grad.ts looks for it
+  await mkdir(join(o.out, "simd"), { recursive: true });
+  await cp(
+    fileURLToPath(new URL("./lib/tfjs/simd/filter_grad.wasm", import.meta.url)),
+    join(o.out, "simd", "filter_grad.wasm"),
+  );
   const files: string[] = [];
   const walk = async (d: string) => {
     for (const e of await readdir(d, { withFileTypes: true })) {

@@ -30,6 +30,7 @@ export const CONV_GRAD_CASES: readonly ConvGradCase[] = [
   { x: [1, 7, 7, 2], w: [1, 1, 2, 3], s: 2, pad: "same" },
   { x: [2, 15, 15, 4], w: [5, 5, 4, 4], s: 3, pad: "same" },
   { x: [3, 4, 4, 8], w: [3, 3, 8, 8], s: 2, pad: "valid" },
+  { x: [2, 6, 7, 14], w: [3, 3, 14, 21], s: 1, pad: "same" }, // several channel tiles, with tails
 ];
 
 /**

@@ -4,6 +4,7 @@ import { conv2dFilterGrad, conv2dInputGrad } from "./wasm_kernels.ts";
 import { skipInputGradient } from "./input_grad_skip.ts";
 import { selectBackend } from "./backend.ts";
 import { CONV_GRAD_CASES, type ConvGradCase } from "./conv_grad_cases.ts";
+import { loadSimdFilterGrad } from "./simd_filter_grad.ts";
 
 type Case = ConvGradCase;
 const CASES = CONV_GRAD_CASES;
@@ -38,6 +39,40 @@ Deno.test("conv2dFilterGrad / conv2dInputGrad match tfjs cpu gradients (all case
     assert.ok(maxAbsDiff(dw.dataSync(), r.dw) < 1e-3, `dW ${JSON.stringify(c)}`);
     assert.ok(maxAbsDiff(dx.dataSync(), r.dx) < 1e-3, `dx ${JSON.stringify(c)}`);
   }
+});
+
+Deno.test("the SIMD filter-gradient kernel loads and matches the cpu backend (all cases)", async () => {
+  const kernel = loadSimdFilterGrad();
+  assert.ok(kernel, "scripts/lib/tfjs/simd/filter_grad.wasm did not load; rebuild it with simd/build.sh");
+  await tf.setBackend("cpu");
+  for (const c of CASES) {
+    const r = reference(c);
+    const info = tf.backend_util.computeConv2DInfo(c.x, c.w, c.s, 1, c.pad);
+    const dw = kernel.run(r.x.dataSync() as Float32Array, r.up.dataSync() as Float32Array, {
+      x: c.x,
+      dy: r.up.shape,
+      kh: c.w[0],
+      kw: c.w[1],
+      strideH: info.strideHeight,
+      strideW: info.strideWidth,
+      padTop: info.padInfo.top,
+      padLeft: info.padInfo.left,
+    });
+    const scale = Math.max(1, ...r.dw.map(Math.abs));
+    assert.equal(dw.length, r.dw.length);
+    assert.ok(maxAbsDiff(dw, r.dw) / scale < 1e-5, `simd dW ${JSON.stringify(c)}`);
+  }
+  assert.throws(() =>
+    kernel.run(new Float32Array(10), new Float32Array(4), {
+      x: [1, 2, 2, 2],
+      dy: [1, 1, 1, 4],
+      kh: 1,
+      kw: 1,
+      strideH: 1,
+      strideW: 1,
+      padTop: 0,
+      padLeft: 0,
+    }), /do not match/);
 });
 
 Deno.test("wasm backend with registered kernels gives the cpu backend's conv gradients", async (t) => {

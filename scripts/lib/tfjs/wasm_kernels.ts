@@ -1,15 +1,17 @@
 /**
- * Training kernels for the TensorFlow.js wasm backend, built from kernels it already has.
+ * Training kernels for the TensorFlow.js wasm backend.
  *
  * The wasm backend has no `Conv2DBackpropFilter` (so no conv training at all) and its
- * `Conv2DBackpropInput` is a plain loop. Both are registered here as compositions of the
+ * `Conv2DBackpropInput` is a plain loop. Both are registered here: the filter gradient by a SIMD
+ * kernel of ours where it loads, otherwise (and the input gradient always) as compositions of the
  * XNNPACK-backed `Conv2D` plus cheap data movement (pad, slice, reshape, transpose, reverse):
  *
  * - filter gradient: our own wasm SIMD kernel (`simd_filter_grad.ts`, about 2× faster) where it
  *   loads, else a conv of the transposed input (`[Ci,H,W,N]`) with the transposed output gradient
  *   (`[Ho,Wo,N,Co]`) as the filter, dilated by the stride (`TFJS_WASM_FILTER_GRAD=conv` forces it);
- * - input gradient: zero-insert `dy` by the stride, pad, then a stride-1 conv with the
- *   spatially flipped, in/out-swapped filter.
+ * - input gradient: a stride-1 conv of `dy` with the spatially flipped, in/out-swapped filter;
+ *   equal strides by phases (one stride-1 conv per output phase, interleaved), unequal ones by
+ *   zero-inserting `dy`.
  *
  * Kernels nested inside a kernel are not recorded on the gradient tape, so the composed ops
  * are invisible to autodiff.
@@ -298,16 +300,23 @@ export const filterGradBySimd: tf.KernelFunc = (args) => {
   const info = convInfoFor(x.shape, a.filterShape!, a);
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return filterGradByConv(args);
   const b = args.backend as unknown as WasmHeapBackend;
-  const dw = kernel.run(b.typedArrayFromHeap(x), b.typedArrayFromHeap(dy), {
-    x: x.shape as [number, number, number, number],
-    dy: dy.shape as [number, number, number, number],
-    kh: info.filterHeight,
-    kw: info.filterWidth,
-    strideH: info.strideHeight,
-    strideW: info.strideWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-  });
+  let dw: Float32Array;
+  try {
+    dw = kernel.run(b.typedArrayFromHeap(x), b.typedArrayFromHeap(dy), {
+      x: x.shape as [number, number, number, number],
+      dy: dy.shape as [number, number, number, number],
+      kh: info.filterHeight,
+      kw: info.filterWidth,
+      strideH: info.strideHeight,
+      strideW: info.strideWidth,
+      padTop: info.padInfo.top,
+      padLeft: info.padInfo.left,
+    });
+  } catch (err) {
+    // the kernel's own memory could not grow (wasm32: 4 GiB): compose it from tfjs ops instead
+    if (err instanceof RangeError) return filterGradByConv(args);
+    throw err;
+  }
   const out = b.makeOutput([...a.filterShape!], "float32");
   b.typedArrayFromHeap(out).set(dw);
   return out;

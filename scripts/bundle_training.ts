@@ -87,11 +87,11 @@ export async function bundleTraining(o: { out: string; platform: string }): Prom
     const bins = (await readdir(join(wasmDist, "dist"))).filter((f) => f.endsWith(".wasm")).map((f) => `dist/${f}`);
     await copyPackageFiles(o.out, "@tensorflow/tfjs-backend-wasm", bins);
   }
-  // our wasm SIMD filter-gradient kernel, where the bundled simd_filter_grad.ts looks for it
+  // our wasm SIMD conv-gradient kernels, where the bundled simd_conv_grad.ts looks for them
   await mkdir(join(o.out, "simd"), { recursive: true });
   await cp(
-    fileURLToPath(new URL("./lib/tfjs/simd/filter_grad.wasm", import.meta.url)),
-    join(o.out, "simd", "filter_grad.wasm"),
+    fileURLToPath(new URL("./lib/tfjs/simd/conv_grad.wasm", import.meta.url)),
+    join(o.out, "simd", "conv_grad.wasm"),
   );
   const files: string[] = [];
   const walk = async (d: string) => {

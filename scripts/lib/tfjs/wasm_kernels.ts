@@ -6,12 +6,14 @@
  * kernel of ours where it loads, otherwise (and the input gradient always) as compositions of the
  * XNNPACK-backed `Conv2D` plus cheap data movement (pad, slice, reshape, transpose, reverse):
  *
- * - filter gradient: our own wasm SIMD kernel (`simd_filter_grad.ts`, about 2× faster) where it
+ * - filter gradient: our own wasm SIMD kernel (`simd_conv_grad.ts`, about 2× faster) where it
  *   loads, else a conv of the transposed input (`[Ci,H,W,N]`) with the transposed output gradient
- *   (`[Ho,Wo,N,Co]`) as the filter, dilated by the stride (`TFJS_WASM_FILTER_GRAD=conv` forces it);
+ *   (`[Ho,Wo,N,Co]`) as the filter, dilated by the stride;
  * - input gradient: a stride-1 conv of `dy` with the spatially flipped, in/out-swapped filter;
- *   equal strides by phases (one stride-1 conv per output phase, interleaved), unequal ones by
- *   zero-inserting `dy`.
+ *   strided convs by our SIMD kernel where it loads, else by phases (one stride-1 conv per output
+ *   phase, interleaved; equal strides) or by zero-inserting `dy` (unequal ones).
+ *
+ * `TFJS_WASM_CONV_GRAD=ops` turns our kernels off (for comparison).
  *
  * Kernels nested inside a kernel are not recorded on the gradient tape, so the composed ops
  * are invisible to autodiff.
@@ -21,7 +23,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { isInputGradientSkipped } from "./input_grad_skip.ts";
 import { replaceKernel } from "./replace_kernel.ts";
-import { loadSimdFilterGrad } from "./simd_filter_grad.ts";
+import { type ConvGradShape, loadSimdConvGrad } from "./simd_conv_grad.ts";
 
 type Info = tf.TensorInfo;
 
@@ -271,6 +273,24 @@ export const filterGradByConv: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   return out;
 };
 
+/** Our SIMD kernels, unless unavailable or turned off by `TFJS_WASM_CONV_GRAD=ops`. */
+function simdKernels() {
+  return process.env.TFJS_WASM_CONV_GRAD === "ops" ? null : loadSimdConvGrad();
+}
+
+function gradShape(xShape: number[], dyShape: number[], info: tf.backend_util.Conv2DInfo): ConvGradShape {
+  return {
+    x: xShape as [number, number, number, number],
+    dy: dyShape as [number, number, number, number],
+    kh: info.filterHeight,
+    kw: info.filterWidth,
+    strideH: info.strideHeight,
+    strideW: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
 /** The wasm backend's view of its heap (tfjs-backend-wasm's `BackendWasm`). */
 interface WasmHeapBackend {
   typedArrayFromHeap(t: Info): Float32Array;
@@ -278,9 +298,9 @@ interface WasmHeapBackend {
 }
 
 /**
- * `Conv2DBackpropFilter` for the wasm backend by our SIMD kernel (`simd_filter_grad.ts`): the
+ * `Conv2DBackpropFilter` for the wasm backend by our SIMD kernel (`simd_conv_grad.ts`): the
  * inputs are read straight from tfjs's heap. Falls back to {@link filterGradByConv} where the kernel
- * is unavailable, for NCHW, dilations or non-float inputs, and when `TFJS_WASM_FILTER_GRAD=conv`.
+ * is unavailable, for NCHW, dilations or non-float inputs, and when `TFJS_WASM_CONV_GRAD=ops`.
  *
  * @example
  * ```ts
@@ -288,13 +308,10 @@ interface WasmHeapBackend {
  * ```
  */
 export const filterGradBySimd: tf.KernelFunc = (args) => {
-  const kernel = loadSimdFilterGrad();
+  const kernel = simdKernels();
   const a = args.attrs as unknown as ConvBackpropAttrs;
   const x = args.inputs.x as Info, dy = args.inputs.dy as Info;
-  if (
-    !kernel || a.dataFormat === "NCHW" || x.dtype !== "float32" || dy.dtype !== "float32" ||
-    process.env.TFJS_WASM_FILTER_GRAD === "conv"
-  ) {
+  if (!kernel || a.dataFormat === "NCHW" || x.dtype !== "float32" || dy.dtype !== "float32") {
     return filterGradByConv(args);
   }
   const info = convInfoFor(x.shape, a.filterShape!, a);
@@ -302,16 +319,7 @@ export const filterGradBySimd: tf.KernelFunc = (args) => {
   const b = args.backend as unknown as WasmHeapBackend;
   let dw: Float32Array;
   try {
-    dw = kernel.run(b.typedArrayFromHeap(x), b.typedArrayFromHeap(dy), {
-      x: x.shape as [number, number, number, number],
-      dy: dy.shape as [number, number, number, number],
-      kh: info.filterHeight,
-      kw: info.filterWidth,
-      strideH: info.strideHeight,
-      strideW: info.strideWidth,
-      padTop: info.padInfo.top,
-      padLeft: info.padInfo.left,
-    });
+    dw = kernel.filterGrad(b.typedArrayFromHeap(x), b.typedArrayFromHeap(dy), gradShape(x.shape, dy.shape, info));
   } catch (err) {
     // the kernel's own memory could not grow (wasm32: 4 GiB): compose it from tfjs ops instead
     if (err instanceof RangeError) return filterGradByConv(args);
@@ -321,6 +329,32 @@ export const filterGradBySimd: tf.KernelFunc = (args) => {
   b.typedArrayFromHeap(out).set(dw);
   return out;
 };
+
+/**
+ * The input gradient of a strided conv by our SIMD kernel, straight from tfjs's heap; null where
+ * the composed path should run (stride 1: XNNPACK's conv is as fast; the image's skipped gradient;
+ * no kernel; NCHW; dilations).
+ */
+function inputGradBySimd(dy: Info, filter: Info, a: ConvBackpropAttrs, backend: unknown): Info | null {
+  const kernel = simdKernels();
+  if (!kernel || a.dataFormat === "NCHW" || dy.dtype !== "float32" || filter.dtype !== "float32") return null;
+  const xShape = a.inputShape!;
+  if (isInputGradientSkipped(xShape[3])) return null;
+  const info = convInfoFor(xShape, filter.shape, a);
+  if (info.strideHeight === 1 && info.strideWidth === 1) return null;
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
+  const b = backend as WasmHeapBackend;
+  let dx: Float32Array;
+  try {
+    dx = kernel.inputGrad(b.typedArrayFromHeap(dy), b.typedArrayFromHeap(filter), gradShape(xShape, dy.shape, info));
+  } catch (err) {
+    if (err instanceof RangeError) return null; // memory could not grow, or a filter too large
+    throw err;
+  }
+  const out = b.makeOutput([...xShape], "float32");
+  b.typedArrayFromHeap(out).set(dx);
+  return out;
+}
 
 let registered = false;
 
@@ -343,6 +377,8 @@ export function registerWasmTrainingKernels(): void {
     backendName: "wasm",
     kernelFunc: ({ inputs, attrs, backend }) => {
       const a = attrs as unknown as ConvBackpropAttrs;
+      const bySimd = inputGradBySimd(inputs.dy as Info, inputs.filter as Info, a, backend);
+      if (bySimd) return bySimd;
       const dy = asTensor<tf.Rank.R4>(inputs.dy as Info, backend as tf.KernelBackend);
       const filter = asTensor<tf.Rank.R4>(inputs.filter as Info, backend as tf.KernelBackend);
       const out = conv2dInputGrad(a.inputShape!, dy.t, filter.t, a.strides, a.pad, a.dimRoundingMode);

@@ -4,7 +4,7 @@ import { conv2dFilterGrad, conv2dInputGrad } from "./wasm_kernels.ts";
 import { skipInputGradient } from "./input_grad_skip.ts";
 import { selectBackend } from "./backend.ts";
 import { CONV_GRAD_CASES, type ConvGradCase } from "./conv_grad_cases.ts";
-import { loadSimdFilterGrad } from "./simd_filter_grad.ts";
+import { loadSimdConvGrad } from "./simd_conv_grad.ts";
 
 type Case = ConvGradCase;
 const CASES = CONV_GRAD_CASES;
@@ -41,14 +41,14 @@ Deno.test("conv2dFilterGrad / conv2dInputGrad match tfjs cpu gradients (all case
   }
 });
 
-Deno.test("the SIMD filter-gradient kernel loads and matches the cpu backend (all cases)", async () => {
-  const kernel = loadSimdFilterGrad();
-  assert.ok(kernel, "scripts/lib/tfjs/simd/filter_grad.wasm did not load; rebuild it with simd/build.sh");
+Deno.test("the SIMD gradient kernels load and match the cpu backend (all cases)", async () => {
+  const kernel = loadSimdConvGrad();
+  assert.ok(kernel, "scripts/lib/tfjs/simd/conv_grad.wasm did not load; rebuild it with simd/build.sh");
   await tf.setBackend("cpu");
   for (const c of CASES) {
     const r = reference(c);
     const info = tf.backend_util.computeConv2DInfo(c.x, c.w, c.s, 1, c.pad);
-    const dw = kernel.run(r.x.dataSync() as Float32Array, r.up.dataSync() as Float32Array, {
+    const shape = {
       x: c.x,
       dy: r.up.shape,
       kh: c.w[0],
@@ -57,22 +57,27 @@ Deno.test("the SIMD filter-gradient kernel loads and matches the cpu backend (al
       strideW: info.strideWidth,
       padTop: info.padInfo.top,
       padLeft: info.padInfo.left,
-    });
+    };
+    const dw = kernel.filterGrad(r.x.dataSync() as Float32Array, r.up.dataSync() as Float32Array, shape);
+    const dx = kernel.inputGrad(r.up.dataSync() as Float32Array, r.w.dataSync() as Float32Array, shape);
     const scale = Math.max(1, ...r.dw.map(Math.abs));
     assert.equal(dw.length, r.dw.length);
+    assert.equal(dx.length, r.dx.length);
     assert.ok(maxAbsDiff(dw, r.dw) / scale < 1e-5, `simd dW ${JSON.stringify(c)}`);
+    assert.ok(maxAbsDiff(dx, r.dx) / scale < 1e-5, `simd dx ${JSON.stringify(c)}`);
   }
-  assert.throws(() =>
-    kernel.run(new Float32Array(10), new Float32Array(4), {
-      x: [1, 2, 2, 2],
-      dy: [1, 1, 1, 4],
-      kh: 1,
-      kw: 1,
-      strideH: 1,
-      strideW: 1,
-      padTop: 0,
-      padLeft: 0,
-    }), /do not match/);
+  const one = {
+    x: [1, 2, 2, 2],
+    dy: [1, 1, 1, 4],
+    kh: 1,
+    kw: 1,
+    strideH: 1,
+    strideW: 1,
+    padTop: 0,
+    padLeft: 0,
+  } as const;
+  assert.throws(() => kernel.filterGrad(new Float32Array(10), new Float32Array(4), one), /x has 10 values/);
+  assert.throws(() => kernel.inputGrad(new Float32Array(4), new Float32Array(3), one), /filter has 3 values/);
 });
 
 Deno.test("wasm backend with registered kernels gives the cpu backend's conv gradients", async (t) => {

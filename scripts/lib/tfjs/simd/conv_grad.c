@@ -133,3 +133,120 @@ __attribute__((export_name("filter_grad"))) void filter_grad(
     }
   }
 }
+
+// Input gradient of a 2-D convolution, NHWC (the strided convs' case; stride 1 is a plain conv):
+//
+//   dx[n][iy][ix][ci] = sum over taps (ky, kx) with oy = (iy+pt-ky)/sh and ox = (ix+pl-kx)/sw whole
+//                       numbers inside dy, of sum over co of dy[n][oy][ox][co] * w[ky][kx][ci][co]
+//
+// Pixels of one row that share a phase (ix mod sw) share their taps; four of them (consecutive ox)
+// are computed together with 8 input channels: 8 f32x4 accumulators, each dy value broadcast once.
+// `wt` is scratch for the filter transposed to [KH][KW][Co][Ci] (input channels contiguous).
+static inline int mod(int a, int m) { return ((a % m) + m) % m; }
+
+static inline __attribute__((always_inline)) void dx_tile(const float* dy, const float* wt, float* dx, int n, int iy,
+                                                          int px, int j0, int m, int ci, const int CW, int W, int H,
+                                                          int Ci, int Ho, int Wo, int Co, int KW, int sw, const int* kys,
+                                                          const int* oys, int nky, const int* kxs, const int* cxs,
+                                                          int nkx) {
+  v128_t z = wasm_f32x4_splat(0);
+  v128_t a0[4] = {z, z, z, z}, a1[4] = {z, z, z, z};
+  float s[4] = {0, 0, 0, 0};
+  for (int a = 0; a < nky; a++) {
+    const float* drow = dy + ((n * Ho + oys[a]) * Wo) * Co;
+    for (int b = 0; b < nkx; b++) {
+      const float* wp = wt + ((kys[a] * KW + kxs[b]) * Co) * Ci + ci;
+      int o0 = j0 + cxs[b];
+      if (m == 4 && o0 >= 0 && o0 + 3 < Wo) {
+        const float* d0 = drow + o0 * Co;
+        const float *d1 = d0 + Co, *d2 = d1 + Co, *d3 = d2 + Co;
+        for (int co = 0; co < Co; co++) {
+          const float* wc = wp + co * Ci;
+          if (CW == 1) {
+            float wv = wc[0];
+            s[0] += d0[co] * wv, s[1] += d1[co] * wv, s[2] += d2[co] * wv, s[3] += d3[co] * wv;
+            continue;
+          }
+          v128_t w0 = wasm_v128_load(wc), w1 = CW == 8 ? wasm_v128_load(wc + 4) : z;
+          v128_t e0 = wasm_f32x4_splat(d0[co]), e1 = wasm_f32x4_splat(d1[co]);
+          v128_t e2 = wasm_f32x4_splat(d2[co]), e3 = wasm_f32x4_splat(d3[co]);
+          a0[0] = wasm_f32x4_add(a0[0], wasm_f32x4_mul(e0, w0));
+          a0[1] = wasm_f32x4_add(a0[1], wasm_f32x4_mul(e1, w0));
+          a0[2] = wasm_f32x4_add(a0[2], wasm_f32x4_mul(e2, w0));
+          a0[3] = wasm_f32x4_add(a0[3], wasm_f32x4_mul(e3, w0));
+          if (CW == 8) {
+            a1[0] = wasm_f32x4_add(a1[0], wasm_f32x4_mul(e0, w1));
+            a1[1] = wasm_f32x4_add(a1[1], wasm_f32x4_mul(e1, w1));
+            a1[2] = wasm_f32x4_add(a1[2], wasm_f32x4_mul(e2, w1));
+            a1[3] = wasm_f32x4_add(a1[3], wasm_f32x4_mul(e3, w1));
+          }
+        }
+      } else {  // at the borders (or fewer than 4 pixels left): pixel by pixel
+        for (int p = 0; p < m; p++) {
+          int ox = o0 + p;
+          if (ox < 0 || ox >= Wo) continue;
+          const float* d = drow + ox * Co;
+          for (int co = 0; co < Co; co++) {
+            const float* wc = wp + co * Ci;
+            if (CW == 1) {
+              s[p] += d[co] * wc[0];
+              continue;
+            }
+            v128_t e = wasm_f32x4_splat(d[co]);
+            a0[p] = wasm_f32x4_add(a0[p], wasm_f32x4_mul(e, wasm_v128_load(wc)));
+            if (CW == 8) a1[p] = wasm_f32x4_add(a1[p], wasm_f32x4_mul(e, wasm_v128_load(wc + 4)));
+          }
+        }
+      }
+    }
+  }
+  for (int p = 0; p < m; p++) {
+    float* o = dx + ((n * H + iy) * W + px + sw * (j0 + p)) * Ci + ci;
+    if (CW == 1) {
+      o[0] = s[p];
+    } else {
+      wasm_v128_store(o, a0[p]);
+      if (CW == 8) wasm_v128_store(o + 4, a1[p]);
+    }
+  }
+}
+
+#define MAX_TAPS 64
+
+__attribute__((export_name("input_grad"))) int input_grad(const float* dy, const float* w, float* wt, float* dx, int N,
+                                                          int H, int W, int Ci, int Ho, int Wo, int Co, int KH,
+                                                          int KW, int sh, int sw, int pt, int pl) {
+  if (KH > MAX_TAPS || KW > MAX_TAPS) return -1;
+  for (int t = 0; t < KH * KW; t++)
+    for (int ci = 0; ci < Ci; ci++)
+      for (int co = 0; co < Co; co++) wt[(t * Co + co) * Ci + ci] = w[(t * Ci + ci) * Co + co];
+  int kys[MAX_TAPS], oys[MAX_TAPS], kxs[MAX_TAPS], cxs[MAX_TAPS];
+  for (int n = 0; n < N; n++) {
+    for (int iy = 0; iy < H; iy++) {
+      int nky = 0;
+      for (int ky = 0; ky < KH; ky++) {
+        int t = iy + pt - ky;
+        if (t < 0 || mod(t, sh) != 0 || t / sh >= Ho) continue;
+        kys[nky] = ky, oys[nky] = t / sh, nky++;
+      }
+      for (int px = 0; px < sw && px < W; px++) {
+        int nj = (W - px + sw - 1) / sw, nkx = 0;
+        for (int kx = 0; kx < KW; kx++) {
+          int t = px + pl - kx;  // ox of this phase's j-th pixel: j + t / sw
+          if (mod(t, sw) != 0) continue;
+          kxs[nkx] = kx, cxs[nkx] = t >= 0 ? t / sw : -((-t) / sw), nkx++;
+        }
+        for (int j0 = 0; j0 < nj; j0 += 4) {
+          int m = nj - j0 < 4 ? nj - j0 : 4, ci = 0;
+          for (; ci + 8 <= Ci; ci += 8)
+            dx_tile(dy, wt, dx, n, iy, px, j0, m, ci, 8, W, H, Ci, Ho, Wo, Co, KW, sw, kys, oys, nky, kxs, cxs, nkx);
+          for (; ci + 4 <= Ci; ci += 4)
+            dx_tile(dy, wt, dx, n, iy, px, j0, m, ci, 4, W, H, Ci, Ho, Wo, Co, KW, sw, kys, oys, nky, kxs, cxs, nkx);
+          for (; ci < Ci; ci++)
+            dx_tile(dy, wt, dx, n, iy, px, j0, m, ci, 1, W, H, Ci, Ho, Wo, Co, KW, sw, kys, oys, nky, kxs, cxs, nkx);
+        }
+      }
+    }
+  }
+  return 0;
+}

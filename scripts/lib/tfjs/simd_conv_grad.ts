@@ -1,0 +1,133 @@
+/**
+ * Convolution gradients (NHWC) by our own wasm SIMD kernels (`simd/conv_grad.c`, built by
+ * `simd/build.sh`, the `.wasm` committed beside it), run on copies of the inputs in the kernels'
+ * own memory:
+ *
+ * - filter gradient: a GEMM per filter tap, 4 input × 8 output channels in registers, over blocks
+ *   of about 64 output pixels;
+ * - input gradient (used for strided convs): four same-phase pixels × 8 input channels in
+ *   registers, each output-gradient value broadcast once.
+ *
+ * Feature-detected: {@link loadSimdConvGrad} returns null where the `.wasm` cannot be read or
+ * compiled (a bundle without it, a runtime without wasm SIMD), and callers fall back.
+ *
+ * @module
+ */
+import { readFileSync } from "node:fs";
+
+/** Geometry of one gradient call (NHWC input, HWIO filter). */
+export interface ConvGradShape {
+  /** Input [N, H, W, Ci]. */
+  x: readonly [number, number, number, number];
+  /** Output gradient [N, Ho, Wo, Co]. */
+  dy: readonly [number, number, number, number];
+  /** Filter height and width. */
+  kh: number;
+  kw: number;
+  strideH: number;
+  strideW: number;
+  /** Padding before the first row / column. */
+  padTop: number;
+  padLeft: number;
+}
+
+/** The loaded kernels. */
+export interface SimdConvGrad {
+  /** dW as [kh, kw, Ci, Co] from the input `x` and the output gradient `dy`. */
+  filterGrad(x: Float32Array, dy: Float32Array, shape: ConvGradShape): Float32Array;
+  /** dx as [N, H, W, Ci] from the output gradient `dy` and the filter `w` ([kh, kw, Ci, Co]). */
+  inputGrad(dy: Float32Array, w: Float32Array, shape: ConvGradShape): Float32Array;
+}
+
+type Geometry = [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+];
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  heap_base(): number;
+  filter_grad(x: number, dy: number, out: number, ...g: Geometry): void;
+  input_grad(dy: number, w: number, wt: number, dx: number, ...g: Geometry): number;
+}
+
+let loaded: SimdConvGrad | null | undefined;
+
+/**
+ * Loads the kernels once per thread; null when they are unavailable here.
+ *
+ * @example
+ * ```ts
+ * const k = loadSimdConvGrad();
+ * const dw = k?.filterGrad(x, dy, { x: [16, 24, 24, 24], dy: [16, 24, 24, 24], kh: 3, kw: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1 });
+ * ```
+ */
+export function loadSimdConvGrad(): SimdConvGrad | null {
+  if (loaded !== undefined) return loaded;
+  try {
+    const bytes = readFileSync(new URL("./simd/conv_grad.wasm", import.meta.url));
+    const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as Exports;
+    loaded = wrap(exports);
+  } catch {
+    loaded = null;
+  }
+  return loaded;
+}
+
+function wrap(k: Exports): SimdConvGrad {
+  const base = (k.heap_base() + 15) & ~15;
+  /** Places `inputs` one after another from the heap base, plus `outLens` zeroed-free outputs; returns offsets. */
+  const layout = (inputs: Float32Array[], outLens: number[]): number[] => {
+    const offs: number[] = [];
+    let at = base;
+    for (const len of [...inputs.map((a) => a.length), ...outLens]) {
+      offs.push(at);
+      at += (len * 4 + 15) & ~15;
+    }
+    const have = k.memory.buffer.byteLength;
+    if (at > have) k.memory.grow(Math.ceil((at - have) / 65536));
+    const heap = new Float32Array(k.memory.buffer);
+    inputs.forEach((a, i) => heap.set(a, offs[i] / 4));
+    return offs;
+  };
+  const geometry = (s: ConvGradShape): Geometry => {
+    const [n, h, w, ci] = s.x;
+    const [, ho, wo, co] = s.dy;
+    return [n, h, w, ci, ho, wo, co, s.kh, s.kw, s.strideH, s.strideW, s.padTop, s.padLeft];
+  };
+  const check = (s: ConvGradShape, lens: Record<string, [number, number]>) => {
+    if (s.x[0] !== s.dy[0]) throw new RangeError(`conv gradient: x ${s.x} and dy ${s.dy} differ in batch`);
+    for (const [name, [got, want]] of Object.entries(lens)) {
+      if (got !== want) throw new RangeError(`conv gradient: ${name} has ${got} values, its shape says ${want}`);
+    }
+  };
+  return {
+    filterGrad(x, dy, s) {
+      const [n, h, w, ci] = s.x, [, ho, wo, co] = s.dy, outLen = s.kh * s.kw * ci * co;
+      check(s, { x: [x.length, n * h * w * ci], dy: [dy.length, n * ho * wo * co] });
+      const [xOff, dyOff, outOff] = layout([x, dy], [outLen]);
+      k.filter_grad(xOff, dyOff, outOff, ...geometry(s));
+      return new Float32Array(k.memory.buffer, outOff, outLen).slice();
+    },
+    inputGrad(dy, w, s) {
+      const [n, h, wd, ci] = s.x, [, ho, wo, co] = s.dy, wLen = s.kh * s.kw * ci * co, outLen = n * h * wd * ci;
+      check(s, { dy: [dy.length, n * ho * wo * co], filter: [w.length, wLen] });
+      const [dyOff, wOff, wtOff, outOff] = layout([dy, w], [wLen, outLen]);
+      if (k.input_grad(dyOff, wOff, wtOff, outOff, ...geometry(s)) !== 0) {
+        throw new RangeError(`conv gradient: a ${s.kh}×${s.kw} filter is larger than the kernel supports (64)`);
+      }
+      return new Float32Array(k.memory.buffer, outOff, outLen).slice();
+    },
+  };
+}

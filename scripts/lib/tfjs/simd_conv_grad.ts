@@ -39,21 +39,8 @@ export interface SimdConvGrad {
   inputGrad(dy: Float32Array, w: Float32Array, shape: ConvGradShape): Float32Array;
 }
 
-type Geometry = [
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-];
+/** n, h, w, ci, ho, wo, co, kh, kw, sh, sw, pt, pl: the kernels' trailing arguments. */
+type Geometry = number[];
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -87,7 +74,7 @@ export function loadSimdConvGrad(): SimdConvGrad | null {
 
 function wrap(k: Exports): SimdConvGrad {
   const base = (k.heap_base() + 15) & ~15;
-  /** Places `inputs` one after another from the heap base, plus `outLens` zeroed-free outputs; returns offsets. */
+  /** Copies `inputs` one after another from the heap base and leaves room for outputs of `outLens` floats; returns the offsets. */
   const layout = (inputs: Float32Array[], outLens: number[]): number[] => {
     const offs: number[] = [];
     let at = base;

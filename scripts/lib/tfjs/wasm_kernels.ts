@@ -2,9 +2,9 @@
  * Training kernels for the TensorFlow.js wasm backend.
  *
  * The wasm backend has no `Conv2DBackpropFilter` (so no conv training at all) and its
- * `Conv2DBackpropInput` is a plain loop. Both are registered here: the filter gradient by a SIMD
- * kernel of ours where it loads, otherwise (and the input gradient always) as compositions of the
- * XNNPACK-backed `Conv2D` plus cheap data movement (pad, slice, reshape, transpose, reverse):
+ * `Conv2DBackpropInput` is a plain loop. Both are registered here, by SIMD kernels of ours where
+ * they load and help, otherwise as compositions of the XNNPACK-backed `Conv2D` plus cheap data
+ * movement (pad, slice, reshape, transpose, reverse):
  *
  * - filter gradient: our own wasm SIMD kernel (`simd_conv_grad.ts`, about 2× faster) where it
  *   loads, else a conv of the transposed input (`[Ci,H,W,N]`) with the transposed output gradient
@@ -23,7 +23,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { isInputGradientSkipped } from "./input_grad_skip.ts";
 import { replaceKernel } from "./replace_kernel.ts";
-import { type ConvGradShape, loadSimdConvGrad } from "./simd_conv_grad.ts";
+import { type ConvGradShape, loadSimdConvGrad, type SimdConvGrad } from "./simd_conv_grad.ts";
 
 type Info = tf.TensorInfo;
 
@@ -274,21 +274,8 @@ export const filterGradByConv: tf.KernelFunc = ({ inputs, attrs, backend }) => {
 };
 
 /** Our SIMD kernels, unless unavailable or turned off by `TFJS_WASM_CONV_GRAD=ops`. */
-function simdKernels() {
+function simdKernels(): SimdConvGrad | null {
   return process.env.TFJS_WASM_CONV_GRAD === "ops" ? null : loadSimdConvGrad();
-}
-
-function gradShape(xShape: number[], dyShape: number[], info: tf.backend_util.Conv2DInfo): ConvGradShape {
-  return {
-    x: xShape as [number, number, number, number],
-    dy: dyShape as [number, number, number, number],
-    kh: info.filterHeight,
-    kw: info.filterWidth,
-    strideH: info.strideHeight,
-    strideW: info.strideWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-  };
 }
 
 /** The wasm backend's view of its heap (tfjs-backend-wasm's `BackendWasm`). */
@@ -298,62 +285,82 @@ interface WasmHeapBackend {
 }
 
 /**
- * `Conv2DBackpropFilter` for the wasm backend by our SIMD kernel (`simd_conv_grad.ts`): the
- * inputs are read straight from tfjs's heap. Falls back to {@link filterGradByConv} where the kernel
- * is unavailable, for NCHW, dilations or non-float inputs, and when `TFJS_WASM_CONV_GRAD=ops`.
- *
- * @example
- * ```ts
- * replaceKernel({ kernelName: "Conv2DBackpropFilter", backendName: "wasm", kernelFunc: filterGradBySimd });
- * ```
+ * Runs one of our SIMD kernels on `inputs` read straight from tfjs's heap and returns its result
+ * as a new heap tensor of `outShape`. Null where the composed path must run instead: no kernel,
+ * NCHW, dilations, non-float inputs, or a kernel that refused (its memory could not grow, a filter
+ * too large).
  */
-export const filterGradBySimd: tf.KernelFunc = (args) => {
+function viaSimd(
+  backend: unknown,
+  a: ConvBackpropAttrs,
+  xShape: number[],
+  filterShape: number[],
+  inputs: Info[],
+  outShape: number[],
+  compute: (kernel: SimdConvGrad, views: Float32Array[], shape: ConvGradShape) => Float32Array,
+): Info | null {
   const kernel = simdKernels();
-  const a = args.attrs as unknown as ConvBackpropAttrs;
-  const x = args.inputs.x as Info, dy = args.inputs.dy as Info;
-  if (!kernel || a.dataFormat === "NCHW" || x.dtype !== "float32" || dy.dtype !== "float32") {
-    return filterGradByConv(args);
-  }
-  const info = convInfoFor(x.shape, a.filterShape!, a);
-  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return filterGradByConv(args);
-  const b = args.backend as unknown as WasmHeapBackend;
-  let dw: Float32Array;
+  if (!kernel || a.dataFormat === "NCHW" || inputs.some((t) => t.dtype !== "float32")) return null;
+  const info = convInfoFor(xShape, filterShape, a);
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
+  const b = backend as WasmHeapBackend;
+  let result: Float32Array;
   try {
-    dw = kernel.filterGrad(b.typedArrayFromHeap(x), b.typedArrayFromHeap(dy), gradShape(x.shape, dy.shape, info));
+    result = compute(kernel, inputs.map((t) => b.typedArrayFromHeap(t)), {
+      x: xShape as [number, number, number, number],
+      dy: [xShape[0], info.outHeight, info.outWidth, info.outChannels],
+      kh: info.filterHeight,
+      kw: info.filterWidth,
+      strideH: info.strideHeight,
+      strideW: info.strideWidth,
+      padTop: info.padInfo.top,
+      padLeft: info.padInfo.left,
+    });
   } catch (err) {
-    // the kernel's own memory could not grow (wasm32: 4 GiB): compose it from tfjs ops instead
-    if (err instanceof RangeError) return filterGradByConv(args);
+    if (err instanceof RangeError) return null;
     throw err;
   }
-  const out = b.makeOutput([...a.filterShape!], "float32");
-  b.typedArrayFromHeap(out).set(dw);
+  const out = b.makeOutput([...outShape], "float32");
+  b.typedArrayFromHeap(out).set(result);
   return out;
+}
+
+/**
+ * `Conv2DBackpropFilter` for the wasm backend: our SIMD kernel where it runs ({@link viaSimd}),
+ * else {@link filterGradByConv}.
+ */
+const filterGradBySimd: tf.KernelFunc = (args) => {
+  const a = args.attrs as unknown as ConvBackpropAttrs;
+  const x = args.inputs.x as Info, dy = args.inputs.dy as Info;
+  return viaSimd(
+    args.backend,
+    a,
+    x.shape,
+    a.filterShape!,
+    [x, dy],
+    a.filterShape!,
+    (k, [xv, dyv], shape) => k.filterGrad(xv, dyv, shape),
+  ) ?? filterGradByConv(args);
 };
 
 /**
- * The input gradient of a strided conv by our SIMD kernel, straight from tfjs's heap; null where
- * the composed path should run (stride 1: XNNPACK's conv is as fast; the image's skipped gradient;
- * no kernel; NCHW; dilations).
+ * The input gradient of a strided conv by our SIMD kernel; null where the composed path should run
+ * (stride 1: XNNPACK's conv is as fast; the image's skipped gradient; see {@link viaSimd}).
  */
 function inputGradBySimd(dy: Info, filter: Info, a: ConvBackpropAttrs, backend: unknown): Info | null {
-  const kernel = simdKernels();
-  if (!kernel || a.dataFormat === "NCHW" || dy.dtype !== "float32" || filter.dtype !== "float32") return null;
   const xShape = a.inputShape!;
   if (isInputGradientSkipped(xShape[3])) return null;
-  const info = convInfoFor(xShape, filter.shape, a);
-  if (info.strideHeight === 1 && info.strideWidth === 1) return null;
-  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
-  const b = backend as WasmHeapBackend;
-  let dx: Float32Array;
-  try {
-    dx = kernel.inputGrad(b.typedArrayFromHeap(dy), b.typedArrayFromHeap(filter), gradShape(xShape, dy.shape, info));
-  } catch (err) {
-    if (err instanceof RangeError) return null; // memory could not grow, or a filter too large
-    throw err;
-  }
-  const out = b.makeOutput([...xShape], "float32");
-  b.typedArrayFromHeap(out).set(dx);
-  return out;
+  const [sh, sw] = typeof a.strides === "number" ? [a.strides, a.strides] : a.strides;
+  if (sh === 1 && sw === 1) return null;
+  return viaSimd(
+    backend,
+    a,
+    xShape,
+    filter.shape,
+    [dy, filter],
+    xShape,
+    (k, [dyv, wv], shape) => k.inputGrad(dyv, wv, shape),
+  );
 }
 
 let registered = false;

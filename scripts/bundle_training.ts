@@ -87,12 +87,14 @@ export async function bundleTraining(o: { out: string; platform: string }): Prom
     const bins = (await readdir(join(wasmDist, "dist"))).filter((f) => f.endsWith(".wasm")).map((f) => `dist/${f}`);
     await copyPackageFiles(o.out, "@tensorflow/tfjs-backend-wasm", bins);
   }
-  // our wasm SIMD conv-gradient kernels, where the bundled simd_conv_grad.ts looks for them
+  // our wasm SIMD kernels, where the bundled simd_module.ts looks for them
   await mkdir(join(o.out, "simd"), { recursive: true });
-  await cp(
-    fileURLToPath(new URL("./lib/tfjs/simd/conv_grad.wasm", import.meta.url)),
-    join(o.out, "simd", "conv_grad.wasm"),
-  );
+  for (const name of ["conv_grad", "batch_norm"]) {
+    await cp(
+      fileURLToPath(new URL(`./lib/tfjs/simd/${name}.wasm`, import.meta.url)),
+      join(o.out, "simd", `${name}.wasm`),
+    );
+  }
   const files: string[] = [];
   const walk = async (d: string) => {
     for (const e of await readdir(d, { withFileTypes: true })) {

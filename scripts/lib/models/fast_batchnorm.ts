@@ -3,13 +3,15 @@
  *
  * tfjs's stock layer differentiates through `moments` and `FusedBatchNorm`, whose gradient tiles
  * 1/σ to the full activation shape; on the wasm backend `Tile` alone took ~20% of a step. This
- * subclass computes the textbook closed-form gradient in a few broadcast ops instead. Inference,
+ * subclass computes the textbook closed-form gradient in a few broadcast ops instead, or, where
+ * the active backend has them (wasm, `tfjs/batch_norm_kernels.ts`), by two fused kernels. Inference,
  * weights, moving-average updates and the saved JSON (class name `BatchNormalization`) are
  * identical to the stock layer, so saved models load anywhere.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { BATCH_NORM_TRAIN_BACKWARD, BATCH_NORM_TRAIN_FORWARD } from "../tfjs/batch_norm_kernels.ts";
 
 /** Per-channel normalisation of an NHWC (or any channels-last) batch with a fused gradient. */
 type BnOut = { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D };
@@ -25,6 +27,40 @@ type BnOut = { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D };
  * ```
  */
 export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BnOut {
+  return tf.getKernel(BATCH_NORM_TRAIN_FORWARD, tf.getBackend())
+    ? batchNormByKernels(x, gamma, beta, epsilon)
+    : batchNormByOps(x, gamma, beta, epsilon);
+}
+
+/** {@link batchNormTraining} by the backend's fused kernels (see `tfjs/batch_norm_kernels.ts`). */
+function batchNormByKernels(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BnOut {
+  let stats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | null = null;
+  const f = tf.customGrad((xx, g, b, save) => {
+    const [y, mean, variance] = tf.engine().runKernel(
+      BATCH_NORM_TRAIN_FORWARD,
+      { x: xx as tf.Tensor, gamma: g as tf.Tensor, beta: b as tf.Tensor },
+      { epsilon },
+    ) as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
+    (save as (t: tf.Tensor[]) => void)([xx as tf.Tensor, mean, variance, g as tf.Tensor]);
+    stats = { mean: tf.keep(mean), variance: tf.keep(variance) }; // kept past customGrad's scope; caller disposes
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [xs, m, v, gm] = saved;
+        return tf.engine().runKernel(
+          BATCH_NORM_TRAIN_BACKWARD,
+          { dy: dy as tf.Tensor, x: xs, mean: m, variance: v, gamma: gm },
+          { epsilon },
+        ) as tf.Tensor[];
+      },
+    };
+  });
+  const y = f(x, gamma, beta);
+  return { y, ...stats! };
+}
+
+/** {@link batchNormTraining} by tfjs ops, on any backend. */
+function batchNormByOps(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BnOut {
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   const n = x.size / x.shape[x.rank - 1];
   let stats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | null = null;

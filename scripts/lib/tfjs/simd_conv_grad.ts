@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
+import { heapCopy, heapLayout, loadSimdModule, type SimdModuleExports } from "./simd_module.ts";
 
 /** Geometry of one gradient call (NHWC input, HWIO filter). */
 export interface ConvGradShape {
@@ -42,9 +42,7 @@ export interface SimdConvGrad {
 /** n, h, w, ci, ho, wo, co, kh, kw, sh, sw, pt, pl: the kernels' trailing arguments. */
 type Geometry = number[];
 
-interface Exports {
-  memory: WebAssembly.Memory;
-  heap_base(): number;
+interface Exports extends SimdModuleExports {
   filter_grad(x: number, dy: number, out: number, ...g: Geometry): void;
   input_grad(dy: number, w: number, wt: number, dx: number, ...g: Geometry): number;
 }
@@ -62,32 +60,12 @@ let loaded: SimdConvGrad | null | undefined;
  */
 export function loadSimdConvGrad(): SimdConvGrad | null {
   if (loaded !== undefined) return loaded;
-  try {
-    const bytes = readFileSync(new URL("./simd/conv_grad.wasm", import.meta.url));
-    const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as Exports;
-    loaded = wrap(exports);
-  } catch {
-    loaded = null;
-  }
+  const exports = loadSimdModule<Exports>("conv_grad");
+  loaded = exports && wrap(exports);
   return loaded;
 }
 
 function wrap(k: Exports): SimdConvGrad {
-  const base = (k.heap_base() + 15) & ~15;
-  /** Copies `inputs` one after another from the heap base and leaves room for outputs of `outLens` floats; returns the offsets. */
-  const layout = (inputs: Float32Array[], outLens: number[]): number[] => {
-    const offs: number[] = [];
-    let at = base;
-    for (const len of [...inputs.map((a) => a.length), ...outLens]) {
-      offs.push(at);
-      at += (len * 4 + 15) & ~15;
-    }
-    const have = k.memory.buffer.byteLength;
-    if (at > have) k.memory.grow(Math.ceil((at - have) / 65536));
-    const heap = new Float32Array(k.memory.buffer);
-    inputs.forEach((a, i) => heap.set(a, offs[i] / 4));
-    return offs;
-  };
   const geometry = (s: ConvGradShape): Geometry => {
     const [n, h, w, ci] = s.x;
     const [, ho, wo, co] = s.dy;
@@ -103,18 +81,18 @@ function wrap(k: Exports): SimdConvGrad {
     filterGrad(x, dy, s) {
       const [n, h, w, ci] = s.x, [, ho, wo, co] = s.dy, outLen = s.kh * s.kw * ci * co;
       check(s, { x: [x.length, n * h * w * ci], dy: [dy.length, n * ho * wo * co] });
-      const [xOff, dyOff, outOff] = layout([x, dy], [outLen]);
+      const [xOff, dyOff, outOff] = heapLayout(k, [x, dy], [outLen]);
       k.filter_grad(xOff, dyOff, outOff, ...geometry(s));
-      return new Float32Array(k.memory.buffer, outOff, outLen).slice();
+      return heapCopy(k, outOff, outLen);
     },
     inputGrad(dy, w, s) {
       const [n, h, wd, ci] = s.x, [, ho, wo, co] = s.dy, wLen = s.kh * s.kw * ci * co, outLen = n * h * wd * ci;
       check(s, { dy: [dy.length, n * ho * wo * co], filter: [w.length, wLen] });
-      const [dyOff, wOff, wtOff, outOff] = layout([dy, w], [wLen, outLen]);
+      const [dyOff, wOff, wtOff, outOff] = heapLayout(k, [dy, w], [wLen, outLen]);
       if (k.input_grad(dyOff, wOff, wtOff, outOff, ...geometry(s)) !== 0) {
         throw new RangeError(`conv gradient: a ${s.kh}×${s.kw} filter is larger than the kernel supports (64)`);
       }
-      return new Float32Array(k.memory.buffer, outOff, outLen).slice();
+      return heapCopy(k, outOff, outLen);
     },
   };
 }

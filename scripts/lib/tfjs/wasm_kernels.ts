@@ -23,6 +23,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { isInputGradientSkipped } from "./input_grad_skip.ts";
 import { replaceKernel } from "./replace_kernel.ts";
+import { registerWasmBatchNormKernels } from "./batch_norm_kernels.ts";
 import { type ConvGradShape, loadSimdConvGrad, type SimdConvGrad } from "./simd_conv_grad.ts";
 
 type Info = tf.TensorInfo;
@@ -366,8 +367,8 @@ function inputGradBySimd(dy: Info, filter: Info, a: ConvBackpropAttrs, backend: 
 let registered = false;
 
 /**
- * Registers `Conv2DBackpropFilter` and a faster `Conv2DBackpropInput` on the `wasm` backend
- * (idempotent). Call before the first training step; `selectBackend("wasm")` does it for you.
+ * Registers `Conv2DBackpropFilter`, a faster `Conv2DBackpropInput` and the fused batch-norm
+ * kernels (`batch_norm_kernels.ts`) on the `wasm` backend (idempotent). Call before the first training step; `selectBackend("wasm")` does it for you.
  *
  * @example
  * ```ts
@@ -378,6 +379,7 @@ let registered = false;
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
   registered = true;
+  registerWasmBatchNormKernels();
   replaceKernel({ kernelName: "Conv2DBackpropFilter", backendName: "wasm", kernelFunc: filterGradBySimd });
   replaceKernel({
     kernelName: "Conv2DBackpropInput",

@@ -1,9 +1,12 @@
 #!/bin/sh
-# Rebuilds conv_grad.wasm from conv_grad.c (Debian/Ubuntu: apt-get install clang lld). The .wasm is
-# committed, so training needs no compiler; rebuild after editing the C source and run the tests.
+# Rebuilds each kernel's .wasm from its .c (conv_grad, batch_norm; Debian/Ubuntu: apt-get install
+# clang lld). The .wasm files are committed, so training needs no compiler; rebuild after editing a C
+# source and run the tests.
 set -e
 cd "$(dirname "$0")"
-clang --target=wasm32 -O3 -msimd128 -nostdlib -fno-builtin -Wall -Werror \
-  -Wl,--no-entry -Wl,--strip-all -Wl,--initial-memory=1048576 -Wl,--stack-first \
-  -o conv_grad.wasm conv_grad.c
-echo "wrote $(pwd)/conv_grad.wasm ($(wc -c < conv_grad.wasm) bytes)"
+for name in conv_grad batch_norm; do
+  clang --target=wasm32 -O3 -msimd128 -nostdlib -fno-builtin -Wall -Werror \
+    -Wl,--no-entry -Wl,--strip-all -Wl,--initial-memory=1048576 -Wl,--stack-first \
+    -o "$name.wasm" "$name.c"
+  echo "wrote $(pwd)/$name.wasm ($(wc -c < "$name.wasm") bytes)"
+done

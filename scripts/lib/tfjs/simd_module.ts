@@ -1,0 +1,61 @@
+/**
+ * Loading and feeding our wasm SIMD kernel modules (`simd/*.wasm`, built from the C beside them by
+ * `simd/build.sh`). Each module has its own memory; callers copy inputs in above the module's
+ * `heap_base()`, run a kernel on the offsets, and copy results out.
+ *
+ * @module
+ */
+import { readFileSync } from "node:fs";
+
+/** What every kernel module exports besides its kernels. */
+export interface SimdModuleExports {
+  memory: WebAssembly.Memory;
+  heap_base(): number;
+}
+
+/**
+ * Instantiates `simd/<name>.wasm`; null where it cannot be read or compiled (a bundle without it,
+ * a runtime without wasm SIMD), so callers fall back.
+ *
+ * @example
+ * ```ts
+ * const k = loadSimdModule<SimdModuleExports>("batch_norm");
+ * ```
+ */
+export function loadSimdModule<E extends SimdModuleExports>(name: string): E | null {
+  try {
+    const bytes = readFileSync(new URL(`./simd/${name}.wasm`, import.meta.url));
+    return new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as E;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Copies `inputs` one after another from the module's heap base (16-byte aligned), leaves room
+ * for outputs of `outLens` floats after them, grows the memory to fit, and returns every buffer's
+ * byte offset (inputs first). Throws a RangeError when the memory cannot grow.
+ *
+ * @example
+ * ```ts
+ * const [xOff, outOff] = heapLayout(k, [x], [x.length]);
+ * ```
+ */
+export function heapLayout(k: SimdModuleExports, inputs: Float32Array[], outLens: number[]): number[] {
+  const offs: number[] = [];
+  let at = (k.heap_base() + 15) & ~15;
+  for (const len of [...inputs.map((a) => a.length), ...outLens]) {
+    offs.push(at);
+    at += (len * 4 + 15) & ~15;
+  }
+  const have = k.memory.buffer.byteLength;
+  if (at > have) k.memory.grow(Math.ceil((at - have) / 65536));
+  const heap = new Float32Array(k.memory.buffer);
+  inputs.forEach((a, i) => heap.set(a, offs[i] / 4));
+  return offs;
+}
+
+/** A copy of `len` floats at byte offset `off` of the module's memory. */
+export function heapCopy(k: SimdModuleExports, off: number, len: number): Float32Array {
+  return new Float32Array(k.memory.buffer, off, len).slice();
+}

@@ -1,19 +1,29 @@
 /**
  * TIFF decoder (first page only) on top of `utif2` (maintained UTIF.js fork): 8-bit grey, RGB and
  * RGBA, uncompressed, LZW, Deflate and PackBits. Other layouts are refused up front from the
- * directory's tags rather than handed to UTIF (which would guess).
+ * directory's tags rather than handed to UTIF (which would guess). `utif2` (CommonJS, ~55 ms to
+ * evaluate) is loaded on the first TIFF, not at start-up.
  *
  * @module
  */
-import UTIF from "utif2";
+import type UTIF from "utif2";
 import type { RgbaImage } from "../preprocess/types.ts";
 import { byteReader } from "./bytes.ts";
 import { corrupt, ImageDecodeError, unsupported } from "./errors.ts";
 import { readTiffHeader } from "./header.ts";
 import { decodeTiffLzw } from "./lzw.ts";
 
-// utif2's own LZW decoder can loop forever on corrupt data; use the bounded one.
-(UTIF as unknown as { decode: { _decodeLZW: typeof decodeTiffLzw } }).decode._decodeLZW = decodeTiffLzw;
+let utif: Promise<typeof UTIF> | undefined;
+
+/** utif2, loaded once, with its LZW decoder (which can loop forever on corrupt data) replaced by the bounded one. */
+function loadUtif(): Promise<typeof UTIF> {
+  utif ??= import("utif2").then((m) => {
+    const lib = m.default;
+    (lib as unknown as { decode: { _decodeLZW: typeof decodeTiffLzw } }).decode._decodeLZW = decodeTiffLzw;
+    return lib;
+  });
+  return utif;
+}
 
 const COMPRESSIONS: Record<number, string> = { 1: "none", 5: "LZW", 8: "Deflate", 32946: "Deflate", 32773: "PackBits" };
 
@@ -22,13 +32,14 @@ const COMPRESSIONS: Record<number, string> = { 1: "none", 5: "LZW", 8: "Deflate"
  *
  * @example
  * ```ts
- * const img = decodeTiff(await Deno.readFile("tests/fixtures/images/variant_rgb_lzw.tif"));
+ * const img = await decodeTiff(await Deno.readFile("tests/fixtures/images/variant_rgb_lzw.tif"));
  * [img.width, img.height]; // [157, 143]
  * ```
  */
-export function decodeTiff(bytes: Uint8Array): RgbaImage {
+export async function decodeTiff(bytes: Uint8Array): Promise<RgbaImage> {
   const { width, height } = readTiffHeader(bytes);
   checkDirectoryValues(bytes);
+  const UTIF = await loadUtif();
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   let ifd: UTIF.IFD;
   try {

@@ -17,17 +17,12 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { loadSimdBatchNorm } from "./simd_batch_norm.ts";
+import type { WasmHeapBackend } from "./wasm_heap.ts";
 
 /** Kernel name of the fused forward pass. */
 export const BATCH_NORM_TRAIN_FORWARD = "AllScreenBatchNormTrainForward";
 /** Kernel name of the fused backward pass. */
 export const BATCH_NORM_TRAIN_BACKWARD = "AllScreenBatchNormTrainBackward";
-
-/** The wasm backend's view of its heap (tfjs-backend-wasm's `BackendWasm`). */
-interface WasmHeapBackend {
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
-}
 
 /**
  * Registers both kernels on the `wasm` backend when our SIMD module loads (idempotent); returns

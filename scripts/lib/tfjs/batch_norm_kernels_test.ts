@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { selectBackend } from "./backend.ts";
+import { onWasm } from "./on_wasm.ts";
 import { BATCH_NORM_TRAIN_BACKWARD, BATCH_NORM_TRAIN_FORWARD } from "./batch_norm_kernels.ts";
 import { loadSimdBatchNorm } from "./simd_batch_norm.ts";
 import { batchNormTraining, fastBatchNormalization } from "../models/fast_batchnorm.ts";
@@ -93,13 +93,7 @@ Deno.test("wasm backend: batch norm runs on the fused kernels and gives the cpu 
   };
   await tf.setBackend("cpu");
   const want = compute();
-  try {
-    await selectBackend("wasm");
-  } catch (err) {
-    t.step?.({ name: `wasm unavailable here: ${(err as Error).message}`, ignore: true, fn: () => {} });
-    return;
-  }
-  try {
+  await onWasm(t, async () => {
     let got: number[][] = [];
     const prof = await tf.profile(() => {
       got = compute();
@@ -120,7 +114,5 @@ Deno.test("wasm backend: batch norm runs on the fused kernels and gives the cpu 
     const { mean, variance } = tf.moments(x, [0, 1, 2]);
     Array.from(mean.dataSync()).forEach((v, i) => assert.ok(Math.abs(movingMean[i] - 0.5 * v) < 1e-5));
     Array.from(variance.dataSync()).forEach((v, i) => assert.ok(Math.abs(movingVariance[i] - (0.5 + 0.5 * v)) < 1e-4));
-  } finally {
-    await tf.setBackend("cpu");
-  }
+  });
 });

@@ -25,6 +25,7 @@ import { isInputGradientSkipped } from "./input_grad_skip.ts";
 import { replaceKernel } from "./replace_kernel.ts";
 import { registerWasmBatchNormKernels } from "./batch_norm_kernels.ts";
 import { type ConvGradShape, loadSimdConvGrad, type SimdConvGrad } from "./simd_conv_grad.ts";
+import type { WasmHeapBackend } from "./wasm_heap.ts";
 
 type Info = tf.TensorInfo;
 
@@ -277,12 +278,6 @@ export const filterGradByConv: tf.KernelFunc = ({ inputs, attrs, backend }) => {
 /** Our SIMD kernels, unless unavailable or turned off by `TFJS_WASM_CONV_GRAD=ops`. */
 function simdKernels(): SimdConvGrad | null {
   return process.env.TFJS_WASM_CONV_GRAD === "ops" ? null : loadSimdConvGrad();
-}
-
-/** The wasm backend's view of its heap (tfjs-backend-wasm's `BackendWasm`). */
-interface WasmHeapBackend {
-  typedArrayFromHeap(t: Info): Float32Array;
-  makeOutput(shape: number[], dtype: "float32"): Info;
 }
 
 /**

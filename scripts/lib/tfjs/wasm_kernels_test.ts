@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { conv2dFilterGrad, conv2dInputGrad } from "./wasm_kernels.ts";
 import { skipInputGradient } from "./input_grad_skip.ts";
-import { selectBackend } from "./backend.ts";
+import { onWasm } from "./on_wasm.ts";
 import { CONV_GRAD_CASES, type ConvGradCase } from "./conv_grad_cases.ts";
 import { loadSimdConvGrad } from "./simd_conv_grad.ts";
 
@@ -86,13 +86,7 @@ Deno.test("wasm backend with registered kernels gives the cpu backend's conv gra
     const r = reference(c);
     return { dx: r.dx, dw: r.dw };
   });
-  try {
-    await selectBackend("wasm");
-  } catch (err) {
-    t.step?.({ name: `wasm unavailable here: ${(err as Error).message}`, ignore: true, fn: () => {} });
-    return;
-  }
-  try {
+  await onWasm(t, () => {
     CASES.forEach((c, i) => {
       const r = reference(c); // same seeds → same tensors on wasm
       const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
@@ -102,24 +96,22 @@ Deno.test("wasm backend with registered kernels gives the cpu backend's conv gra
       assert.ok(maxAbsDiff(dw.dataSync(), refs[i].dw) / scale < 1e-5, `wasm dW ${JSON.stringify(c)}`);
       assert.ok(maxAbsDiff(dx.dataSync(), refs[i].dx) / scale < 1e-5, `wasm dx ${JSON.stringify(c)}`);
     });
-  } finally {
-    await tf.setBackend("cpu");
-  }
+  });
 });
 
-Deno.test("skipInputGradient: zeros only for the declared channel count, and can be turned off", async () => {
-  await selectBackend("wasm");
-  try {
-    const w3 = tf.randomNormal([3, 3, 3, 4], 0, 1, "float32", 1) as tf.Tensor4D;
-    const dy = tf.randomNormal([1, 4, 4, 4], 0, 1, "float32", 2) as tf.Tensor4D;
-    skipInputGradient(3);
-    assert.equal(tf.max(tf.abs(tf.conv2dTranspose(dy, w3, [1, 8, 8, 3], 2, "same"))).dataSync()[0], 0);
-    const w5 = tf.randomNormal([3, 3, 5, 4], 0, 1, "float32", 1) as tf.Tensor4D;
-    assert.ok(tf.max(tf.abs(tf.conv2dTranspose(dy, w5, [1, 8, 8, 5], 2, "same"))).dataSync()[0] > 0);
-    skipInputGradient(null);
-    assert.ok(tf.max(tf.abs(tf.conv2dTranspose(dy, w3, [1, 8, 8, 3], 2, "same"))).dataSync()[0] > 0);
-  } finally {
-    skipInputGradient(null);
-    await tf.setBackend("cpu");
-  }
+Deno.test("skipInputGradient: zeros only for the declared channel count, and can be turned off", async (t) => {
+  await onWasm(t, () => {
+    try {
+      const w3 = tf.randomNormal([3, 3, 3, 4], 0, 1, "float32", 1) as tf.Tensor4D;
+      const dy = tf.randomNormal([1, 4, 4, 4], 0, 1, "float32", 2) as tf.Tensor4D;
+      skipInputGradient(3);
+      assert.equal(tf.max(tf.abs(tf.conv2dTranspose(dy, w3, [1, 8, 8, 3], 2, "same"))).dataSync()[0], 0);
+      const w5 = tf.randomNormal([3, 3, 5, 4], 0, 1, "float32", 1) as tf.Tensor4D;
+      assert.ok(tf.max(tf.abs(tf.conv2dTranspose(dy, w5, [1, 8, 8, 5], 2, "same"))).dataSync()[0] > 0);
+      skipInputGradient(null);
+      assert.ok(tf.max(tf.abs(tf.conv2dTranspose(dy, w3, [1, 8, 8, 3], 2, "same"))).dataSync()[0] > 0);
+    } finally {
+      skipInputGradient(null);
+    }
+  });
 });

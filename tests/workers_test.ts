@@ -1,12 +1,17 @@
 /**
  * The Workers build (workerd via `wrangler dev --local`, offline) gives the same answers as the
- * Deno build on real fixture images.
+ * Deno build on real fixture images, and its deploy bundle fits Workers' upload limit.
  */
 import assert from "node:assert/strict";
 import { createApp } from "../functions/app.ts";
 import { loadConfig } from "../functions/lib/config.ts";
 import { DEFAULT_MODEL } from "../functions/lib/model/default.ts";
-import { startWorkersDev, stripJsonComments, workerEntrySource } from "../functions/lib/workers/wrangler.ts";
+import {
+  deployWorkers,
+  startWorkersDev,
+  stripJsonComments,
+  workerEntrySource,
+} from "../functions/lib/workers/wrangler.ts";
 import { FIXTURES, TINY_MODEL, tinyModel } from "./helpers/model.ts";
 import { fixture } from "./helpers/images.ts";
 
@@ -82,6 +87,49 @@ Deno.test({
       assert.equal(card.id, "tiny-test");
     } finally {
       await dev.stop();
+    }
+  },
+});
+
+/** Cloudflare's limit on a Worker's compressed upload (paid plans; the free plan allows 3 MB). */
+const WORKERS_UPLOAD_LIMIT_GZIP_BYTES = 10 * 1024 * 1024;
+
+async function gzipSize(bytes: Uint8Array<ArrayBuffer>): Promise<number> {
+  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip"));
+  return (await new Response(stream).arrayBuffer()).byteLength;
+}
+
+Deno.test({
+  name: "deploy:workers --dry-run: the committed model's bundle fits the upload limit; API keys stay out of it",
+  ignore: !hasWrangler,
+  async fn() {
+    const outdir = await Deno.makeTempDir({ prefix: "worker-bundle-" });
+    try {
+      const r = await deployWorkers({
+        modelPath: DEFAULT_MODEL,
+        vars: { API_KEYS: "do-not-upload-this-key", MAX_BATCH: "3" },
+        args: ["--dry-run", "--outdir", outdir],
+        output: "piped",
+      });
+      assert.equal(r.code, 0, r.output);
+      assert.match(r.output, /env\.MAX_BATCH \("3"\)/, "configuration reaches the Worker as vars");
+      assert.doesNotMatch(r.output, /API_KEYS|do-not-upload-this-key/);
+      assert.doesNotMatch(r.output, /WARNING/, "wrangler warns about nothing (e.g. Node built-ins)");
+
+      const files = [...Deno.readDirSync(outdir)].map((e) => e.name);
+      const modelName = DEFAULT_MODEL.split("/").pop()!;
+      for (const want of ["worker.js", "-ort-wasm-simd-threaded.wasm", "-jpeg.wasm", `-${modelName}`]) {
+        assert.ok(files.some((f) => f.endsWith(want)), `${want} in ${files}`);
+      }
+      const worker = await Deno.readTextFile(`${outdir}/worker.js`);
+      assert.ok(!worker.includes("do-not-upload-this-key"));
+      let gzip = 0;
+      for (const f of files.filter((f) => !f.endsWith(".map") && f !== "README.md")) {
+        gzip += await gzipSize(await Deno.readFile(`${outdir}/${f}`));
+      }
+      assert.ok(gzip < WORKERS_UPLOAD_LIMIT_GZIP_BYTES, `upload is ${gzip} bytes gzipped`);
+    } finally {
+      await Deno.remove(outdir, { recursive: true });
     }
   },
 });

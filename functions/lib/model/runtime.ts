@@ -8,6 +8,7 @@ import { type ModelCard, ModelCardError, parseModelCard } from "./card.ts";
 import { initOrt } from "./ort.ts";
 import { sha256Hex } from "../util/sha256.ts";
 import { cardPathFor } from "./default.ts";
+import { readLocalFile } from "../util/read_file.ts";
 
 /** The class-activation map of one image: `height` rows of `width` logit contributions. */
 export interface CamMap {
@@ -135,12 +136,11 @@ export async function createModelRuntime(card: ModelCard, modelBytes: Uint8Array
  * ```
  */
 export async function loadModelFile(path: string): Promise<ModelRuntime> {
-  const { readFile } = await import("node:fs/promises");
   const cardPath = cardPathFor(path);
   let cardText: string;
   let modelBytes: Uint8Array;
   try {
-    cardText = await readFile(cardPath, "utf8");
+    cardText = new TextDecoder().decode(await readLocalFile(cardPath));
   } catch (err) {
     throw new ModelCardError(
       `cannot read the model card ${cardPath} (${(err as Error).message}); set MODEL to an exported ` +
@@ -148,7 +148,7 @@ export async function loadModelFile(path: string): Promise<ModelRuntime> {
     );
   }
   try {
-    modelBytes = new Uint8Array(await readFile(path));
+    modelBytes = await readLocalFile(path);
   } catch (err) {
     throw new ModelCardError(
       `cannot read the model ${path} (${(err as Error).message}); set MODEL to an exported .onnx file`,

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { readLocalFile } from "../util/read_file.ts";
 
 /** The binaries, by name. */
 export const WASM_ASSETS = {
@@ -70,9 +71,8 @@ export function getWasmModule(name: WasmAssetName): Promise<WebAssembly.Module> 
 /** The raw bytes of `name`, read from the installed npm package (Deno, Node). */
 export async function readWasmBytes(name: WasmAssetName): Promise<Uint8Array<ArrayBuffer>> {
   const url = new URL(import.meta.resolve(WASM_ASSETS[name]));
-  const { readFile } = await import("node:fs/promises");
   try {
-    return new Uint8Array(await readFile(url));
+    return await readLocalFile(url);
   } catch (err) {
     throw new Error(
       `cannot read ${WASM_ASSETS[name]} (${(err as Error).message}); run "npm ci" in the project root first`,

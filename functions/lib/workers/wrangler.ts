@@ -1,7 +1,7 @@
 /**
- * Running the Workers build locally (Deno only): writes a wrangler config whose model aliases
- * point at the chosen model, then starts `wrangler dev --local` (workerd, offline: no metrics, no
- * `Request.cf` download). wrangler needs Node ≥ 22.12; it runs under Deno here instead.
+ * The Workers build (Deno only): writes a Workers entry and a wrangler config for the chosen
+ * model, then runs `wrangler dev --local` (workerd, offline: no metrics, no `Request.cf`
+ * download) or `wrangler deploy`. wrangler needs Node ≥ 22.12; it runs under Deno here instead.
  *
  * @module
  */
@@ -109,6 +109,46 @@ export function stripJsonComments(text: string): string {
   return out;
 }
 
+/** Variables that are secrets: never written into a deployed Worker's config. */
+const SECRETS = ["API_KEYS"] as const;
+
+/**
+ * `wrangler deploy` of the Workers build for `modelPath`, with the configuration variables in
+ * `vars` (all but {@link SECRETS}, which must be set with `wrangler secret put`) and `args` passed
+ * on (`--dry-run --outdir DIR` builds without uploading). Resolves to wrangler's exit code and,
+ * with `output: "piped"`, its output.
+ *
+ * @example
+ * ```ts
+ * const r = await deployWorkers({ modelPath: "model/all-v4.int8.onnx", vars: {}, args: ["--dry-run", "--outdir", "dist/worker"], output: "piped" });
+ * r.code; // 0
+ * ```
+ */
+export async function deployWorkers(opts: {
+  modelPath: string;
+  vars: Record<string, string | undefined>;
+  args: string[];
+  output: "inherit" | "piped";
+}): Promise<{ code: number; output: string }> {
+  const vars = Object.fromEntries(
+    Object.entries(opts.vars).filter(([k]) => !(SECRETS as readonly string[]).includes(k)),
+  );
+  const { dir, configPath } = await prepareWorkerBuild(opts.modelPath, vars);
+  try {
+    const child = wrangler(["deploy", "--config", configPath, ...opts.args], {
+      env: { NO_COLOR: "1" },
+      stdin: opts.output === "inherit" ? "inherit" : "null",
+      output: opts.output,
+    });
+    if (opts.output === "inherit") return { code: (await child.status).code, output: "" };
+    const { code, stdout, stderr } = await child.output();
+    const text = new TextDecoder();
+    return { code, output: text.decode(stdout) + text.decode(stderr) };
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
 /** A running `wrangler dev`. */
 export interface WorkersDev {
   url: string;
@@ -138,45 +178,28 @@ export async function startWorkersDev(opts: {
   inherit?: boolean;
 }): Promise<WorkersDev> {
   const host = opts.host ?? "127.0.0.1";
-  const dir = await Deno.makeTempDir({ dir: await ensureDir(new URL(".cache/", ROOT)), prefix: "wrangler-" });
-  const configPath = `${dir}/wrangler.json`;
-  await Deno.writeTextFile(`${dir}/worker.ts`, workerEntrySource(opts.modelPath ?? DEFAULT_MODEL, dir));
-  await Deno.writeTextFile(configPath, JSON.stringify(wranglerConfig(`${dir}/worker.ts`, opts.vars ?? {}), null, 2));
-  const deno = new URL("node_modules/.bin/deno", ROOT).pathname;
-  const wrangler = new URL("node_modules/wrangler/bin/wrangler.js", ROOT).pathname;
-  const child = new Deno.Command(deno, {
-    args: [
-      "run",
-      "-A",
-      wrangler,
-      "dev",
-      "--local",
-      "--config",
-      configPath,
-      "--ip",
-      host,
-      "--port",
-      String(opts.port),
-      "--persist-to",
-      `${dir}/state`,
-      "--inspector-port",
-      "0",
-      "--show-interactive-dev-session=false",
-      "--log-level",
-      "warn",
-    ],
-    cwd: ROOT.pathname,
-    env: {
-      CLOUDFLARE_CF_FETCH_ENABLED: "false",
-      WRANGLER_SEND_METRICS: "false",
-      WRANGLER_SEND_ERROR_REPORTS: "false",
-      CI: "1",
-      NO_COLOR: "1",
-    },
+  const { dir, configPath } = await prepareWorkerBuild(opts.modelPath ?? DEFAULT_MODEL, opts.vars ?? {});
+  const child = wrangler([
+    "dev",
+    "--local",
+    "--config",
+    configPath,
+    "--ip",
+    host,
+    "--port",
+    String(opts.port),
+    "--persist-to",
+    `${dir}/state`,
+    "--inspector-port",
+    "0",
+    "--show-interactive-dev-session=false",
+    "--log-level",
+    "warn",
+  ], {
+    env: { CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "1", NO_COLOR: "1" },
     stdin: "null",
-    stdout: opts.inherit ? "inherit" : "piped",
-    stderr: opts.inherit ? "inherit" : "piped",
-  }).spawn();
+    output: opts.inherit ? "inherit" : "piped",
+  });
   let output = "";
   if (!opts.inherit) {
     for (const stream of [child.stdout, child.stderr]) {
@@ -218,4 +241,47 @@ export async function startWorkersDev(opts: {
 async function ensureDir(url: URL): Promise<string> {
   await Deno.mkdir(url, { recursive: true });
   return url.pathname;
+}
+
+/**
+ * Writes a Workers entry for `modelPath` and its wrangler config (with `vars` forwarded as
+ * {@link wranglerConfig} does) into a new directory under `.cache/`; the caller removes it.
+ *
+ * @example
+ * ```ts
+ * const { dir, configPath } = await prepareWorkerBuild("model/all-v4.int8.onnx", {});
+ * ```
+ */
+export async function prepareWorkerBuild(
+  modelPath: string,
+  vars: Record<string, string | undefined>,
+): Promise<{ dir: string; configPath: string }> {
+  const dir = await Deno.makeTempDir({ dir: await ensureDir(new URL(".cache/", ROOT)), prefix: "wrangler-" });
+  const configPath = `${dir}/wrangler.json`;
+  await Deno.writeTextFile(`${dir}/worker.ts`, workerEntrySource(modelPath, dir));
+  await Deno.writeTextFile(configPath, JSON.stringify(wranglerConfig(`${dir}/worker.ts`, vars), null, 2));
+  return { dir, configPath };
+}
+
+/**
+ * Spawns the project's wrangler with `args`, run by the project's Deno (wrangler itself needs
+ * Node ≥ 22.12), from the project root, with wrangler's telemetry off.
+ *
+ * @example
+ * ```ts
+ * const child = wrangler(["--version"], { output: "piped" });
+ * ```
+ */
+export function wrangler(
+  args: string[],
+  opts: { env?: Record<string, string>; stdin?: "null" | "inherit"; output: "inherit" | "piped" },
+): Deno.ChildProcess {
+  return new Deno.Command(new URL("node_modules/.bin/deno", ROOT).pathname, {
+    args: ["run", "-A", new URL("node_modules/wrangler/bin/wrangler.js", ROOT).pathname, ...args],
+    cwd: ROOT.pathname,
+    env: { WRANGLER_SEND_METRICS: "false", WRANGLER_SEND_ERROR_REPORTS: "false", ...opts.env },
+    stdin: opts.stdin ?? "null",
+    stdout: opts.output,
+    stderr: opts.output,
+  }).spawn();
 }

@@ -246,6 +246,7 @@ async function ensureDir(url: URL): Promise<string> {
 /**
  * Writes a Workers entry for `modelPath` and its wrangler config (with `vars` forwarded as
  * {@link wranglerConfig} does) into a new directory under `.cache/`; the caller removes it.
+ * Rejects, saying what to do, when the model or its card is missing.
  *
  * @example
  * ```ts
@@ -256,6 +257,15 @@ export async function prepareWorkerBuild(
   modelPath: string,
   vars: Record<string, string | undefined>,
 ): Promise<{ dir: string; configPath: string }> {
+  for (const file of [modelPath, cardPathFor(modelPath)]) {
+    try {
+      await Deno.stat(abs(file));
+    } catch {
+      throw new Error(
+        `cannot build the Worker: ${file} does not exist; set MODEL to an exported .onnx with its .json card beside it`,
+      );
+    }
+  }
   const dir = await Deno.makeTempDir({ dir: await ensureDir(new URL(".cache/", ROOT)), prefix: "wrangler-" });
   const configPath = `${dir}/wrangler.json`;
   await Deno.writeTextFile(`${dir}/worker.ts`, workerEntrySource(modelPath, dir));

@@ -14,6 +14,20 @@ export interface ModelInfo {
   sha256: string;
 }
 
+/** Process memory in bytes, as Deno's `Deno.memoryUsage()` reports it. */
+export interface MemoryUsage {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+}
+
+/** Where {@link createMetrics} reads memory: Deno's `memoryUsage`; none on Workers (no such API). */
+export function runtimeMemoryUsage(): MemoryUsage | undefined {
+  const deno = (globalThis as { Deno?: { memoryUsage?: () => MemoryUsage } }).Deno;
+  return deno?.memoryUsage?.();
+}
+
 /** Counters and histograms the app updates, rendered as Prometheus text. */
 export interface Metrics {
   /** One finished request. `route` is the matched route pattern (bounded label set). */
@@ -25,7 +39,8 @@ export interface Metrics {
 }
 
 /**
- * A fresh metrics set.
+ * A fresh metrics set. `memory` is read at each render (default {@link runtimeMemoryUsage}); where
+ * it gives nothing, the memory gauges are left out.
  *
  * @example
  * ```ts
@@ -35,7 +50,7 @@ export interface Metrics {
  * console.log(m.render({ id: "all", version: "1", sha256: "ab" }, true));
  * ```
  */
-export function createMetrics(): Metrics {
+export function createMetrics(memory: () => MemoryUsage | undefined = runtimeMemoryUsage): Metrics {
   const requests = new Map<string, number>();
   const hist = new Map<string, { buckets: number[]; sum: number; count: number }>();
   const predictions = new Map<string, number>();
@@ -86,6 +101,19 @@ export function createMetrics(): Metrics {
       lines.push("# HELP process_uptime_seconds Seconds since the app was created.");
       lines.push("# TYPE process_uptime_seconds gauge");
       lines.push(`process_uptime_seconds ${(Date.now() - started) / 1000}`);
+      const mem = memory();
+      if (mem) {
+        for (
+          const [name, help, value] of [
+            ["process_resident_memory_bytes", "Resident memory of the process.", mem.rss],
+            ["js_heap_size_total_bytes", "JavaScript heap reserved.", mem.heapTotal],
+            ["js_heap_size_used_bytes", "JavaScript heap in use.", mem.heapUsed],
+            ["js_external_memory_bytes", "Memory of buffers outside the JavaScript heap.", mem.external],
+          ] as const
+        ) {
+          lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${value}`);
+        }
+      }
       return lines.join("\n") + "\n";
     },
   };

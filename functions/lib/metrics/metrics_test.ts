@@ -28,3 +28,17 @@ Deno.test("metrics: not ready and no model", () => {
   assert.match(text, /^model_ready 0$/m);
   assert.doesNotMatch(text, /model_info\{/);
 });
+
+Deno.test("metrics: memory gauges from the runtime, left out where it has none (Workers)", () => {
+  const fake = { rss: 150e6, heapTotal: 12e6, heapUsed: 9e6, external: 2e6 };
+  const text = createMetrics(() => fake).render(undefined, true);
+  assert.match(text, /^# TYPE process_resident_memory_bytes gauge$/m);
+  assert.match(text, /^process_resident_memory_bytes 150000000$/m);
+  assert.match(text, /^js_heap_size_total_bytes 12000000$/m);
+  assert.match(text, /^js_heap_size_used_bytes 9000000$/m);
+  assert.match(text, /^js_external_memory_bytes 2000000$/m);
+  assert.doesNotMatch(createMetrics(() => undefined).render(undefined, true), /memory_bytes|heap_size/);
+  // under Deno the default reads the real process
+  const rss = Number(createMetrics().render(undefined, true).match(/^process_resident_memory_bytes (\d+)$/m)?.[1]);
+  assert.ok(rss > 10e6, `rss ${rss}`);
+});

@@ -62,7 +62,7 @@ export function treeRss(pid: number): { total: number; byName: Record<string, nu
 
 /**
  * The `deno` arguments of the `start` task in deno.json (e.g. `["run", "-A", "--unstable-kv",
- * "--v8-flags=--max-semi-space-size=1", "functions/deno.ts"]`), so that measurements spawn the
+ * "--v8-flags=--max-semi-space-size=1,--expose-gc", "functions/deno.ts"]`), so that measurements spawn the
  * service exactly as it is started; `extraV8Flags` adds one more `--v8-flags=` before the entry.
  *
  * @example

@@ -11,10 +11,11 @@
  * `MALLOC_MMAP_THRESHOLD_=1048576 MALLOC_TRIM_THRESHOLD_=1048576` in the environment.
  *
  * Freed memory in the middle of glibc's heaps (and in the arenas of V8's compile threads) stays
- * resident until `malloc_trim` hands it back: {@link trimMalloc} does that once at start-up (ort's
- * start-up leaves ~20 MB of it: RSS at ready ~127 → ~105 MB) and {@link idleTrimmer} after each
- * burst of requests, when the service has gone quiet (a trim takes 3–6 ms, so never on the
- * request path).
+ * resident until `malloc_trim` hands it back, and buffers that outlived a young-generation GC
+ * (uploads awaited across a prediction) are freed only by a full GC. {@link releaseMemory} does
+ * both: once at start-up (ort's start-up leaves ~20 MB: RSS at ready ~127 → ~105 MB) and, through
+ * {@link idleTrimmer}, after each burst of requests once the service has gone quiet (a full GC and
+ * a trim take ~20 ms, so never on the request path).
  *
  * Best effort: anything but Linux/glibc, or no FFI permission, leaves malloc as it is.
  *
@@ -89,6 +90,29 @@ export function trimMalloc(): boolean {
   return trimLib ? trimLib.symbols.malloc_trim(0n) === 1 : false;
 }
 
+/**
+ * A full garbage collection where the runtime exposes one (`--v8-flags=--expose-gc`, as the
+ * `start` task runs), a short wait for V8 to free the dead buffers, then {@link trimMalloc};
+ * resolves to what `trimMalloc` returned.
+ *
+ * @example
+ * ```ts
+ * await releaseMemory(); // before declaring ready
+ * ```
+ */
+export async function releaseMemory(): Promise<boolean> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) {
+    gc();
+    // V8 frees dead ArrayBuffers' memory on a background thread after the GC: let it finish
+    await new Promise((resolve) => setTimeout(resolve, SWEEP_WAIT_MS));
+  }
+  return trimMalloc();
+}
+
+/** How long {@link releaseMemory} gives V8's background sweeping before trimming. */
+const SWEEP_WAIT_MS = 100;
+
 /** What {@link idleTrimmer} returns. */
 export interface IdleTrimmer {
   /** Call at the end of every request: (re)arms the quiet-period timer. */
@@ -107,7 +131,7 @@ export interface IdleTrimmer {
  * const handler = async (req: Request) => { try { return await app.fetch(req); } finally { trimmer.touch(); } };
  * ```
  */
-export function idleTrimmer(quietMs: number, trim: () => unknown = trimMalloc): IdleTrimmer {
+export function idleTrimmer(quietMs: number, trim: () => unknown = releaseMemory): IdleTrimmer {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const unref = (globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno?.unrefTimer;
   return {

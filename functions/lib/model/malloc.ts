@@ -11,11 +11,11 @@
  * `MALLOC_MMAP_THRESHOLD_=1048576 MALLOC_TRIM_THRESHOLD_=1048576` in the environment.
  *
  * Freed memory in the middle of glibc's heaps (and in the arenas of V8's compile threads) stays
- * resident until `malloc_trim` hands it back, and buffers that outlived a young-generation GC
+ * resident until `malloc_trim` hands it back ({@link trimMalloc}: 3–6 ms; ort's start-up leaves
+ * ~20 MB of it, RSS at ready ~127 → ~105 MB), and buffers that outlived a young-generation GC
  * (uploads awaited across a prediction) are freed only by a full GC. {@link releaseMemory} does
- * both: once at start-up (ort's start-up leaves ~20 MB: RSS at ready ~127 → ~105 MB) and, through
- * {@link idleTrimmer}, after each burst of requests once the service has gone quiet (a full GC and
- * a trim take ~20 ms, so never on the request path).
+ * both (~20 ms), so the entry runs it through {@link idleTrimmer}: a second after ready and after
+ * each burst of requests, once the service has gone quiet, never on the request path.
  *
  * Best effort: anything but Linux/glibc, or no FFI permission, leaves malloc as it is.
  *
@@ -97,7 +97,7 @@ export function trimMalloc(): boolean {
  *
  * @example
  * ```ts
- * await releaseMemory(); // before declaring ready
+ * await releaseMemory(); // when the service is idle
  * ```
  */
 export async function releaseMemory(): Promise<boolean> {
@@ -105,13 +105,18 @@ export async function releaseMemory(): Promise<boolean> {
   if (gc) {
     gc();
     // V8 frees dead ArrayBuffers' memory on a background thread after the GC: let it finish
-    await new Promise((resolve) => setTimeout(resolve, SWEEP_WAIT_MS));
+    await new Promise((resolve) => unrefTimer(setTimeout(resolve, SWEEP_WAIT_MS)));
   }
   return trimMalloc();
 }
 
 /** How long {@link releaseMemory} gives V8's background sweeping before trimming. */
 const SWEEP_WAIT_MS = 100;
+
+/** Lets a timer not keep the process alive (Deno); a no-op elsewhere. */
+function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
+  (globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno?.unrefTimer?.(timer as unknown as number);
+}
 
 /** What {@link idleTrimmer} returns. */
 export interface IdleTrimmer {
@@ -133,7 +138,6 @@ export interface IdleTrimmer {
  */
 export function idleTrimmer(quietMs: number, trim: () => unknown = releaseMemory): IdleTrimmer {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const unref = (globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno?.unrefTimer;
   return {
     touch() {
       if (timer !== undefined) clearTimeout(timer);
@@ -141,7 +145,7 @@ export function idleTrimmer(quietMs: number, trim: () => unknown = releaseMemory
         timer = undefined;
         trim();
       }, quietMs);
-      unref?.(timer as unknown as number);
+      unrefTimer(timer);
     },
     stop() {
       if (timer !== undefined) clearTimeout(timer);

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { heapCopy, heapLayout, loadSimdModule, type SimdModuleExports } from "./simd_module.ts";
+import { heapLayout, loadSimdModule, type SimdModuleExports } from "./simd_module.ts";
 
 /** Geometry of one gradient call (NHWC input, HWIO filter). */
 export interface ConvGradShape {
@@ -31,12 +31,12 @@ export interface ConvGradShape {
   padLeft: number;
 }
 
-/** The loaded kernels. */
+/** The loaded kernels. Each writes its result into `out`, a caller-owned array (for example a view of tfjs's heap). */
 export interface SimdConvGrad {
   /** dW as [kh, kw, Ci, Co] from the input `x` and the output gradient `dy`. */
-  filterGrad(x: Float32Array, dy: Float32Array, shape: ConvGradShape): Float32Array;
+  filterGrad(x: Float32Array, dy: Float32Array, shape: ConvGradShape, out: Float32Array): void;
   /** dx as [N, H, W, Ci] from the output gradient `dy` and the filter `w` ([kh, kw, Ci, Co]). */
-  inputGrad(dy: Float32Array, w: Float32Array, shape: ConvGradShape): Float32Array;
+  inputGrad(dy: Float32Array, w: Float32Array, shape: ConvGradShape, out: Float32Array): void;
 }
 
 /** n, h, w, ci, ho, wo, co, kh, kw, sh, sw, pt, pl: the kernels' trailing arguments. */
@@ -55,7 +55,8 @@ let loaded: SimdConvGrad | null | undefined;
  * @example
  * ```ts
  * const k = loadSimdConvGrad();
- * const dw = k?.filterGrad(x, dy, { x: [16, 24, 24, 24], dy: [16, 24, 24, 24], kh: 3, kw: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1 });
+ * const dw = new Float32Array(3 * 3 * 24 * 24);
+ * k?.filterGrad(x, dy, { x: [16, 24, 24, 24], dy: [16, 24, 24, 24], kh: 3, kw: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1 }, dw);
  * ```
  */
 export function loadSimdConvGrad(): SimdConvGrad | null {
@@ -78,21 +79,21 @@ function wrap(k: Exports): SimdConvGrad {
     }
   };
   return {
-    filterGrad(x, dy, s) {
+    filterGrad(x, dy, s, out) {
       const [n, h, w, ci] = s.x, [, ho, wo, co] = s.dy, outLen = s.kh * s.kw * ci * co;
-      check(s, { x: [x.length, n * h * w * ci], dy: [dy.length, n * ho * wo * co] });
+      check(s, { x: [x.length, n * h * w * ci], dy: [dy.length, n * ho * wo * co], out: [out.length, outLen] });
       const [xOff, dyOff, outOff] = heapLayout(k, [x, dy], [outLen]);
       k.filter_grad(xOff, dyOff, outOff, ...geometry(s));
-      return heapCopy(k, outOff, outLen);
+      out.set(new Float32Array(k.memory.buffer, outOff, outLen));
     },
-    inputGrad(dy, w, s) {
+    inputGrad(dy, w, s, out) {
       const [n, h, wd, ci] = s.x, [, ho, wo, co] = s.dy, wLen = s.kh * s.kw * ci * co, outLen = n * h * wd * ci;
-      check(s, { dy: [dy.length, n * ho * wo * co], filter: [w.length, wLen] });
+      check(s, { dy: [dy.length, n * ho * wo * co], filter: [w.length, wLen], out: [out.length, outLen] });
       const [dyOff, wOff, wtOff, outOff] = heapLayout(k, [dy, w], [wLen, outLen]);
       if (k.input_grad(dyOff, wOff, wtOff, outOff, ...geometry(s)) !== 0) {
         throw new RangeError(`conv gradient: a ${s.kh}×${s.kw} filter is larger than the kernel supports (64)`);
       }
-      return heapCopy(k, outOff, outLen);
+      out.set(new Float32Array(k.memory.buffer, outOff, outLen));
     },
   };
 }

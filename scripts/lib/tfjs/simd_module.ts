@@ -1,7 +1,7 @@
 /**
  * Loading and feeding our wasm SIMD kernel modules (`simd/*.wasm`, built from the C beside them by
  * `simd/build.sh`). Each module has its own memory; callers copy inputs in above the module's
- * `heap_base()`, run a kernel on the offsets, and copy results out.
+ * `heap_base()`, run a kernel on the offsets, and copy results out into arrays they own.
  *
  * @module
  */
@@ -53,9 +53,4 @@ export function heapLayout(k: SimdModuleExports, inputs: Float32Array[], outLens
   const heap = new Float32Array(k.memory.buffer);
   inputs.forEach((a, i) => heap.set(a, offs[i] / 4));
   return offs;
-}
-
-/** A copy of `len` floats at byte offset `off` of the module's memory. */
-export function heapCopy(k: SimdModuleExports, off: number, len: number): Float32Array {
-  return new Float32Array(k.memory.buffer, off, len).slice();
 }

@@ -1,6 +1,6 @@
 /**
  * The slice of tfjs-backend-wasm's `BackendWasm` that our kernels use: tensors as views of its
- * heap, and new output tensors in it.
+ * heap, and new output tensors in it (freed again when a kernel gives up).
  *
  * @module
  */
@@ -13,4 +13,6 @@ import type * as tf from "@tensorflow/tfjs";
 export interface WasmHeapBackend {
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
   makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
+  /** Frees a tensor's memory (an output that is not returned after all). */
+  disposeData(dataId: tf.DataId): boolean;
 }

@@ -281,8 +281,8 @@ function simdKernels(): SimdConvGrad | null {
 }
 
 /**
- * Runs one of our SIMD kernels on `inputs` read straight from tfjs's heap and returns its result
- * as a new heap tensor of `outShape`. Null where the composed path must run instead: no kernel,
+ * Runs one of our SIMD kernels on `inputs` read straight from tfjs's heap, writing its result
+ * into a new heap tensor of `outShape`. Null where the composed path must run instead: no kernel,
  * NCHW, dilations, non-float inputs, or a kernel that refused (its memory could not grow, a filter
  * too large).
  */
@@ -293,16 +293,17 @@ function viaSimd(
   filterShape: number[],
   inputs: Info[],
   outShape: number[],
-  compute: (kernel: SimdConvGrad, views: Float32Array[], shape: ConvGradShape) => Float32Array,
+  compute: (kernel: SimdConvGrad, views: Float32Array[], shape: ConvGradShape, out: Float32Array) => void,
 ): Info | null {
   const kernel = simdKernels();
   if (!kernel || a.dataFormat === "NCHW" || inputs.some((t) => t.dtype !== "float32")) return null;
   const info = convInfoFor(xShape, filterShape, a);
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
   const b = backend as WasmHeapBackend;
-  let result: Float32Array;
+  // the output first: making it may grow the heap, which would detach earlier views
+  const out = b.makeOutput([...outShape], "float32");
   try {
-    result = compute(kernel, inputs.map((t) => b.typedArrayFromHeap(t)), {
+    compute(kernel, inputs.map((t) => b.typedArrayFromHeap(t)), {
       x: xShape as [number, number, number, number],
       dy: [xShape[0], info.outHeight, info.outWidth, info.outChannels],
       kh: info.filterHeight,
@@ -311,13 +312,12 @@ function viaSimd(
       strideW: info.strideWidth,
       padTop: info.padInfo.top,
       padLeft: info.padInfo.left,
-    });
+    }, b.typedArrayFromHeap(out));
   } catch (err) {
+    b.disposeData(out.dataId);
     if (err instanceof RangeError) return null;
     throw err;
   }
-  const out = b.makeOutput([...outShape], "float32");
-  b.typedArrayFromHeap(out).set(result);
   return out;
 }
 
@@ -335,7 +335,7 @@ const filterGradBySimd: tf.KernelFunc = (args) => {
     a.filterShape!,
     [x, dy],
     a.filterShape!,
-    (k, [xv, dyv], shape) => k.filterGrad(xv, dyv, shape),
+    (k, [xv, dyv], shape, out) => k.filterGrad(xv, dyv, shape, out),
   ) ?? filterGradByConv(args);
 };
 
@@ -355,7 +355,7 @@ function inputGradBySimd(dy: Info, filter: Info, a: ConvBackpropAttrs, backend: 
     filter.shape,
     [dy, filter],
     xShape,
-    (k, [dyv, wv], shape) => k.inputGrad(dyv, wv, shape),
+    (k, [dyv, wv], shape, out) => k.inputGrad(dyv, wv, shape, out),
   );
 }
 

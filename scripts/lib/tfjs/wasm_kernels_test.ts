@@ -58,8 +58,9 @@ Deno.test("the SIMD gradient kernels load and match the cpu backend (all cases)"
       padTop: info.padInfo.top,
       padLeft: info.padInfo.left,
     };
-    const dw = kernel.filterGrad(r.x.dataSync() as Float32Array, r.up.dataSync() as Float32Array, shape);
-    const dx = kernel.inputGrad(r.up.dataSync() as Float32Array, r.w.dataSync() as Float32Array, shape);
+    const dw = new Float32Array(r.dw.length), dx = new Float32Array(r.dx.length);
+    kernel.filterGrad(r.x.dataSync() as Float32Array, r.up.dataSync() as Float32Array, shape, dw);
+    kernel.inputGrad(r.up.dataSync() as Float32Array, r.w.dataSync() as Float32Array, shape, dx);
     const scale = Math.max(1, ...r.dw.map(Math.abs));
     assert.equal(dw.length, r.dw.length);
     assert.equal(dx.length, r.dx.length);
@@ -76,8 +77,14 @@ Deno.test("the SIMD gradient kernels load and match the cpu backend (all cases)"
     padTop: 0,
     padLeft: 0,
   } as const;
-  assert.throws(() => kernel.filterGrad(new Float32Array(10), new Float32Array(4), one), /x has 10 values/);
-  assert.throws(() => kernel.inputGrad(new Float32Array(4), new Float32Array(3), one), /filter has 3 values/);
+  assert.throws(
+    () => kernel.filterGrad(new Float32Array(10), new Float32Array(4), one, new Float32Array(8)),
+    /x has 10 values/,
+  );
+  assert.throws(
+    () => kernel.inputGrad(new Float32Array(4), new Float32Array(3), one, new Float32Array(8)),
+    /filter has 3 values/,
+  );
 });
 
 Deno.test("wasm backend with registered kernels gives the cpu backend's conv gradients", async (t) => {

@@ -17,7 +17,7 @@ import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import type { PreprocessSpec } from "../functions/lib/model/card.ts";
 import { readSplitManifest } from "./lib/data/split_manifest.ts";
-import { type Architecture, ARCHITECTURES } from "./lib/models/architectures.ts";
+import { type Architecture, ARCHITECTURES, checkWidth } from "./lib/models/architectures.ts";
 import { BACKEND_NAMES, type BackendName, probeGpuAdapter } from "./lib/tfjs/backend.ts";
 import { DEFAULT_AUGMENT, NO_AUGMENT } from "./lib/train/augment.ts";
 import { DEFAULT_TRAIN, train } from "./lib/train/loop.ts";
@@ -156,8 +156,11 @@ const jpeg = jpegFlag("aug-jpeg"), jpegSource = jpegFlag("aug-jpeg-source");
 const backend = oneOf<BackendName>(a.backend, "backend", BACKEND_NAMES, "auto");
 const arch = oneOf<Architecture>(a.arch, "arch", ARCHITECTURES, "small-gap");
 const width = num(a.width, "width", DEFAULT_TRAIN.width);
-if (!(width > 0 && width <= 4)) fail(`--width must be in (0, 4] (got ${a.width})`);
-if (width !== 1 && arch !== "small-gap") fail("--width applies to --arch small-gap only");
+try {
+  checkWidth(arch, width);
+} catch (err) {
+  fail(`--width: ${(err as Error).message}`);
+}
 
 /**
  * Replicas when --workers is not given: one per core on CPU backends; one on a GPU (each webgpu

@@ -35,6 +35,22 @@ export interface BuildOptions {
 }
 
 /**
+ * Throws unless `width` is a width multiplier `arch` accepts: in (0, 4], and 1 for every
+ * architecture but small-gap. {@link buildModel} checks it; the trainer's CLI checks it before
+ * loading any data.
+ *
+ * @example
+ * ```ts
+ * checkWidth("small-gap", 0.75); // fine
+ * checkWidth("original", 0.5); // throws: width applies to small-gap only
+ * ```
+ */
+export function checkWidth(arch: Architecture, width: number): void {
+  if (!(width > 0 && width <= 4)) throw new Error(`width must be in (0, 4] (got ${width})`);
+  if (width !== 1 && arch !== "small-gap") throw new Error(`width applies to small-gap only (got ${arch})`);
+}
+
+/**
  * The filter count of a small-gap block for a width multiplier: a multiple of 8, at least 8.
  *
  * @example
@@ -61,8 +77,7 @@ export function buildModel(arch: Architecture, opts: BuildOptions): tf.LayersMod
     throw new Error(`model size must be an integer ≥ 16 (got ${opts.size})`);
   }
   const width = opts.width ?? 1;
-  if (!(width > 0 && width <= 4)) throw new Error(`width must be in (0, 4] (got ${opts.width})`);
-  if (width !== 1 && arch !== "small-gap") throw new Error(`width applies to small-gap only (got ${arch})`);
+  checkWidth(arch, width);
   let seed = opts.seed * 1000;
   const init = () => tf.initializers.heNormal({ seed: seed++ });
   const denseInit = () => tf.initializers.glorotUniform({ seed: seed++ });

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { isSoftwareAdapter, probeGpuAdapter, selectBackend } from "./backend.ts";
+import { adapterInfo, isSoftwareAdapter, probeGpuAdapter, selectBackend } from "./backend.ts";
 import { CONV_GRAD_CASES, type ConvGradCase, LAYER_SIZED_CASES } from "./conv_grad_cases.ts";
 import { skipInputGradient } from "./input_grad_skip.ts";
 import { splitCount } from "./webgpu_kernels.ts";
@@ -106,13 +106,7 @@ test("auto picks webgpu on a GPU and skips a CPU-only (software) adapter", async
   if (why) return t.skip(`no webgpu here: ${why}`);
   // deno-lint-ignore no-explicit-any
   const adapter = await (globalThis as any).navigator.gpu.requestAdapter();
-  // read each field: GPUAdapterInfo's are prototype getters, so spreading it copies nothing
-  const software = isSoftwareAdapter({
-    vendor: adapter.info.vendor,
-    architecture: adapter.info.architecture,
-    description: adapter.info.description,
-    isFallbackAdapter: adapter.isFallbackAdapter,
-  });
+  const software = isSoftwareAdapter(adapterInfo(adapter));
   try {
     const picked = await selectBackend("auto");
     if (software) assert.notEqual(picked, "webgpu", `auto chose a software adapter (${adapter.info.description})`);

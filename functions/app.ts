@@ -8,7 +8,7 @@
 import { type Context, Hono } from "hono";
 import { requestId } from "hono/request-id";
 import type { Config } from "./lib/config.ts";
-import type { ModelRuntime } from "./lib/model/runtime.ts";
+import type { ModelRuntime } from "../model/core/mod.ts";
 import { createModelState } from "./lib/model/state.ts";
 import { createMetrics, type Metrics } from "./lib/metrics/metrics.ts";
 import { accessLog, type AccessLogVariables, jsonLine, type LogSink } from "./lib/http/access_log.ts";

@@ -5,9 +5,9 @@
  */
 import { createApp } from "./app.ts";
 import { loadConfig } from "./lib/config.ts";
-import { loadModelFile } from "./lib/model/runtime.ts";
-import { decodeImage } from "./lib/image/decode.ts";
-import { preprocess } from "./lib/preprocess/preprocess.ts";
+import { loadModelFile } from "../model/core/mod.ts";
+import { decodeImage } from "../model/core/mod.ts";
+import { preprocess } from "../model/core/mod.ts";
 
 const root = new URL("../", import.meta.url);
 const modelPath = Deno.env.get("MODEL") ?? new URL("tests/fixtures/models/tiny.int8.onnx", root).pathname;

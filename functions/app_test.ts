@@ -5,10 +5,10 @@
 import assert from "node:assert/strict";
 import { createApp } from "./app.ts";
 import { type Config, loadConfig } from "./lib/config.ts";
-import type { ModelRuntime } from "./lib/model/runtime.ts";
+import type { ModelRuntime } from "../model/core/mod.ts";
 import { fakeCard, fakeRuntime } from "../tests/helpers/fake_model.ts";
 import { fixture, pngHeaderOnly, solidPng } from "../tests/helpers/images.ts";
-import { decodePng } from "./lib/image/png.ts";
+import { decodePng } from "../model/core/mod.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = Record<string, any>;

@@ -11,7 +11,7 @@
 import "./lib/model/preload.ts";
 import { createApp } from "./app.ts";
 import { type Config, loadConfig } from "./lib/config.ts";
-import { loadModelFile, type ModelRuntime } from "./lib/model/runtime.ts";
+import { loadModelFile, type ModelRuntime } from "../model/core/mod.ts";
 import { warmUp } from "./lib/predict/warmup.ts";
 import { openKvStore } from "./lib/feedback/kv.ts";
 import { createMemoryStore } from "./lib/feedback/store.ts";

@@ -14,7 +14,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import type { PreprocessSpec } from "../functions/lib/model/card.ts";
+import type { PreprocessSpec } from "../model/core/mod.ts";
 import { type Architecture, ARCHITECTURES, buildModel } from "./lib/models/architectures.ts";
 import { BACKEND_NAMES, type BackendName, selectBackend } from "./lib/tfjs/backend.ts";
 import { adamStep, newAdamState } from "./lib/train/adam.ts";

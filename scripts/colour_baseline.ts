@@ -14,10 +14,10 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { decodeImage } from "../functions/lib/image/decode.ts";
-import type { PreprocessSpec } from "../functions/lib/model/card.ts";
-import { toFloatRgb } from "../functions/lib/preprocess/preprocess.ts";
-import type { FloatRgbImage } from "../functions/lib/preprocess/types.ts";
+import { decodeImage } from "../model/core/mod.ts";
+import type { PreprocessSpec } from "../model/core/mod.ts";
+import { toFloatRgb } from "../model/core/mod.ts";
+import type { FloatRgbImage } from "../model/core/mod.ts";
 import { runColourBaseline } from "./lib/baseline/baseline.ts";
 import { colourFeatures } from "./lib/baseline/features.ts";
 import { logisticLogit } from "./lib/baseline/logistic.ts";

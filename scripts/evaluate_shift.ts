@@ -22,11 +22,11 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { imageStats, toFloatRgb } from "../functions/lib/preprocess/preprocess.ts";
-import { checkDomain } from "../functions/lib/predict/domain.ts";
-import type { PreprocessSpec } from "../functions/lib/model/card.ts";
+import { imageStats, toFloatRgb } from "../model/core/mod.ts";
+import { checkDomain } from "../model/core/mod.ts";
+import type { PreprocessSpec } from "../model/core/mod.ts";
 import { readSplitManifest, type Split, type SplitManifest } from "./lib/data/split_manifest.ts";
-import { createOnnxScorer } from "./lib/onnx_runner.ts";
+import { createOnnxScorer } from "../model/core/mod.ts";
 import {
   type ColourBaseline,
   fitColourBaseline,

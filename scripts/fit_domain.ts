@@ -21,17 +21,17 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { imageStats } from "../functions/lib/preprocess/preprocess.ts";
+import { imageStats } from "../model/core/mod.ts";
 import { readSplitManifest, type Split } from "./lib/data/split_manifest.ts";
 import { confusionAt, rates } from "./lib/metrics/confusion.ts";
-import { createOnnxScorer } from "./lib/onnx_runner.ts";
+import { createOnnxScorer } from "../model/core/mod.ts";
 import { fitDomainRanges } from "./lib/domain/fit.ts";
 import { statsUnderCells, summarizeFlags } from "./lib/domain/stats.ts";
 import { applyShiftCell, SHIFT_GRID } from "./lib/shift/grid.ts";
 import { loadImages, selectItems } from "./lib/shift/load.ts";
 import { modelFloatScorer } from "./lib/shift/score.ts";
-import type { FloatRgbImage } from "../functions/lib/preprocess/types.ts";
-import type { DomainCheck, PreprocessSpec } from "../functions/lib/model/card.ts";
+import type { FloatRgbImage } from "../model/core/mod.ts";
+import type { DomainCheck, PreprocessSpec } from "../model/core/mod.ts";
 
 const USAGE =
   "usage: tsx scripts/fit_domain.ts (--model model/all-v4.int8.onnx | --preprocess runs/x/preprocess.json) --manifest runs/taleqani/manifest.json --out runs/x/domain.json " +

@@ -25,10 +25,10 @@ import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import type { Label } from "../functions/lib/model/card.ts";
+import type { Label } from "../model/core/mod.ts";
 import { listImageFiles, sha256File } from "./lib/data/files.ts";
 import type { ManifestItem, Split } from "./lib/data/split_manifest.ts";
-import type { FeedbackRecord } from "../functions/lib/feedback/store.ts";
+import type { FeedbackRecord } from "../model/core/mod.ts";
 
 /** A manifest item made from feedback, with where its label came from. */
 export interface FeedbackItem extends ManifestItem {

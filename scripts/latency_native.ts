@@ -11,11 +11,11 @@
  */
 import { readFile } from "node:fs/promises";
 import * as ortNode from "onnxruntime-node";
-import { parseModelCard } from "../functions/lib/model/card.ts";
-import { cardPathFor } from "../functions/lib/model/default.ts";
-import { initOrt } from "../functions/lib/model/ort.ts";
-import { decodeImage } from "../functions/lib/image/decode.ts";
-import { preprocess } from "../functions/lib/preprocess/preprocess.ts";
+import { parseModelCard } from "../model/core/mod.ts";
+import { cardPathFor } from "../model/core/mod.ts";
+import { initOrt } from "../model/core/mod.ts";
+import { decodeImage } from "../model/core/mod.ts";
+import { preprocess } from "../model/core/mod.ts";
 
 const [
   modelPath = "tests/fixtures/models/tiny.int8.onnx",

@@ -17,9 +17,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { decodePng } from "../functions/lib/image/png.ts";
-import { preprocess } from "../functions/lib/preprocess/preprocess.ts";
-import type { ModelCard, PreprocessSpec } from "../functions/lib/model/card.ts";
+import { decodePng } from "../model/core/mod.ts";
+import { preprocess } from "../model/core/mod.ts";
+import type { ModelCard, PreprocessSpec } from "../model/core/mod.ts";
 import { exportToOnnx } from "./lib/onnx/export.ts";
 import { buildModelCard, type ModelCardFields, writeModelFiles } from "./lib/onnx/card.ts";
 import { tinyCamModel } from "./lib/onnx/test_models.ts";

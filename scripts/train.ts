@@ -12,10 +12,10 @@
  *
  * @module
  */
-import { isBrightFraction } from "../functions/lib/preprocess/white_balance.ts";
+import { isBrightFraction } from "../model/core/mod.ts";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
-import type { PreprocessSpec } from "../functions/lib/model/card.ts";
+import type { PreprocessSpec } from "../model/core/mod.ts";
 import { readSplitManifest } from "./lib/data/split_manifest.ts";
 import { type Architecture, ARCHITECTURES, checkWidth } from "./lib/models/architectures.ts";
 import { BACKEND_NAMES, type BackendName, probeGpuAdapter } from "./lib/tfjs/backend.ts";

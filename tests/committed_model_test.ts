@@ -7,12 +7,12 @@
 import assert from "node:assert/strict";
 import { createApp } from "../functions/app.ts";
 import { loadConfig } from "../functions/lib/config.ts";
-import { decodeImage } from "../functions/lib/image/decode.ts";
-import { encodeBmp } from "../functions/lib/image/bmp_encode.ts";
-import { DEFAULT_MODEL } from "../functions/lib/model/default.ts";
-import { loadModelFile, type ModelRuntime } from "../functions/lib/model/runtime.ts";
-import type { RgbaImage } from "../functions/lib/preprocess/types.ts";
-import { hsvToRgb, rgbToHsv } from "../functions/lib/preprocess/colour.ts";
+import { decodeImage } from "../model/core/image/decode.ts";
+import { encodeBmp } from "../model/core/image/bmp_encode.ts";
+import { DEFAULT_MODEL } from "../model/core/card/default.ts";
+import { loadModelFile, type ModelRuntime } from "../model/core/onnx/runtime.ts";
+import type { RgbaImage } from "../model/core/preprocess/types.ts";
+import { hsvToRgb, rgbToHsv } from "../model/core/preprocess/colour.ts";
 import { fixture } from "./helpers/images.ts";
 
 const root = new URL("../", import.meta.url);

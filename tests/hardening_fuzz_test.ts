@@ -4,9 +4,9 @@
  * /v1/explain; no exception other than ImageDecodeError, no 5xx, no hang.
  */
 import assert from "node:assert/strict";
-import { nextCase, readCorpus, runFuzz } from "../scripts/lib/fuzz/harness.ts";
-import { createRng } from "../scripts/lib/fuzz/rng.ts";
-import { crc32, GENERIC, mutate, pngChunks } from "../scripts/lib/fuzz/mutators.ts";
+import { nextCase, readCorpus, runFuzz } from "../functions/tools/fuzz/harness.ts";
+import { createRng } from "../functions/tools/fuzz/rng.ts";
+import { crc32, GENERIC, mutate, pngChunks } from "../functions/tools/fuzz/mutators.ts";
 import { TINY_MODEL } from "./helpers/model.ts";
 
 const root = new URL("../", import.meta.url).pathname;

@@ -7,10 +7,10 @@
 import assert from "node:assert/strict";
 import { createApp } from "../functions/app.ts";
 import { loadConfig } from "../functions/lib/config.ts";
-import type { ModelRuntime } from "../functions/lib/model/runtime.ts";
+import type { ModelRuntime } from "../model/core/onnx/runtime.ts";
 import { fakeRuntime } from "./helpers/fake_model.ts";
 import { fixture, pngHeaderOnly } from "./helpers/images.ts";
-import { crc32 } from "../scripts/lib/fuzz/mutators.ts";
+import { crc32 } from "../functions/tools/fuzz/mutators.ts";
 
 function setup(env: Record<string, string> = {}, model: ModelRuntime = fakeRuntime()) {
   const lines: Record<string, unknown>[] = [];

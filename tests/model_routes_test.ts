@@ -4,11 +4,11 @@
 import assert from "node:assert/strict";
 import { createApp } from "../functions/app.ts";
 import { loadConfig } from "../functions/lib/config.ts";
-import { createModelRuntime, loadModelFile } from "../functions/lib/model/runtime.ts";
-import { ModelCardError, parseModelCard, probabilityFromLogit } from "../functions/lib/model/card.ts";
-import { decodeImage } from "../functions/lib/image/decode.ts";
-import { preprocess } from "../functions/lib/preprocess/preprocess.ts";
-import { decodePng } from "../functions/lib/image/png.ts";
+import { createModelRuntime, loadModelFile } from "../model/core/onnx/runtime.ts";
+import { ModelCardError, parseModelCard, probabilityFromLogit } from "../model/core/card/card.ts";
+import { decodeImage } from "../model/core/image/decode.ts";
+import { preprocess } from "../model/core/preprocess/preprocess.ts";
+import { decodePng } from "../model/core/image/png.ts";
 import { FIXTURES, TINY_FLOAT_MODEL, TINY_MODEL, tinyModel } from "./helpers/model.ts";
 import { fixture } from "./helpers/images.ts";
 

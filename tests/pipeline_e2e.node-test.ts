@@ -11,11 +11,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
-import { decodeImage } from "../functions/lib/image/decode.ts";
-import { parseModelCard } from "../functions/lib/model/card.ts";
-import { preprocess } from "../functions/lib/preprocess/preprocess.ts";
+import { decodeImage } from "../model/core/image/decode.ts";
+import { parseModelCard } from "../model/core/card/card.ts";
+import { preprocess } from "../model/core/preprocess/preprocess.ts";
 import { dihedral } from "../scripts/lib/train/augment.ts";
-import { initOrtWeb } from "../scripts/lib/onnx/ort_web.ts";
+import { initOrtWeb } from "../model/core/onnx/ort_web_offline.ts";
 import { encodeRgbaPng } from "../scripts/lib/report/png.ts";
 
 const run = promisify(execFile);

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { createApp } from "../functions/app.ts";
 import { loadConfig } from "../functions/lib/config.ts";
-import { DEFAULT_MODEL } from "../functions/lib/model/default.ts";
+import { DEFAULT_MODEL } from "../model/core/card/default.ts";
 import {
   deployWorkers,
   startWorkersDev,

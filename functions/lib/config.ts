@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { DEFAULT_MODEL } from "./model/default.ts";
+import { DEFAULT_MODEL } from "../../model/core/mod.ts";
 
 /** Everything the service can be configured with. */
 export interface Config {

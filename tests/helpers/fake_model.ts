@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { ModelCard } from "../../functions/lib/model/card.ts";
-import type { ModelOutputs, ModelRuntime } from "../../functions/lib/model/runtime.ts";
+import type { ModelCard } from "../../model/core/card/card.ts";
+import type { ModelOutputs, ModelRuntime } from "../../model/core/onnx/runtime.ts";
 
 /**
  * A card like the exporter writes, 32 px input, subtype head and CAM; override any field.
@@ -60,7 +60,14 @@ export function fakeRuntime(
   const size = card.preprocess.size;
   const runtime = {
     card,
+    backend: "web" as const,
     calls: 0,
+    async score(batch: Float32Array, n: number) {
+      const per = 3 * size * size;
+      const logits = new Float32Array(n);
+      for (let i = 0; i < n; i++) logits[i] = (await runtime.run(batch.slice(i * per, (i + 1) * per))).logit;
+      return { logits };
+    },
     run(input: Float32Array, options?: { cam?: boolean }): Promise<ModelOutputs> {
       runtime.calls++;
       if (input.length !== 3 * size * size) throw new RangeError("bad input length");

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { loadModelFile, type ModelRuntime } from "../../functions/lib/model/runtime.ts";
+import { loadModelFile, type ModelRuntime } from "../../model/core/onnx/runtime.ts";
 
 /** Path of the int8 fixture model, relative to the project root. */
 export const TINY_MODEL = "tests/fixtures/models/tiny.int8.onnx";

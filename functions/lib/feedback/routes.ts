@@ -5,7 +5,7 @@
  * @module
  */
 import type { Context } from "hono";
-import type { Label } from "../model/card.ts";
+import type { Label } from "../../../model/core/mod.ts";
 import { readBodyLimited } from "../http/body.ts";
 import { ApiError } from "../http/errors.ts";
 import { feedbackId, type FeedbackRecord, type FeedbackStore, type PredictionRecord } from "./store.ts";

@@ -7,37 +7,9 @@
  *
  * @module
  */
-import type { Decision, Label } from "../model/card.ts";
+import type { FeedbackRecord, PredictionRecord } from "../../../model/core/mod.ts";
 
-/** One prediction as the service made it. */
-export interface PredictionRecord {
-  /** The request's id (`X-Request-Id`; client-chosen ids may repeat, so it is not a key alone). */
-  requestId: string;
-  /** Position in a batch request (0 for single-image routes). */
-  index: number;
-  route: string;
-  /** SHA-256 hex of the uploaded file's bytes. */
-  inputSha256: string;
-  model: { id: string; version: string; sha256: string };
-  label: Label;
-  scores: { all: number; normal: number };
-  decision: Decision;
-  /** ISO time of the prediction. */
-  ts: string;
-}
-
-/** A reviewer's label for one prediction. */
-export interface FeedbackRecord {
-  /** Sortable unique id: `<ISO time>_<random>`. */
-  id: string;
-  ts: string;
-  /** The label the reviewer gives the image. */
-  label: Label;
-  reviewer?: string;
-  note?: string;
-  /** The prediction it is about (carries requestId and inputSha256). */
-  prediction: PredictionRecord;
-}
+export type { FeedbackRecord, PredictionRecord };
 
 /** Storage of predictions and feedback. Every write resolves only once it is durable. */
 export interface FeedbackStore {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { bilinearResize } from "./upsample.ts";
 import { jet } from "./colormap.ts";
 import { base64, heatmapDataUrl, heatmapRgba } from "./heatmap.ts";
-import { decodePng } from "../image/png.ts";
+import { decodePng } from "../../../model/core/mod.ts";
 
 Deno.test("bilinearResize: half-pixel centres, edges clamped", () => {
   const up = bilinearResize({ width: 2, height: 1, data: new Float32Array([0, 1]) }, 4, 1);

@@ -5,7 +5,7 @@
  * @module
  */
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ImageDecodeError } from "../image/errors.ts";
+import { ImageDecodeError } from "../../../model/core/mod.ts";
 
 /** Every error code the API answers with (snake_case, stable: clients switch on it). */
 export type ErrorCode =

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { ImageFormat } from "../preprocess/types.ts";
-import { sniffFormat } from "../image/sniff.ts";
+import type { ImageFormat } from "../../../model/core/mod.ts";
+import { sniffFormat } from "../../../model/core/mod.ts";
 import { readBodyLimited } from "./body.ts";
 import { ApiError } from "./errors.ts";
 

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { compileOrtWasm } from "./ort.ts";
+import { compileOrtWasm } from "../../../model/core/mod.ts";
 import { tuneMalloc } from "./malloc.ts";
 
 tuneMalloc();

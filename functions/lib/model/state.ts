@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ModelRuntime } from "./runtime.ts";
+import type { ModelRuntime } from "../../../model/core/mod.ts";
 import { ApiError } from "../http/errors.ts";
 
 /** The model as the routes see it. */

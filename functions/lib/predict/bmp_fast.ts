@@ -8,10 +8,10 @@
  *
  * @module
  */
-import type { PreprocessSpec } from "../model/card.ts";
-import type { FloatRgbImage } from "../preprocess/types.ts";
-import { areaWeights, cropRect } from "../preprocess/preprocess.ts";
-import { readBmpHeader } from "../image/header.ts";
+import type { PreprocessSpec } from "../../../model/core/mod.ts";
+import type { FloatRgbImage } from "../../../model/core/mod.ts";
+import { areaWeights, cropRect } from "../../../model/core/mod.ts";
+import { readBmpHeader } from "../../../model/core/mod.ts";
 
 /** Size limits the general decoder enforces; the fast path declines anything outside them. */
 export interface BmpFastLimits {

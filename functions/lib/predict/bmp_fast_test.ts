@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import type { PreprocessSpec } from "../model/card.ts";
-import { decodeImage } from "../image/decode.ts";
-import { toFloatRgb } from "../preprocess/preprocess.ts";
+import type { PreprocessSpec } from "../../../model/core/mod.ts";
+import { decodeImage } from "../../../model/core/mod.ts";
+import { toFloatRgb } from "../../../model/core/mod.ts";
 import { bmpToFloatRgb } from "./bmp_fast.ts";
-import { encodeBmp } from "../image/bmp_encode.ts";
-import { seededRandom } from "../util/random.ts";
+import { encodeBmp } from "../../../model/core/mod.ts";
+import { seededRandom } from "../../../model/core/mod.ts";
 
 const images = new URL("../../../tests/fixtures/images/", import.meta.url);
 const limits = { maxPixels: 4096 * 4096, minSide: 8 };

@@ -7,26 +7,18 @@
  *
  * @module
  */
-import type { Decision, Label } from "../model/card.ts";
-import type { ModelRuntime } from "../model/runtime.ts";
-import type { FloatRgbImage, ImageFormat } from "../preprocess/types.ts";
-import { decodeImage } from "../image/decode.ts";
-import { imageStats, normalizeToTensor, toFloatRgb } from "../preprocess/preprocess.ts";
-import { sha256Hex } from "../util/sha256.ts";
+import type { ModelRuntime } from "../../../model/core/mod.ts";
+import type { FloatRgbImage, ImageFormat } from "../../../model/core/mod.ts";
+import { decodeImage } from "../../../model/core/mod.ts";
+import { imageStats, normalizeToTensor, toFloatRgb } from "../../../model/core/mod.ts";
+import { sha256Hex } from "../../../model/core/mod.ts";
 import { ApiError } from "../http/errors.ts";
-import { score } from "./scores.ts";
-import { checkDomain } from "./domain.ts";
+import { type Answer, answer } from "../../../model/core/mod.ts";
 import { heatmapDataUrl } from "../heatmap/heatmap.ts";
 import { bmpToFloatRgb } from "./bmp_fast.ts";
 
-/** The prediction for one image, as the API returns it. */
-export interface Prediction {
-  label: Label;
-  scores: { all: number; normal: number };
-  decision: Decision;
-  /** Why the decision is `review` for reasons other than the score (out-of-domain input). */
-  reasons?: string[];
-  subtype?: Record<string, number>;
+/** The prediction for one image, as the API returns it: the core's answer plus where it came from. */
+export interface Prediction extends Answer {
   model: { id: string; version: string; sha256: string };
   input: { format: ImageFormat; width: number; height: number; sha256: string };
   /**
@@ -95,21 +87,17 @@ export async function predictImage(
   }
   const tensor = normalizeToTensor(resized, card.preprocess, "NCHW");
   // statistics only when the card has a domain check to hold them against
-  const reasons = card.domain ? checkDomain(card.domain, imageStats(resized)) : [];
+  const stats = card.domain ? imageStats(resized) : undefined;
   options.signal?.throwIfAborted();
   const tRun = performance.now();
   const out = await runtime.run(tensor, { cam: options.heatmap === true });
   const tDone = performance.now();
   // The hash (off the main thread) is only needed for the answer: never wait for it before running.
   const inputSha = await hashing;
-  const scored = score(card, out.logit, out.subtypeLogits);
+  const answered = answer(card, out.logit, stats, out.subtypeLogits);
 
   const prediction: Prediction = {
-    label: scored.label,
-    scores: scored.scores,
-    decision: reasons.length > 0 ? "review" : scored.decision,
-    ...(reasons.length > 0 ? { reasons } : {}),
-    ...(scored.subtype ? { subtype: scored.subtype } : {}),
+    ...answered,
     model: { id: card.id, version: card.version, sha256: card.sha256 },
     input: { ...source, sha256: inputSha },
     timings: { decodeMs: 0, preprocessMs: 0, inferenceMs: 0, totalMs: 0 },

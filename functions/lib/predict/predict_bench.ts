@@ -3,11 +3,11 @@
  * at the tiny fixture's input size (or MODEL's, if set): general decode + area resize vs the
  * fused BMP path, and the input hash.
  */
-import { decodeImage } from "../image/decode.ts";
-import { imageStats, normalizeToTensor, toFloatRgb } from "../preprocess/preprocess.ts";
-import { parseModelCard } from "../model/card.ts";
-import { cardPathFor } from "../model/default.ts";
-import { sha256Hex } from "../util/sha256.ts";
+import { decodeImage } from "../../../model/core/mod.ts";
+import { imageStats, normalizeToTensor, toFloatRgb } from "../../../model/core/mod.ts";
+import { parseModelCard } from "../../../model/core/mod.ts";
+import { cardPathFor } from "../../../model/core/mod.ts";
+import { sha256Hex } from "../../../model/core/mod.ts";
 import { bmpToFloatRgb } from "./bmp_fast.ts";
 
 const root = new URL("../../../", import.meta.url);

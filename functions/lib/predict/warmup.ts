@@ -6,9 +6,9 @@
  *
  * @module
  */
-import type { ModelRuntime } from "../model/runtime.ts";
+import type { ModelRuntime } from "../../../model/core/mod.ts";
 import { predictImage } from "./pipeline.ts";
-import { encodeBmp } from "../image/bmp_encode.ts";
+import { encodeBmp } from "../../../model/core/mod.ts";
 
 /**
  * An uncompressed 24-bit bottom-up BMP of `width`×`height` with a smooth colour gradient (the

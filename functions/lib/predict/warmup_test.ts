@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeImage } from "../image/decode.ts";
+import { decodeImage } from "../../../model/core/mod.ts";
 import { tinyModel } from "../../../tests/helpers/model.ts";
 import { syntheticBmp, warmUp } from "./warmup.ts";
 

@@ -6,9 +6,9 @@
  */
 import { createApp } from "../../app.ts";
 import { loadConfig } from "../config.ts";
-import { parseModelCard } from "../model/card.ts";
-import { createModelRuntime, type ModelRuntime } from "../model/runtime.ts";
-import { registerWasmModule } from "../wasm/assets.ts";
+import { parseModelCard } from "../../../model/core/mod.ts";
+import { createModelRuntime, type ModelRuntime } from "../../../model/core/mod.ts";
+import { registerWasmModule } from "../../../model/core/mod.ts";
 
 /** What the Workers entry imports and hands over. */
 export interface WorkerAssets {

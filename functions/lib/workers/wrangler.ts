@@ -6,7 +6,7 @@
  * @module
  */
 import { relative } from "node:path";
-import { cardPathFor, DEFAULT_MODEL } from "../model/default.ts";
+import { cardPathFor, DEFAULT_MODEL } from "../../../model/core/mod.ts";
 
 /** Project root (two levels above functions/lib/workers). */
 export const ROOT = new URL("../../../", import.meta.url);

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { FloatRgbImage } from "../../../functions/lib/preprocess/types.ts";
+import type { FloatRgbImage } from "../../../model/core/mod.ts";
 
 /**
  * Features: a joint RGB histogram with `bins` levels per channel (bins³ values, fractions of

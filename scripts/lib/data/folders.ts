@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Label } from "../../../functions/lib/model/card.ts";
+import type { Label } from "../../../model/core/mod.ts";
 import { blockGroups } from "./blocks.ts";
 import type { Candidate } from "./candidate.ts";
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-export { seededRandom } from "../../../functions/lib/util/random.ts";
+export { seededRandom } from "../../../model/core/mod.ts";
 
 /**
  * A 32-bit FNV-1a hash of a string, used to derive per-stratum seeds.

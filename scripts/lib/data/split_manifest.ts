@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Label } from "../../../functions/lib/model/card.ts";
+import type { Label } from "../../../model/core/mod.ts";
 import { readFile } from "node:fs/promises";
 
 /** One of the three sides of a split. */

@@ -7,8 +7,8 @@
  *
  * @module
  */
-import type { DomainCheck } from "../../../functions/lib/model/card.ts";
-import { checkDomain as serviceCheckDomain } from "../../../functions/lib/predict/domain.ts";
+import type { DomainCheck } from "../../../model/core/mod.ts";
+import { checkDomain as serviceCheckDomain } from "../../../model/core/mod.ts";
 
 /** Options for {@link fitDomainRanges}. */
 export interface DomainFitOptions {

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import type { DomainCheck, PreprocessSpec } from "../../../functions/lib/model/card.ts";
-import { imageStats } from "../../../functions/lib/preprocess/preprocess.ts";
-import type { RgbaImage } from "../../../functions/lib/preprocess/types.ts";
+import type { DomainCheck, PreprocessSpec } from "../../../model/core/mod.ts";
+import { imageStats } from "../../../model/core/mod.ts";
+import type { RgbaImage } from "../../../model/core/mod.ts";
 import { applyShiftCell, type ShiftCell } from "../shift/grid.ts";
 import { checkDomain } from "./fit.ts";
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Label } from "../../../functions/lib/model/card.ts";
+import type { Label } from "../../../model/core/mod.ts";
 
 /** One prediction as the trainer writes it. */
 export interface PredictionRow {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { MetricValue } from "../../../functions/lib/model/card.ts";
+import type { MetricValue } from "../../../model/core/mod.ts";
 import { bootstrapCI } from "./bootstrap.ts";
 import { ece, fitTemperature, meanNll, type ReliabilityBin, reliabilityTable, sigmoid } from "./calibration.ts";
 import { confusionAt, type Rates, rates } from "./confusion.ts";

@@ -12,10 +12,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exportToOnnx } from "./export.ts";
 import { quantizeQdq } from "./quantize.ts";
-import { initOrtWeb } from "./ort_web.ts";
+import { initOrtWeb } from "../../../model/core/mod.ts";
 import { benchModel, maxAbsDiff } from "./test_models.ts";
 import { decodeModel } from "./proto.ts";
-import { syntheticBatch } from "./testing.ts";
+import { syntheticBatch } from "../../../tests/helpers/onnx_testing.ts";
 
 async function optimizedOps(bytes: Uint8Array): Promise<Record<string, number>> {
   const ortNode = await import("onnxruntime-node");

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type ModelCard, parseModelCard } from "../../../functions/lib/model/card.ts";
+import { type ModelCard, parseModelCard } from "../../../model/core/mod.ts";
 
 /** Card fields the caller supplies: everything but the hash; `created` defaults to now. */
 export type ModelCardFields = Omit<ModelCard, "sha256" | "created"> & { created?: string | Date };

@@ -4,9 +4,9 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildModelCard, type ModelCardFields, writeModelFiles } from "./card.ts";
-import { parseModelCard, type PreprocessSpec } from "../../../functions/lib/model/card.ts";
-import { FIXTURE_DIR } from "./testing.ts";
-import { runOnnx } from "./ort_web.ts";
+import { parseModelCard, type PreprocessSpec } from "../../../model/core/mod.ts";
+import { FIXTURE_DIR } from "../../../tests/helpers/onnx_testing.ts";
+import { runOnnx } from "../../../model/core/mod.ts";
 
 const fields: ModelCardFields = {
   id: "t",

@@ -14,7 +14,7 @@
  * @module
  */
 import type * as tf from "@tensorflow/tfjs";
-import type { ModelIO } from "../../../functions/lib/model/card.ts";
+import type { ModelIO } from "../../../model/core/mod.ts";
 import { batchNormAffine, depthwiseToOihw, foldAffine, hwioToOihw } from "./weights.ts";
 import { padding2d } from "./padding.ts";
 import { type AttrValue, DType, encodeModel, node, tensor, valueInfo } from "./proto.ts";

@@ -6,8 +6,8 @@ import { exportToOnnx } from "./export.ts";
 import { quantizeQdq } from "./quantize.ts";
 import { maxAbsDiff, predictNchw } from "./test_models.ts";
 import { randomizeWeights } from "./seeded.ts";
-import { runOnnx } from "./ort_web.ts";
-import { realImages, syntheticBatch } from "./testing.ts";
+import { runOnnx } from "../../../model/core/mod.ts";
+import { realImages, syntheticBatch } from "../../../tests/helpers/onnx_testing.ts";
 
 await tf.setBackend("cpu");
 // Loaded dynamically so that this test does not type-check the trainer's files (they belong to

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { exportToOnnx } from "./export.ts";
 import { flattenModel, maxAbsDiff, mixedModel, predictNchw, tinyCamModel } from "./test_models.ts";
-import { runOnnx } from "./ort_web.ts";
-import { realImages, syntheticBatch } from "./testing.ts";
+import { runOnnx } from "../../../model/core/mod.ts";
+import { realImages, syntheticBatch } from "../../../tests/helpers/onnx_testing.ts";
 import { decodeModel, toNumber } from "./proto.ts";
 
 await tf.setBackend("cpu");

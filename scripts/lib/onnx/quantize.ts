@@ -38,7 +38,7 @@ import {
   quantizeBias,
   quantizeWeightPerChannel,
 } from "./qparams.ts";
-import { initOrtWeb } from "./ort_web.ts";
+import { initOrtWeb } from "../../../model/core/mod.ts";
 
 /** Options of {@link quantizeQdq}. */
 export interface QuantizeOptions {

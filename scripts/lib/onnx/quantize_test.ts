@@ -3,8 +3,8 @@ import * as tf from "@tensorflow/tfjs";
 import { exportToOnnx } from "./export.ts";
 import { quantizeQdq } from "./quantize.ts";
 import { flattenModel, maxAbsDiff, mixedModel, tinyCamModel } from "./test_models.ts";
-import { runOnnx } from "./ort_web.ts";
-import { realImages, syntheticBatch } from "./testing.ts";
+import { runOnnx } from "../../../model/core/mod.ts";
+import { realImages, syntheticBatch } from "../../../tests/helpers/onnx_testing.ts";
 import { decodeModel, DType } from "./proto.ts";
 
 await tf.setBackend("cpu");

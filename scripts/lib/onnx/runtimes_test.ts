@@ -6,8 +6,8 @@ import * as tf from "@tensorflow/tfjs";
 import { exportToOnnx } from "./export.ts";
 import { quantizeQdq } from "./quantize.ts";
 import { maxAbsDiff, mixedModel } from "./test_models.ts";
-import { runOnnx } from "./ort_web.ts";
-import { realImages } from "./testing.ts";
+import { runOnnx } from "../../../model/core/mod.ts";
+import { realImages } from "../../../tests/helpers/onnx_testing.ts";
 
 await tf.setBackend("cpu");
 const { x, dims } = realImages(33);

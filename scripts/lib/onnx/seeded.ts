@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { seededRandom } from "../../../functions/lib/util/random.ts";
+import { seededRandom } from "../../../model/core/mod.ts";
 export { seededRandom };
 import * as tf from "@tensorflow/tfjs";
 

@@ -6,8 +6,8 @@
  * @module
  */
 import { join } from "node:path";
-import { imageStats, toFloatRgb } from "../../../functions/lib/preprocess/preprocess.ts";
-import type { RgbaImage } from "../../../functions/lib/preprocess/types.ts";
+import { imageStats, toFloatRgb } from "../../../model/core/mod.ts";
+import type { RgbaImage } from "../../../model/core/mod.ts";
 import type { SplitManifest } from "../data/split_manifest.ts";
 import { colourHistogramChart, colourScatterChart, countsChart, groupDriftChart } from "./eda_charts.ts";
 import {

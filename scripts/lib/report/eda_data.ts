@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Label } from "../../../functions/lib/model/card.ts";
+import type { Label } from "../../../model/core/mod.ts";
 import type { ManifestItem, Split } from "../data/split_manifest.ts";
 import { auroc } from "../metrics/ranking.ts";
 

@@ -7,7 +7,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { MetricValue } from "../../../functions/lib/model/card.ts";
+import type { MetricValue } from "../../../model/core/mod.ts";
 import type { PredictionRow } from "../metrics/predictions.ts";
 import { type EvalReport, REPORTED_METRICS, type SplitReport } from "../metrics/report.ts";
 import {

@@ -6,8 +6,8 @@
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type DecodedImage, decodeImage } from "../../../functions/lib/image/decode.ts";
-import type { RgbaImage } from "../../../functions/lib/preprocess/types.ts";
+import { type DecodedImage, decodeImage } from "../../../model/core/mod.ts";
+import type { RgbaImage } from "../../../model/core/mod.ts";
 import { type ChartSpec, renderChart } from "./chart.ts";
 import { encodeRgbaPng } from "./png.ts";
 

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import type { PreprocessSpec } from "../../../functions/lib/model/card.ts";
-import { toFloatRgb } from "../../../functions/lib/preprocess/preprocess.ts";
-import type { FloatRgbImage, RgbaImage } from "../../../functions/lib/preprocess/types.ts";
+import type { PreprocessSpec } from "../../../model/core/mod.ts";
+import { toFloatRgb } from "../../../model/core/mod.ts";
+import type { FloatRgbImage, RgbaImage } from "../../../model/core/mod.ts";
 
 /** The resize-only spec used for report images (normalisation is not applied). */
 export function resizeSpec(size: number, crop: PreprocessSpec["crop"] = "none"): PreprocessSpec {

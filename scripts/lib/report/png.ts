@@ -5,7 +5,7 @@
  * @module
  */
 import { encode } from "imagescript/png/src/png.mjs";
-import type { RgbaImage } from "../../../functions/lib/preprocess/types.ts";
+import type { RgbaImage } from "../../../model/core/mod.ts";
 
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodePng } from "../../../functions/lib/image/png.ts";
+import { decodePng } from "../../../model/core/mod.ts";
 import type { ManifestItem } from "../data/split_manifest.ts";
 import type { PredictionRow } from "../metrics/predictions.ts";
 import {

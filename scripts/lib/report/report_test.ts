@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decodePng } from "../../../functions/lib/image/png.ts";
+import { decodePng } from "../../../model/core/mod.ts";
 import type { ManifestItem, SplitManifest } from "../data/split_manifest.ts";
 import type { PredictionRow } from "../metrics/predictions.ts";
 import { evaluatePredictions } from "../metrics/report.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { FloatRgbImage } from "../../../functions/lib/preprocess/types.ts";
+import type { FloatRgbImage } from "../../../model/core/mod.ts";
 import { colourFeatures } from "../baseline/features.ts";
 import { fitLogistic, logisticLogit, type LogisticModel } from "../baseline/logistic.ts";
 import { sigmoid } from "../metrics/calibration.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { FloatRgbImage } from "../../../functions/lib/preprocess/types.ts";
+import type { FloatRgbImage } from "../../../model/core/mod.ts";
 import { fitColourBaseline, parseColourBaseline, predictColourBaseline } from "./colour_baseline.ts";
 import { shiftColors } from "./hsv.ts";
 

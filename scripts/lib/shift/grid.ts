@@ -5,9 +5,9 @@
  *
  * @module
  */
-import type { PreprocessSpec } from "../../../functions/lib/model/card.ts";
-import type { FloatRgbImage, RgbaImage } from "../../../functions/lib/preprocess/types.ts";
-import { toFloatRgb } from "../../../functions/lib/preprocess/preprocess.ts";
+import type { PreprocessSpec } from "../../../model/core/mod.ts";
+import type { FloatRgbImage, RgbaImage } from "../../../model/core/mod.ts";
+import { toFloatRgb } from "../../../model/core/mod.ts";
 import { type ColorShift, isIdentityShift, shiftColors } from "./hsv.ts";
 import { jpegRoundTrip } from "./jpeg.ts";
 import { type LampShift, lampShift } from "./lamp.ts";

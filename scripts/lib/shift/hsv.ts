@@ -16,8 +16,8 @@
  *
  * @module
  */
-import type { FloatRgbImage } from "../../../functions/lib/preprocess/types.ts";
-import { hsvToRgb, rgbToHsv } from "../../../functions/lib/preprocess/colour.ts";
+import type { FloatRgbImage } from "../../../model/core/mod.ts";
+import { hsvToRgb, rgbToHsv } from "../../../model/core/mod.ts";
 
 export { hsvToRgb, rgbToHsv };
 

@@ -9,9 +9,9 @@
  *
  * @module
  */
-import type { RgbaImage } from "../../../functions/lib/preprocess/types.ts";
-import { getWasmModule } from "../../../functions/lib/wasm/assets.ts";
-import { decodeImage } from "../../../functions/lib/image/decode.ts";
+import type { RgbaImage } from "../../../model/core/mod.ts";
+import { getWasmModule } from "../../../model/core/mod.ts";
+import { decodeImage } from "../../../model/core/mod.ts";
 
 /** Bytes of wasm memory above which the encoder instance is discarded after an encode. */
 export const JPEG_ENCODER_MEMORY_LIMIT = 64 * 1024 * 1024;

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { FloatRgbImage } from "../../../functions/lib/preprocess/types.ts";
+import type { FloatRgbImage } from "../../../model/core/mod.ts";
 
 /** One acquisition shift; omitted fields are the identity. */
 export interface LampShift {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { decodeImage } from "../../../functions/lib/image/decode.ts";
-import { normalizeToTensor, toFloatRgb } from "../../../functions/lib/preprocess/preprocess.ts";
-import type { PreprocessSpec } from "../../../functions/lib/model/card.ts";
+import { decodeImage } from "../../../model/core/mod.ts";
+import { normalizeToTensor, toFloatRgb } from "../../../model/core/mod.ts";
+import type { PreprocessSpec } from "../../../model/core/mod.ts";
 import { applyShiftCell, BEYOND_GRID, SHIFT_GRID } from "./grid.ts";
 import { lampShift } from "./lamp.ts";
 

@@ -6,8 +6,8 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { decodeImage } from "../../../functions/lib/image/decode.ts";
-import type { RgbaImage } from "../../../functions/lib/preprocess/types.ts";
+import { decodeImage } from "../../../model/core/mod.ts";
+import type { RgbaImage } from "../../../model/core/mod.ts";
 import type { ManifestItem, Split, SplitManifest } from "../data/split_manifest.ts";
 
 /** A decoded manifest item. */

@@ -9,7 +9,7 @@ import { confusionAt, rates } from "../metrics/confusion.ts";
 import { auroc } from "../metrics/ranking.ts";
 import type { Confusion, Scored } from "../metrics/types.ts";
 import type { ShiftCell } from "./grid.ts";
-import { decide } from "../../../functions/lib/model/card.ts";
+import { serviceDecision } from "../../../model/core/mod.ts";
 
 /** Scores of one cell: p(all) per image, in the same order as the truth array. */
 export interface CellScores {
@@ -143,8 +143,7 @@ export function summarizeShift(
         let review = 0, missedAll = 0, falseAll = 0;
         const card = { threshold: opts.threshold, reviewBand: opts.reviewBand };
         scores.forEach((p, i) => {
-          // the service's own rule: a flagged input is reviewed, else decide() on p
-          const decision = outOfDomain[i] ? "review" : decide(p, card);
+          const decision = serviceDecision(card, p, outOfDomain[i]);
           if (decision === "review") review++;
           else if (positive[i] && decision === "normal") missedAll++;
           else if (!positive[i] && decision === "all") falseAll++;

@@ -4,11 +4,11 @@
  *
  * @module
  */
-import type { PreprocessSpec } from "../../../functions/lib/model/card.ts";
-import type { FloatRgbImage, RgbaImage } from "../../../functions/lib/preprocess/types.ts";
-import { normalizeToTensor } from "../../../functions/lib/preprocess/preprocess.ts";
+import type { PreprocessSpec } from "../../../model/core/mod.ts";
+import type { FloatRgbImage, RgbaImage } from "../../../model/core/mod.ts";
+import { normalizeToTensor } from "../../../model/core/mod.ts";
 import { sigmoid } from "../metrics/calibration.ts";
-import type { OnnxScorer } from "../onnx_runner.ts";
+import type { OnnxScorer } from "../../../model/core/mod.ts";
 import { applyShiftCell, type ShiftCell } from "./grid.ts";
 import type { CellScores } from "./report.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { PreprocessSpec } from "../../../functions/lib/model/card.ts";
-import type { RgbaImage } from "../../../functions/lib/preprocess/types.ts";
+import type { PreprocessSpec } from "../../../model/core/mod.ts";
+import type { RgbaImage } from "../../../model/core/mod.ts";
 import { selectCells } from "./grid.ts";
 import { type FloatScorer, scoreGrid } from "./score.ts";
 

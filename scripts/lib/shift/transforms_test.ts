@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { decodeImage } from "../../../functions/lib/image/decode.ts";
+import { decodeImage } from "../../../model/core/mod.ts";
 import { encodeJpeg, hsvToRgb, jpegRoundTrip, rgbToHsv, shiftColors } from "./transforms.ts";
 
 const px = (...rgb: number[]) => ({ width: rgb.length / 3, height: 1, data: new Float32Array(rgb) });

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { onWasm } from "./on_wasm.ts";
+import { onWasm } from "../../../tests/helpers/on_wasm.ts";
 import { BATCH_NORM_TRAIN_BACKWARD, BATCH_NORM_TRAIN_FORWARD } from "./batch_norm_kernels.ts";
 import { loadSimdBatchNorm } from "./simd_batch_norm.ts";
 import { batchNormTraining, fastBatchNormalization } from "../models/fast_batchnorm.ts";

@@ -2,8 +2,8 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { conv2dFilterGrad, conv2dInputGrad } from "./wasm_kernels.ts";
 import { skipInputGradient } from "./input_grad_skip.ts";
-import { onWasm } from "./on_wasm.ts";
-import { CONV_GRAD_CASES, type ConvGradCase } from "./conv_grad_cases.ts";
+import { onWasm } from "../../../tests/helpers/on_wasm.ts";
+import { CONV_GRAD_CASES, type ConvGradCase } from "../../../tests/helpers/conv_grad_cases.ts";
 import { loadSimdConvGrad } from "./simd_conv_grad.ts";
 
 type Case = ConvGradCase;

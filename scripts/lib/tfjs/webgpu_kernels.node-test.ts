@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { adapterInfo, isSoftwareAdapter, probeGpuAdapter, selectBackend } from "./backend.ts";
-import { CONV_GRAD_CASES, type ConvGradCase, LAYER_SIZED_CASES } from "./conv_grad_cases.ts";
+import { CONV_GRAD_CASES, type ConvGradCase, LAYER_SIZED_CASES } from "../../../tests/helpers/conv_grad_cases.ts";
 import { skipInputGradient } from "./input_grad_skip.ts";
 import { splitCount } from "./webgpu_kernels.ts";
 

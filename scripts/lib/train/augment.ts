@@ -7,13 +7,13 @@
  *
  * @module
  */
-import type { FloatRgbImage } from "../../../functions/lib/preprocess/types.ts";
+import type { FloatRgbImage } from "../../../model/core/mod.ts";
 import type { Rng } from "./rng.ts";
 import { shiftColors } from "../shift/hsv.ts";
 import { lampShift } from "../shift/lamp.ts";
-import { luma } from "../../../functions/lib/preprocess/colour.ts";
+import { luma } from "../../../model/core/mod.ts";
 import { jpegRoundTrip } from "../shift/jpeg.ts";
-import { toFloatRgb } from "../../../functions/lib/preprocess/preprocess.ts";
+import { toFloatRgb } from "../../../model/core/mod.ts";
 
 /** Strength of each augmentation. Ranges are ± fractions; 0 turns one off. */
 export interface AugmentOptions {

@@ -8,11 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import type { PreprocessSpec } from "../../../functions/lib/model/card.ts";
+import type { PreprocessSpec } from "../../../model/core/mod.ts";
 import type { ManifestItem, SplitManifest } from "../data/split_manifest.ts";
 import { loadLayersModel } from "../tfjs/file_io.ts";
 import { NO_AUGMENT } from "./augment.ts";
-import { encodeBmp } from "../../../functions/lib/image/bmp_encode.ts";
+import { encodeBmp } from "../../../model/core/mod.ts";
 import { DEFAULT_TRAIN, type HistoryRow, train } from "./loop.ts";
 
 /** 24-bit BMP of a w×h image: `all` has a dark blob, `normal` is plain. */

@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import type { PreprocessSpec } from "../../../functions/lib/model/card.ts";
+import type { PreprocessSpec } from "../../../model/core/mod.ts";
 import type { ManifestItem, SplitManifest } from "../data/split_manifest.ts";
 import { type Architecture, buildModel } from "../models/architectures.ts";
 import type { BackendName } from "../tfjs/backend.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { PreprocessSpec } from "../../../functions/lib/model/card.ts";
+import type { PreprocessSpec } from "../../../model/core/mod.ts";
 import type { Architecture } from "../models/architectures.ts";
 import type { BackendName } from "../tfjs/backend.ts";
 import type { AugmentOptions } from "./augment.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type Rng, seededRandom } from "../../../functions/lib/util/random.ts";
+import { type Rng, seededRandom } from "../../../model/core/mod.ts";
 export type { Rng };
 
 /** mulberry32 (the project's one seeded generator), under the trainer's name. */

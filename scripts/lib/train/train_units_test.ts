@@ -167,8 +167,8 @@ Deno.test("augment with acquisition jitter is seeded, stays in [0, 1] and change
 });
 
 Deno.test("jpegAugment: a real cell comes back the same size, close at q95 and visibly lossier at q20", async () => {
-  const { decodeImage } = await import("../../../functions/lib/image/decode.ts");
-  const { toFloatRgb } = await import("../../../functions/lib/preprocess/preprocess.ts");
+  const { decodeImage } = await import("../../../model/core/mod.ts");
+  const { toFloatRgb } = await import("../../../model/core/mod.ts");
   const bytes = await Deno.readFile("tests/fixtures/images/taleqani_Early_WBC-Malignant-Early-001.jpg");
   const img = toFloatRgb(await decodeImage(bytes), {
     size: 96,

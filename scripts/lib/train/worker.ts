@@ -7,9 +7,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { readFile } from "node:fs/promises";
 import { parentPort, workerData } from "node:worker_threads";
-import { decodeImage } from "../../../functions/lib/image/decode.ts";
-import { normalizeToTensor, toFloatRgb } from "../../../functions/lib/preprocess/preprocess.ts";
-import type { FloatRgbImage, RgbaImage } from "../../../functions/lib/preprocess/types.ts";
+import { decodeImage } from "../../../model/core/mod.ts";
+import { normalizeToTensor, toFloatRgb } from "../../../model/core/mod.ts";
+import type { FloatRgbImage, RgbaImage } from "../../../model/core/mod.ts";
 import { buildModel } from "../models/architectures.ts";
 import { selectBackend } from "../tfjs/backend.ts";
 import { skipInputGradient } from "../tfjs/input_grad_skip.ts";

@@ -1,0 +1,71 @@
+/**
+ * What the service answers for one image, as a pure function of the model card, the model's raw
+ * outputs and the image's domain statistics. The service (`functions/`) and the offline
+ * evaluations (`scripts/`) both call it, so an evaluation reports exactly what the service says.
+ *
+ * @module
+ */
+import { type Decision, decide, type ModelCard } from "../card/card.ts";
+import { checkDomain } from "./domain.ts";
+import { score, type Scored } from "./scores.ts";
+
+/** The answer for one image: label and scores from the logit, the decision after the domain check. */
+export interface Answer extends Scored {
+  /** Why the decision is `review` for reasons other than the score (out-of-domain input). */
+  reasons?: string[];
+}
+
+/** The parts of the card an answer depends on. */
+export type AnswerCard = Pick<ModelCard, "temperature" | "threshold" | "reviewBand" | "subtypes" | "domain">;
+
+/**
+ * The service's rule: an image flagged by the domain check goes to `review`; any other image is
+ * decided on p(all) by the card's threshold and review band.
+ *
+ * @example
+ * ```ts
+ * const card = { threshold: 0.3, reviewBand: [0.2, 0.5] as [number, number] };
+ * serviceDecision(card, 0.9, false); // "all"
+ * serviceDecision(card, 0.9, true); // "review"
+ * serviceDecision(card, 0.25, false); // "review" (inside the band)
+ * ```
+ */
+export function serviceDecision(
+  card: Pick<ModelCard, "threshold" | "reviewBand">,
+  pAll: number,
+  outOfDomain: boolean,
+): Decision {
+  return outOfDomain ? "review" : decide(pAll, card);
+}
+
+/**
+ * Answers one image: p(all) = sigmoid(logit / temperature), the label by the card's threshold,
+ * the decision by the review band, then `review` with reasons when `stats` fall outside the
+ * card's domain ranges. `stats` are `imageStats` of the resized image; they are only read when
+ * the card has a domain check (pass `undefined` otherwise).
+ *
+ * @example
+ * ```ts
+ * const card = { temperature: 1, threshold: 0.5, reviewBand: [0.4, 0.6] as [number, number],
+ *   domain: { ranges: { meanR: [0.4, 0.9] as [number, number] } } };
+ * answer(card, 2, { meanR: 0.5 }).decision; // "all"
+ * answer(card, 2, { meanR: 0.1 }).reasons;
+ * // ["out_of_domain: meanR = 0.100 is outside [0.400, 0.900] seen in training"]
+ * ```
+ */
+export function answer(
+  card: AnswerCard,
+  logit: number,
+  stats: Record<string, number> | undefined,
+  subtypeLogits?: Float32Array,
+): Answer {
+  const scored = score(card, logit, subtypeLogits);
+  const reasons = card.domain ? checkDomain(card.domain, stats ?? {}) : [];
+  return {
+    label: scored.label,
+    scores: scored.scores,
+    decision: reasons.length > 0 ? "review" : scored.decision,
+    ...(reasons.length > 0 ? { reasons } : {}),
+    ...(scored.subtype ? { subtype: scored.subtype } : {}),
+  };
+}

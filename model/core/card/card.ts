@@ -1,0 +1,169 @@
+/**
+ * The model card: the JSON file written beside every exported `.onnx` model
+ * (`model/<name>.onnx` → `model/<name>.json`). It is the single contract between the
+ * offline pipeline (which writes it) and the service (which reads everything it needs
+ * from it: nothing about the model is hard-coded in the service).
+ *
+ * @module
+ */
+import { isBrightFraction } from "../preprocess/white_balance.ts";
+import type { PreprocessSpec } from "../preprocess/spec.ts";
+
+export type { ColorNormalization, PreprocessSpec } from "../preprocess/spec.ts";
+
+/** Class labels the service answers with. `all` is the positive (malignant) class. */
+export type Label = "all" | "normal";
+
+/** The service's decision: a label, or `review` when a person must look first. */
+export type Decision = Label | "review";
+
+/** Names and shapes of the ONNX graph's inputs and outputs (NCHW). */
+export interface ModelIO {
+  /** Input tensor name; shape [N, 3, size, size], float32. */
+  input: string;
+  /** Output with the `all`-vs-`normal` logit; shape [N, 1]. p(all) = sigmoid(logit / temperature). */
+  logit: string;
+  /** Optional subtype logits, shape [N, subtypes.length]; softmax gives subtype scores. */
+  subtypeLogits?: string;
+  /**
+   * Optional class-activation map: the binary head's weights applied to the last convolutional
+   * feature maps, shape [N, 1, h, w] (logit contribution per location, bias included).
+   */
+  cam?: string;
+}
+
+/** Metric with an optional bootstrap 95% interval. */
+export interface MetricValue {
+  value: number;
+  ci95?: [number, number];
+}
+
+/** The card, as stored in `model/<name>.json`. */
+export interface ModelCard {
+  id: string;
+  version: string;
+  /** SHA-256 (hex) of the `.onnx` file this card describes. */
+  sha256: string;
+  /** ISO date-time of the export. */
+  created: string;
+  /** File name of the model, relative to the card. */
+  file: string;
+  precision: "float32" | "int8-qdq";
+  opset: number;
+  architecture: string;
+  io: ModelIO;
+  preprocess: PreprocessSpec;
+  /** Order of the binary output: index 1 is `all`. */
+  labels: ["normal", "all"];
+  positiveLabel: "all";
+  /** Subtype names in the order of `io.subtypeLogits`, when the model has that head. */
+  subtypes?: string[];
+  /** Temperature for calibration (1 = none). */
+  temperature: number;
+  /** Decision threshold on p(all): p ≥ threshold → `all`. */
+  threshold: number;
+  /** p(all) inside [low, high) → decision `review`. */
+  reviewBand: [number, number];
+  /** Input-domain check (out-of-domain inputs get `review`); optional. */
+  domain?: DomainCheck;
+  data?: Record<string, unknown>;
+  metrics?: Record<string, unknown>;
+  intendedUse?: string;
+  limits?: string[];
+  [extra: string]: unknown;
+}
+
+/** Simple input-statistics check: statistics of the resized [0,1] image (`imageStats`: channel means and stds, dark share, saturation, background tint) must fall in range. */
+export interface DomainCheck {
+  /** Inclusive [min, max] per statistic name (e.g. `meanR`, `stdG`, `darkFraction`). */
+  ranges: Record<string, [number, number]>;
+}
+
+/** Errors thrown when a card is unusable; the message tells the operator what to fix. */
+export class ModelCardError extends Error {
+  override name = "ModelCardError";
+}
+
+/**
+ * Checks that a parsed JSON value is a usable model card and returns it typed.
+ *
+ * @example
+ * ```ts
+ * const card = parseModelCard(JSON.parse(await Deno.readTextFile("model/all-v4.int8.json")));
+ * console.log(card.preprocess.size);
+ * ```
+ */
+export function parseModelCard(value: unknown): ModelCard {
+  const fail = (what: string): never => {
+    throw new ModelCardError(`model card: ${what}; re-export the model with scripts/export.ts`);
+  };
+  if (typeof value !== "object" || value === null) fail("not a JSON object");
+  const c = value as Record<string, unknown>;
+  for (const k of ["id", "version", "file"]) {
+    if (typeof c[k] !== "string" || c[k] === "") fail(`"${k}" must be a non-empty string`);
+  }
+  const io = c.io as Record<string, unknown> | undefined;
+  if (!io || typeof io.input !== "string" || typeof io.logit !== "string") {
+    fail(`"io.input" and "io.logit" must name the graph's input and logit output`);
+  }
+  const p = c.preprocess as Record<string, unknown> | undefined;
+  if (!p || !Number.isInteger(p.size) || (p.size as number) < 8 || (p.size as number) > 1024) {
+    fail(`"preprocess.size" must be an integer between 8 and 1024`);
+  }
+  if (p!.crop !== "none" && p!.crop !== "center-square") fail(`"preprocess.crop" must be none or center-square`);
+  if (p!.resize !== "area") fail(`"preprocess.resize" must be "area"`);
+  if (p!.colorMode !== undefined && !["rgb", "grey", "relative-chroma"].includes(p!.colorMode as string)) {
+    fail(`"preprocess.colorMode" must be rgb, grey or relative-chroma`);
+  }
+  const wb = p!.whiteBalance as Record<string, unknown> | undefined;
+  if (wb !== undefined && !isBrightFraction(wb?.brightFraction)) {
+    fail(`"preprocess.whiteBalance.brightFraction" must be in (0, 0.5]`);
+  }
+  const n = p!.normalization as Record<string, unknown> | undefined;
+  if (!n || (n.mode !== "fixed" && n.mode !== "per-image")) {
+    fail(`"preprocess.normalization.mode" must be fixed or per-image`);
+  }
+  if (n!.mode === "fixed" && (!isTriple(n!.mean) || !isTriple(n!.std))) {
+    fail(`fixed normalisation needs mean and std triples`);
+  }
+  if (n!.mode === "per-image" && !(typeof n!.minStd === "number" && n!.minStd > 0)) {
+    fail(`per-image normalisation needs minStd > 0`);
+  }
+  if (typeof c.threshold !== "number" || !(c.threshold > 0 && c.threshold < 1)) fail(`"threshold" must be in (0, 1)`);
+  const band = c.reviewBand;
+  if (!Array.isArray(band) || band.length !== 2 || !(band[0] <= band[1])) {
+    fail(`"reviewBand" must be [low, high] with low ≤ high`);
+  }
+  if (typeof c.temperature !== "number" || !(c.temperature > 0)) fail(`"temperature" must be > 0`);
+  if (io!.subtypeLogits !== undefined && !Array.isArray(c.subtypes)) {
+    fail(`"subtypes" must list the subtype head's classes`);
+  }
+  return {
+    ...c,
+    preprocess: { alphaBackground: 0, channelOrder: "RGB", ...(p as object) },
+  } as unknown as ModelCard;
+}
+
+function isTriple(v: unknown): boolean {
+  return Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === "number" && Number.isFinite(x));
+}
+
+/**
+ * Turns a calibrated probability into the service's decision.
+ *
+ * @example
+ * ```ts
+ * decide(0.97, { threshold: 0.5, reviewBand: [0.2, 0.8] }); // "all"
+ * decide(0.6, { threshold: 0.5, reviewBand: [0.2, 0.8] }); // "review"
+ * ```
+ */
+export function decide(pAll: number, card: Pick<ModelCard, "threshold" | "reviewBand">): Decision {
+  const [lo, hi] = card.reviewBand;
+  if (pAll >= lo && pAll < hi) return "review";
+  return pAll >= card.threshold ? "all" : "normal";
+}
+
+/** Calibrated p(all) from the model's logit. */
+export function probabilityFromLogit(logit: number, temperature: number): number {
+  return 1 / (1 + Math.exp(-logit / temperature));
+}

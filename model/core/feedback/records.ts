@@ -1,0 +1,39 @@
+/**
+ * The audit trail's records: what the service remembers of each prediction and what a reviewer
+ * says about it. The service stores and exports them (`GET /v1/feedback`, NDJSON); the pipeline
+ * reads that export back as training data (`scripts/ingest_feedback.ts`), so the shape is part of
+ * the contract between the two.
+ *
+ * @module
+ */
+import type { Decision, Label } from "../card/card.ts";
+
+/** One prediction as the service made it. */
+export interface PredictionRecord {
+  /** The request's id (`X-Request-Id`; client-chosen ids may repeat, so it is not a key alone). */
+  requestId: string;
+  /** Position in a batch request (0 for single-image routes). */
+  index: number;
+  route: string;
+  /** SHA-256 hex of the uploaded file's bytes. */
+  inputSha256: string;
+  model: { id: string; version: string; sha256: string };
+  label: Label;
+  scores: { all: number; normal: number };
+  decision: Decision;
+  /** ISO time of the prediction. */
+  ts: string;
+}
+
+/** A reviewer's label for one prediction. */
+export interface FeedbackRecord {
+  /** Sortable unique id: `<ISO time>_<random>`. */
+  id: string;
+  ts: string;
+  /** The label the reviewer gives the image. */
+  label: Label;
+  reviewer?: string;
+  note?: string;
+  /** The prediction it is about (carries requestId and inputSha256). */
+  prediction: PredictionRecord;
+}

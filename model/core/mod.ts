@@ -1,0 +1,107 @@
+/**
+ * The core shared by the service (`functions/`) and the offline pipeline (`scripts/`): the model
+ * card, image decoding, preprocessing, the domain statistics, the answer rule, the ONNX runner and
+ * the audit-trail records. Both sides import this entry and nothing else under `model/core/`;
+ * neither imports the other. Nothing here knows about HTTP: errors carry machine-readable codes
+ * (`ImageDecodeError.code`, `ModelCardError`) that the service maps to status codes in one place.
+ *
+ * @example From bytes to the service's answer, with the committed default model
+ * ```ts
+ * import { answer, decodeImage, imageStats, loadModelFile, normalizeToTensor, toFloatRgb } from "./mod.ts";
+ *
+ * const runtime = await loadModelFile("model/all-v4.int8.onnx");
+ * const { card } = runtime;
+ * const image = await decodeImage(await Deno.readFile("tests/fixtures/images/taleqani_Early_WBC-Malignant-Early-001.jpg"));
+ * const resized = toFloatRgb(image, card.preprocess);
+ * const { logit, subtypeLogits } = await runtime.run(normalizeToTensor(resized, card.preprocess, "NCHW"));
+ * const result = answer(card, logit, imageStats(resized), subtypeLogits);
+ * if (result.decision !== "all") throw new Error(`expected "all", got ${result.decision}`);
+ * await runtime.close();
+ * ```
+ *
+ * @module
+ */
+
+// The model card: the contract between the pipeline (writes it) and the service (reads it).
+export {
+  type ColorNormalization,
+  decide,
+  type Decision,
+  type DomainCheck,
+  type Label,
+  type MetricValue,
+  type ModelCard,
+  ModelCardError,
+  type ModelIO,
+  parseModelCard,
+  type PreprocessSpec,
+  probabilityFromLogit,
+} from "./card/card.ts";
+export { cardPathFor, DEFAULT_MODEL } from "./card/default.ts";
+
+// Image decoding (BMP, PNG, JPEG, TIFF) into 8-bit RGBA, bounded by the declared size.
+export {
+  type DecodedImage,
+  decodeImage,
+  type DecodeOptions,
+  DEFAULT_MAX_PIXELS,
+  DEFAULT_MIN_SIDE,
+} from "./image/decode.ts";
+export { ImageDecodeError, type ImageErrorCode } from "./image/errors.ts";
+export { readBmpHeader } from "./image/header.ts";
+export { decodePng } from "./image/png.ts";
+export { encodeBmp } from "./image/bmp_encode.ts";
+export { sniffFormat } from "./image/sniff.ts";
+
+// Preprocessing: one copy for training and serving.
+export {
+  areaWeights,
+  BACKGROUND_FRACTION,
+  cropRect,
+  imageStats,
+  normalizeToTensor,
+  preprocess,
+  toFloatRgb,
+  toGrey,
+  toRelativeChroma,
+} from "./preprocess/preprocess.ts";
+export { hsvToRgb, luma, rgbToHsv } from "./preprocess/colour.ts";
+export { isBrightFraction, whiteBalance, whitePoint } from "./preprocess/white_balance.ts";
+export type { FloatRgbImage, ImageFormat, Layout, RgbaImage } from "./preprocess/types.ts";
+
+// The answer: scores, label, decision and reasons from the card, the logit and the image's statistics.
+export { type Answer, answer, type AnswerCard, serviceDecision } from "./answer/answer.ts";
+export { checkDomain } from "./answer/domain.ts";
+export { score, type Scored, softmax } from "./answer/scores.ts";
+
+// Running ONNX models.
+export {
+  type BatchOutputs,
+  type CamMap,
+  createModelRuntime,
+  loadModelFile,
+  type ModelOutputs,
+  type ModelRuntime,
+  type RuntimeOptions,
+} from "./onnx/runtime.ts";
+export {
+  createSession,
+  isQdqModel,
+  type OnnxBackend,
+  type OnnxSession,
+  type OnnxTensor,
+  type OptimizationLevel,
+  runModel,
+  type SessionOptions,
+} from "./onnx/session.ts";
+export { compileOrtWasm, initOrt } from "./onnx/ort_web.ts";
+export { createOnnxScorer, type OnnxScorer } from "./onnx/node_runner.ts";
+export { initOrtWeb, runOnnx } from "./onnx/ort_web_offline.ts";
+export { getWasmModule, registerWasmModule } from "./wasm/assets.ts";
+
+// The audit trail's records (the service exports them, the pipeline ingests them).
+export type { FeedbackRecord, PredictionRecord } from "./feedback/records.ts";
+
+// Small shared utilities.
+export { type Rng, seededRandom } from "./util/random.ts";
+export { sha256Hex } from "./util/sha256.ts";

@@ -66,10 +66,24 @@ const ROUTES: Record<string, string[]> = {
  *
  * @example
  * ```ts
- * const app = createApp({ model: loadModelFile("model/all-v4.int8.onnx"), config: loadConfig(Deno.env.toObject()) });
- * Deno.serve({ port: 8000 }, app.fetch);
- * // or, in a test:
- * const res = await app.request("/healthz");
+ * import assert from "node:assert/strict";
+ * import { loadModelFile } from "../model/core/mod.ts";
+ * import { loadConfig } from "./lib/config.ts";
+ * const model = await loadModelFile("tests/fixtures/models/tiny.int8.onnx");
+ * const app = createApp({ model, config: loadConfig({}), log: () => {} });
+ * // `Deno.serve({ port: 8000 }, app.fetch)` serves it (functions/deno.ts adds graceful shutdown);
+ * // a test calls it directly:
+ * assert.equal((await app.request("/healthz")).status, 200);
+ * const res = await app.request("/v1/predict", {
+ *   method: "POST",
+ *   headers: { "content-type": "image/bmp" },
+ *   body: await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp"),
+ * });
+ * assert.equal(res.status, 200);
+ * const { decision, model: used } = await res.json();
+ * assert.ok(["all", "normal", "review"].includes(decision));
+ * assert.equal(used.id, "tiny-test");
+ * await model.close();
  * ```
  */
 export function createApp(deps: AppDeps): Hono<AppEnv> {

@@ -45,10 +45,23 @@ export interface ServeOptions {
  *
  * @example
  * ```ts
- * const server = serve(loadConfig({ PORT: "0", MODEL: "tests/fixtures/models/tiny.int8.onnx" }));
- * await server.ready;
- * await fetch(`http://127.0.0.1:${server.port}/readyz`);
- * await server.shutdown();
+ * import assert from "node:assert/strict";
+ * import { loadConfig } from "./lib/config.ts";
+ * const config = loadConfig({
+ *   HOST: "127.0.0.1",
+ *   PORT: "0", // any free port
+ *   MODEL: "tests/fixtures/models/tiny.int8.onnx",
+ *   FEEDBACK_DB: ":memory:",
+ * });
+ * const server = serve(config, () => {}, { warmUp: false });
+ * try {
+ *   await server.ready;
+ *   const res = await fetch(`http://127.0.0.1:${server.port}/readyz`);
+ *   assert.equal(res.status, 200);
+ *   await res.body?.cancel();
+ * } finally {
+ *   await server.shutdown();
+ * }
  * ```
  */
 export function serve(
@@ -115,8 +128,8 @@ export function serve(
 /**
  * Reads the environment, serves, and stops cleanly on SIGINT/SIGTERM.
  *
- * @example
- * ```ts
+ * @example Not run as a doc test: it serves until the process gets a signal.
+ * ```ts ignore
  * if (import.meta.main) await main();
  * ```
  */

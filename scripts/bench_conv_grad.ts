@@ -119,7 +119,7 @@ export async function benchConvGrad(shapes: ConvShape[], reps: number): Promise<
   return rows;
 }
 
-if (/bench_conv_grad\.[jt]s$/.test(process.argv[1] ?? "")) {
+if (import.meta.main ?? /bench_conv_grad\.[jt]s$/.test(process.argv[1] ?? "")) {
   const { values: a } = parseArgs({
     options: {
       backend: { type: "string" },

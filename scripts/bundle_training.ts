@@ -107,7 +107,7 @@ export async function bundleTraining(o: { out: string; platform: string }): Prom
   return files.sort();
 }
 
-if (/bundle_training\.[jt]s$/.test(process.argv[1] ?? "")) {
+if (import.meta.main ?? /bundle_training\.[jt]s$/.test(process.argv[1] ?? "")) {
   const { values: a } = parseArgs({ options: { out: { type: "string" }, platform: { type: "string" } } });
   const out = a.out ?? "dist/train";
   const files = await bundleTraining({ out, platform: a.platform ?? `${process.platform}-${process.arch}` });

@@ -7,7 +7,8 @@
  * Usage:
  *   tsx scripts/colour_baseline.ts --manifest runs/taleqani/manifest.json --out runs/taleqani/colour_baseline
  *     [--size 64] [--bins 4] [--l2 1] [--target-sensitivity 0.99] [--include-views]
- * Writes <out>/predictions.json (trainer format) and <out>/eval.json.
+ * Writes <out>/predictions.json (trainer format) and <out>/eval.json, named as in a run folder (the
+ * pipeline's `<run>/colour_baseline/`).
  *
  * @module
  */
@@ -26,6 +27,7 @@ import { sigmoid } from "./lib/metrics/calibration.ts";
 import { confusionAt, rates } from "./lib/metrics/confusion.ts";
 import { evaluatePredictions, formatEvalTable } from "./lib/metrics/report.ts";
 import { type ColorShift, shiftColors } from "./lib/shift/hsv.ts";
+import { runPath } from "./lib/run/run_folder.ts";
 
 /** Shifts applied to test images (mild; the CNN must survive these too). */
 const SHIFTS: ColorShift[] = [
@@ -104,7 +106,7 @@ async function main(): Promise<void> {
   });
 
   await mkdir(values.out, { recursive: true });
-  await writeFile(join(values.out, "predictions.json"), JSON.stringify(predictions) + "\n");
+  await writeFile(runPath(values.out, "predictions"), JSON.stringify(predictions) + "\n");
   const out = {
     ...report,
     baseline: {
@@ -118,7 +120,7 @@ async function main(): Promise<void> {
     colourShiftTest: shifted,
   };
   await writeFile(
-    join(values.out, "eval.json"),
+    runPath(values.out, "eval"),
     JSON.stringify(out, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1) + "\n",
   );
   console.log(
@@ -133,7 +135,7 @@ async function main(): Promise<void> {
       }`,
     );
   }
-  console.log(`wrote ${join(values.out, "eval.json")}`);
+  console.log(`wrote ${runPath(values.out, "eval")}`);
 }
 
 main().catch((err) => {

@@ -8,7 +8,10 @@
  *   tsx scripts/evaluate_shift.ts --model model/all-v4.int8.onnx --manifest runs/taleqani/manifest.json
  *     --split test --out runs/x/shift.json [--baseline runs/x/colour_baseline.json | --no-baseline]
  *     [--cells "identity,jpeg q50"] [--limit 100] [--threads 1] [--tolerance 2]
- *     [--baseline-target-sensitivity 0.99]
+ *     [--baseline-target-sensitivity 0.99] [--domain runs/x/domain.json]
+ *
+ * `--domain FILE`: the input-domain check to apply (fit_domain.ts's `--out`) instead of the
+ * card's; the pipeline's shift step uses it, since the run's own card has none yet.
  *
  * `--baseline FILE`: the colour baseline (scripts/lib/baseline's features and logistic regression,
  * wrapped by scripts/lib/shift/colour_baseline.ts) is loaded from FILE when it exists, else fitted
@@ -26,7 +29,7 @@ import { imageStats, toFloatRgb } from "../model/core/mod.ts";
 import { checkDomain } from "../model/core/mod.ts";
 import type { PreprocessSpec } from "../model/core/mod.ts";
 import { readSplitManifest, type Split, type SplitManifest } from "./lib/data/split_manifest.ts";
-import { createOnnxScorer } from "../model/core/mod.ts";
+import { loadModelFile } from "../model/core/mod.ts";
 import {
   type ColourBaseline,
   fitColourBaseline,
@@ -36,13 +39,22 @@ import {
 import { BEYOND_GRID, selectCells, SHIFT_GRID } from "./lib/shift/grid.ts";
 import { loadImages, selectItems } from "./lib/shift/load.ts";
 import { formatShiftTable, summarizeShift } from "./lib/shift/report.ts";
+import { parseRunJson } from "./lib/run/run_folder.ts";
 import { type FloatScorer, modelFloatScorer, scoreGrid } from "./lib/shift/score.ts";
 
 const USAGE =
   "usage: tsx scripts/evaluate_shift.ts --model model/all-v4.int8.onnx --manifest runs/taleqani/manifest.json " +
-  "--split test --out runs/x/shift.json [--baseline runs/x/colour_baseline.json | --no-baseline] [--cells a,b] [--limit N] [--threads 1] [--tolerance 2]";
+  "--split test --out runs/x/shift.json [--baseline runs/x/colour_baseline.json | --no-baseline] [--cells a,b] [--limit N] [--threads 1] [--tolerance 2] [--domain runs/x/domain.json]";
 
 const SPLITS = ["train", "val", "test"];
+
+async function readJsonFile(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, "utf8"));
+  } catch (err) {
+    throw new Error(`cannot read ${file} (${(err as Error).message}); pass the domain.json of scripts/fit_domain.ts`);
+  }
+}
 
 async function colourBaseline(
   file: string | undefined,
@@ -88,6 +100,7 @@ async function main(): Promise<void> {
       threads: { type: "string", default: "1" },
       tolerance: { type: "string", default: "2" },
       "baseline-target-sensitivity": { type: "string", default: "0.99" },
+      domain: { type: "string" },
     },
   });
   if (!values.model || !values.manifest || !values.out) {
@@ -95,8 +108,10 @@ async function main(): Promise<void> {
   }
   if (!SPLITS.includes(values.split!)) throw new Error(`--split must be train, val or test, got ${values.split}`);
   const log = (s: string) => console.error(s);
-  const scorer = await createOnnxScorer(values.model, { threads: Number(values.threads) });
-  const card = scorer.card;
+  // Native onnxruntime, one session.run per scorer call (maxBatch: a batch of 1 rounds differently).
+  const threads = Number(values.threads);
+  const model = await loadModelFile(values.model, { backend: "node", threads, maxBatch: Infinity });
+  const card = model.card;
   const manifest = await readSplitManifest(values.manifest);
   const cells = values.cells
     ? selectCells(values.cells.split(",").map((s) => s.trim()))
@@ -110,10 +125,11 @@ async function main(): Promise<void> {
   const images = await loadImages(manifest, items);
   const positive = images.map((i) => i.item.label === "all");
 
-  const scorers: Record<string, FloatScorer> = { model: modelFloatScorer(scorer) };
-  // the card's input-domain check on the shifted image, exactly as the service applies it
-  if (card.domain) {
-    scorers.domain = (imgs) => imgs.map((im) => (checkDomain(card.domain, imageStats(im)).length > 0 ? 1 : 0));
+  const scorers: Record<string, FloatScorer> = { model: modelFloatScorer(model) };
+  // the card's input-domain check (or --domain's) on the shifted image, exactly as the service applies it
+  const domain = values.domain ? parseRunJson("domain", await readJsonFile(values.domain), values.domain) : card.domain;
+  if (domain) {
+    scorers.domain = (imgs) => imgs.map((im) => (checkDomain(domain, imageStats(im)).length > 0 ? 1 : 0));
   }
   let baselineSource: string | undefined;
   let baseline: ColourBaseline | undefined;
@@ -193,7 +209,7 @@ async function main(): Promise<void> {
   console.log(formatShiftTable(`model ${card.id} ${card.version}`, modelReport));
   if (baselineReport) console.log("\n" + formatShiftTable("colour baseline", baselineReport));
   console.log(`wrote ${values.out}`);
-  await scorer.release();
+  await model.close();
 }
 
 main().catch((err) => {

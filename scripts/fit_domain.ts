@@ -12,9 +12,9 @@
  *
  * The model's card gives the crop and resize the statistics are computed at; `--check` takes a
  * manifest with an optional `:split` (default: every split). `--out` receives only the
- * {@link DomainCheck} (`{ ranges }`, what `scripts/export.ts --domain` puts in the card);
+ * {@link DomainCheck} (`{ ranges }`, what `scripts/card.ts --domain` puts in the card);
  * `--report` (default `<out>_report.json`) receives the fit details and the checks
- * (`scripts/export.ts --ood`).
+ * (`scripts/card.ts --ood`).
  *
  * @module
  */
@@ -24,11 +24,12 @@ import { parseArgs } from "node:util";
 import { imageStats } from "../model/core/mod.ts";
 import { readSplitManifest, type Split } from "./lib/data/split_manifest.ts";
 import { confusionAt, rates } from "./lib/metrics/confusion.ts";
-import { createOnnxScorer } from "../model/core/mod.ts";
+import { loadModelFile } from "../model/core/mod.ts";
 import { fitDomainRanges } from "./lib/domain/fit.ts";
 import { statsUnderCells, summarizeFlags } from "./lib/domain/stats.ts";
 import { applyShiftCell, SHIFT_GRID } from "./lib/shift/grid.ts";
 import { loadImages, selectItems } from "./lib/shift/load.ts";
+import { parseRunJson } from "./lib/run/run_folder.ts";
 import { modelFloatScorer } from "./lib/shift/score.ts";
 import type { FloatRgbImage } from "../model/core/mod.ts";
 import type { DomainCheck, PreprocessSpec } from "../model/core/mod.ts";
@@ -38,18 +39,13 @@ const USAGE =
   "[--report runs/x/domain_report.json] [--check MANIFEST[:split]]... [--quantiles 0.005,0.995] [--margin 0.1] [--min-pad 0.01] [--no-shift] [--limit N]";
 
 async function readPreprocess(file: string): Promise<PreprocessSpec> {
-  let spec: PreprocessSpec;
+  let spec: unknown;
   try {
     spec = JSON.parse(await readFile(file, "utf8"));
   } catch (err) {
     throw new Error(`cannot read ${file} (${(err as Error).message}); pass the trainer's preprocess.json or --model`);
   }
-  if (
-    !Number.isInteger(spec.size) || spec.resize !== "area" || (spec.crop !== "none" && spec.crop !== "center-square")
-  ) {
-    throw new Error(`${file} is not a preprocess spec (size, crop, resize "area"); pass the trainer's preprocess.json`);
-  }
-  return spec;
+  return parseRunJson("preprocess", spec, file);
 }
 
 function metricsOf(scores: number[], positive: boolean[], threshold: number) {
@@ -87,8 +83,11 @@ async function main(): Promise<void> {
   const limit = values.limit ? Number(values.limit) : undefined;
   const log = (s: string) => console.error(s);
 
-  const scorer = values.model ? await createOnnxScorer(values.model, { threads: Number(values.threads) }) : undefined;
-  const card = scorer?.card;
+  // Native onnxruntime, one session.run per scorer call (maxBatch: a batch of 1 rounds differently).
+  const model = values.model
+    ? await loadModelFile(values.model, { backend: "node", threads: Number(values.threads), maxBatch: Infinity })
+    : undefined;
+  const card = model?.card;
   const spec: PreprocessSpec = card?.preprocess ?? await readPreprocess(values.preprocess!);
   const cells = values["no-shift"] ? [SHIFT_GRID[0]] : [...SHIFT_GRID];
 
@@ -117,7 +116,7 @@ async function main(): Promise<void> {
         domain,
       ).flagged;
     }
-    const scores = scorer ? await modelFloatScorer(scorer)(floats) : [];
+    const scores = model ? await modelFloatScorer(model)(floats) : [];
     const pick = (want: boolean) => {
       const idx = flags.isFlagged.flatMap((f, i) => (f === want ? [i] : []));
       return metricsOf(idx.map((i) => scores[i]), idx.map((i) => positive[i]), card!.threshold);
@@ -183,9 +182,9 @@ async function main(): Promise<void> {
     console.log(`  ${k.padEnd(13)} [${lo.toFixed(4)}, ${hi.toFixed(4)}]`);
   }
   console.log(
-    `wrote ${values.out} (the card's \`domain\`: export.ts --domain) and ${reportPath} (fit + checks: export.ts --ood)`,
+    `wrote ${values.out} (the card's \`domain\`: card.ts --domain) and ${reportPath} (fit + checks: card.ts --ood)`,
   );
-  await scorer?.release();
+  await model?.close();
 }
 
 main().catch((err) => {

@@ -6,14 +6,16 @@
  *   npx tsx scripts/latency_native.ts [model.onnx] [image] [n]
  *
  * Defaults: tests/fixtures/models/tiny.int8.onnx, the 450×450 C-NMC BMP fixture, 300 runs.
+ * Both sessions come from the core's `createSession` at onnxruntime's full optimisation (`all`);
+ * for an int8 QDQ model that is the native fused path the int8-on-native rule normally refuses
+ * (`allowNativeInt8Fusion`), so `maxLogitDiff` shows what that fusion costs in accuracy.
  *
  * @module
  */
 import { readFile } from "node:fs/promises";
-import * as ortNode from "onnxruntime-node";
+import { createSession, type SessionOptions } from "../model/core/mod.ts";
 import { parseModelCard } from "../model/core/mod.ts";
 import { cardPathFor } from "../model/core/mod.ts";
-import { initOrt } from "../model/core/mod.ts";
 import { decodeImage } from "../model/core/mod.ts";
 import { preprocess } from "../model/core/mod.ts";
 
@@ -60,31 +62,17 @@ async function measure(name: string, create: () => Promise<Runner>) {
   return { name, loadMs, ...stats(times), logit: out[0] };
 }
 
-const web = await measure("onnxruntime-web wasm (1 thread)", async () => {
-  const ort = await initOrt();
-  const session = await ort.InferenceSession.create(modelBytes);
-  return {
-    async run() {
-      const r = await session.run({ [card.io.input]: new ort.Tensor("float32", x, [1, 3, size, size]) });
-      return r[card.io.logit].data as Float32Array;
-    },
-  };
-});
-
-const nativeRunner = (threads: number) => async () => {
-  const session = await ortNode.InferenceSession.create(modelBytes, {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-  });
-  return {
-    async run() {
-      const r = await session.run({ [card.io.input]: new ortNode.Tensor("float32", x, [1, 3, size, size]) });
-      return r[card.io.logit].data as Float32Array;
-    },
-  };
+/** A runner over one session; every output is computed (no fetch list), as the service does. */
+const runner = (options: SessionOptions) => async (): Promise<Runner> => {
+  const session = await createSession(modelBytes, options);
+  const feeds = { [card.io.input]: { dims: [1, 3, size, size], data: x } };
+  return { run: async () => (await session.run(feeds))[card.io.logit].data };
 };
-const native1 = await measure("onnxruntime-node native (1 thread)", nativeRunner(1));
-const nativeN = await measure("onnxruntime-node native (default threads)", nativeRunner(0));
+const web = await measure("onnxruntime-web wasm (1 thread)", runner({ backend: "web", optimization: "all" }));
+const native = (threads: number) =>
+  runner({ backend: "node", optimization: "all", allowNativeInt8Fusion: true, threads });
+const native1 = await measure("onnxruntime-node native (1 thread)", native(1));
+const nativeN = await measure("onnxruntime-node native (default threads)", native(0));
 
 console.log(JSON.stringify(
   {

@@ -19,9 +19,9 @@ import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { decodePng } from "../model/core/mod.ts";
 import { preprocess } from "../model/core/mod.ts";
-import type { ModelCard, PreprocessSpec } from "../model/core/mod.ts";
+import { buildModelCard, type ModelCard, type ModelCardFields, type PreprocessSpec } from "../model/core/mod.ts";
 import { exportToOnnx } from "./lib/onnx/export.ts";
-import { buildModelCard, type ModelCardFields, writeModelFiles } from "./lib/onnx/card.ts";
+import { writeModelFiles } from "./lib/onnx/card.ts";
 import { tinyCamModel } from "./lib/onnx/test_models.ts";
 import { quantizeQdq } from "./lib/onnx/quantize.ts";
 import { seededRandom } from "./lib/onnx/seeded.ts";
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
 
   const model = tinyCamModel({ size: 32, seed: 1 });
   const { bytes, io } = exportToOnnx(model);
-  const card = buildModelCard(cardFields("tiny.float.onnx", "float32", io), bytes);
+  const card = await buildModelCard(cardFields("tiny.float.onnx", "float32", io), bytes);
   await writeModelFiles(OUT, "tiny.float", bytes, card);
 
   // Calibration: the real images plus a few seeded synthetic ones (normalised-looking noise).
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   const rand = seededRandom(11);
   const synth = Float32Array.from({ length: 4 * 3 * 32 * 32 }, () => (rand() + rand() + rand() - 1.5) * 2);
   const q = await quantizeQdq(bytes, [real, synth]);
-  const qCard = buildModelCard(cardFields("tiny.int8.onnx", "int8-qdq", io), q.bytes);
+  const qCard = await buildModelCard(cardFields("tiny.int8.onnx", "int8-qdq", io), q.bytes);
   await writeModelFiles(OUT, "tiny.int8", q.bytes, qCard);
   console.log(
     `tiny.float.onnx ${bytes.length} B, tiny.int8.onnx ${q.bytes.length} B, ${q.report.nodesQuantized} nodes quantised`,

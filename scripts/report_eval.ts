@@ -23,9 +23,13 @@ import { type EvalReport, evaluatePredictions } from "./lib/metrics/report.ts";
 import { buildEvalReport } from "./lib/report/eval.ts";
 import { fileLoader } from "./lib/report/files.ts";
 import { bestEpoch, parseHistory } from "./lib/report/history.ts";
+import { parseRunJson, runPath } from "./lib/run/run_folder.ts";
 
 const USAGE =
   "usage: tsx scripts/report_eval.ts --run runs/x [--eval runs/x/eval.json] [--out runs/x/report] [--predictions F] [--history F] [--manifest F] [--gallery 24] [--gallery-split test|val] [--tile 128]";
+
+/** Where the report goes by default, inside the run folder (not a pipeline step's output). */
+const REPORT_DIR = "report";
 
 const exists = (f: string) => access(f).then(() => true, () => false);
 
@@ -66,36 +70,33 @@ async function main(): Promise<void> {
     throw new Error(`--gallery-split must be val or test, got ${split}`);
   }
 
-  const predFile = values.predictions ?? join(run, "predictions.json");
+  const predFile = values.predictions ?? runPath(run, "predictions");
   const predictions = parsePredictions(await readJson(predFile, "predictions"), predFile);
-  const evalFile = values.eval ?? join(run, "eval.json");
+  const evalFile = values.eval ?? runPath(run, "eval");
   let evaluation: EvalReport;
   const sources = [`predictions ${predFile}`];
   if (values.eval || (await exists(evalFile))) {
-    evaluation = (await readJson(evalFile, "evaluation")) as EvalReport;
-    if (evaluation.version !== 1 || typeof evaluation.threshold !== "number") {
-      throw new Error(`${evalFile} is not an eval.json from scripts/evaluate.ts`);
-    }
+    evaluation = parseRunJson("eval", await readJson(evalFile, "evaluation"), evalFile);
     sources.push(`evaluation ${evalFile}`);
   } else {
     console.error(`report_eval: no ${evalFile}; computing the evaluation here (200 resamples)`);
     evaluation = evaluatePredictions(predictions, { resamples: 200, source: predFile });
     sources.push("evaluation computed by report_eval (no eval.json)");
   }
-  const histFile = values.history ?? join(run, "history.json");
+  const histFile = values.history ?? runPath(run, "history");
   const rawHistory = values.history || (await exists(histFile)) ? await readJson(histFile, "history") : undefined;
   const history = rawHistory === undefined ? undefined : parseHistory(rawHistory, histFile);
   if (history) sources.push(`history ${histFile}`);
   const candidates = values.manifest
     ? [values.manifest]
-    : [join(run, "manifest.json"), join(run, "..", "manifest.json"), join(run, "train_config.json")];
+    : [runPath(run, "manifest"), join(run, "..", "manifest.json"), runPath(run, "trainConfig")];
   let load;
   let subtypes: string[] | undefined;
   for (const f of candidates) {
     if (!(await exists(f))) continue;
     // train_config.json (the trainer's) records the dataset root; a manifest has it too.
-    const src = f.endsWith("train_config.json")
-      ? ((await readJson(f, "train config")) as { root?: unknown; subtypes?: unknown })
+    const src = f === runPath(run, "trainConfig")
+      ? parseRunJson("trainConfig", await readJson(f, "train config"), f)
       : await readSplitManifest(f);
     if (typeof src.root === "string") {
       load = fileLoader(src.root);
@@ -105,10 +106,9 @@ async function main(): Promise<void> {
     }
   }
   // The subtype head's output order is the trainer's (train_config.json), when the run has one.
-  const trainConfig = join(run, "train_config.json");
+  const trainConfig = runPath(run, "trainConfig");
   if (await exists(trainConfig)) {
-    const tc = (await readJson(trainConfig, "train config")) as { subtypes?: unknown };
-    if (Array.isArray(tc.subtypes)) subtypes = tc.subtypes as string[];
+    subtypes = parseRunJson("trainConfig", await readJson(trainConfig, "train config"), trainConfig).subtypes;
   }
   if (!load) {
     console.error(
@@ -130,7 +130,7 @@ async function main(): Promise<void> {
       sources: sources.join("; "),
     },
     {
-      outDir: values.out ?? join(run, "report"),
+      outDir: values.out ?? join(run, REPORT_DIR),
       galleryMax: gallery,
       tile,
       gallerySplit: split as "val" | "test" | undefined,

@@ -1,6 +1,8 @@
 /**
  * The whole offline pipeline on committed real fixture images, through the same CLIs a user runs:
- * prepare_data → train (1 epoch, 32 px) → export (ONNX, parity, int8 QDQ, cards) → onnxruntime.
+ * `scripts/pipeline.ts` runs prepare_data → train (1 epoch, 32 px) → evaluate → colour baseline →
+ * export (ONNX, parity) → quantize (int8 QDQ) → domain → shift → card, then the core's ONNX
+ * runtime loads the card's model; a second (dry) run finds every step up to date.
  * Node only (the trainer uses worker_threads under tsx); part of `deno task test`:
  *   node --import tsx --test tests/pipeline_e2e.node-test.ts
  */
@@ -11,11 +13,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
-import { decodeImage } from "../model/core/image/decode.ts";
-import { parseModelCard } from "../model/core/card/card.ts";
-import { preprocess } from "../model/core/preprocess/preprocess.ts";
+import { decodeImage, loadModelFile, parseModelCard, preprocess } from "../model/core/mod.ts";
 import { dihedral } from "../scripts/lib/train/augment.ts";
-import { initOrtWeb } from "../model/core/onnx/ort_web_offline.ts";
 import { encodeRgbaPng } from "../scripts/lib/report/png.ts";
 
 const run = promisify(execFile);
@@ -58,26 +57,37 @@ async function tsx(script: string, args: string[]): Promise<string> {
   return stdout + stderr;
 }
 
-test("pipeline: prepare → train → export (parity + int8) → onnxruntime on real fixture images", async () => {
+test("pipeline: prepare → … → card (deno task pipeline) → the core's runtime on real fixture images", async () => {
   const dir = await mkdtemp(join(tmpdir(), "pipeline-e2e-"));
   try {
     const data = join(dir, "data");
     await makeDataset(data);
     const manifestPath = join(dir, "manifest.json");
-    await tsx("scripts/prepare_data.ts", [
+    const runDir = join(dir, "run");
+    const modelDir = join(dir, "model");
+    const pipeline = [
+      "--run",
+      runDir,
+      "--manifest",
+      manifestPath,
       "--dataset",
       data,
-      "--kind",
-      "folders",
+      "--name",
+      "e2e",
       "--out",
-      manifestPath,
-      "--block",
-      "4",
-      "--val",
-      "0.25",
-      "--test",
-      "0.25",
-    ]);
+      modelDir,
+      "--version",
+      "0.0.1",
+      "--args",
+      "prepare=--kind folders --block 4 --val 0.25 --test 0.25",
+      "--args",
+      "train=--size 32 --epochs 1 --batch 8 --workers 1 --quiet",
+      "--args",
+      "export=--parity-images 8",
+      "--args",
+      "quantize=--calibration 8",
+    ];
+    await tsx("scripts/pipeline.ts", pipeline);
     const manifest = JSON.parse(await readFile(manifestPath, "utf8"));
     for (const split of ["train", "val", "test"]) {
       for (const label of ["all", "normal"]) {
@@ -87,58 +97,38 @@ test("pipeline: prepare → train → export (parity + int8) → onnxruntime on 
         );
       }
     }
-
-    const runDir = join(dir, "run");
-    await tsx("scripts/train.ts", [
-      "--manifest",
-      manifestPath,
-      "--out",
-      runDir,
-      "--size",
-      "32",
-      "--epochs",
-      "1",
-      "--batch",
-      "8",
-      "--workers",
-      "1",
-      "--quiet",
-    ]);
     const history = JSON.parse(await readFile(join(runDir, "history.json"), "utf8"));
     assert.equal(history.length, 1);
-
-    const modelDir = join(dir, "model");
-    await tsx("scripts/export.ts", [
-      "--run",
-      runDir,
-      "--manifest",
-      manifestPath,
-      "--out",
-      modelDir,
-      "--name",
-      "e2e",
-      "--calibration",
-      "8",
-      "--parity-images",
-      "8",
-    ]);
     const report = JSON.parse(await readFile(join(runDir, "export_report.json"), "utf8"));
     assert.ok(report.quantization.parityFloatMaxAbsLogitDiff <= 1e-4, "tfjs vs ONNX parity");
     assert.ok(report.quantization.testLabelAgreement >= 0.99, "int8 agrees with float");
 
-    // The exported int8 model with its card, as the service loads them.
+    // Resumable: run again, every step's outputs are newer than its inputs, nothing runs.
+    const again = await tsx("scripts/pipeline.ts", [...pipeline, "--dry-run"]);
+    assert.doesNotMatch(again, /^run /m, again);
+    assert.match(again, /^skip card +up to date$/m, again);
+
+    // The exported int8 model with its card, as the service loads them (hash and tensor names checked).
     const card = parseModelCard(JSON.parse(await readFile(join(modelDir, "e2e.int8.json"), "utf8")));
     assert.equal(card.preprocess.size, 32);
-    const bytes = new Uint8Array(await readFile(join(modelDir, "e2e.int8.onnx")));
-    const ort = await initOrtWeb();
-    const session = await ort.InferenceSession.create(bytes);
+    assert.equal(card.version, "0.0.1");
+    assert.ok(card.domain, "the domain step's check is in the card");
+    assert.deepEqual(Object.keys(card.metrics ?? {}), [
+      "evaluation",
+      "quantization",
+      "colourBaselineTest",
+      "shift",
+      "outOfDomain",
+    ]);
+    const model = await loadModelFile(join(modelDir, "e2e.int8.onnx"));
+    assert.deepEqual(model.card, card);
     const img = await decodeImage(new Uint8Array(await readFile(join(FIXTURES, SOURCES.all[0]))));
     const x = preprocess(img, card.preprocess, "NCHW");
-    const out = await session.run({ [card.io.input]: new ort.Tensor("float32", x, [1, 3, 32, 32]) });
-    const logit = (out[card.io.logit].data as Float32Array)[0];
-    assert.ok(Number.isFinite(logit));
-    assert.deepEqual([...out[card.io.cam!].dims].slice(0, 2), [1, 1]);
-    await session.release();
+    const out = await model.run(x, { cam: true });
+    assert.ok(Number.isFinite(out.logit));
+    assert.ok(out.cam, "the exported model has its CAM output");
+    assert.equal(out.cam.data.length, out.cam.width * out.cam.height, "one CAM of one channel for one image");
+    await model.close();
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -82,9 +82,12 @@ export class ConfigError extends Error {
  *
  * @example
  * ```ts
- * const config = loadConfig({ PORT: "9000", API_KEYS: "k1,k2" });
- * config.port; // 9000
- * config.apiKeys; // ["k1", "k2"]
+ * import assert from "node:assert/strict";
+ * const config = loadConfig({ PORT: "9000", API_KEYS: "k1,k2" }); // the service: loadConfig(Deno.env.toObject())
+ * assert.equal(config.port, 9000);
+ * assert.deepEqual(config.apiKeys, ["k1", "k2"]);
+ * assert.equal(config.modelPath, DEFAULT_CONFIG.modelPath);
+ * assert.throws(() => loadConfig({ PORT: "port" }), ConfigError);
  * ```
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {

@@ -30,7 +30,9 @@ export interface ColdStartRun {
  *
  * @example
  * ```ts
- * cpuMs(Deno.pid); // e.g. 120
+ * import assert from "node:assert/strict";
+ * const used = cpuMs(Deno.pid); // e.g. 120: this process's CPU time so far
+ * assert.ok(used >= 0 && used % 10 === 0);
  * ```
  */
 export function cpuMs(pid: number): number {
@@ -44,7 +46,8 @@ export function cpuMs(pid: number): number {
  *
  * @example
  * ```ts
- * medians([{ readyMs: 3 }, { readyMs: 1 }, { readyMs: 2 }]); // { readyMs: 2 }
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(medians([{ readyMs: 3 }, { readyMs: 1 }, { readyMs: 2 }]), { readyMs: 2 });
  * ```
  */
 export function medians<T extends Record<string, number>>(rows: T[]): T {

@@ -19,7 +19,9 @@ import { parseArgs } from "node:util";
  *
  * @example
  * ```ts
- * quantile([1, 2, 3, 4], 0.5); // 2
+ * import assert from "node:assert/strict";
+ * assert.equal(quantile([1, 2, 3, 4], 0.5), 2);
+ * assert.equal(quantile([1, 2, 3, 4], 0.99), 4);
  * ```
  */
 export function quantile(sorted: number[], q: number): number {
@@ -31,7 +33,10 @@ export function quantile(sorted: number[], q: number): number {
  *
  * @example
  * ```ts
- * const { total, byName } = treeRss(Deno.pid);
+ * import assert from "node:assert/strict";
+ * const { total, byName } = treeRss(Deno.pid); // this process and its children
+ * assert.ok(total > 0);
+ * assert.equal(Object.values(byName).reduce((a, b) => a + b, 0), total);
  * ```
  */
 export function treeRss(pid: number): { total: number; byName: Record<string, number> } {
@@ -67,7 +72,11 @@ export function treeRss(pid: number): { total: number; byName: Record<string, nu
  *
  * @example
  * ```ts
- * new Deno.Command(Deno.execPath(), { args: startTaskArgs() });
+ * import assert from "node:assert/strict";
+ * const args = startTaskArgs(); // spawn with `new Deno.Command(Deno.execPath(), { args })`
+ * assert.equal(args[0], "run");
+ * assert.equal(args.at(-1), "functions/deno.ts");
+ * assert.equal(startTaskArgs("--single-threaded-gc").at(-2), "--v8-flags=--single-threaded-gc");
  * ```
  */
 export function startTaskArgs(extraV8Flags?: string, configPath = "deno.json"): string[] {

@@ -35,8 +35,10 @@ export {
   type ModelIO,
   parseModelCard,
   type PreprocessSpec,
+  preprocessSpecProblem,
   probabilityFromLogit,
 } from "./card/card.ts";
+export { buildModelCard, type ModelCardFields } from "./card/build.ts";
 export { cardPathFor, DEFAULT_MODEL } from "./card/default.ts";
 
 // Image decoding (BMP, PNG, JPEG, TIFF) into 8-bit RGBA, bounded by the declared size.
@@ -94,9 +96,7 @@ export {
   runModel,
   type SessionOptions,
 } from "./onnx/session.ts";
-export { compileOrtWasm, initOrt } from "./onnx/ort_web.ts";
-export { createOnnxScorer, type OnnxScorer } from "./onnx/node_runner.ts";
-export { initOrtWeb, runOnnx } from "./onnx/ort_web_offline.ts";
+export { compileOrtWasm } from "./onnx/ort_web.ts";
 export { getWasmModule, registerWasmModule } from "./wasm/assets.ts";
 
 // The audit trail's records (the service exports them, the pipeline ingests them).

@@ -18,7 +18,14 @@ export interface ConvGradCase {
  *
  * @example
  * ```ts
- * for (const c of CONV_GRAD_CASES) tf.conv2d(x, w, c.s, c.pad);
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * await tf.setBackend("cpu");
+ * for (const c of CONV_GRAD_CASES) {
+ *   const y = tf.tidy(() => tf.conv2d(tf.ones(c.x) as tf.Tensor4D, tf.ones(c.w) as tf.Tensor4D, c.s, c.pad));
+ *   assert.equal(y.shape[3], c.w[3]);
+ *   y.dispose();
+ * }
  * ```
  */
 export const CONV_GRAD_CASES: readonly ConvGradCase[] = [
@@ -40,7 +47,9 @@ export const CONV_GRAD_CASES: readonly ConvGradCase[] = [
  *
  * @example
  * ```ts
- * const cases = [...CONV_GRAD_CASES, ...LAYER_SIZED_CASES];
+ * import assert from "node:assert/strict";
+ * const cases = [...CONV_GRAD_CASES, ...LAYER_SIZED_CASES]; // the webgpu test's list
+ * assert.ok(cases.every((c) => c.x[3] === c.w[2])); // filter input channels match the input's
  * ```
  */
 export const LAYER_SIZED_CASES: readonly ConvGradCase[] = [

@@ -12,7 +12,9 @@ import type { ModelOutputs, ModelRuntime } from "../../model/core/onnx/runtime.t
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const card = fakeCard({ threshold: 0.7 });
+ * assert.deepEqual([card.threshold, card.preprocess.size], [0.7, 32]);
  * ```
  */
 export function fakeCard(overrides: Partial<ModelCard> = {}): ModelCard {
@@ -50,7 +52,11 @@ export function fakeCard(overrides: Partial<ModelCard> = {}): ModelCard {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const runtime = fakeRuntime(fakeCard(), () => 3);
+ * const out = await runtime.run(new Float32Array(3 * 32 * 32), { cam: true });
+ * assert.equal(out.logit, 3);
+ * assert.deepEqual([out.cam?.width, out.cam?.height, runtime.calls], [4, 4, 1]);
  * ```
  */
 export function fakeRuntime(

@@ -21,7 +21,8 @@ export const FIXTURE_DIR = new URL("../fixtures/images/", import.meta.url);
  *
  * @example
  * ```ts
- * fixture("variant_rgb8.png").length > 0; // true
+ * import assert from "node:assert/strict";
+ * assert.ok(fixture("variant_rgb8.png").length > 0);
  * ```
  */
 export function fixture(name: string): Uint8Array {
@@ -33,7 +34,9 @@ export function fixture(name: string): Uint8Array {
  *
  * @example
  * ```ts
- * fixtureNames(".png").includes("variant_rgb8.png"); // true
+ * import assert from "node:assert/strict";
+ * assert.ok(fixtureNames(".png").includes("variant_rgb8.png"));
+ * assert.ok(fixtureNames(".png").every((n) => n.endsWith(".png")));
  * ```
  */
 export function fixtureNames(...exts: string[]): string[] {
@@ -50,7 +53,8 @@ export const EXPECTED: Record<string, { rgbaSha256: string; rgbSha256?: string; 
  *
  * @example
  * ```ts
- * sha256Hex(new Uint8Array()); // "e3b0c442…"
+ * import assert from "node:assert/strict";
+ * assert.equal(sha256Hex(new Uint8Array()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
  * ```
  */
 export function sha256Hex(bytes: Uint8Array): string {
@@ -62,7 +66,8 @@ export function sha256Hex(bytes: Uint8Array): string {
  *
  * @example
  * ```ts
- * rgbaToRgb(new Uint8Array([1, 2, 3, 255])); // Uint8Array [1, 2, 3]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(rgbaToRgb(new Uint8Array([1, 2, 3, 255])), new Uint8Array([1, 2, 3]));
  * ```
  */
 export function rgbaToRgb(rgba: Uint8Array): Uint8Array {
@@ -78,7 +83,9 @@ export function rgbaToRgb(rgba: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
- * pngChunk("IEND", new Uint8Array()).length; // 12
+ * import assert from "node:assert/strict";
+ * const iend = pngChunk("IEND", new Uint8Array());
+ * assert.deepEqual([...iend], [0, 0, 0, 0, 73, 69, 78, 68, 0xae, 0x42, 0x60, 0x82]); // length, type, CRC
  * ```
  */
 export function pngChunk(type: string, data: Uint8Array): Uint8Array {
@@ -96,7 +103,10 @@ export function pngChunk(type: string, data: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
- * tinyPng(1, 1, 0, 8, new Uint8Array([0, 128])); // 1×1 grey pixel 128
+ * import assert from "node:assert/strict";
+ * import { decodePng } from "../../model/core/mod.ts";
+ * const img = decodePng(tinyPng(1, 1, 0, 8, new Uint8Array([0, 128]))); // colour type 0 (grey), filter byte 0
+ * assert.deepEqual([...img.data], [128, 128, 128, 255]);
  * ```
  */
 export function tinyPng(
@@ -127,7 +137,8 @@ export function tinyPng(
  *
  * @example
  * ```ts
- * concat([new Uint8Array([1]), new Uint8Array([2])]); // Uint8Array [1, 2]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(concat([new Uint8Array([1]), new Uint8Array([2])]), new Uint8Array([1, 2]));
  * ```
  */
 export function concat(parts: Uint8Array[]): Uint8Array {

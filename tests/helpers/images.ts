@@ -13,7 +13,9 @@ export const IMAGES = new URL("../fixtures/images/", import.meta.url);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const bmp = await fixture("cnmc_all_UID_35_6_2_all.bmp");
+ * assert.deepEqual([bmp[0], bmp[1]], [0x42, 0x4d]); // "BM"
  * ```
  */
 export function fixture(name: string): Promise<Uint8Array<ArrayBuffer>> {
@@ -25,7 +27,10 @@ export function fixture(name: string): Promise<Uint8Array<ArrayBuffer>> {
  *
  * @example
  * ```ts
- * const png = solidPng(40, 30, [200, 100, 50, 255]);
+ * import assert from "node:assert/strict";
+ * import { decodePng } from "../../model/core/mod.ts";
+ * const img = decodePng(solidPng(40, 30, [200, 100, 50, 255]));
+ * assert.deepEqual([img.width, img.height, ...img.data.subarray(0, 4)], [40, 30, 200, 100, 50, 255]);
  * ```
  */
 export function solidPng(
@@ -43,7 +48,10 @@ export function solidPng(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeImage, ImageDecodeError } from "../../model/core/mod.ts";
  * const huge = pngHeaderOnly(100_000, 100_000);
+ * await assert.rejects(decodeImage(huge), (e) => e instanceof ImageDecodeError && e.code === "too_many_pixels");
  * ```
  */
 export function pngHeaderOnly(width: number, height: number): Uint8Array<ArrayBuffer> {

@@ -17,7 +17,10 @@ let shared: Promise<ModelRuntime> | undefined;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const runtime = await tinyModel();
+ * assert.equal(runtime.card.id, "tiny-test");
+ * assert.equal(await tinyModel(), runtime); // loaded once
  * ```
  */
 export function tinyModel(): Promise<ModelRuntime> {

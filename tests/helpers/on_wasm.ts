@@ -13,8 +13,11 @@ import { selectBackend } from "../../scripts/lib/tfjs/backend.ts";
  *
  * @example
  * ```ts
- * Deno.test("wasm agrees with cpu", async (t) => {
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * Deno.test("runs on wasm, then back on cpu", async (t) => {
  *   await onWasm(t, () => assert.equal(tf.getBackend(), "wasm"));
+ *   assert.equal(tf.getBackend(), "cpu");
  * });
  * ```
  */

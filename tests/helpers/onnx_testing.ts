@@ -16,7 +16,10 @@ export const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), "../fix
  *
  * @example
  * ```ts
- * const { x, dims, labels } = realImages(32); // dims [6, 3, 32, 32]
+ * import assert from "node:assert/strict";
+ * const { x, dims, labels } = realImages(32);
+ * assert.deepEqual(dims, [labels.length, 3, 32, 32]);
+ * assert.equal(x.length, dims.reduce((a, b) => a * b));
  * ```
  */
 export function realImages(size: 32 | 33): { x: Float32Array; dims: number[]; labels: string[] } {
@@ -37,7 +40,10 @@ export function realImages(size: 32 | 33): { x: Float32Array; dims: number[]; la
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const x = syntheticBatch([2, 3, 32, 32], 5);
+ * assert.equal(x.length, 2 * 3 * 32 * 32);
+ * assert.deepEqual(syntheticBatch([2, 3, 32, 32], 5), x); // same seed, same batch
  * ```
  */
 export function syntheticBatch(dims: readonly number[], seed: number): Float32Array {

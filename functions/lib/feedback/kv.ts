@@ -20,8 +20,16 @@ import { feedbackId, type FeedbackRecord, type FeedbackStore, type PredictionRec
  *
  * @example
  * ```ts
- * const store = await openKvStore("data/feedback.kv");
- * await store.close();
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * const store = await openKvStore(`${dir}/feedback.kv`); // the service: FEEDBACK_DB, default data/feedback.kv
+ * try {
+ *   assert.equal(store.kind, "kv");
+ *   assert.equal(await store.latestPredictionByInput("ab".repeat(32)), undefined);
+ * } finally {
+ *   await store.close();
+ *   await Deno.remove(dir, { recursive: true });
+ * }
  * ```
  */
 export async function openKvStore(path: string): Promise<FeedbackStore> {

@@ -36,8 +36,12 @@ function invalid(message: string): never {
  *
  * @example
  * ```ts
- * parseFeedback({ requestId: "r1", label: "all" }); // { requestId: "r1", label: "all" }
- * parseFeedback({ label: "maybe" }); // throws 400 invalid_feedback
+ * import assert from "node:assert/strict";
+ * import { ApiError } from "../http/errors.ts";
+ * assert.deepEqual(parseFeedback({ requestId: "r1", label: "all", note: "blast" }), {
+ *   requestId: "r1", label: "all", note: "blast",
+ * });
+ * assert.throws(() => parseFeedback({ requestId: "r1", label: "maybe" }), (e) => e instanceof ApiError && e.status === 400);
  * ```
  */
 export function parseFeedback(body: unknown): FeedbackInput {
@@ -81,7 +85,18 @@ export function parseFeedback(body: unknown): FeedbackInput {
  *
  * @example
  * ```ts
- * const p = await findPrediction(store, { requestId: "r1", label: "all" });
+ * import assert from "node:assert/strict";
+ * import { createMemoryStore, type PredictionRecord } from "./store.ts";
+ * const prediction: PredictionRecord = {
+ *   requestId: "r1", index: 0, route: "/v1/predict", inputSha256: "ab".repeat(32),
+ *   model: { id: "all-screen", version: "4.0.0", sha256: "cd".repeat(32) },
+ *   label: "all", scores: { all: 0.9, normal: 0.1 }, decision: "all", ts: new Date().toISOString(),
+ * };
+ * const store = createMemoryStore();
+ * await store.recordPrediction(prediction);
+ * assert.deepEqual(await findPrediction(store, { requestId: "r1", label: "normal" }), prediction);
+ * assert.deepEqual(await findPrediction(store, { inputSha256: "ab".repeat(32), label: "normal" }), prediction);
+ * await assert.rejects(findPrediction(store, { requestId: "r2", label: "all" }), /no prediction with requestId "r2"/);
  * ```
  */
 export async function findPrediction(store: FeedbackStore, f: FeedbackInput): Promise<PredictionRecord> {
@@ -116,7 +131,26 @@ export async function findPrediction(store: FeedbackStore, f: FeedbackInput): Pr
  *
  * @example
  * ```ts
- * app.post("/v1/feedback", postFeedback(storePromise));
+ * import assert from "node:assert/strict";
+ * import { Hono } from "hono";
+ * import { createMemoryStore, type PredictionRecord } from "./store.ts";
+ * const prediction: PredictionRecord = {
+ *   requestId: "r1", index: 0, route: "/v1/predict", inputSha256: "ab".repeat(32),
+ *   model: { id: "all-screen", version: "4.0.0", sha256: "cd".repeat(32) },
+ *   label: "all", scores: { all: 0.9, normal: 0.1 }, decision: "all", ts: new Date().toISOString(),
+ * };
+ * const store = createMemoryStore();
+ * await store.recordPrediction(prediction);
+ * const app = new Hono();
+ * app.post("/v1/feedback", postFeedback(() => Promise.resolve(store)));
+ * const res = await app.request("/v1/feedback", {
+ *   method: "POST",
+ *   headers: { "content-type": "application/json" },
+ *   body: JSON.stringify({ requestId: "r1", label: "normal", reviewer: "lab-2" }),
+ * });
+ * assert.equal(res.status, 201);
+ * const record = await res.json();
+ * assert.deepEqual([record.label, record.agrees, record.prediction.requestId], ["normal", false, "r1"]);
  * ```
  */
 export function postFeedback(store: () => Promise<FeedbackStore>) {
@@ -159,7 +193,23 @@ export function postFeedback(store: () => Promise<FeedbackStore>) {
  *
  * @example
  * ```ts
- * app.get("/v1/feedback", exportFeedback(storePromise));
+ * import assert from "node:assert/strict";
+ * import { Hono } from "hono";
+ * import { createMemoryStore, feedbackId, type PredictionRecord } from "./store.ts";
+ * const prediction: PredictionRecord = {
+ *   requestId: "r1", index: 0, route: "/v1/predict", inputSha256: "ab".repeat(32),
+ *   model: { id: "all-screen", version: "4.0.0", sha256: "cd".repeat(32) },
+ *   label: "all", scores: { all: 0.9, normal: 0.1 }, decision: "all", ts: new Date().toISOString(),
+ * };
+ * const store = createMemoryStore();
+ * const ts = new Date();
+ * await store.addFeedback({ id: feedbackId(ts), ts: ts.toISOString(), label: "all", prediction });
+ * const app = new Hono();
+ * app.get("/v1/feedback", exportFeedback(() => Promise.resolve(store)));
+ * const res = await app.request("/v1/feedback?since=2000-01-01T00:00:00Z");
+ * assert.equal(res.headers.get("content-type"), "application/x-ndjson; charset=utf-8");
+ * const lines = (await res.text()).trim().split("\n").map((l) => JSON.parse(l));
+ * assert.deepEqual(lines.map((r) => r.prediction.requestId), ["r1"]);
  * ```
  */
 export function exportFeedback(store: () => Promise<FeedbackStore>) {

@@ -32,7 +32,8 @@ export interface FeedbackStore {
  *
  * @example
  * ```ts
- * feedbackId(new Date(0)); // "1970-01-01T00:00:00.000Z_9b2f…"
+ * import assert from "node:assert/strict";
+ * assert.match(feedbackId(new Date(0)), /^1970-01-01T00:00:00\.000Z_[0-9a-f]{16}$/);
  * ```
  */
 export function feedbackId(at: Date): string {
@@ -47,9 +48,17 @@ export function feedbackId(at: Date): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * const prediction: PredictionRecord = {
+ *   requestId: "r1", index: 0, route: "/v1/predict", inputSha256: "ab".repeat(32),
+ *   model: { id: "all-screen", version: "4.0.0", sha256: "cd".repeat(32) },
+ *   label: "all", scores: { all: 0.9, normal: 0.1 }, decision: "all", ts: new Date().toISOString(),
+ * };
  * const store = createMemoryStore();
- * await store.recordPrediction(record);
- * (await store.latestPredictionByInput(record.inputSha256))?.label;
+ * await store.recordPrediction(prediction);
+ * assert.equal((await store.latestPredictionByInput(prediction.inputSha256))?.label, "all");
+ * assert.equal((await store.predictionsByRequest("r1")).length, 1);
+ * await store.close();
  * ```
  */
 export function createMemoryStore(opts: { maxPredictions?: number; maxFeedback?: number } = {}): FeedbackStore {

@@ -10,9 +10,10 @@
  *
  * @example
  * ```ts
- * jet(0); // [0, 0, 128]   dark blue
- * jet(0.5); // [128, 255, 128]
- * jet(1); // [128, 0, 0]   dark red
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(jet(0), [0, 0, 128]); // dark blue
+ * assert.deepEqual(jet(0.5), [128, 255, 128]);
+ * assert.deepEqual(jet(1), [128, 0, 0]); // dark red
  * ```
  */
 export function jet(t: number): [number, number, number] {

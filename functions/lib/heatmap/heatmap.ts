@@ -15,8 +15,10 @@ import { jet } from "./colormap.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const rgba = heatmapRgba({ width: 2, height: 2, data: new Float32Array([0, 1, 2, 3]) }, 4, 4);
- * rgba.length; // 64
+ * assert.equal(rgba.length, 4 * 4 * 4);
+ * assert.deepEqual([...rgba.subarray(0, 4)], [0, 0, 128, 64]); // lowest: dark blue, see-through
  * ```
  */
 export function heatmapRgba(cam: FloatMap, width: number, height: number): Uint8Array {
@@ -48,8 +50,12 @@ export function heatmapRgba(cam: FloatMap, width: number, height: number): Uint8
  *
  * @example
  * ```ts
- * const url = heatmapDataUrl({ width: 7, height: 7, data: cam }, 257, 257);
- * // <img src={url}> over the input image
+ * import assert from "node:assert/strict";
+ * import { decodePng } from "../../../model/core/mod.ts";
+ * const cam = new Float32Array(7 * 7).map((_, i) => i); // the model's 7×7 class-activation map
+ * const url = heatmapDataUrl({ width: 7, height: 7, data: cam }, 257, 257); // <img src={url}> over the input
+ * const png = decodePng(Uint8Array.from(atob(url.slice(url.indexOf(",") + 1)), (ch) => ch.charCodeAt(0)));
+ * assert.deepEqual([png.width, png.height], [257, 257]);
  * ```
  */
 export function heatmapDataUrl(cam: FloatMap, width: number, height: number): string {
@@ -68,7 +74,8 @@ export function heatmapDataUrl(cam: FloatMap, width: number, height: number): st
  *
  * @example
  * ```ts
- * base64(new Uint8Array([104, 105])); // "aGk="
+ * import assert from "node:assert/strict";
+ * assert.equal(base64(new Uint8Array([104, 105])), "aGk=");
  * ```
  */
 export function base64(bytes: Uint8Array): string {

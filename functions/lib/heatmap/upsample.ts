@@ -18,8 +18,9 @@ export interface FloatMap {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const up = bilinearResize({ width: 2, height: 1, data: new Float32Array([0, 1]) }, 4, 1);
- * up.data; // [0, 0.25, 0.75, 1]
+ * assert.deepEqual(up.data, new Float32Array([0, 0.25, 0.75, 1]));
  * ```
  */
 export function bilinearResize(src: FloatMap, width: number, height: number): FloatMap {

@@ -32,7 +32,16 @@ export type LogSink = (record: Record<string, unknown>) => void;
  *
  * @example
  * ```ts
- * jsonLine({ requestId: "x", status: 200 }); // {"requestId":"x","status":200}
+ * import assert from "node:assert/strict";
+ * const printed: unknown[] = [];
+ * const print = console.log;
+ * console.log = (line: unknown) => printed.push(line);
+ * try {
+ *   jsonLine({ requestId: "x", status: 200 });
+ * } finally {
+ *   console.log = print;
+ * }
+ * assert.deepEqual(printed, ['{"requestId":"x","status":200}']);
  * ```
  */
 export const jsonLine: LogSink = (record) => console.log(JSON.stringify(record));
@@ -43,7 +52,21 @@ export const jsonLine: LogSink = (record) => console.log(JSON.stringify(record))
  *
  * @example
  * ```ts
- * app.use(accessLog(jsonLine, metrics, () => state.current?.card.version));
+ * import assert from "node:assert/strict";
+ * import { Hono } from "hono";
+ * import { createMetrics } from "../metrics/metrics.ts";
+ * const lines: Record<string, unknown>[] = [];
+ * const metrics = createMetrics();
+ * const app = new Hono<{ Variables: AccessLogVariables }>();
+ * app.use(accessLog((r) => lines.push(r), metrics, () => "4.0.0")); // the service logs with jsonLine
+ * app.get("/healthz", (c) => {
+ *   c.set("route", "/healthz");
+ *   return c.text("ok");
+ * });
+ * await app.request("/healthz");
+ * assert.equal(lines.length, 1);
+ * assert.deepEqual([lines[0].route, lines[0].status, lines[0].modelVersion], ["/healthz", 200, "4.0.0"]);
+ * assert.ok(metrics.render(undefined, true).includes('route="/healthz",method="GET",status="200"'));
  * ```
  */
 export function accessLog(

@@ -13,7 +13,15 @@ import { ApiError } from "./errors.ts";
  *
  * @example
  * ```ts
- * app.use("/v1/*", apiKeyAuth(config.apiKeys));
+ * import assert from "node:assert/strict";
+ * import { Hono } from "hono";
+ * import { errorBody, toApiError } from "./errors.ts";
+ * const app = new Hono();
+ * app.onError((err, c) => c.json(errorBody(toApiError(err)), toApiError(err).status));
+ * app.use("/v1/*", apiKeyAuth(["k1", "k2"])); // the service: config.apiKeys (API_KEYS)
+ * app.get("/v1/model", (c) => c.json({}));
+ * assert.equal((await app.request("/v1/model")).status, 401);
+ * assert.equal((await app.request("/v1/model", { headers: { authorization: "Bearer k2" } })).status, 200);
  * ```
  */
 export function apiKeyAuth(keys: readonly string[]): MiddlewareHandler {
@@ -41,7 +49,9 @@ export function apiKeyAuth(keys: readonly string[]): MiddlewareHandler {
  *
  * @example
  * ```ts
- * const d = await keyDigest("k1"); // 32 bytes
+ * import assert from "node:assert/strict";
+ * const d = await keyDigest("k1"); // SHA-256
+ * assert.equal(d.length, 32);
  * ```
  */
 export async function keyDigest(s: string): Promise<Uint8Array> {
@@ -54,7 +64,10 @@ export async function keyDigest(s: string): Promise<Uint8Array> {
  *
  * @example
  * ```ts
- * await matchesAny("k1", [await keyDigest("k1")]); // true
+ * import assert from "node:assert/strict";
+ * const keys = [await keyDigest("k1"), await keyDigest("k2")];
+ * assert.equal(await matchesAny("k2", keys), true);
+ * assert.equal(await matchesAny("k3", keys), false);
  * ```
  */
 export async function matchesAny(presented: string, keyDigests: readonly Uint8Array[]): Promise<boolean> {

@@ -11,8 +11,14 @@ import { ApiError } from "./errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { ApiError } from "./errors.ts";
  * const bytes = await readBodyLimited(new Request("http://x/", { method: "POST", body: "hi" }), 1024);
- * bytes.length; // 2
+ * assert.equal(bytes.length, 2);
+ * await assert.rejects(
+ *   readBodyLimited(new Request("http://x/", { method: "POST", body: "too long" }), 4),
+ *   (e) => e instanceof ApiError && e.code === "body_too_large",
+ * );
  * ```
  */
 export async function readBodyLimited(req: Request, maxBytes: number): Promise<Uint8Array> {

@@ -11,7 +11,9 @@ import { ApiError } from "./errors.ts";
  *
  * @example
  * ```ts
- * budgetExceeded(10_000).status; // 503
+ * import assert from "node:assert/strict";
+ * const e = budgetExceeded(10_000);
+ * assert.deepEqual([e.status, e.code], [503, "timeout"]);
  * ```
  */
 export function budgetExceeded(ms: number): ApiError {
@@ -30,7 +32,17 @@ export function budgetExceeded(ms: number): ApiError {
  *
  * @example
  * ```ts
- * const p = await withBudget(10_000, (signal) => predictImage(runtime, image, { ...limits, signal }));
+ * import assert from "node:assert/strict";
+ * import { ApiError } from "./errors.ts";
+ * // the service: withBudget(config.requestBudgetMs, (signal) => predictImage(runtime, image, { ...limits, signal }))
+ * const fast = await withBudget(1000, () => Promise.resolve(42));
+ * assert.equal(fast, 42);
+ * const slow = (signal: AbortSignal) =>
+ *   new Promise<number>((resolve, reject) => {
+ *     const t = setTimeout(() => resolve(1), 1000);
+ *     signal.addEventListener("abort", () => (clearTimeout(t), reject(signal.reason)));
+ *   });
+ * await assert.rejects(withBudget(10, slow), (e) => e instanceof ApiError && e.code === "timeout");
  * ```
  */
 export async function withBudget<T>(ms: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {

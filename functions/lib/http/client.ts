@@ -12,7 +12,15 @@ import type { Context } from "hono";
  *
  * @example
  * ```ts
- * const ip = clientAddress(c); // "203.0.113.7"
+ * import assert from "node:assert/strict";
+ * import { Hono } from "hono";
+ * const app = new Hono();
+ * app.get("/", (c) => c.text(clientAddress(c)));
+ * // on Deno, Hono's env is Deno.serve's handler info (the peer address)
+ * const env = { remoteAddr: { hostname: "203.0.113.7" } };
+ * assert.equal(await (await app.request("/", {}, env)).text(), "203.0.113.7");
+ * // on Workers, Cloudflare's header
+ * assert.equal(await (await app.request("/", { headers: { "cf-connecting-ip": "198.51.100.2" } })).text(), "198.51.100.2");
  * ```
  */
 export function clientAddress(c: Context): string {
@@ -29,7 +37,15 @@ export function clientAddress(c: Context): string {
  *
  * @example
  * ```ts
- * await clientIdentity(c, config.apiKeys.length > 0); // "key:9f86d0…" or "ip:203.0.113.7"
+ * import assert from "node:assert/strict";
+ * import { Hono } from "hono";
+ * const app = new Hono();
+ * const keyed = true; // the service: config.apiKeys.length > 0
+ * app.get("/", async (c) => c.text(await clientIdentity(c, keyed)));
+ * const env = { remoteAddr: { hostname: "203.0.113.7" } };
+ * assert.equal(await (await app.request("/", {}, env)).text(), "ip:203.0.113.7");
+ * const byKey = await (await app.request("/", { headers: { authorization: "Bearer test" } }, env)).text();
+ * assert.equal(byKey, "key:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"); // sha256("test")
  * ```
  */
 export async function clientIdentity(c: Context, keyed: boolean): Promise<string> {

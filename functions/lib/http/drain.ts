@@ -28,11 +28,21 @@ export interface Drain {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const d = createDrain();
- * const server = Deno.serve(d.wrap(app.fetch));
- * // on SIGTERM:
- * await d.drain(30_000);
- * await server.shutdown();
+ * // the service: `const server = Deno.serve(d.wrap(app.fetch))`, then on SIGTERM
+ * // `await d.drain(30_000); await server.shutdown();`
+ * let release = () => {};
+ * const handler = d.wrap((_req: Request, _info: unknown) =>
+ *   new Promise<Response>((resolve) => release = () => resolve(new Response("done")))
+ * );
+ * const slow = handler(new Request("http://x/v1/predict"), {});
+ * assert.equal(d.inFlight, 1);
+ * const drained = d.drain(30_000);
+ * assert.equal((await handler(new Request("http://x/healthz"), {})).status, 503); // refused while draining
+ * release();
+ * assert.equal(await (await slow).text(), "done"); // the one in flight finished
+ * assert.equal(await drained, true);
  * ```
  */
 export function createDrain(): Drain {

@@ -44,7 +44,11 @@ export interface ErrorBody {
  *
  * @example
  * ```ts
- * throw new ApiError(400, "empty_body", "the request body is empty; send the image bytes as the body");
+ * import assert from "node:assert/strict";
+ * const e = new ApiError(400, "empty_body", "the request body is empty; send the image bytes as the body");
+ * assert.throws(() => {
+ *   throw e;
+ * }, { name: "ApiError", status: 400, code: "empty_body" });
  * ```
  */
 export class ApiError extends Error {
@@ -72,8 +76,10 @@ const IMAGE_STATUS: Record<ImageDecodeError["code"], ContentfulStatusCode> = {
  *
  * @example
  * ```ts
- * toApiError(new ImageDecodeError("too_small", "image is 3×3")).status; // 422
- * toApiError(new TypeError("bug")).code; // "internal_error"
+ * import assert from "node:assert/strict";
+ * import { ImageDecodeError } from "../../../model/core/mod.ts";
+ * assert.equal(toApiError(new ImageDecodeError("too_small", "image is 3×3")).status, 422);
+ * assert.equal(toApiError(new TypeError("bug")).code, "internal_error"); // details stay in the log
  * ```
  */
 export function toApiError(err: unknown): ApiError {
@@ -87,8 +93,11 @@ export function toApiError(err: unknown): ApiError {
  *
  * @example
  * ```ts
- * errorBody(new ApiError(404, "not_found", "no such route"), "abc");
- * // { error: { code: "not_found", message: "no such route" }, requestId: "abc" }
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(errorBody(new ApiError(404, "not_found", "no such route"), "abc"), {
+ *   error: { code: "not_found", message: "no such route" },
+ *   requestId: "abc",
+ * });
  * ```
  */
 export function errorBody(err: ApiError, requestId?: string): ErrorBody {

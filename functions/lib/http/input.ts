@@ -36,7 +36,9 @@ const ACCEPTED = "image/bmp, image/png, image/jpeg, image/tiff, application/octe
  *
  * @example
  * ```ts
- * pickFormat(new Uint8Array([0xff, 0xd8, 0xff]), "image/png"); // "jpeg"
+ * import assert from "node:assert/strict";
+ * assert.equal(pickFormat(new Uint8Array([0xff, 0xd8, 0xff]), "image/png"), "jpeg"); // the bytes win
+ * assert.equal(pickFormat(new Uint8Array([0, 0, 0]), "image/tiff"), "tiff"); // else the declared type
  * ```
  */
 export function pickFormat(bytes: Uint8Array, mediaType: string | undefined): ImageFormat | undefined {
@@ -59,7 +61,14 @@ function unsupportedType(type: string): ApiError {
  *
  * @example
  * ```ts
- * const [image] = await readImages(c.req.raw, { maxBodyBytes: 20e6, max: 1 });
+ * import assert from "node:assert/strict";
+ * const png = await Deno.readFile("tests/fixtures/images/variant_rgb8.png");
+ * const form = new FormData();
+ * form.append("image", new File([png], "cell.png", { type: "image/png" }));
+ * form.append("image", new File([png], "cell2.png"));
+ * const req = new Request("http://x/v1/predict/batch", { method: "POST", body: form }); // a route reads c.req.raw
+ * const images = await readImages(req, { maxBodyBytes: 20e6, max: 16 });
+ * assert.deepEqual(images.map((i) => [i.format, i.bytes.length]), [["png", png.length], ["png", png.length]]);
  * ```
  */
 export async function readImages(

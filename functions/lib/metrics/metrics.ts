@@ -44,10 +44,15 @@ export interface Metrics {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const m = createMetrics();
  * m.observeRequest("/v1/predict", "POST", 200, 0.012);
  * m.countPrediction("all");
- * console.log(m.render({ id: "all", version: "1", sha256: "ab" }, true));
+ * const text = m.render({ id: "all-screen", version: "4.0.0", sha256: "ab" }, true);
+ * assert.ok(text.includes('http_requests_total{route="/v1/predict",method="POST",status="200"} 1'));
+ * assert.ok(text.includes('http_request_duration_seconds_bucket{route="/v1/predict",le="0.025"} 1'));
+ * assert.ok(text.includes('predictions_total{decision="all"} 1'));
+ * assert.ok(text.includes("model_ready 1"));
  * ```
  */
 export function createMetrics(memory: () => MemoryUsage | undefined = runtimeMemoryUsage): Metrics {

@@ -43,7 +43,8 @@ export const SERVICE_MALLOC: MallocTuning = { mmapThreshold: 1024 * 1024, trimTh
  *
  * @example
  * ```ts
- * tuneMalloc(SERVICE_MALLOC); // true on Linux/glibc under `deno run -A`
+ * const applied = tuneMalloc(SERVICE_MALLOC); // true on Linux/glibc under `deno run -A`
+ * if (Deno.build.os === "linux" && !applied) console.warn("mallopt not applied: not glibc?");
  * ```
  */
 export function tuneMalloc(tuning: MallocTuning = SERVICE_MALLOC): boolean {
@@ -73,7 +74,8 @@ let trimLib: TrimLib | null | undefined;
  *
  * @example
  * ```ts
- * trimMalloc(); // after start-up, or when idle
+ * const released = trimMalloc(); // after start-up, or when idle
+ * if (typeof released !== "boolean") throw new Error("trimMalloc answers whether memory was released");
  * ```
  */
 export function trimMalloc(): boolean {
@@ -97,7 +99,8 @@ export function trimMalloc(): boolean {
  *
  * @example
  * ```ts
- * await releaseMemory(); // when the service is idle
+ * const released = await releaseMemory(); // when the service is idle
+ * if (typeof released !== "boolean") throw new Error("releaseMemory answers whether memory was released");
  * ```
  */
 export async function releaseMemory(): Promise<boolean> {
@@ -132,8 +135,22 @@ export interface IdleTrimmer {
  *
  * @example
  * ```ts
- * const trimmer = idleTrimmer(1000);
- * const handler = async (req: Request) => { try { return await app.fetch(req); } finally { trimmer.touch(); } };
+ * import assert from "node:assert/strict";
+ * let trims = 0;
+ * const trimmer = idleTrimmer(20, () => trims++); // the service: idleTrimmer(1000), trimming with releaseMemory
+ * const app = { fetch: (_req: Request) => new Response("ok") };
+ * const handler = async (req: Request) => {
+ *   try {
+ *     return await app.fetch(req);
+ *   } finally {
+ *     trimmer.touch();
+ *   }
+ * };
+ * await handler(new Request("http://x/"));
+ * await handler(new Request("http://x/"));
+ * await new Promise((r) => setTimeout(r, 60));
+ * assert.equal(trims, 1); // once, after the burst went quiet
+ * trimmer.stop();
  * ```
  */
 export function idleTrimmer(quietMs: number, trim: () => unknown = releaseMemory): IdleTrimmer {

@@ -7,8 +7,10 @@
  *
  * @example
  * ```ts
- * import "./lib/model/preload.ts"; // first import of the entry
- * import { createApp } from "./app.ts";
+ * // functions/deno.ts begins with `import "./lib/model/preload.ts";`, before its other imports:
+ * import "./preload.ts";
+ * import { createApp } from "../../app.ts";
+ * if (typeof createApp !== "function") throw new Error("the app module should load after the preload");
  * ```
  *
  * @module

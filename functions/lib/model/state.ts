@@ -25,9 +25,18 @@ export interface ModelState {
  *
  * @example
  * ```ts
- * const state = createModelState(loadModelFile("model/all-v4.int8.onnx"), console.error);
+ * import assert from "node:assert/strict";
+ * import { loadModelFile } from "../../../model/core/mod.ts";
+ * import { ApiError } from "../http/errors.ts";
+ * const state = createModelState(loadModelFile("tests/fixtures/models/tiny.int8.onnx"), console.error);
+ * assert.throws(() => state.require(), ApiError); // 503 not_ready while loading
  * await state.settled;
- * state.current?.card.version;
+ * assert.equal(state.require().card.id, "tiny-test");
+ * await state.current?.close();
+ *
+ * const failed = createModelState(Promise.reject(new Error("no such model")));
+ * await failed.settled;
+ * assert.equal(failed.error?.message, "no such model");
  * ```
  */
 export function createModelState(

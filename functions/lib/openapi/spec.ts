@@ -65,7 +65,9 @@ const feedbackErrors = {
  *
  * @example
  * ```ts
- * openApiSpec(loadConfig({})).paths["/v1/predict"].post.operationId; // "predict"
+ * import assert from "node:assert/strict";
+ * import { loadConfig } from "../config.ts";
+ * assert.equal(openApiSpec(loadConfig({})).paths["/v1/predict"].post.operationId, "predict");
  * ```
  */
 export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | "maxBatch" | "apiKeys">) {

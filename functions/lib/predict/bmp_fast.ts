@@ -80,9 +80,17 @@ let scratch = new Float64Array(0);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeImage, parseModelCard, toFloatRgb } from "../../../model/core/mod.ts";
+ * const card = parseModelCard(JSON.parse(await Deno.readTextFile("model/all-v4.int8.json")));
  * const bytes = await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp");
  * const r = bmpToFloatRgb(bytes, card.preprocess, { maxPixels: 16e6, minSide: 16 });
- * r?.resized.data.length; // 3 × size × size
+ * assert.deepEqual([r?.width, r?.height, r?.resized.data.length], [450, 450, 3 * 96 * 96]);
+ * // the same pixels as the general path
+ * assert.deepEqual(r?.resized.data, toFloatRgb(await decodeImage(bytes), card.preprocess).data);
+ * // anything but an uncompressed 24/32-bit BMP: undefined (the caller decodes it the general way)
+ * const png = await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2_all.png");
+ * assert.equal(bmpToFloatRgb(png, card.preprocess, { maxPixels: 16e6, minSide: 16 }), undefined);
  * ```
  */
 export function bmpToFloatRgb(

@@ -48,8 +48,15 @@ export interface PredictOptions {
  *
  * @example
  * ```ts
- * const p = await predictImage(runtime, { bytes, format: "png" }, { maxPixels: 16e6, minSide: 16 });
- * p.decision; // "all" | "normal" | "review"
+ * import assert from "node:assert/strict";
+ * import { loadModelFile } from "../../../model/core/mod.ts";
+ * const runtime = await loadModelFile("tests/fixtures/models/tiny.int8.onnx");
+ * const bytes = await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2_all.png");
+ * const p = await predictImage(runtime, { bytes, format: "png" }, { maxPixels: 16e6, minSide: 16, heatmap: true });
+ * assert.ok(["all", "normal", "review"].includes(p.decision));
+ * assert.deepEqual([p.input.format, p.input.width, p.input.height], ["png", 450, 450]);
+ * assert.ok(p.heatmap?.startsWith("data:image/png;base64,"));
+ * await runtime.close();
  * ```
  */
 export async function predictImage(

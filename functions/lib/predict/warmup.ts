@@ -16,8 +16,9 @@ import { encodeBmp } from "../../../model/core/mod.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const bmp = syntheticBmp(64, 48);
- * bmp.length; // 54 + 64·3·48
+ * assert.equal(bmp.length, 54 + 64 * 3 * 48); // 24-bit, rows need no padding
  * ```
  */
 export function syntheticBmp(width: number, height: number): Uint8Array<ArrayBuffer> {
@@ -47,7 +48,12 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve
  *
  * @example
  * ```ts
- * const ms = await warmUp(runtime); // after the model has loaded; the service is already ready
+ * import assert from "node:assert/strict";
+ * import { loadModelFile } from "../../../model/core/mod.ts";
+ * const runtime = await loadModelFile("tests/fixtures/models/tiny.int8.onnx");
+ * const ms = await warmUp(runtime, { predictions: 1, inferences: 2 }); // the service: once loaded, before ready
+ * assert.ok(ms > 0);
+ * await runtime.close();
  * ```
  */
 export async function warmUp(

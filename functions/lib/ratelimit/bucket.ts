@@ -23,11 +23,16 @@ export type TakeResult =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const limit = { rps: 1, burst: 2 };
- * let r = take(undefined, 0, limit); // ok, 1 left
- * r = take(r.bucket, 0, limit); // ok, 0 left
- * r = take(r.bucket, 0, limit); // { ok: false, retryAfterMs: 1000 }
- * r = take(r.bucket, 1000, limit); // ok again
+ * let r = take(undefined, 0, limit);
+ * assert.ok(r.ok && r.remaining === 1);
+ * r = take(r.bucket, 0, limit);
+ * assert.ok(r.ok && r.remaining === 0);
+ * r = take(r.bucket, 0, limit);
+ * assert.ok(!r.ok && r.retryAfterMs === 1000);
+ * r = take(r.bucket, 1000, limit);
+ * assert.ok(r.ok); // one token refilled
  * ```
  */
 export function take(bucket: Bucket | undefined, now: number, limit: RateLimitConfig): TakeResult {
@@ -50,7 +55,8 @@ export function take(bucket: Bucket | undefined, now: number, limit: RateLimitCo
  *
  * @example
  * ```ts
- * refill({ tokens: 0, at: 0 }, 500, { rps: 4, burst: 10 }); // { tokens: 2, at: 500 }
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(refill({ tokens: 0, at: 0 }, 500, { rps: 4, burst: 10 }), { tokens: 2, at: 500 });
  * ```
  */
 export function refill(bucket: Bucket | undefined, now: number, limit: RateLimitConfig): Bucket {
@@ -64,7 +70,9 @@ export function refill(bucket: Bucket | undefined, now: number, limit: RateLimit
  *
  * @example
  * ```ts
- * isFull({ tokens: 0, at: 0 }, 3000, { rps: 1, burst: 3 }); // true
+ * import assert from "node:assert/strict";
+ * assert.equal(isFull({ tokens: 0, at: 0 }, 3000, { rps: 1, burst: 3 }), true);
+ * assert.equal(isFull({ tokens: 0, at: 0 }, 1000, { rps: 1, burst: 3 }), false);
  * ```
  */
 export function isFull(bucket: Bucket, now: number, limit: RateLimitConfig): boolean {

@@ -26,7 +26,17 @@ export interface RateLimitOptions {
  *
  * @example
  * ```ts
- * app.use("/v1/*", rateLimit({ limit: { rps: 5, burst: 10 }, identify: (c) => clientAddress(c) }));
+ * import assert from "node:assert/strict";
+ * import { Hono } from "hono";
+ * import { clientAddress } from "../http/client.ts";
+ * import { errorBody, toApiError } from "../http/errors.ts";
+ * const app = new Hono();
+ * app.onError((err, c) => c.json(errorBody(toApiError(err)), toApiError(err).status));
+ * app.use("/v1/*", rateLimit({ limit: { rps: 1, burst: 2 }, identify: (c) => clientAddress(c), now: () => 0 }));
+ * app.get("/v1/model", (c) => c.json({}));
+ * const statuses = [];
+ * for (let i = 0; i < 3; i++) statuses.push((await app.request("/v1/model")).status);
+ * assert.deepEqual(statuses, [200, 200, 429]); // a burst of 2, then wait
  * ```
  */
 export function rateLimit(opts: RateLimitOptions): MiddlewareHandler {

@@ -13,8 +13,17 @@ import { cors } from "hono/cors";
  *
  * @example
  * ```ts
- * const mw = corsAllowlist(["https://lab.example"]);
+ * import assert from "node:assert/strict";
+ * import { Hono } from "hono";
+ * const app = new Hono();
+ * const mw = corsAllowlist(["https://lab.example"]); // the service: config.corsOrigins (CORS_ORIGINS)
  * if (mw) app.use(mw);
+ * app.get("/v1/model", (c) => c.json({}));
+ * const allowed = await app.request("/v1/model", { headers: { origin: "https://lab.example" } });
+ * assert.equal(allowed.headers.get("access-control-allow-origin"), "https://lab.example");
+ * const other = await app.request("/v1/model", { headers: { origin: "https://elsewhere.example" } });
+ * assert.equal(other.headers.get("access-control-allow-origin"), null);
+ * assert.equal(corsAllowlist([]), undefined); // no origins: no CORS headers at all
  * ```
  */
 export function corsAllowlist(origins: readonly string[]): MiddlewareHandler | undefined {

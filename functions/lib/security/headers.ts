@@ -19,8 +19,10 @@ export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'no
  *
  * @example
  * ```ts
- * await pageCsp("<style>b{}</style><script>1</script>");
+ * import assert from "node:assert/strict";
+ * const csp = await pageCsp("<style>b{}</style><script>1</script>");
  * // "default-src 'none'; script-src 'sha256-…'; style-src 'sha256-…'; img-src 'self' data: blob:; …"
+ * assert.match(csp, /^default-src 'none'; script-src 'sha256-[A-Za-z0-9+/]+=*'; style-src 'sha256-/);
  * ```
  */
 export async function pageCsp(html: string): Promise<string> {
@@ -43,7 +45,8 @@ export async function pageCsp(html: string): Promise<string> {
  *
  * @example
  * ```ts
- * inlineBlocks("<p><script>a()</script></p>", "script"); // ["a()"]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(inlineBlocks("<p><script>a()</script><script src='x.js'></script></p>", "script"), ["a()"]);
  * ```
  */
 export function inlineBlocks(html: string, tag: "script" | "style"): string[] {
@@ -62,7 +65,15 @@ async function hashSource(source: string): Promise<string> {
  *
  * @example
  * ```ts
- * app.use(securityHeaders({ "/": indexPage(), "/docs": docsPage() }));
+ * import assert from "node:assert/strict";
+ * import { Hono } from "hono";
+ * import { indexPage } from "../ui/index.ts";
+ * const app = new Hono();
+ * app.use(securityHeaders({ "/": indexPage() })); // the service: also "/docs": docsPage()
+ * app.get("/", (c) => c.html(indexPage()));
+ * app.get("/healthz", (c) => c.text("ok"));
+ * assert.equal((await app.request("/")).headers.get("content-security-policy"), await pageCsp(indexPage()));
+ * assert.equal((await app.request("/healthz")).headers.get("content-security-policy"), API_CSP);
  * ```
  */
 export function securityHeaders(pages: Record<string, string>): MiddlewareHandler {

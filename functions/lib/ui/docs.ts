@@ -9,7 +9,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { Hono } from "hono";
+ * const app = new Hono();
  * app.get("/docs", (c) => c.html(docsPage()));
+ * const res = await app.request("/docs");
+ * assert.equal(res.headers.get("content-type"), "text/html; charset=UTF-8");
  * ```
  */
 export function docsPage(): string {

@@ -10,7 +10,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { Hono } from "hono";
+ * const app = new Hono();
  * app.get("/", (c) => c.html(indexPage()));
+ * const html = await (await app.request("/")).text();
+ * assert.match(html, /^<!doctype html>/);
+ * assert.match(html, /\/v1\/explain/);
  * ```
  */
 export function indexPage(): string {

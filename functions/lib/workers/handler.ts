@@ -31,7 +31,18 @@ export interface WorkerHandler {
  *
  * @example
  * ```ts
- * export default createWorkerHandler({ model: modelBytes, card, wasm: { ort: ortWasm, jpeg: jpegWasm } });
+ * import assert from "node:assert/strict";
+ * import { getWasmModule } from "../../../model/core/mod.ts";
+ * // functions/worker.ts: `export default createWorkerHandler({ model, card, wasm: { ort: ortWasm, jpeg: jpegWasm } })`,
+ * // with the files imported as wrangler modules; here they are read and compiled instead.
+ * const handler = createWorkerHandler({
+ *   model: await Deno.readFile("tests/fixtures/models/tiny.int8.onnx"),
+ *   card: JSON.parse(await Deno.readTextFile("tests/fixtures/models/tiny.int8.json")),
+ *   wasm: { ort: await getWasmModule("ort"), jpeg: await getWasmModule("jpeg") },
+ * });
+ * const res = await handler.fetch(new Request("http://worker/v1/model"), { MAX_BATCH: "4" });
+ * assert.equal(res.status, 200);
+ * assert.equal((await res.json()).id, "tiny-test");
  * ```
  */
 export function createWorkerHandler(assets: WorkerAssets): WorkerHandler {

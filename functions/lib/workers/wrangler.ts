@@ -32,7 +32,10 @@ const FORWARDED = [
  *
  * @example
  * ```ts
- * await Deno.writeTextFile(".cache/w/worker.ts", workerEntrySource("model/other.onnx", ".cache/w"));
+ * import assert from "node:assert/strict";
+ * const src = workerEntrySource("model/all-v3.int8.onnx", ".cache/w"); // to be written as .cache/w/worker.ts
+ * assert.ok(src.includes('import model from "../../model/all-v3.int8.onnx";'));
+ * assert.ok(src.includes('import card from "../../model/all-v3.int8.json";'));
  * ```
  */
 export function workerEntrySource(modelPath: string, dir: string): string {
@@ -68,8 +71,10 @@ function abs(p: string): string {
  *
  * @example
  * ```ts
- * const cfg = wranglerConfig("/tmp/w/worker.ts", { MAX_BATCH: "4" });
- * cfg.vars; // { MAX_BATCH: "4" }
+ * import assert from "node:assert/strict";
+ * const cfg = wranglerConfig("/tmp/w/worker.ts", { MAX_BATCH: "4", HOME: "/root" });
+ * assert.deepEqual(cfg.vars, { MAX_BATCH: "4" }); // only the service's own variables
+ * assert.equal(cfg.main, "/tmp/w/worker.ts");
  * ```
  */
 export function wranglerConfig(main: string, vars: Record<string, string | undefined> = {}) {
@@ -87,7 +92,8 @@ export function wranglerConfig(main: string, vars: Record<string, string | undef
  *
  * @example
  * ```ts
- * JSON.parse(stripJsonComments('{"a": 1 // one\n}')); // { a: 1 }
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(JSON.parse(stripJsonComments('{"a": 1, // one\n "b": "//x"}')), { a: 1, b: "//x" });
  * ```
  */
 export function stripJsonComments(text: string): string {
@@ -120,8 +126,20 @@ const SECRETS = ["API_KEYS"] as const;
  *
  * @example
  * ```ts
- * const r = await deployWorkers({ modelPath: "model/all-v4.int8.onnx", vars: {}, args: ["--dry-run", "--outdir", "dist/worker"], output: "piped" });
- * r.code; // 0
+ * import assert from "node:assert/strict";
+ * const outdir = await Deno.makeTempDir(); // `deno task deploy:workers` uploads instead (no --dry-run)
+ * try {
+ *   const r = await deployWorkers({
+ *     modelPath: "tests/fixtures/models/tiny.int8.onnx",
+ *     vars: { MAX_BATCH: "4" },
+ *     args: ["--dry-run", "--outdir", outdir],
+ *     output: "piped",
+ *   });
+ *   assert.equal(r.code, 0, r.output);
+ *   assert.ok((await Deno.stat(`${outdir}/worker.js`)).isFile);
+ * } finally {
+ *   await Deno.remove(outdir, { recursive: true });
+ * }
  * ```
  */
 export async function deployWorkers(opts: {
@@ -161,11 +179,16 @@ export interface WorkersDev {
  * Starts `wrangler dev --local` for the model on `host:port` and resolves once `/readyz` answers
  * 200 (throws with wrangler's output if it does not within `timeoutMs`).
  *
- * @example
- * ```ts
+ * @example Not run as a doc test: it starts workerd on a fixed port for several seconds
+ * (tests/workers_test.ts runs it).
+ * ```ts ignore
  * const dev = await startWorkersDev({ modelPath: "tests/fixtures/models/tiny.int8.onnx", port: 8788 });
- * await fetch(dev.url + "/readyz");
- * await dev.stop();
+ * try {
+ *   const res = await fetch(dev.url + "/readyz");
+ *   if (res.status !== 200) throw new Error(`readyz answered ${res.status}`);
+ * } finally {
+ *   await dev.stop();
+ * }
  * ```
  */
 export async function startWorkersDev(opts: {
@@ -250,7 +273,15 @@ async function ensureDir(url: URL): Promise<string> {
  *
  * @example
  * ```ts
- * const { dir, configPath } = await prepareWorkerBuild("model/all-v4.int8.onnx", {});
+ * import assert from "node:assert/strict";
+ * const { dir, configPath } = await prepareWorkerBuild("model/all-v4.int8.onnx", { MAX_BATCH: "4" });
+ * try {
+ *   const config = JSON.parse(await Deno.readTextFile(configPath));
+ *   assert.deepEqual([config.main, config.vars], [`${dir}/worker.ts`, { MAX_BATCH: "4" }]);
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true }); // the caller's job
+ * }
+ * await assert.rejects(prepareWorkerBuild("model/none.onnx", {}), /model\/none.onnx does not exist/);
  * ```
  */
 export async function prepareWorkerBuild(
@@ -279,7 +310,11 @@ export async function prepareWorkerBuild(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const child = wrangler(["--version"], { output: "piped" });
+ * const { code, stdout } = await child.output();
+ * assert.equal(code, 0);
+ * assert.match(new TextDecoder().decode(stdout), /^\d+\.\d+\.\d+/);
  * ```
  */
 export function wrangler(

@@ -36,8 +36,20 @@ export interface CheckLimits {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { createApp } from "../../app.ts";
+ * import { loadConfig } from "../../lib/config.ts";
+ * import { loadModelFile } from "../../../model/core/mod.ts";
+ * const model = await loadModelFile("tests/fixtures/models/tiny.int8.onnx");
+ * const app = createApp({ model, config: loadConfig({}), log: () => {} });
+ * const limits = { maxPixels: 4096 * 4096, minSide: 16 };
+ * const bytes = await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2_all.png");
  * const r = await checkCase(app, { bytes, contentType: "image/png", route: "/v1/predict" }, limits);
- * r.findings; // []
+ * assert.deepEqual(r.findings, []);
+ * assert.equal(r.status, 200);
+ * const cut = await checkCase(app, { bytes: bytes.slice(0, 100), contentType: "image/png", route: "/v1/predict" }, limits);
+ * assert.deepEqual([cut.findings, cut.status, cut.code], [[], 400, "corrupt_image"]); // refused, as it must be
+ * await model.close();
  * ```
  */
 export async function checkCase(

@@ -30,7 +30,14 @@ export type ChildReply =
  *
  * @example
  * ```ts
- * await writer.write(frameCase(1, { bytes, contentType: "image/png", route: "/v1/predict" }));
+ * import assert from "node:assert/strict";
+ * // the harness writes this to the child's stdin (`child.stdin.getWriter().write(frame)`)
+ * const bytes = new Uint8Array([1, 2, 3]);
+ * const frame = frameCase(1, { bytes, contentType: "image/png", route: "/v1/predict" });
+ * const v = new DataView(frame.buffer);
+ * const head = JSON.parse(new TextDecoder().decode(frame.subarray(4, 4 + v.getUint32(0))));
+ * assert.deepEqual(head, { id: 1, contentType: "image/png", route: "/v1/predict" });
+ * assert.deepEqual(frame.subarray(frame.length - 3), bytes); // after its own u32 length
  * ```
  */
 export function frameCase(id: number, c: FuzzCase): Uint8Array {

@@ -70,7 +70,11 @@ const TYPES: Record<ImageFormat, string> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const corpus = await readCorpus("tests/fixtures/images");
+ * assert.ok(corpus.length > 0);
+ * assert.ok(corpus.every((s) => ["bmp", "png", "jpeg", "tiff"].includes(s.format)));
+ * assert.ok(!corpus.some((s) => s.name === "ATTRIBUTION.md")); // not an image
  * ```
  */
 export async function readCorpus(dir: string): Promise<Seed[]> {
@@ -89,8 +93,13 @@ export async function readCorpus(dir: string): Promise<Seed[]> {
  *
  * @example
  * ```ts
- * const rng = createRng(1);
- * const c = nextCase(corpus, rng);
+ * import assert from "node:assert/strict";
+ * import { createRng } from "./rng.ts";
+ * const corpus = await readCorpus("tests/fixtures/images");
+ * const c = nextCase(corpus, createRng(1));
+ * assert.ok(corpus.some((s) => s.name === c.seedFile));
+ * assert.ok(c.route === "/v1/predict" || c.route === "/v1/explain");
+ * assert.deepEqual(nextCase(corpus, createRng(1)), c); // a seed gives the same cases
  * ```
  */
 export function nextCase(
@@ -183,8 +192,13 @@ class CaseChild {
  *
  * @example
  * ```ts
- * const report = await runFuzz({ corpus, model: "tests/fixtures/models/tiny.int8.onnx", seed: 1, iterations: 300, timeoutMs: 10_000 });
- * report.findings.length; // 0
+ * import assert from "node:assert/strict";
+ * const corpus = await readCorpus("tests/fixtures/images");
+ * const report = await runFuzz({
+ *   corpus, model: "tests/fixtures/models/tiny.int8.onnx", seed: 1, iterations: 10, timeoutMs: 10_000,
+ * });
+ * assert.equal(report.iterations, 10);
+ * assert.deepEqual(report.findings, []);
  * ```
  */
 export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {

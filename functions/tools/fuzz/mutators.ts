@@ -352,7 +352,13 @@ export const BY_FORMAT: Record<ImageFormat, Record<string, Mutator>> = { png: PN
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { createRng } from "./rng.ts";
+ * const png = await Deno.readFile("tests/fixtures/images/variant_rgb8.png");
  * const { bytes, ops } = mutate(png, createRng(1), "png"); // ops e.g. ["pngIhdrField", "bitFlip"]
+ * assert.ok(ops.length >= 1 && ops.length <= 3);
+ * assert.ok(ops.every((op) => op in GENERIC || op in BY_FORMAT.png));
+ * assert.deepEqual(mutate(png, createRng(1), "png"), { bytes, ops }); // one seed, one case
  * ```
  */
 export function mutate(bytes: Uint8Array, rng: Rng, format: ImageFormat): { bytes: Uint8Array; ops: string[] } {

@@ -1,8 +1,10 @@
 /**
- * A small seeded PRNG (mulberry32) so every fuzz run is reproducible from its seed.
+ * The fuzzer's seeded random choices, drawn from the project's one generator (the core's
+ * mulberry32 `seededRandom`), so every fuzz run is reproducible from its seed.
  *
  * @module
  */
+import { seededRandom } from "../../../model/core/mod.ts";
 
 /** Seeded random numbers. */
 export interface Rng {
@@ -26,19 +28,14 @@ export interface Rng {
  * ```
  */
 export function createRng(seed: number): Rng {
-  let a = seed >>> 0;
-  const u32 = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-  const int = (n: number) => (n <= 0 ? 0 : Math.floor((u32() / 0x1_0000_0000) * n));
+  // seededRandom returns u32 / 2^32 exactly, so scaling back gives the generator's 32-bit word.
+  const next = seededRandom(seed);
+  const u32 = () => next() * 0x1_0000_0000;
+  const int = (n: number) => (n <= 0 ? 0 : Math.floor(next() * n));
   return {
     u32,
     int,
     pick: (items) => items[int(items.length)],
-    chance: (p) => u32() / 0x1_0000_0000 < p,
+    chance: (p) => next() < p,
   };
 }

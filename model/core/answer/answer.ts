@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Decision, decide, type ModelCard } from "../card/card.ts";
+import { decide, type Decision, type ModelCard } from "../card/card.ts";
 import { checkDomain } from "./domain.ts";
 import { score, type Scored } from "./scores.ts";
 
@@ -24,10 +24,12 @@ export type AnswerCard = Pick<ModelCard, "temperature" | "threshold" | "reviewBa
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const card = { threshold: 0.3, reviewBand: [0.2, 0.5] as [number, number] };
- * serviceDecision(card, 0.9, false); // "all"
- * serviceDecision(card, 0.9, true); // "review"
- * serviceDecision(card, 0.25, false); // "review" (inside the band)
+ * assert.equal(serviceDecision(card, 0.9, false), "all");
+ * assert.equal(serviceDecision(card, 0.9, true), "review"); // out of domain
+ * assert.equal(serviceDecision(card, 0.25, false), "review"); // inside the band
+ * assert.equal(serviceDecision(card, 0.1, false), "normal");
  * ```
  */
 export function serviceDecision(
@@ -46,11 +48,13 @@ export function serviceDecision(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const card = { temperature: 1, threshold: 0.5, reviewBand: [0.4, 0.6] as [number, number],
  *   domain: { ranges: { meanR: [0.4, 0.9] as [number, number] } } };
- * answer(card, 2, { meanR: 0.5 }).decision; // "all"
- * answer(card, 2, { meanR: 0.1 }).reasons;
- * // ["out_of_domain: meanR = 0.100 is outside [0.400, 0.900] seen in training"]
+ * assert.equal(answer(card, 2, { meanR: 0.5 }).decision, "all");
+ * const flagged = answer(card, 2, { meanR: 0.1 });
+ * assert.equal(flagged.decision, "review");
+ * assert.deepEqual(flagged.reasons, ["out_of_domain: meanR = 0.100 is outside [0.400, 0.900] seen in training"]);
  * ```
  */
 export function answer(

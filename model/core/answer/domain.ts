@@ -13,8 +13,12 @@ import type { DomainCheck } from "../card/card.ts";
  *
  * @example
  * ```ts
- * checkDomain({ ranges: { meanR: [0.4, 0.9] } }, { meanR: 0.1 });
- * // ["out_of_domain: meanR = 0.100 is outside [0.400, 0.900] seen in training"]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(
+ *   checkDomain({ ranges: { meanR: [0.4, 0.9] } }, { meanR: 0.1 }),
+ *   ["out_of_domain: meanR = 0.100 is outside [0.400, 0.900] seen in training"],
+ * );
+ * assert.deepEqual(checkDomain({ ranges: { meanR: [0.4, 0.9] } }, { meanR: 0.5 }), []);
  * ```
  */
 export function checkDomain(domain: DomainCheck | undefined, stats: Record<string, number>): string[] {

@@ -21,9 +21,13 @@ export interface Scored {
  *
  * @example
  * ```ts
- * const card = { temperature: 1, threshold: 0.5, reviewBand: [0.4, 0.6], subtypes: ["A", "B"] } as ModelCard;
- * score(card, 2, new Float32Array([0, 0]));
- * // { label: "all", scores: { all: 0.88.., normal: 0.11.. }, decision: "all", subtype: { A: 0.5, B: 0.5 } }
+ * import assert from "node:assert/strict";
+ * const card = { temperature: 1, threshold: 0.5, reviewBand: [0.4, 0.6] as [number, number], subtypes: ["A", "B"] };
+ * const s = score(card, 2, new Float32Array([0, 0]));
+ * assert.equal(s.label, "all");
+ * assert.equal(s.decision, "all");
+ * assert.equal(s.scores.all.toFixed(3), "0.881"); // sigmoid(2)
+ * assert.deepEqual(s.subtype, { A: 0.5, B: 0.5 });
  * ```
  */
 export function score(
@@ -49,7 +53,9 @@ export function score(
  *
  * @example
  * ```ts
- * softmax(new Float32Array([0, Math.log(3)])); // [0.25, 0.75]
+ * import assert from "node:assert/strict";
+ * const p = softmax(new Float32Array([0, Math.log(3)]));
+ * assert.deepEqual(p.map((x) => x.toFixed(3)), ["0.250", "0.750"]);
  * ```
  */
 export function softmax(logits: ArrayLike<number>): number[] {

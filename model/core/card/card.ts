@@ -89,13 +89,15 @@ export class ModelCardError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const card = parseModelCard(JSON.parse(await Deno.readTextFile("model/all-v4.int8.json")));
- * console.log(card.preprocess.size);
+ * assert.equal(card.preprocess.size, 96);
+ * assert.throws(() => parseModelCard({ id: "x" }), ModelCardError);
  * ```
  */
 export function parseModelCard(value: unknown): ModelCard {
   const fail = (what: string): never => {
-    throw new ModelCardError(`model card: ${what}; re-export the model with scripts/export.ts`);
+    throw new ModelCardError(`model card: ${what}; write the card again with scripts/card.ts (deno task card)`);
   };
   if (typeof value !== "object" || value === null) fail("not a JSON object");
   const c = value as Record<string, unknown>;
@@ -107,28 +109,8 @@ export function parseModelCard(value: unknown): ModelCard {
     fail(`"io.input" and "io.logit" must name the graph's input and logit output`);
   }
   const p = c.preprocess as Record<string, unknown> | undefined;
-  if (!p || !Number.isInteger(p.size) || (p.size as number) < 8 || (p.size as number) > 1024) {
-    fail(`"preprocess.size" must be an integer between 8 and 1024`);
-  }
-  if (p!.crop !== "none" && p!.crop !== "center-square") fail(`"preprocess.crop" must be none or center-square`);
-  if (p!.resize !== "area") fail(`"preprocess.resize" must be "area"`);
-  if (p!.colorMode !== undefined && !["rgb", "grey", "relative-chroma"].includes(p!.colorMode as string)) {
-    fail(`"preprocess.colorMode" must be rgb, grey or relative-chroma`);
-  }
-  const wb = p!.whiteBalance as Record<string, unknown> | undefined;
-  if (wb !== undefined && !isBrightFraction(wb?.brightFraction)) {
-    fail(`"preprocess.whiteBalance.brightFraction" must be in (0, 0.5]`);
-  }
-  const n = p!.normalization as Record<string, unknown> | undefined;
-  if (!n || (n.mode !== "fixed" && n.mode !== "per-image")) {
-    fail(`"preprocess.normalization.mode" must be fixed or per-image`);
-  }
-  if (n!.mode === "fixed" && (!isTriple(n!.mean) || !isTriple(n!.std))) {
-    fail(`fixed normalisation needs mean and std triples`);
-  }
-  if (n!.mode === "per-image" && !(typeof n!.minStd === "number" && n!.minStd > 0)) {
-    fail(`per-image normalisation needs minStd > 0`);
-  }
+  const problem = preprocessSpecProblem(p);
+  if (problem) fail(problem);
   if (typeof c.threshold !== "number" || !(c.threshold > 0 && c.threshold < 1)) fail(`"threshold" must be in (0, 1)`);
   const band = c.reviewBand;
   if (!Array.isArray(band) || band.length !== 2 || !(band[0] <= band[1])) {
@@ -144,6 +126,48 @@ export function parseModelCard(value: unknown): ModelCard {
   } as unknown as ModelCard;
 }
 
+/**
+ * What is wrong with a preprocessing spec (the card's `preprocess`, or a training run's
+ * `preprocess.json`), or `undefined` when it is usable. Field names are given as in the card.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const ok = { size: 96, crop: "none", resize: "area", normalization: { mode: "per-image", minStd: 0.01 } };
+ * assert.equal(preprocessSpecProblem(ok), undefined);
+ * assert.equal(preprocessSpecProblem({ ...ok, resize: "bilinear" }), '"preprocess.resize" must be "area"');
+ * ```
+ */
+export function preprocessSpecProblem(value: unknown): string | undefined {
+  const p = value as Record<string, unknown> | undefined;
+  if (
+    typeof p !== "object" || p === null || !Number.isInteger(p.size) || (p.size as number) < 8 ||
+    (p.size as number) > 1024
+  ) {
+    return `"preprocess.size" must be an integer between 8 and 1024`;
+  }
+  if (p.crop !== "none" && p.crop !== "center-square") return `"preprocess.crop" must be none or center-square`;
+  if (p.resize !== "area") return `"preprocess.resize" must be "area"`;
+  if (p.colorMode !== undefined && !["rgb", "grey", "relative-chroma"].includes(p.colorMode as string)) {
+    return `"preprocess.colorMode" must be rgb, grey or relative-chroma`;
+  }
+  const wb = p.whiteBalance as Record<string, unknown> | undefined;
+  if (wb !== undefined && !isBrightFraction(wb?.brightFraction)) {
+    return `"preprocess.whiteBalance.brightFraction" must be in (0, 0.5]`;
+  }
+  const n = p.normalization as Record<string, unknown> | undefined;
+  if (!n || (n.mode !== "fixed" && n.mode !== "per-image")) {
+    return `"preprocess.normalization.mode" must be fixed or per-image`;
+  }
+  if (n.mode === "fixed" && (!isTriple(n.mean) || !isTriple(n.std))) {
+    return `fixed normalisation needs mean and std triples`;
+  }
+  if (n.mode === "per-image" && !(typeof n.minStd === "number" && n.minStd > 0)) {
+    return `per-image normalisation needs minStd > 0`;
+  }
+  return undefined;
+}
+
 function isTriple(v: unknown): boolean {
   return Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === "number" && Number.isFinite(x));
 }
@@ -153,8 +177,10 @@ function isTriple(v: unknown): boolean {
  *
  * @example
  * ```ts
- * decide(0.97, { threshold: 0.5, reviewBand: [0.2, 0.8] }); // "all"
- * decide(0.6, { threshold: 0.5, reviewBand: [0.2, 0.8] }); // "review"
+ * import assert from "node:assert/strict";
+ * assert.equal(decide(0.97, { threshold: 0.5, reviewBand: [0.2, 0.8] }), "all");
+ * assert.equal(decide(0.6, { threshold: 0.5, reviewBand: [0.2, 0.8] }), "review");
+ * assert.equal(decide(0.1, { threshold: 0.5, reviewBand: [0.2, 0.8] }), "normal");
  * ```
  */
 export function decide(pAll: number, card: Pick<ModelCard, "threshold" | "reviewBand">): Decision {

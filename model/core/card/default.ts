@@ -12,7 +12,10 @@
  *
  * @example
  * ```ts
- * const path = Deno.env.get("MODEL") ?? DEFAULT_MODEL; // "model/all-v4.int8.onnx"
+ * import assert from "node:assert/strict";
+ * const path = Deno.env.get("MODEL") ?? DEFAULT_MODEL;
+ * assert.equal(DEFAULT_MODEL, "model/all-v4.int8.onnx");
+ * assert.ok((await Deno.stat(path)).isFile);
  * ```
  */
 export const DEFAULT_MODEL = "model/all-v4.int8.onnx";
@@ -22,7 +25,9 @@ export const DEFAULT_MODEL = "model/all-v4.int8.onnx";
  *
  * @example
  * ```ts
- * cardPathFor("model/all-v4.int8.onnx"); // "model/all-v4.int8.json"
+ * import assert from "node:assert/strict";
+ * assert.equal(cardPathFor("model/all-v4.int8.onnx"), "model/all-v4.int8.json");
+ * assert.throws(() => cardPathFor("model/all-v4.int8.json"));
  * ```
  */
 export function cardPathFor(modelPath: string): string {

@@ -16,8 +16,9 @@ import { readBmpHeader } from "./header.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const img = decodeBmp(await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp"));
- * img.data.length === img.width * img.height * 4; // true
+ * assert.equal(img.data.length, img.width * img.height * 4);
  * ```
  */
 export function decodeBmp(bytes: Uint8Array): RgbaImage {

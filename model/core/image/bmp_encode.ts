@@ -19,8 +19,9 @@ export interface BmpEncodeOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const img = { width: 2, height: 1, data: new Uint8Array([255, 0, 0, 255, 0, 0, 255, 255]) };
- * encodeBmp(img).length; // 54 + 8 (one row of 6 bytes padded to 8)
+ * assert.equal(encodeBmp(img).length, 54 + 8); // one row of 6 bytes padded to 8
  * ```
  */
 export function encodeBmp(img: RgbaImage, opts: BmpEncodeOptions = {}): Uint8Array<ArrayBuffer> {

@@ -22,8 +22,9 @@ export interface ByteReader {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const r = byteReader(new Uint8Array([1, 0, 0, 0]), true, "bmp");
- * r.u32(0); // 1
+ * assert.equal(r.u32(0), 1);
  * ```
  */
 export function byteReader(bytes: Uint8Array, littleEndian: boolean, format: string): ByteReader {

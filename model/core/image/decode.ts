@@ -41,8 +41,10 @@ export const DEFAULT_MIN_SIDE = 8;
  *
  * @example
  * ```ts
- * const img = await decodeImage(await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp"), { maxPixels: 1_000_000 });
- * [img.format, img.width, img.height]; // ["bmp", 450, 450]
+ * import assert from "node:assert/strict";
+ * const bytes = await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp");
+ * const img = await decodeImage(bytes, { maxPixels: 1_000_000 });
+ * assert.deepEqual([img.format, img.width, img.height], ["bmp", 450, 450]);
  * ```
  */
 export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): Promise<DecodedImage> {

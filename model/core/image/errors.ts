@@ -18,10 +18,12 @@ export type ImageErrorCode = "corrupt_image" | "unsupported_image" | "too_many_p
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * try {
  *   throw new ImageDecodeError("corrupt_image", "png: file ends inside a chunk; re-export the image");
  * } catch (e) {
- *   if (e instanceof ImageDecodeError) console.log(e.code); // "corrupt_image"
+ *   assert.ok(e instanceof ImageDecodeError);
+ *   assert.equal(e.code, "corrupt_image");
  * }
  * ```
  */
@@ -41,8 +43,10 @@ export class ImageDecodeError extends Error {
  *
  * @example
  * ```ts
- * const n = 3;
- * const checked = n <= 4 ? n : corrupt("bmp: bad count; re-export the image");
+ * import assert from "node:assert/strict";
+ * const count = (n: number) => n <= 4 ? n : corrupt("bmp: bad count; re-export the image");
+ * assert.equal(count(3), 3);
+ * assert.throws(() => count(9), ImageDecodeError);
  * ```
  */
 export function corrupt(message: string): never {
@@ -54,8 +58,12 @@ export function corrupt(message: string): never {
  *
  * @example
  * ```ts
- * const depth: number = 8;
- * if (depth !== 8) unsupported("tiff: 16-bit samples are not supported; save as 8-bit");
+ * import assert from "node:assert/strict";
+ * const check = (depth: number) => {
+ *   if (depth !== 8) unsupported("tiff: 16-bit samples are not supported; save as 8-bit");
+ * };
+ * check(8);
+ * assert.throws(() => check(16), ImageDecodeError);
  * ```
  */
 export function unsupported(message: string): never {

@@ -24,8 +24,10 @@ export const MAX_SIDE = 1 << 16;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const bytes = await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp");
- * readImageHeader(bytes, "bmp"); // { width: 450, height: 450 }
+ * const { width, height } = readImageHeader(bytes, "bmp");
+ * assert.deepEqual([width, height], [450, 450]);
  * ```
  */
 export function readImageHeader(bytes: Uint8Array, format: ImageFormat): ImageHeader {
@@ -80,8 +82,9 @@ export interface BmpHeader extends ImageHeader {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const h = readBmpHeader(await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp"));
- * h.bitsPerPixel; // 24
+ * assert.equal(h.bitsPerPixel, 24);
  * ```
  */
 export function readBmpHeader(bytes: Uint8Array): BmpHeader {
@@ -127,7 +130,9 @@ export function readBmpHeader(bytes: Uint8Array): BmpHeader {
  *
  * @example
  * ```ts
- * readPngHeader(await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2_all.png")); // { width: 450, height: 450 }
+ * import assert from "node:assert/strict";
+ * const h = readPngHeader(await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2_all.png"));
+ * assert.deepEqual([h.width, h.height], [450, 450]);
  * ```
  */
 export function readPngHeader(bytes: Uint8Array): ImageHeader {
@@ -161,8 +166,9 @@ export interface JpegHeader extends ImageHeader {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const h = readJpegHeader(await Deno.readFile("tests/fixtures/images/taleqani_Benign_WBC-Benign-001.jpg"));
- * [h.width, h.height, h.components]; // [224, 224, 3]
+ * assert.deepEqual([h.width, h.height, h.components], [224, 224, 3]);
  * ```
  */
 export function readJpegHeader(bytes: Uint8Array): JpegHeader {
@@ -202,7 +208,9 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader {
  *
  * @example
  * ```ts
- * readTiffHeader(await Deno.readFile("tests/fixtures/images/variant_rgb_lzw.tif")); // { width: 157, height: 143 }
+ * import assert from "node:assert/strict";
+ * const h = readTiffHeader(await Deno.readFile("tests/fixtures/images/variant_rgb_lzw.tif"));
+ * assert.deepEqual([h.width, h.height], [157, 143]);
  * ```
  */
 export function readTiffHeader(bytes: Uint8Array): ImageHeader {
@@ -253,7 +261,8 @@ const CRC_TABLE = (() => {
  *
  * @example
  * ```ts
- * crc32(new TextEncoder().encode("IEND")); // 0xae426082
+ * import assert from "node:assert/strict";
+ * assert.equal(crc32(new TextEncoder().encode("IEND")), 0xae426082);
  * ```
  */
 export function crc32(data: Uint8Array): number {

@@ -51,8 +51,9 @@ export function jpegDecoderMemoryBytes(): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const img = await decodeJpeg(await Deno.readFile("tests/fixtures/images/taleqani_Benign_WBC-Benign-001.jpg"));
- * [img.width, img.height]; // [224, 224]
+ * assert.deepEqual([img.width, img.height], [224, 224]);
  * ```
  */
 export async function decodeJpeg(bytes: Uint8Array): Promise<RgbaImage> {
@@ -127,7 +128,11 @@ export async function decodeJpeg(bytes: Uint8Array): Promise<RgbaImage> {
  *
  * @example
  * ```ts
- * minScanBytes({ width: 64, height: 64, sof: 0, precision: 8, components: 1, sampling: [{ h: 1, v: 1 }] }); // 8
+ * import assert from "node:assert/strict";
+ * assert.equal(
+ *   minScanBytes({ width: 64, height: 64, sof: 0, precision: 8, components: 1, sampling: [{ h: 1, v: 1 }] }),
+ *   8,
+ * );
  * ```
  */
 export function minScanBytes(header: JpegHeader): number {

@@ -17,9 +17,12 @@ const EOI = 257;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * // codes (9 bit): Clear, 'A', 'B', 258 ("AB"), EOI
  * const out = new Uint8Array(4);
- * decodeTiffLzw(new Uint8Array([0x80, 0x10, 0x48, 0x50, 0x28, 0x08]), 0, 6, out, 0); // 4, out = "ABAB"
+ * const n = decodeTiffLzw(new Uint8Array([0x80, 0x10, 0x48, 0x50, 0x28, 0x08]), 0, 6, out, 0);
+ * assert.equal(n, 4);
+ * assert.equal(new TextDecoder().decode(out), "ABAB");
  * ```
  */
 export function decodeTiffLzw(data: Uint8Array, off: number, len: number, tgt: Uint8Array, toff: number): number {

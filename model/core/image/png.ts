@@ -54,8 +54,9 @@ interface PngInfo {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const img = decodePng(await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2_all.png"));
- * [img.width, img.height]; // [450, 450]
+ * assert.deepEqual([img.width, img.height], [450, 450]);
  * ```
  */
 export function decodePng(bytes: Uint8Array): RgbaImage {

@@ -14,8 +14,9 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
  *
  * @example
  * ```ts
- * sniffFormat(new Uint8Array([0xff, 0xd8, 0xff, 0xe0])); // "jpeg"
- * sniffFormat(new TextEncoder().encode("hello")); // null
+ * import assert from "node:assert/strict";
+ * assert.equal(sniffFormat(new Uint8Array([0xff, 0xd8, 0xff, 0xe0])), "jpeg");
+ * assert.equal(sniffFormat(new TextEncoder().encode("hello")), null);
  * ```
  */
 export function sniffFormat(bytes: Uint8Array): ImageFormat | null {

@@ -32,8 +32,9 @@ const COMPRESSIONS: Record<number, string> = { 1: "none", 5: "LZW", 8: "Deflate"
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const img = await decodeTiff(await Deno.readFile("tests/fixtures/images/variant_rgb_lzw.tif"));
- * [img.width, img.height]; // [157, 143]
+ * assert.deepEqual([img.width, img.height], [157, 143]);
  * ```
  */
 export async function decodeTiff(bytes: Uint8Array): Promise<RgbaImage> {

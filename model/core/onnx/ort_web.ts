@@ -61,8 +61,9 @@ let compiling: Promise<WebAssembly.Module> | undefined;
  *
  * @example
  * ```ts
- * compileOrtWasm(); // at the top of the entry, not awaited
- * const { app } = await import("../../../functions/lib/model/app.ts");
+ * const compiling = compileOrtWasm(); // at the top of the entry, not awaited
+ * // ... load the rest of the app and read the model meanwhile ...
+ * if (!((await compiling) instanceof WebAssembly.Module)) throw new Error("a compiled module");
  * ```
  */
 export function compileOrtWasm(): Promise<WebAssembly.Module> {
@@ -99,11 +100,12 @@ function compileFromPackage(): Promise<WebAssembly.Module> {
 
 /**
  * Configures ort once (single thread, wasm source) and returns the module. Safe to call many times.
+ * Only `session.ts` calls it: sessions are opened there and nowhere else.
  *
  * @example
  * ```ts
  * const ortApi = await initOrt();
- * const session = await ortApi.InferenceSession.create(modelBytes);
+ * if (ortApi.env.wasm.numThreads !== 1) throw new Error("one thread, as in the service");
  * ```
  */
 export function initOrt(): Promise<typeof ort> {

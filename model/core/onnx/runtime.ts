@@ -58,7 +58,10 @@ export interface ModelRuntime {
 
 /** Options for {@link createModelRuntime} and {@link loadModelFile}: the session's, plus batching. */
 export interface RuntimeOptions extends SessionOptions {
-  /** Most images per `session.run` in {@link ModelRuntime.score} (default 64). */
+  /**
+   * Most images per `session.run` in {@link ModelRuntime.score} (default 64; `Infinity`: one run
+   * per call). On `node`, a batch of one image can round ≈1 ulp differently from larger batches.
+   */
   maxBatch?: number;
 }
 

@@ -38,7 +38,10 @@ export interface SessionOptions {
   backend?: OnnxBackend;
   /** Default: `all` on `web`, `basic` on `node` (see the int8-on-native rule above). */
   optimization?: OptimizationLevel;
-  /** Threads for one operator, `node` only (default 1: the machine is shared). `web` always uses 1. */
+  /**
+   * Threads for one operator, `node` only (default 1: the machine is shared; 0: onnxruntime's
+   * default, one per core). `web` always uses 1.
+   */
   threads?: number;
   /** Allow a QDQ (int8) model above `basic` on `node`, knowing its logits may be wrong. */
   allowNativeInt8Fusion?: boolean;

@@ -14,8 +14,9 @@ export const LUMA_WEIGHTS = [0.299, 0.587, 0.114] as const;
  *
  * @example
  * ```ts
- * luma(1, 1, 1); // 1
- * luma(1, 0, 0); // 0.299
+ * import assert from "node:assert/strict";
+ * assert.equal(luma(1, 1, 1).toFixed(6), "1.000000");
+ * assert.equal(luma(1, 0, 0), 0.299);
  * ```
  */
 export function luma(r: number, g: number, b: number): number {
@@ -27,7 +28,8 @@ export function luma(r: number, g: number, b: number): number {
  *
  * @example
  * ```ts
- * saturation(1, 0.5, 0.5); // 0.5
+ * import assert from "node:assert/strict";
+ * assert.equal(saturation(1, 0.5, 0.5), 0.5);
  * ```
  */
 export function saturation(r: number, g: number, b: number): number {
@@ -40,7 +42,8 @@ export function saturation(r: number, g: number, b: number): number {
  *
  * @example
  * ```ts
- * rgbToHsv(0, 1, 0, [0, 0, 0]); // [1/3, 1, 1]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(rgbToHsv(0, 1, 0, [0, 0, 0]), [1 / 3, 1, 1]); // green
  * ```
  */
 export function rgbToHsv(r: number, g: number, b: number, out: [number, number, number]): [number, number, number] {
@@ -66,7 +69,8 @@ export function rgbToHsv(r: number, g: number, b: number, out: [number, number, 
  *
  * @example
  * ```ts
- * hsvToRgb(2 / 3, 1, 1, [0, 0, 0]); // [0, 0, 1]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(hsvToRgb(2 / 3, 1, 1, [0, 0, 0]), [0, 0, 1]); // blue
  * ```
  */
 export function hsvToRgb(h: number, s: number, v: number, out: [number, number, number]): [number, number, number] {

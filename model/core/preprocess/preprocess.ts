@@ -28,8 +28,9 @@ interface AxisWeights {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const w = areaWeights(3, 2); // target 0 = 2/3·src0 + 1/3·src1
- * [w.weights[0], w.weights[1]]; // [0.666…, 0.333…]
+ * assert.deepEqual([w.weights[0].toFixed(3), w.weights[1].toFixed(3)], ["0.667", "0.333"]);
  * ```
  */
 export function areaWeights(srcLen: number, dstLen: number): AxisWeights {
@@ -83,7 +84,9 @@ function cachedWeights(srcLen: number, dstLen: number): AxisWeights {
  *
  * @example
  * ```ts
- * cropRect(640, 480, "center-square"); // { x: 80, y: 0, width: 480, height: 480 }
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(cropRect(640, 480, "center-square"), { x: 80, y: 0, width: 480, height: 480 });
+ * assert.deepEqual(cropRect(640, 480, "none"), { x: 0, y: 0, width: 640, height: 480 });
  * ```
  */
 export function cropRect(
@@ -102,10 +105,11 @@ export function cropRect(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const img = { width: 2, height: 2, data: new Uint8Array([255,0,0,255, 255,0,0,255, 0,0,255,255, 0,0,255,255]) };
  * const spec: PreprocessSpec = { size: 1, crop: "none", resize: "area", channelOrder: "RGB", alphaBackground: 0,
  *   normalization: { mode: "per-image", minStd: 0.01 } };
- * toFloatRgb(img, spec).data; // Float32Array [0.5, 0, 0.5]
+ * assert.deepEqual(toFloatRgb(img, spec).data, new Float32Array([0.5, 0, 0.5]));
  * ```
  */
 export function toFloatRgb(img: RgbaImage, spec: PreprocessSpec): FloatRgbImage {
@@ -201,10 +205,11 @@ function channelMoments(img: FloatRgbImage): { mean: [number, number, number]; s
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const img = { width: 1, height: 2, data: new Float32Array([0, 0.5, 1, 1, 0.5, 0]) };
  * const spec: PreprocessSpec = { size: 2, crop: "none", resize: "area", channelOrder: "RGB", alphaBackground: 0,
  *   normalization: { mode: "fixed", mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } };
- * normalizeToTensor(img, spec, "NCHW"); // Float32Array [-1, 1, 0, 0, 1, -1]
+ * assert.deepEqual(normalizeToTensor(img, spec, "NCHW"), new Float32Array([-1, 1, 0, 0, 1, -1]));
  * ```
  */
 export function normalizeToTensor(
@@ -275,7 +280,9 @@ export function normalizeToTensor(
  *
  * @example
  * ```ts
- * toGrey({ width: 1, height: 1, data: new Float32Array([1, 0, 0]) }).data; // [0.299, 0.299, 0.299]
+ * import assert from "node:assert/strict";
+ * const grey = toGrey({ width: 1, height: 1, data: new Float32Array([1, 0, 0]) }).data;
+ * assert.deepEqual([...grey].map((v) => v.toFixed(3)), ["0.299", "0.299", "0.299"]);
  * ```
  */
 export function toGrey(img: FloatRgbImage): FloatRgbImage {
@@ -311,8 +318,11 @@ const HUE_SIN = Float64Array.from({ length: HUE_STEPS + 2 }, (_, k) => Math.sin(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const img = { width: 2, height: 1, data: new Float32Array([1, 0, 0, 0, 0, 1]) }; // red, blue
- * toRelativeChroma(img).data; // [1, 0.5, 0.866, 1, 0.5, -0.866]: ±60° from their mean hue (magenta)
+ * // ±60° from their mean hue (magenta)
+ * const out = [...toRelativeChroma(img).data].map((v) => v.toFixed(3));
+ * assert.deepEqual(out, ["1.000", "0.500", "0.866", "1.000", "0.500", "-0.866"]);
  * ```
  */
 export function toRelativeChroma(img: FloatRgbImage): FloatRgbImage {
@@ -352,10 +362,11 @@ export function toRelativeChroma(img: FloatRgbImage): FloatRgbImage {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const img = { width: 4, height: 4, data: new Uint8Array(64).fill(255) };
  * const spec: PreprocessSpec = { size: 2, crop: "none", resize: "area", channelOrder: "RGB", alphaBackground: 0,
  *   normalization: { mode: "fixed", mean: [0, 0, 0], std: [1, 1, 1] } };
- * preprocess(img, spec, "NCHW").length; // 12, all 1
+ * assert.deepEqual(preprocess(img, spec, "NCHW"), new Float32Array(12).fill(1)); // 3 × 2 × 2, all 1
  * ```
  */
 export function preprocess(img: RgbaImage, spec: PreprocessSpec, layout: Layout): Float32Array {
@@ -373,9 +384,12 @@ export const BACKGROUND_FRACTION = 0.02;
  *
  * @example
  * ```ts
- * imageStats({ width: 2, height: 1, data: new Float32Array([0, 0, 0, 1, 1, 1]) });
- * // { meanR: 0.5, meanG: 0.5, meanB: 0.5, stdR: 0.5, stdG: 0.5, stdB: 0.5, darkFraction: 0.5,
- * //   meanSaturation: 0, backgroundTint: 0 }
+ * import assert from "node:assert/strict";
+ * const s = imageStats({ width: 2, height: 1, data: new Float32Array([0, 0, 0, 1, 1, 1]) });
+ * assert.deepEqual(s, {
+ *   meanR: 0.5, meanG: 0.5, meanB: 0.5, stdR: 0.5, stdG: 0.5, stdB: 0.5, darkFraction: 0.5,
+ *   meanSaturation: 0, backgroundTint: 0,
+ * });
  * ```
  */
 export function imageStats(img: FloatRgbImage): Record<string, number> {

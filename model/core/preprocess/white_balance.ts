@@ -21,8 +21,9 @@ const BINS = 1024;
  *
  * @example
  * ```ts
- * isBrightFraction(0.1); // true
- * isBrightFraction(0.9); // false
+ * import assert from "node:assert/strict";
+ * assert.equal(isBrightFraction(0.1), true);
+ * assert.equal(isBrightFraction(0.9), false);
  * ```
  */
 export function isBrightFraction(x: unknown): x is number {
@@ -35,8 +36,9 @@ export function isBrightFraction(x: unknown): x is number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const img = { width: 2, height: 1, data: new Float32Array([0.9, 0.8, 0.7, 0.1, 0.1, 0.1]) };
- * whitePoint(img, 0.5); // [0.9, 0.8, 0.7]
+ * assert.deepEqual(whitePoint(img, 0.5).map((v) => v.toFixed(3)), ["0.900", "0.800", "0.700"]);
  * ```
  */
 export function whitePoint(img: FloatRgbImage, brightFraction: number): [number, number, number] {
@@ -71,8 +73,10 @@ export function whitePoint(img: FloatRgbImage, brightFraction: number): [number,
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const warm = { width: 2, height: 1, data: new Float32Array([1, 0.9, 0.8, 0.5, 0.3, 0.4]) };
- * whiteBalance(warm, { brightFraction: 0.5 }).data; // background → [0.9, 0.9, 0.9]
+ * const out = whiteBalance(warm, { brightFraction: 0.5 }).data;
+ * assert.deepEqual([...out.slice(0, 3)].map((v) => v.toFixed(3)), ["0.900", "0.900", "0.900"]); // background → grey
  * ```
  */
 export function whiteBalance(img: FloatRgbImage, spec: WhiteBalanceSpec): FloatRgbImage {

@@ -13,8 +13,12 @@ export type Rng = () => number;
  *
  * @example
  * ```ts
- * const rand = seededRandom(42);
- * rand(); // the same number on every run for seed 42
+ * import assert from "node:assert/strict";
+ * const a = seededRandom(42);
+ * const b = seededRandom(42);
+ * const first = a();
+ * assert.equal(b(), first); // the same sequence on every run for seed 42
+ * assert.ok(first >= 0 && first < 1);
  * ```
  */
 export function seededRandom(seed: number): Rng {

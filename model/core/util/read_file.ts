@@ -14,8 +14,9 @@ const NODE_FS = "node:fs/promises";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const bytes = await readLocalFile("model/all-v4.int8.json");
- * JSON.parse(new TextDecoder().decode(bytes)).id; // "all-v4"
+ * assert.equal(JSON.parse(new TextDecoder().decode(bytes)).id, "all-screen");
  * ```
  */
 export async function readLocalFile(path: string | URL): Promise<Uint8Array<ArrayBuffer>> {

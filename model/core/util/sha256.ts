@@ -9,8 +9,11 @@
  *
  * @example
  * ```ts
- * await sha256Hex(new TextEncoder().encode("abc"));
- * // "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+ * import assert from "node:assert/strict";
+ * assert.equal(
+ *   await sha256Hex(new TextEncoder().encode("abc")),
+ *   "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+ * );
  * ```
  */
 export async function sha256Hex(bytes: Uint8Array | ArrayBuffer): Promise<string> {

@@ -30,8 +30,13 @@ const pending = new Map<WasmAssetName, Promise<WebAssembly.Module>>();
  *
  * @example
  * ```ts
- * import jpegWasm from "../node_modules/imagescript/wasm/any/jpeg.wasm"; // in functions/worker.ts (workerd: CompiledWasm)
+ * import assert from "node:assert/strict";
+ * // functions/worker.ts imports the `.wasm` file, which workerd hands over as a compiled module;
+ * // here the module is compiled from the installed package instead.
+ * const jpegWasm = await WebAssembly.compile(await readWasmBytes("jpeg"));
  * registerWasmModule("jpeg", jpegWasm);
+ * assert.ok(hasRegisteredWasmModule("jpeg"));
+ * assert.equal(await getWasmModule("jpeg"), jpegWasm);
  * ```
  */
 export function registerWasmModule(name: WasmAssetName, module: WebAssembly.Module): void {
@@ -48,8 +53,10 @@ export function hasRegisteredWasmModule(name: WasmAssetName): boolean {
  *
  * @example
  * ```ts
- * const mod = await getWasmModule("jpeg");
- * const instance = new WebAssembly.Instance(mod, {});
+ * import assert from "node:assert/strict";
+ * const mod = await getWasmModule("jpeg"); // compiled from the npm package on first use
+ * assert.ok(WebAssembly.Module.exports(mod).length > 0);
+ * assert.equal(await getWasmModule("jpeg"), mod); // then cached
  * ```
  */
 export function getWasmModule(name: WasmAssetName): Promise<WebAssembly.Module> {

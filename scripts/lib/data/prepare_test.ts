@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
-import { cnmcFiles, taleqaniFiles, writeTree } from "../../../tests/fixtures/datasets/fake_trees.ts";
+import { cnmcFiles, taleqaniFiles, writeTree } from "../../../tests/helpers/fake_trees.ts";
 import { prepareDataset } from "./prepare.ts";
 import type { ManifestItem, SplitManifest } from "./split_manifest.ts";
 

@@ -29,7 +29,17 @@ export interface BootstrapOptions<T = Scored> {
  *
  * @example
  * ```ts
- * bootstrapCI(rows, (r) => rates(confusionAt(r, 0.5)).sensitivity, { seed: 1 }); // [0.93, 0.99]
+ * import assert from "node:assert/strict";
+ * import { confusionAt, rates } from "./confusion.ts";
+ * // positives 0.9 0.8 0.6 0.3; negatives 0.7 0.5 0.4 0.2 0.1
+ * const rows = [
+ *   ...[0.9, 0.8, 0.6, 0.3].map((score) => ({ score, positive: true })),
+ *   ...[0.7, 0.5, 0.4, 0.2, 0.1].map((score) => ({ score, positive: false })),
+ * ];
+ * const sensitivity = (r: typeof rows) => rates(confusionAt(r, 0.5)).sensitivity;
+ * const [lo, hi] = bootstrapCI(rows, sensitivity, { seed: 1 });
+ * assert.ok(lo <= sensitivity(rows) && sensitivity(rows) <= hi); // 0.75, inside its 95% interval
+ * assert.deepEqual(bootstrapCI(rows, sensitivity, { seed: 1 }), [lo, hi]); // seeded
  * ```
  */
 export function bootstrapCI<T extends Scored>(
@@ -79,7 +89,9 @@ function clusterStrata<T extends Scored>(rows: readonly T[], groupOf?: (row: T) 
  *
  * @example
  * ```ts
- * quantile([1, 2, 3, 4], 0.5); // 2.5
+ * import assert from "node:assert/strict";
+ * assert.equal(quantile([1, 2, 3, 4], 0.5), 2.5); // interpolated
+ * assert.equal(quantile([1, 2, 3, 4], 1), 4);
  * ```
  */
 export function quantile(sorted: readonly number[], q: number): number {

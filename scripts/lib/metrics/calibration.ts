@@ -3,22 +3,22 @@
  *
  * @module
  */
+import { probabilityFromLogit } from "../../../model/core/mod.ts";
 import type { Scored } from "./types.ts";
 
 /**
- * p(all) = sigmoid(logit / temperature), computed without overflow.
+ * p(all) = sigmoid(logit / temperature): the core's `probabilityFromLogit`, so that evaluations
+ * compute bit for bit the p(all) the service answers with (thresholds are chosen among these values).
  *
  * @example
  * ```ts
- * sigmoid(0); // 0.5
- * sigmoid(2, 2); // sigmoid(1)
+ * import assert from "node:assert/strict";
+ * assert.equal(sigmoid(0), 0.5);
+ * assert.equal(sigmoid(2, 2), sigmoid(1)); // logit / temperature
  * ```
  */
 export function sigmoid(logit: number, temperature = 1): number {
-  const z = logit / temperature;
-  if (z >= 0) return 1 / (1 + Math.exp(-z));
-  const e = Math.exp(z);
-  return e / (1 + e);
+  return probabilityFromLogit(logit, temperature);
 }
 
 /** A logit with its truth. */
@@ -32,7 +32,8 @@ export interface LogitRow {
  *
  * @example
  * ```ts
- * meanNll([{ logit: 0, positive: true }], 1); // ln 2
+ * import assert from "node:assert/strict";
+ * assert.equal(meanNll([{ logit: 0, positive: true }], 1), Math.LN2);
  * ```
  */
 export function meanNll(rows: readonly LogitRow[], temperature: number): number {
@@ -51,7 +52,12 @@ export function meanNll(rows: readonly LogitRow[], temperature: number): number 
  *
  * @example
  * ```ts
- * const T = fitTemperature(valRows); // > 1 when the model is over-confident
+ * import assert from "node:assert/strict";
+ * // confident logits (±4), but one in four is wrong: over-confident
+ * const valRows = Array.from({ length: 40 }, (_, i) => ({ logit: i % 2 ? 4 : -4, positive: i % 2 === 1 !== (i % 4 === 0) }));
+ * const T = fitTemperature(valRows);
+ * assert.ok(T > 1);
+ * assert.ok(meanNll(valRows, T) < meanNll(valRows, 1));
  * ```
  */
 export function fitTemperature(rows: readonly LogitRow[], range: [number, number] = [0.05, 20]): number {
@@ -99,7 +105,10 @@ export interface ReliabilityBin {
  *
  * @example
  * ```ts
- * reliabilityTable(rows, 15).filter((b) => b.count > 0);
+ * import assert from "node:assert/strict";
+ * const rows = [{ score: 0.05, positive: false }, { score: 0.92, positive: true }, { score: 0.95, positive: false }];
+ * const used = reliabilityTable(rows, 10).filter((b) => b.count > 0);
+ * assert.deepEqual(used.map((b) => [b.lo, b.count, b.fractionPositive]), [[0, 1, 0], [0.9, 2, 0.5]]);
  * ```
  */
 export function reliabilityTable(rows: readonly Scored[], bins = 15): ReliabilityBin[] {
@@ -129,7 +138,8 @@ export function reliabilityTable(rows: readonly Scored[], bins = 15): Reliabilit
  *
  * @example
  * ```ts
- * ece([{ score: 0.8, positive: true }, { score: 0.8, positive: false }]); // 0.3
+ * import assert from "node:assert/strict";
+ * assert.equal(ece([{ score: 0.8, positive: true }, { score: 0.8, positive: false }]).toFixed(3), "0.300");
  * ```
  */
 export function ece(rows: readonly Scored[], bins = 15): number {

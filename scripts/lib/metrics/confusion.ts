@@ -10,8 +10,11 @@ import type { Confusion, Scored } from "./types.ts";
  *
  * @example
  * ```ts
- * confusionAt([{ score: 0.9, positive: true }, { score: 0.4, positive: false }], 0.5);
- * // { tp: 1, fp: 0, tn: 1, fn: 0 }
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(
+ *   confusionAt([{ score: 0.9, positive: true }, { score: 0.4, positive: false }, { score: 0.5, positive: false }], 0.5),
+ *   { tp: 1, fp: 1, tn: 1, fn: 0 }, // a score equal to the threshold counts as `all`
+ * );
  * ```
  */
 export function confusionAt(rows: readonly Scored[], threshold: number): Confusion {
@@ -53,7 +56,9 @@ const f1Of = (tp: number, fp: number, fn: number) => div(2 * tp, 2 * tp + fp + f
  *
  * @example
  * ```ts
- * rates({ tp: 8, fn: 2, tn: 5, fp: 5 }).sensitivity; // 0.8
+ * import assert from "node:assert/strict";
+ * const r = rates({ tp: 8, fn: 2, tn: 5, fp: 5 });
+ * assert.deepEqual([r.sensitivity, r.specificity, r.accuracy], [0.8, 0.5, 0.65]);
  * ```
  */
 export function rates(c: Confusion): Rates {

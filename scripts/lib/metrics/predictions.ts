@@ -23,7 +23,12 @@ export interface PredictionRow {
  *
  * @example
  * ```ts
- * const rows = parsePredictions(JSON.parse(await readFile("runs/x/predictions.json", "utf8")));
+ * import assert from "node:assert/strict";
+ * // the trainer writes runs/<run>/predictions.json
+ * const json = '[{"path": "test/all/a.png", "split": "test", "label": "all", "logit": 2.5, "subtype": "Pro"}]';
+ * const rows = parsePredictions(JSON.parse(json), "predictions.json");
+ * assert.deepEqual([rows[0].label, rows[0].logit], ["all", 2.5]);
+ * assert.throws(() => parsePredictions([{ path: "a.png", split: "train", label: "all", logit: 1 }]), /"split" must be val or test/);
  * ```
  */
 export function parsePredictions(value: unknown, source = "predictions"): PredictionRow[] {
@@ -60,7 +65,15 @@ export function parsePredictions(value: unknown, source = "predictions"): Predic
  *
  * @example
  * ```ts
- * const { rows, missing } = attachGroups(parsePredictions(json), manifest.items);
+ * import assert from "node:assert/strict";
+ * const preds = parsePredictions([
+ *   { path: "Pro/a-001.jpg", split: "test", label: "all", logit: 2 },
+ *   { path: "Pro/a-099.jpg", split: "test", label: "all", logit: 1 },
+ * ]);
+ * const items = [{ path: "Pro/a-001.jpg", split: "test", group: "Pro:001-020", label: "all" }]; // manifest.items
+ * const { rows, missing } = attachGroups(preds, items);
+ * assert.equal(rows[0].group, "Pro:001-020");
+ * assert.deepEqual(missing, ["Pro/a-099.jpg"]);
  * ```
  */
 export function attachGroups(

@@ -11,7 +11,9 @@ import type { Scored } from "./types.ts";
  *
  * @example
  * ```ts
- * auroc([{ score: 0.2, positive: false }, { score: 0.8, positive: true }]); // 1
+ * import assert from "node:assert/strict";
+ * assert.equal(auroc([{ score: 0.2, positive: false }, { score: 0.8, positive: true }]), 1);
+ * assert.equal(auroc([{ score: 0.5, positive: false }, { score: 0.5, positive: true }]), 0.5); // ties count half
  * ```
  */
 export function auroc(rows: readonly Scored[]): number {
@@ -46,7 +48,10 @@ export interface CurvePoint {
  *
  * @example
  * ```ts
- * curvePoints(rows).map((p) => [p.fpr, p.tpr]); // ROC polyline
+ * import assert from "node:assert/strict";
+ * const rows = [{ score: 0.9, positive: true }, { score: 0.6, positive: false }, { score: 0.3, positive: true }];
+ * const roc = curvePoints(rows).map((p) => [p.fpr, p.tpr]); // the ROC polyline
+ * assert.deepEqual(roc, [[0, 0], [0, 0.5], [1, 0.5], [1, 1]]);
  * ```
  */
 export function curvePoints(rows: readonly Scored[]): CurvePoint[] {
@@ -72,7 +77,12 @@ export function curvePoints(rows: readonly Scored[]): CurvePoint[] {
  *
  * @example
  * ```ts
- * thinCurve(curvePoints(rows), 101).length; // ≤ 101
+ * import assert from "node:assert/strict";
+ * const rows = Array.from({ length: 500 }, (_, i) => ({ score: i / 500, positive: i % 3 === 0 }));
+ * const points = curvePoints(rows);
+ * const thin = thinCurve(points, 101);
+ * assert.equal(thin.length, 101);
+ * assert.deepEqual([thin[0], thin[100]], [points[0], points.at(-1)]); // keeps both ends
  * ```
  */
 export function thinCurve<T>(points: readonly T[], max: number): T[] {

@@ -78,8 +78,21 @@ const CI_METRICS = ["sensitivity", "specificity", "f1"] as const;
  *
  * @example
  * ```ts
- * const r = evaluateSplit(rows, rawRows, logits, T, op, { resamples: 1000, seed: 1 });
- * r.metrics.sensitivity; // { value: 0.99, ci95: [0.97, 1] }
+ * import assert from "node:assert/strict";
+ * import type { PredictionRow } from "./predictions.ts";
+ * // 40 val and 40 test images, half `all`; logits overlap between the classes
+ * const preds: PredictionRow[] = Array.from({ length: 80 }, (_, i) => ({
+ *   path: `cell-${i}.png`,
+ *   split: i < 40 ? "val" : "test",
+ *   label: i % 2 === 0 ? "all" : "normal",
+ *   logit: (i % 2 === 0 ? 3 : -3) + ((i * 37) % 11) - 5,
+ * }));
+ * const test = preds.filter((p) => p.split === "test");
+ * const r = evaluateSplit(test, 1.5, { threshold: 0.5, reviewBand: [0.2, 0.8] }, { resamples: 200, seed: 1 });
+ * assert.deepEqual([r.n, r.positives, r.negatives], [40, 20, 20]);
+ * const { value, ci95 } = r.metrics.sensitivity;
+ * assert.ok(ci95 && ci95[0] <= value && value <= ci95[1]);
+ * assert.equal(r.review.reviewCount, Math.round(r.review.reviewFraction * 40));
  * ```
  */
 export function evaluateSplit(
@@ -147,8 +160,21 @@ function scored(r: PredictionRow, temperature: number): ScoredRow {
  *
  * @example
  * ```ts
- * const report = evaluatePredictions(parsePredictions(json), { targetSensitivity: 0.99 });
- * report.threshold; report.metrics.test?.metrics.sensitivity;
+ * import assert from "node:assert/strict";
+ * import type { PredictionRow } from "./predictions.ts";
+ * // 40 val and 40 test images, half `all`; logits overlap between the classes
+ * const preds: PredictionRow[] = Array.from({ length: 80 }, (_, i) => ({
+ *   path: `cell-${i}.png`,
+ *   split: i < 40 ? "val" : "test",
+ *   label: i % 2 === 0 ? "all" : "normal",
+ *   logit: (i % 2 === 0 ? 3 : -3) + ((i * 37) % 11) - 5,
+ * }));
+ * // the trainer's predictions.json, read with parsePredictions
+ * const report = evaluatePredictions(preds, { targetSensitivity: 0.99, resamples: 200 });
+ * assert.ok(report.temperature > 0);
+ * assert.ok(report.reviewBand[0] <= report.threshold && report.threshold <= report.reviewBand[1]);
+ * assert.ok(report.metrics.val.metrics.sensitivity.value >= 0.99); // chosen on val
+ * assert.equal(report.metrics.test?.n, 40);
  * ```
  */
 export function evaluatePredictions(preds: readonly PredictionRow[], opts: EvalOptions = {}): EvalReport {
@@ -211,7 +237,20 @@ export const REPORTED_METRICS = [
  *
  * @example
  * ```ts
- * console.log(formatEvalTable(report));
+ * import assert from "node:assert/strict";
+ * import type { PredictionRow } from "./predictions.ts";
+ * // 40 val and 40 test images, half `all`; logits overlap between the classes
+ * const preds: PredictionRow[] = Array.from({ length: 80 }, (_, i) => ({
+ *   path: `cell-${i}.png`,
+ *   split: i < 40 ? "val" : "test",
+ *   label: i % 2 === 0 ? "all" : "normal",
+ *   logit: (i % 2 === 0 ? 3 : -3) + ((i * 37) % 11) - 5,
+ * }));
+ * const table = formatEvalTable(evaluatePredictions(preds, { resamples: 100 })); // what `deno task evaluate` prints
+ * const lines = table.split("\n");
+ * assert.match(lines[0], /^temperature \d/);
+ * assert.ok(lines.some((l) => /^\s+val\s+test$/.test(l)));
+ * assert.ok(lines.some((l) => l.startsWith("sensitivity")));
  * ```
  */
 export function formatEvalTable(report: EvalReport): string {

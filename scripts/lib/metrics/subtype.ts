@@ -23,7 +23,16 @@ export interface SubtypeResult {
  *
  * @example
  * ```ts
- * perSubtype(rows, 0.3); // [{ subtype: "Benign", label: "normal", n: 60, correct: 57, recall: 0.95 }, ...]
+ * import assert from "node:assert/strict";
+ * const rows = [
+ *   { score: 0.1, positive: false, subtype: "Benign" },
+ *   { score: 0.4, positive: false, subtype: "Benign" },
+ *   { score: 0.9, positive: true, subtype: "Pro" },
+ * ];
+ * assert.deepEqual(perSubtype(rows, 0.3), [
+ *   { subtype: "Benign", label: "normal", n: 2, correct: 1, recall: 0.5 },
+ *   { subtype: "Pro", label: "all", n: 1, correct: 1, recall: 1 },
+ * ]);
  * ```
  */
 export function perSubtype(rows: readonly (Scored & { subtype?: string })[], threshold: number): SubtypeResult[] {

@@ -21,8 +21,10 @@ function nextUp(x: number): number {
  *
  * @example
  * ```ts
- * // positives scored 0.9, 0.8, 0.3: target 2/3 → 0.8, target 1 → 0.3
- * thresholdForSensitivity(rows, 0.99);
+ * import assert from "node:assert/strict";
+ * const rows = [0.9, 0.8, 0.3].map((score) => ({ score, positive: true }));
+ * assert.equal(thresholdForSensitivity(rows, 2 / 3), 0.8);
+ * assert.equal(thresholdForSensitivity(rows, 0.99), 0.3); // all three
  * ```
  */
 export function thresholdForSensitivity(rows: readonly Scored[], target: number): number {
@@ -40,7 +42,10 @@ export function thresholdForSensitivity(rows: readonly Scored[], target: number)
  *
  * @example
  * ```ts
- * thresholdForSpecificity(rows, 0.99);
+ * import assert from "node:assert/strict";
+ * const rows = [0.1, 0.2, 0.4].map((score) => ({ score, positive: false }));
+ * const t = thresholdForSpecificity(rows, 0.99);
+ * assert.ok(t > 0.4 && t - 0.4 < 1e-15); // just above the highest `normal` score: all three below it
  * ```
  */
 export function thresholdForSpecificity(rows: readonly Scored[], target: number): number {
@@ -79,7 +84,15 @@ function clampOpen(p: number): number {
  *
  * @example
  * ```ts
- * const op = chooseOperatingPoint(valRows); // { threshold, reviewBand: [low, high], rule }
+ * import assert from "node:assert/strict";
+ * // positives 0.9 0.8 0.6 0.3; negatives 0.7 0.5 0.4 0.2 0.1
+ * const valRows = [
+ *   ...[0.9, 0.8, 0.6, 0.3].map((score) => ({ score, positive: true })),
+ *   ...[0.7, 0.5, 0.4, 0.2, 0.1].map((score) => ({ score, positive: false })),
+ * ];
+ * const op = chooseOperatingPoint(valRows, 0.75); // 3 of the 4 positives at or above the threshold
+ * assert.equal(op.threshold, 0.6);
+ * assert.deepEqual(op.reviewBand.map((p) => p.toFixed(2)), ["0.30", "0.70"]); // every positive ≥ low, every negative < high
  * ```
  */
 export function chooseOperatingPoint(

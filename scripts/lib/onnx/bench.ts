@@ -12,22 +12,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exportToOnnx } from "./export.ts";
 import { quantizeQdq } from "./quantize.ts";
-import { initOrtWeb } from "../../../model/core/mod.ts";
+import { createSession, type OnnxSession, type OptimizationLevel } from "../../../model/core/mod.ts";
 import { benchModel, maxAbsDiff } from "./test_models.ts";
 import { decodeModel } from "./proto.ts";
 import { syntheticBatch } from "../../../tests/helpers/onnx_testing.ts";
 
 async function optimizedOps(bytes: Uint8Array): Promise<Record<string, number>> {
-  const ortNode = await import("onnxruntime-node");
   const dir = await mkdtemp(join(tmpdir(), "ortopt-"));
   try {
     const path = join(dir, "opt.onnx");
-    const s = await ortNode.InferenceSession.create(bytes, {
-      graphOptimizationLevel: "all",
-      optimizedModelFilePath: path,
-      executionProviders: ["cpu"],
+    // Only the graph is wanted, not its (possibly wrong) native int8 logits: fusion allowed.
+    const s = await createSession(bytes, {
+      backend: "node",
+      optimization: "all",
+      allowNativeInt8Fusion: true,
+      optimizedModelPath: path,
     });
-    await s.release();
+    await s.close();
     const counts: Record<string, number> = {};
     for (const n of decodeModel(new Uint8Array(await readFile(path))).graph.node) {
       counts[n.opType] = (counts[n.opType] ?? 0) + 1;
@@ -55,26 +56,26 @@ async function main(): Promise<void> {
   } catch (err) {
     console.log(`(could not dump the optimised graph: ${(err as Error).message})`);
   }
-  const ort = await initOrtWeb();
   const x = syntheticBatch([1, 3, size, size], 7);
   // int8 at "basic" runs DQ → float op → Q (no fusion): its speed shows what fusion buys, and equal
   // outputs show that the fused int8 kernels compute exactly what the QDQ graph means.
   const configs = { float: [bytes, "all"], int8: [q, "all"], "int8-unfused": [q, "basic"] } as const;
   type Key = keyof typeof configs;
-  const sessions = {} as Record<Key, Awaited<ReturnType<typeof ort.InferenceSession.create>>>;
-  for (const [k, [b, level]] of Object.entries(configs) as [Key, (typeof configs)[Key]][]) {
-    sessions[k] = await ort.InferenceSession.create(b, { graphOptimizationLevel: level, logSeverityLevel: 3 });
+  const sessions = {} as Record<Key, OnnxSession>;
+  for (const [k, [b, level]] of Object.entries(configs) as [Key, readonly [Uint8Array, OptimizationLevel]][]) {
+    sessions[k] = await createSession(b, { backend: "web", optimization: level });
   }
   const times = {} as Record<Key, number[]>;
   const cams = {} as Record<Key, Float32Array>;
   for (let r = 0; r < runs + 3; r++) {
     for (const k of Object.keys(configs) as Key[]) {
       const t0 = performance.now();
-      const out = await sessions[k].run({ image: new ort.Tensor("float32", x, [1, 3, size, size]) });
+      const out = await sessions[k].run({ image: { dims: [1, 3, size, size], data: x } });
       if (r >= 3) (times[k] ??= []).push(performance.now() - t0);
-      cams[k] = out.cam.data as Float32Array;
+      cams[k] = out.cam.data;
     }
   }
+  for (const s of Object.values(sessions)) await s.close();
   for (const k of Object.keys(configs) as Key[]) {
     const t = times[k].sort((a, b) => a - b);
     console.log(

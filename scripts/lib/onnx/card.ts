@@ -1,45 +1,30 @@
 /**
- * Model cards for exported models: fill in the hash and date, validate, write `.onnx` + `.json`.
+ * Writing an exported model and its card: `<dir>/<name>.onnx` and `<dir>/<name>.json`. The card
+ * itself is built by the core's `buildModelCard` (`model/core/card/build.ts`).
  *
  * @module
  */
 import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type ModelCard, parseModelCard } from "../../../model/core/mod.ts";
-
-/** Card fields the caller supplies: everything but the hash; `created` defaults to now. */
-export type ModelCardFields = Omit<ModelCard, "sha256" | "created"> & { created?: string | Date };
-
-/**
- * Completes a card for `onnxBytes` (sha256 of the bytes, ISO `created`) and validates it with
- * `parseModelCard`, so a card this returns is one the service accepts.
- *
- * @example
- * ```ts
- * const card = buildModelCard({ id: "all", version: "1.0.0", file: "all.int8.onnx", ...rest }, bytes);
- * card.sha256; // "3f2a…"
- * ```
- */
-export function buildModelCard(fields: ModelCardFields, onnxBytes: Uint8Array): ModelCard {
-  const created = fields.created === undefined
-    ? new Date().toISOString()
-    : typeof fields.created === "string"
-    ? fields.created
-    : fields.created.toISOString();
-  const sha256 = createHash("sha256").update(onnxBytes).digest("hex");
-  const card = { ...fields, sha256, created } as ModelCard;
-  parseModelCard(JSON.parse(JSON.stringify(card)));
-  return card;
-}
+import type { ModelCard } from "../../../model/core/mod.ts";
 
 /**
  * Writes `dir/<name>.onnx` and `dir/<name>.json` (the card, pretty-printed); `card.file` must be
- * `<name>.onnx`. Returns both paths.
+ * `<name>.onnx` and `card.sha256` the hash of `bytes`. Returns both paths.
  *
  * @example
  * ```ts
- * await writeModelFiles("model", "all-v1.int8", bytes, card); // model/all-v1.int8.onnx + .json
+ * import { readFile } from "node:fs/promises";
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ *
+ * const card = JSON.parse(await readFile("tests/fixtures/models/tiny.int8.json", "utf8"));
+ * const bytes = new Uint8Array(await readFile("tests/fixtures/models/tiny.int8.onnx"));
+ * const dir = await mkdtemp(join(tmpdir(), "cards-"));
+ * const paths = await writeModelFiles(dir, "tiny.int8", bytes, card);
+ * if (!paths.card.endsWith("tiny.int8.json")) throw new Error("the card lies beside the model");
  * ```
  */
 export async function writeModelFiles(

@@ -6,7 +6,7 @@ import { exportToOnnx } from "./export.ts";
 import { quantizeQdq } from "./quantize.ts";
 import { maxAbsDiff, predictNchw } from "./test_models.ts";
 import { randomizeWeights } from "./seeded.ts";
-import { runOnnx } from "../../../model/core/mod.ts";
+import { runModel } from "../../../model/core/mod.ts";
 import { realImages, syntheticBatch } from "../../../tests/helpers/onnx_testing.ts";
 
 await tf.setBackend("cpu");
@@ -26,11 +26,11 @@ for (const arch of ARCHITECTURES) {
     const { bytes, io } = exportToOnnx(model);
     assert.equal(io.cam !== undefined, arch === "small-gap");
     const ref = predictNchw(model, x, dims);
-    const out = await runOnnx(bytes, io.input, dims, x);
+    const out = await runModel(bytes, { [io.input]: { dims, data: x } });
     assert.ok(maxAbsDiff(ref.logit, out.logit.data) <= 1e-4, `logit ${maxAbsDiff(ref.logit, out.logit.data)}`);
     assert.ok(maxAbsDiff(ref.subtype_logits, out.subtype_logits.data) <= 1e-4);
     const q = await quantizeQdq(bytes, [x, syntheticBatch([4, 3, 32, 32], 3)]);
-    const qo = await runOnnx(q.bytes, io.input, dims, x);
+    const qo = await runModel(q.bytes, { [io.input]: { dims, data: x } });
     const spread = Math.max(...ref.logit) - Math.min(...ref.logit);
     const d = maxAbsDiff(out.logit.data, qo.logit.data);
     assert.ok(d < Math.max(0.05, 0.1 * spread), `int8 logit diff ${d} (float spread ${spread})`);

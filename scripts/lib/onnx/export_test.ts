@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { exportToOnnx } from "./export.ts";
 import { flattenModel, maxAbsDiff, mixedModel, predictNchw, tinyCamModel } from "./test_models.ts";
-import { runOnnx } from "../../../model/core/mod.ts";
+import { runModel } from "../../../model/core/mod.ts";
 import { realImages, syntheticBatch } from "../../../tests/helpers/onnx_testing.ts";
 import { decodeModel, toNumber } from "./proto.ts";
 
@@ -12,7 +12,7 @@ const TOL = 1e-4;
 async function parity(model: tf.LayersModel, x: Float32Array, dims: number[]) {
   const { bytes, io } = exportToOnnx(model);
   const ref = predictNchw(model, x, dims);
-  const out = await runOnnx(bytes, io.input, dims, x);
+  const out = await runModel(bytes, { [io.input]: { dims, data: x } });
   const diffs: Record<string, number> = { logit: maxAbsDiff(ref.logit, out[io.logit].data) };
   if (io.subtypeLogits) diffs.subtype_logits = maxAbsDiff(ref.subtype_logits, out[io.subtypeLogits].data);
   return { diffs, out, ref, io, bytes };

@@ -38,7 +38,7 @@ import {
   quantizeBias,
   quantizeWeightPerChannel,
 } from "./qparams.ts";
-import { initOrtWeb } from "../../../model/core/mod.ts";
+import { createSession } from "../../../model/core/mod.ts";
 
 /** Options of {@link quantizeQdq}. */
 export interface QuantizeOptions {
@@ -99,8 +99,11 @@ const WEIGHT_OPS = new Set(["Conv", "Gemm"]);
  *
  * @example
  * ```ts
- * const { bytes, report } = await quantizeQdq(floatBytes, calibrationBatches(), { method: "minmax" });
- * console.log(report.nodesQuantized, report.sizeRatio);
+ * const floatBytes = await Deno.readFile("tests/fixtures/models/tiny.float.onnx"); // input [N, 3, 32, 32]
+ * const calibration = [new Float32Array(2 * 3 * 32 * 32).map((_, i) => Math.sin(i))]; // one batch of 2
+ * const { bytes, report } = await quantizeQdq(floatBytes, calibration, { method: "minmax" });
+ * if (report.images !== 2 || report.nodesQuantized === 0) throw new Error("calibrated on 2 images, quantised");
+ * console.log(`${bytes.length} bytes, ${report.nodesQuantized} nodes quantised`);
  * ```
  */
 export async function quantizeQdq(
@@ -291,11 +294,8 @@ async function calibrate(
   const dims = input.type?.tensorType?.shape?.dim?.map((d) => toNumber(d.dimValue as number)) ?? [];
   const perImage = dims.slice(1).reduce((a, b) => a * b, 1);
   if (!(perImage > 0)) throw new Error(`quantizeQdq: graph input ${input.name} needs fixed C, H, W dims`);
-  const ort = await initOrtWeb();
-  const session = await ort.InferenceSession.create(encodeModel(m), {
-    graphOptimizationLevel: "disabled",
-    logSeverityLevel: 3,
-  });
+  // onnxruntime-web (the service's runtime), unoptimised so that every activation stays a tensor.
+  const session = await createSession(encodeModel(m), { optimization: "disabled" });
   const acc = new Map<string, { min: number; max: number; lo: number; hi: number; n: number }>();
   const upper = (opts.percentile ?? 99.99) / 100;
   let images = 0;
@@ -326,17 +326,17 @@ async function calibrate(
           }] images`,
         );
       }
-      const res = await session.run({ [input.name!]: new ort.Tensor("float32", batch, [n, ...dims.slice(1)]) });
+      const res = await session.run({ [input.name!]: { dims: [n, ...dims.slice(1)], data: batch } });
       note(input.name!, batch);
       for (const a of activations) {
         if (a === input.name) continue;
-        const t = res[a];
-        if (t && t.type === "float32") note(a, t.data as Float32Array);
+        const t = res[a]; // float outputs only
+        if (t) note(a, t.data);
       }
       images += n;
     }
   } finally {
-    await session.release();
+    await session.close();
   }
   if (images === 0) throw new Error("quantizeQdq: the calibration data is empty; pass at least one batch of images");
   const ranges = new Map<string, { min: number; max: number }>();

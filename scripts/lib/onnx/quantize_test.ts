@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { exportToOnnx } from "./export.ts";
 import { quantizeQdq } from "./quantize.ts";
 import { flattenModel, maxAbsDiff, mixedModel, tinyCamModel } from "./test_models.ts";
-import { runOnnx } from "../../../model/core/mod.ts";
+import { runModel } from "../../../model/core/mod.ts";
 import { realImages, syntheticBatch } from "../../../tests/helpers/onnx_testing.ts";
 import { decodeModel, DType } from "./proto.ts";
 
@@ -26,8 +26,8 @@ function argmaxRows(x: Float32Array, k: number): number[] {
 Deno.test("int8 model: logits close to float on real and held-out synthetic images, same labels", async () => {
   const test = syntheticBatch([4, 3, 32, 32], 99);
   for (const [x, dims] of [[real.x, real.dims], [test, [4, 3, 32, 32]]] as const) {
-    const f = await runOnnx(floatBytes, "image", [...dims], x);
-    const q = await runOnnx(quant.bytes, "image", [...dims], x);
+    const f = await runModel(floatBytes, { image: { dims, data: x } });
+    const q = await runModel(quant.bytes, { image: { dims, data: x } });
     const spread = Math.max(...f.logit.data) - Math.min(...f.logit.data);
     const d = maxAbsDiff(f.logit.data, q.logit.data);
     assert.ok(d < 0.05 && d < spread, `logit diff ${d}, spread ${spread}`);
@@ -73,21 +73,21 @@ Deno.test("percentile calibration gives ranges no wider than min/max; async iter
     const mm = quant.report.ranges[k];
     assert.ok(r.max <= mm.max + 1e-6 && r.min >= mm.min - 1e-6, k);
   }
-  const out = await runOnnx(p.bytes, "image", real.dims, real.x);
+  const out = await runModel(p.bytes, { image: { dims: real.dims, data: real.x } });
   assert.equal(out.logit.data.length, real.dims[0]);
 });
 
 Deno.test("Flatten preset and the mixed model quantise and run close to float", async () => {
   const fl = exportToOnnx(flattenModel({ size: 32, seed: 2 })).bytes;
   const q1 = await quantizeQdq(fl, calib);
-  const f1 = await runOnnx(fl, "image", real.dims, real.x);
-  const o1 = await runOnnx(q1.bytes, "image", real.dims, real.x);
+  const f1 = await runModel(fl, { image: { dims: real.dims, data: real.x } });
+  const o1 = await runModel(q1.bytes, { image: { dims: real.dims, data: real.x } });
   assert.ok(maxAbsDiff(f1.logit.data, o1.logit.data) < 0.1, `${f1.logit.data} vs ${o1.logit.data}`);
   const mx = exportToOnnx(mixedModel({ size: 33, seed: 3 })).bytes;
   const r33 = realImages(33);
   const q2 = await quantizeQdq(mx, [r33.x]);
-  const f2 = await runOnnx(mx, "image", r33.dims, r33.x);
-  const o2 = await runOnnx(q2.bytes, "image", r33.dims, r33.x);
+  const f2 = await runModel(mx, { image: { dims: r33.dims, data: r33.x } });
+  const o2 = await runModel(q2.bytes, { image: { dims: r33.dims, data: r33.x } });
   assert.ok(maxAbsDiff(f2.logit.data, o2.logit.data) < 0.1, `${f2.logit.data} vs ${o2.logit.data}`);
 });
 

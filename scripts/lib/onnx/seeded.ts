@@ -14,7 +14,12 @@ import * as tf from "@tensorflow/tfjs";
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
  * randomizeWeights(model, 7);
+ * const first = model.getWeights()[0].dataSync()[0];
+ * randomizeWeights(model, 7);
+ * if (model.getWeights()[0].dataSync()[0] !== first) throw new Error("same seed, same weights");
  * ```
  */
 export function randomizeWeights(model: tf.LayersModel, seed: number): void {

@@ -8,7 +8,7 @@ import type { PreprocessSpec } from "../../../model/core/mod.ts";
 import type { FloatRgbImage, RgbaImage } from "../../../model/core/mod.ts";
 import { normalizeToTensor } from "../../../model/core/mod.ts";
 import { sigmoid } from "../metrics/calibration.ts";
-import type { OnnxScorer } from "../../../model/core/mod.ts";
+import type { ModelRuntime } from "../../../model/core/mod.ts";
 import { applyShiftCell, type ShiftCell } from "./grid.ts";
 import type { CellScores } from "./report.ts";
 
@@ -21,11 +21,16 @@ export type FloatScorer = (images: readonly FloatRgbImage[]) => number[] | Promi
  *
  * @example
  * ```ts
- * const p = await modelFloatScorer(await createOnnxScorer("model/all-v4.int8.onnx"))([floatImg]);
+ * import { loadModelFile, toFloatRgb } from "../../../model/core/mod.ts";
+ * const model = await loadModelFile("tests/fixtures/models/tiny.int8.onnx", { backend: "node" });
+ * const grey = { width: 32, height: 32, data: new Uint8Array(32 * 32 * 4).fill(128) };
+ * const [p] = await modelFloatScorer(model)([toFloatRgb(grey, model.card.preprocess)]);
+ * if (!(p >= 0 && p <= 1)) throw new Error("a probability");
+ * await model.close();
  * ```
  */
-export function modelFloatScorer(scorer: OnnxScorer): FloatScorer {
-  const { preprocess: spec, temperature } = scorer.card;
+export function modelFloatScorer(model: Pick<ModelRuntime, "card" | "score">): FloatScorer {
+  const { preprocess: spec, temperature } = model.card;
   const per = 3 * spec.size * spec.size;
   return async (images) => {
     if (images.length === 0) return [];
@@ -38,7 +43,7 @@ export function modelFloatScorer(scorer: OnnxScorer): FloatScorer {
       }
       normalizeToTensor(img, spec, "NCHW", batch, i * per);
     });
-    const { logits } = await scorer.score(batch, images.length);
+    const { logits } = await model.score(batch, images.length);
     return Array.from(logits, (l) => sigmoid(l, temperature));
   };
 }
@@ -57,8 +62,20 @@ export interface GridOptions {
  *
  * @example
  * ```ts
- * const byScorer = await scoreGrid(images, SHIFT_GRID, card.preprocess, { model: modelFloatScorer(s) });
- * summarizeShift(labels, byScorer.model, { threshold: card.threshold });
+ * import type { PreprocessSpec } from "../../../model/core/mod.ts";
+ * import { SHIFT_GRID } from "./grid.ts";
+ * const spec: PreprocessSpec = {
+ *   size: 4,
+ *   crop: "none",
+ *   resize: "area",
+ *   channelOrder: "RGB",
+ *   alphaBackground: 0,
+ *   normalization: { mode: "fixed", mean: [0, 0, 0], std: [1, 1, 1] },
+ * };
+ * const grey = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 4).fill(128) };
+ * const byScorer = await scoreGrid([grey, grey], SHIFT_GRID.slice(0, 2), spec, { half: (imgs) => imgs.map(() => 0.5) });
+ * // then: summarizeShift(labels, byScorer.half, { threshold: 0.5 }) (report.ts)
+ * if (byScorer.half.length !== 2 || byScorer.half[1].scores.length !== 2) throw new Error("2 cells × 2 images");
  * ```
  */
 export async function scoreGrid(

@@ -7,10 +7,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { loadLayersModel, saveLayersModel } from "../tfjs/file_io.ts";
 import type { AdamState } from "./adam.ts";
 import { readWeights, writeWeights } from "./weights.ts";
+import { parseLoopState, runPath } from "../run/run_folder.ts";
 
 /** Loop state stored beside `<out>/last`. */
 export interface LoopState {
@@ -74,13 +74,12 @@ export async function loadModelWeights(dir: string, like: tf.LayersModel): Promi
  * ```
  */
 export async function saveLoopState(out: string, state: LoopState, adam: AdamState): Promise<void> {
-  const dir = join(out, "last");
-  await mkdir(dir, { recursive: true });
+  await mkdir(runPath(out, "last"), { recursive: true });
   const buf = new Float32Array(adam.m.length * 2);
   buf.set(adam.m, 0);
   buf.set(adam.v, adam.m.length);
-  await writeFile(join(dir, "optimizer.bin"), new Uint8Array(buf.buffer));
-  await writeFile(join(dir, "state.json"), JSON.stringify({ ...state, adamT: adam.t }, null, 1));
+  await writeFile(runPath(out, "optimizer"), new Uint8Array(buf.buffer));
+  await writeFile(runPath(out, "loopState"), JSON.stringify({ ...state, adamT: adam.t }, null, 1));
 }
 
 /**
@@ -92,13 +91,14 @@ export async function saveLoopState(out: string, state: LoopState, adam: AdamSta
  * ```
  */
 export async function loadLoopState(out: string, n: number): Promise<{ state: LoopState; adam: AdamState } | null> {
-  const dir = join(out, "last");
-  if (!existsSync(join(dir, "state.json"))) return null;
-  const raw = JSON.parse(await readFile(join(dir, "state.json"), "utf8")) as LoopState & { adamT: number };
-  const bytes = await readFile(join(dir, "optimizer.bin"));
+  const stateFile = runPath(out, "loopState");
+  if (!existsSync(stateFile)) return null;
+  const raw = parseLoopState(JSON.parse(await readFile(stateFile, "utf8")));
+  const optimizerFile = runPath(out, "optimizer");
+  const bytes = await readFile(optimizerFile);
   const buf = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   if (buf.length !== 2 * n) {
-    throw new Error(`${dir}/optimizer.bin does not match the model (${buf.length} vs ${2 * n}); start a new --out`);
+    throw new Error(`${optimizerFile} does not match the model (${buf.length} vs ${2 * n}); start a new --out`);
   }
   const { adamT, ...state } = raw;
   return { state, adam: { m: buf.slice(0, n), v: buf.slice(n), t: adamT } };

@@ -21,9 +21,13 @@ import { mixSeed } from "./rng.ts";
 import { type Balance, classWeights, epochBatches } from "./sampler.ts";
 import { improved, type Monitor, monitorScore, type ValMetrics, valMetrics } from "./val_metrics.ts";
 import { readWeights, weightLayout } from "./weights.ts";
+import { parseHistory, runPath, type TrainConfig } from "../run/run_folder.ts";
 
-/** Everything one training run needs. */
-export interface TrainConfig {
+/**
+ * Everything one training run needs. What the run folder records of it is `train_config.json`
+ * (`TrainConfig` in `scripts/lib/run/run_folder.ts`).
+ */
+export interface TrainOptions {
   manifest: SplitManifest;
   out: string;
   arch: Architecture;
@@ -79,7 +83,7 @@ export interface TrainResult {
 }
 
 /** Default config values (everything but manifest/out/spec). */
-export const DEFAULT_TRAIN: Omit<TrainConfig, "manifest" | "out" | "spec"> = {
+export const DEFAULT_TRAIN: Omit<TrainOptions, "manifest" | "out" | "spec"> = {
   arch: "small-gap",
   width: 1,
   epochs: 40,
@@ -109,7 +113,7 @@ export const DEFAULT_TRAIN: Omit<TrainConfig, "manifest" | "out" | "spec"> = {
  * const result = await train({ ...DEFAULT_TRAIN, manifest, out: "runs/x", spec });
  * ```
  */
-export async function train(cfg: TrainConfig): Promise<TrainResult> {
+export async function train(cfg: TrainOptions): Promise<TrainResult> {
   const log = cfg.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const t0 = performance.now();
   await tf.setBackend("cpu"); // the main thread only holds weights and saves checkpoints
@@ -133,12 +137,10 @@ export async function train(cfg: TrainConfig): Promise<TrainResult> {
   const root = m.root;
   const fileOf = (it: ManifestItem) => (isAbsolute(it.path) ? it.path : join(root, it.path));
 
-  await writeFile(join(cfg.out, "preprocess.json"), JSON.stringify(cfg.spec, null, 1));
+  await writeFile(runPath(cfg.out, "preprocess"), JSON.stringify(cfg.spec, null, 1));
   const { manifest: _m, log: _l, ...rest } = cfg;
-  await writeFile(
-    join(cfg.out, "train_config.json"),
-    JSON.stringify({ ...rest, subtypes: subtypeNames, dataset: m.dataset, root }, null, 1),
-  );
+  const record: TrainConfig = { ...rest, subtypes: subtypeNames, dataset: m.dataset, root };
+  await writeFile(runPath(cfg.out, "trainConfig"), JSON.stringify(record, null, 1));
 
   // ---- model & state
   const model = buildModel(cfg.arch, {
@@ -168,10 +170,10 @@ export async function train(cfg: TrainConfig): Promise<TrainResult> {
   if (cfg.resume) {
     const loaded = await loadLoopState(cfg.out, layout.total);
     if (loaded) {
-      weights = await loadModelWeights(join(cfg.out, "last"), model);
+      weights = await loadModelWeights(runPath(cfg.out, "last"), model);
       ({ state, adam } = loaded);
-      if (existsSync(join(cfg.out, "history.json"))) {
-        history = JSON.parse(await readFile(join(cfg.out, "history.json"), "utf8"));
+      if (existsSync(runPath(cfg.out, "history"))) {
+        history = parseHistory(JSON.parse(await readFile(runPath(cfg.out, "history"), "utf8")));
       }
       history = history.slice(0, state.epoch);
       log(
@@ -289,14 +291,14 @@ export async function train(cfg: TrainConfig): Promise<TrainResult> {
       if (isBest) {
         state = { ...state, bestEpoch: epoch, bestScore: score, bestLoss: val.loss, badEpochs: 0 };
         bestWeights = weights.slice();
-        await saveModelWeights(model, weights, join(cfg.out, "best"));
+        await saveModelWeights(model, weights, runPath(cfg.out, "best"));
       } else {
         state = { ...state, badEpochs: state.badEpochs + 1 };
       }
       state = { ...state, epoch: epoch + 1, seconds: startSeconds + (performance.now() - runStart) / 1000 };
-      await saveModelWeights(model, weights, join(cfg.out, "last"));
+      await saveModelWeights(model, weights, runPath(cfg.out, "last"));
       await saveLoopState(cfg.out, state, adam);
-      await writeFile(join(cfg.out, "history.json"), JSON.stringify(history, null, 1));
+      await writeFile(runPath(cfg.out, "history"), JSON.stringify(history, null, 1));
       if (state.badEpochs >= cfg.patience && epoch + 1 < cfg.epochs) {
         stoppedBy = "patience";
         log(
@@ -315,8 +317,8 @@ export async function train(cfg: TrainConfig): Promise<TrainResult> {
 
     // ---- predictions of the best checkpoint
     if (!bestWeights) {
-      bestWeights = existsSync(join(cfg.out, "best", "model.json"))
-        ? await loadModelWeights(join(cfg.out, "best"), model)
+      bestWeights = existsSync(runPath(cfg.out, "bestModel"))
+        ? await loadModelWeights(runPath(cfg.out, "best"), model)
         : weights;
     }
     const evalIdx = evalItems.map((_, i) => trainItems.length + i);
@@ -329,9 +331,9 @@ export async function train(cfg: TrainConfig): Promise<TrainResult> {
       logit: pred.logits[i],
       ...(pred.subtypeLogits ? { subtypeLogits: Array.from(pred.subtypeLogits[i]) } : {}),
     }));
-    await writeFile(join(cfg.out, "predictions.json"), JSON.stringify(rows));
+    await writeFile(runPath(cfg.out, "predictions"), JSON.stringify(rows));
     log(
-      `wrote ${join(cfg.out, "predictions.json")} (${rows.length} rows, best epoch ${state.bestEpoch + 1}) in ${
+      `wrote ${runPath(cfg.out, "predictions")} (${rows.length} rows, best epoch ${state.bestEpoch + 1}) in ${
         formatDuration((performance.now() - t0) / 1000)
       }`,
     );

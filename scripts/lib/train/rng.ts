@@ -1,10 +1,13 @@
 /**
- * Small seeded pseudo-random generators (mulberry32) so that one seed gives one run.
+ * The trainer's seeded randomness: the project's one generator (the core's mulberry32
+ * `seededRandom`), a seed mixer, and the data module's shuffle, so that one seed gives one run.
  *
  * @module
  */
 import { type Rng, seededRandom } from "../../../model/core/mod.ts";
 export type { Rng };
+/** Fisher–Yates shuffle into a new array (the one in `data/random.ts`, which splits use too). */
+export { shuffled } from "../data/random.ts";
 
 /** mulberry32 (the project's one seeded generator), under the trainer's name. */
 export const makeRng: (seed: number) => Rng = seededRandom;
@@ -14,7 +17,8 @@ export const makeRng: (seed: number) => Rng = seededRandom;
  *
  * @example
  * ```ts
- * const stepSeed = mixSeed(runSeed, epoch, step);
+ * const stepSeed = mixSeed(1234, 3, 17); // run seed, epoch, step
+ * if (stepSeed === mixSeed(1234, 17, 3)) throw new Error("order matters");
  * ```
  */
 export function mixSeed(...parts: number[]): number {
@@ -25,21 +29,4 @@ export function mixSeed(...parts: number[]): number {
     h ^= h >>> 15;
   }
   return h >>> 0;
-}
-
-/**
- * Fisher–Yates shuffle into a new array.
- *
- * @example
- * ```ts
- * shuffled([1, 2, 3], makeRng(1)); // a permutation of [1, 2, 3]
- * ```
- */
-export function shuffled<T>(items: readonly T[], rng: Rng): T[] {
-  const a = items.slice();
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
 }

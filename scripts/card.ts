@@ -1,0 +1,132 @@
+/**
+ * The card step: writes the run's two models beside their cards,
+ * `<out>/<name>.float.onnx|json` and `<out>/<name>.int8.onnx|json`. A card is built from the run
+ * folder (preprocessing, training config, the ONNX export, quantisation and both evaluations)
+ * and the step reports: the input-domain check and its out-of-domain checks (`deno task domain`),
+ * the shift report (`deno task shift`) and the colour baseline (`deno task baseline`). Reports
+ * default to the run folder's; a missing one is left out of the card, with a warning.
+ *
+ *   deno task card --run runs/cand/w75 --manifest runs/taleqani/manifest.json --name all-v5 --out model
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { buildModelCard } from "../model/core/mod.ts";
+import { readSplitManifest } from "./lib/data/split_manifest.ts";
+import { writeModelFiles } from "./lib/onnx/card.ts";
+import { cardFields, type StepReports } from "./lib/run/card_fields.ts";
+import { cliArgs, StepError, stepFailed, UsageError } from "./lib/run/cli.ts";
+import { readRunJson, readRunJsonAt, RUN_FILES, runPath } from "./lib/run/run_folder.ts";
+
+const USAGE = `usage: deno task card --run <run folder> --manifest <split manifest> --name <model name> [options]
+  (node --import tsx scripts/card.ts …)
+  --run DIR          the run folder, after deno task quantize (and domain, shift, baseline)
+  --manifest FILE    its split manifest (the card records its hash, split and counts)
+  --name NAME        file name of the models, e.g. all-v5: writes <out>/NAME.float.onnx|json, NAME.int8.onnx|json
+  --out DIR          where the models go (model)
+  --id ID            the card's id (default: the run's, set by deno task quantize --id)
+  --version V        the card's version (default: the run's, set by deno task quantize --version)
+  --domain FILE      input-domain check (default <run>/${RUN_FILES.domain.path})
+  --ood FILE         domain fit and out-of-domain checks (default <run>/${RUN_FILES.domainReport.path})
+  --shift FILE       shift report (default <run>/${RUN_FILES.shift.path})
+  --baseline FILE    colour baseline evaluation (default <run>/${RUN_FILES.baselineEval.path})`;
+
+const args = cliArgs({
+  name: "card.ts",
+  usage: USAGE,
+  options: {
+    run: { type: "string" },
+    manifest: { type: "string" },
+    name: { type: "string" },
+    out: { type: "string", default: "model" },
+    id: { type: "string" },
+    version: { type: "string" },
+    domain: { type: "string" },
+    ood: { type: "string" },
+    shift: { type: "string" },
+    baseline: { type: "string" },
+  },
+  required: ["run", "manifest", "name"],
+}, (v) => {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(v.name!)) {
+    throw new UsageError(`--name must be a plain file name such as all-v5, got "${v.name}"`);
+  }
+  return v;
+});
+
+const log = (msg: string) => console.error(msg);
+
+/** A step report: the flag's file (must exist), else the run folder's (left out when missing). */
+async function report<K extends "domain" | "domainReport" | "shift" | "baselineEval">(
+  key: K,
+  flag: string | undefined,
+) {
+  const run = args.run!;
+  const value = flag === undefined
+    ? await readRunJson(run, key, { optional: true })
+    : await readRunJsonAt(flag, key, { run });
+  const file = flag ?? runPath(run, key);
+  if (value === undefined) {
+    log(
+      `no ${file}: the card goes without ${RUN_FILES[key].holds}; run \`deno task ${RUN_FILES[key].step}\` to add it`,
+    );
+  } else {
+    log(`card: ${RUN_FILES[key].holds} from ${file}`);
+  }
+  return value;
+}
+
+async function readModel(key: "floatModel" | "int8Model"): Promise<Uint8Array> {
+  const file = runPath(args.run!, key);
+  try {
+    return new Uint8Array(await readFile(file));
+  } catch {
+    const step = RUN_FILES[key].step;
+    throw new StepError(`${file} is missing; run \`deno task ${step} --run ${args.run}\` first`);
+  }
+}
+
+async function main(): Promise<void> {
+  const run = args.run!;
+  const manifest = await readSplitManifest(args.manifest!);
+  const trainConfig = await readRunJson(run, "trainConfig");
+  if (manifest.dataset !== trainConfig.dataset) {
+    throw new StepError(
+      `${args.manifest} is a ${manifest.dataset} manifest but ${run} was trained on ${trainConfig.dataset}; ` +
+        `pass the run's manifest`,
+    );
+  }
+  const runCard = await readRunJson(run, "int8Card");
+  const parts = {
+    manifest,
+    manifestSha256: createHash("sha256").update(await readFile(args.manifest!)).digest("hex"),
+    preprocess: await readRunJson(run, "preprocess"),
+    trainConfig,
+    epochs: (await readRunJson(run, "history")).length,
+    onnxExport: await readRunJson(run, "onnxExport"),
+    exportReport: await readRunJson(run, "exportReport"),
+  };
+  const reports: StepReports = {
+    domain: await report("domain", args.domain),
+    ood: await report("domainReport", args.ood),
+    shift: await report("shift", args.shift),
+    baseline: await report("baselineEval", args.baseline),
+  };
+  const id = args.id ?? runCard.id;
+  const version = args.version ?? runCard.version;
+  const models = [
+    [`${args.name}.float`, await readModel("floatModel"), "float32"],
+    [`${args.name}.int8`, await readModel("int8Model"), "int8-qdq"],
+  ] as const;
+  for (const [name, bytes, precision] of models) {
+    const card = await buildModelCard(
+      cardFields(parts, reports, { id, version, file: `${name}.onnx`, precision }),
+      bytes,
+    );
+    const paths = await writeModelFiles(args.out!, name, bytes, card);
+    log(`wrote ${paths.onnx} and ${paths.card}`);
+  }
+}
+
+main().catch(stepFailed("card"));

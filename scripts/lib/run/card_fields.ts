@@ -1,0 +1,233 @@
+/**
+ * The model card's fields from a run folder and the step reports: what the quantize step puts in
+ * the run's own cards (no reports yet) and what the card step puts in the cards it writes beside
+ * the models (with the domain check, the shift and out-of-domain results and the colour
+ * baseline). The core's `buildModelCard` then adds the hash and the date and validates.
+ *
+ * @module
+ */
+import type { ModelCardFields, PreprocessSpec } from "../../../model/core/mod.ts";
+import type { SplitManifest } from "../data/split_manifest.ts";
+import type { EvalReport } from "../metrics/report.ts";
+import type { BaselineEval, DomainReport, ExportReport, OnnxExport, ShiftFile, TrainConfig } from "./run_folder.ts";
+import type { DomainCheck } from "../../../model/core/mod.ts";
+
+/** What the card takes from the run folder and its manifest. */
+export interface RunParts {
+  manifest: SplitManifest;
+  /** SHA-256 of the manifest file's bytes. */
+  manifestSha256: string;
+  preprocess: PreprocessSpec;
+  trainConfig: TrainConfig;
+  /** Epochs trained (`history.json`'s length). */
+  epochs: number;
+  onnxExport: OnnxExport;
+  exportReport: ExportReport;
+}
+
+/** The step reports that go into the card, each optional. */
+export interface StepReports {
+  /** `domain.json`: becomes the card's `domain`. */
+  domain?: DomainCheck;
+  /** `domain_report.json`: `metrics.outOfDomain` and its limits. */
+  ood?: DomainReport;
+  /** `shift.json`: `metrics.shift` and its limits. */
+  shift?: ShiftFile;
+  /** `colour_baseline/eval.json`: `metrics.colourBaselineTest`. */
+  baseline?: BaselineEval;
+}
+
+/** Which card: the model's identity and file. */
+export interface CardTarget {
+  id: string;
+  version: string;
+  /** The `.onnx` file name beside the card. */
+  file: string;
+  precision: "float32" | "int8-qdq";
+}
+
+/** What the card says about a dataset it was trained on: the split's caveat and the first limits. */
+export interface DatasetNotes {
+  note: string;
+  limits: string[];
+}
+
+/** Known datasets' notes, by the manifest's `dataset`. */
+export const DATASET_NOTES: Readonly<Record<string, DatasetNotes>> = {
+  taleqani: {
+    note: "Split by contiguous file-number blocks per class (no patient ids): results on this dataset are optimistic.",
+    limits: [
+      "Trained on one lab's smears (Taleqani Hospital, Tehran; Zeiss camera, 100x, 224x224 fields): other optics, framings or stains than its shift results cover are outside its domain.",
+      "The negative class is benign hematogones, not healthy mature lymphocytes.",
+      "No patient ids in the data: the split is by file-number blocks, so reported metrics are optimistic.",
+    ],
+  },
+};
+
+/**
+ * The notes for the manifest's dataset: the known ones from {@link DATASET_NOTES}, else a
+ * caveat built from the manifest's split method.
+ *
+ * @example
+ * ```ts
+ * const notes = datasetNotes({ dataset: "folders", split: { method: "contiguous blocks of 20" } });
+ * if (!notes.limits[0].includes("folders")) throw new Error("names the dataset");
+ * ```
+ */
+export function datasetNotes(manifest: Pick<SplitManifest, "dataset" | "split">): DatasetNotes {
+  return DATASET_NOTES[manifest.dataset] ?? {
+    note: `Split: ${manifest.split.method}. Results on one dataset are optimistic for other labs.`,
+    limits: [
+      `Trained on one dataset (${manifest.dataset}): other optics, framings or stains than its shift results cover are outside its domain.`,
+    ],
+  };
+}
+
+/** The card's intended use (the product's, not the run's). */
+export const INTENDED_USE =
+  "A screening aid for acute lymphoblastic leukemia on peripheral blood smear images: it flags cells or fields for a qualified person, who verifies every call. Not a diagnosis.";
+
+/**
+ * Card limits from `domain_report.json`: how the model does on the other datasets checked, and
+ * whether the input-domain check catches them. Checks of the training dataset itself are left out.
+ *
+ * @example
+ * ```ts
+ * const [limit] = oodLimits({ kind: "domain-fit", domain: { ranges: { meanR: [0.5, 1] } }, checks: [
+ *   { manifest: "a.json", dataset: "taleqani", n: 399, flagged: 1 },
+ *   { manifest: "b.json", dataset: "cnmc", n: 52, flagged: 52, model: { all: { sensitivity: 1, specificity: 0 } } },
+ * ] }, "taleqani");
+ * if (!limit.startsWith("Out of domain: on 52 cnmc images")) throw new Error(limit);
+ * ```
+ */
+export function oodLimits(ood: DomainReport | undefined, trainedOn: string): string[] {
+  return (ood?.checks ?? []).filter((c) => c.dataset !== trainedOn).map((c) => {
+    const m = c.model?.all;
+    const perf = m ? `sensitivity ${m.sensitivity.toFixed(2)}, specificity ${m.specificity.toFixed(2)}` : "not scored";
+    return `Out of domain: on ${c.n} ${c.dataset} images it scores ${perf}; the input-domain check flags ${c.flagged} of ${c.n}, so the service answers "review" for them. Do not use it on that kind of image.`;
+  });
+}
+
+/**
+ * Card limits from `shift.json`: the grid's worst cells, and the shifts beyond it that move the answer.
+ *
+ * @example
+ * ```ts
+ * oodLimits(undefined, "taleqani").length; // 0
+ * shiftLimits(undefined).length; // 0
+ * ```
+ */
+export function shiftLimits(shift: ShiftFile | undefined): string[] {
+  const m = shift?.results?.model;
+  if (!m?.worst || !m.maxDropPts) return [];
+  const w = m.worst, d = m.maxDropPts;
+  const grid =
+    `Stain/colour shift (test split; brightness ±10%, saturation ±30%, hue ±5%, JPEG q75/q50 and corners): ` +
+    `worst sensitivity ${w.sensitivity.value.toFixed(3)} (${w.sensitivity.cell}), worst specificity ${
+      w.specificity.value.toFixed(3)
+    } (${w.specificity.cell}); ` +
+    `largest drop ${d.sensitivity.toFixed(1)} / ${d.specificity.toFixed(1)} points.`;
+  const fragile = (m.cells ?? []).filter((c) => c.kind === "beyond" && (c.sensitivity < 0.95 || c.specificity < 0.9));
+  const beyond = fragile.map((c) =>
+    `${c.name}: sensitivity ${c.sensitivity.toFixed(3)}, specificity ${c.specificity.toFixed(3)}` +
+    (c.service
+      ? ` (the input-domain check and review band send ${
+        (c.service.reviewRate * 100).toFixed(0)
+      }% to review; ${c.service.missedAll} ALL answered normal)`
+      : "")
+  );
+  return [
+    grid,
+    ...(beyond.length > 0
+      ? [
+        `Shifts beyond that grid that move its answers: ${
+          beyond.join("; ")
+        }. Keep the camera's white balance on the slide background; recalibrate on a new lab's slides before use.`,
+      ]
+      : []),
+  ];
+}
+
+/**
+ * The card's `metrics.evaluation`: an evaluation without its curves and reliability bins.
+ *
+ * @example
+ * ```ts ignore
+ * evaluationSummary(exportReport.int8).test?.metrics.sensitivity;
+ * ```
+ */
+export function evaluationSummary(r: EvalReport) {
+  const side = (s: EvalReport["metrics"]["val"] | undefined) =>
+    s && {
+      n: s.n,
+      positives: s.positives,
+      negatives: s.negatives,
+      confusion: s.confusion,
+      metrics: s.metrics,
+      ece: s.ece,
+      review: s.review,
+      perSubtype: s.perSubtype,
+    };
+  return {
+    temperature: r.temperature,
+    threshold: r.threshold,
+    reviewBand: r.reviewBand,
+    operatingPoint: r.operatingPoint,
+    bootstrap: r.bootstrap,
+    val: side(r.metrics.val),
+    test: side(r.metrics.test),
+  };
+}
+
+/**
+ * A card's fields (all but the hash and the date) for one of the run's two models.
+ *
+ * @example
+ * ```ts ignore
+ * const fields = cardFields(parts, { domain, ood, shift, baseline },
+ *   { id: "all-screen", version: "5.0.0", file: "all-v5.int8.onnx", precision: "int8-qdq" });
+ * const card = await buildModelCard(fields, int8Bytes);
+ * ```
+ */
+export function cardFields(run: RunParts, reports: StepReports, target: CardTarget): ModelCardFields {
+  const { manifest, trainConfig, onnxExport, exportReport } = run;
+  const io = onnxExport.io;
+  const notes = datasetNotes(manifest);
+  const evaluation = target.precision === "float32" ? exportReport.float : exportReport.int8;
+  const subtypes = io.subtypeLogits ? manifest.subtypes : undefined;
+  const { domain, ood, shift, baseline } = reports;
+  return {
+    id: target.id,
+    version: target.version,
+    opset: onnxExport.opset,
+    architecture: trainConfig.arch + (trainConfig.width !== 1 ? ` (width ${trainConfig.width})` : ""),
+    io,
+    preprocess: run.preprocess,
+    labels: ["normal", "all"],
+    positiveLabel: "all",
+    ...(subtypes ? { subtypes } : {}),
+    data: {
+      datasets: [manifest.dataset],
+      manifestSha256: run.manifestSha256,
+      split: manifest.split,
+      counts: manifest.counts,
+      note: notes.note,
+    },
+    training: { config: trainConfig, epochs: run.epochs },
+    intendedUse: INTENDED_USE,
+    limits: [...notes.limits, ...oodLimits(ood, manifest.dataset), ...shiftLimits(shift)],
+    file: target.file,
+    precision: target.precision,
+    temperature: evaluation.temperature,
+    threshold: evaluation.threshold,
+    reviewBand: evaluation.reviewBand,
+    ...(domain ? { domain } : {}),
+    metrics: {
+      evaluation: evaluationSummary(evaluation),
+      quantization: exportReport.quantization,
+      ...(baseline?.metrics?.test ? { colourBaselineTest: baseline.metrics.test.metrics } : {}),
+      ...(shift ? { shift } : {}),
+      ...(ood ? { outOfDomain: ood } : {}),
+    },
+  };
+}

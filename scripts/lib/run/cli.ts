@@ -1,0 +1,157 @@
+/**
+ * Command lines of the pipeline's steps: `--help` prints the usage and exits 0; a bad flag prints
+ * a message naming it, then the usage, and exits 2 (a failing step exits 1).
+ *
+ * @module
+ */
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+
+/** A bad command line; the message names the flag. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** What a step's command line looks like. */
+export interface CliSpec<O extends ParseArgsOptionsConfig> {
+  /** The script, e.g. `quantize.ts` (messages start with it). */
+  name: string;
+  /** The whole usage text, printed by `--help` and after a usage error. */
+  usage: string;
+  options: O;
+  /** Flags that must be given. */
+  required?: readonly (keyof O & string)[];
+  /** Flags this step no longer takes, with where they went (e.g. `name: "the card step: deno task card --name …"`). */
+  moved?: Readonly<Record<string, string>>;
+}
+
+type Values<O extends ParseArgsOptionsConfig> = ReturnType<typeof parseArgs<{ options: O; strict: true }>>["values"];
+
+/**
+ * Parses `argv` by `spec`: `{ help: true }` for `--help`/`-h`, else the values; throws
+ * {@link UsageError} naming the flag for an unknown, moved, missing or malformed one.
+ *
+ * @example
+ * ```ts
+ * const spec = { name: "x.ts", usage: "usage: x.ts --run <dir>", options: { run: { type: "string" } }, required: ["run"] } as const;
+ * const parsed = parseCliArgs(spec, ["--run", "runs/a"]);
+ * if (parsed.help || parsed.values.run !== "runs/a") throw new Error("parsed");
+ * if (!parseCliArgs(spec, ["--help"]).help) throw new Error("help");
+ * try {
+ *   parseCliArgs(spec, []);
+ * } catch (err) {
+ *   if (!(err instanceof UsageError) || !err.message.includes("--run")) throw err;
+ * }
+ * ```
+ */
+export function parseCliArgs<O extends ParseArgsOptionsConfig>(
+  spec: CliSpec<O>,
+  argv: readonly string[],
+): { help: true } | { help: false; values: Values<O> } {
+  if (argv.includes("--help") || argv.includes("-h")) return { help: true };
+  for (const arg of argv) {
+    const flag = /^--([^=]+)/.exec(arg)?.[1];
+    if (flag && spec.moved?.[flag] && !(flag in spec.options)) {
+      throw new UsageError(`--${flag} is no longer a flag of ${spec.name}: it belongs to ${spec.moved[flag]}`);
+    }
+  }
+  let values: Values<O>;
+  try {
+    values = parseArgs({ args: [...argv], options: spec.options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  for (const key of spec.required ?? []) {
+    if ((values as Record<string, unknown>)[key] === undefined) throw new UsageError(`--${key} is required`);
+  }
+  return { help: false, values };
+}
+
+/**
+ * {@link parseCliArgs} for a script's `main`, then `convert` (which may throw {@link UsageError}
+ * too, e.g. from {@link numberFlag}): prints the usage and exits 0 on `--help`, prints the error
+ * and the usage and exits 2 on a bad command line.
+ *
+ * @example
+ * ```ts ignore
+ * const { run, calibration } = cliArgs(SPEC, (v) => ({ run: v.run!, calibration: numberFlag(v.calibration, "calibration") }));
+ * ```
+ */
+export function cliArgs<O extends ParseArgsOptionsConfig, T = Values<O>>(
+  spec: CliSpec<O>,
+  convert: (values: Values<O>) => T = (v) => v as unknown as T,
+  argv: readonly string[] = process.argv.slice(2),
+): T {
+  try {
+    const parsed = parseCliArgs(spec, argv);
+    if (parsed.help) {
+      process.stdout.write(`${spec.usage}\n`);
+      process.exit(0);
+    }
+    return convert(parsed.values);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`${spec.name}: ${err.message}\n${spec.usage}\n`);
+    process.exit(2);
+  }
+}
+
+/**
+ * A numeric flag's value; throws {@link UsageError} naming the flag when it is not a number in range.
+ *
+ * @example
+ * ```ts
+ * numberFlag("256", "calibration", { integer: true, min: 1 }); // 256
+ * numberFlag(undefined, "calibration", { fallback: 256 }); // 256
+ * ```
+ */
+export function numberFlag(
+  value: string | undefined,
+  flag: string,
+  opts: { integer?: boolean; min?: number; max?: number; fallback?: number } = {},
+): number {
+  if (value === undefined) {
+    if (opts.fallback === undefined) throw new UsageError(`--${flag} is required`);
+    return opts.fallback;
+  }
+  const n = Number(value);
+  const kind = opts.integer ? "a whole number" : "a number";
+  const range = opts.min !== undefined && opts.max !== undefined
+    ? ` in [${opts.min}, ${opts.max}]`
+    : opts.min !== undefined
+    ? ` ≥ ${opts.min}`
+    : opts.max !== undefined
+    ? ` ≤ ${opts.max}`
+    : "";
+  if (
+    value.trim() === "" || !Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) ||
+    (opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max)
+  ) {
+    throw new UsageError(`--${flag} must be ${kind}${range}, got "${value}"`);
+  }
+  return n;
+}
+
+/** A step's own check failed (parity, agreement, a mismatched input): the message says what to do. */
+export class StepError extends Error {
+  override name = "StepError";
+}
+
+const EXPECTED = new Set(["StepError", "RunFileError", "UsageError", "ModelCardError"]);
+
+/**
+ * Ends a step that failed: prints `<step> failed: <message>` (the stack too for other errors than
+ * {@link StepError}, `RunFileError`, {@link UsageError} and `ModelCardError`, which may be bugs)
+ * and exits 1.
+ *
+ * @example
+ * ```ts ignore
+ * main().catch(stepFailed("quantize"));
+ * ```
+ */
+export function stepFailed(step: string): (err: unknown) => never {
+  return (err) => {
+    const e = err as Error | undefined;
+    console.error(`${step} failed: ${e && EXPECTED.has(e.name) ? e.message : (e?.stack ?? String(err))}`);
+    process.exit(1);
+  };
+}

@@ -1,0 +1,666 @@
+/**
+ * The run folder: every file the training pipeline writes into one run (`runs/<name>/`), which
+ * step writes it, and a parser for each JSON file that says what to do when the file is missing
+ * or malformed, as `parseModelCard` does for the card. Steps take their paths from here
+ * ({@link runPath}) instead of spelling file names.
+ *
+ * ```text
+ * runs/x/
+ *   manifest.json (when the run has its own; else --manifest)           prepare
+ *   preprocess.json  train_config.json  history.json  predictions.json   train
+ *   best/  last/ (model.json, weights, state.json, optimizer.bin)       train
+ *   eval.json                                                            evaluate
+ *   colour_baseline/eval.json  colour_baseline/predictions.json          baseline
+ *   model.float.onnx  onnx_export.json                                   export
+ *   model.int8.onnx  model.int8.json  model.float.json  export_report.json  quantize
+ *   domain.json  domain_report.json                                      domain
+ *   shift.json                                                           shift
+ * ```
+ *
+ * The `card` step writes `<out>/<name>.{float,int8}.{onnx,json}` outside the run folder.
+ *
+ * @module
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  type DomainCheck,
+  type ModelCard,
+  type ModelIO,
+  parseModelCard,
+  type PreprocessSpec,
+  preprocessSpecProblem,
+} from "../../../model/core/mod.ts";
+import type { EvalReport } from "../metrics/report.ts";
+import { parsePredictions, type PredictionRow } from "../metrics/predictions.ts";
+import type { ShiftReport } from "../shift/report.ts";
+import type { LoopState } from "../train/checkpoint.ts";
+import type { HistoryRow, TrainOptions } from "../train/loop.ts";
+
+/** The pipeline's steps, in the order `deno task pipeline` runs them; each is also `deno task <step>`. */
+export const STEPS = [
+  "prepare",
+  "train",
+  "evaluate",
+  "baseline",
+  "export",
+  "quantize",
+  "domain",
+  "shift",
+  "card",
+] as const;
+
+/** One step of the pipeline. */
+export type StepName = typeof STEPS[number];
+
+/** A file (or folder) of a run folder. */
+export interface RunFile {
+  /** Relative to the run folder, with forward slashes. */
+  path: string;
+  /** The step that writes it. */
+  step: StepName;
+  /** What it holds, for messages and docs. */
+  holds: string;
+}
+
+/** Every file of a run folder, by key. */
+export const RUN_FILES = {
+  manifest: {
+    path: "manifest.json",
+    step: "prepare",
+    holds: "the split manifest, when the run has its own (the pipeline's default)",
+  },
+  preprocess: { path: "preprocess.json", step: "train", holds: "the input preprocessing (the card's `preprocess`)" },
+  trainConfig: { path: "train_config.json", step: "train", holds: "the trainer's options, dataset and image root" },
+  history: { path: "history.json", step: "train", holds: "one row per epoch: losses and validation metrics" },
+  predictions: {
+    path: "predictions.json",
+    step: "train",
+    holds: "the best checkpoint's logits on the val and test images",
+  },
+  best: { path: "best", step: "train", holds: "the best checkpoint (tfjs layers model folder)" },
+  bestModel: { path: "best/model.json", step: "train", holds: "the best checkpoint's topology and weight manifest" },
+  last: { path: "last", step: "train", holds: "the last checkpoint and what --resume needs" },
+  lastModel: { path: "last/model.json", step: "train", holds: "the last checkpoint's topology and weight manifest" },
+  loopState: { path: "last/state.json", step: "train", holds: "the training loop's state for --resume" },
+  optimizer: { path: "last/optimizer.bin", step: "train", holds: "Adam's moments for --resume" },
+  eval: {
+    path: "eval.json",
+    step: "evaluate",
+    holds: "temperature, threshold, review band and metrics of the trainer's predictions",
+  },
+  baseline: { path: "colour_baseline", step: "baseline", holds: "the colour-only baseline's folder" },
+  baselineEval: {
+    path: "colour_baseline/eval.json", // colour_baseline.ts writes its --out folder with a run's names
+    step: "baseline",
+    holds: "the colour-only baseline's evaluation (the card's `colourBaselineTest`)",
+  },
+  baselinePredictions: {
+    path: "colour_baseline/predictions.json",
+    step: "baseline",
+    holds: "the colour-only baseline's predictions (trainer format)",
+  },
+  floatModel: { path: "model.float.onnx", step: "export", holds: "the float32 ONNX model" },
+  onnxExport: {
+    path: "onnx_export.json",
+    step: "export",
+    holds: "the ONNX graph's names, opset and the tfjs-vs-ONNX parity",
+  },
+  int8Model: { path: "model.int8.onnx", step: "quantize", holds: "the int8 QDQ ONNX model" },
+  floatCard: {
+    path: "model.float.json",
+    step: "quantize",
+    holds: "the float model's run card (what domain/shift read before the final card)",
+  },
+  int8Card: {
+    path: "model.int8.json",
+    step: "quantize",
+    holds: "the int8 model's run card (what domain/shift read before the final card)",
+  },
+  exportReport: {
+    path: "export_report.json",
+    step: "quantize",
+    holds: "quantisation, and the evaluation of both ONNX models",
+  },
+  domain: { path: "domain.json", step: "domain", holds: "the input-domain check (the card's `domain`)" },
+  domainReport: {
+    path: "domain_report.json",
+    step: "domain",
+    holds: "the domain fit and the out-of-domain checks (the card's `outOfDomain`)",
+  },
+  shift: { path: "shift.json", step: "shift", holds: "the stain/JPEG shift report (the card's `shift`)" },
+} as const satisfies Record<string, RunFile>;
+
+/** Key of a file in {@link RUN_FILES}. */
+export type RunFileKey = keyof typeof RUN_FILES;
+
+/**
+ * Path of a run folder's file.
+ *
+ * @example
+ * ```ts
+ * runPath("runs/x", "eval"); // "runs/x/eval.json"
+ * runPath("runs/x", "loopState"); // "runs/x/last/state.json"
+ * ```
+ */
+export function runPath(run: string, key: RunFileKey): string {
+  return join(run, RUN_FILES[key].path);
+}
+
+// ---- what the JSON files hold
+
+/** `train_config.json`: the trainer's options (less the manifest), the subtype head's classes, the dataset and its root. */
+export type TrainConfig = Omit<TrainOptions, "manifest" | "log"> & {
+  /** Classes of the subtype head, in its output order (empty: no subtype head). */
+  subtypes: string[];
+  /** The manifest's dataset kind (`taleqani`, `cnmc`, `folders`). */
+  dataset: string;
+  /** The folder the manifest's paths are relative to. */
+  root: string;
+};
+
+/** `last/state.json`: the loop state plus Adam's step count. */
+export type LoopStateFile = LoopState & { adamT: number };
+
+/** `onnx_export.json`: what the export step made of the checkpoint. */
+export interface OnnxExport {
+  kind: "onnx-export";
+  created: string;
+  /** The checkpoint folder exported (`best` or `last`). */
+  checkpoint: string;
+  opset: number;
+  /** Graph input and output names (the card's `io`). */
+  io: ModelIO;
+  floatBytes: number;
+  /** tfjs against onnxruntime-web on the first val images. */
+  parity: { images: number; maxAbsLogitDiff: number; tolerance: number };
+}
+
+/** `export_report.json`'s `quantization` (also the cards' `metrics.quantization`). */
+export interface QuantizationSummary {
+  method: string;
+  calibrationImages: number;
+  floatBytes: number;
+  int8Bytes: number;
+  sizeRatio: number;
+  /** Share of test images whose label (float model's temperature and threshold) is the same. */
+  testLabelAgreement: number;
+  testMaxAbsScoreDiff: number;
+  testMeanAbsScoreDiff: number;
+  parityFloatMaxAbsLogitDiff: number;
+  parityImages: number;
+  reducedRangeWeights: boolean;
+  /** int8 on native onnxruntime-node (all fusions) against onnxruntime-web. */
+  nativeVsWebMaxAbsLogitDiff: number;
+}
+
+/** `export_report.json`: quantisation and both ONNX models' evaluations. */
+export interface ExportReport {
+  quantization: QuantizationSummary;
+  float: EvalReport;
+  int8: EvalReport;
+}
+
+/** One out-of-domain check of `domain_report.json`. */
+export interface OodCheck {
+  manifest: string;
+  dataset: string;
+  n: number;
+  flagged: number;
+  model?: { all?: { sensitivity: number; specificity: number } };
+  [extra: string]: unknown;
+}
+
+/** `domain_report.json`: the domain fit and its checks on other sets. */
+export interface DomainReport {
+  kind: "domain-fit";
+  domain: DomainCheck;
+  checks: OodCheck[];
+  [extra: string]: unknown;
+}
+
+/** `shift.json`: the shift grid's results for the model (and the colour baseline). */
+export interface ShiftFile {
+  kind: "shift-robustness";
+  results: { model: ShiftReport; baseline?: ShiftReport & { source?: string; kind?: string } };
+  [extra: string]: unknown;
+}
+
+/** `colour_baseline/eval.json`: an evaluation like `eval.json`, plus the baseline's description. */
+export type BaselineEval = EvalReport & { baseline: Record<string, unknown>; colourShiftTest?: unknown[] };
+
+/** The parsed content of each JSON file of a run folder. */
+export interface RunJson {
+  preprocess: PreprocessSpec;
+  trainConfig: TrainConfig;
+  history: HistoryRow[];
+  predictions: PredictionRow[];
+  loopState: LoopStateFile;
+  eval: EvalReport;
+  baselineEval: BaselineEval;
+  onnxExport: OnnxExport;
+  floatCard: ModelCard;
+  int8Card: ModelCard;
+  exportReport: ExportReport;
+  domain: DomainCheck;
+  domainReport: DomainReport;
+  shift: ShiftFile;
+}
+
+/** Key of a JSON file in {@link RUN_FILES}. */
+export type RunJsonKey = keyof RunJson;
+
+// ---- parsers: each checks what its readers rely on and returns the value itself (not a copy)
+
+type Obj = Record<string, unknown>;
+
+function object(v: unknown, what: string): Obj {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error(`${what} must be a JSON object`);
+  return v as Obj;
+}
+
+function num(o: Obj, key: string, ok: (x: number) => boolean = Number.isFinite, rule = "a finite number"): number {
+  const v = o[key];
+  if (typeof v !== "number" || !ok(v)) throw new Error(`"${key}" must be ${rule}`);
+  return v;
+}
+
+function str(o: Obj, key: string): string {
+  if (typeof o[key] !== "string" || o[key] === "") throw new Error(`"${key}" must be a non-empty string`);
+  return o[key] as string;
+}
+
+const isCount = (x: number) => Number.isInteger(x) && x >= 0;
+
+/**
+ * `preprocess.json`, checked with the card's rules.
+ *
+ * @example
+ * ```ts
+ * parsePreprocessSpec({ size: 96, crop: "none", resize: "area", normalization: { mode: "per-image", minStd: 0.01 },
+ *   channelOrder: "RGB", alphaBackground: 0 }).size; // 96
+ * ```
+ */
+export function parsePreprocessSpec(value: unknown): PreprocessSpec {
+  const problem = preprocessSpecProblem(value);
+  if (problem) throw new Error(problem);
+  return value as PreprocessSpec;
+}
+
+/**
+ * `train_config.json`: the fields the later steps read (architecture, width, preprocessing,
+ * dataset, root, subtype classes, epochs, seed).
+ *
+ * @example
+ * ```ts
+ * const config = parseTrainConfig({
+ *   arch: "small-gap", width: 0.75, epochs: 30, seed: 1, dataset: "taleqani", root: "/data/taleqani_all",
+ *   subtypes: ["Benign", "Early", "Pre", "Pro"],
+ *   spec: { size: 96, crop: "none", resize: "area", normalization: { mode: "per-image", minStd: 0.01 } },
+ * });
+ * if (config.dataset !== "taleqani") throw new Error("the value itself comes back, typed");
+ * ```
+ */
+export function parseTrainConfig(value: unknown): TrainConfig {
+  const c = object(value, "the train config");
+  str(c, "arch");
+  num(c, "width", (x) => x > 0, "a positive number");
+  num(c, "epochs", isCount, "a whole number");
+  num(c, "seed", Number.isInteger, "an integer");
+  str(c, "dataset");
+  str(c, "root");
+  if (!Array.isArray(c.subtypes) || !c.subtypes.every((s) => typeof s === "string")) {
+    throw new Error(`"subtypes" must be a list of class names (empty without a subtype head)`);
+  }
+  const problem = preprocessSpecProblem(c.spec);
+  if (problem) throw new Error(problem.replace('"preprocess.', '"spec.'));
+  return value as TrainConfig;
+}
+
+/**
+ * `history.json`: one object per epoch, numbered from 1.
+ *
+ * @example
+ * ```ts
+ * parseHistory([{ epoch: 1, val: { auroc: 0.9 } }]).length; // 1
+ * ```
+ */
+export function parseHistory(value: unknown): HistoryRow[] {
+  if (!Array.isArray(value)) throw new Error("expected a JSON array with one object per epoch");
+  value.forEach((row, i) => {
+    const r = object(row, `epoch row ${i}`);
+    if (r.epoch !== i + 1) throw new Error(`row ${i} has "epoch" ${JSON.stringify(r.epoch)}, expected ${i + 1}`);
+    object(r.val, `row ${i}'s "val"`);
+  });
+  return value as HistoryRow[];
+}
+
+/**
+ * `last/state.json`: where training stopped.
+ *
+ * @example
+ * ```ts
+ * parseLoopState({ epoch: 3, bestEpoch: 1, bestScore: 0.9, bestLoss: 0.3, badEpochs: 1, seconds: 60, adamT: 120 }).epoch; // 3
+ * ```
+ */
+export function parseLoopState(value: unknown): LoopStateFile {
+  const s = object(value, "the loop state");
+  num(s, "epoch", isCount, "a whole number");
+  num(s, "bestEpoch", (x) => Number.isInteger(x) && x >= -1, "an integer ≥ -1");
+  num(s, "badEpochs", isCount, "a whole number");
+  num(s, "adamT", isCount, "a whole number");
+  return value as LoopStateFile;
+}
+
+/**
+ * An evaluation as `scripts/evaluate.ts` writes it (`eval.json`, and each model's in `export_report.json`).
+ *
+ * @example
+ * ```ts
+ * parseEvalReport({ version: 1, temperature: 0.8, threshold: 0.2, reviewBand: [0.1, 0.4], metrics: { val: {} } })
+ *   .threshold; // 0.2
+ * ```
+ */
+export function parseEvalReport(value: unknown): EvalReport {
+  const e = object(value, "the evaluation");
+  if (e.version !== 1) throw new Error(`"version" must be 1 (an evaluation from scripts/lib/metrics/report.ts)`);
+  num(e, "temperature", (x) => x > 0, "> 0");
+  num(e, "threshold", (x) => x >= 0 && x <= 1, "in [0, 1]");
+  const band = e.reviewBand;
+  if (!Array.isArray(band) || band.length !== 2 || !(band[0] <= band[1])) {
+    throw new Error(`"reviewBand" must be [low, high] with low ≤ high`);
+  }
+  object(object(e.metrics, `"metrics"`).val, `"metrics.val"`);
+  return value as EvalReport;
+}
+
+/**
+ * `colour_baseline/eval.json`: an evaluation plus the baseline's description.
+ *
+ * @example
+ * ```ts
+ * parseBaselineEval({ version: 1, temperature: 1, threshold: 0.5, reviewBand: [0.4, 0.6], metrics: { val: {} },
+ *   baseline: { kind: "colour-logistic" } }).baseline.kind; // "colour-logistic"
+ * ```
+ */
+export function parseBaselineEval(value: unknown): BaselineEval {
+  parseEvalReport(value);
+  object((value as Obj).baseline, `"baseline"`);
+  return value as BaselineEval;
+}
+
+function parseIo(value: unknown): ModelIO {
+  const io = object(value, `"io"`);
+  str(io, "input");
+  str(io, "logit");
+  for (const k of ["subtypeLogits", "cam"]) {
+    if (io[k] !== undefined) str(io, k);
+  }
+  return io as unknown as ModelIO;
+}
+
+/**
+ * `onnx_export.json`.
+ *
+ * @example
+ * ```ts
+ * parseOnnxExport({ kind: "onnx-export", created: "2025-01-01T00:00:00.000Z", checkpoint: "best", opset: 17,
+ *   io: { input: "image", logit: "logit" }, floatBytes: 1000,
+ *   parity: { images: 32, maxAbsLogitDiff: 1e-6, tolerance: 1e-4 } }).io.logit; // "logit"
+ * ```
+ */
+export function parseOnnxExport(value: unknown): OnnxExport {
+  const x = object(value, "the export report");
+  if (x.kind !== "onnx-export") throw new Error(`"kind" must be "onnx-export"`);
+  str(x, "checkpoint");
+  num(x, "opset", (v) => Number.isInteger(v) && v >= 13, "an opset ≥ 13");
+  num(x, "floatBytes", isCount, "a whole number");
+  parseIo(x.io);
+  const p = object(x.parity, `"parity"`);
+  num(p, "images", isCount, "a whole number");
+  num(p, "maxAbsLogitDiff", (v) => v >= 0, "≥ 0");
+  num(p, "tolerance", (v) => v >= 0, "≥ 0");
+  return value as unknown as OnnxExport;
+}
+
+/**
+ * `export_report.json`.
+ *
+ * @example
+ * ```ts
+ * const evaluation = { version: 1, temperature: 0.7, threshold: 0.18, reviewBand: [0.05, 0.5], metrics: { val: {} } };
+ * const quantization = {
+ *   method: "static int8 QDQ", calibrationImages: 256, floatBytes: 665000, int8Bytes: 182000, sizeRatio: 0.27,
+ *   testLabelAgreement: 0.9975, testMaxAbsScoreDiff: 0.2, testMeanAbsScoreDiff: 0.005,
+ *   parityFloatMaxAbsLogitDiff: 2e-6, parityImages: 32, reducedRangeWeights: true, nativeVsWebMaxAbsLogitDiff: 0,
+ * };
+ * const report = parseExportReport({ quantization, float: evaluation, int8: evaluation });
+ * if (report.quantization.testLabelAgreement !== 0.9975) throw new Error("typed, unchanged");
+ * ```
+ */
+export function parseExportReport(value: unknown): ExportReport {
+  const r = object(value, "the export report");
+  const q = object(r.quantization, `"quantization"`);
+  for (const k of ["floatBytes", "int8Bytes", "calibrationImages", "parityImages"]) {
+    num(q, k, isCount, "a whole number");
+  }
+  for (const k of ["sizeRatio", "testLabelAgreement", "testMaxAbsScoreDiff", "testMeanAbsScoreDiff"]) num(q, k);
+  str(q, "method");
+  for (const side of ["float", "int8"]) {
+    try {
+      parseEvalReport(r[side]);
+    } catch (err) {
+      throw new Error(`"${side}": ${(err as Error).message}`);
+    }
+  }
+  return value as unknown as ExportReport;
+}
+
+/**
+ * `domain.json`: the card's input-domain check, `{ ranges: { statistic: [min, max] } }`.
+ *
+ * @example
+ * ```ts
+ * parseDomainCheck({ ranges: { meanR: [0.5, 1] } }).ranges.meanR; // [0.5, 1]
+ * ```
+ */
+export function parseDomainCheck(value: unknown): DomainCheck {
+  const ranges = object(object(value, "the domain check").ranges, `"ranges"`);
+  const names = Object.keys(ranges);
+  if (names.length === 0) throw new Error(`"ranges" names no statistic`);
+  for (const k of names) {
+    const r = ranges[k];
+    if (
+      !Array.isArray(r) || r.length !== 2 || typeof r[0] !== "number" || typeof r[1] !== "number" || !(r[0] <= r[1])
+    ) {
+      throw new Error(`"ranges.${k}" must be [min, max] with min ≤ max`);
+    }
+  }
+  return value as DomainCheck;
+}
+
+/**
+ * `domain_report.json`: the fit and its checks (`fit_domain.ts --report`).
+ *
+ * @example
+ * ```ts
+ * parseDomainReport({ kind: "domain-fit", domain: { ranges: { meanR: [0.5, 1] } },
+ *   checks: [{ manifest: "m.json", dataset: "cnmc", n: 52, flagged: 52 }] }).checks[0].flagged; // 52
+ * ```
+ */
+export function parseDomainReport(value: unknown): DomainReport {
+  const r = object(value, "the domain report");
+  if (r.kind !== "domain-fit") throw new Error(`"kind" must be "domain-fit" (written by scripts/fit_domain.ts)`);
+  parseDomainCheck(r.domain);
+  if (!Array.isArray(r.checks)) throw new Error(`"checks" must be a list`);
+  r.checks.forEach((c, i) => {
+    try {
+      const o = object(c, "the check");
+      str(o, "dataset");
+      num(o, "n", isCount, "a whole number");
+      num(o, "flagged", isCount, "a whole number");
+    } catch (err) {
+      throw new Error(`checks[${i}]: ${(err as Error).message}`);
+    }
+  });
+  return value as DomainReport;
+}
+
+/**
+ * `shift.json` (`evaluate_shift.ts`).
+ *
+ * @example
+ * ```ts
+ * parseShiftFile({ kind: "shift-robustness", results: { model: { cells: [] } } }).kind; // "shift-robustness"
+ * ```
+ */
+export function parseShiftFile(value: unknown): ShiftFile {
+  const r = object(value, "the shift report");
+  if (r.kind !== "shift-robustness") {
+    throw new Error(`"kind" must be "shift-robustness" (written by scripts/evaluate_shift.ts)`);
+  }
+  const model = object(object(r.results, `"results"`).model, `"results.model"`);
+  if (!Array.isArray(model.cells)) throw new Error(`"results.model.cells" must be a list`);
+  return value as ShiftFile;
+}
+
+const PARSERS: { [K in RunJsonKey]: (value: unknown) => RunJson[K] } = {
+  preprocess: parsePreprocessSpec,
+  trainConfig: parseTrainConfig,
+  history: parseHistory,
+  predictions: (v) => parsePredictions(v, "predictions"),
+  loopState: parseLoopState,
+  eval: parseEvalReport,
+  baselineEval: parseBaselineEval,
+  onnxExport: parseOnnxExport,
+  floatCard: parseModelCard,
+  int8Card: parseModelCard,
+  exportReport: parseExportReport,
+  domain: parseDomainCheck,
+  domainReport: parseDomainReport,
+  shift: parseShiftFile,
+};
+
+/** A run-folder file is missing or unusable; the message says which step writes it and how to run it. */
+export class RunFileError extends Error {
+  override name = "RunFileError";
+  constructor(message: string, readonly file: string, readonly missing: boolean) {
+    super(message);
+  }
+}
+
+/** How to (re-)run the step that writes `key`. */
+function remedy(key: RunJsonKey, run?: string): string {
+  const step = RUN_FILES[key].step;
+  return run === undefined
+    ? `run \`deno task ${step}\``
+    : `run \`deno task ${step}\` or \`deno task pipeline --run ${run} --from ${step}\``;
+}
+
+/**
+ * Checks an already parsed JSON value as the run file `key`; the error names the file and the
+ * step that writes it.
+ *
+ * @example
+ * ```ts
+ * parseRunJson("domain", { ranges: { meanR: [0.5, 1] } }, "runs/x/domain.json").ranges.meanR; // [0.5, 1]
+ * ```
+ */
+export function parseRunJson<K extends RunJsonKey>(key: K, value: unknown, file: string, run?: string): RunJson[K] {
+  try {
+    return PARSERS[key](value);
+  } catch (err) {
+    const what = (err as Error).message.replace(/^model card: /, "").replace(/; write the card again.*$/, "");
+    throw new RunFileError(
+      `${file} is not a usable ${RUN_FILES[key].path} (${what}); ${remedy(key, run)} again`,
+      file,
+      false,
+    );
+  }
+}
+
+/** Options of {@link readRunJsonAt} and {@link readRunJson}. */
+export interface ReadOptions {
+  /** Return `undefined` for a missing file instead of throwing (a malformed one still throws). */
+  optional?: boolean;
+}
+
+/**
+ * Reads and checks the JSON file `key` at an explicit path (a report passed by flag).
+ *
+ * @example
+ * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ *
+ * const dir = await mkdtemp(join(tmpdir(), "reports-"));
+ * const shift = await readRunJsonAt(join(dir, "shift.json"), "shift", { optional: true });
+ * if (shift !== undefined) throw new Error("optional: a missing report is undefined");
+ * await readRunJsonAt(join(dir, "shift.json"), "shift").catch((err) => {
+ *   if (!(err instanceof RunFileError && err.missing)) throw err; // "… is missing (…); run `deno task shift` first"
+ * });
+ * ```
+ */
+export async function readRunJsonAt<K extends RunJsonKey>(
+  file: string,
+  key: K,
+  options: ReadOptions & { run?: string } = {},
+): Promise<RunJson[K] | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+      if (options.optional) return undefined;
+      throw new RunFileError(
+        `${file} is missing (${RUN_FILES[key].holds}); ${remedy(key, options.run)} first`,
+        file,
+        true,
+      );
+    }
+    throw new RunFileError(`cannot read ${file}: ${(err as Error).message}`, file, false);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new RunFileError(
+      `${file} is not JSON (${(err as Error).message}); ${remedy(key, options.run)} again`,
+      file,
+      false,
+    );
+  }
+  return parseRunJson(key, value, file, options.run);
+}
+
+/**
+ * Reads and checks a run folder's JSON file; throws {@link RunFileError} saying which step to
+ * run when it is missing or malformed.
+ *
+ * @example
+ * ```ts
+ * import { mkdtemp, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ *
+ * const run = await mkdtemp(join(tmpdir(), "run-"));
+ * await writeFile(runPath(run, "domain"), JSON.stringify({ ranges: { meanR: [0.5, 1] } }));
+ * const domain = await readRunJson(run, "domain");
+ * const shift = await readRunJson(run, "shift", { optional: true }); // undefined: the shift step has not run
+ * if (domain.ranges.meanR[0] !== 0.5 || shift !== undefined) throw new Error("read as written");
+ * ```
+ */
+export function readRunJson<K extends RunJsonKey>(run: string, key: K): Promise<RunJson[K]>;
+export function readRunJson<K extends RunJsonKey>(
+  run: string,
+  key: K,
+  options: ReadOptions,
+): Promise<RunJson[K] | undefined>;
+export function readRunJson<K extends RunJsonKey>(
+  run: string,
+  key: K,
+  options: ReadOptions = {},
+): Promise<RunJson[K] | undefined> {
+  return readRunJsonAt(runPath(run, key), key, { ...options, run });
+}

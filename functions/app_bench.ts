@@ -1,7 +1,7 @@
 /**
  * `deno task bench`: the whole request through the app (`app.request`, no network) and
- * inference alone, with the tiny fixture model (or MODEL, if set, e.g. the 96² stand-in
- * described in docs/PERFORMANCE.md) on a real 450×450 BMP.
+ * inference alone, with the tiny fixture model (or MODEL, if set, e.g. `model/all-v4.int8.onnx`)
+ * on a real 450×450 BMP.
  */
 import { createApp } from "./app.ts";
 import { loadConfig } from "./lib/config.ts";

@@ -3,7 +3,7 @@
  * `--seconds`; prints throughput, status counts and latency quantiles as JSON.
  *
  *   deno task start &   # or start:workers
- *   deno run -A scripts/bench_http.ts --url http://127.0.0.1:8000 --concurrency 8 --seconds 20
+ *   deno run -A functions/tools/bench_http.ts --url http://127.0.0.1:8000 --concurrency 8 --seconds 20
  *
  * @module
  */

@@ -3,7 +3,7 @@
  * on /healthz (listening) → /readyz 200 (model loaded), resident memory at ready and after a few
  * predictions, then SIGTERM. Prints per-run rows and medians as JSON.
  *
- *   deno run -A scripts/cold_start.ts [--runs 7] [--model .cache/perf/standin.int8.onnx]
+ *   deno run -A functions/tools/cold_start.ts [--runs 7] [--model .cache/perf/standin.int8.onnx]
  *     [--requests 50] [--v8-flags=--single-threaded-gc] [--env WARMUP=0]
  *
  * The machine's load average is printed with the result: cold start is CPU-bound, so on a shared

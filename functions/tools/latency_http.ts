@@ -2,8 +2,8 @@
  * Sequential HTTP latency of a running server (p50/p95/p99), optionally starting it first to
  * measure cold start (spawn → /readyz 200) and resident memory.
  *
- *   deno run -A scripts/latency_http.ts --url http://127.0.0.1:8000 [--n 200] [--route /v1/predict]
- *   deno run -A scripts/latency_http.ts --spawn deno|workers [--model tests/fixtures/models/tiny.int8.onnx]
+ *   deno run -A functions/tools/latency_http.ts --url http://127.0.0.1:8000 [--n 200] [--route /v1/predict]
+ *   deno run -A functions/tools/latency_http.ts --spawn deno|workers [--model tests/fixtures/models/tiny.int8.onnx]
  *     [--v8-flags=--single-threaded-gc]   (deno only: added to the start task's own flags)
  *
  * `--spawn deno` runs the `start` task's command line from deno.json (same flags as production).

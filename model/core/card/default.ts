@@ -1,6 +1,6 @@
 /**
  * The one place that names the model the service loads when `MODEL` is not set.
- * The Workers build reads it too (functions/workers/dev.ts writes it into the wrangler alias),
+ * The Workers build reads it too (functions/lib/workers/wrangler.ts writes it into the generated entry and alias),
  * and a test checks that wrangler.jsonc agrees.
  *
  * @module

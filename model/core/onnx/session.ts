@@ -8,10 +8,12 @@
  * - `node`: onnxruntime-node, native CPU, for offline work over many images (Node only). It is
  *   loaded on first use through a name bundlers do not follow, so the Workers bundle never sees it.
  *
- * **The int8-on-native rule:** onnxruntime-node 1.30's `extended`/`all` graph fusions return
- * wrong logits (≈ constant) for this project's int8 QDQ exports, while `basic` matches
- * onnxruntime-web exactly. So `node` defaults to `basic`, and a QDQ model above `basic` on `node`
- * is refused unless `allowNativeInt8Fusion` says the caller wants exactly that (to measure it).
+ * **The int8-on-native rule:** onnxruntime-node 1.30's `extended`/`all` graph fusions returned
+ * wrong logits (≈ constant) for a full-range int8 QDQ export (all-v1: x86 CPUs without VNNI
+ * saturate u8×s8 products); the 7-bit exports since agree at every level, but the hazard is the
+ * CPU's, not the model's. `basic` matches onnxruntime-web exactly everywhere, so `node` defaults
+ * to `basic`, and a QDQ model above `basic` on `node` is refused unless `allowNativeInt8Fusion`
+ * says the caller wants exactly that (export measures native-vs-web agreement with it).
  *
  * Runs on one session are serialised (one at a time), outputs are copied out of onnxruntime's
  * buffers and its tensors disposed, so callers only ever see plain `Float32Array`s.

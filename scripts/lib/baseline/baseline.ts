@@ -22,8 +22,17 @@ export interface BaselineOptions {
  *
  * @example
  * ```ts
- * const { predictions } = await runColourBaseline(manifest.items, (it) => featuresOf(it));
- * evaluatePredictions(predictions);
+ * import assert from "node:assert/strict";
+ * import type { ManifestItem } from "../data/split_manifest.ts";
+ * // manifest.items; the features are normally colourFeatures of the decoded image
+ * const items: ManifestItem[] = Array.from({ length: 12 }, (_, i) => ({
+ *   path: `cell-${i}.png`, label: i % 2 ? "all" : "normal", group: `g${i}`, sha256: `h${i}`, view: "original",
+ *   split: i < 8 ? "train" : i < 10 ? "val" : "test",
+ * }));
+ * const featuresOf = (it: ManifestItem) => Promise.resolve([it.label === "all" ? 0.8 : 0.2]);
+ * const { predictions, trainCount } = await runColourBaseline(items, featuresOf);
+ * assert.equal(trainCount, 8);
+ * assert.deepEqual(predictions.map((p) => [p.split, p.logit > 0]), [["val", false], ["val", true], ["test", false], ["test", true]]);
  * ```
  */
 export async function runColourBaseline(

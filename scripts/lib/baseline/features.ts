@@ -11,8 +11,11 @@ import type { FloatRgbImage } from "../../../model/core/mod.ts";
  *
  * @example
  * ```ts
- * colourFeatures({ width: 2, height: 1, data: new Float32Array([0, 0, 0, 1, 1, 1]) }, 2);
- * // [0.5, 0, 0, 0, 0, 0, 0, 0.5,  0.5, 0.5, 0.5,  0.5, 0.5, 0.5]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(
+ *   colourFeatures({ width: 2, height: 1, data: new Float32Array([0, 0, 0, 1, 1, 1]) }, 2),
+ *   [0.5, 0, 0, 0, 0, 0, 0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5],
+ * );
  * ```
  */
 export function colourFeatures(img: FloatRgbImage, bins = 4): number[] {

@@ -25,7 +25,8 @@ export interface LogisticOptions {
  *
  * @example
  * ```ts
- * solveLinear([[2, 1], [1, 3]], [3, 5]); // [0.8, 1.4]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(solveLinear([[2, 1], [1, 3]], [3, 5]).map((v) => v.toFixed(3)), ["0.800", "1.400"]);
  * ```
  */
 export function solveLinear(a: readonly number[][], b: readonly number[]): number[] {
@@ -55,7 +56,11 @@ export function solveLinear(a: readonly number[][], b: readonly number[]): numbe
  *
  * @example
  * ```ts
- * logisticLogit(model, colourFeatures(img)); // > 0 means more likely `all`
+ * import assert from "node:assert/strict";
+ * // the baseline calls it with colourFeatures(img); one feature here
+ * const model = fitLogistic([[0], [1], [2], [3]], [false, false, true, true]);
+ * assert.ok(logisticLogit(model, [3]) > 0); // more likely `all`
+ * assert.ok(logisticLogit(model, [0]) < 0);
  * ```
  */
 export function logisticLogit(model: LogisticModel, x: readonly number[]): number {
@@ -69,8 +74,9 @@ export function logisticLogit(model: LogisticModel, x: readonly number[]): numbe
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const model = fitLogistic([[0], [1], [2], [3]], [false, false, true, true]);
- * logisticLogit(model, [3]) > 0; // true
+ * assert.equal(logisticLogit(model, [3]) > 0, true);
  * ```
  */
 export function fitLogistic(x: readonly number[][], y: readonly boolean[], opts: LogisticOptions = {}): LogisticModel {

@@ -10,8 +10,9 @@
  *
  * @example
  * ```ts
- * fileNumber("original/Pro/WBC-Malignant-Pro-011.jpg"); // 11
- * fileNumber("cell.png"); // undefined
+ * import assert from "node:assert/strict";
+ * assert.equal(fileNumber("original/Pro/WBC-Malignant-Pro-011.jpg"), 11);
+ * assert.equal(fileNumber("cell.png"), undefined);
  * ```
  */
 export function fileNumber(path: string): number | undefined {
@@ -25,7 +26,8 @@ export function fileNumber(path: string): number | undefined {
  *
  * @example
  * ```ts
- * blockLabel(37, 20); // "021-040"
+ * import assert from "node:assert/strict";
+ * assert.equal(blockLabel(37, 20), "021-040");
  * ```
  */
 export function blockLabel(n: number, size: number): string {
@@ -41,8 +43,11 @@ export function blockLabel(n: number, size: number): string {
  *
  * @example
  * ```ts
- * blockGroups(["Pro/a-001.jpg", "Pro/a-025.jpg"], "Pro", 20);
- * // Map { "Pro/a-001.jpg" => "Pro:001-020", "Pro/a-025.jpg" => "Pro:021-040" }
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(
+ *   blockGroups(["Pro/a-001.jpg", "Pro/a-025.jpg"], "Pro", 20),
+ *   new Map([["Pro/a-001.jpg", "Pro:001-020"], ["Pro/a-025.jpg", "Pro:021-040"]]),
+ * );
  * ```
  */
 export function blockGroups(paths: readonly string[], prefix: string, size: number): Map<string, string> {

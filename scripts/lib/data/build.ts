@@ -34,8 +34,16 @@ export interface BuildOptions {
  *
  * @example
  * ```ts
- * const m = buildManifest(hashed, { dataset: "taleqani", root, seed: 1, fractions, method: "blocks of 20" });
- * m.counts.test["label:all"];
+ * import assert from "node:assert/strict";
+ * import { folderCandidates } from "./folders.ts";
+ * import { splitFractions } from "./split.ts";
+ * const paths = ["all", "hem"].flatMap((c) => Array.from({ length: 20 }, (_, i) => `${c}/${c}-${i + 1}.png`));
+ * const { candidates } = folderCandidates(paths, { all: "all", hem: "normal" }, 5);
+ * const hashed = candidates.map((c) => ({ ...c, sha256: `sha-of-${c.path}` })); // sha256File of each file
+ * const fractions = splitFractions(0.15, 0.15);
+ * const m = buildManifest(hashed, { dataset: "folders", root: "/data/cells", seed: 1, fractions, method: "blocks of 5" });
+ * assert.equal(m.items.length, 40);
+ * assert.equal(m.counts.test["label:all"] + m.counts.val["label:all"] + m.counts.train["label:all"], 20);
  * ```
  */
 export function buildManifest(candidates: readonly HashedCandidate[], opts: BuildOptions): SplitManifest {

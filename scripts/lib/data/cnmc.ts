@@ -26,8 +26,9 @@ const CNMC_PATH = /(?:^|\/)fold_(\d+)\/(all|hem)\/(UID_([Hh]?\d+)_[^/]*)$/i;
  *
  * @example
  * ```ts
- * cnmcSubject("UID_h3_12_1_hem.bmp"); // "H3"
- * cnmcSubject("UID_51_3_2_all.png"); // "51"
+ * import assert from "node:assert/strict";
+ * assert.equal(cnmcSubject("UID_h3_12_1_hem.bmp"), "H3");
+ * assert.equal(cnmcSubject("UID_51_3_2_all.png"), "51");
  * ```
  */
 export function cnmcSubject(fileName: string): string | undefined {
@@ -40,9 +41,10 @@ export function cnmcSubject(fileName: string): string | undefined {
  *
  * @example
  * ```ts
- * cnmcGroup("21"); // "cnmc:20+21"
- * cnmcGroup("H3"); // "cnmc:H10+H3"
- * cnmcGroup("7"); // "cnmc:7"
+ * import assert from "node:assert/strict";
+ * assert.equal(cnmcGroup("21"), "cnmc:20+21"); // a known duplicate pair: one group
+ * assert.equal(cnmcGroup("H3"), "cnmc:H10+H3");
+ * assert.equal(cnmcGroup("7"), "cnmc:7");
  * ```
  */
 export function cnmcGroup(subject: string): string {
@@ -55,7 +57,9 @@ export function cnmcGroup(subject: string): string {
  *
  * @example
  * ```ts
- * isCnmcPath("C-NMC_training_data/fold_0/all/UID_11_10_1_all.bmp"); // true
+ * import assert from "node:assert/strict";
+ * assert.equal(isCnmcPath("C-NMC_training_data/fold_0/all/UID_11_10_1_all.bmp"), true);
+ * assert.equal(isCnmcPath("all/UID_11_10_1_all.bmp"), false);
  * ```
  */
 export function isCnmcPath(path: string): boolean {
@@ -69,8 +73,11 @@ export function isCnmcPath(path: string): boolean {
  *
  * @example
  * ```ts
- * cnmcCandidates(["fold_2/hem/UID_h3_1_1_hem.png"]);
- * // [{ path, label: "normal", subject: "H3", group: "cnmc:H10+H3", stratum: "normal", view: "original" }]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(cnmcCandidates(["fold_2/hem/UID_h3_1_1_hem.png"]), [{
+ *   path: "fold_2/hem/UID_h3_1_1_hem.png", label: "normal", subject: "H3", group: "cnmc:H10+H3",
+ *   stratum: "normal", view: "original",
+ * }]);
  * ```
  */
 export function cnmcCandidates(paths: readonly string[]): Candidate[] {

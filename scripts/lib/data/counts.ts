@@ -13,7 +13,19 @@ const SPLITS: readonly Split[] = ["train", "val", "test"];
  *
  * @example
  * ```ts
- * countItems(items).test["label:all"]; // number of original `all` images on test
+ * import assert from "node:assert/strict";
+ * import type { Label } from "../../../model/core/mod.ts";
+ * import type { ManifestItem, Split } from "./split_manifest.ts";
+ * const item = (path: string, split: Split, label: Label, group: string, view = "original"): ManifestItem =>
+ *   ({ path, split, label, group, view, sha256: path });
+ * const items = [
+ *   item("all/a-001.png", "train", "all", "all:001-020"),
+ *   item("all/a-021.png", "test", "all", "all:021-040"),
+ *   item("hem/h-001.png", "test", "normal", "hem:001-020"),
+ * ];
+ * const counts = countItems(items);
+ * assert.equal(counts.test["label:all"], 1); // original `all` images on test
+ * assert.deepEqual([counts.test.total, counts.test.groups], [2, 2]);
  * ```
  */
 export function countItems(items: readonly ManifestItem[]): Record<Split, Record<string, number>> {
@@ -42,7 +54,19 @@ export function countItems(items: readonly ManifestItem[]): Record<Split, Record
  *
  * @example
  * ```ts
- * console.log(formatCountTable(countItems(items)));
+ * import assert from "node:assert/strict";
+ * import type { Label } from "../../../model/core/mod.ts";
+ * import type { ManifestItem, Split } from "./split_manifest.ts";
+ * const item = (path: string, split: Split, label: Label, group: string, view = "original"): ManifestItem =>
+ *   ({ path, split, label, group, view, sha256: path });
+ * const items = [
+ *   item("all/a-001.png", "train", "all", "all:001-020"),
+ *   item("all/a-021.png", "test", "all", "all:021-040"),
+ *   item("hem/h-001.png", "test", "normal", "hem:001-020"),
+ * ];
+ * const table = formatCountTable(countItems(items)); // prepare_data prints it
+ * assert.equal(table.split("\n")[0].trim(), "train  val  test  sum");
+ * assert.match(table, /^total\s+1\s+0\s+2\s+3$/m);
  * ```
  */
 export function formatCountTable(counts: Record<string, Record<string, number>>): string {

@@ -17,7 +17,11 @@ export type DatasetKind = "cnmc" | "taleqani" | "folders";
  *
  * @example
  * ```ts
- * detectKind(["original/Benign/WBC-Benign-001.jpg", "original/Pro/WBC-Malignant-Pro-001.jpg"]); // "taleqani"
+ * import assert from "node:assert/strict";
+ * assert.equal(detectKind(["original/Benign/WBC-Benign-001.jpg", "original/Pro/WBC-Malignant-Pro-001.jpg"]), "taleqani");
+ * assert.equal(detectKind(["C-NMC_training_data/fold_0/all/UID_11_10_1_all.bmp"]), "cnmc");
+ * assert.equal(detectKind(["blast/1.png", "normal/2.png"]), "folders");
+ * assert.throws(() => detectKind([]), /no image files/);
  * ```
  */
 export function detectKind(paths: readonly string[], root = "the dataset folder"): DatasetKind {

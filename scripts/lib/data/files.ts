@@ -15,8 +15,9 @@ export const IMAGE_EXTENSIONS = [".bmp", ".png", ".jpg", ".jpeg", ".tif", ".tiff
  *
  * @example
  * ```ts
- * isImageName("UID_1_1_1_all.BMP"); // true
- * isImageName("manifest.csv"); // false
+ * import assert from "node:assert/strict";
+ * assert.equal(isImageName("UID_1_1_1_all.BMP"), true);
+ * assert.equal(isImageName("manifest.csv"), false);
  * ```
  */
 export function isImageName(name: string): boolean {
@@ -31,7 +32,13 @@ export function isImageName(name: string): boolean {
  *
  * @example
  * ```ts
- * await listImageFiles("/data/taleqani_all"); // ["original/Benign/WBC-Benign-001.jpg", ...]
+ * import assert from "node:assert/strict";
+ * const root = await Deno.makeTempDir(); // e.g. the unpacked Taleqani download
+ * await Deno.mkdir(`${root}/original/Benign`, { recursive: true });
+ * await Deno.writeTextFile(`${root}/original/Benign/WBC-Benign-001.jpg`, "x");
+ * await Deno.writeTextFile(`${root}/README.txt`, "not an image");
+ * assert.deepEqual(await listImageFiles(root), ["original/Benign/WBC-Benign-001.jpg"]);
+ * await Deno.remove(root, { recursive: true });
  * ```
  */
 export async function listImageFiles(root: string): Promise<string[]> {
@@ -61,7 +68,11 @@ export async function listImageFiles(root: string): Promise<string[]> {
  *
  * @example
  * ```ts
- * await sha256File("/data/x.jpg"); // "9f86d0…"
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/x.jpg`, "test");
+ * assert.equal(await sha256File(`${dir}/x.jpg`), "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function sha256File(file: string): Promise<string> {

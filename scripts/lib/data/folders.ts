@@ -18,7 +18,9 @@ export const DEFAULT_CLASS_MAP: ClassMap = { all: "all", normal: "normal", hem: 
  *
  * @example
  * ```ts
- * parseClassMap("ALL=all,hem=normal"); // { all: "all", hem: "normal" }
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(parseClassMap("ALL=all,hem=normal"), { all: "all", hem: "normal" });
+ * assert.throws(() => parseClassMap("blast=yes"), /must be <folder>=all or <folder>=normal/);
  * ```
  */
 export function parseClassMap(spec: string): ClassMap {
@@ -41,7 +43,10 @@ export function parseClassMap(spec: string): ClassMap {
  *
  * @example
  * ```ts
- * folderCandidates(["all/a1.png", "hem/b1.png"], DEFAULT_CLASS_MAP, 20).candidates.length; // 2
+ * import assert from "node:assert/strict";
+ * const { candidates, unmapped } = folderCandidates(["all/a1.png", "hem/b1.png", "other/c1.png"], DEFAULT_CLASS_MAP, 20);
+ * assert.deepEqual(candidates.map((c) => c.label), ["all", "normal"]);
+ * assert.deepEqual(unmapped, ["other"]);
  * ```
  */
 export function folderCandidates(

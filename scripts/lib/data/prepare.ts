@@ -33,8 +33,20 @@ export interface PrepareOptions {
  *
  * @example
  * ```ts
- * const m = await prepareDataset("/data/taleqani_all", { kind: "auto", seed: 1, val: 0.15, test: 0.15 });
- * console.log(m.counts.train.total);
+ * import assert from "node:assert/strict";
+ * // a <class>/ folder tree (here a small fake one; usually a download such as ../shared/taleqani_all)
+ * const root = await Deno.makeTempDir();
+ * for (const cls of ["blast", "normal"]) {
+ *   await Deno.mkdir(`${root}/${cls}`);
+ *   for (let i = 1; i <= 20; i++) await Deno.writeTextFile(`${root}/${cls}/cell-${String(i).padStart(3, "0")}.png`, `${cls} ${i}`);
+ * }
+ * const m = await prepareDataset(root, {
+ *   kind: "auto", seed: 1, val: 0.15, test: 0.15, blockSize: 5, classMap: { blast: "all", normal: "normal" },
+ * });
+ * assert.equal(m.dataset, "folders");
+ * assert.equal(m.items.length, 40);
+ * assert.ok(m.counts.val.total > 0 && m.counts.test.total > 0);
+ * await Deno.remove(root, { recursive: true });
  * ```
  */
 export async function prepareDataset(dataset: string, opts: PrepareOptions): Promise<SplitManifest> {

@@ -21,7 +21,8 @@ export type SplitFractions = Record<Split, number>;
  *
  * @example
  * ```ts
- * splitFractions(0.15, 0.15); // { train: 0.7, val: 0.15, test: 0.15 }
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(splitFractions(0.15, 0.15), { train: 0.7, val: 0.15, test: 0.15 });
  * ```
  */
 export function splitFractions(val: number, test: number): SplitFractions {
@@ -40,8 +41,13 @@ export function splitFractions(val: number, test: number): SplitFractions {
  *
  * @example
  * ```ts
- * const sides = assignSplits([{ id: "a", stratum: "x", size: 5 }, ...], { train: 0.7, val: 0.15, test: 0.15 }, 1);
- * sides.get("a"); // "train" | "val" | "test"
+ * import assert from "node:assert/strict";
+ * // ten blocks of 20 images in one class
+ * const groups = Array.from({ length: 10 }, (_, i) => ({ id: `Pro:${i}`, stratum: "Pro", size: 20 }));
+ * const sides = assignSplits(groups, { train: 0.7, val: 0.15, test: 0.15 }, 1);
+ * const count = (s: string) => [...sides.values()].filter((v) => v === s).length;
+ * assert.deepEqual([count("train"), count("val"), count("test")], [7, 2, 1]); // by the midpoints of 20-image blocks
+ * assert.deepEqual(assignSplits(groups, { train: 0.7, val: 0.15, test: 0.15 }, 1), sides); // seeded
  * ```
  */
 export function assignSplits(groups: readonly GroupInfo[], fractions: SplitFractions, seed: number): Map<string, Split> {

@@ -75,8 +75,20 @@ export interface SplitManifest {
  *
  * @example
  * ```ts
- * const m = await readSplitManifest("runs/taleqani/manifest.json");
+ * import assert from "node:assert/strict";
+ * // prepare_data writes runs/<dataset>/manifest.json; a minimal one here
+ * const dir = await Deno.makeTempDir();
+ * const manifest: SplitManifest = {
+ *   version: 1, dataset: "folders", root: "/data/cells", created: "2025-01-01T00:00:00Z",
+ *   split: { seed: 1, fractions: { train: 0.7, val: 0.15, test: 0.15 }, method: "blocks of 20" }, counts: {},
+ *   items: [{ path: "all/1.png", label: "all", group: "all:001-020", split: "train", sha256: "ab", view: "original" }],
+ * };
+ * await Deno.writeTextFile(`${dir}/manifest.json`, JSON.stringify(manifest));
+ * const m = await readSplitManifest(`${dir}/manifest.json`);
  * const train = m.items.filter((i) => i.split === "train");
+ * assert.equal(train.length, 1);
+ * await assert.rejects(readSplitManifest(`${dir}/none.json`), /run scripts\/prepare_data.ts first/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readSplitManifest(file: string): Promise<SplitManifest> {

@@ -18,9 +18,10 @@ export type TaleqaniSubtype = typeof TALEQANI_SUBTYPES[number];
  *
  * @example
  * ```ts
- * taleqaniClass("Pro"); // "Pro"
- * taleqaniClass("[Malignant] early Pre-B"); // "Early"
- * taleqaniClass("hem"); // undefined
+ * import assert from "node:assert/strict";
+ * assert.equal(taleqaniClass("Pro"), "Pro");
+ * assert.equal(taleqaniClass("[Malignant] early Pre-B"), "Early");
+ * assert.equal(taleqaniClass("hem"), undefined);
  * ```
  */
 export function taleqaniClass(folder: string): TaleqaniSubtype | undefined {
@@ -48,8 +49,14 @@ function variantOf(folder: string): "original" | "segmented" | undefined {
  *
  * @example
  * ```ts
- * taleqaniCandidates(["original/Pro/WBC-Malignant-Pro-011.jpg", "segmented/Pro/WBC-Malignant-Pro-011.jpg"], 20);
- * // originals: group "Pro:001-020", stratum "Pro"; the segmented one: view "segmented", twinOf the original
+ * import assert from "node:assert/strict";
+ * const { candidates } = taleqaniCandidates(
+ *   ["original/Pro/WBC-Malignant-Pro-011.jpg", "segmented/Pro/WBC-Malignant-Pro-011.jpg"],
+ *   20,
+ * );
+ * const [original, segmented] = candidates;
+ * assert.deepEqual([original.group, original.stratum, original.label], ["Pro:001-020", "Pro", "all"]);
+ * assert.deepEqual([segmented.view, segmented.twinOf, segmented.group], ["segmented", original.path, original.group]);
  * ```
  */
 export function taleqaniCandidates(

@@ -11,8 +11,15 @@ import type { ManifestItem } from "./split_manifest.ts";
  *
  * @example
  * ```ts
- * const problems = manifestLeaks(manifest.items);
- * if (problems.length) throw new Error(problems.join("\n"));
+ * import assert from "node:assert/strict";
+ * import type { ManifestItem, Split } from "./split_manifest.ts";
+ * const item = (path: string, split: Split, group: string, sha256: string): ManifestItem =>
+ *   ({ path, split, group, sha256, label: "all", view: "original" });
+ * assert.deepEqual(manifestLeaks([item("a.png", "train", "g1", "h1"), item("b.png", "test", "g2", "h2")]), []);
+ * // the same bytes on two sides
+ * assert.deepEqual(manifestLeaks([item("a.png", "train", "g1", "h1"), item("copy.png", "test", "g2", "h1")]), [
+ *   "sha256 h1 is on train and test",
+ * ]);
  * ```
  */
 export function manifestLeaks(items: readonly (ManifestItem & { twinOf?: string })[]): string[] {

@@ -46,7 +46,8 @@ export const STAT_LIMITS: Record<string, [number, number]> = {
  *
  * @example
  * ```ts
- * quantileSorted([0, 10], 0.25); // 2.5
+ * import assert from "node:assert/strict";
+ * assert.equal(quantileSorted([0, 10], 0.25), 2.5);
  * ```
  */
 export function quantileSorted(sorted: readonly number[], q: number): number {
@@ -63,8 +64,10 @@ export function quantileSorted(sorted: readonly number[], q: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const rows = [{ meanR: 0.5 }, { meanR: 0.6 }, { meanR: 0.7 }];
- * fitDomainRanges(rows, { quantiles: [0, 1], margin: 0.5 }).ranges.meanR; // [0.4, 0.8]
+ * const [lo, hi] = fitDomainRanges(rows, { quantiles: [0, 1], margin: 0.5 }).ranges.meanR;
+ * assert.deepEqual([lo.toFixed(3), hi.toFixed(3)], ["0.400", "0.800"]); // [0.5, 0.7] widened by half its width
  * ```
  */
 export function fitDomainRanges(stats: readonly Record<string, number>[], opts: DomainFitOptions = {}): DomainCheck {
@@ -105,7 +108,9 @@ const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
  *
  * @example
  * ```ts
- * checkDomain({ meanR: 0.1 }, { ranges: { meanR: [0.4, 0.9] } }).length; // 1
+ * import assert from "node:assert/strict";
+ * assert.equal(checkDomain({ meanR: 0.1 }, { ranges: { meanR: [0.4, 0.9] } }).length, 1);
+ * assert.equal(checkDomain({ meanR: 0.5 }, { ranges: { meanR: [0.4, 0.9] } }).length, 0);
  * ```
  */
 export function checkDomain(stats: Record<string, number>, check: DomainCheck): string[] {

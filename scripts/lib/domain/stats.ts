@@ -16,8 +16,18 @@ import { checkDomain } from "./fit.ts";
  *
  * @example
  * ```ts
- * const rows = await statsUnderCells(trainImages, SHIFT_GRID, card.preprocess);
+ * import assert from "node:assert/strict";
+ * import { decodeImage, parseModelCard } from "../../../model/core/mod.ts";
+ * import { selectCells } from "../shift/grid.ts";
+ * import { fitDomainRanges } from "./fit.ts";
+ * const card = parseModelCard(JSON.parse(await Deno.readTextFile("model/all-v4.int8.json")));
+ * const trainImages = [await decodeImage(await Deno.readFile("tests/fixtures/images/taleqani_Benign_WBC-Benign-001.jpg"))];
+ * const cells = selectCells(["identity", "brightness×1.1"]); // fit_domain uses all of SHIFT_GRID
+ * const rows = await statsUnderCells(trainImages, cells, card.preprocess);
+ * assert.equal(rows.length, 2);
+ * assert.ok(rows[1].meanR > rows[0].meanR); // brighter
  * const domain = fitDomainRanges(rows);
+ * assert.deepEqual(summarizeFlags(rows, domain).flagged, 0);
  * ```
  */
 export async function statsUnderCells(
@@ -47,8 +57,10 @@ export interface FlagSummary {
  *
  * @example
  * ```ts
- * summarizeFlags([{ meanR: 0.1 }, { meanR: 0.5 }], { ranges: { meanR: [0.4, 0.9] } });
- * // { n: 2, flagged: 1, isFlagged: [true, false], byStatistic: { meanR: 1 } }
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(summarizeFlags([{ meanR: 0.1 }, { meanR: 0.5 }], { ranges: { meanR: [0.4, 0.9] } }), {
+ *   n: 2, flagged: 1, isFlagged: [true, false], byStatistic: { meanR: 1 },
+ * });
  * ```
  */
 export function summarizeFlags(stats: readonly Record<string, number>[], check: DomainCheck): FlagSummary {

@@ -39,8 +39,11 @@ export interface RenderedChart {
  *
  * @example
  * ```ts
- * const { png } = await renderChart({ data: { values: [{ x: "a", n: 3 }] }, mark: "bar",
+ * import assert from "node:assert/strict";
+ * import { pngSize } from "./png.ts";
+ * const { png, width, height } = await renderChart({ data: { values: [{ x: "a", n: 3 }] }, mark: "bar",
  *   encoding: { x: { field: "x", type: "nominal" }, y: { field: "n", type: "quantitative" } } });
+ * assert.deepEqual(pngSize(png), { width, height });
  * ```
  */
 export async function renderChart(spec: ChartSpec, scale = 2): Promise<RenderedChart> {

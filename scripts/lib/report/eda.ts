@@ -78,8 +78,24 @@ export interface EdaResult {
  *
  * @example
  * ```ts
- * const r = await buildEdaReport(await readSplitManifest("runs/taleqani/manifest.json"), { outDir: "runs/taleqani/eda" });
- * r.html; // "runs/taleqani/eda/index.html"
+ * import assert from "node:assert/strict";
+ * import type { ManifestItem, SplitManifest } from "../data/split_manifest.ts";
+ * // `deno task report:eda` reads runs/<dataset>/manifest.json; here two fixture images
+ * const item = (path: string, label: "all" | "normal", split: "train" | "test"): ManifestItem =>
+ *   ({ path, label, split, group: path, sha256: "", view: "original" });
+ * const manifest: SplitManifest = {
+ *   version: 1, dataset: "fixtures", root: `${Deno.cwd()}/tests/fixtures/images`, created: "",
+ *   split: { seed: 1, fractions: { train: 0.5, val: 0, test: 0.5 }, method: "by hand" }, counts: {},
+ *   items: [
+ *     item("taleqani_Benign_WBC-Benign-001.jpg", "normal", "train"),
+ *     item("taleqani_Early_WBC-Malignant-Early-001.jpg", "all", "test"),
+ *   ],
+ * };
+ * const outDir = await Deno.makeTempDir();
+ * const r = await buildEdaReport(manifest, { outDir, tile: 32, meanSize: 32 });
+ * assert.equal(r.html, `${outDir}/index.html`);
+ * assert.equal(r.records.length, 2);
+ * await Deno.remove(outDir, { recursive: true });
  * ```
  */
 export async function buildEdaReport(manifest: SplitManifest, opts: EdaOptions): Promise<EdaResult> {

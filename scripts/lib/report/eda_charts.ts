@@ -13,7 +13,19 @@ const SPLIT_ORDER = ["train", "val", "test"];
  *
  * @example
  * ```ts
- * await renderChart(countsChart(countRows(manifest.items)));
+ * import assert from "node:assert/strict";
+ * import { renderChart } from "./chart.ts";
+ * import { countRows } from "./eda_data.ts";
+ * import type { ManifestItem } from "../data/split_manifest.ts";
+ * const item = (path: string, split: ManifestItem["split"], subtype: string, group: string): ManifestItem => ({
+ *   path, split, subtype, group, label: subtype === "Benign" ? "normal" : "all", sha256: path, view: "original",
+ * });
+ * const items = [
+ *   item("Benign/1.jpg", "train", "Benign", "Benign:001-020"), item("Pro/1.jpg", "train", "Pro", "Pro:001-020"),
+ *   item("Pro/2.jpg", "train", "Pro", "Pro:001-020"), item("Pro/30.jpg", "test", "Pro", "Pro:021-040"),
+ * ];
+ * const chart = await renderChart(countsChart(countRows(items)));
+ * assert.ok(chart.width > 0 && chart.png.length > 0);
  * ```
  */
 export function countsChart(rows: readonly CountRow[]): ChartSpec {
@@ -50,7 +62,20 @@ export const COLOUR_STATS = ["meanR", "meanG", "meanB", "stdR", "stdG", "stdB"] 
  *
  * @example
  * ```ts
- * await renderChart(colourHistogramChart(records.filter((r) => r.view === "original")));
+ * import assert from "node:assert/strict";
+ * import { renderChart } from "./chart.ts";
+ * import type { Label } from "../../../model/core/mod.ts";
+ * import type { ImageRecord } from "./eda_data.ts";
+ * const rec = (path: string, label: Label, cls: string, meanB: number): ImageRecord => ({
+ *   path, split: "train", view: "original", label, cls, format: "jpeg", width: 224, height: 224, bytes: 10_240,
+ *   stats: { meanR: 0.7, meanB },
+ * });
+ * const records = [
+ *   rec("Benign/1.jpg", "normal", "Benign", 0.8), rec("Benign/2.jpg", "normal", "Benign", 0.75),
+ *   rec("Pro/1.jpg", "all", "Pro", 0.5), rec("Pro/2.jpg", "all", "Pro", 0.55),
+ * ];
+ * const chart = await renderChart(colourHistogramChart(records.filter((r) => r.view === "original")));
+ * assert.ok(chart.width > 0 && chart.png.length > 0);
  * ```
  */
 export function colourHistogramChart(
@@ -87,7 +112,20 @@ export function colourHistogramChart(
  *
  * @example
  * ```ts
- * await renderChart(colourScatterChart(records, "meanB", "meanR"));
+ * import assert from "node:assert/strict";
+ * import { renderChart } from "./chart.ts";
+ * import type { Label } from "../../../model/core/mod.ts";
+ * import type { ImageRecord } from "./eda_data.ts";
+ * const rec = (path: string, label: Label, cls: string, meanB: number): ImageRecord => ({
+ *   path, split: "train", view: "original", label, cls, format: "jpeg", width: 224, height: 224, bytes: 10_240,
+ *   stats: { meanR: 0.7, meanB },
+ * });
+ * const records = [
+ *   rec("Benign/1.jpg", "normal", "Benign", 0.8), rec("Benign/2.jpg", "normal", "Benign", 0.75),
+ *   rec("Pro/1.jpg", "all", "Pro", 0.5), rec("Pro/2.jpg", "all", "Pro", 0.55),
+ * ];
+ * const chart = await renderChart(colourScatterChart(records, "meanB", "meanR"));
+ * assert.ok(chart.width > 0 && chart.png.length > 0);
  * ```
  */
 export function colourScatterChart(records: readonly ImageRecord[], x: string, y: string): ChartSpec {
@@ -112,7 +150,21 @@ export function colourScatterChart(records: readonly ImageRecord[], x: string, y
  *
  * @example
  * ```ts
- * await renderChart(groupDriftChart(records, groupOf, "meanB"));
+ * import assert from "node:assert/strict";
+ * import { renderChart } from "./chart.ts";
+ * import type { Label } from "../../../model/core/mod.ts";
+ * import type { ImageRecord } from "./eda_data.ts";
+ * const rec = (path: string, label: Label, cls: string, meanB: number): ImageRecord => ({
+ *   path, split: "train", view: "original", label, cls, format: "jpeg", width: 224, height: 224, bytes: 10_240,
+ *   stats: { meanR: 0.7, meanB },
+ * });
+ * const records = [
+ *   rec("Benign/1.jpg", "normal", "Benign", 0.8), rec("Benign/2.jpg", "normal", "Benign", 0.75),
+ *   rec("Pro/1.jpg", "all", "Pro", 0.5), rec("Pro/2.jpg", "all", "Pro", 0.55),
+ * ];
+ * const groupOf = new Map(records.map((r) => [r.path, `${r.cls}:001-020`])); // path → manifest group
+ * const chart = await renderChart(groupDriftChart(records, groupOf, "meanB"));
+ * assert.ok(chart.width > 0 && chart.png.length > 0);
  * ```
  */
 export function groupDriftChart(

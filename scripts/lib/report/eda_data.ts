@@ -30,7 +30,19 @@ const SPLITS: Split[] = ["train", "val", "test"];
  *
  * @example
  * ```ts
- * countRows(manifest.items); // [{ split: "train", view: "original", label: "normal", cls: "Benign", count: 308 }, …]
+ * import assert from "node:assert/strict";import type { ManifestItem } from "../data/split_manifest.ts";
+ * const item = (path: string, split: ManifestItem["split"], subtype: string, group: string): ManifestItem => ({
+ *   path, split, subtype, group, label: subtype === "Benign" ? "normal" : "all", sha256: path, view: "original",
+ * });
+ * const items = [
+ *   item("Benign/1.jpg", "train", "Benign", "Benign:001-020"), item("Pro/1.jpg", "train", "Pro", "Pro:001-020"),
+ *   item("Pro/2.jpg", "train", "Pro", "Pro:001-020"), item("Pro/30.jpg", "test", "Pro", "Pro:021-040"),
+ * ];
+ * assert.deepEqual(countRows(items), [ // manifest.items
+ *   { split: "train", view: "original", label: "normal", cls: "Benign", count: 1 },
+ *   { split: "train", view: "original", label: "all", cls: "Pro", count: 2 },
+ *   { split: "test", view: "original", label: "all", cls: "Pro", count: 1 },
+ * ]);
  * ```
  */
 export function countRows(items: readonly ManifestItem[]): CountRow[] {
@@ -65,7 +77,17 @@ export interface BalanceRow {
  *
  * @example
  * ```ts
- * balanceRows(manifest.items)[0]; // { split: "train", view: "original", all: 1617, normal: 308, allFraction: 0.84, ratio: 5.25, groups: 99 }
+ * import assert from "node:assert/strict";import type { ManifestItem } from "../data/split_manifest.ts";
+ * const item = (path: string, split: ManifestItem["split"], subtype: string, group: string): ManifestItem => ({
+ *   path, split, subtype, group, label: subtype === "Benign" ? "normal" : "all", sha256: path, view: "original",
+ * });
+ * const items = [
+ *   item("Benign/1.jpg", "train", "Benign", "Benign:001-020"), item("Pro/1.jpg", "train", "Pro", "Pro:001-020"),
+ *   item("Pro/2.jpg", "train", "Pro", "Pro:001-020"), item("Pro/30.jpg", "test", "Pro", "Pro:021-040"),
+ * ];
+ * assert.deepEqual(balanceRows(items)[0], {
+ *   split: "train", view: "original", all: 2, normal: 1, allFraction: 2 / 3, ratio: 2, groups: 2,
+ * });
  * ```
  */
 export function balanceRows(items: readonly ManifestItem[]): BalanceRow[] {
@@ -128,7 +150,19 @@ function median(sorted: readonly number[]): number {
  *
  * @example
  * ```ts
- * sizeRows(records); // [{ view: "original", cls: "Benign", n: 428, sizes: "224×224 jpeg: 428", medianKiB: 9.8, … }]
+ * import assert from "node:assert/strict";import type { Label } from "../../../model/core/mod.ts";
+ * import type { ImageRecord } from "./eda_data.ts";
+ * const rec = (path: string, label: Label, cls: string, meanB: number): ImageRecord => ({
+ *   path, split: "train", view: "original", label, cls, format: "jpeg", width: 224, height: 224, bytes: 10_240,
+ *   stats: { meanR: 0.7, meanB },
+ * });
+ * const records = [
+ *   rec("Benign/1.jpg", "normal", "Benign", 0.8), rec("Benign/2.jpg", "normal", "Benign", 0.75),
+ *   rec("Pro/1.jpg", "all", "Pro", 0.5), rec("Pro/2.jpg", "all", "Pro", 0.55),
+ * ];
+ * assert.deepEqual(sizeRows(records)[0], {
+ *   view: "original", cls: "Benign", n: 2, sizes: "224×224 jpeg: 2", medianKiB: 10, minKiB: 10, maxKiB: 10,
+ * });
  * ```
  */
 export function sizeRows(records: readonly ImageRecord[]): SizeRow[] {
@@ -176,7 +210,18 @@ export interface SeparabilityRow {
  *
  * @example
  * ```ts
- * colourSeparability(records)[0]; // { stat: "meanB", auroc: 0.12, separation: 0.88, direction: "lower", … }
+ * import assert from "node:assert/strict";import type { Label } from "../../../model/core/mod.ts";
+ * import type { ImageRecord } from "./eda_data.ts";
+ * const rec = (path: string, label: Label, cls: string, meanB: number): ImageRecord => ({
+ *   path, split: "train", view: "original", label, cls, format: "jpeg", width: 224, height: 224, bytes: 10_240,
+ *   stats: { meanR: 0.7, meanB },
+ * });
+ * const records = [
+ *   rec("Benign/1.jpg", "normal", "Benign", 0.8), rec("Benign/2.jpg", "normal", "Benign", 0.75),
+ *   rec("Pro/1.jpg", "all", "Pro", 0.5), rec("Pro/2.jpg", "all", "Pro", 0.55),
+ * ];
+ * const [best] = colourSeparability(records);
+ * assert.deepEqual([best.stat, best.auroc, best.separation, best.direction], ["meanB", 0, 1, "lower"]); // less blue: `all`
  * ```
  */
 export function colourSeparability(records: readonly ImageRecord[]): SeparabilityRow[] {
@@ -202,7 +247,10 @@ export function colourSeparability(records: readonly ImageRecord[]): Separabilit
  *
  * @example
  * ```ts
- * spreadSample(items.filter((i) => classOf(i) === "Pro"), 16).length; // 16
+ * import assert from "node:assert/strict";
+ * const items = Array.from({ length: 40 }, (_, i) => ({ path: `Pro/${String(i).padStart(2, "0")}.jpg`, label: "all" as const, subtype: "Pro" }));
+ * const sample = spreadSample(items.filter((i) => classOf(i) === "Pro"), 4);
+ * assert.deepEqual(sample.map((i) => i.path), ["Pro/05.jpg", "Pro/15.jpg", "Pro/25.jpg", "Pro/35.jpg"]); // evenly spread
  * ```
  */
 export function spreadSample<T extends { path: string }>(items: readonly T[], n: number): T[] {
@@ -229,7 +277,19 @@ export interface HistogramRow {
  *
  * @example
  * ```ts
- * histogramRows(records, ["meanR"], 30).filter((r) => r.cls === "Benign"); // 32 points, shares sum to 1
+ * import assert from "node:assert/strict";import type { Label } from "../../../model/core/mod.ts";
+ * import type { ImageRecord } from "./eda_data.ts";
+ * const rec = (path: string, label: Label, cls: string, meanB: number): ImageRecord => ({
+ *   path, split: "train", view: "original", label, cls, format: "jpeg", width: 224, height: 224, bytes: 10_240,
+ *   stats: { meanR: 0.7, meanB },
+ * });
+ * const records = [
+ *   rec("Benign/1.jpg", "normal", "Benign", 0.8), rec("Benign/2.jpg", "normal", "Benign", 0.75),
+ *   rec("Pro/1.jpg", "all", "Pro", 0.5), rec("Pro/2.jpg", "all", "Pro", 0.55),
+ * ];
+ * const benign = histogramRows(records, ["meanB"], 30).filter((r) => r.cls === "Benign");
+ * assert.equal(benign.length, 32); // 30 bins and an empty one at each end
+ * assert.equal(benign.reduce((s, r) => s + r.share, 0), 1);
  * ```
  */
 export function histogramRows(records: readonly ImageRecord[], stats: readonly string[], bins = 30): HistogramRow[] {
@@ -271,7 +331,17 @@ export interface ClassSeparabilityRow {
  *
  * @example
  * ```ts
- * classSeparability(records)[0]; // { cls: "Pro", n: 640, stat: "stdG", separation: 0.97, direction: "lower" }
+ * import assert from "node:assert/strict";import type { Label } from "../../../model/core/mod.ts";
+ * import type { ImageRecord } from "./eda_data.ts";
+ * const rec = (path: string, label: Label, cls: string, meanB: number): ImageRecord => ({
+ *   path, split: "train", view: "original", label, cls, format: "jpeg", width: 224, height: 224, bytes: 10_240,
+ *   stats: { meanR: 0.7, meanB },
+ * });
+ * const records = [
+ *   rec("Benign/1.jpg", "normal", "Benign", 0.8), rec("Benign/2.jpg", "normal", "Benign", 0.75),
+ *   rec("Pro/1.jpg", "all", "Pro", 0.5), rec("Pro/2.jpg", "all", "Pro", 0.55),
+ * ];
+ * assert.deepEqual(classSeparability(records)[0], { cls: "Benign", n: 2, stat: "meanB", separation: 1, direction: "higher" });
  * ```
  */
 export function classSeparability(records: readonly ImageRecord[]): ClassSeparabilityRow[] {

@@ -78,7 +78,19 @@ export interface EvalReportResult {
  *
  * @example
  * ```ts
- * const r = await buildEvalReport({ run: "x", predictions, evaluation }, { outDir: "runs/x/report" });
+ * import assert from "node:assert/strict";
+ * import { evaluatePredictions } from "../metrics/report.ts";
+ * import type { PredictionRow } from "../metrics/predictions.ts";
+ * // a run's predictions.json and eval.json; `deno task report:eval` writes into runs/<run>/report
+ * const predictions: PredictionRow[] = Array.from({ length: 24 }, (_, i) => ({
+ *   path: `cell-${i}.png`, split: i < 12 ? "val" : "test", label: i % 2 ? "all" : "normal", logit: (i % 2 ? 2 : -2) + (i % 5) - 2,
+ * }));
+ * const evaluation = evaluatePredictions(predictions, { resamples: 20 });
+ * const outDir = await Deno.makeTempDir();
+ * const r = await buildEvalReport({ run: "x", predictions, evaluation }, { outDir });
+ * assert.equal(r.html, `${outDir}/index.html`);
+ * assert.ok(r.files.includes("roc_pr.png"));
+ * await Deno.remove(outDir, { recursive: true });
  * ```
  */
 export async function buildEvalReport(inp: EvalInputs, opts: EvalReportOptions): Promise<EvalReportResult> {

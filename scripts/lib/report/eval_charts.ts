@@ -25,7 +25,12 @@ const OP_SHAPES = {
  *
  * @example
  * ```ts
- * await renderChart(learningCurvesChart(parseHistory(json), bestEpoch(rows)));
+ * import assert from "node:assert/strict";
+ * import { renderChart } from "./chart.ts";
+ * import { bestEpoch, parseHistory } from "./history.ts";
+ * const rows = parseHistory([1, 2, 3].map((epoch) => ({ epoch, loss: 1 / epoch, val_loss: 1 / epoch + 0.1 })));
+ * const chart = await renderChart(learningCurvesChart(rows, bestEpoch(rows)));
+ * assert.ok(chart.width > 0 && chart.png.length > 0);
  * ```
  */
 export function learningCurvesChart(rows: readonly HistoryRow[], best?: number): ChartSpec {
@@ -72,7 +77,19 @@ export function learningCurvesChart(rows: readonly HistoryRow[], best?: number):
  *
  * @example
  * ```ts
- * await renderChart(rocPrChart(curveRows(scored), operatingRows(scored, op)));
+ * import assert from "node:assert/strict";
+ * import { renderChart } from "./chart.ts";
+ * import { curveRows, operatingRows, scorePredictions } from "./eval_data.ts";
+ * import type { PredictionRow } from "../metrics/predictions.ts";
+ * const rows: PredictionRow[] = [
+ *   { path: "a.png", split: "test", label: "all", logit: 2, subtype: "Pro", subtypeLogits: [0, 2] },
+ *   { path: "b.png", split: "test", label: "all", logit: -1, subtype: "Pro", subtypeLogits: [1, 0] },
+ *   { path: "c.png", split: "test", label: "normal", logit: -2, subtype: "Benign", subtypeLogits: [2, 0] },
+ *   { path: "d.png", split: "test", label: "normal", logit: 0.5, subtype: "Benign", subtypeLogits: [1, 0] },
+ * ];const op = { temperature: 1, threshold: 0.3, reviewBand: [0.1, 0.8] as [number, number] }; // from eval.json
+ * const scored = scorePredictions(rows, op.temperature);
+ * const chart = await renderChart(rocPrChart(curveRows(scored), operatingRows(scored, op)));
+ * assert.ok(chart.width > 0 && chart.png.length > 0);
  * ```
  */
 export function rocPrChart(curves: readonly CurveRow[], ops: readonly OperatingRow[]): ChartSpec {
@@ -166,7 +183,8 @@ export function rocPrChart(curves: readonly CurveRow[], ops: readonly OperatingR
  *
  * @example
  * ```ts
- * zoomDomains([{ fpr: 0.02, tpr: 0.97, precision: 0.99, … }]); // { fprMax: 0.05, tprMin: 0.9, precisionMin: 0.9 }
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(zoomDomains([{ fpr: 0.02, tpr: 0.97, precision: 0.99 }]), { fprMax: 0.05, tprMin: 0.9, precisionMin: 0.9 });
  * ```
  */
 export function zoomDomains(ops: readonly Pick<OperatingRow, "fpr" | "tpr" | "precision">[]): {
@@ -192,7 +210,18 @@ export function zoomDomains(ops: readonly Pick<OperatingRow, "fpr" | "tpr" | "pr
  *
  * @example
  * ```ts
- * await renderChart(confusionChart(confusionCells(scored, op)));
+ * import assert from "node:assert/strict";
+ * import { renderChart } from "./chart.ts";
+ * import { confusionCells, scorePredictions } from "./eval_data.ts";
+ * import type { PredictionRow } from "../metrics/predictions.ts";
+ * const rows: PredictionRow[] = [
+ *   { path: "a.png", split: "test", label: "all", logit: 2, subtype: "Pro", subtypeLogits: [0, 2] },
+ *   { path: "b.png", split: "test", label: "all", logit: -1, subtype: "Pro", subtypeLogits: [1, 0] },
+ *   { path: "c.png", split: "test", label: "normal", logit: -2, subtype: "Benign", subtypeLogits: [2, 0] },
+ *   { path: "d.png", split: "test", label: "normal", logit: 0.5, subtype: "Benign", subtypeLogits: [1, 0] },
+ * ];const op = { temperature: 1, threshold: 0.3, reviewBand: [0.1, 0.8] as [number, number] }; // from eval.json
+ * const chart = await renderChart(confusionChart(confusionCells(scorePredictions(rows, op.temperature), op)));
+ * assert.ok(chart.width > 0 && chart.png.length > 0);
  * ```
  */
 export function confusionChart(cells: readonly ConfusionCell[]): ChartSpec {
@@ -257,7 +286,18 @@ export function confusionChart(cells: readonly ConfusionCell[]): ChartSpec {
  *
  * @example
  * ```ts
- * await renderChart(reliabilityChart(reliabilityRows(rows, T)));
+ * import assert from "node:assert/strict";
+ * import { renderChart } from "./chart.ts";
+ * import { reliabilityRows } from "./eval_data.ts";
+ * import type { PredictionRow } from "../metrics/predictions.ts";
+ * const rows: PredictionRow[] = [
+ *   { path: "a.png", split: "test", label: "all", logit: 2, subtype: "Pro", subtypeLogits: [0, 2] },
+ *   { path: "b.png", split: "test", label: "all", logit: -1, subtype: "Pro", subtypeLogits: [1, 0] },
+ *   { path: "c.png", split: "test", label: "normal", logit: -2, subtype: "Benign", subtypeLogits: [2, 0] },
+ *   { path: "d.png", split: "test", label: "normal", logit: 0.5, subtype: "Benign", subtypeLogits: [1, 0] },
+ * ];
+ * const chart = await renderChart(reliabilityChart(reliabilityRows(rows, 1.5)));
+ * assert.ok(chart.width > 0 && chart.png.length > 0);
  * ```
  */
 export function reliabilityChart(rows: readonly ReliabilityRow[]): ChartSpec {
@@ -330,7 +370,18 @@ export function reliabilityChart(rows: readonly ReliabilityRow[]): ChartSpec {
  *
  * @example
  * ```ts
- * await renderChart(scoreDistributionChart(scored, op));
+ * import assert from "node:assert/strict";
+ * import { renderChart } from "./chart.ts";
+ * import { scorePredictions } from "./eval_data.ts";
+ * import type { PredictionRow } from "../metrics/predictions.ts";
+ * const rows: PredictionRow[] = [
+ *   { path: "a.png", split: "test", label: "all", logit: 2, subtype: "Pro", subtypeLogits: [0, 2] },
+ *   { path: "b.png", split: "test", label: "all", logit: -1, subtype: "Pro", subtypeLogits: [1, 0] },
+ *   { path: "c.png", split: "test", label: "normal", logit: -2, subtype: "Benign", subtypeLogits: [2, 0] },
+ *   { path: "d.png", split: "test", label: "normal", logit: 0.5, subtype: "Benign", subtypeLogits: [1, 0] },
+ * ];const op = { temperature: 1, threshold: 0.3, reviewBand: [0.1, 0.8] as [number, number] }; // from eval.json
+ * const chart = await renderChart(scoreDistributionChart(scorePredictions(rows, op.temperature), op));
+ * assert.ok(chart.width > 0 && chart.png.length > 0);
  * ```
  */
 export function scoreDistributionChart(
@@ -399,7 +450,19 @@ export function scoreDistributionChart(
  *
  * @example
  * ```ts
- * await renderChart(subtypeChart(subtypeCells(rows, card.subtypes!)));
+ * import assert from "node:assert/strict";
+ * import { renderChart } from "./chart.ts";
+ * import { subtypeCells } from "./eval_data.ts";
+ * import type { PredictionRow } from "../metrics/predictions.ts";
+ * const rows: PredictionRow[] = [
+ *   { path: "a.png", split: "test", label: "all", logit: 2, subtype: "Pro", subtypeLogits: [0, 2] },
+ *   { path: "b.png", split: "test", label: "all", logit: -1, subtype: "Pro", subtypeLogits: [1, 0] },
+ *   { path: "c.png", split: "test", label: "normal", logit: -2, subtype: "Benign", subtypeLogits: [2, 0] },
+ *   { path: "d.png", split: "test", label: "normal", logit: 0.5, subtype: "Benign", subtypeLogits: [1, 0] },
+ * ];
+ * const names = ["Benign", "Pro"]; // the card's subtypes
+ * const chart = await renderChart(subtypeChart(subtypeCells(rows, names), names));
+ * assert.ok(chart.width > 0 && chart.png.length > 0);
  * ```
  */
 export function subtypeChart(cells: readonly SubtypeCell[], names: readonly string[]): ChartSpec {

@@ -30,7 +30,16 @@ export const EVAL_SPLITS = ["val", "test"] as const;
  *
  * @example
  * ```ts
- * scorePredictions(rows, 1.4)[0].p; // 0.93
+ * import assert from "node:assert/strict";import type { PredictionRow } from "../metrics/predictions.ts";
+ * const rows: PredictionRow[] = [
+ *   { path: "a.png", split: "test", label: "all", logit: 2, subtype: "Pro", subtypeLogits: [0, 2] },
+ *   { path: "b.png", split: "test", label: "all", logit: -1, subtype: "Pro", subtypeLogits: [1, 0] },
+ *   { path: "c.png", split: "test", label: "normal", logit: -2, subtype: "Benign", subtypeLogits: [2, 0] },
+ *   { path: "d.png", split: "test", label: "normal", logit: 0.5, subtype: "Benign", subtypeLogits: [1, 0] },
+ * ];
+ * const scored = scorePredictions(rows, 1.4);
+ * assert.equal(scored[0].p.toFixed(3), "0.807"); // sigmoid(2 / 1.4)
+ * assert.equal(scored[0].positive, true);
  * ```
  */
 export function scorePredictions(rows: readonly PredictionRow[], temperature: number): ScoredPrediction[] {
@@ -55,7 +64,15 @@ export interface CurveRow {
  *
  * @example
  * ```ts
- * curveRows(scorePredictions(rows, T)).filter((r) => r.split === "test");
+ * import assert from "node:assert/strict";import type { PredictionRow } from "../metrics/predictions.ts";
+ * const rows: PredictionRow[] = [
+ *   { path: "a.png", split: "test", label: "all", logit: 2, subtype: "Pro", subtypeLogits: [0, 2] },
+ *   { path: "b.png", split: "test", label: "all", logit: -1, subtype: "Pro", subtypeLogits: [1, 0] },
+ *   { path: "c.png", split: "test", label: "normal", logit: -2, subtype: "Benign", subtypeLogits: [2, 0] },
+ *   { path: "d.png", split: "test", label: "normal", logit: 0.5, subtype: "Benign", subtypeLogits: [1, 0] },
+ * ];
+ * const test = curveRows(scorePredictions(rows, 1)).filter((r) => r.split === "test");
+ * assert.deepEqual(test.map((r) => [r.fpr, r.tpr]), [[0, 0], [0, 0.5], [0.5, 0.5], [0.5, 1], [1, 1]]);
  * ```
  */
 export function curveRows(rows: readonly ScoredPrediction[], maxPoints = 2000): CurveRow[] {
@@ -88,7 +105,17 @@ export interface OperatingRow {
  *
  * @example
  * ```ts
- * operatingRows(scored, { temperature: 1, threshold: 0.3, reviewBand: [0.1, 0.8] });
+ * import assert from "node:assert/strict";import type { PredictionRow } from "../metrics/predictions.ts";
+ * const rows: PredictionRow[] = [
+ *   { path: "a.png", split: "test", label: "all", logit: 2, subtype: "Pro", subtypeLogits: [0, 2] },
+ *   { path: "b.png", split: "test", label: "all", logit: -1, subtype: "Pro", subtypeLogits: [1, 0] },
+ *   { path: "c.png", split: "test", label: "normal", logit: -2, subtype: "Benign", subtypeLogits: [2, 0] },
+ *   { path: "d.png", split: "test", label: "normal", logit: 0.5, subtype: "Benign", subtypeLogits: [1, 0] },
+ * ];
+ * const ops = operatingRows(scorePredictions(rows, 1), { temperature: 1, threshold: 0.3, reviewBand: [0.1, 0.8] });
+ * assert.deepEqual(ops.map((o) => [o.kind, o.tpr, o.fpr]), [
+ *   ["threshold", 0.5, 0.5], ["review low", 1, 1], ["review high", 0.5, 0],
+ * ]);
  * ```
  */
 export function operatingRows(rows: readonly ScoredPrediction[], op: OperatingSettings): OperatingRow[] {
@@ -127,7 +154,16 @@ export interface ReliabilityRow {
  *
  * @example
  * ```ts
- * reliabilityRows(rows, 1.7, 10).filter((r) => r.calibration.startsWith("after"));
+ * import assert from "node:assert/strict";import type { PredictionRow } from "../metrics/predictions.ts";
+ * const rows: PredictionRow[] = [
+ *   { path: "a.png", split: "test", label: "all", logit: 2, subtype: "Pro", subtypeLogits: [0, 2] },
+ *   { path: "b.png", split: "test", label: "all", logit: -1, subtype: "Pro", subtypeLogits: [1, 0] },
+ *   { path: "c.png", split: "test", label: "normal", logit: -2, subtype: "Benign", subtypeLogits: [2, 0] },
+ *   { path: "d.png", split: "test", label: "normal", logit: 0.5, subtype: "Benign", subtypeLogits: [1, 0] },
+ * ];
+ * const after = reliabilityRows(rows, 1.7, 10).filter((r) => r.calibration.startsWith("after"));
+ * assert.equal(after[0].calibration, "after (T = 1.70)");
+ * assert.equal(after.reduce((n, r) => n + r.count, 0), 4);
  * ```
  */
 export function reliabilityRows(rows: readonly PredictionRow[], temperature: number, bins = 10): ReliabilityRow[] {
@@ -167,7 +203,18 @@ export interface ConfusionCell {
  *
  * @example
  * ```ts
- * confusionCells(scored, op).find((c) => c.split === "test" && c.mode === "threshold" && c.truth === "all" && c.predicted === "normal")!.count; // false negatives
+ * import assert from "node:assert/strict";import type { PredictionRow } from "../metrics/predictions.ts";
+ * const rows: PredictionRow[] = [
+ *   { path: "a.png", split: "test", label: "all", logit: 2, subtype: "Pro", subtypeLogits: [0, 2] },
+ *   { path: "b.png", split: "test", label: "all", logit: -1, subtype: "Pro", subtypeLogits: [1, 0] },
+ *   { path: "c.png", split: "test", label: "normal", logit: -2, subtype: "Benign", subtypeLogits: [2, 0] },
+ *   { path: "d.png", split: "test", label: "normal", logit: 0.5, subtype: "Benign", subtypeLogits: [1, 0] },
+ * ];const op = { temperature: 1, threshold: 0.3, reviewBand: [0.1, 0.8] as [number, number] }; // from eval.json
+ * const cells = confusionCells(scorePredictions(rows, op.temperature), op);
+ * const count = (mode: string, truth: string, predicted: string) =>
+ *   cells.find((c) => c.split === "test" && c.mode === mode && c.truth === truth && c.predicted === predicted)!.count;
+ * assert.equal(count("threshold", "all", "normal"), 1); // a false negative
+ * assert.equal(count("with review band", "all", "review"), 1); // which the band sends to a person
  * ```
  */
 export function confusionCells(rows: readonly ScoredPrediction[], op: OperatingSettings): ConfusionCell[] {
@@ -208,7 +255,15 @@ export function confusionCells(rows: readonly ScoredPrediction[], op: OperatingS
  *
  * @example
  * ```ts
- * misclassified(scored, 0.3, "test").slice(0, 24);
+ * import assert from "node:assert/strict";import type { PredictionRow } from "../metrics/predictions.ts";
+ * const rows: PredictionRow[] = [
+ *   { path: "a.png", split: "test", label: "all", logit: 2, subtype: "Pro", subtypeLogits: [0, 2] },
+ *   { path: "b.png", split: "test", label: "all", logit: -1, subtype: "Pro", subtypeLogits: [1, 0] },
+ *   { path: "c.png", split: "test", label: "normal", logit: -2, subtype: "Benign", subtypeLogits: [2, 0] },
+ *   { path: "d.png", split: "test", label: "normal", logit: 0.5, subtype: "Benign", subtypeLogits: [1, 0] },
+ * ];
+ * const errors = misclassified(scorePredictions(rows, 1), 0.3, "test").slice(0, 24); // the gallery
+ * assert.deepEqual(errors.map((e) => [e.path, e.error]), [["b.png", "false negative"], ["d.png", "false positive"]]);
  * ```
  */
 export function misclassified(
@@ -241,7 +296,17 @@ export interface SubtypeCell {
  *
  * @example
  * ```ts
- * subtypeCells(rows, ["Benign", "Early", "Pre", "Pro"]).filter((c) => c.split === "test");
+ * import assert from "node:assert/strict";import type { PredictionRow } from "../metrics/predictions.ts";
+ * const rows: PredictionRow[] = [
+ *   { path: "a.png", split: "test", label: "all", logit: 2, subtype: "Pro", subtypeLogits: [0, 2] },
+ *   { path: "b.png", split: "test", label: "all", logit: -1, subtype: "Pro", subtypeLogits: [1, 0] },
+ *   { path: "c.png", split: "test", label: "normal", logit: -2, subtype: "Benign", subtypeLogits: [2, 0] },
+ *   { path: "d.png", split: "test", label: "normal", logit: 0.5, subtype: "Benign", subtypeLogits: [1, 0] },
+ * ];
+ * const cells = subtypeCells(rows, ["Benign", "Pro"]).filter((c) => c.split === "test");
+ * assert.deepEqual(cells.map((c) => [c.truth, c.predicted, c.count]), [
+ *   ["Benign", "Benign", 2], ["Benign", "Pro", 0], ["Pro", "Benign", 1], ["Pro", "Pro", 1],
+ * ]);
  * ```
  */
 export function subtypeCells(rows: readonly PredictionRow[], names: readonly string[]): SubtypeCell[] {

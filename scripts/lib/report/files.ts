@@ -16,7 +16,8 @@ import { encodeRgbaPng } from "./png.ts";
  *
  * @example
  * ```ts
- * safeName("Pre B/ALL"); // "pre-b-all"
+ * import assert from "node:assert/strict";
+ * assert.equal(safeName("Pre B/ALL"), "pre-b-all");
  * ```
  */
 export function safeName(s: string): string {
@@ -75,8 +76,11 @@ export type ImageLoader = (path: string) => Promise<LoadedImage>;
  *
  * @example
  * ```ts
- * const load = fileLoader(manifest.root);
- * const { image } = await load("original/Benign/WBC-Benign-001.jpg");
+ * import assert from "node:assert/strict";
+ * const load = fileLoader("tests/fixtures/images"); // reports pass manifest.root
+ * const { image, bytes } = await load("taleqani_Benign_WBC-Benign-001.jpg");
+ * assert.deepEqual([image.format, image.width, bytes > 0], ["jpeg", 224, true]);
+ * await assert.rejects(load("missing.jpg"), /is the manifest root \(tests\/fixtures\/images\) right\?/);
  * ```
  */
 export function fileLoader(root: string): ImageLoader {

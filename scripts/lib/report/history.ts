@@ -65,8 +65,11 @@ function epochRows(obj: Record<string, unknown>, index: number): HistoryRow[] {
  *
  * @example
  * ```ts
- * parseHistory([{ epoch: 1, loss: 0.7, val_loss: 0.6 }]);
- * // [{ epoch: 1, metric: "loss", split: "train", value: 0.7 }, { epoch: 1, metric: "loss", split: "val", value: 0.6 }]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(parseHistory([{ epoch: 1, loss: 0.7, val_loss: 0.6 }]), [
+ *   { epoch: 1, metric: "loss", split: "train", value: 0.7 },
+ *   { epoch: 1, metric: "loss", split: "val", value: 0.6 },
+ * ]);
  * ```
  */
 export function parseHistory(value: unknown, source = "history"): HistoryRow[] {
@@ -106,7 +109,12 @@ export function parseHistory(value: unknown, source = "history"): HistoryRow[] {
  *
  * @example
  * ```ts
- * bestEpoch(parseHistory(json), json); // 7
+ * import assert from "node:assert/strict";
+ * // the trainer's history.json
+ * const json = [1, 2, 3].map((epoch) => ({ epoch, loss: 1 / epoch, val_loss: [0.5, 0.4, 0.45][epoch - 1] }));
+ * assert.equal(bestEpoch(parseHistory(json), json), 2); // lowest val_loss
+ * const marked = json.map((e) => ({ ...e, best: e.epoch === 3 })); // the trainer monitored something else
+ * assert.equal(bestEpoch(parseHistory(marked), marked), 3);
  * ```
  */
 export function bestEpoch(rows: readonly HistoryRow[], raw?: unknown): number | undefined {

@@ -11,7 +11,8 @@
  *
  * @example
  * ```ts
- * escapeHtml(`<a href="x">`); // "&lt;a href=&quot;x&quot;&gt;"
+ * import assert from "node:assert/strict";
+ * assert.equal(escapeHtml(`<a href="x">`), "&lt;a href=&quot;x&quot;&gt;");
  * ```
  */
 export function escapeHtml(text: string): string {
@@ -32,8 +33,10 @@ function cell(c: Cell): string {
  *
  * @example
  * ```ts
- * formatNumber(0.98765); // "0.988"
- * formatNumber(12); // "12"
+ * import assert from "node:assert/strict";
+ * assert.equal(formatNumber(0.98765), "0.988");
+ * assert.equal(formatNumber(12), "12");
+ * assert.equal(formatNumber(NaN), "n/a");
  * ```
  */
 export function formatNumber(v: number, digits = 3): string {
@@ -46,7 +49,10 @@ export function formatNumber(v: number, digits = 3): string {
  *
  * @example
  * ```ts
- * table(["class", "n"], [["all", 339], ["normal", 60]]);
+ * import assert from "node:assert/strict";
+ * const html = table(["class", "n"], [["all", 339], ["normal", 60]]);
+ * assert.ok(html.startsWith("<table><thead><tr><th>class</th><th>n</th></tr></thead>"));
+ * assert.ok(html.includes('<tr><td>all</td><td class="num">339</td></tr>'));
  * ```
  */
 export function table(head: readonly string[], rows: readonly (readonly Cell[])[], caption?: string): string {
@@ -66,7 +72,9 @@ export function table(head: readonly string[], rows: readonly (readonly Cell[])[
  *
  * @example
  * ```ts
- * figure("roc.png", "ROC curve", "Each line is one split; the dot is the chosen threshold.");
+ * import assert from "node:assert/strict";
+ * const html = figure("roc.png", "ROC curve", "Each line is one split; the dot is the chosen threshold.");
+ * assert.match(html, /^<figure><img src="roc.png" alt="ROC curve" loading="lazy"><figcaption>Each line/);
  * ```
  */
 export function figure(src: string, alt: string, caption: string, width?: number): string {
@@ -102,7 +110,10 @@ th{background:#f3f3f3}.caveat{background:#fff6e0;border-left:4px solid #e0a000;p
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const html = page("EDA: taleqani", "manifest runs/taleqani/manifest.json", [{ id: "counts", title: "Counts", html: "…" }]);
+ * assert.ok(html.startsWith("<!doctype html>"));
+ * assert.ok(html.includes('<nav><a href="#counts">Counts</a></nav>'));
  * ```
  */
 export function page(title: string, meta: string, sections: readonly Section[]): string {

@@ -25,7 +25,8 @@ export function resizeSpec(size: number, crop: PreprocessSpec["crop"] = "none"):
  *
  * @example
  * ```ts
- * floatToRgba({ width: 1, height: 1, data: new Float32Array([1, 0.5, 0]) }).data; // [255, 128, 0, 255]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual([...floatToRgba({ width: 1, height: 1, data: new Float32Array([1, 0.5, 0]) }).data], [255, 128, 0, 255]);
  * ```
  */
 export function floatToRgba(img: FloatRgbImage): RgbaImage {
@@ -43,7 +44,11 @@ export function floatToRgba(img: FloatRgbImage): RgbaImage {
  *
  * @example
  * ```ts
- * thumbnail(await decodeImage(bytes), 96).width; // 96
+ * import assert from "node:assert/strict";
+ * import { decodeImage } from "../../../model/core/mod.ts";
+ * const bytes = await Deno.readFile("tests/fixtures/images/taleqani_Benign_WBC-Benign-001.jpg");
+ * const thumb = thumbnail(await decodeImage(bytes), 96);
+ * assert.deepEqual([thumb.width, thumb.height, thumb.data.length], [96, 96, 96 * 96 * 4]);
  * ```
  */
 export function thumbnail(img: RgbaImage, size: number): RgbaImage {
@@ -56,7 +61,10 @@ export function thumbnail(img: RgbaImage, size: number): RgbaImage {
  *
  * @example
  * ```ts
- * montage([a, b, c], 2, 4).width; // 2·a.width + 3·4
+ * import assert from "node:assert/strict";
+ * const tile = (v: number) => ({ width: 10, height: 8, data: new Uint8Array(10 * 8 * 4).fill(v) });
+ * const m = montage([tile(0), tile(100), tile(200)], 2, 4);
+ * assert.deepEqual([m.width, m.height], [2 * 10 + 3 * 4, 2 * 8 + 3 * 4]); // two columns, two rows, 4 px gaps
  * ```
  */
 export function montage(
@@ -103,9 +111,14 @@ export interface MeanAccumulator {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { toFloatRgb } from "../../../model/core/mod.ts";
+ * const solid = (v: number) => ({ width: 4, height: 4, data: new Uint8Array(64).map((_, i) => i % 4 === 3 ? 255 : v) });
+ * const images = [solid(0), solid(255)];
  * let acc: MeanAccumulator | undefined;
- * for (const img of images) acc = addToMean(acc, toFloatRgb(img, resizeSpec(64)));
+ * for (const img of images) acc = addToMean(acc, toFloatRgb(img, resizeSpec(2)));
  * const mean = meanOf(acc!);
+ * assert.deepEqual([mean.width, ...mean.data.subarray(0, 3)], [2, 0.5, 0.5, 0.5]);
  * ```
  */
 export function addToMean(acc: MeanAccumulator | undefined, img: FloatRgbImage): MeanAccumulator {
@@ -138,7 +151,12 @@ export function meanOf(acc: MeanAccumulator): FloatRgbImage {
  *
  * @example
  * ```ts
- * const { image, constantShare } = pixelStdOf(acc, 0.25, 0.02);
+ * import assert from "node:assert/strict";
+ * const img = (v: number) => ({ width: 2, height: 1, data: new Float32Array([v, v, v, 0.5, 0.5, 0.5]) });
+ * let acc: MeanAccumulator | undefined;
+ * for (const v of [0.2, 0.4]) acc = addToMean(acc, img(v)); // the first pixel varies, the second does not
+ * const { image, constantShare } = pixelStdOf(acc!, 0.25, 0.02);
+ * assert.deepEqual([image.data[0].toFixed(2), image.data[3], constantShare], ["0.40", 0, 0.5]); // std 0.1 / 0.25
  * ```
  */
 export function pixelStdOf(

@@ -15,8 +15,10 @@ const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodePng } from "../../../model/core/mod.ts";
  * const png = encodeRgbaPng({ width: 1, height: 1, data: new Uint8Array([255, 0, 0, 255]) });
- * pngSize(png); // { width: 1, height: 1 }
+ * assert.deepEqual([...decodePng(png).data], [255, 0, 0, 255]);
  * ```
  */
 export function encodeRgbaPng(img: RgbaImage, level = 9): Uint8Array {
@@ -44,7 +46,9 @@ export function encodeRgbaPng(img: RgbaImage, level = 9): Uint8Array {
  *
  * @example
  * ```ts
- * pngSize(await readFile("runs/x/report/roc.png")); // { width: 1040, height: 800 }
+ * import assert from "node:assert/strict";
+ * // e.g. a report's roc_pr.png; here a committed fixture
+ * assert.deepEqual(pngSize(await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2_all.png")), { width: 450, height: 450 });
  * ```
  */
 export function pngSize(bytes: Uint8Array): { width: number; height: number } {

@@ -70,7 +70,8 @@ export const DATASET_NOTES: Readonly<Record<string, DatasetNotes>> = {
  *
  * @example
  * ```ts
- * const notes = datasetNotes({ dataset: "folders", split: { method: "contiguous blocks of 20" } });
+ * const split = { seed: 1, fractions: { train: 0.7, val: 0.15, test: 0.15 }, method: "contiguous blocks of 20" };
+ * const notes = datasetNotes({ dataset: "folders", split });
  * if (!notes.limits[0].includes("folders")) throw new Error("names the dataset");
  * ```
  */

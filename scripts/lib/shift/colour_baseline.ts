@@ -44,7 +44,18 @@ export interface ColourFitOptions {
  *
  * @example
  * ```ts
- * predictColourBaseline(baseline, floatImg) >= baseline.threshold; // predicted `all`
+ * import assert from "node:assert/strict";
+ * // 4×4 cells: reddish ones are `all`, bluish ones `normal` (the real ones are resized fixtures)
+ * const cell = (r: number, b: number) => ({ width: 4, height: 4, data: new Float32Array(48).map((_, i) => [r, 0.4, b][i % 3]) });
+ * const labelled = (k: number) => [
+ *   { image: cell(0.8 + 0.01 * k, 0.3), positive: true },
+ *   { image: cell(0.3, 0.8 + 0.01 * k), positive: false },
+ * ];
+ * const train = [0, 1, 2, 3].flatMap(labelled);
+ * const val = [4, 5].flatMap(labelled);
+ * const baseline = fitColourBaseline(train, val);
+ * const p = predictColourBaseline(baseline, cell(0.85, 0.3)); // p(all) of a reddish cell
+ * assert.ok(p >= baseline.threshold); // predicted `all`
  * ```
  */
 export function predictColourBaseline(b: Pick<ColourBaseline, "bins" | "model">, img: FloatRgbImage): number {
@@ -56,7 +67,18 @@ export function predictColourBaseline(b: Pick<ColourBaseline, "bins" | "model">,
  *
  * @example
  * ```ts
- * const b = fitColourBaseline(trainImages, valImages); // { threshold, model, … }
+ * import assert from "node:assert/strict";
+ * // 4×4 cells: reddish ones are `all`, bluish ones `normal` (the real ones are resized fixtures)
+ * const cell = (r: number, b: number) => ({ width: 4, height: 4, data: new Float32Array(48).map((_, i) => [r, 0.4, b][i % 3]) });
+ * const labelled = (k: number) => [
+ *   { image: cell(0.8 + 0.01 * k, 0.3), positive: true },
+ *   { image: cell(0.3, 0.8 + 0.01 * k), positive: false },
+ * ];
+ * const train = [0, 1, 2, 3].flatMap(labelled);
+ * const val = [4, 5].flatMap(labelled);
+ * const b = fitColourBaseline(train, val, { targetSensitivity: 0.99 });
+ * assert.deepEqual([b.kind, b.bins, b.trainCount], ["colour-logistic", 4, 8]);
+ * assert.ok(b.threshold > 0 && b.threshold < 1);
  * ```
  */
 export function fitColourBaseline(
@@ -82,7 +104,20 @@ export function fitColourBaseline(
  *
  * @example
  * ```ts
- * const b = parseColourBaseline(JSON.parse(await readFile("runs/x/shift_baseline.json", "utf8")));
+ * import assert from "node:assert/strict";
+ * // 4×4 cells: reddish ones are `all`, bluish ones `normal` (the real ones are resized fixtures)
+ * const cell = (r: number, b: number) => ({ width: 4, height: 4, data: new Float32Array(48).map((_, i) => [r, 0.4, b][i % 3]) });
+ * const labelled = (k: number) => [
+ *   { image: cell(0.8 + 0.01 * k, 0.3), positive: true },
+ *   { image: cell(0.3, 0.8 + 0.01 * k), positive: false },
+ * ];
+ * const train = [0, 1, 2, 3].flatMap(labelled);
+ * const val = [4, 5].flatMap(labelled);
+ * // evaluate_shift keeps the fitted baseline as runs/<run>/shift_baseline.json
+ * const json = JSON.stringify(fitColourBaseline(train, val));
+ * const b = parseColourBaseline(JSON.parse(json));
+ * assert.equal(b.kind, "colour-logistic");
+ * assert.throws(() => parseColourBaseline({ kind: "colour-logistic", bins: 4 }), /delete the file to refit it/);
  * ```
  */
 export function parseColourBaseline(value: unknown): ColourBaseline {

@@ -71,7 +71,9 @@ export const BEYOND_GRID: readonly ShiftCell[] = [
  *
  * @example
  * ```ts
- * selectCells(["identity", "jpeg q50"]).length; // 2
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(selectCells(["identity", "jpeg q50"]).map((c) => c.jpegQuality), [undefined, 50]);
+ * assert.throws(() => selectCells(["sepia"]), /unknown shift cell "sepia"/);
  * ```
  */
 export function selectCells(
@@ -93,8 +95,14 @@ export function selectCells(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeImage, normalizeToTensor, parseModelCard } from "../../../model/core/mod.ts";
+ * const card = parseModelCard(JSON.parse(await Deno.readTextFile("model/all-v4.int8.json")));
+ * const decoded = await decodeImage(await Deno.readFile("tests/fixtures/images/taleqani_Benign_WBC-Benign-001.jpg"));
  * const float = await applyShiftCell(decoded, SHIFT_GRID[8], card.preprocess); // jpeg q50
- * const tensor = normalizeToTensor(float, card.preprocess, "NCHW");
+ * assert.equal(SHIFT_GRID[8].name, "jpeg q50");
+ * const tensor = normalizeToTensor(float, card.preprocess, "NCHW"); // what the model is given
+ * assert.equal(tensor.length, 3 * card.preprocess.size * card.preprocess.size);
  * ```
  */
 export async function applyShiftCell(img: RgbaImage, cell: ShiftCell, spec: PreprocessSpec): Promise<FloatRgbImage> {

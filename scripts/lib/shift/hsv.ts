@@ -36,8 +36,9 @@ export interface ColorShift {
  *
  * @example
  * ```ts
- * isIdentityShift({ brightness: 1, hue: 0 }); // true
- * isIdentityShift({ saturation: 0.7 }); // false
+ * import assert from "node:assert/strict";
+ * assert.equal(isIdentityShift({ brightness: 1, hue: 0 }), true);
+ * assert.equal(isIdentityShift({ saturation: 0.7 }), false);
  * ```
  */
 export function isIdentityShift(shift: ColorShift): boolean {
@@ -50,9 +51,12 @@ export function isIdentityShift(shift: ColorShift): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const red = { width: 1, height: 1, data: new Float32Array([1, 0, 0]) };
- * shiftColors(red, { hue: 1 / 3 }).data; // Float32Array [0, 1, 0]  (pure green)
- * shiftColors(red, { saturation: 0 }).data; // Float32Array [1, 1, 1]  (grey at V = 1)
+ * const round = (d: Float32Array) => [...d].map((v) => Math.round(v * 1000) / 1000);
+ * assert.deepEqual(round(shiftColors(red, { hue: 1 / 3 }).data), [0, 1, 0]); // pure green
+ * assert.deepEqual(round(shiftColors(red, { saturation: 0 }).data), [1, 1, 1]); // grey at V = 1
+ * assert.deepEqual(red.data, new Float32Array([1, 0, 0])); // the input is unchanged
  * ```
  */
 export function shiftColors(img: FloatRgbImage, shift: ColorShift): FloatRgbImage {

@@ -40,9 +40,10 @@ async function encoderOnce(): Promise<JpegEncoderExports> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const img = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 4).fill(200) };
  * const bytes = await encodeJpeg(img, 75);
- * [bytes[0], bytes[1]]; // [0xff, 0xd8]
+ * assert.deepEqual([bytes[0], bytes[1]], [0xff, 0xd8]); // JPEG start of image
  * ```
  */
 export async function encodeJpeg(img: RgbaImage, quality: number): Promise<Uint8Array> {
@@ -80,7 +81,12 @@ export async function encodeJpeg(img: RgbaImage, quality: number): Promise<Uint8
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeImage } from "../../../model/core/mod.ts";
+ * const decoded = await decodeImage(await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2_all.png"));
  * const shifted = await jpegRoundTrip(decoded, 50); // what a quality-50 re-save does to the pixels
+ * assert.deepEqual([shifted.width, shifted.height], [decoded.width, decoded.height]);
+ * assert.notDeepEqual(shifted.data, decoded.data); // lossy
  * ```
  */
 export async function jpegRoundTrip(img: RgbaImage, quality: number): Promise<RgbaImage> {

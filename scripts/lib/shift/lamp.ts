@@ -26,9 +26,11 @@ export interface LampShift {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const img = { width: 1, height: 1, data: new Float32Array([0.5, 0.5, 0.5]) };
- * lampShift(img, { gain: [1.1, 1, 0.9] }).data; // [0.55, 0.5, 0.45]
- * lampShift(img, { stain: 2 }).data; // [0.25, 0.25, 0.25]
+ * const round = (d: Float32Array) => [...d].map((v) => v.toFixed(3));
+ * assert.deepEqual(round(lampShift(img, { gain: [1.1, 1, 0.9] }).data), ["0.550", "0.500", "0.450"]); // warm lamp
+ * assert.deepEqual(round(lampShift(img, { stain: 2 }).data), ["0.250", "0.250", "0.250"]); // twice the stain
  * ```
  */
 export function lampShift(img: FloatRgbImage, shift: LampShift): FloatRgbImage {

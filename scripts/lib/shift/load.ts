@@ -31,7 +31,16 @@ export interface ItemFilter {
  *
  * @example
  * ```ts
- * selectItems(manifest, { split: "test" }).length; // 399 for the Taleqani manifest
+ * import assert from "node:assert/strict";
+ * import type { SplitManifest } from "../data/split_manifest.ts";
+ * const item = (path: string, split: "train" | "test", view = "original") =>
+ *   ({ path, split, view, label: "all" as const, group: path, sha256: path });
+ * const manifest = {
+ *   dataset: "taleqani",
+ *   items: [item("a.jpg", "test"), item("b.jpg", "train"), item("c.jpg", "test"), item("seg/c.jpg", "test", "segmented")],
+ * } as SplitManifest; // (399 test originals in the Taleqani manifest)
+ * assert.deepEqual(selectItems(manifest, { split: "test" }).map((i) => i.path), ["a.jpg", "c.jpg"]);
+ * assert.equal(selectItems(manifest, { split: "all", limit: 2 }).length, 2);
  * ```
  */
 export function selectItems(manifest: SplitManifest, filter: ItemFilter): ManifestItem[] {
@@ -55,7 +64,15 @@ export function selectItems(manifest: SplitManifest, filter: ItemFilter): Manife
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SplitManifest } from "../data/split_manifest.ts";
+ * const manifest = {
+ *   dataset: "taleqani",
+ *   root: `${Deno.cwd()}/tests/fixtures/images`,
+ *   items: [{ path: "taleqani_Benign_WBC-Benign-001.jpg", split: "test", label: "normal", view: "original", group: "g", sha256: "" }],
+ * } as SplitManifest;
  * const images = await loadImages(manifest, selectItems(manifest, { split: "test" }));
+ * assert.deepEqual([images[0].rgba.width, images[0].rgba.height], [224, 224]);
  * ```
  */
 export async function loadImages(manifest: SplitManifest, items: readonly ManifestItem[]): Promise<LoadedImage[]> {

@@ -87,13 +87,16 @@ const pts = (x: number) => Math.round(x * 1e4) / 100;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const identity = { name: "identity", kind: "identity", color: {} } as const;
  * const dark = { name: "brightness×0.9", kind: "single", color: { brightness: 0.9 } } as const;
  * const r = summarizeShift([true, false], [
  *   { cell: identity, scores: [0.9, 0.1] },
  *   { cell: dark, scores: [0.4, 0.1] },
  * ], { threshold: 0.5 });
- * r.maxDropPts.sensitivity; // 100
+ * assert.equal(r.maxDropPts.sensitivity, 100); // the one `all` image is missed when darker
+ * assert.equal(r.worst.sensitivity.cell, "brightness×0.9");
+ * assert.equal(r.withinTolerance, false);
  * ```
  */
 export function summarizeShift(
@@ -195,7 +198,15 @@ export function summarizeShift(
  *
  * @example
  * ```ts
- * console.log(formatShiftTable("model", report));
+ * import assert from "node:assert/strict";
+ * import { SHIFT_GRID } from "./grid.ts";
+ * const report = summarizeShift([true, false], [
+ *   { cell: SHIFT_GRID[0], scores: [0.9, 0.1] },
+ *   { cell: SHIFT_GRID[1], scores: [0.8, 0.2] },
+ * ], { threshold: 0.5 });
+ * const table = formatShiftTable("model", report); // evaluate_shift prints it
+ * assert.match(table, /^model: threshold 0\.500, 1 all \/ 1 normal$/m);
+ * assert.match(table, /^identity\s+1\.000\s+1\.000/m);
  * ```
  */
 export function formatShiftTable(title: string, r: ShiftReport): string {

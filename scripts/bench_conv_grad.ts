@@ -38,7 +38,10 @@ export interface ConvTiming extends ConvShape {
  *
  * @example
  * ```ts
- * convShapes("small-gap", 96, 64)[0]; // { name: "s1_conv", input: [64,96,96,3], filter: [3,3,3,16], strides: 2 }
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * await tf.setBackend("cpu");
+ * assert.deepEqual(convShapes("small-gap", 96, 64)[0], { name: "s1_conv", input: [64, 96, 96, 3], filter: [3, 3, 3, 16], strides: 2 });
  * ```
  */
 export function convShapes(arch: Architecture, size: number, batch: number, width = 1): ConvShape[] {
@@ -83,8 +86,12 @@ async function timeKernel(run: () => tf.Tensor, reps: number): Promise<number> {
  *
  * @example
  * ```ts
- * await selectBackend("webgpu");
- * const rows = await benchConvGrad(convShapes("small-gap", 128, 64), 10);
+ * import assert from "node:assert/strict";
+ * import { selectBackend } from "./lib/tfjs/backend.ts";
+ * await selectBackend("cpu"); // the benchmark: selectBackend("webgpu") and convShapes("small-gap", 128, 64)
+ * const rows = await benchConvGrad(convShapes("small-gap", 32, 2).slice(0, 2), 1);
+ * assert.deepEqual(rows.map((r) => r.name), ["s1_conv", "s2_conv"]);
+ * assert.ok(rows.every((r) => r.forwardMs >= 0 && r.filterGradMs >= 0 && r.inputGradMs >= 0));
  * ```
  */
 export async function benchConvGrad(shapes: ConvShape[], reps: number): Promise<ConvTiming[]> {

@@ -41,9 +41,11 @@ export interface BenchRow {
 /**
  * Measures training steps for one configuration for about `seconds` (at least 2 timed steps).
  *
- * @example
- * ```ts
+ * @example Not run as a doc test: it trains for `seconds` on replicas that only Node can start
+ * (tsx's worker hooks); `deno task bench:train` runs it.
+ * ```ts ignore
  * const row = await benchTrain({ backend: "wasm", arch: "small-gap", size: 96, workers: 2, batch: 32, seconds: 20 });
+ * console.log(`${row.imgPerSec.toFixed(1)} images/s, ${row.imgPerCpuSec.toFixed(1)} per CPU second`);
  * ```
  */
 export async function benchTrain(

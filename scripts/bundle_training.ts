@@ -54,7 +54,11 @@ async function copyPackageFiles(out: string, name: string, files: string[]): Pro
  *
  * @example
  * ```ts
- * await bundleTraining({ out: "dist/train", platform: "linux-x64" });
+ * import assert from "node:assert/strict";
+ * const out = await Deno.makeTempDir(); // `deno task bundle:train` writes dist/train
+ * const files = await bundleTraining({ out, platform: "linux-x64" });
+ * assert.ok(files.includes("train.js") && files.includes("worker.js"));
+ * await Deno.remove(out, { recursive: true });
  * ```
  */
 export async function bundleTraining(o: { out: string; platform: string }): Promise<string[]> {

@@ -61,7 +61,20 @@ export interface FeedbackAddition {
  *
  * @example
  * ```ts
- * parseExport('{"id":"a","label":"all",...}\n'); // [FeedbackRecord]
+ * import assert from "node:assert/strict";
+ * import type { FeedbackRecord } from "../model/core/mod.ts";
+ * const sha = "ab".repeat(32); // SHA-256 of the uploaded file
+ * const record: FeedbackRecord = {
+ *   id: "2025-01-02T10:00:00.000Z_0123456789abcdef", ts: "2025-01-02T10:00:00.000Z", label: "all", reviewer: "lab-2",
+ *   prediction: {
+ *     requestId: "r1", index: 0, route: "/v1/predict", inputSha256: sha,
+ *     model: { id: "all-screen", version: "4.0.0", sha256: "cd".repeat(32) },
+ *     label: "normal", scores: { all: 0.3, normal: 0.7 }, decision: "review", ts: "2025-01-02T09:59:00.000Z",
+ *   },
+ * };
+ * const ndjson = JSON.stringify(record) + "\n\n"; // GET /v1/feedback
+ * assert.deepEqual(parseExport(ndjson), [record]);
+ * assert.throws(() => parseExport(ndjson + "{}\n"), /feedback export line 3: not a feedback record/);
  * ```
  */
 export function parseExport(text: string): FeedbackRecord[] {
@@ -86,7 +99,23 @@ export function parseExport(text: string): FeedbackRecord[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import type { FeedbackRecord } from "../model/core/mod.ts";
+ * const sha = "ab".repeat(32); // SHA-256 of the uploaded file
+ * const record: FeedbackRecord = {
+ *   id: "2025-01-02T10:00:00.000Z_0123456789abcdef", ts: "2025-01-02T10:00:00.000Z", label: "all", reviewer: "lab-2",
+ *   prediction: {
+ *     requestId: "r1", index: 0, route: "/v1/predict", inputSha256: sha,
+ *     model: { id: "all-screen", version: "4.0.0", sha256: "cd".repeat(32) },
+ *     label: "normal", scores: { all: 0.3, normal: 0.7 }, decision: "review", ts: "2025-01-02T09:59:00.000Z",
+ *   },
+ * };
+ * const records = [record];
  * const add = buildAddition(records, new Map([[sha, "2025/cell-1.png"]]), "/lab/archive", { split: "train" });
+ * assert.deepEqual(add.items.map((i) => [i.path, i.label, i.group, i.feedback.agrees]), [
+ *   ["2025/cell-1.png", "all", `feedback:${sha}`, false], // the reviewer overruled the model
+ * ]);
+ * assert.deepEqual(add.unmatched, []);
  * ```
  */
 export function buildAddition(

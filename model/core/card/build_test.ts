@@ -1,31 +1,9 @@
 import assert from "node:assert/strict";
-import { buildModelCard, type ModelCardFields } from "./build.ts";
-import type { PreprocessSpec } from "../preprocess/spec.ts";
+import { buildModelCard } from "./build.ts";
+import { TEST_CARD_FIELDS, TEST_PREPROCESS } from "../../../tests/helpers/card_fields.ts";
 
-const preprocess: PreprocessSpec = {
-  size: 32,
-  crop: "none",
-  resize: "area",
-  normalization: { mode: "per-image", minStd: 0.02 },
-  channelOrder: "RGB",
-  alphaBackground: 0,
-};
-
-const fields: ModelCardFields = {
-  id: "t",
-  version: "1.0.0",
-  file: "t.onnx",
-  precision: "float32",
-  opset: 17,
-  architecture: "test",
-  io: { input: "image", logit: "logit" },
-  preprocess,
-  labels: ["normal", "all"],
-  positiveLabel: "all",
-  temperature: 1,
-  threshold: 0.5,
-  reviewBand: [0.4, 0.6],
-};
+const preprocess = TEST_PREPROCESS;
+const fields = TEST_CARD_FIELDS;
 
 const bytes = new TextEncoder().encode("abc");
 

@@ -41,8 +41,9 @@ export interface BuildOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * checkWidth("small-gap", 0.75); // fine
- * checkWidth("original", 0.5); // throws: width applies to small-gap only
+ * assert.throws(() => checkWidth("original", 0.5)); // width applies to small-gap only
  * ```
  */
 export function checkWidth(arch: Architecture, width: number): void {
@@ -55,8 +56,10 @@ export function checkWidth(arch: Architecture, width: number): void {
  *
  * @example
  * ```ts
- * scaledFilters(128, 0.5); // 64
- * scaledFilters(16, 0.5); // 8
+ * import assert from "node:assert/strict";
+ * assert.equal(scaledFilters(128, 0.5), 64);
+ * assert.equal(scaledFilters(16, 0.5), 8);
+ * assert.equal(scaledFilters(16, 0.75), 16); // a multiple of 8
  * ```
  */
 export function scaledFilters(base: number, width: number): number {
@@ -68,8 +71,12 @@ export function scaledFilters(base: number, width: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * await tf.setBackend("cpu");
  * const model = buildModel("small-gap", { size: 96, subtypes: 4, seed: 1 });
- * model.outputNames; // ["logit", "subtype_logits"]
+ * assert.deepEqual(model.outputNames, ["logit", "subtype_logits"]);
+ * assert.deepEqual(model.inputs[0].shape, [null, 96, 96, 3]);
  * ```
  */
 export function buildModel(arch: Architecture, opts: BuildOptions): tf.LayersModel {

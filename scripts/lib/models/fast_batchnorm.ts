@@ -23,7 +23,14 @@ type BnOut = { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D };
  *
  * @example
  * ```ts
- * const { y } = batchNormTraining(x, gamma, beta, 1e-3);
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * await tf.setBackend("cpu"); // on wasm, with registerWasmBatchNormKernels, our SIMD kernels run it
+ * const x = tf.tensor2d([[1, 10], [3, 30]]); // 2 rows, 2 channels
+ * const { y, mean, variance } = batchNormTraining(x, tf.ones([2]) as tf.Tensor1D, tf.zeros([2]) as tf.Tensor1D, 1e-3);
+ * assert.deepEqual(Array.from(mean.dataSync()), [2, 20]);
+ * assert.deepEqual(Array.from(variance.dataSync()), [1, 100]);
+ * assert.deepEqual(Array.from(y.dataSync(), (v) => Math.round(v * 100) / 100), [-1, -1, 1, 1]);
  * ```
  */
 export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BnOut {
@@ -100,7 +107,13 @@ const StockBatchNorm =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * await tf.setBackend("cpu");
  * const bn = fastBatchNormalization({ momentum: 0.9, epsilon: 1e-3, name: "s1_bn" });
+ * const input = tf.input({ shape: [8, 8, 16] });
+ * const model = tf.model({ inputs: input, outputs: bn.apply(input) as tf.SymbolicTensor });
+ * assert.equal(model.getLayer("s1_bn").countParams(), 4 * 16); // gamma, beta, moving mean and variance
  * ```
  */
 export function fastBatchNormalization(args: { momentum?: number; epsilon?: number; name?: string }): tf.layers.Layer {

@@ -4,32 +4,12 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeModelFiles } from "./card.ts";
-import { buildModelCard, type ModelCardFields, parseModelCard } from "../../../model/core/mod.ts";
+import { buildModelCard, parseModelCard } from "../../../model/core/mod.ts";
+import { TEST_CARD_FIELDS } from "../../../tests/helpers/card_fields.ts";
 import { FIXTURE_DIR } from "../../../tests/helpers/onnx_testing.ts";
 import { runModel } from "../../../model/core/mod.ts";
 
-const fields: ModelCardFields = {
-  id: "t",
-  version: "1.0.0",
-  file: "t.onnx",
-  precision: "float32",
-  opset: 17,
-  architecture: "test",
-  io: { input: "image", logit: "logit" },
-  preprocess: {
-    size: 32,
-    crop: "none",
-    resize: "area",
-    normalization: { mode: "per-image", minStd: 0.02 },
-    channelOrder: "RGB",
-    alphaBackground: 0,
-  },
-  labels: ["normal", "all"],
-  positiveLabel: "all",
-  temperature: 1,
-  threshold: 0.5,
-  reviewBand: [0.4, 0.6],
-};
+const fields = TEST_CARD_FIELDS;
 
 Deno.test("writeModelFiles writes both files and refuses a card for other bytes or another name", async () => {
   const dir = await mkdtemp(join(tmpdir(), "card-"));

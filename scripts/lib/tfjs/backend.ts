@@ -65,8 +65,9 @@ interface AdapterInfo {
  *
  * @example
  * ```ts
- * isSoftwareAdapter({ vendor: "mesa", architecture: "software", description: "llvmpipe (LLVM 15)" }); // true
- * isSoftwareAdapter({ vendor: "nvidia", architecture: "hopper" }); // false
+ * import assert from "node:assert/strict";
+ * assert.equal(isSoftwareAdapter({ vendor: "mesa", architecture: "software", description: "llvmpipe (LLVM 15)" }), true);
+ * assert.equal(isSoftwareAdapter({ vendor: "nvidia", architecture: "hopper" }), false);
  * ```
  */
 export function isSoftwareAdapter(info: AdapterInfo): boolean {
@@ -80,7 +81,13 @@ export function isSoftwareAdapter(info: AdapterInfo): boolean {
  *
  * @example
  * ```ts
- * isSoftwareAdapter(adapterInfo(await navigator.gpu.requestAdapter()));
+ * import assert from "node:assert/strict";
+ * // usually `adapterInfo(await navigator.gpu.requestAdapter())`; an adapter as Dawn reports a CPU one:
+ * const adapter = { info: { vendor: "google", architecture: "", description: "SwiftShader Device (Subzero)" } };
+ * const info = adapterInfo(adapter);
+ * assert.deepEqual(info, { vendor: "google", architecture: "", description: "SwiftShader Device (Subzero)", isFallbackAdapter: false });
+ * assert.equal(isSoftwareAdapter(info), true);
+ * assert.deepEqual(adapterInfo(null), { vendor: undefined, architecture: undefined, description: undefined, isFallbackAdapter: false });
  * ```
  */
 // deno-lint-ignore no-explicit-any
@@ -102,7 +109,9 @@ export function adapterInfo(adapter: any): AdapterInfo {
  *
  * @example
  * ```ts
- * const gpu = await probeGpuAdapter(); // e.g. { vendor: "nvidia", architecture: "hopper", ... } or null
+ * import assert from "node:assert/strict";
+ * const gpu = await probeGpuAdapter(); // e.g. { vendor: "nvidia", architecture: "hopper", ... } or null (also under Deno)
+ * assert.ok(gpu === null || !isSoftwareAdapter(gpu));
  * ```
  */
 export async function probeGpuAdapter(
@@ -199,7 +208,12 @@ async function tryWasm(): Attempt {
  *
  * @example
  * ```ts
- * const picked = await selectBackend("auto"); // e.g. "wasm"
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * // the trainer passes --backend (default "auto": tfjs-node-gpu, tfjs-node, webgpu, wasm, then cpu)
+ * const picked = await selectBackend("wasm");
+ * assert.deepEqual([picked, tf.getBackend()], ["wasm", "wasm"]);
+ * await selectBackend("cpu");
  * ```
  */
 export async function selectBackend(

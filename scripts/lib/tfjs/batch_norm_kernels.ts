@@ -30,8 +30,12 @@ export const BATCH_NORM_TRAIN_BACKWARD = "AllScreenBatchNormTrainBackward";
  *
  * @example
  * ```ts
- * registerWasmBatchNormKernels();
- * await tf.setBackend("wasm");
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * import { selectBackend } from "./backend.ts";
+ * assert.equal(registerWasmBatchNormKernels(), true); // our SIMD module loads here
+ * assert.ok(tf.getKernel(BATCH_NORM_TRAIN_FORWARD, "wasm") && tf.getKernel(BATCH_NORM_TRAIN_BACKWARD, "wasm"));
+ * await selectBackend("wasm"); // the wasm backend, where fastBatchNormalization uses them
  * ```
  */
 export function registerWasmBatchNormKernels(): boolean {

@@ -13,7 +13,14 @@ import { join } from "node:path";
  *
  * @example
  * ```ts
- * await saveLayersModel(model, "runs/exp1/best");
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * await tf.setBackend("cpu");
+ * const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+ * const dir = await Deno.makeTempDir(); // the trainer: runs/<run>/best
+ * await saveLayersModel(model, `${dir}/best`);
+ * assert.deepEqual([...Deno.readDirSync(`${dir}/best`)].map((e) => e.name).sort(), ["model.json", "weights.bin"]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function saveLayersModel(model: tf.LayersModel, dir: string): Promise<void> {
@@ -41,7 +48,17 @@ export async function saveLayersModel(model: tf.LayersModel, dir: string): Promi
  *
  * @example
  * ```ts
- * const model = await loadLayersModel("runs/exp1/best");
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * await tf.setBackend("cpu");
+ * const saved = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+ * const dir = await Deno.makeTempDir();
+ * await saveLayersModel(saved, dir);
+ * const model = await loadLayersModel(dir); // e.g. runs/<run>/best
+ * const x = tf.ones([1, 3]);
+ * assert.deepEqual((model.predict(x) as tf.Tensor).dataSync(), (saved.predict(x) as tf.Tensor).dataSync());
+ * await assert.rejects(loadLayersModel(`${dir}/none`), /pass the folder that train.ts wrote/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function loadLayersModel(dir: string): Promise<tf.LayersModel> {

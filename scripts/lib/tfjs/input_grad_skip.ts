@@ -16,8 +16,12 @@ const skipped = new Set<number>();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * skipInputGradient(3);
- * isInputGradientSkipped(3); // true
+ * assert.equal(isInputGradientSkipped(3), true);
+ * assert.equal(isInputGradientSkipped(16), false);
+ * skipInputGradient(null);
+ * assert.equal(isInputGradientSkipped(3), false);
  * ```
  */
 export function skipInputGradient(channels: number | null): void {
@@ -30,7 +34,16 @@ export function skipInputGradient(channels: number | null): void {
  *
  * @example
  * ```ts
- * if (isInputGradientSkipped(inputShape[3])) return tf.zeros(inputShape);
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * import { conv2dInputGrad } from "./wasm_kernels.ts";
+ * await tf.setBackend("cpu");
+ * // conv2dInputGrad (like the kernels) starts with
+ * // `if (isInputGradientSkipped(inputShape[3])) return tf.zeros(inputShape);`
+ * skipInputGradient(3);
+ * const dx = conv2dInputGrad([1, 8, 8, 3], tf.ones([1, 8, 8, 4]), tf.ones([3, 3, 3, 4]), 1, "same");
+ * assert.equal(tf.max(tf.abs(dx)).dataSync()[0], 0);
+ * skipInputGradient(null);
  * ```
  */
 export function isInputGradientSkipped(inputChannels: number): boolean {

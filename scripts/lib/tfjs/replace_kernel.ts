@@ -11,7 +11,13 @@ import * as tf from "@tensorflow/tfjs";
  *
  * @example
  * ```ts
- * replaceKernel({ kernelName: "Conv2DBackpropFilter", backendName: "wasm", kernelFunc: filterGradByConv });
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * import { filterGradByConv } from "./wasm_kernels.ts";
+ * await tf.setBackend("cpu"); // the trainer replaces kernels of "wasm" and "webgpu"
+ * replaceKernel({ kernelName: "Conv2DBackpropFilter", backendName: "cpu", kernelFunc: filterGradByConv });
+ * replaceKernel({ kernelName: "Conv2DBackpropFilter", backendName: "cpu", kernelFunc: filterGradByConv }); // again: fine
+ * assert.equal(tf.getKernel("Conv2DBackpropFilter", "cpu")?.kernelFunc, filterGradByConv);
  * ```
  */
 export function replaceKernel(config: tf.KernelConfig): void {

@@ -85,11 +85,14 @@ let loaded: SimdBatchNorm | null | undefined;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const bn = loadSimdBatchNorm();
+ * assert.ok(bn, "simd/batch_norm.wasm loads here");
  * const x = new Float32Array([1, 10, 3, 30]); // M = 2 rows, C = 2 channels
  * const out = { y: new Float32Array(4), mean: new Float32Array(2), variance: new Float32Array(2) };
- * bn?.forward(x, new Float32Array([1, 1]), new Float32Array([0, 0]), 1e-3, out);
- * out.mean; // [2, 20]
+ * bn.forward(x, new Float32Array([1, 1]), new Float32Array([0, 0]), 1e-3, out);
+ * assert.deepEqual(Array.from(out.mean), [2, 20]);
+ * assert.deepEqual(Array.from(out.variance), [1, 100]);
  * ```
  */
 export function loadSimdBatchNorm(): SimdBatchNorm | null {

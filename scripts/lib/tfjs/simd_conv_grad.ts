@@ -54,9 +54,14 @@ let loaded: SimdConvGrad | null | undefined;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const k = loadSimdConvGrad();
- * const dw = new Float32Array(3 * 3 * 24 * 24);
- * k?.filterGrad(x, dy, { x: [16, 24, 24, 24], dy: [16, 24, 24, 24], kh: 3, kw: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1 }, dw);
+ * assert.ok(k, "simd/conv_grad.wasm loads here");
+ * // all-ones input and output gradient: each filter tap sums the output positions that see the input
+ * const x = new Float32Array(4 * 4).fill(1), dy = new Float32Array(4 * 4).fill(1);
+ * const dw = new Float32Array(3 * 3);
+ * k.filterGrad(x, dy, { x: [1, 4, 4, 1], dy: [1, 4, 4, 1], kh: 3, kw: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1 }, dw);
+ * assert.deepEqual(Array.from(dw), [9, 12, 9, 12, 16, 12, 9, 12, 9]);
  * ```
  */
 export function loadSimdConvGrad(): SimdConvGrad | null {

@@ -19,7 +19,10 @@ export interface SimdModuleExports {
  *
  * @example
  * ```ts
- * const k = loadSimdModule<SimdModuleExports>("batch_norm");
+ * import assert from "node:assert/strict";
+ * const k = loadSimdModule<SimdModuleExports>("batch_norm"); // simd/batch_norm.wasm
+ * assert.ok(k !== null && k.heap_base() > 0);
+ * assert.equal(loadSimdModule("no_such_kernel"), null); // callers fall back
  * ```
  */
 export function loadSimdModule<E extends SimdModuleExports>(name: string): E | null {
@@ -38,7 +41,12 @@ export function loadSimdModule<E extends SimdModuleExports>(name: string): E | n
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * const k = loadSimdModule<SimdModuleExports>("batch_norm")!;
+ * const x = new Float32Array([1, 2, 3]);
  * const [xOff, outOff] = heapLayout(k, [x], [x.length]);
+ * assert.deepEqual([xOff % 16, outOff - xOff], [0, 16]); // 12 bytes, padded to 16
+ * assert.deepEqual(new Float32Array(k.memory.buffer, xOff, 3), x); // copied in
  * ```
  */
 export function heapLayout(k: SimdModuleExports, inputs: Float32Array[], outLens: number[]): number[] {

@@ -122,7 +122,16 @@ function convInfoFor(xShape: number[], filterShape: number[], attrs: ConvBackpro
  *
  * @example
  * ```ts
- * const dw = conv2dFilterGrad(x, dy, [3, 3, 16, 32], 2, "same"); // [3,3,16,32]
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * await tf.setBackend("cpu");
+ * const x = tf.randomNormal([2, 9, 9, 4], 0, 1, "float32", 1) as tf.Tensor4D;
+ * const w = tf.randomNormal([3, 3, 4, 8], 0, 1, "float32", 2) as tf.Tensor4D;
+ * const dy = tf.randomNormal([2, 5, 5, 8], 0, 1, "float32", 3) as tf.Tensor4D; // conv2d(x, w, 2, "same") is 2×5×5×8
+ * const dw = conv2dFilterGrad(x, dy, [3, 3, 4, 8], 2, "same");
+ * const ref = tf.grad((f) => tf.sum(tf.mul(tf.conv2d(x, f as tf.Tensor4D, 2, "same"), dy)))(w); // tfjs's own gradient
+ * assert.deepEqual(dw.shape, [3, 3, 4, 8]);
+ * assert.ok(tf.max(tf.abs(tf.sub(dw, ref))).dataSync()[0] < 1e-3);
  * ```
  */
 export function conv2dFilterGrad(
@@ -152,7 +161,16 @@ export function conv2dFilterGrad(
  *
  * @example
  * ```ts
- * const dx = conv2dInputGrad([8, 15, 15, 16], dy, w, 2, "same"); // [8,15,15,16]
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * await tf.setBackend("cpu");
+ * const x = tf.randomNormal([2, 9, 9, 4], 0, 1, "float32", 1) as tf.Tensor4D;
+ * const w = tf.randomNormal([3, 3, 4, 8], 0, 1, "float32", 2) as tf.Tensor4D;
+ * const dy = tf.randomNormal([2, 5, 5, 8], 0, 1, "float32", 3) as tf.Tensor4D;
+ * const dx = conv2dInputGrad([2, 9, 9, 4], dy, w, 2, "same");
+ * const ref = tf.grad((input) => tf.sum(tf.mul(tf.conv2d(input as tf.Tensor4D, w, 2, "same"), dy)))(x);
+ * assert.deepEqual(dx.shape, [2, 9, 9, 4]);
+ * assert.ok(tf.max(tf.abs(tf.sub(dx, ref))).dataSync()[0] < 1e-3);
  * ```
  */
 export function conv2dInputGrad(
@@ -262,7 +280,16 @@ function polyphaseInputGrad(
  *
  * @example
  * ```ts
- * replaceKernel({ kernelName: "Conv2DBackpropFilter", backendName: "wasm", kernelFunc: filterGradByConv });
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * import { replaceKernel } from "./replace_kernel.ts";
+ * await tf.setBackend("cpu"); // any backend; registerWasmTrainingKernels uses it on "wasm" as the fallback
+ * const x = tf.randomNormal([1, 6, 6, 2], 0, 1, "float32", 1) as tf.Tensor4D;
+ * const w = tf.randomNormal([3, 3, 2, 3], 0, 1, "float32", 2) as tf.Tensor4D;
+ * const loss = (f: tf.Tensor) => tf.sum(tf.square(tf.conv2d(x, f as tf.Tensor4D, 1, "same")));
+ * const stock = tf.grad(loss)(w);
+ * replaceKernel({ kernelName: "Conv2DBackpropFilter", backendName: "cpu", kernelFunc: filterGradByConv });
+ * assert.ok(tf.max(tf.abs(tf.sub(tf.grad(loss)(w), stock))).dataSync()[0] < 1e-3);
  * ```
  */
 export const filterGradByConv: tf.KernelFunc = ({ inputs, attrs, backend }) => {
@@ -367,8 +394,14 @@ let registered = false;
  *
  * @example
  * ```ts
- * registerWasmTrainingKernels();
- * await tf.setBackend("wasm");
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * import "@tensorflow/tfjs-backend-wasm"; // the backend and its own kernels first
+ * import { selectBackend } from "./backend.ts";
+ * const stock = tf.getKernel("Conv2DBackpropInput", "wasm");
+ * registerWasmTrainingKernels(); // before the first training step
+ * assert.notEqual(tf.getKernel("Conv2DBackpropInput", "wasm")?.kernelFunc, stock?.kernelFunc); // replaced
+ * assert.equal(await selectBackend("wasm"), "wasm"); // (selectBackend("wasm") registers them itself)
  * ```
  */
 export function registerWasmTrainingKernels(): void {

@@ -55,8 +55,9 @@ const MIN_CHUNK = 64;
  *
  * @example
  * ```ts
- * splitCount(3 * 3 * 3 * 16, 64 * 48 * 48); // 1214: ~524k threads of 122 terms each
- * splitCount(3 * 3 * 128 * 128, 64 * 6 * 6); // 4
+ * import assert from "node:assert/strict";
+ * assert.equal(splitCount(3 * 3 * 3 * 16, 64 * 48 * 48), 1214); // ~524k threads of 122 terms each
+ * assert.equal(splitCount(3 * 3 * 128 * 128, 64 * 6 * 6), 4);
  * ```
  */
 export function splitCount(filterSize: number, reduction: number): number {
@@ -164,7 +165,10 @@ interface FilterGradAttrs {
  *
  * @example
  * ```ts
- * registerWebgpuTrainingKernels(); // makes tf.grad of conv2d use it on "webgpu"
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * registerWebgpuTrainingKernels(); // makes tf.grad of conv2d use it on "webgpu" (running it needs a GPU)
+ * assert.ok(tf.getKernel("Conv2DBackpropFilter", "webgpu"));
  * ```
  */
 function conv2dFilterGradWebgpu(x: Info, dy: Info, attrs: FilterGradAttrs, backend: WebGpuBackendLike): Info {
@@ -234,8 +238,14 @@ let registered = false;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * import "@tensorflow/tfjs-backend-webgpu"; // the backend and its own kernels first
+ * const stock = tf.getKernel("Conv2DBackpropInput", "webgpu");
  * registerWebgpuTrainingKernels();
- * await tf.setBackend("webgpu");
+ * registerWebgpuTrainingKernels(); // idempotent
+ * assert.notEqual(tf.getKernel("Conv2DBackpropInput", "webgpu")?.kernelFunc, stock?.kernelFunc); // wrapped
+ * // then `await tf.setBackend("webgpu")` on a machine with a GPU (selectBackend("webgpu") does all of it)
  * ```
  */
 export function registerWebgpuTrainingKernels(): void {

@@ -28,7 +28,10 @@ export interface AdamParams {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * const weights = new Float32Array([1, 2, 3]);
  * const state = newAdamState(weights.length);
+ * assert.deepEqual([state.m, state.v, state.t], [new Float32Array(3), new Float32Array(3), 0]);
  * ```
  */
 export function newAdamState(n: number): AdamState {
@@ -40,7 +43,15 @@ export function newAdamState(n: number): AdamState {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * // minimise w² for two weights; the second one is frozen
+ * const weights = new Float32Array([1, 1]);
+ * const state = newAdamState(2);
+ * const trainMask = new Uint8Array([1, 0]), decayMask = new Uint8Array([1, 0]);
+ * const grads = weights.map((w) => 2 * w);
  * adamStep(weights, grads, state, { lr: 1e-3 }, trainMask, decayMask);
+ * assert.equal(weights[0].toFixed(4), "0.9990"); // Adam's first step is lr against the gradient's sign
+ * assert.equal(weights[1], 1);
  * ```
  */
 export function adamStep(
@@ -73,7 +84,9 @@ export function adamStep(
  *
  * @example
  * ```ts
- * cosineLr(1e-3, 0.5, 40, 1); // 5e-4 (half-way through warm-up)
+ * import assert from "node:assert/strict";
+ * assert.equal(cosineLr(1e-3, 0.5, 40, 1), 5e-4); // half-way through warm-up
+ * assert.ok(cosineLr(1e-3, 39, 40, 1) < 1e-4); // near the end: close to lr · minFactor
  * ```
  */
 export function cosineLr(lr: number, e: number, total: number, warmup = 1, minFactor = 0.02): number {

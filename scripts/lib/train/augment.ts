@@ -83,8 +83,10 @@ export const NO_AUGMENT: AugmentOptions = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const img = { width: 2, height: 1, data: new Float32Array([1, 1, 1, 0, 0, 0]) };
- * dihedral(img, 0b001).data; // flipped left-right: [0,0,0, 1,1,1]
+ * assert.deepEqual(dihedral(img, 0b001).data, new Float32Array([0, 0, 0, 1, 1, 1])); // flipped left-right
+ * assert.deepEqual([dihedral(img, 0b100).width, dihedral(img, 0b100).height], [1, 2]); // transposed
  * ```
  */
 export function dihedral(img: FloatRgbImage, code: number): FloatRgbImage {
@@ -122,7 +124,12 @@ export interface ColorParams {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * const img = { width: 1, height: 1, data: new Float32Array([0.6, 0.3, 0.3]) };
  * const out = adjustColor(img, { brightness: 1.1, contrast: 1, saturation: 0.8, hue: 0.02, grey: false });
+ * assert.ok(out.data[0] > out.data[1]); // still reddish
+ * const grey = adjustColor(img, { brightness: 1, contrast: 1, saturation: 1, hue: 0, grey: true }).data;
+ * assert.ok(Math.abs(grey[0] - grey[1]) < 1e-6 && Math.abs(grey[1] - grey[2]) < 1e-6);
  * ```
  */
 export function adjustColor(img: FloatRgbImage, p: ColorParams): FloatRgbImage {
@@ -159,7 +166,15 @@ export function adjustColor(img: FloatRgbImage, p: ColorParams): FloatRgbImage {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeImage, parseModelCard, toFloatRgb } from "../../../model/core/mod.ts";
+ * import { makeRng, mixSeed } from "./rng.ts";
+ * const spec = parseModelCard(JSON.parse(await Deno.readTextFile("model/all-v4.int8.json"))).preprocess;
+ * const decoded = await decodeImage(await Deno.readFile("tests/fixtures/images/taleqani_Benign_WBC-Benign-001.jpg"));
+ * const [seed, epoch, index] = [1, 0, 7];
  * const aug = augment(toFloatRgb(decoded, spec), makeRng(mixSeed(seed, epoch, index)));
+ * assert.equal(aug.data.length, 3 * spec.size * spec.size);
+ * assert.deepEqual(augment(toFloatRgb(decoded, spec), makeRng(mixSeed(seed, epoch, index))), aug); // reproducible
  * ```
  */
 export function augment(img: FloatRgbImage, rng: Rng, opts: AugmentOptions = DEFAULT_AUGMENT): FloatRgbImage {
@@ -198,8 +213,13 @@ export function augment(img: FloatRgbImage, rng: Rng, opts: AugmentOptions = DEF
  *
  * @example
  * ```ts
- * const img = { width: 2, height: 1, data: new Float32Array([1, 0, 0, 0, 0, 1]) };
- * subsampleChroma(img).data; // both pixels share the block's mean chroma, each keeps its luma
+ * import assert from "node:assert/strict";
+ * import { luma } from "../../../model/core/mod.ts";
+ * const img = { width: 2, height: 1, data: new Float32Array([0.6, 0.4, 0.4, 0.4, 0.4, 0.6]) }; // pinkish, bluish
+ * const out = subsampleChroma(img).data; // both pixels share the block's mean chroma, each keeps its luma
+ * const chroma = (i: number) => [0, 1, 2].map((k) => (out[i + k] - luma(out[i], out[i + 1], out[i + 2])).toFixed(3));
+ * assert.deepEqual(chroma(0), chroma(3));
+ * assert.equal(luma(out[0], out[1], out[2]).toFixed(3), luma(0.6, 0.4, 0.4).toFixed(3));
  * ```
  */
 export function subsampleChroma(img: FloatRgbImage): FloatRgbImage {
@@ -235,7 +255,11 @@ export function subsampleChroma(img: FloatRgbImage): FloatRgbImage {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * const img = { width: 16, height: 16, data: new Float32Array(16 * 16 * 3).map((_, i) => (i % 7) / 7) };
  * const lossy = await jpegAugment(img, 50);
+ * assert.deepEqual([lossy.width, lossy.height], [16, 16]);
+ * assert.notDeepEqual(lossy.data, img.data); // JPEG artefacts
  * ```
  */
 export async function jpegAugment(img: FloatRgbImage, quality: number): Promise<FloatRgbImage> {
@@ -263,7 +287,16 @@ export async function jpegAugment(img: FloatRgbImage, quality: number): Promise<
  *
  * @example
  * ```ts
- * img = await augmentJpeg(augment(img, rng, opts), rng, opts);
+ * import assert from "node:assert/strict";
+ * import type { FloatRgbImage } from "../../../model/core/mod.ts";
+ * import { makeRng } from "./rng.ts";
+ * const opts = { ...DEFAULT_AUGMENT, jpeg: { probability: 1, minQuality: 50, maxQuality: 90 } };
+ * const rng = makeRng(1);
+ * let img: FloatRgbImage = { width: 16, height: 16, data: new Float32Array(16 * 16 * 3).fill(0.5) };
+ * img = await augmentJpeg(augment(img, rng, opts), rng, opts); // what a training worker does
+ * assert.equal(img.data.length, 16 * 16 * 3);
+ * const same = await augmentJpeg(img, rng, NO_AUGMENT); // no `jpeg` option: unchanged
+ * assert.equal(same, img);
  * ```
  */
 export async function augmentJpeg(img: FloatRgbImage, rng: Rng, opts: AugmentOptions): Promise<FloatRgbImage> {
@@ -279,7 +312,14 @@ export async function augmentJpeg(img: FloatRgbImage, rng: Rng, opts: AugmentOpt
  *
  * @example
  * ```ts
- * const q = drawSourceJpegQuality(rng, { ...DEFAULT_AUGMENT, jpegSource: { probability: 0.5, minQuality: 40, maxQuality: 90 } });
+ * import assert from "node:assert/strict";
+ * import { makeRng } from "./rng.ts";
+ * const rng = makeRng(1);
+ * const opts = { ...DEFAULT_AUGMENT, jpegSource: { probability: 0.5, minQuality: 40, maxQuality: 90 } };
+ * const draws = Array.from({ length: 100 }, () => drawSourceJpegQuality(rng, opts));
+ * assert.ok(draws.some((q) => q === null)); // about half: no re-encoding
+ * assert.ok(draws.every((q) => q === null || (q >= 40 && q <= 90)));
+ * assert.equal(drawSourceJpegQuality(rng, DEFAULT_AUGMENT), null);
  * ```
  */
 export function drawSourceJpegQuality(rng: Rng, opts: AugmentOptions): number | null {

@@ -31,7 +31,18 @@ export interface LoopState {
  *
  * @example
  * ```ts
- * await saveModelWeights(mainModel, weights, "runs/x/best");
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * await tf.setBackend("cpu");
+ * const dense = () => tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], name: "head" })] }); // trainer: buildModel
+ * import { readWeights } from "./weights.ts";
+ * const mainModel = dense();
+ * const weights = readWeights(mainModel).map((w) => w + 1); // after a training step
+ * const run = await Deno.makeTempDir(); // the run folder, e.g. runs/x
+ * await saveModelWeights(mainModel, weights, `${run}/best`);
+ * assert.ok((await Deno.stat(`${run}/best/model.json`)).isFile);
+ * assert.deepEqual(readWeights(mainModel), weights); // the model holds them too
+ * await Deno.remove(run, { recursive: true });
  * ```
  */
 export async function saveModelWeights(model: tf.LayersModel, weights: Float32Array, dir: string): Promise<void> {
@@ -48,7 +59,17 @@ export async function saveModelWeights(model: tf.LayersModel, weights: Float32Ar
  *
  * @example
  * ```ts
- * const flat = await loadModelWeights("runs/x/best", mainModel);
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * await tf.setBackend("cpu");
+ * const dense = () => tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], name: "head" })] }); // trainer: buildModel
+ * import { readWeights } from "./weights.ts";
+ * const mainModel = dense();
+ * const run = await Deno.makeTempDir();
+ * await saveModelWeights(mainModel, readWeights(mainModel), `${run}/best`);
+ * const flat = await loadModelWeights(`${run}/best`, dense());
+ * assert.deepEqual(flat, readWeights(mainModel));
+ * await Deno.remove(run, { recursive: true });
  * ```
  */
 export async function loadModelWeights(dir: string, like: tf.LayersModel): Promise<Float32Array> {
@@ -70,7 +91,13 @@ export async function loadModelWeights(dir: string, like: tf.LayersModel): Promi
  *
  * @example
  * ```ts
- * await saveLoopState("runs/x", state, adam);
+ * import assert from "node:assert/strict";
+ * import { newAdamState } from "./adam.ts";
+ * const run = await Deno.makeTempDir(); // e.g. runs/x
+ * const state = { epoch: 3, bestEpoch: 2, bestScore: 0.97, bestLoss: 0.21, badEpochs: 1, seconds: 95 };
+ * await saveLoopState(run, state, newAdamState(8));
+ * assert.deepEqual((await loadLoopState(run, 8))?.state, state);
+ * await Deno.remove(run, { recursive: true });
  * ```
  */
 export async function saveLoopState(out: string, state: LoopState, adam: AdamState): Promise<void> {
@@ -87,7 +114,18 @@ export async function saveLoopState(out: string, state: LoopState, adam: AdamSta
  *
  * @example
  * ```ts
- * const resumed = await loadLoopState("runs/x", layout.total);
+ * import assert from "node:assert/strict";
+ * import { newAdamState } from "./adam.ts";
+ * const run = await Deno.makeTempDir();
+ * assert.equal(await loadLoopState(run, 8), null); // nothing to resume: start afresh
+ * const adam = newAdamState(8);
+ * adam.m[0] = 0.5;
+ * adam.t = 12;
+ * await saveLoopState(run, { epoch: 3, bestEpoch: 2, bestScore: 0.97, bestLoss: 0.21, badEpochs: 1, seconds: 95 }, adam);
+ * const resumed = await loadLoopState(run, 8); // the trainer passes weightLayout(model).total
+ * assert.deepEqual([resumed?.adam.m[0], resumed?.adam.t, resumed?.state.epoch], [0.5, 12, 3]);
+ * await assert.rejects(loadLoopState(run, 9), /start a new --out/);
+ * await Deno.remove(run, { recursive: true });
  * ```
  */
 export async function loadLoopState(out: string, n: number): Promise<{ state: LoopState; adam: AdamState } | null> {

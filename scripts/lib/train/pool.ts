@@ -33,7 +33,9 @@ export interface BatchSpec {
  *
  * @example
  * ```ts
- * shardRanges(5, 2); // [[0, 3], [3, 5]]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(shardRanges(5, 2), [[0, 3], [3, 5]]);
+ * assert.deepEqual(shardRanges(1, 3), [[0, 1]]); // empty shards dropped
  * ```
  */
 export function shardRanges(n: number, parts: number): [number, number][] {
@@ -54,7 +56,11 @@ export function shardRanges(n: number, parts: number): [number, number][] {
  *
  * @example
  * ```ts
- * new Worker(workerBootstrap(new URL("./worker.ts", import.meta.url).href), { eval: true });
+ * import assert from "node:assert/strict";
+ * // WorkerPool starts each replica as `new Worker(source, { eval: true })` from node:worker_threads
+ * const source = workerBootstrap("file:///app/scripts/lib/train/worker.ts");
+ * assert.match(source, /^import\("file:\/\/\/.*\/tsx\/.*index\.mjs"\)\.then\(\(m\) => \{ m\.register\(\);/);
+ * assert.ok(source.includes('import("file:///app/scripts/lib/train/worker.ts")'));
  * ```
  */
 export function workerBootstrap(entryUrl: string): string {
@@ -71,7 +77,9 @@ export function workerBootstrap(entryUrl: string): string {
  *
  * @example
  * ```ts
- * replicaEntry("file:///x/dist/train.js"); // URL file:///x/dist/worker.js
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(replicaEntry("file:///x/dist/train.js"), new URL("file:///x/dist/worker.js")); // bundled
+ * assert.equal(typeof replicaEntry("file:///x/scripts/lib/train/pool.ts"), "string"); // tsx bootstrap source
  * ```
  */
 export function replicaEntry(selfUrl: string): string | URL {
@@ -96,9 +104,19 @@ export class WorkerPool {
   /**
    * Starts `n` replicas and waits until each has its backend and model.
    *
-   * @example
-   * ```ts
+   * @example Not run as a doc test: replicas load the trainer's TypeScript through tsx's hooks,
+   * which only Node has (scripts/lib/train/loop.node-test.ts runs a pool; `train` in loop.ts shows
+   * the whole use).
+   * ```ts ignore
+   * import { join } from "node:path";
    * const pool = await WorkerPool.start(2, (i) => ({ ...init, workerIndex: i }));
+   * try {
+   *   const errors = await pool.decode(items.map((it, i) => ({ index: i, file: join(root, it.path) })));
+   *   const step = await pool.step(weights, batch, layout.trainMask); // summed gradients
+   *   const { logits } = await pool.predict(weights, valIndices);
+   * } finally {
+   *   await pool.close();
+   * }
    * ```
    */
   static async start(n: number, initFor: (i: number) => WorkerInit): Promise<WorkerPool> {
@@ -166,12 +184,8 @@ export class WorkerPool {
   }
 
   /**
-   * Decodes every job into the shared cache, spread over the replicas; returns error lines.
-   *
-   * @example
-   * ```ts
-   * const errors = await pool.decode(items.map((it, i) => ({ index: i, file: join(root, it.path) })));
-   * ```
+   * Decodes every job into the shared cache, spread over the replicas; returns error lines. See
+   * the example of {@link WorkerPool.start}.
    */
   async decode(jobs: DecodeJob[], onProgress?: (done: number) => void): Promise<string[]> {
     const chunk = 32;
@@ -196,12 +210,8 @@ export class WorkerPool {
   }
 
   /**
-   * One data-parallel gradient computation with the given weights.
-   *
-   * @example
-   * ```ts
-   * const r = await pool.step(weights, batch, layout.trainMask);
-   * ```
+   * One data-parallel gradient computation with the given weights (shards combined by
+   * {@link combineReplies}). See the example of {@link WorkerPool.start}.
    */
   async step(weights: Float32Array, batch: BatchSpec, trainMask: Uint8Array): Promise<StepResult> {
     const n = batch.indices.length;
@@ -223,12 +233,8 @@ export class WorkerPool {
   }
 
   /**
-   * Forward pass (inference mode) over `indices`, spread over the replicas in chunks.
-   *
-   * @example
-   * ```ts
-   * const { logits } = await pool.predict(weights, valIndices);
-   * ```
+   * Forward pass (inference mode) over `indices`, spread over the replicas in chunks. See the
+   * example of {@link WorkerPool.start}.
    */
   async predict(
     weights: Float32Array,
@@ -284,7 +290,13 @@ export class WorkerPool {
  *
  * @example
  * ```ts
- * combineReplies([{ grads, n: 16, lossSum, bceSum, correct }], trainMask);
+ * import assert from "node:assert/strict";
+ * const trainMask = new Uint8Array([1, 0]); // a weight, then a batch-norm moving mean
+ * const r = combineReplies([
+ *   { grads: new Float32Array([0.1, 2]), n: 16, lossSum: 3, bceSum: 2.5, correct: 12 },
+ *   { grads: new Float32Array([0.3, 4]), n: 48, lossSum: 9, bceSum: 8, correct: 40 },
+ * ], trainMask);
+ * assert.deepEqual([r.grads[0].toFixed(2), r.grads[1], r.n, r.correct], ["0.40", 3.5, 64, 52]); // summed; weighted mean
  * ```
  */
 export function combineReplies(

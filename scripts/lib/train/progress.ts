@@ -9,7 +9,9 @@
  *
  * @example
  * ```ts
- * formatDuration(185); // "3m05s"
+ * import assert from "node:assert/strict";
+ * assert.equal(formatDuration(185), "3m05s");
+ * assert.equal(formatDuration(3725), "1h02m");
  * ```
  */
 export function formatDuration(s: number): string {
@@ -25,7 +27,8 @@ export function formatDuration(s: number): string {
  *
  * @example
  * ```ts
- * progressLine("epoch 1/40", 50, 100, 10, "loss 0.51"); // "epoch 1/40 [██████████░░░░░░░░░░] 50/100 ETA 10s loss 0.51"
+ * import assert from "node:assert/strict";
+ * assert.equal(progressLine("epoch 1/40", 50, 100, 10, "loss 0.51"), "epoch 1/40 [██████████░░░░░░░░░░] 50/100 ETA 10s loss 0.51");
  * ```
  */
 export function progressLine(
@@ -50,9 +53,15 @@ export function progressLine(
  *
  * @example
  * ```ts
- * const bar = progressBar("epoch 1/40", 120);
+ * import assert from "node:assert/strict";
+ * // the trainer draws on stderr; here a stream that is not a terminal and keeps the lines
+ * const lines: string[] = [];
+ * const stream = { isTTY: false, write: (s: string) => lines.push(s) } as unknown as NodeJS.WriteStream;
+ * const bar = progressBar("epoch 1/40", 120, stream);
  * bar.update(10, "loss 0.6");
  * bar.done("loss 0.5");
+ * assert.equal(lines.length, 2); // not a terminal: one line per tenth, and the last
+ * assert.ok(lines[1].startsWith("epoch 1/40 [████████████████████] 120/120"));
  * ```
  */
 export function progressBar(label: string, total: number, stream: NodeJS.WriteStream = process.stderr) {

@@ -16,7 +16,12 @@ export type Balance = "sample" | "weight" | "none";
  *
  * @example
  * ```ts
- * const batches = epochBatches([true, false, true], 2, 1, 0, "sample");
+ * import assert from "node:assert/strict";
+ * const labels = [true, false, true, true, true, false];
+ * const batches = epochBatches(labels, 2, 1, 0, "sample"); // run seed 1, epoch 0
+ * assert.equal(batches.length, 3);
+ * assert.ok(batches.every(([a, b]) => labels[a] !== labels[b])); // `all` and `normal` alternate
+ * assert.deepEqual(epochBatches(labels, 2, 1, 0, "sample"), batches); // seeded
  * ```
  */
 export function epochBatches(
@@ -60,7 +65,10 @@ export function epochBatches(
  *
  * @example
  * ```ts
- * classWeights([true, true, true, false], "weight"); // { pos: 0.667, neg: 2 }
+ * import assert from "node:assert/strict";
+ * const w = classWeights([true, true, true, false], "weight");
+ * assert.deepEqual([w.pos.toFixed(3), w.neg], ["0.667", 2]);
+ * assert.deepEqual(classWeights([true, false], "sample"), { pos: 1, neg: 1 });
  * ```
  */
 export function classWeights(labels: readonly boolean[], balance: Balance): { pos: number; neg: number } {

@@ -21,7 +21,9 @@ export interface ValMetrics {
  *
  * @example
  * ```ts
- * valMetrics(new Float32Array([2, -1]), [true, false]).auroc; // 1
+ * import assert from "node:assert/strict";
+ * const m = valMetrics(new Float32Array([2, -1]), [true, false]);
+ * assert.deepEqual([m.auroc, m.sensitivity, m.specificity, m.balancedAccuracy], [1, 1, 1, 1]);
  * ```
  */
 export function valMetrics(logits: Float32Array, positive: readonly boolean[]): ValMetrics {
@@ -55,7 +57,10 @@ export type Monitor = "auroc" | "bal_acc" | "loss";
  *
  * @example
  * ```ts
- * monitorScore(m, "loss"); // -m.loss
+ * import assert from "node:assert/strict";
+ * const m = valMetrics(new Float32Array([2, -1, 0.5]), [true, false, false]);
+ * assert.equal(monitorScore(m, "loss"), -m.loss); // higher is better for every monitor
+ * assert.equal(monitorScore(m, "auroc"), m.auroc);
  * ```
  */
 export function monitorScore(m: ValMetrics, monitor: Monitor): number {
@@ -68,7 +73,9 @@ export function monitorScore(m: ValMetrics, monitor: Monitor): number {
  *
  * @example
  * ```ts
- * improved(0.99, 0.2, 0.99, 0.3); // true (same score, lower loss)
+ * import assert from "node:assert/strict";
+ * assert.equal(improved(0.99, 0.2, 0.99, 0.3), true); // same score, lower loss
+ * assert.equal(improved(0.98, 0.1, 0.99, 0.3), false);
  * ```
  */
 export function improved(score: number, loss: number, bestScore: number, bestLoss: number, minDelta = 1e-4): boolean {

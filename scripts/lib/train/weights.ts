@@ -30,8 +30,13 @@ export interface WeightLayout {
  *
  * @example
  * ```ts
- * const layout = weightLayout(model);
- * layout.total; // number of floats in all weights
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * await tf.setBackend("cpu");
+ * const dense = () => tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] }); // trainer: buildModel
+ * const layout = weightLayout(dense());
+ * assert.equal(layout.total, 3 * 2 + 2); // number of floats in all weights: kernel and bias
+ * assert.equal(layout.decayMask.reduce((a, b) => a + b, 0), 6); // weight decay on the kernel only
  * ```
  */
 export function weightLayout(model: tf.LayersModel): WeightLayout {
@@ -55,7 +60,13 @@ export function weightLayout(model: tf.LayersModel): WeightLayout {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * await tf.setBackend("cpu");
+ * const dense = () => tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] }); // trainer: buildModel
+ * const model = dense();
  * const flat = readWeights(model);
+ * assert.deepEqual(flat.subarray(0, 6), model.weights[0].read().dataSync()); // the kernel first
  * ```
  */
 export function readWeights(model: tf.LayersModel): Float32Array {
@@ -70,7 +81,15 @@ export function readWeights(model: tf.LayersModel): Float32Array {
  *
  * @example
  * ```ts
- * writeWeights(replica, flat);
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * await tf.setBackend("cpu");
+ * const dense = () => tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] }); // trainer: buildModel
+ * const main = dense(), replica = dense();
+ * writeWeights(replica, readWeights(main));
+ * const x = tf.ones([1, 3]);
+ * assert.deepEqual((replica.predict(x) as tf.Tensor).dataSync(), (main.predict(x) as tf.Tensor).dataSync());
+ * assert.throws(() => writeWeights(replica, new Float32Array(3)), /same --arch\/--size\/subtypes\?/);
  * ```
  */
 export function writeWeights(model: tf.LayersModel, flat: Float32Array): void {

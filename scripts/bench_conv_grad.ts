@@ -41,7 +41,9 @@ export interface ConvTiming extends ConvShape {
  * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
  * await tf.setBackend("cpu");
- * assert.deepEqual(convShapes("small-gap", 96, 64)[0], { name: "s1_conv", input: [64, 96, 96, 3], filter: [3, 3, 3, 16], strides: 2 });
+ * assert.deepEqual(convShapes("small-gap", 96, 64)[0], {
+ *   name: "s1_conv", input: [64, 96, 96, 3], filter: [3, 3, 3, 16], strides: 2,
+ * });
  * ```
  */
 export function convShapes(arch: Architecture, size: number, batch: number, width = 1): ConvShape[] {

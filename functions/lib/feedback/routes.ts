@@ -41,7 +41,10 @@ function invalid(message: string): never {
  * assert.deepEqual(parseFeedback({ requestId: "r1", label: "all", note: "blast" }), {
  *   requestId: "r1", label: "all", note: "blast",
  * });
- * assert.throws(() => parseFeedback({ requestId: "r1", label: "maybe" }), (e) => e instanceof ApiError && e.status === 400);
+ * assert.throws(
+ *   () => parseFeedback({ requestId: "r1", label: "maybe" }),
+ *   (e) => e instanceof ApiError && e.status === 400,
+ * );
  * ```
  */
 export function parseFeedback(body: unknown): FeedbackInput {

@@ -20,7 +20,8 @@ import type { Context } from "hono";
  * const env = { remoteAddr: { hostname: "203.0.113.7" } };
  * assert.equal(await (await app.request("/", {}, env)).text(), "203.0.113.7");
  * // on Workers, Cloudflare's header
- * assert.equal(await (await app.request("/", { headers: { "cf-connecting-ip": "198.51.100.2" } })).text(), "198.51.100.2");
+ * const viaWorkers = await app.request("/", { headers: { "cf-connecting-ip": "198.51.100.2" } });
+ * assert.equal(await viaWorkers.text(), "198.51.100.2");
  * ```
  */
 export function clientAddress(c: Context): string {

@@ -43,8 +43,8 @@ export const SERVICE_MALLOC: MallocTuning = { mmapThreshold: 1024 * 1024, trimTh
  *
  * @example
  * ```ts
- * const applied = tuneMalloc(SERVICE_MALLOC); // true on Linux/glibc under `deno run -A`
- * if (Deno.build.os === "linux" && !applied) console.warn("mallopt not applied: not glibc?");
+ * const applied = tuneMalloc(SERVICE_MALLOC); // true on Linux/glibc under `deno run -A`, false elsewhere
+ * if (typeof applied !== "boolean") throw new Error("tuneMalloc answers whether it applied the tuning");
  * ```
  */
 export function tuneMalloc(tuning: MallocTuning = SERVICE_MALLOC): boolean {

@@ -33,7 +33,8 @@ export interface WorkerHandler {
  * ```ts
  * import assert from "node:assert/strict";
  * import { getWasmModule } from "../../../model/core/mod.ts";
- * // functions/worker.ts: `export default createWorkerHandler({ model, card, wasm: { ort: ortWasm, jpeg: jpegWasm } })`,
+ * // functions/worker.ts:
+ * // `export default createWorkerHandler({ model, card, wasm: { ort: ortWasm, jpeg: jpegWasm } })`,
  * // with the files imported as wrangler modules; here they are read and compiled instead.
  * const handler = createWorkerHandler({
  *   model: await Deno.readFile("tests/fixtures/models/tiny.int8.onnx"),

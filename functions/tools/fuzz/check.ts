@@ -47,7 +47,8 @@ export interface CheckLimits {
  * const r = await checkCase(app, { bytes, contentType: "image/png", route: "/v1/predict" }, limits);
  * assert.deepEqual(r.findings, []);
  * assert.equal(r.status, 200);
- * const cut = await checkCase(app, { bytes: bytes.slice(0, 100), contentType: "image/png", route: "/v1/predict" }, limits);
+ * const truncated = { bytes: bytes.slice(0, 100), contentType: "image/png", route: "/v1/predict" } as const;
+ * const cut = await checkCase(app, truncated, limits);
  * assert.deepEqual([cut.findings, cut.status, cut.code], [[], 400, "corrupt_image"]); // refused, as it must be
  * await model.close();
  * ```

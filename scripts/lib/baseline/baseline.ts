@@ -32,7 +32,9 @@ export interface BaselineOptions {
  * const featuresOf = (it: ManifestItem) => Promise.resolve([it.label === "all" ? 0.8 : 0.2]);
  * const { predictions, trainCount } = await runColourBaseline(items, featuresOf);
  * assert.equal(trainCount, 8);
- * assert.deepEqual(predictions.map((p) => [p.split, p.logit > 0]), [["val", false], ["val", true], ["test", false], ["test", true]]);
+ * assert.deepEqual(predictions.map((p) => [p.split, p.logit > 0]), [
+ *   ["val", false], ["val", true], ["test", false], ["test", true],
+ * ]);
  * ```
  */
 export async function runColourBaseline(

@@ -41,7 +41,9 @@ export interface BuildOptions {
  * const { candidates } = folderCandidates(paths, { all: "all", hem: "normal" }, 5);
  * const hashed = candidates.map((c) => ({ ...c, sha256: `sha-of-${c.path}` })); // sha256File of each file
  * const fractions = splitFractions(0.15, 0.15);
- * const m = buildManifest(hashed, { dataset: "folders", root: "/data/cells", seed: 1, fractions, method: "blocks of 5" });
+ * const m = buildManifest(hashed, {
+ *   dataset: "folders", root: "/data/cells", seed: 1, fractions, method: "blocks of 5",
+ * });
  * assert.equal(m.items.length, 40);
  * assert.equal(m.counts.test["label:all"] + m.counts.val["label:all"] + m.counts.train["label:all"], 20);
  * ```

@@ -18,7 +18,8 @@ export type DatasetKind = "cnmc" | "taleqani" | "folders";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * assert.equal(detectKind(["original/Benign/WBC-Benign-001.jpg", "original/Pro/WBC-Malignant-Pro-001.jpg"]), "taleqani");
+ * const taleqani = ["original/Benign/WBC-Benign-001.jpg", "original/Pro/WBC-Malignant-Pro-001.jpg"];
+ * assert.equal(detectKind(taleqani), "taleqani");
  * assert.equal(detectKind(["C-NMC_training_data/fold_0/all/UID_11_10_1_all.bmp"]), "cnmc");
  * assert.equal(detectKind(["blast/1.png", "normal/2.png"]), "folders");
  * assert.throws(() => detectKind([]), /no image files/);

@@ -44,7 +44,8 @@ export function parseClassMap(spec: string): ClassMap {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const { candidates, unmapped } = folderCandidates(["all/a1.png", "hem/b1.png", "other/c1.png"], DEFAULT_CLASS_MAP, 20);
+ * const paths = ["all/a1.png", "hem/b1.png", "other/c1.png"];
+ * const { candidates, unmapped } = folderCandidates(paths, DEFAULT_CLASS_MAP, 20);
  * assert.deepEqual(candidates.map((c) => c.label), ["all", "normal"]);
  * assert.deepEqual(unmapped, ["other"]);
  * ```

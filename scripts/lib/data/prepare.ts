@@ -38,7 +38,9 @@ export interface PrepareOptions {
  * const root = await Deno.makeTempDir();
  * for (const cls of ["blast", "normal"]) {
  *   await Deno.mkdir(`${root}/${cls}`);
- *   for (let i = 1; i <= 20; i++) await Deno.writeTextFile(`${root}/${cls}/cell-${String(i).padStart(3, "0")}.png`, `${cls} ${i}`);
+ *   for (let i = 1; i <= 20; i++) {
+ *     await Deno.writeTextFile(`${root}/${cls}/cell-${String(i).padStart(3, "0")}.png`, `${cls} ${i}`);
+ *   }
  * }
  * const m = await prepareDataset(root, {
  *   kind: "auto", seed: 1, val: 0.15, test: 0.15, blockSize: 5, classMap: { blast: "all", normal: "normal" },

@@ -21,7 +21,8 @@ import { checkDomain } from "./fit.ts";
  * import { selectCells } from "../shift/grid.ts";
  * import { fitDomainRanges } from "./fit.ts";
  * const card = parseModelCard(JSON.parse(await Deno.readTextFile("model/all-v4.int8.json")));
- * const trainImages = [await decodeImage(await Deno.readFile("tests/fixtures/images/taleqani_Benign_WBC-Benign-001.jpg"))];
+ * const bytes = await Deno.readFile("tests/fixtures/images/taleqani_Benign_WBC-Benign-001.jpg");
+ * const trainImages = [await decodeImage(bytes)];
  * const cells = selectCells(["identity", "brightness×1.1"]); // fit_domain uses all of SHIFT_GRID
  * const rows = await statsUnderCells(trainImages, cells, card.preprocess);
  * assert.equal(rows.length, 2);

@@ -54,7 +54,10 @@ export function meanNll(rows: readonly LogitRow[], temperature: number): number 
  * ```ts
  * import assert from "node:assert/strict";
  * // confident logits (±4), but one in four is wrong: over-confident
- * const valRows = Array.from({ length: 40 }, (_, i) => ({ logit: i % 2 ? 4 : -4, positive: i % 2 === 1 !== (i % 4 === 0) }));
+ * const valRows = Array.from({ length: 40 }, (_, i) => ({
+ *   logit: i % 2 ? 4 : -4,
+ *   positive: i % 2 === 1 !== (i % 4 === 0),
+ * }));
  * const T = fitTemperature(valRows);
  * assert.ok(T > 1);
  * assert.ok(meanNll(valRows, T) < meanNll(valRows, 1));

@@ -12,7 +12,11 @@ import type { Confusion, Scored } from "./types.ts";
  * ```ts
  * import assert from "node:assert/strict";
  * assert.deepEqual(
- *   confusionAt([{ score: 0.9, positive: true }, { score: 0.4, positive: false }, { score: 0.5, positive: false }], 0.5),
+ *   confusionAt([
+ *     { score: 0.9, positive: true },
+ *     { score: 0.4, positive: false },
+ *     { score: 0.5, positive: false },
+ *   ], 0.5),
  *   { tp: 1, fp: 1, tn: 1, fn: 0 }, // a score equal to the threshold counts as `all`
  * );
  * ```

@@ -28,7 +28,10 @@ export interface PredictionRow {
  * const json = '[{"path": "test/all/a.png", "split": "test", "label": "all", "logit": 2.5, "subtype": "Pro"}]';
  * const rows = parsePredictions(JSON.parse(json), "predictions.json");
  * assert.deepEqual([rows[0].label, rows[0].logit], ["all", 2.5]);
- * assert.throws(() => parsePredictions([{ path: "a.png", split: "train", label: "all", logit: 1 }]), /"split" must be val or test/);
+ * assert.throws(
+ *   () => parsePredictions([{ path: "a.png", split: "train", label: "all", logit: 1 }]),
+ *   /"split" must be val or test/,
+ * );
  * ```
  */
 export function parsePredictions(value: unknown, source = "predictions"): PredictionRow[] {

@@ -92,7 +92,8 @@ function clampOpen(p: number): number {
  * ];
  * const op = chooseOperatingPoint(valRows, 0.75); // 3 of the 4 positives at or above the threshold
  * assert.equal(op.threshold, 0.6);
- * assert.deepEqual(op.reviewBand.map((p) => p.toFixed(2)), ["0.30", "0.70"]); // every positive ≥ low, every negative < high
+ * // every positive ≥ low, every negative < high
+ * assert.deepEqual(op.reviewBand.map((p) => p.toFixed(2)), ["0.30", "0.70"]);
  * ```
  */
 export function chooseOperatingPoint(

@@ -221,7 +221,8 @@ export interface SeparabilityRow {
  *   rec("Pro/1.jpg", "all", "Pro", 0.5), rec("Pro/2.jpg", "all", "Pro", 0.55),
  * ];
  * const [best] = colourSeparability(records);
- * assert.deepEqual([best.stat, best.auroc, best.separation, best.direction], ["meanB", 0, 1, "lower"]); // less blue: `all`
+ * // less blue: `all`
+ * assert.deepEqual([best.stat, best.auroc, best.separation, best.direction], ["meanB", 0, 1, "lower"]);
  * ```
  */
 export function colourSeparability(records: readonly ImageRecord[]): SeparabilityRow[] {
@@ -248,9 +249,13 @@ export function colourSeparability(records: readonly ImageRecord[]): Separabilit
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const items = Array.from({ length: 40 }, (_, i) => ({ path: `Pro/${String(i).padStart(2, "0")}.jpg`, label: "all" as const, subtype: "Pro" }));
+ * const items = Array.from({ length: 40 }, (_, i) => ({
+ *   path: `Pro/${String(i).padStart(2, "0")}.jpg`,
+ *   label: "all" as const,
+ *   subtype: "Pro",
+ * }));
  * const sample = spreadSample(items.filter((i) => classOf(i) === "Pro"), 4);
- * assert.deepEqual(sample.map((i) => i.path), ["Pro/05.jpg", "Pro/15.jpg", "Pro/25.jpg", "Pro/35.jpg"]); // evenly spread
+ * assert.deepEqual(sample.map((i) => i.path), ["Pro/05.jpg", "Pro/15.jpg", "Pro/25.jpg", "Pro/35.jpg"]); // spread
  * ```
  */
 export function spreadSample<T extends { path: string }>(items: readonly T[], n: number): T[] {
@@ -341,7 +346,9 @@ export interface ClassSeparabilityRow {
  *   rec("Benign/1.jpg", "normal", "Benign", 0.8), rec("Benign/2.jpg", "normal", "Benign", 0.75),
  *   rec("Pro/1.jpg", "all", "Pro", 0.5), rec("Pro/2.jpg", "all", "Pro", 0.55),
  * ];
- * assert.deepEqual(classSeparability(records)[0], { cls: "Benign", n: 2, stat: "meanB", separation: 1, direction: "higher" });
+ * assert.deepEqual(classSeparability(records)[0], {
+ *   cls: "Benign", n: 2, stat: "meanB", separation: 1, direction: "higher",
+ * });
  * ```
  */
 export function classSeparability(records: readonly ImageRecord[]): ClassSeparabilityRow[] {

@@ -83,7 +83,10 @@ export interface EvalReportResult {
  * import type { PredictionRow } from "../metrics/predictions.ts";
  * // a run's predictions.json and eval.json; `deno task report:eval` writes into runs/<run>/report
  * const predictions: PredictionRow[] = Array.from({ length: 24 }, (_, i) => ({
- *   path: `cell-${i}.png`, split: i < 12 ? "val" : "test", label: i % 2 ? "all" : "normal", logit: (i % 2 ? 2 : -2) + (i % 5) - 2,
+ *   path: `cell-${i}.png`,
+ *   split: i < 12 ? "val" : "test",
+ *   label: i % 2 ? "all" : "normal",
+ *   logit: (i % 2 ? 2 : -2) + (i % 5) - 2,
  * }));
  * const evaluation = evaluatePredictions(predictions, { resamples: 20 });
  * const outDir = await Deno.makeTempDir();

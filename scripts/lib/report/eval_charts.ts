@@ -184,7 +184,11 @@ export function rocPrChart(curves: readonly CurveRow[], ops: readonly OperatingR
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * assert.deepEqual(zoomDomains([{ fpr: 0.02, tpr: 0.97, precision: 0.99 }]), { fprMax: 0.05, tprMin: 0.9, precisionMin: 0.9 });
+ * assert.deepEqual(zoomDomains([{ fpr: 0.02, tpr: 0.97, precision: 0.99 }]), {
+ *   fprMax: 0.05,
+ *   tprMin: 0.9,
+ *   precisionMin: 0.9,
+ * });
  * ```
  */
 export function zoomDomains(ops: readonly Pick<OperatingRow, "fpr" | "tpr" | "precision">[]): {

@@ -111,7 +111,8 @@ th{background:#f3f3f3}.caveat{background:#fff6e0;border-left:4px solid #e0a000;p
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const html = page("EDA: taleqani", "manifest runs/taleqani/manifest.json", [{ id: "counts", title: "Counts", html: "…" }]);
+ * const sections = [{ id: "counts", title: "Counts", html: "…" }];
+ * const html = page("EDA: taleqani", "manifest runs/taleqani/manifest.json", sections);
  * assert.ok(html.startsWith("<!doctype html>"));
  * assert.ok(html.includes('<nav><a href="#counts">Counts</a></nav>'));
  * ```

@@ -26,7 +26,8 @@ export function resizeSpec(size: number, crop: PreprocessSpec["crop"] = "none"):
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * assert.deepEqual([...floatToRgba({ width: 1, height: 1, data: new Float32Array([1, 0.5, 0]) }).data], [255, 128, 0, 255]);
+ * const rgba = floatToRgba({ width: 1, height: 1, data: new Float32Array([1, 0.5, 0]) });
+ * assert.deepEqual([...rgba.data], [255, 128, 0, 255]);
  * ```
  */
 export function floatToRgba(img: FloatRgbImage): RgbaImage {
@@ -113,7 +114,10 @@ export interface MeanAccumulator {
  * ```ts
  * import assert from "node:assert/strict";
  * import { toFloatRgb } from "../../../model/core/mod.ts";
- * const solid = (v: number) => ({ width: 4, height: 4, data: new Uint8Array(64).map((_, i) => i % 4 === 3 ? 255 : v) });
+ * const solid = (v: number) => { // a decoded, opaque image
+ *   const data = new Uint8Array(64).map((_, i) => i % 4 === 3 ? 255 : v);
+ *   return { width: 4, height: 4, data };
+ * };
  * const images = [solid(0), solid(255)];
  * let acc: MeanAccumulator | undefined;
  * for (const img of images) acc = addToMean(acc, toFloatRgb(img, resizeSpec(2)));

@@ -48,7 +48,8 @@ export function encodeRgbaPng(img: RgbaImage, level = 9): Uint8Array {
  * ```ts
  * import assert from "node:assert/strict";
  * // e.g. a report's roc_pr.png; here a committed fixture
- * assert.deepEqual(pngSize(await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2_all.png")), { width: 450, height: 450 });
+ * const png = await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2_all.png");
+ * assert.deepEqual(pngSize(png), { width: 450, height: 450 });
  * ```
  */
 export function pngSize(bytes: Uint8Array): { width: number; height: number } {

@@ -46,7 +46,10 @@ export interface ColourFitOptions {
  * ```ts
  * import assert from "node:assert/strict";
  * // 4×4 cells: reddish ones are `all`, bluish ones `normal` (the real ones are resized fixtures)
- * const cell = (r: number, b: number) => ({ width: 4, height: 4, data: new Float32Array(48).map((_, i) => [r, 0.4, b][i % 3]) });
+ * const cell = (r: number, b: number) => {
+ *   const data = new Float32Array(48).map((_, i) => [r, 0.4, b][i % 3]);
+ *   return { width: 4, height: 4, data };
+ * };
  * const labelled = (k: number) => [
  *   { image: cell(0.8 + 0.01 * k, 0.3), positive: true },
  *   { image: cell(0.3, 0.8 + 0.01 * k), positive: false },
@@ -69,7 +72,10 @@ export function predictColourBaseline(b: Pick<ColourBaseline, "bins" | "model">,
  * ```ts
  * import assert from "node:assert/strict";
  * // 4×4 cells: reddish ones are `all`, bluish ones `normal` (the real ones are resized fixtures)
- * const cell = (r: number, b: number) => ({ width: 4, height: 4, data: new Float32Array(48).map((_, i) => [r, 0.4, b][i % 3]) });
+ * const cell = (r: number, b: number) => {
+ *   const data = new Float32Array(48).map((_, i) => [r, 0.4, b][i % 3]);
+ *   return { width: 4, height: 4, data };
+ * };
  * const labelled = (k: number) => [
  *   { image: cell(0.8 + 0.01 * k, 0.3), positive: true },
  *   { image: cell(0.3, 0.8 + 0.01 * k), positive: false },
@@ -106,7 +112,10 @@ export function fitColourBaseline(
  * ```ts
  * import assert from "node:assert/strict";
  * // 4×4 cells: reddish ones are `all`, bluish ones `normal` (the real ones are resized fixtures)
- * const cell = (r: number, b: number) => ({ width: 4, height: 4, data: new Float32Array(48).map((_, i) => [r, 0.4, b][i % 3]) });
+ * const cell = (r: number, b: number) => {
+ *   const data = new Float32Array(48).map((_, i) => [r, 0.4, b][i % 3]);
+ *   return { width: 4, height: 4, data };
+ * };
  * const labelled = (k: number) => [
  *   { image: cell(0.8 + 0.01 * k, 0.3), positive: true },
  *   { image: cell(0.3, 0.8 + 0.01 * k), positive: false },

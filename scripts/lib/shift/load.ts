@@ -37,7 +37,9 @@ export interface ItemFilter {
  *   ({ path, split, view, label: "all" as const, group: path, sha256: path });
  * const manifest = {
  *   dataset: "taleqani",
- *   items: [item("a.jpg", "test"), item("b.jpg", "train"), item("c.jpg", "test"), item("seg/c.jpg", "test", "segmented")],
+ *   items: [
+ *     item("a.jpg", "test"), item("b.jpg", "train"), item("c.jpg", "test"), item("seg/c.jpg", "test", "segmented"),
+ *   ],
  * } as SplitManifest; // (399 test originals in the Taleqani manifest)
  * assert.deepEqual(selectItems(manifest, { split: "test" }).map((i) => i.path), ["a.jpg", "c.jpg"]);
  * assert.equal(selectItems(manifest, { split: "all", limit: 2 }).length, 2);
@@ -69,7 +71,12 @@ export function selectItems(manifest: SplitManifest, filter: ItemFilter): Manife
  * const manifest = {
  *   dataset: "taleqani",
  *   root: `${Deno.cwd()}/tests/fixtures/images`,
- *   items: [{ path: "taleqani_Benign_WBC-Benign-001.jpg", split: "test", label: "normal", view: "original", group: "g", sha256: "" }],
+ *   items: [
+ *     {
+ *       path: "taleqani_Benign_WBC-Benign-001.jpg", split: "test", label: "normal", view: "original", group: "g",
+ *       sha256: "",
+ *     },
+ *   ],
  * } as SplitManifest;
  * const images = await loadImages(manifest, selectItems(manifest, { split: "test" }));
  * assert.deepEqual([images[0].rgba.width, images[0].rgba.height], [224, 224]);

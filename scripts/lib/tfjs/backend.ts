@@ -66,7 +66,10 @@ interface AdapterInfo {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * assert.equal(isSoftwareAdapter({ vendor: "mesa", architecture: "software", description: "llvmpipe (LLVM 15)" }), true);
+ * assert.equal(
+ *   isSoftwareAdapter({ vendor: "mesa", architecture: "software", description: "llvmpipe (LLVM 15)" }),
+ *   true,
+ * );
  * assert.equal(isSoftwareAdapter({ vendor: "nvidia", architecture: "hopper" }), false);
  * ```
  */
@@ -85,9 +88,13 @@ export function isSoftwareAdapter(info: AdapterInfo): boolean {
  * // usually `adapterInfo(await navigator.gpu.requestAdapter())`; an adapter as Dawn reports a CPU one:
  * const adapter = { info: { vendor: "google", architecture: "", description: "SwiftShader Device (Subzero)" } };
  * const info = adapterInfo(adapter);
- * assert.deepEqual(info, { vendor: "google", architecture: "", description: "SwiftShader Device (Subzero)", isFallbackAdapter: false });
+ * assert.deepEqual(info, {
+ *   vendor: "google", architecture: "", description: "SwiftShader Device (Subzero)", isFallbackAdapter: false,
+ * });
  * assert.equal(isSoftwareAdapter(info), true);
- * assert.deepEqual(adapterInfo(null), { vendor: undefined, architecture: undefined, description: undefined, isFallbackAdapter: false });
+ * assert.deepEqual(adapterInfo(null), {
+ *   vendor: undefined, architecture: undefined, description: undefined, isFallbackAdapter: false,
+ * });
  * ```
  */
 // deno-lint-ignore no-explicit-any
@@ -110,7 +117,8 @@ export function adapterInfo(adapter: any): AdapterInfo {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const gpu = await probeGpuAdapter(); // e.g. { vendor: "nvidia", architecture: "hopper", ... } or null (also under Deno)
+ * // e.g. { vendor: "nvidia", architecture: "hopper", ... }, or null (no GPU, or under Deno)
+ * const gpu = await probeGpuAdapter();
  * assert.ok(gpu === null || !isSoftwareAdapter(gpu));
  * ```
  */

@@ -16,7 +16,8 @@ import * as tf from "@tensorflow/tfjs";
  * import { filterGradByConv } from "./wasm_kernels.ts";
  * await tf.setBackend("cpu"); // the trainer replaces kernels of "wasm" and "webgpu"
  * replaceKernel({ kernelName: "Conv2DBackpropFilter", backendName: "cpu", kernelFunc: filterGradByConv });
- * replaceKernel({ kernelName: "Conv2DBackpropFilter", backendName: "cpu", kernelFunc: filterGradByConv }); // again: fine
+ * // again: fine
+ * replaceKernel({ kernelName: "Conv2DBackpropFilter", backendName: "cpu", kernelFunc: filterGradByConv });
  * assert.equal(tf.getKernel("Conv2DBackpropFilter", "cpu")?.kernelFunc, filterGradByConv);
  * ```
  */

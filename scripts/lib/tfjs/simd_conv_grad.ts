@@ -60,7 +60,10 @@ let loaded: SimdConvGrad | null | undefined;
  * // all-ones input and output gradient: each filter tap sums the output positions that see the input
  * const x = new Float32Array(4 * 4).fill(1), dy = new Float32Array(4 * 4).fill(1);
  * const dw = new Float32Array(3 * 3);
- * k.filterGrad(x, dy, { x: [1, 4, 4, 1], dy: [1, 4, 4, 1], kh: 3, kw: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1 }, dw);
+ * const shape: ConvGradShape = {
+ *   x: [1, 4, 4, 1], dy: [1, 4, 4, 1], kh: 3, kw: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1,
+ * };
+ * k.filterGrad(x, dy, shape, dw);
  * assert.deepEqual(Array.from(dw), [9, 12, 9, 12, 16, 12, 9, 12, 9]);
  * ```
  */

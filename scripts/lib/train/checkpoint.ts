@@ -34,7 +34,8 @@ export interface LoopState {
  * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
  * await tf.setBackend("cpu");
- * const dense = () => tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], name: "head" })] }); // trainer: buildModel
+ * // the trainer uses buildModel; a small model here
+ * const dense = () => tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], name: "head" })] });
  * import { readWeights } from "./weights.ts";
  * const mainModel = dense();
  * const weights = readWeights(mainModel).map((w) => w + 1); // after a training step
@@ -62,7 +63,8 @@ export async function saveModelWeights(model: tf.LayersModel, weights: Float32Ar
  * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
  * await tf.setBackend("cpu");
- * const dense = () => tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], name: "head" })] }); // trainer: buildModel
+ * // the trainer uses buildModel; a small model here
+ * const dense = () => tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], name: "head" })] });
  * import { readWeights } from "./weights.ts";
  * const mainModel = dense();
  * const run = await Deno.makeTempDir();
@@ -121,7 +123,8 @@ export async function saveLoopState(out: string, state: LoopState, adam: AdamSta
  * const adam = newAdamState(8);
  * adam.m[0] = 0.5;
  * adam.t = 12;
- * await saveLoopState(run, { epoch: 3, bestEpoch: 2, bestScore: 0.97, bestLoss: 0.21, badEpochs: 1, seconds: 95 }, adam);
+ * const state = { epoch: 3, bestEpoch: 2, bestScore: 0.97, bestLoss: 0.21, badEpochs: 1, seconds: 95 };
+ * await saveLoopState(run, state, adam);
  * const resumed = await loadLoopState(run, 8); // the trainer passes weightLayout(model).total
  * assert.deepEqual([resumed?.adam.m[0], resumed?.adam.t, resumed?.state.epoch], [0.5, 12, 3]);
  * await assert.rejects(loadLoopState(run, 9), /start a new --out/);

@@ -296,7 +296,8 @@ export class WorkerPool {
  *   { grads: new Float32Array([0.1, 2]), n: 16, lossSum: 3, bceSum: 2.5, correct: 12 },
  *   { grads: new Float32Array([0.3, 4]), n: 48, lossSum: 9, bceSum: 8, correct: 40 },
  * ], trainMask);
- * assert.deepEqual([r.grads[0].toFixed(2), r.grads[1], r.n, r.correct], ["0.40", 3.5, 64, 52]); // summed; weighted mean
+ * // gradients summed, statistics averaged by shard size
+ * assert.deepEqual([r.grads[0].toFixed(2), r.grads[1], r.n, r.correct], ["0.40", 3.5, 64, 52]);
  * ```
  */
 export function combineReplies(

@@ -28,7 +28,10 @@ export function formatDuration(s: number): string {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * assert.equal(progressLine("epoch 1/40", 50, 100, 10, "loss 0.51"), "epoch 1/40 [██████████░░░░░░░░░░] 50/100 ETA 10s loss 0.51");
+ * assert.equal(
+ *   progressLine("epoch 1/40", 50, 100, 10, "loss 0.51"),
+ *   "epoch 1/40 [██████████░░░░░░░░░░] 50/100 ETA 10s loss 0.51",
+ * );
  * ```
  */
 export function progressLine(

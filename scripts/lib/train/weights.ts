@@ -33,7 +33,8 @@ export interface WeightLayout {
  * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
  * await tf.setBackend("cpu");
- * const dense = () => tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] }); // trainer: buildModel
+ * // the trainer uses buildModel; a small model here
+ * const dense = () => tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
  * const layout = weightLayout(dense());
  * assert.equal(layout.total, 3 * 2 + 2); // number of floats in all weights: kernel and bias
  * assert.equal(layout.decayMask.reduce((a, b) => a + b, 0), 6); // weight decay on the kernel only
@@ -63,7 +64,8 @@ export function weightLayout(model: tf.LayersModel): WeightLayout {
  * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
  * await tf.setBackend("cpu");
- * const dense = () => tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] }); // trainer: buildModel
+ * // the trainer uses buildModel; a small model here
+ * const dense = () => tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
  * const model = dense();
  * const flat = readWeights(model);
  * assert.deepEqual(flat.subarray(0, 6), model.weights[0].read().dataSync()); // the kernel first
@@ -84,7 +86,8 @@ export function readWeights(model: tf.LayersModel): Float32Array {
  * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
  * await tf.setBackend("cpu");
- * const dense = () => tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] }); // trainer: buildModel
+ * // the trainer uses buildModel; a small model here
+ * const dense = () => tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
  * const main = dense(), replica = dense();
  * writeWeights(replica, readWeights(main));
  * const x = tf.ones([1, 3]);

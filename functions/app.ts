@@ -6,18 +6,21 @@
  * @module
  */
 import { type Context, Hono } from "hono";
-import { requestId } from "hono/request-id";
+import { routePath } from "hono/route";
 import type { Config } from "./lib/config.ts";
 import type { ModelRuntime } from "../model/core/mod.ts";
 import { createModelState } from "./lib/model/state.ts";
 import { createMetrics, type Metrics } from "./lib/metrics/metrics.ts";
-import { accessLog, type AccessLogVariables, jsonLine, type LogSink } from "./lib/http/access_log.ts";
+import { accessLog, type AccessLogVariables, cappedSink, jsonLine, type LogSink } from "./lib/http/access_log.ts";
+import { requestIds } from "./lib/http/request_id.ts";
+import { rejectUnknownMethods } from "./lib/http/methods.ts";
 import { apiKeyAuth } from "./lib/http/auth.ts";
 import { ApiError, errorBody, toApiError } from "./lib/http/errors.ts";
 import { readImages } from "./lib/http/input.ts";
 import { predictImage, type Prediction } from "./lib/predict/pipeline.ts";
 import { openApiSpec } from "./lib/openapi/spec.ts";
-import { withBudget } from "./lib/http/budget.ts";
+import { startBudget, withBudget } from "./lib/http/budget.ts";
+import type { ImageDecoder } from "./lib/decode/job.ts";
 import { clientIdentity } from "./lib/http/client.ts";
 import { rateLimit } from "./lib/ratelimit/ratelimit.ts";
 import { securityHeaders } from "./lib/security/headers.ts";
@@ -41,12 +44,29 @@ export interface AppDeps {
    * Deno entry passes Deno KV). The app never closes it: its owner does, after the server stops.
    */
   feedback?: FeedbackStore | Promise<FeedbackStore>;
+  /**
+   * Whether the server is shutting down (the Deno entry's drain): an upload the runtime cuts off
+   * then is answered 503 `shutting_down` rather than 400 `empty_body`. Default: never.
+   */
+  stopping?: () => boolean;
+  /**
+   * Decodes and resizes uploads (default: on the request thread). The Deno entry passes its decode
+   * pool (`functions/lib/decode/pool.ts`), whose workers a decode past the budget cannot outlive;
+   * like the feedback store, its owner closes it.
+   */
+  decoder?: ImageDecoder;
 }
+
+/** Routes whose answers must never be cached (they carry predictions, reviewer labels or the export). */
+const NO_STORE = ["/v1/predict", "/v1/predict/batch", "/v1/explain", "/v1/feedback"];
 
 /** Hono environment of the app. */
 export type AppEnv = { Variables: AccessLogVariables };
 
-/** Routes and the methods they accept (anything else: 405). */
+/**
+ * Routes and the methods they accept (another standard method: 405; a made-up one: 501). These
+ * patterns are the only route labels of logs and metrics (unknown paths: `unmatched`).
+ */
 const ROUTES: Record<string, string[]> = {
   "/": ["GET"],
   "/healthz": ["GET"],
@@ -60,6 +80,11 @@ const ROUTES: Record<string, string[]> = {
   "/v1/explain": ["POST"],
   "/v1/feedback": ["GET", "POST"],
 };
+
+/** `s`, cut to 64 characters for an error message (a client's path or method can be 30 kB). */
+function short(s: string): string {
+  return s.length > 64 ? `${s.slice(0, 64)}…` : s;
+}
 
 /**
  * Builds the service.
@@ -88,12 +113,12 @@ const ROUTES: Record<string, string[]> = {
  */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { config } = deps;
-  const log = deps.log ?? jsonLine;
+  const log = cappedSink(deps.log ?? jsonLine);
   const metrics = deps.metrics ?? createMetrics();
   const state = createModelState(deps.model, (err) => {
     log({ ts: new Date().toISOString(), level: "error", event: "model_load_failed", message: err.message });
   });
-  const limits = { maxPixels: config.maxPixels, minSide: config.minSide };
+  const limits = { maxPixels: config.maxPixels, minSide: config.minSide, decoder: deps.decoder };
   const feedbackStore = Promise.resolve(deps.feedback ?? createMemoryStore());
   feedbackStore.catch((err) => {
     log({ ts: new Date().toISOString(), level: "error", event: "feedback_store_failed", message: String(err) });
@@ -106,28 +131,43 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         "the feedback store could not be opened; the operator must check FEEDBACK_DB and the server log",
       );
     });
+  const body = { timeoutMs: config.bodyTimeoutMs, stopping: deps.stopping };
   const app = new Hono<AppEnv>();
 
-  app.use(requestId({ limitLength: 128 }));
+  // ids issued here (a client's X-Request-Id is kept beside, never as, the audit key)
+  app.use(requestIds());
+  // labels from the router's matched route and a bounded method set; every log field capped
   app.use(accessLog(log, metrics, () => state.current?.card.version));
-  // known paths are their own route label even when a middleware (auth, rate limit) answers first
-  app.use(async (c, next) => {
-    if (Object.hasOwn(ROUTES, c.req.path)) c.set("route", c.req.path);
-    await next();
-  });
   app.use(securityHeaders({ "/": indexPage(), "/docs": docsPage() }));
   const cors = corsAllowlist(config.corsOrigins);
   if (cors) app.use(cors);
-  app.use("/v1/*", apiKeyAuth(config.apiKeys));
+  app.use(rejectUnknownMethods()); // a made-up method: 501 before any key, body or route work
+  for (const path of NO_STORE) {
+    app.use(path, async (c, next) => {
+      c.header("Cache-Control", "no-store");
+      await next();
+    });
+  }
+  app.use(
+    "/v1/*",
+    apiKeyAuth(
+      config.apiKeys,
+      // failures are counted per client address: a made-up key must not buy a fresh bucket
+      config.authFailures && { limit: config.authFailures, identify: (c) => clientIdentity(c, false) },
+    ),
+  );
   if (config.rateLimit) {
     const keyed = config.apiKeys.length > 0;
     app.use("/v1/*", rateLimit({ limit: config.rateLimit, identify: (c) => clientIdentity(c, keyed) }));
   }
 
   /** Remembers a prediction for feedback matching; a failed write is logged, the answer still sent. */
-  const audit = async (requestId: string, route: string, index: number, p: Prediction) => {
+  const audit = async (c: Context<AppEnv>, route: string, index: number, p: Prediction) => {
+    const requestId = c.get("requestId");
+    const clientRequestId = c.get("clientRequestId");
     const record: PredictionRecord = {
       requestId,
+      ...(clientRequestId ? { clientRequestId } : {}),
       index,
       route,
       inputSha256: p.input.sha256,
@@ -150,84 +190,74 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }
   };
 
-  const route = (c: { set: (k: "route", v: string) => void }, path: string) => c.set("route", path);
   const modelInfo = () => {
     const card = state.current?.card;
     return card ? { id: card.id, version: card.version, sha256: card.sha256 } : undefined;
   };
 
   app.get("/healthz", (c) => {
-    route(c, "/healthz");
     return c.json({ status: "ok" });
   });
 
   app.get("/readyz", (c) => {
-    route(c, "/readyz");
     state.require();
     return c.json({ status: "ready", model: modelInfo() });
   });
 
   app.get("/metrics", (c) => {
-    route(c, "/metrics");
     return c.text(metrics.render(modelInfo(), state.current !== undefined), 200, {
       "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
     });
   });
 
   app.get("/openapi.json", (c) => {
-    route(c, "/openapi.json");
     return c.json(openApiSpec(config));
   });
 
   app.get("/docs", (c) => {
-    route(c, "/docs");
     return c.html(docsPage());
   });
 
   app.get("/", (c) => {
-    route(c, "/");
     return c.html(indexPage());
   });
 
   app.get("/v1/model", (c) => {
-    route(c, "/v1/model");
     return c.json(state.require().card);
   });
 
   const single = (heatmap: boolean) => async (c: Context<AppEnv>) => {
-    route(c, heatmap ? "/v1/explain" : "/v1/predict");
     const startedAt = performance.now();
     const runtime = state.require();
-    const [image] = await readImages(c.req.raw, { maxBodyBytes: config.maxBodyBytes, max: 1 });
+    const [image] = await readImages(c.req.raw, { maxBodyBytes: config.maxBodyBytes, max: 1, body });
     const p = await withBudget(
       config.requestBudgetMs,
       (signal) => predictImage(runtime, image, { ...limits, heatmap, startedAt, signal }),
     );
     c.set("log", { inputSha256: p.input.sha256, label: p.label, decision: p.decision });
     metrics.countPrediction(p.decision);
-    await audit(c.get("requestId"), c.get("route"), 0, p);
+    await audit(c, routePath(c), 0, p);
     return c.json({ ...p, requestId: c.get("requestId") });
   };
   app.post("/v1/predict", single(false));
   app.post("/v1/explain", single(true));
 
   app.post("/v1/predict/batch", async (c) => {
-    route(c, "/v1/predict/batch");
     const runtime = state.require();
     const images = await readImages(c.req.raw, {
       maxBodyBytes: config.maxBodyBytes,
       max: config.maxBatch,
       multipartOnly: true,
+      body,
     });
     const results: (Prediction | { error: { code: string; message: string } })[] = [];
+    // one budget for the whole batch: images after it is spent answer `timeout` without decoding
+    const budget = startBudget(config.requestBudgetMs);
     for (const image of images) {
       try {
-        const p = await withBudget(
-          config.requestBudgetMs,
-          (signal) => predictImage(runtime, image, { ...limits, signal }),
-        );
+        const p = await budget.run((signal) => predictImage(runtime, image, { ...limits, signal }));
         metrics.countPrediction(p.decision);
-        await audit(c.get("requestId"), "/v1/predict/batch", results.length, p);
+        await audit(c, "/v1/predict/batch", results.length, p);
         results.push(p);
       } catch (err) {
         const e = toApiError(err);
@@ -246,18 +276,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return c.json({ results, requestId: c.get("requestId") });
   });
 
-  app.post("/v1/feedback", (c) => {
-    route(c, "/v1/feedback");
-    return postFeedback(store)(c);
-  });
-  app.get("/v1/feedback", (c) => {
-    route(c, "/v1/feedback");
-    return exportFeedback(store)(c);
-  });
+  app.post("/v1/feedback", postFeedback(store, body));
+  app.get("/v1/feedback", exportFeedback(store));
 
   for (const [path, methods] of Object.entries(ROUTES)) {
     app.all(path, (c) => {
-      route(c, path);
       c.header("Allow", methods.join(", "));
       throw new ApiError(
         405,
@@ -268,7 +291,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   }
 
   app.notFound((c) => {
-    const e = new ApiError(404, "not_found", `no route ${c.req.method} ${c.req.path}; see GET /docs for the API`);
+    const e = new ApiError(
+      404,
+      "not_found",
+      `no route ${short(c.req.method)} ${short(c.req.path)}; see GET /docs for the API`,
+    );
     return c.json(errorBody(e, c.get("requestId")), 404);
   });
 
@@ -286,6 +313,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.onError((err, c) => {
     const e = toApiError(err);
     if (e.status >= 500 && e.code === "internal_error") logInternal(c.get("requestId"), err);
+    if (e.code === "request_timeout") c.header("Connection", "close"); // the rest of the body is not read
     return c.json(errorBody(e, c.get("requestId")), e.status);
   });
 

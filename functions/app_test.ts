@@ -57,16 +57,20 @@ Deno.test("GET /healthz: alive, with a generated X-Request-Id", async () => {
   assert.match(res.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
 });
 
-Deno.test("X-Request-Id: a sane incoming id is echoed, an odd one replaced", async () => {
-  const { app } = setup();
-  assert.equal(
-    (await app.request("/healthz", { headers: { "x-request-id": "lab-42_abc" } })).headers.get("x-request-id"),
-    "lab-42_abc",
-  );
-  const odd = await app.request("/healthz", { headers: { "x-request-id": "<script>" } });
-  assert.match(odd.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
-  const long = await app.request("/healthz", { headers: { "x-request-id": "a".repeat(500) } });
-  assert.notEqual(long.headers.get("x-request-id"), "a".repeat(500));
+Deno.test("X-Request-Id: always issued by the server; a sane client id is echoed beside it, an odd one dropped", async () => {
+  const { app, lines } = setup();
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+  const sane = await app.request("/healthz", { headers: { "x-request-id": "lab-42_abc" } });
+  assert.match(sane.headers.get("x-request-id") ?? "", uuid);
+  assert.equal(sane.headers.get("x-client-request-id"), "lab-42_abc");
+  assert.equal(lines.at(-1)!.clientRequestId, "lab-42_abc");
+  assert.equal(lines.at(-1)!.requestId, sane.headers.get("x-request-id"));
+  for (const odd of ["<script>", "a".repeat(500), "two words"]) {
+    const res = await app.request("/healthz", { headers: { "x-request-id": odd } });
+    assert.match(res.headers.get("x-request-id") ?? "", uuid);
+    assert.equal(res.headers.get("x-client-request-id"), null, odd);
+    assert.equal("clientRequestId" in lines.at(-1)!, false, odd);
+  }
 });
 
 Deno.test("GET /readyz and /v1/model: 503 while the model loads, 200 after", async () => {
@@ -104,6 +108,7 @@ Deno.test("POST /v1/predict: raw PNG body gives the full prediction", async () =
   const png = solidPng(40, 30, [230, 20, 20, 255]);
   const res = await app.request("/v1/predict", post(png, "image/png", { "x-request-id": "r1" }));
   assert.equal(res.status, 200);
+  assert.equal(res.headers.get("cache-control"), "no-store");
   const b = await res.json();
   const mean = (230 / 255 - 0.5) / 0.25;
   const p = 1 / (1 + Math.exp(-4 * mean));
@@ -120,9 +125,11 @@ Deno.test("POST /v1/predict: raw PNG body gives the full prediction", async () =
   assert.equal(b.input.height, 30);
   assert.match(b.input.sha256, /^[0-9a-f]{64}$/);
   for (const k of ["decodeMs", "preprocessMs", "inferenceMs", "totalMs"]) assert.equal(typeof b.timings[k], "number");
-  assert.equal(b.requestId, "r1");
+  assert.match(b.requestId, /^[0-9a-f-]{36}$/); // the server's id, not the client's "r1"
+  assert.equal(b.requestId, res.headers.get("x-request-id"));
   assert.equal(b.heatmap, undefined);
-  const line = lines.find((l) => l.requestId === "r1")!;
+  const line = lines.find((l) => l.requestId === b.requestId)!;
+  assert.equal(line.clientRequestId, "r1");
   assert.equal(line.route, "/v1/predict");
   assert.equal(line.status, 200);
   assert.equal(line.modelVersion, "0.0.1");
@@ -395,6 +402,12 @@ Deno.test("GET /openapi.json describes every route; /docs and / are self-contain
     assert.ok(spec.paths[p], `openapi lacks ${p}`);
   }
   assert.deepEqual(spec.components.schemas.Prediction.properties.decision.enum, ["all", "normal", "review"]);
+  // every error code the API can answer with is in the document (ErrorCode in errors.ts)
+  const source = await Deno.readTextFile(new URL("./lib/http/errors.ts", import.meta.url));
+  const union = /export type ErrorCode =([^;]+);/.exec(source)![1];
+  const codes = [...union.matchAll(/"([a-z_]+)"/g)].map((m) => m[1]);
+  assert.ok(codes.length > 20);
+  assert.deepEqual(new Set(spec.components.schemas.ErrorDetail.properties.code.enum), new Set(codes));
   for (const path of ["/docs", "/"]) {
     const res = await app.request(path);
     assert.equal(res.status, 200);

@@ -2,7 +2,7 @@
  * Deno entry: `deno task start` (or `deno run -A functions/deno.ts`). Serves the app on
  * HOST:PORT at once (readyz answers 503 until the model has loaded), logs one JSON line when
  * listening and one when ready, and shuts down gracefully on SIGINT/SIGTERM (in-flight requests
- * finish, the model is released).
+ * finish, the model and the decode workers are released).
  *
  * @module
  */
@@ -17,6 +17,7 @@ import { openKvStore } from "./lib/feedback/kv.ts";
 import { createMemoryStore } from "./lib/feedback/store.ts";
 import { createDrain } from "./lib/http/drain.ts";
 import { idleTrimmer, trimMalloc } from "./lib/model/malloc.ts";
+import { createDecodePool, type DecodePool } from "./lib/decode/pool.ts";
 
 /** A running server. */
 export interface Server {
@@ -33,9 +34,10 @@ export interface Server {
 /** Start-up switches of {@link serve}. */
 export interface ServeOptions {
   /**
-   * Run one prediction on a synthetic image before declaring ready (default true; env
-   * `WARMUP=0` turns it off in {@link main}): readiness then costs ~100–200 ms more CPU, and the
-   * first real request is not the one that pays for V8 compiling the kernels.
+   * Run one prediction on a synthetic image before declaring ready, and start the decode workers
+   * just after (default true; env `WARMUP=0` turns it off in {@link main}): readiness then costs
+   * ~100–200 ms more CPU, and the first real request is not the one that pays for V8 compiling
+   * the kernels or for starting a worker.
    */
   warmUp?: boolean;
 }
@@ -91,14 +93,21 @@ export function serve(
     });
     return m;
   });
+  // Uploads are decoded off the request thread (a slow decode cannot stall other requests, and one
+  // past the budget is terminated). The workers start once the model is ready (never competing
+  // with start-up), or on first use without warm-up.
+  const decoder: DecodePool | undefined = config.decodeWorkers > 0
+    ? createDecodePool({ size: config.decodeWorkers, log })
+    : undefined;
+  if (options.warmUp !== false) ready.then(() => decoder?.warm(), () => {});
   // audit trail + feedback on Deno KV; without KV (no --unstable-kv, bad path) in memory, logged
   const feedback = openKvStore(config.feedbackDb).catch((err) => {
     log({ ts: new Date().toISOString(), level: "error", event: "feedback_store_in_memory", message: String(err) });
     return createMemoryStore();
   });
-  const app = createApp({ model: ready, config, log, feedback });
-  let port = config.port;
   const drain = createDrain(); // Deno's shutdown() alone would cut in-flight uploads
+  const app = createApp({ model: ready, config, log, feedback, decoder, stopping: () => drain.draining });
+  let port = config.port;
   const handler = drain.wrap(async (req: Request, info: Deno.ServeHandlerInfo) => {
     try {
       return await app.fetch(req, info); // info (the peer address) is Hono's env: rate limiting reads it
@@ -117,9 +126,10 @@ export function serve(
   port = (httpServer.addr as Deno.NetAddr).port;
   const shutdown = async () => {
     trimmer.stop();
-    await drain.drain(30_000);
+    await drain.drain(config.shutdownGraceMs);
     await httpServer.shutdown();
     await ready.then((m) => m.close(), () => {});
+    await decoder?.close();
     await (await feedback).close();
   };
   return { port, ready, shutdown, finished: httpServer.finished };

@@ -214,4 +214,6 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({ out: a.out, ...addition.stats, unmatched: addition.unmatched.length }));
 }
 
-if (import.meta.main ?? (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href)) await main();
+if (import.meta.main ?? (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href)) {
+  await main();
+}

@@ -100,17 +100,22 @@ Deno.test("HTTP (spawned deno run functions/deno.ts): logs JSON lines, serves, s
       headers: { "content-type": "image/png", "x-request-id": "e2e-1" },
     });
     assert.equal(res.status, 200);
-    await res.body?.cancel();
+    const { requestId } = await res.json();
+    assert.notEqual(requestId, "e2e-1", "the audit id is the server's");
     const logged = await (async () => {
-      while (!lines.some((l) => l.requestId === "e2e-1")) {
-        const { value } = await reader.read();
+      const deadline = Date.now() + 10_000; // bounded: the line is written before the answer
+      while (!lines.some((l) => l.requestId === requestId)) {
+        if (Date.now() > deadline) throw new Error(`no log line for ${requestId}: ${JSON.stringify(lines)}`);
+        const { value, done } = await reader.read();
+        if (done) throw new Error("server exited before logging the request");
         buffered += value ?? "";
         const parts = buffered.split("\n");
         buffered = parts.pop()!;
         for (const p of parts) if (p.trim()) lines.push(JSON.parse(p));
       }
-      return lines.find((l) => l.requestId === "e2e-1")!;
+      return lines.find((l) => l.requestId === requestId)!;
     })();
+    assert.equal(logged.clientRequestId, "e2e-1");
     assert.equal(logged.route, "/v1/predict");
     assert.equal(logged.status, 200);
     assert.equal(logged.modelVersion, "0.0.0");

@@ -83,7 +83,7 @@ for (const kind of ["memory", "kv"] as const) {
     }
   });
 
-  Deno.test(`feedback (${kind}): batch predictions are each on record; a reused request id needs the input hash`, async () => {
+  Deno.test(`feedback (${kind}): batch predictions are each on record; a batch's request id needs the input hash`, async () => {
     const store = await open();
     try {
       const { app } = setup(store);
@@ -95,22 +95,46 @@ for (const kind of ["memory", "kv"] as const) {
         body: form,
         headers: { "x-request-id": "batch-1" },
       })).json();
-      const ambiguous = await app.request("/v1/feedback", json({ requestId: "batch-1", label: "all" }));
+      assert.notEqual(batch.requestId, "batch-1");
+      const ambiguous = await app.request("/v1/feedback", json({ requestId: batch.requestId, label: "all" }));
       assert.equal(ambiguous.status, 400);
       assert.match((await ambiguous.json()).error.message, /inputSha256/);
       const second = await app.request(
         "/v1/feedback",
-        json({ requestId: "batch-1", inputSha256: batch.results[1].input.sha256, label: "all" }),
+        json({ requestId: batch.requestId, inputSha256: batch.results[1].input.sha256, label: "all" }),
       );
       assert.equal(second.status, 201);
-      assert.equal((await second.json()).prediction.index, 1);
-      // the same id reused by another client for a single prediction
-      await predict(app, "variant_grey8.png", "batch-1");
-      const res = await app.request(
-        "/v1/feedback",
-        json({ requestId: "batch-1", inputSha256: batch.results[0].input.sha256, label: "normal" }),
-      );
+      const f = await second.json();
+      assert.deepEqual([f.prediction.index, f.prediction.clientRequestId], [1, "batch-1"]);
+      // the client's id is not an audit key
+      const byClientId = await app.request("/v1/feedback", json({ requestId: "batch-1", label: "all" }));
+      assert.equal(byClientId.status, 404);
+    } finally {
+      await store.close();
+    }
+  });
+
+  Deno.test(`feedback (${kind}): two requests with the same client X-Request-Id get their own audit records`, async () => {
+    const store = await open();
+    try {
+      const { app, lines } = setup(store);
+      // another client (or an attacker) sends a second image under the first request's client id
+      const first = await predict(app, "cnmc_all_UID_35_6_2_all.png", "lab-7");
+      const second = await predict(app, "taleqani_Benign_WBC-Benign-001.jpg", "lab-7");
+      assert.notEqual(first.input.sha256, second.input.sha256);
+      assert.notEqual(first.requestId, second.requestId);
+      for (const p of [first, second]) {
+        const records = await store.predictionsByRequest(p.requestId);
+        assert.equal(records.length, 1);
+        assert.deepEqual([records[0].inputSha256, records[0].clientRequestId], [p.input.sha256, "lab-7"]);
+        assert.equal(lines.find((l) => l.requestId === p.requestId)?.clientRequestId, "lab-7");
+      }
+      // feedback on the first is matched to the first image, not refused as ambiguous
+      const res = await app.request("/v1/feedback", json({ requestId: first.requestId, label: "normal" }));
       assert.equal(res.status, 201);
+      const f = await res.json();
+      assert.equal(f.prediction.requestId, first.requestId);
+      assert.equal(f.prediction.inputSha256, first.input.sha256);
     } finally {
       await store.close();
     }

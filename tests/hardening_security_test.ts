@@ -120,3 +120,69 @@ Deno.test("rate limit: per client address without keys, per key with keys; 429 J
   assert.equal((await post(byKey, "10.0.0.9", "k1")).status, 429, "a key is limited wherever it comes from");
   assert.equal((await post(byKey, "10.0.0.1", "k2")).status, 200);
 });
+
+Deno.test("failed authentication: 429 after AUTH_FAILURE_LIMIT wrong keys from one address, right key included", async () => {
+  const png = await fixture("variant_grey8.png");
+  const { app, lines } = setup({ API_KEYS: "the-right-key", AUTH_FAILURE_LIMIT: "5", AUTH_FAILURE_WINDOW_S: "3600" });
+  const send = (ip: string, key: string) =>
+    app.request("/v1/predict", {
+      method: "POST",
+      body: png,
+      headers: { "content-type": "image/png", authorization: `Bearer ${key}` },
+    }, { remoteAddr: { hostname: ip, port: 1, transport: "tcp" } });
+  // a guesser changes the key every time: the failures still count against its address
+  const statuses: number[] = [];
+  for (let i = 0; i < 8; i++) statuses.push((await send("10.0.0.66", `guess-${i}`)).status);
+  assert.deepEqual(statuses, [401, 401, 401, 401, 401, 429, 429, 429]);
+  const locked = await send("10.0.0.66", "the-right-key");
+  assert.equal(locked.status, 429, "locked out: even the right key cannot tell a hit from a miss");
+  assert.equal((await locked.json()).error.code, "rate_limited");
+  assert.ok(Number(locked.headers.get("retry-after")) >= 1);
+  assert.equal((await send("10.0.0.7", "the-right-key")).status, 200, "another address is not affected");
+  assert.equal((await app.request("/healthz")).status, 200, "health needs no key and is never limited");
+
+  // 3,000 guesses fired at once from one address: at most the limit are even told 401
+  const { app: fresh } = setup({ API_KEYS: "the-right-key", AUTH_FAILURE_LIMIT: "5", AUTH_FAILURE_WINDOW_S: "3600" });
+  const burst = await Promise.all(
+    Array.from({ length: 3000 }, async (_, i) => {
+      const res = await fresh.request("/v1/model", { headers: { authorization: `Bearer g${i}` } }, {
+        remoteAddr: { hostname: "10.0.0.99", port: 1, transport: "tcp" },
+      });
+      await res.body?.cancel();
+      return res.status;
+    }),
+  );
+  assert.equal(burst.filter((s) => s === 401).length, 5);
+  assert.equal(burst.filter((s) => s === 429).length, 2995);
+  assert.ok(!JSON.stringify(lines).includes("guess-"), "presented keys are never logged");
+});
+
+Deno.test("Cache-Control: no-store on predictions, explanations, batches, feedback and its export (errors too)", async () => {
+  const { app } = setup();
+  const png = await fixture("variant_grey8.png");
+  const post = (path: string, body: BodyInit, type?: string) =>
+    app.request(path, { method: "POST", body, headers: type ? { "content-type": type } : {} });
+  const form = new FormData();
+  form.append("image", new Blob([png]), "a.png");
+  const predicted = await post("/v1/predict", png, "image/png");
+  const p = await predicted.json();
+  const answers: [string, Response][] = [
+    ["predict", predicted],
+    ["explain", await post("/v1/explain", png, "image/png")],
+    ["batch", await post("/v1/predict/batch", form)],
+    [
+      "feedback",
+      await post("/v1/feedback", JSON.stringify({ requestId: p.requestId, label: "all" }), "application/json"),
+    ],
+    ["export", await app.request("/v1/feedback")],
+    ["a refused upload", await post("/v1/predict", new Uint8Array([1, 2, 3]), "image/png")],
+  ];
+  for (const [what, res] of answers) {
+    assert.ok(res.status < 500, what);
+    assert.equal(res.headers.get("cache-control"), "no-store", what);
+    if (!res.bodyUsed) await res.body?.cancel();
+  }
+  const card = await app.request("/v1/model");
+  assert.equal(card.headers.get("cache-control"), null, "the model card is not private");
+  await card.body?.cancel();
+});

@@ -12,11 +12,16 @@
  * | `MIN_SIDE` | 16 | images with a smaller side get 422 `too_small` |
  * | `MAX_BATCH` | 16 | most `image` parts in one batch request |
  * | `API_KEYS` | unset | comma-separated bearer keys; when set, `/v1/*` needs one |
- * | `REQUEST_BUDGET_MS` | 10000 | decode + inference budget per image; past it 503 `timeout` (0: no budget) |
+ * | `REQUEST_BUDGET_MS` | 10000 | decode + inference budget per request (a batch shares one); past it 503 `timeout` (0: no budget) |
  * | `CORS_ORIGINS` | unset | comma-separated allowed origins (`https://lab.example`); unset: no CORS headers |
  * | `RATE_LIMIT_RPS` | unset | per key (or client IP) sustained requests/second on `/v1/*`; unset: no limit |
  * | `RATE_LIMIT_BURST` | ⌈RPS⌉ | bucket size: requests allowed at once before the rate applies |
  * | `FEEDBACK_DB` | `data/feedback.kv` | Deno KV file for the prediction audit trail and reviewer feedback (`:memory:`: not kept) |
+ * | `BODY_TIMEOUT_MS` | 60000 | a request body must have arrived within this; past it 408 `request_timeout` (0: no limit) |
+ * | `AUTH_FAILURE_LIMIT` | 10 | failed authentications per client (address) per window before 429 (0: no limit) |
+ * | `AUTH_FAILURE_WINDOW_S` | 60 | the window, in seconds (one more attempt every window ÷ limit) |
+ * | `SHUTDOWN_GRACE_MS` | 30000 | on SIGTERM, how long requests in flight may still finish (Deno entry) |
+ * | `DECODE_WORKERS` | 1 | Deno entry: workers that decode and resize uploads off the request thread (0: on it) |
  *
  * @module
  */
@@ -38,7 +43,7 @@ export interface Config {
   maxBatch: number;
   /** Accepted bearer keys; empty means no authentication. */
   apiKeys: string[];
-  /** Decode + inference time budget per image in ms (0: none). */
+  /** Decode + inference time budget per request in ms, a batch's images together (0: none). */
   requestBudgetMs: number;
   /** Origins allowed by CORS (exact `scheme://host[:port]`, or `*`); empty: no CORS headers. */
   corsOrigins: string[];
@@ -46,6 +51,19 @@ export interface Config {
   rateLimit: RateLimitConfig | undefined;
   /** Deno KV path of the audit trail and feedback store (Deno entry only). */
   feedbackDb: string;
+  /** A request body must have arrived within this many ms of starting to read it (0: no limit). */
+  bodyTimeoutMs: number;
+  /** Token bucket of failed authentications per client address (`API_KEYS` set); `undefined`: no limit. */
+  authFailures: RateLimitConfig | undefined;
+  /** How long requests in flight may finish after a shutdown signal, in ms (Deno entry only). */
+  shutdownGraceMs: number;
+  /**
+   * Decode workers (Deno entry only): uploads are decoded and resized off the request thread and a
+   * decode past the budget is terminated; 0 decodes on the request thread. Each busy worker can
+   * hold a `MAX_PIXELS` image's buffers (~350 MB for a 4096² 16-bit RGBA PNG), so more workers
+   * decode more uploads at once for more memory.
+   */
+  decodeWorkers: number;
 }
 
 /** Token-bucket settings: `rps` tokens are added per second, up to `burst`. */
@@ -70,6 +88,10 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   corsOrigins: [],
   rateLimit: undefined,
   feedbackDb: "data/feedback.kv",
+  bodyTimeoutMs: 60_000,
+  authFailures: Object.freeze({ rps: 10 / 60, burst: 10 }),
+  shutdownGraceMs: 30_000,
+  decodeWorkers: 1,
 });
 
 /** A variable has a value the service cannot use; the message names it and what to set. */
@@ -118,7 +140,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     corsOrigins: list(env.CORS_ORIGINS).map(checkOrigin),
     rateLimit: rateLimit(env),
     feedbackDb: str("FEEDBACK_DB", d.feedbackDb),
+    bodyTimeoutMs: int("BODY_TIMEOUT_MS", d.bodyTimeoutMs, 0),
+    authFailures: authFailures(int("AUTH_FAILURE_LIMIT", 10, 0, 1e6), int("AUTH_FAILURE_WINDOW_S", 60, 1, 86_400)),
+    shutdownGraceMs: int("SHUTDOWN_GRACE_MS", d.shutdownGraceMs, 0),
+    decodeWorkers: int("DECODE_WORKERS", d.decodeWorkers, 0, 64),
   };
+}
+
+function authFailures(limit: number, windowS: number): RateLimitConfig | undefined {
+  return limit === 0 ? undefined : { rps: limit / windowS, burst: limit };
 }
 
 function list(raw: string | undefined): string[] {

@@ -26,6 +26,11 @@ Deno.test("loadConfig: reads every variable", () => {
     RATE_LIMIT_RPS: "2.5",
     RATE_LIMIT_BURST: "10",
     FEEDBACK_DB: "/tmp/f.kv",
+    BODY_TIMEOUT_MS: "5000",
+    AUTH_FAILURE_LIMIT: "5",
+    AUTH_FAILURE_WINDOW_S: "10",
+    SHUTDOWN_GRACE_MS: "1000",
+    DECODE_WORKERS: "0",
   });
   assert.deepEqual(c, {
     modelPath: "m/x.onnx",
@@ -40,6 +45,10 @@ Deno.test("loadConfig: reads every variable", () => {
     corsOrigins: ["https://lab.example", "http://localhost:5173"],
     rateLimit: { rps: 2.5, burst: 10 },
     feedbackDb: "/tmp/f.kv",
+    bodyTimeoutMs: 5000,
+    authFailures: { rps: 0.5, burst: 5 },
+    shutdownGraceMs: 1000,
+    decodeWorkers: 0,
   });
 });
 
@@ -48,6 +57,14 @@ Deno.test("loadConfig: rate limit burst defaults to ⌈rps⌉; budget 0 turns it
   assert.deepEqual(loadConfig({ RATE_LIMIT_RPS: "7.2" }).rateLimit, { rps: 7.2, burst: 8 });
   assert.equal(loadConfig({}).rateLimit, undefined);
   assert.equal(loadConfig({ REQUEST_BUDGET_MS: "0" }).requestBudgetMs, 0);
+});
+
+Deno.test("loadConfig: failed authentications limited by default (10 a minute); 0 turns limits off", () => {
+  assert.deepEqual(loadConfig({}).authFailures, { rps: 10 / 60, burst: 10 });
+  assert.equal(loadConfig({ AUTH_FAILURE_LIMIT: "0" }).authFailures, undefined);
+  assert.equal(loadConfig({ BODY_TIMEOUT_MS: "0" }).bodyTimeoutMs, 0);
+  assert.throws(() => loadConfig({ AUTH_FAILURE_WINDOW_S: "0" }), /AUTH_FAILURE_WINDOW_S/);
+  assert.throws(() => loadConfig({ BODY_TIMEOUT_MS: "-1" }), /BODY_TIMEOUT_MS/);
 });
 
 Deno.test("loadConfig: bad CORS origins and rate limits name the variable", () => {
@@ -61,4 +78,12 @@ Deno.test("loadConfig: bad CORS origins and rate limits name the variable", () =
 Deno.test("loadConfig: a bad number names the variable", () => {
   assert.throws(() => loadConfig({ PORT: "http" }), (e: unknown) => e instanceof ConfigError && /PORT/.test(e.message));
   assert.throws(() => loadConfig({ MAX_BATCH: "0" }), /MAX_BATCH/);
+});
+
+Deno.test("loadConfig: DECODE_WORKERS is a count from 0 (decode on the request thread) to 64", () => {
+  assert.equal(loadConfig({}).decodeWorkers, DEFAULT_CONFIG.decodeWorkers);
+  assert.equal(loadConfig({ DECODE_WORKERS: "4" }).decodeWorkers, 4);
+  assert.throws(() => loadConfig({ DECODE_WORKERS: "-1" }), /DECODE_WORKERS/);
+  assert.throws(() => loadConfig({ DECODE_WORKERS: "two" }), /DECODE_WORKERS/);
+  assert.throws(() => loadConfig({ DECODE_WORKERS: "65" }), /DECODE_WORKERS/);
 });

@@ -6,13 +6,13 @@
  */
 import type { Context } from "hono";
 import type { Label } from "../../../model/core/mod.ts";
-import { readBodyLimited } from "../http/body.ts";
+import { type BodyReadOptions, readBodyLimited } from "../http/body.ts";
 import { ApiError } from "../http/errors.ts";
 import { feedbackId, type FeedbackRecord, type FeedbackStore, type PredictionRecord } from "./store.ts";
 
 /** The body of `POST /v1/feedback`. */
 export interface FeedbackInput {
-  /** The `requestId` of the prediction (from its answer or `X-Request-Id`). */
+  /** The `requestId` the server gave the prediction (in its answer and its `X-Request-Id` header). */
   requestId?: string;
   /** SHA-256 of the image (`input.sha256` of the prediction); needed for a batch request id. */
   inputSha256?: string;
@@ -130,7 +130,8 @@ export async function findPrediction(store: FeedbackStore, f: FeedbackInput): Pr
 
 /**
  * Handler of `POST /v1/feedback`: validates, matches the prediction, stores, and answers 201 with
- * the record only after the store committed it.
+ * the record only after the store committed it. `body` sets how the body is read (deadline,
+ * shutdown; see `readBodyLimited`).
  *
  * @example
  * ```ts
@@ -156,7 +157,7 @@ export async function findPrediction(store: FeedbackStore, f: FeedbackInput): Pr
  * assert.deepEqual([record.label, record.agrees, record.prediction.requestId], ["normal", false, "r1"]);
  * ```
  */
-export function postFeedback(store: () => Promise<FeedbackStore>) {
+export function postFeedback(store: () => Promise<FeedbackStore>, body: BodyReadOptions = {}) {
   return async (c: Context) => {
     const type = (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase();
     if (type !== "application/json") {
@@ -166,7 +167,7 @@ export function postFeedback(store: () => Promise<FeedbackStore>) {
         `send feedback as application/json (got "${type || "no content type"}")`,
       );
     }
-    const bytes = await readBodyLimited(c.req.raw, MAX_FEEDBACK_BYTES);
+    const bytes = await readBodyLimited(c.req.raw, MAX_FEEDBACK_BYTES, body);
     let json: unknown;
     try {
       json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));

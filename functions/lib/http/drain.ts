@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { ApiError, errorBody } from "./errors.ts";
+import { shuttingDown } from "./body.ts";
+import { errorBody } from "./errors.ts";
 
 /** A fetch handler as `Deno.serve` calls it. */
 export type FetchHandler<I> = (req: Request, info: I) => Response | Promise<Response>;
@@ -63,14 +64,11 @@ export function createDrain(): Drain {
     wrap(handler) {
       return async (req, info) => {
         if (draining) {
-          const e = new ApiError(
-            503,
-            "shutting_down",
-            "the server is shutting down; retry on another instance or in a moment",
-          );
-          return Response.json(errorBody(e, req.headers.get("x-request-id") ?? undefined), {
+          const e = shuttingDown();
+          const id = crypto.randomUUID(); // issued here, as the app does; never the client's
+          return Response.json(errorBody(e, id), {
             status: 503,
-            headers: { "Connection": "close", "Retry-After": "1" },
+            headers: { "Connection": "close", "Retry-After": "1", "X-Request-Id": id },
           });
         }
         inFlight++;

@@ -18,14 +18,17 @@ export type ErrorCode =
   | "unsupported_image"
   | "too_many_pixels"
   | "too_small"
+  | "too_much_work"
   | "too_many_images"
   | "unauthorized"
   | "not_ready"
   | "explain_unavailable"
   | "not_found"
   | "method_not_allowed"
+  | "method_not_implemented"
   | "rate_limited"
   | "timeout"
+  | "request_timeout"
   | "invalid_feedback"
   | "prediction_not_found"
   | "store_unavailable"
@@ -67,6 +70,7 @@ const IMAGE_STATUS: Record<ImageDecodeError["code"], ContentfulStatusCode> = {
   unsupported_image: 415,
   too_many_pixels: 422,
   too_small: 422,
+  too_much_work: 422,
 };
 
 /**

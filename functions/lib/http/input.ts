@@ -6,7 +6,7 @@
  */
 import type { ImageFormat } from "../../../model/core/mod.ts";
 import { sniffFormat } from "../../../model/core/mod.ts";
-import { readBodyLimited } from "./body.ts";
+import { type BodyReadOptions, readBodyLimited } from "./body.ts";
 import { ApiError } from "./errors.ts";
 
 /** One uploaded image: its bytes and the format to decode it as (`undefined`: unknown). */
@@ -57,7 +57,8 @@ function unsupportedType(type: string): ApiError {
 /**
  * Reads the image(s) of a request, enforcing the body limit. For a raw body the result has one
  * image. For multipart, every `image` file part in order (`max` at most: 413 `too_many_images`
- * past it); 400 `missing_image_field` when there is none.
+ * past it); 400 `missing_image_field` when there is none. `limits.body` sets the read deadline
+ * (408 `request_timeout`) and says when the server is stopping (see `readBodyLimited`).
  *
  * @example
  * ```ts
@@ -73,7 +74,7 @@ function unsupportedType(type: string): ApiError {
  */
 export async function readImages(
   req: Request,
-  limits: { maxBodyBytes: number; max: number; multipartOnly?: boolean },
+  limits: { maxBodyBytes: number; max: number; multipartOnly?: boolean; body?: BodyReadOptions },
 ): Promise<ImageInput[]> {
   const type = mediaTypeOf(req.headers.get("content-type"));
   const isMultipart = type === "multipart/form-data";
@@ -86,7 +87,7 @@ export async function readImages(
     );
   }
   if (!isMultipart && !isRaw) throw unsupportedType(type);
-  const body = await readBodyLimited(req, limits.maxBodyBytes);
+  const body = await readBodyLimited(req, limits.maxBodyBytes, limits.body);
   if (!isMultipart) return [{ bytes: body, format: pickFormat(body, type || undefined) }];
 
   let form: FormData;

@@ -1,8 +1,11 @@
 /**
  * In-memory Prometheus metrics for one app instance (no global registry: `createApp` makes one).
+ * Every label set is bounded: routes are the app's route patterns, methods the standard ones or
+ * `OTHER`, statuses three digits; so no request can add series without bound.
  *
  * @module
  */
+import { methodLabel } from "../http/methods.ts";
 
 /** Upper bounds (seconds) of the request-latency histogram buckets. */
 export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
@@ -30,7 +33,10 @@ export function runtimeMemoryUsage(): MemoryUsage | undefined {
 
 /** Counters and histograms the app updates, rendered as Prometheus text. */
 export interface Metrics {
-  /** One finished request. `route` is the matched route pattern (bounded label set). */
+  /**
+   * One finished request. `route` is the matched route pattern (bounded label set); a method that
+   * is not a standard one is counted as `OTHER`.
+   */
   observeRequest(route: string, method: string, status: number, seconds: number): void;
   /** One answered image, by decision (`all`, `normal`, `review`) or `error`. */
   countPrediction(decision: string): void;
@@ -63,7 +69,7 @@ export function createMetrics(memory: () => MemoryUsage | undefined = runtimeMem
 
   return {
     observeRequest(route, method, status, seconds) {
-      const key = labels({ route, method, status: String(status) });
+      const key = labels({ route, method: methodLabel(method), status: String(status) });
       requests.set(key, (requests.get(key) ?? 0) + 1);
       const hKey = labels({ route });
       let h = hist.get(hKey);

@@ -42,3 +42,15 @@ Deno.test("metrics: memory gauges from the runtime, left out where it has none (
   const rss = Number(createMetrics().render(undefined, true).match(/^process_resident_memory_bytes (\d+)$/m)?.[1]);
   assert.ok(rss > 10e6, `rss ${rss}`);
 });
+
+Deno.test("metrics: made-up methods share one OTHER series, however many and however long", () => {
+  const m = createMetrics(() => undefined);
+  m.observeRequest("/healthz", "GET", 200, 0.001);
+  const before = m.render(undefined, true);
+  for (let i = 0; i < 500; i++) m.observeRequest("/healthz", `MADE-UP-${i}-${"X".repeat(i * 10)}`, 501, 0.001);
+  const text = m.render(undefined, true);
+  assert.match(text, /^http_requests_total\{route="\/healthz",method="OTHER",status="501"\} 500$/m);
+  assert.doesNotMatch(text, /MADE-UP/);
+  // one new line (the OTHER series) and a few digits
+  assert.ok(text.length - before.length < 200, `grew ${text.length - before.length} bytes`);
+});

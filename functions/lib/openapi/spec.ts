@@ -39,25 +39,63 @@ const imageBody = (batch: boolean) => ({
   },
 });
 
+/** Headers on every answer. */
+const idHeaders = {
+  "X-Request-Id": {
+    description:
+      "the id the server issued for this request (a UUID): `requestId` of the answer and of its audit record",
+    schema: { type: "string", format: "uuid" },
+  },
+  "X-Client-Request-Id": {
+    description: "the client's own X-Request-Id, echoed when it was well formed (never the audit key)",
+    schema: { type: "string", maxLength: 128 },
+  },
+};
+
+/** Headers on answers that carry predictions or reviewer labels (never to be cached). */
+const privateHeaders = {
+  ...idHeaders,
+  "Cache-Control": { description: "always `no-store`", schema: { type: "string", const: "no-store" } },
+};
+
+/** The optional client correlation id every operation accepts. */
+const clientIdParameter = {
+  name: "X-Request-Id",
+  in: "header",
+  required: false,
+  description:
+    "your own correlation id (1–128 of `A-Z a-z 0-9 . _ ~ : / + = @ -`; anything else is ignored): logged and kept " +
+    "in the audit record as `clientRequestId` and echoed as X-Client-Request-Id. It is not the request's id: " +
+    "the server issues that (`requestId`, X-Request-Id), and feedback refers to it.",
+  schema: { type: "string", maxLength: 128 },
+};
+
 const inputErrors = {
   "400": err("corrupt_image, empty_body, missing_image_field or malformed_multipart"),
   "401": err("unauthorized: API_KEYS is set and the bearer key is missing or wrong"),
+  "408": err("request_timeout: the body did not arrive within BODY_TIMEOUT_MS (answered with Connection: close)"),
   "413": err("body_too_large (MAX_BODY_BYTES) or too_many_images"),
   "415": err("unsupported_media_type or unsupported_image"),
-  "422": err("too_many_pixels (MAX_PIXELS, from the header) or too_small"),
+  "422": err(
+    "too_many_pixels (MAX_PIXELS, from the header), too_small, or too_much_work (the file asks for far more decoding work than its size needs)",
+  ),
   "429": {
-    ...err("rate_limited: RATE_LIMIT_RPS/RATE_LIMIT_BURST exceeded for this key or client address"),
+    ...err(
+      "rate_limited: RATE_LIMIT_RPS/RATE_LIMIT_BURST exceeded for this key or client address, or too many failed " +
+        "authentications from this address (AUTH_FAILURE_LIMIT per AUTH_FAILURE_WINDOW_S; every request from it " +
+        "is refused until Retry-After, right key or not)",
+    ),
     headers: { "Retry-After": { description: "seconds to wait", schema: { type: "integer" } } },
   },
   "503": err(
-    "not_ready (model not loaded), timeout (decode + inference over REQUEST_BUDGET_MS: the server is busy, retry) or shutting_down",
+    "not_ready (model not loaded), timeout (decode + inference over REQUEST_BUDGET_MS: the server is busy, retry) or shutting_down (also an upload cut off by the server stopping)",
   ),
 };
 
 const feedbackErrors = {
   "401": inputErrors["401"],
   "429": inputErrors["429"],
-  "503": err("store_unavailable: the feedback store could not be opened"),
+  "503": err("store_unavailable: the feedback store could not be opened, or shutting_down"),
 };
 
 /**
@@ -79,7 +117,10 @@ export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | 
       version: "1.0.0",
       description: "Screens blood-smear cell images for acute lymphoblastic leukemia (`all`) vs `normal`. " +
         "A decision of `review` means a person must look (score in the model's review band, or the image " +
-        "does not look like the training data). Screening aid only, not a diagnosis. " + limits,
+        "does not look like the training data). Screening aid only, not a diagnosis. " + limits +
+        " Every answer carries X-Request-Id, the id the server issued for the request; a method name this " +
+        "server does not implement is answered 501 `method_not_implemented`, another method a path does not " +
+        "take 405 `method_not_allowed` with `Allow`.",
     },
     ...(config.apiKeys.length > 0 ? { security: [{ bearer: [] }] } : {}),
     paths: {
@@ -87,10 +128,12 @@ export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | 
         post: {
           operationId: "predict",
           summary: "Classify one image",
+          parameters: [clientIdParameter],
           requestBody: imageBody(false),
           responses: {
             "200": {
               description: "prediction",
+              headers: privateHeaders,
               content: { "application/json": { schema: { $ref: "#/components/schemas/Prediction" } } },
             },
             ...inputErrors,
@@ -101,10 +144,12 @@ export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | 
         post: {
           operationId: "predictBatch",
           summary: `Classify several images (multipart, up to ${config.maxBatch} \`image\` parts)`,
+          parameters: [clientIdParameter],
           requestBody: imageBody(true),
           responses: {
             "200": {
               description: "one result per image part, in order: a prediction or an error",
+              headers: privateHeaders,
               content: {
                 "application/json": {
                   schema: {
@@ -124,7 +169,11 @@ export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | 
                           ],
                         },
                       },
-                      requestId: { type: "string" },
+                      requestId: {
+                        type: "string",
+                        format: "uuid",
+                        description: "issued by the server; with input.sha256 it names one image's audit record",
+                      },
                     },
                   },
                 },
@@ -138,10 +187,12 @@ export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | 
         post: {
           operationId: "explain",
           summary: "Classify one image and return a class-activation heatmap",
+          parameters: [clientIdParameter],
           requestBody: imageBody(false),
           responses: {
             "200": {
               description: "prediction plus heatmap",
+              headers: privateHeaders,
               content: {
                 "application/json": {
                   schema: {
@@ -176,12 +227,15 @@ export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | 
             required: true,
             content: { "application/json": { schema: { $ref: "#/components/schemas/FeedbackInput" } } },
           },
+          parameters: [clientIdParameter],
           responses: {
             "201": {
               description: "stored (answered only after the write is committed)",
+              headers: privateHeaders,
               content: { "application/json": { schema: { $ref: "#/components/schemas/Feedback" } } },
             },
             "400": err("invalid_feedback or empty_body"),
+            "408": inputErrors["408"],
             "404": err("prediction_not_found: no prediction with that requestId / inputSha256 is on record"),
             "413": err("body_too_large (16 KiB)"),
             "415": err("unsupported_media_type: send application/json"),
@@ -201,6 +255,7 @@ export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | 
           responses: {
             "200": {
               description: "one Feedback JSON object per line",
+              headers: privateHeaders,
               content: { "application/x-ndjson": { schema: { $ref: "#/components/schemas/Feedback" } } },
             },
             "400": err("invalid_feedback: `since` is not a date"),
@@ -269,12 +324,15 @@ export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | 
                 "unsupported_image",
                 "too_many_pixels",
                 "too_small",
+                "too_much_work",
                 "too_many_images",
                 "unauthorized",
+                "request_timeout",
                 "not_ready",
                 "explain_unavailable",
                 "not_found",
                 "method_not_allowed",
+                "method_not_implemented",
                 "rate_limited",
                 "timeout",
                 "invalid_feedback",
@@ -290,7 +348,10 @@ export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | 
         Error: {
           type: "object",
           required: ["error"],
-          properties: { error: { $ref: "#/components/schemas/ErrorDetail" }, requestId: { type: "string" } },
+          properties: {
+            error: { $ref: "#/components/schemas/ErrorDetail" },
+            requestId: { type: "string", description: "the id the server issued for the request (X-Request-Id)" },
+          },
         },
         FeedbackInput: {
           type: "object",
@@ -298,7 +359,11 @@ export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | 
           additionalProperties: false,
           description: "give requestId or inputSha256 (both for a batch request)",
           properties: {
-            requestId: { type: "string", maxLength: 255, description: "requestId of the prediction" },
+            requestId: {
+              type: "string",
+              maxLength: 255,
+              description: "requestId of the prediction (the id the server issued, not your X-Request-Id)",
+            },
             inputSha256: {
               type: "string",
               pattern: "^[0-9a-fA-F]{64}$",
@@ -324,7 +389,8 @@ export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | 
               description: "the prediction as the service made it (audit trail)",
               required: ["requestId", "index", "route", "inputSha256", "model", "label", "scores", "decision", "ts"],
               properties: {
-                requestId: { type: "string" },
+                requestId: { type: "string", description: "the id the server issued for the request" },
+                clientRequestId: { type: "string", description: "the client's X-Request-Id, when it sent one" },
                 index: { type: "integer", description: "position in a batch request" },
                 route: { type: "string" },
                 inputSha256: { type: "string" },
@@ -386,7 +452,11 @@ export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | 
                 totalMs: { type: "number" },
               },
             },
-            requestId: { type: "string" },
+            requestId: {
+              type: "string",
+              format: "uuid",
+              description: "the id the server issued for the request (also X-Request-Id); feedback refers to it",
+            },
           },
         },
       },

@@ -1,21 +1,25 @@
 /**
  * One image through the whole model: decode → resize/normalise → run → score → domain check
  * (→ heatmap for /v1/explain), with per-stage timings. The answer is the API's prediction JSON
- * (minus `requestId`, which the route adds). Uncompressed 24/32-bit BMPs take a fused
- * decode-and-resize path (`bmp_fast.ts`, bit-identical result); the input hash is computed
- * concurrently (WebCrypto).
+ * (minus `requestId`, which the route adds). Decoding and resizing go through an
+ * {@link ImageDecoder} (`../decode/`): the decode pool's workers in the Deno service, so a slow
+ * or hostile image neither blocks the request thread nor outlives the request's budget; the
+ * request thread where workers are unavailable. Uncompressed 24/32-bit BMPs take a fused
+ * decode-and-resize path on the request thread (`bmp_fast.ts`, bit-identical result: its work is
+ * one pass over the bytes, bounded by the body limit); the input hash is computed concurrently
+ * (WebCrypto).
  *
  * @module
  */
 import type { ModelRuntime } from "../../../model/core/mod.ts";
 import type { FloatRgbImage, ImageFormat } from "../../../model/core/mod.ts";
-import { decodeImage } from "../../../model/core/mod.ts";
-import { imageStats, normalizeToTensor, toFloatRgb } from "../../../model/core/mod.ts";
+import { imageStats, normalizeToTensor } from "../../../model/core/mod.ts";
 import { sha256Hex } from "../../../model/core/mod.ts";
 import { ApiError } from "../http/errors.ts";
 import { type Answer, answer } from "../../../model/core/mod.ts";
 import { heatmapDataUrl } from "../heatmap/heatmap.ts";
 import { bmpToFloatRgb } from "./bmp_fast.ts";
+import { type ImageDecoder, inThreadDecoder } from "../decode/job.ts";
 
 /** The prediction for one image, as the API returns it: the core's answer plus where it came from. */
 export interface Prediction extends Answer {
@@ -38,8 +42,13 @@ export interface PredictOptions {
   heatmap?: boolean;
   /** `performance.now()` when the request started, so `totalMs` covers reading the body too. */
   startedAt?: number;
-  /** Aborted when the request's time budget runs out: checked between stages. */
+  /**
+   * Aborted when the request's time budget runs out: checked between stages, and a decode pool
+   * terminates the worker still decoding for it.
+   */
   signal?: AbortSignal;
+  /** Decodes and resizes (default: on this thread, {@link inThreadDecoder}). */
+  decoder?: ImageDecoder;
 }
 
 /**
@@ -82,15 +91,13 @@ export async function predictImage(
     source = { format: "bmp", width: fast.width, height: fast.height };
     resized = fast.resized;
   } else {
-    const img = await decodeImage(image.bytes, {
-      format: image.format,
-      maxPixels: options.maxPixels,
-      minSide: options.minSide,
-    });
-    source = { format: img.format, width: img.width, height: img.height };
-    options.signal?.throwIfAborted();
-    tPre = performance.now();
-    resized = toFloatRgb(img, card.preprocess);
+    const decoder = options.decoder ?? inThreadDecoder;
+    const job = { format: image.format, maxPixels: options.maxPixels, minSide: options.minSide };
+    const decoded = await decoder.decode(image.bytes, { ...job, preprocess: card.preprocess }, options.signal);
+    source = { format: decoded.format, width: decoded.width, height: decoded.height };
+    resized = decoded.resized;
+    // decodeMs: waiting for a worker and decoding; preprocessMs: resizing (where it ran) onwards
+    tPre = performance.now() - decoded.resizeMs;
   }
   const tensor = normalizeToTensor(resized, card.preprocess, "NCHW");
   // statistics only when the card has a domain check to hold them against

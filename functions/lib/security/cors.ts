@@ -34,7 +34,7 @@ export function corsAllowlist(origins: readonly string[]): MiddlewareHandler | u
     origin: (origin) => (any ? "*" : allowed.has(origin) ? origin : null),
     allowMethods: ["GET", "POST", "OPTIONS"],
     allowHeaders: ["Authorization", "Content-Type", "X-Request-Id"],
-    exposeHeaders: ["X-Request-Id", "Retry-After", "RateLimit-Remaining"],
+    exposeHeaders: ["X-Request-Id", "X-Client-Request-Id", "Retry-After", "RateLimit-Remaining"],
     maxAge: 600,
   });
 }

@@ -99,6 +99,94 @@ export const GENERIC: Record<string, Mutator> = {
 
 const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
 
+// ---- hostile payloads (issue 18): a few bytes that ask for far more work than they hold ---
+
+/** Bits LSB-first (deflate) or MSB-first (LZW, JPEG). */
+function bitWriter(lsbFirst: boolean) {
+  const bytes: number[] = [];
+  let acc = 0, n = 0;
+  const put = (bit: number) => {
+    acc = lsbFirst ? acc | (bit << n) : (acc << 1) | bit;
+    if (++n === 8) bytes.push(acc), acc = 0, n = 0;
+  };
+  return {
+    bits(v: number, k: number) {
+      for (let i = 0; i < k; i++) put(lsbFirst ? (v >>> i) & 1 : (v >>> (k - 1 - i)) & 1);
+    },
+    /** A Huffman code (deflate sends codes MSB first even in its LSB-first stream). */
+    code(c: number, k: number) {
+      for (let i = k - 1; i >= 0; i--) put((c >>> i) & 1);
+    },
+    done: () => new Uint8Array(n ? [...bytes, lsbFirst ? acc : acc << (8 - n)] : bytes),
+  };
+}
+
+/**
+ * zlib data inflating to `n` zero bytes at deflate's best ratio (one dynamic block in which
+ * "length 258, distance 1" takes 2 bits), optionally preceded by `empty` non-final dynamic blocks
+ * that inflate to nothing (each a pair of Huffman tables to build).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decompress } from "imagescript/png/src/zlib.mjs";
+ * assert.deepEqual(decompress(zlibBomb(5000, 3), 5000), new Uint8Array(5000));
+ * assert.ok(zlibBomb(64 << 20).length < 70_000);
+ * ```
+ */
+export function zlibBomb(n: number, empty = 0): Uint8Array {
+  const w = bitWriter(true);
+  const header = (final: number, hlit: number, clLengths: Record<number, number>) => {
+    w.bits(final, 1), w.bits(2, 2), w.bits(hlit, 5), w.bits(0, 5), w.bits(14, 4);
+    for (const s of [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1]) w.bits(clLengths[s] ?? 0, 3);
+  };
+  for (let b = 0; b < empty; b++) {
+    // lengths: literal 0 → 1, 1..255 → 0, 256 → 1; code-length code 18 → "0", 0 → "10", 1 → "11"
+    header(0, 0, { 18: 1, 0: 2, 1: 2 });
+    w.code(3, 2), w.code(0, 1), w.bits(127, 7), w.code(0, 1), w.bits(106, 7), w.code(3, 2), w.code(2, 2);
+    w.code(1, 1); // end of block
+  }
+  // lengths: literal 0 → 2, 256 → 2, 285 → 1, distance 0 → 1; code-length code 18 → "0", 1 → "10", 2 → "11"
+  header(1, 29, { 18: 1, 1: 2, 2: 2 });
+  w.code(3, 2), w.code(0, 1), w.bits(127, 7), w.code(0, 1), w.bits(106, 7), w.code(3, 2);
+  w.code(0, 1), w.bits(17, 7), w.code(2, 2), w.code(2, 2);
+  w.code(2, 2); // literal 0 ("10")
+  let left = n - 1;
+  for (; left >= 258 + 3 || left === 258; left -= 258) w.code(0, 2); // 285 "0", distance "0"
+  for (; left > 0; left--) w.code(2, 2);
+  w.code(3, 2); // end of block
+  const body = w.done();
+  const out = new Uint8Array(body.length + 6);
+  out.set([0x78, 0x01]), out.set(body, 2);
+  new DataView(out.buffer).setUint32(out.length - 4, ((n % 65521) * 65536 + 1) >>> 0);
+  return out;
+}
+
+/**
+ * TIFF LZW data whose codes form the longest chains (code k = k−256 zero bytes), then repeat the
+ * longest `repeats` times: 12 bits that stand for 3,839 bytes each.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.ok(lzwChainBomb(1000).length < 8000);
+ * ```
+ */
+export function lzwChainBomb(repeats: number): Uint8Array {
+  const w = bitWriter(false);
+  let next = 258, width = 9;
+  const emit = (code: number, adds: boolean) => {
+    w.bits(code, width);
+    if (adds && next < 4096) next++;
+    if (next + 1 >= 1 << width && width < 12) width++;
+  };
+  w.bits(256, 9), emit(0, false);
+  for (let c = 258; c < 4096; c++) emit(c, true);
+  for (let i = 0; i < repeats; i++) emit(4095, true);
+  w.bits(257, width);
+  return w.done();
+}
+
 // ---- PNG ----------------------------------------------------------------------------------
 
 /** Offsets of a PNG's chunks (`o` = the length field), stopping at the first one out of bounds. */
@@ -161,6 +249,24 @@ const PNG: Record<string, Mutator> = {
     const t = rng.pick(["IHDR", "PLTE", "IDAT", "IEND", "tRNS", "gAMA", "zzzz", "iDAT"]);
     for (let i = 0; i < 4; i++) out[c.o + 4 + i] = t.charCodeAt(i);
     fixCrc(out, c.o);
+    return out;
+  },
+  pngIdatBomb(b, rng) {
+    // all IDATs replaced by one that inflates to MiBs (optionally after hundreds of empty blocks)
+    const chunks = pngChunks(b);
+    const idat = chunks.filter((c) => c.type === "IDAT");
+    if (!idat.length || idat[idat.length - 1].o + 12 + idat[idat.length - 1].length > b.length) return copy(b);
+    const z = zlibBomb(rng.pick([1 << 20, 16 << 20, 128 << 20]), rng.chance(0.3) ? rng.pick([500, 5000]) : 0);
+    const chunk = new Uint8Array(12 + z.length);
+    new DataView(chunk.buffer).setUint32(0, z.length);
+    chunk.set([0x49, 0x44, 0x41, 0x54], 4), chunk.set(z, 8);
+    fixCrc(chunk, 0);
+    const first = idat[0].o, last = idat[idat.length - 1];
+    const rest = b.subarray(last.o + 12 + last.length);
+    const between = chunks.filter((c) => c.o > first && c.o < last.o && c.type !== "IDAT");
+    const parts = [b.subarray(0, first), chunk, ...between.map((c) => b.subarray(c.o, c.o + 12 + c.length)), rest];
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
     return out;
   },
   pngIdatFlip(b, rng) {
@@ -253,6 +359,41 @@ const JPEG: Record<string, Mutator> = {
     if (at < out.length) out[at] = rng.chance(0.5) ? rng.int(256) : rng.pick([0, 0xff, 0x10, 0x11]);
     return out;
   },
+  jpegScanFlood(b, rng) {
+    // the last scan repeated: dozens to hundreds of passes over the frame for a few KB each
+    const segs = jpegSegments(b);
+    const sos = segs.find((s) => s.marker === 0xda);
+    if (!sos) return copy(b);
+    let end = b.length;
+    while (end >= 2 && !(b[end - 2] === 0xff && b[end - 1] === 0xd9)) end--;
+    if (end < sos.o + 2) end = b.length + 2;
+    // start of the last scan: the last SOS marker outside entropy-coded data is hard to find
+    // exactly, so repeat everything from the first SOS (all scans) instead
+    const scans = b.subarray(sos.o, end - 2);
+    const times = Math.max(1, Math.min(rng.pick([3, 25, 120]), Math.floor((4 << 20) / Math.max(1, scans.length))));
+    const out = new Uint8Array(sos.o + scans.length * times + 2);
+    out.set(b.subarray(0, sos.o));
+    for (let i = 0; i < times; i++) out.set(scans, sos.o + i * scans.length);
+    out.set([0xff, 0xd9], out.length - 2);
+    return out;
+  },
+  jpegZeroScan(b, rng) {
+    // a bigger frame over zeros: the header claims far more blocks than the data holds
+    const segs = jpegSegments(b);
+    const sof = segs.find((s) => s.marker >= 0xc0 && s.marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(s.marker));
+    const sos = segs.find((s) => s.marker === 0xda);
+    if (!sof || !sos || sof.o + 9 > b.length || sos.o + 2 + sos.length > b.length) return copy(b);
+    const start = sos.o + 2 + sos.length;
+    const zeros = Math.max(1, (b.length - start) * rng.pick([1, 4, 16]));
+    const out = new Uint8Array(start + zeros + 2);
+    out.set(b.subarray(0, start));
+    const v = view(out);
+    const scale = rng.pick([2, 4, 16]);
+    v.setUint16(sof.o + 5, Math.min(65535, v.getUint16(sof.o + 5) * scale));
+    v.setUint16(sof.o + 7, Math.min(65535, v.getUint16(sof.o + 7) * scale));
+    out.set([0xff, 0xd9], out.length - 2);
+    return out;
+  },
   jpegMarkerInScan(b, rng) {
     const out = copy(b);
     const sos = jpegSegments(out).find((s) => s.marker === 0xda);
@@ -282,6 +423,15 @@ export function tiffEntries(b: Uint8Array): { little: boolean; entries: { o: num
     entries.push({ o, tag: v.getUint16(o, little) });
   }
   return { little, entries };
+}
+
+/** Where an entry's SHORT or LONG values lie (inline or out of line); size 0 when unreadable. */
+function tiffValues(b: Uint8Array, little: boolean, o: number): { at: number; size: number; count: number } {
+  const v = view(b);
+  const type = v.getUint16(o + 2, little), count = v.getUint32(o + 4, little);
+  const size = type === 3 ? 2 : type === 4 ? 4 : 0;
+  const at = size * count > 4 ? v.getUint32(o + 8, little) : o + 8;
+  return size && at + size * count <= b.length ? { at, size, count } : { at: 0, size: 0, count: 0 };
 }
 
 const TIFF: Record<string, Mutator> = {
@@ -339,6 +489,39 @@ const TIFF: Record<string, Mutator> = {
     if (first >= out.length) return out;
     const n = 1 + rng.int(8);
     for (let i = 0; i < n; i++) out[first + rng.int(Math.min(4096, out.length - first))] = rng.int(256);
+    return out;
+  },
+  tiffStripBomb(b, rng) {
+    // the first strip (or tile) repointed at a payload appended to the file: a zlib or LZW bomb
+    const { little, entries } = tiffEntries(b);
+    const offs = entries.find((e) => e.tag === 273 || e.tag === 324);
+    const counts = entries.find((e) => e.tag === (offs?.tag === 273 ? 279 : 325));
+    const comp = entries.find((e) => e.tag === 259);
+    if (!offs || !counts || !comp) return copy(b);
+    const lzw = rng.chance(0.5);
+    const payload = lzw ? lzwChainBomb(rng.pick([1000, 20_000])) : zlibBomb(rng.pick([1 << 20, 64 << 20]));
+    const out = new Uint8Array(b.length + payload.length);
+    out.set(b), out.set(payload, b.length);
+    const o = tiffValues(out, little, offs.o), c = tiffValues(out, little, counts.o);
+    if (!o.size || !c.size) return copy(b);
+    const v = view(out);
+    const put = (x: { at: number; size: number }, value: number) =>
+      x.size === 2 ? v.setUint16(x.at, Math.min(value, 65535), little) : v.setUint32(x.at, value, little);
+    put(o, b.length), put(c, payload.length);
+    v.setUint16(comp.o + 8, lzw ? 5 : 8, little);
+    return out;
+  },
+  tiffChunkCountLie(b, rng) {
+    // geometry that disagrees with the offsets: tiny or huge RowsPerStrip, tile sides of 1 to 65535
+    const out = copy(b);
+    const { little, entries } = tiffEntries(out);
+    const v = view(out);
+    const geometry = entries.filter((e) => [278, 322, 323].includes(e.tag));
+    if (!geometry.length) return out;
+    const e = rng.pick(geometry);
+    const value = rng.pick([0, 1, 2, 8, 16, 65535]);
+    if (v.getUint16(e.o + 2, little) === 3) v.setUint16(e.o + 8, value, little);
+    else v.setUint32(e.o + 8, value, little);
     return out;
   },
 };

@@ -23,8 +23,14 @@ export interface Rng {
  *
  * @example
  * ```ts
- * const rng = createRng(42);
- * rng.int(10); // same number every run for seed 42
+ * import assert from "node:assert/strict";
+ * const rng = createRng(42), again = createRng(42);
+ * const draws = Array.from({ length: 5 }, () => rng.int(10));
+ * assert.deepEqual(Array.from({ length: 5 }, () => again.int(10)), draws); // same numbers every run for seed 42
+ * assert.ok(draws.every((n) => Number.isInteger(n) && n >= 0 && n < 10));
+ * assert.ok(Number.isInteger(rng.u32()) && ["x", "y"].includes(rng.pick(["x", "y"])));
+ * assert.equal(rng.chance(0), false);
+ * assert.equal(rng.chance(1), true);
  * ```
  */
 export function createRng(seed: number): Rng {

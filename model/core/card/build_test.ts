@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { buildModelCard } from "./build.ts";
-import { TEST_CARD_FIELDS, TEST_PREPROCESS } from "../../../tests/helpers/card_fields.ts";
+import { TEST_CARD_FIELDS } from "../../../tests/helpers/card_fields.ts";
 
-const preprocess = TEST_PREPROCESS;
 const fields = TEST_CARD_FIELDS;
 
 const bytes = new TextEncoder().encode("abc");

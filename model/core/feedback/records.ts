@@ -10,8 +10,13 @@ import type { Decision, Label } from "../card/card.ts";
 
 /** One prediction as the service made it. */
 export interface PredictionRecord {
-  /** The request's id (`X-Request-Id`; client-chosen ids may repeat, so it is not a key alone). */
+  /**
+   * The id the server issued for the request (a UUID; older records may hold a client-chosen id,
+   * which can repeat, so lookups still allow several records per id).
+   */
   requestId: string;
+  /** The client's own `X-Request-Id`, when it sent a well-formed one (not a key: it may repeat). */
+  clientRequestId?: string;
   /** Position in a batch request (0 for single-image routes). */
   index: number;
   route: string;

@@ -9,9 +9,11 @@
  * Why an image was refused:
  * - `corrupt_image`: the bytes are not a valid image (garbage, truncated, bad checksum);
  * - `unsupported_image`: a valid file using a feature this service does not decode;
- * - `too_many_pixels` / `too_small`: the header's size is outside the allowed limits.
+ * - `too_many_pixels` / `too_small`: the header's size is outside the allowed limits;
+ * - `too_much_work`: the file asks for far more decoding work than its declared size justifies
+ *   (compressed data inflating past the pixels, thousands of tiny tiles, hundreds of JPEG scans).
  */
-export type ImageErrorCode = "corrupt_image" | "unsupported_image" | "too_many_pixels" | "too_small";
+export type ImageErrorCode = "corrupt_image" | "unsupported_image" | "too_many_pixels" | "too_small" | "too_much_work";
 
 /**
  * Thrown for every image the decoders refuse; `message` says what is wrong and what to send instead.
@@ -68,4 +70,19 @@ export function corrupt(message: string): never {
  */
 export function unsupported(message: string): never {
   throw new ImageDecodeError("unsupported_image", message);
+}
+
+/**
+ * Throws a `too_much_work` error; for use in expressions.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const scans = (n: number) => n <= 100 ? n : tooMuchWork("jpeg: 1000 scans; re-save the image");
+ * assert.equal(scans(10), 10);
+ * assert.throws(() => scans(1000), (e: unknown) => e instanceof ImageDecodeError && e.code === "too_much_work");
+ * ```
+ */
+export function tooMuchWork(message: string): never {
+  throw new ImageDecodeError("too_much_work", message);
 }

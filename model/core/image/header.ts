@@ -6,7 +6,7 @@
  */
 import type { ImageFormat } from "../preprocess/types.ts";
 import { byteReader } from "./bytes.ts";
-import { corrupt, ImageDecodeError, unsupported } from "./errors.ts";
+import { corrupt, ImageDecodeError, tooMuchWork, unsupported } from "./errors.ts";
 
 /** Width and height in pixels, as the file's header announces them. */
 export interface ImageHeader {
@@ -201,6 +201,151 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader {
     }
     o += length;
   }
+}
+
+/** Most scans a JPEG may have (progressive files from libjpeg/mozjpeg have 6–12). */
+export const MAX_JPEG_SCANS = 100;
+
+/** A Huffman table as a DHT segment defines it. */
+export interface JpegHuffmanTable {
+  /** Number of codes of each length 1–16. */
+  counts: number[];
+  /** Symbols in code order. */
+  symbols: number[];
+}
+
+/** One scan: its header, the tables and restart interval in force, and where its data lies. */
+export interface JpegScan {
+  /** Indexes into {@link JpegStructure.frameComponents}. */
+  components: number[];
+  /** DC and AC table of each scan component (undefined: not defined before the scan). */
+  dcTables: (JpegHuffmanTable | undefined)[];
+  acTables: (JpegHuffmanTable | undefined)[];
+  /** Spectral selection and successive approximation. */
+  ss: number;
+  se: number;
+  ah: number;
+  al: number;
+  /** MCUs between restart markers (0: none). */
+  restartInterval: number;
+  /** Entropy-coded data: `[start, end)`, restart markers included. */
+  start: number;
+  end: number;
+}
+
+/** A JPEG's frame and scans, as {@link readJpegStructure} finds them. */
+export interface JpegStructure extends JpegHeader {
+  /** Frame components: identifier and sampling factors. */
+  frameComponents: { id: number; h: number; v: number }[];
+  scans: JpegScan[];
+}
+
+/**
+ * Walks a whole JPEG: the frame header, Huffman tables, restart intervals and every scan (the
+ * entropy-coded data is skipped, not decoded). Refuses with `too_much_work` as soon as it meets
+ * more than `maxScans` scans: each scan makes the decoder pass over the frame again, so a few
+ * hundred bytes of tiny progressive scans can cost seconds (issue 18: a 4096² file with 1,000
+ * refinement scans took 21 s). Libjpeg's standard progressive scripts use 10 scans (6 for grey);
+ * the report that first described this flood (Red Hat bug 1344214) found it "hard to imagine any
+ * real-world application needing more than 100".
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const s = readJpegStructure(await Deno.readFile("tests/fixtures/images/full_progressive.jpg"));
+ * assert.equal(s.sof, 2);
+ * assert.ok(s.scans.length > 1 && s.scans.length <= 12);
+ * assert.equal(readJpegStructure(await Deno.readFile("tests/fixtures/images/full_baseline.jpg")).scans.length, 1);
+ * ```
+ */
+export function readJpegStructure(bytes: Uint8Array, maxScans = MAX_JPEG_SCANS): JpegStructure {
+  const header = readJpegHeader(bytes);
+  const r = byteReader(bytes, false, "jpeg");
+  const dc: (JpegHuffmanTable | undefined)[] = [], ac: (JpegHuffmanTable | undefined)[] = [];
+  let components: { id: number; h: number; v: number }[] = [];
+  const scans: JpegScan[] = [];
+  let restartInterval = 0;
+  let o = 2;
+  while (o < bytes.length) {
+    if (bytes[o] !== 0xff) corrupt(`jpeg: expected a marker at byte ${o}; the file is damaged`);
+    while (o < bytes.length && bytes[o] === 0xff) o++; // fill bytes
+    if (o >= bytes.length) break;
+    const marker = bytes[o++];
+    if (marker === 0xd9) break; // EOI
+    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) continue; // no length
+    if (o + 2 > bytes.length) break; // cut off: what the scans hold is checked before decoding
+    const length = r.u16(o);
+    if (length < 2) corrupt(`jpeg: segment length ${length} at byte ${o}; the file is damaged`);
+    r.need(o, length, "marker segment");
+    const body = o + 2, next = o + length;
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      if (components.length) corrupt(`jpeg: more than one frame header; send a standard JPEG`);
+      const n = r.u8(body + 5);
+      r.need(body + 6, 3 * n, "frame components");
+      components = Array.from({ length: n }, (_, i) => {
+        const hv = bytes[body + 6 + 3 * i + 1];
+        return { id: bytes[body + 6 + 3 * i], h: hv >> 4, v: hv & 15 };
+      });
+    } else if (marker === 0xc4) {
+      for (let t = body; t < next;) {
+        r.need(t, 17, "Huffman table");
+        const tc = bytes[t] >> 4, th = bytes[t] & 15;
+        const counts = Array.from(bytes.subarray(t + 1, t + 17));
+        const total = counts.reduce((a, b) => a + b, 0);
+        if (tc > 1 || th > 3 || t + 17 + total > next) {
+          corrupt(`jpeg: bad Huffman table definition at byte ${t}; the file is damaged`);
+        }
+        (tc === 0 ? dc : ac)[th] = { counts, symbols: Array.from(bytes.subarray(t + 17, t + 17 + total)) };
+        t += 17 + total;
+      }
+    } else if (marker === 0xdd) {
+      restartInterval = r.u16(body);
+    } else if (marker === 0xda) {
+      if (!components.length) corrupt(`jpeg: no frame header before the image data; the file is damaged`);
+      const ns = r.u8(body);
+      if (ns < 1 || ns > 4 || length !== 6 + 2 * ns) corrupt(`jpeg: bad scan header at byte ${o}; the file is damaged`);
+      const scan: JpegScan = {
+        components: [],
+        dcTables: [],
+        acTables: [],
+        ss: bytes[body + 1 + 2 * ns],
+        se: bytes[body + 2 + 2 * ns],
+        ah: bytes[body + 3 + 2 * ns] >> 4,
+        al: bytes[body + 3 + 2 * ns] & 15,
+        restartInterval,
+        start: next,
+        end: next,
+      };
+      for (let i = 0; i < ns; i++) {
+        const id = bytes[body + 1 + 2 * i], tables = bytes[body + 2 + 2 * i];
+        const index = components.findIndex((c) => c.id === id);
+        if (index < 0) corrupt(`jpeg: scan uses component ${id}, which the frame does not have; the file is damaged`);
+        scan.components.push(index);
+        scan.dcTables.push(dc[tables >> 4]);
+        scan.acTables.push(ac[tables & 15]);
+      }
+      if (scans.length === maxScans) {
+        tooMuchWork(
+          `jpeg: more than ${maxScans} scans (progressive JPEGs have about 10, and each scan is another pass over the image); re-save it as a baseline JPEG`,
+        );
+      }
+      // the data runs to the first marker that is neither a stuffed 0xFF00 nor a restart marker
+      let e = next;
+      while (e < bytes.length) {
+        if (bytes[e] === 0xff && e + 1 < bytes.length) {
+          const m = bytes[e + 1];
+          if (m !== 0 && (m < 0xd0 || m > 0xd7)) break;
+          e += 2;
+        } else e++;
+      }
+      scan.end = Math.min(e, bytes.length);
+      scans.push(scan);
+      o = scan.end;
+      continue;
+    }
+    o = next;
+  }
+  return { ...header, frameComponents: components, scans };
 }
 
 /**

@@ -12,7 +12,8 @@
 import type { RgbaImage } from "../preprocess/types.ts";
 import { getWasmModule } from "../wasm/assets.ts";
 import { corrupt, ImageDecodeError, unsupported } from "./errors.ts";
-import { type JpegHeader, readJpegHeader } from "./header.ts";
+import { type JpegHeader, readJpegHeader, readJpegStructure } from "./header.ts";
+import { checkJpegScans } from "./jpeg_scan.ts";
 
 /** Bytes of wasm memory above which the instance is discarded after a decode. */
 export const JPEG_MEMORY_LIMIT = 64 * 1024 * 1024;
@@ -72,6 +73,9 @@ export async function decodeJpeg(bytes: Uint8Array): Promise<RgbaImage> {
       `jpeg: ${bytes.length} bytes cannot hold a ${header.width}×${header.height} image (truncated, or the size in the header is wrong); send the original JPEG`,
     );
   }
+  // scans: how many passes they make over the image (too_much_work), and whether their data holds
+  // every block the header declares (corrupt_image): checked here because the decoder cannot be stopped
+  checkJpegScans(bytes, readJpegStructure(bytes));
 
   const w = await exportsOnce();
   let pixels: Uint8Array, width: number, height: number, format: number;

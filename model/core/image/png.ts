@@ -1,6 +1,6 @@
 /**
- * PNG decoder. Chunk parsing, CRC checks, unfiltering, Adam7 de-interlacing and colour
- * conversion are done here; inflating uses imagescript's bundled pure-JS zlib (fflate).
+ * PNG decoder. Chunk parsing, CRC checks, inflating (bounded by the size IHDR declares, see
+ * `inflate.ts`), unfiltering, Adam7 de-interlacing and colour conversion are done here.
  *
  * imagescript's own `decode()` (imagescript/png/src/png.mjs) was evaluated and is not used for
  * pixels, because it: ignores interlacing (Adam7 files come out scrambled), mis-reads bit depths
@@ -11,11 +11,11 @@
  *
  * @module
  */
-import { decompress } from "imagescript/png/src/zlib.mjs";
 import type { RgbaImage } from "../preprocess/types.ts";
 import { byteReader } from "./bytes.ts";
-import { corrupt, unsupported } from "./errors.ts";
+import { corrupt, tooMuchWork, unsupported } from "./errors.ts";
 import { crc32, readPngHeader } from "./header.ts";
+import { inflate, InflateError, type InflateResult, inflateSlack } from "./inflate.ts";
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 const DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
@@ -77,14 +77,30 @@ export function decodePng(bytes: Uint8Array): RgbaImage {
     return { x0, y0, dx, dy, pw, ph, rowBytes, start };
   });
 
-  let raw: Uint8Array;
+  // Inflate into a buffer of exactly the declared size: past it, bytes are only counted, and only
+  // for an eighth more (trailing junk is ignored, as libpng does; a stream that goes on is refused).
+  const raw = new Uint8Array(expected);
+  const slack = inflateSlack(expected);
+  let r: InflateResult;
   try {
-    raw = decompress(info.idat, expected);
+    r = inflate(info.idat, raw, { zlib: true, extra: slack });
   } catch (e) {
+    if (e instanceof InflateError && e.kind === "work") {
+      return tooMuchWork(
+        `png: image data is split into more compressed blocks than a ${width}×${height} image needs (${e.message}); re-save the image`,
+      );
+    }
     return corrupt(`png: image data does not inflate (${(e as Error).message}); the file is damaged or truncated`);
   }
-  if (raw.length < expected) {
-    corrupt(`png: image data holds ${raw.length} of ${expected} bytes; the file is truncated`);
+  if (r.stop === "limit") {
+    tooMuchWork(
+      `png: image data inflates to more than ${
+        expected + slack
+      } bytes, but a ${width}×${height} image of ${depth}-bit samples needs ${expected}; send an unmodified PNG`,
+    );
+  }
+  if (r.produced < expected) {
+    corrupt(`png: image data holds ${r.produced} of ${expected} bytes; the file is truncated`);
   }
 
   const out = new Uint8Array(width * height * 4);

@@ -2,7 +2,18 @@ import assert from "node:assert/strict";
 import { decode as imagescriptDecode } from "imagescript/png/src/png.mjs";
 import { ImageDecodeError } from "./errors.ts";
 import { decodePng } from "./png.ts";
-import { EXPECTED, fixture, pngChunk, rgbaToRgb, sha256Hex, tinyPng } from "../../../tests/helpers/image_fixtures.ts";
+import { inflateSlack } from "./inflate.ts";
+import { workCounters } from "./work.ts";
+import {
+  concat,
+  EXPECTED,
+  fixture,
+  pngChunk,
+  rgbaToRgb,
+  sha256Hex,
+  tinyPng,
+} from "../../../tests/helpers/image_fixtures.ts";
+import { deflateEmptyBlocks, pngInflateBomb } from "../../../tests/helpers/hostile_images.ts";
 
 const hasCode = (code: string) => (e: unknown) => e instanceof ImageDecodeError && e.code === code;
 
@@ -89,4 +100,35 @@ Deno.test("an unknown critical chunk is unsupported_image", () => {
   assert.throws(() => decodePng(png), hasCode("unsupported_image"));
   const ancillary = tinyPng(1, 1, 0, 8, new Uint8Array([0, 1]), [pngChunk("zzZz", new Uint8Array([1]))]);
   assert.deepEqual(Array.from(decodePng(ancillary).data), [1, 1, 1, 255]);
+});
+
+Deno.test("a PNG whose IDAT inflates to 64 MiB is too_much_work, having inflated only its declared size and the slack", () => {
+  const bomb = pngInflateBomb(64, 64, 64 << 20); // 64 KiB for 64 MiB of zeros; the header needs 64·65 bytes
+  assert.ok(bomb.length < 70_000);
+  const before = workCounters().inflated;
+  assert.throws(
+    () => decodePng(bomb),
+    (e: unknown) => hasCode("too_much_work")(e) && /needs 4160/.test((e as Error).message),
+  );
+  const inflated = workCounters().inflated - before;
+  assert.equal(inflated, 4160 + inflateSlack(4160)); // not 64 MiB
+});
+
+Deno.test("a PNG whose stream is thousands of empty compressed blocks is too_much_work", () => {
+  const z = new Uint8Array([0x78, 0x01, ...deflateEmptyBlocks(20_000), 0, 0, 0, 1]);
+  const png = concat([
+    tinyPng(8, 8, 0, 8, new Uint8Array(72)).subarray(0, 33), // signature and IHDR
+    pngChunk("IDAT", z),
+    pngChunk("IEND", new Uint8Array()),
+  ]);
+  assert.throws(() => decodePng(png), hasCode("too_much_work"));
+});
+
+Deno.test("trailing data within the slack is ignored (as libpng does); past it the PNG is too_much_work", () => {
+  const rows = new Uint8Array(8 * 9).map((_, i) => (i % 9 === 0 ? 0 : i * 3));
+  const plain = decodePng(tinyPng(8, 8, 0, 8, rows));
+  const junk = (n: number) => concat([rows, new Uint8Array(n).fill(7)]);
+  assert.deepEqual(decodePng(tinyPng(8, 8, 0, 8, junk(100))).data, plain.data);
+  assert.deepEqual(decodePng(tinyPng(8, 8, 0, 8, junk(inflateSlack(72)))).data, plain.data);
+  assert.throws(() => decodePng(tinyPng(8, 8, 0, 8, junk(inflateSlack(72) + 1))), hasCode("too_much_work"));
 });

@@ -167,8 +167,14 @@ export async function createModelRuntime(
  *
  * @example
  * ```ts
- * const runtime = await loadModelFile("tests/fixtures/models/tiny.int8.onnx");
- * console.log(runtime.card.version);
+ * import assert from "node:assert/strict";
+ * const runtime = await loadModelFile("tests/fixtures/models/tiny.int8.onnx"); // and tiny.int8.json
+ * assert.equal(runtime.card.id, "tiny-test");
+ * const { logit, cam } = await runtime.run(new Float32Array(3 * 32 * 32), { cam: true });
+ * assert.ok(Number.isFinite(logit));
+ * assert.deepEqual([cam?.height, cam?.width], [8, 8]); // 32 / 4 after two 2×2 max pools
+ * await runtime.close();
+ * await assert.rejects(loadModelFile("tests/fixtures/models/none.onnx"), /cannot read the model card/);
  * ```
  */
 export async function loadModelFile(path: string, options: RuntimeOptions = {}): Promise<ModelRuntime> {

@@ -91,8 +91,9 @@ const QDQ_MARKER = new TextEncoder().encode("QuantizeLinear");
  *
  * @example
  * ```ts
- * isQdqModel(await Deno.readFile("model/all-v4.int8.onnx")); // true
- * isQdqModel(await Deno.readFile("model/all-v4.float.onnx")); // false
+ * import assert from "node:assert/strict";
+ * assert.equal(isQdqModel(await Deno.readFile("model/all-v4.int8.onnx")), true);
+ * assert.equal(isQdqModel(await Deno.readFile("model/all-v4.float.onnx")), false);
  * ```
  */
 export function isQdqModel(bytes: Uint8Array): boolean {

@@ -89,7 +89,9 @@ export function cnmcCandidates(paths: readonly string[]): Candidate[] {
     const subject = cnmcSubject(m[3])!;
     if ((subject.startsWith("H")) !== (label === "normal")) {
       throw new Error(
-        `${path}: subject ${subject} does not match its folder ${m[2]} (UID_H… files belong in hem/); fix or remove the file`,
+        `${path}: subject ${subject} does not match its folder ${
+          m[2]
+        } (UID_H… files belong in hem/); fix or remove the file`,
       );
     }
     out.push({ path, label, subject, group: cnmcGroup(subject), stratum: label, view: "original" });

@@ -71,12 +71,19 @@ export function countItems(items: readonly ManifestItem[]): Record<Split, Record
  */
 export function formatCountTable(counts: Record<string, Record<string, number>>): string {
   const keys = [...new Set(SPLITS.flatMap((s) => Object.keys(counts[s] ?? {})))];
-  const order = (k: string) => (k === "total" ? 9 : k === "groups" ? 0 : k.startsWith("label:") ? 1 : k.startsWith("subtype:") ? 2 : 3);
+  const order = (
+    k: string,
+  ) => (k === "total" ? 9 : k === "groups" ? 0 : k.startsWith("label:") ? 1 : k.startsWith("subtype:") ? 2 : 3);
   keys.sort((a, b) => order(a) - order(b) || (a < b ? -1 : 1));
-  const rows = [["", ...SPLITS, "sum"], ...keys.map((k) => {
-    const vals = SPLITS.map((s) => counts[s]?.[k] ?? 0);
-    return [k, ...vals.map(String), String(vals.reduce((x, y) => x + y, 0))];
-  })];
+  const rows = [
+    ["", ...SPLITS, "sum"],
+    ...keys.map((k) => {
+      const vals = SPLITS.map((s) => counts[s]?.[k] ?? 0);
+      return [k, ...vals.map(String), String(vals.reduce((x, y) => x + y, 0))];
+    }),
+  ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join("  ")).join("\n");
+  return rows.map((r) => r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join("  ")).join(
+    "\n",
+  );
 }

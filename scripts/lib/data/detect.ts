@@ -27,16 +27,22 @@ export type DatasetKind = "cnmc" | "taleqani" | "folders";
  */
 export function detectKind(paths: readonly string[], root = "the dataset folder"): DatasetKind {
   if (paths.length === 0) {
-    throw new Error(`no image files (.bmp/.png/.jpg/.tif) under ${root}; check --dataset points at the unpacked download`);
+    throw new Error(
+      `no image files (.bmp/.png/.jpg/.tif) under ${root}; check --dataset points at the unpacked download`,
+    );
   }
   if (paths.some(isCnmcPath)) return "cnmc";
-  const classes = new Set(paths.map((p) => p.split("/")).filter((s) => s.length >= 2).map((s) => taleqaniClass(s[s.length - 2])));
+  const classes = new Set(
+    paths.map((p) => p.split("/")).filter((s) => s.length >= 2).map((s) => taleqaniClass(s[s.length - 2])),
+  );
   classes.delete(undefined);
   if (classes.size >= 2) return "taleqani";
   const top = new Set(paths.filter((p) => p.split("/").length === 2).map((p) => p.split("/")[0]));
   if (top.size >= 2) return "folders";
   throw new Error(
-    `unknown dataset layout under ${root} (${paths.length} images, e.g. ${paths[0]}); expected C-NMC fold_N/{all,hem}/, ` +
+    `unknown dataset layout under ${root} (${paths.length} images, e.g. ${
+      paths[0]
+    }); expected C-NMC fold_N/{all,hem}/, ` +
       `Taleqani {original,segmented}/{Benign,Early,Pre,Pro}/, or <class>/ folders; pass --kind to force one`,
   );
 }

@@ -6,7 +6,7 @@
 import { resolve } from "node:path";
 import { buildManifest } from "./build.ts";
 import type { Candidate, HashedCandidate } from "./candidate.ts";
-import { cnmcCandidates, CNMC_DUPLICATE_GROUPS } from "./cnmc.ts";
+import { CNMC_DUPLICATE_GROUPS, cnmcCandidates } from "./cnmc.ts";
 import { type DatasetKind, detectKind } from "./detect.ts";
 import { listImageFiles, sha256File } from "./files.ts";
 import { type ClassMap, DEFAULT_CLASS_MAP, folderCandidates } from "./folders.ts";
@@ -64,12 +64,15 @@ export async function prepareDataset(dataset: string, opts: PrepareOptions): Pro
   let subtypes: string[] | undefined;
   if (kind === "cnmc") {
     candidates = cnmcCandidates(paths);
-    method = `by subject; merged duplicate groups ${CNMC_DUPLICATE_GROUPS.map((g) => g.join("+")).join(", ")}; stratified by label`;
+    method = `by subject; merged duplicate groups ${
+      CNMC_DUPLICATE_GROUPS.map((g) => g.join("+")).join(", ")
+    }; stratified by label`;
   } else if (kind === "taleqani") {
     const r = taleqaniCandidates(paths, blockSize);
     candidates = r.candidates;
     for (const p of r.orphans) dropped.push({ path: p, reason: "orphan-view" });
-    method = `contiguous file-number blocks of ${blockSize} per class; stratified by class; segmented twins on train only`;
+    method =
+      `contiguous file-number blocks of ${blockSize} per class; stratified by class; segmented twins on train only`;
     subtypes = TALEQANI_SUBTYPES.filter((s) => candidates.some((c) => c.subtype === s));
   } else {
     const r = folderCandidates(paths, opts.classMap ?? DEFAULT_CLASS_MAP, blockSize);

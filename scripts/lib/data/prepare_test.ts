@@ -66,7 +66,10 @@ Deno.test("taleqani: blocks stay together, twins follow originals, duplicates dr
     const notTrain = originals.length - trainOriginals.length;
     assert.equal((m.dropped ?? []).filter((d) => d.reason === "view-not-train").length, notTrain);
     assert.equal(m.counts.train["view:segmented"], views.length);
-    assert.equal(m.counts.test["label:normal"], originals.filter((i) => i.split === "test" && i.label === "normal").length);
+    assert.equal(
+      m.counts.test["label:normal"],
+      originals.filter((i) => i.split === "test" && i.label === "normal").length,
+    );
     assert.equal(byPath.get("original/Benign/WBC-Benign-001.jpg")!.label, "normal");
     assert.equal(byPath.get("original/Early/WBC-Malignant-Early-001.jpg")!.label, "all");
     assert.equal(byPath.get("original/Pro/WBC-Malignant-Pro-035.jpg")!.group, "Pro:021-040");
@@ -97,8 +100,26 @@ Deno.test("taleqani: class folders only (no original/segmented level)", async ()
 
 Deno.test("cnmc TCIA layout: lower-case h3 parsed and merged with H10, duplicate groups kept together", async () => {
   const subjects: [string, number][] = [
-    ["20", 0], ["21", 2], ["51", 1], ["75", 2], ["78", 2], ["11", 0], ["13", 1], ["14", 2], ["16", 0], ["18", 1],
-    ["H2", 2], ["H4", 2], ["H5", 2], ["H6", 0], ["H10", 1], ["h3", 2], ["H11", 0], ["H12", 1], ["H14", 2], ["H15", 0],
+    ["20", 0],
+    ["21", 2],
+    ["51", 1],
+    ["75", 2],
+    ["78", 2],
+    ["11", 0],
+    ["13", 1],
+    ["14", 2],
+    ["16", 0],
+    ["18", 1],
+    ["H2", 2],
+    ["H4", 2],
+    ["H5", 2],
+    ["H6", 0],
+    ["H10", 1],
+    ["h3", 2],
+    ["H11", 0],
+    ["H12", 1],
+    ["H14", 2],
+    ["H15", 0],
   ];
   const files = cnmcFiles("C-NMC_training_data/", subjects, 3, "bmp");
   files["C-NMC_training_data/fold_2/hem/UID_H4_9_1_hem.bmp"] = "cnmc H2 1"; // byte copy of an H2 file
@@ -123,7 +144,12 @@ Deno.test("cnmc TCIA layout: lower-case h3 parsed and merged with H10, duplicate
 });
 
 Deno.test("cnmc Kaggle layout with png is detected", async () => {
-  const files = cnmcFiles("C-NMC_Leukemia/training_data/", [["1", 0], ["2", 1], ["3", 2], ["H1", 0], ["H7", 1], ["H8", 2]], 2, "png");
+  const files = cnmcFiles(
+    "C-NMC_Leukemia/training_data/",
+    [["1", 0], ["2", 1], ["3", 2], ["H1", 0], ["H7", 1], ["H8", 2]],
+    2,
+    "png",
+  );
   await withTree(files, async (root) => {
     const m = await prepareDataset(root, opts);
     assert.equal(m.dataset, "cnmc");

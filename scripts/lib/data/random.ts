@@ -10,7 +10,12 @@ export { seededRandom } from "../../../model/core/mod.ts";
  *
  * @example
  * ```ts
- * seededRandom(1 ^ hashString("Pro"));
+ * import assert from "node:assert/strict";
+ * assert.equal(hashString(""), 0x811c9dc5); // the FNV offset basis
+ * assert.equal(hashString("a"), 0xe40c292c);
+ * const stratumSeed = 1 ^ hashString("Pro"); // one generator per stratum, all from seed 1
+ * assert.equal(seededRandom(stratumSeed)(), seededRandom(1 ^ hashString("Pro"))());
+ * assert.notEqual(seededRandom(stratumSeed)(), seededRandom(1 ^ hashString("Pre"))());
  * ```
  */
 export function hashString(s: string): number {
@@ -27,7 +32,12 @@ export function hashString(s: string): number {
  *
  * @example
  * ```ts
- * shuffled(["a", "b", "c"], seededRandom(1)); // a fixed permutation
+ * import assert from "node:assert/strict";
+ * const items = ["a", "b", "c", "d", "e"];
+ * const once = shuffled(items, seededRandom(1));
+ * assert.deepEqual(shuffled(items, seededRandom(1)), once); // a fixed permutation for seed 1
+ * assert.deepEqual([...once].sort(), items); // the same items
+ * assert.deepEqual(items, ["a", "b", "c", "d", "e"]); // the input is not changed
  * ```
  */
 export function shuffled<T>(items: readonly T[], rand: () => number): T[] {

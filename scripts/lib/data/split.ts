@@ -50,7 +50,11 @@ export function splitFractions(val: number, test: number): SplitFractions {
  * assert.deepEqual(assignSplits(groups, { train: 0.7, val: 0.15, test: 0.15 }, 1), sides); // seeded
  * ```
  */
-export function assignSplits(groups: readonly GroupInfo[], fractions: SplitFractions, seed: number): Map<string, Split> {
+export function assignSplits(
+  groups: readonly GroupInfo[],
+  fractions: SplitFractions,
+  seed: number,
+): Map<string, Split> {
   const out = new Map<string, Split>();
   const strata = [...new Set(groups.map((g) => g.stratum))].sort();
   for (const stratum of strata) {

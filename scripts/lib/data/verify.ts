@@ -36,7 +36,9 @@ export function manifestLeaks(items: readonly (ManifestItem & { twinOf?: string 
     sideOf(it.group, groups, it.split, "group");
     sideOf(it.sha256, hashes, it.split, "sha256");
     if (it.view !== "original") {
-      if (it.split !== "train") problems.push(`extra view ${it.path} is on ${it.split}; extra views belong to train only`);
+      if (it.split !== "train") {
+        problems.push(`extra view ${it.path} is on ${it.split}; extra views belong to train only`);
+      }
       const orig = it.twinOf ? byPath.get(it.twinOf) : undefined;
       if (!orig) problems.push(`extra view ${it.path} has no original in the manifest`);
       else if (orig.group !== it.group || orig.split !== it.split) {

@@ -79,8 +79,21 @@ const IDENTITY_LAYERS = new Set([
  *
  * @example
  * ```ts
- * const { bytes, io } = exportToOnnx(model); // io: { input: "image", logit: "logit", cam: "cam", ... }
- * await writeFile("model/all-v1.float.onnx", bytes);
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import * as tf from "@tensorflow/tfjs";
+ * import { runModel } from "../../../model/core/mod.ts";
+ * import { maxAbsDiff, predictNchw, tinyCamModel } from "./test_models.ts";
+ * await tf.setBackend("cpu");
+ * const model = tinyCamModel({ size: 32, seed: 1 }); // the trainer's model in the pipeline
+ * const { bytes, io } = exportToOnnx(model);
+ * assert.deepEqual(io, { input: "image", logit: "logit", subtypeLogits: "subtype_logits", cam: "cam" });
+ * const x = new Float32Array(3 * 32 * 32).map((_, i) => Math.sin(i)); // one NCHW image
+ * const out = await runModel(bytes, { [io.input]: { dims: [1, 3, 32, 32], data: x } });
+ * assert.ok(maxAbsDiff(out[io.logit].data, predictNchw(model, x, [1, 3, 32, 32]).logit) < 1e-4); // same as tfjs
+ * await writeFile(join(await mkdtemp(join(tmpdir(), "export-")), "tiny.float.onnx"), bytes);
  * ```
  */
 export function exportToOnnx(model: tf.LayersModel, opts: ExportOptions = {}): ExportResult {

@@ -17,8 +17,11 @@ export interface AxisPadding {
  *
  * @example
  * ```ts
- * axisPadding(7, 3, 2, 1, "same"); // { out: 4, before: 1, after: 1 }
- * axisPadding(8, 3, 2, 1, "same"); // { out: 4, before: 0, after: 1 }
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(axisPadding(7, 3, 2, 1, "same"), { out: 4, before: 1, after: 1 });
+ * assert.deepEqual(axisPadding(8, 3, 2, 1, "same"), { out: 4, before: 0, after: 1 }); // odd pad after
+ * assert.deepEqual(axisPadding(8, 3, 1, 1, "valid"), { out: 6, before: 0, after: 0 });
+ * assert.throws(() => axisPadding(2, 3, 1, 1, "valid"), /smaller than the kernel/);
  * ```
  */
 export function axisPadding(
@@ -56,7 +59,10 @@ export interface Padding2d {
  *
  * @example
  * ```ts
- * padding2d([7, 7], [3, 3], [2, 2], [1, 1], "same"); // { pads: [1, 1, 1, 1], outH: 4, outW: 4 }
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(padding2d([7, 7], [3, 3], [2, 2], [1, 1], "same"), { pads: [1, 1, 1, 1], outH: 4, outW: 4 });
+ * // [top, left, bottom, right]: only the height needs the extra pad after
+ * assert.deepEqual(padding2d([8, 7], [3, 3], [2, 2], [1, 1], "same"), { pads: [0, 1, 1, 1], outH: 4, outW: 4 });
  * ```
  */
 export function padding2d(

@@ -30,7 +30,11 @@ function dtypeOf(data: TensorData): DTypeCode {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const w = tensor("conv1.weight", [8, 3, 3, 3], new Float32Array(8 * 27));
+ * assert.equal(w.dataType, DType.FLOAT);
+ * assert.equal(w.rawData?.length, 8 * 27 * 4); // 4 bytes per float
+ * assert.throws(() => tensor("bad", [2, 2], new Float32Array(3)), /hold 4 values but data has 3/);
  * ```
  */
 export function tensor(name: string, dims: readonly number[], data: TensorData): pkg.onnx.ITensorProto {
@@ -48,7 +52,13 @@ export function tensor(name: string, dims: readonly number[], data: TensorData):
  *
  * @example
  * ```ts
- * const w = tensorData(model.graph.initializer[0]) as Float32Array;
+ * import assert from "node:assert/strict";
+ * import { readFile } from "node:fs/promises";
+ * const model = decodeModel(new Uint8Array(await readFile("tests/fixtures/models/tiny.float.onnx")));
+ * const w = tensorData(model.graph.initializer[0]) as Float32Array; // conv1.weight [8, 3, 3, 3]
+ * assert.ok(w instanceof Float32Array);
+ * assert.equal(w.length, 8 * 3 * 3 * 3);
+ * assert.deepEqual(tensorData(tensor("q", [2], Int8Array.from([5, -7]))), Int8Array.from([5, -7]));
  * ```
  */
 export function tensorData(t: pkg.onnx.ITensorProto): TensorData {
@@ -80,7 +90,12 @@ export function tensorData(t: pkg.onnx.ITensorProto): TensorData {
  *
  * @example
  * ```ts
- * toNumber(model.graph.initializer[0].dims[0]); // 8
+ * import assert from "node:assert/strict";
+ * import { readFile } from "node:fs/promises";
+ * const model = decodeModel(new Uint8Array(await readFile("tests/fixtures/models/tiny.float.onnx")));
+ * assert.equal(toNumber(model.graph.initializer[0].dims![0]), 8); // a Long after decoding
+ * assert.equal(toNumber(3), 3);
+ * assert.equal(toNumber(undefined), 0);
  * ```
  */
 export function toNumber(v: number | { toNumber(): number } | null | undefined): number {
@@ -96,7 +111,12 @@ export type AttrValue = number | string | number[] | { float: number };
  *
  * @example
  * ```ts
- * attr("strides", [2, 2]); attr("epsilon", { float: 1e-3 }); attr("auto_pad", "NOTSET");
+ * import assert from "node:assert/strict";
+ * const T = onnx.AttributeProto.AttributeType;
+ * assert.deepEqual(attr("strides", [2, 2]), { name: "strides", type: T.INTS, ints: [2, 2] });
+ * assert.equal(attr("epsilon", { float: 1e-3 }).f, 1e-3);
+ * assert.equal(new TextDecoder().decode(attr("auto_pad", "NOTSET").s!), "NOTSET");
+ * assert.throws(() => attr("epsilon", 1e-3), /pass \{float: 0.001\}/); // non-integers need {float}
  * ```
  */
 export function attr(name: string, value: AttrValue): pkg.onnx.IAttributeProto {
@@ -117,7 +137,11 @@ export function attr(name: string, value: AttrValue): pkg.onnx.IAttributeProto {
  *
  * @example
  * ```ts
- * node("Relu", ["conv1"], ["relu1"], "relu1");
+ * import assert from "node:assert/strict";
+ * const relu = node("Relu", ["conv1"], ["relu1"], "relu1");
+ * assert.deepEqual([relu.opType, relu.input, relu.output, relu.attribute], ["Relu", ["conv1"], ["relu1"], []]);
+ * const pool = node("MaxPool", ["relu1"], ["pool1"], "pool1", { kernel_shape: [2, 2] });
+ * assert.equal(pool.attribute?.[0].name, "kernel_shape");
  * ```
  */
 export function node(
@@ -146,7 +170,10 @@ export type Dim = number | string;
  *
  * @example
  * ```ts
- * valueInfo("image", DType.FLOAT, ["N", 3, 32, 32]);
+ * import assert from "node:assert/strict";
+ * const info = valueInfo("image", DType.FLOAT, ["N", 3, 32, 32]);
+ * assert.deepEqual(info.type?.tensorType?.shape?.dim?.slice(0, 2), [{ dimParam: "N" }, { dimValue: 3 }]);
+ * assert.equal(valueInfo("any", DType.FLOAT).type?.tensorType?.shape, undefined); // shape unknown
  * ```
  */
 export function valueInfo(name: string, elemType: DTypeCode, dims?: readonly Dim[]): pkg.onnx.IValueInfoProto {
@@ -161,7 +188,15 @@ export function valueInfo(name: string, elemType: DTypeCode, dims?: readonly Dim
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * const graph = {
+ *   name: "relu",
+ *   node: [node("Relu", ["x"], ["y"], "relu")],
+ *   input: [valueInfo("x", DType.FLOAT, ["N", 4])],
+ *   output: [valueInfo("y", DType.FLOAT, ["N", 4])],
+ * };
  * const bytes = encodeModel({ irVersion: 8, opsetImport: [{ domain: "", version: 17 }], graph });
+ * assert.equal(decodeModel(bytes).graph.node[0].opType, "Relu"); // round trip
  * ```
  */
 export function encodeModel(model: pkg.onnx.IModelProto): Uint8Array {
@@ -204,7 +239,13 @@ export interface DecodedModel extends pkg.onnx.IModelProto {
  *
  * @example
  * ```ts
- * const m = decodeModel(bytes); console.log(m.graph.node.length);
+ * import assert from "node:assert/strict";
+ * import { readFile } from "node:fs/promises";
+ * const bytes = new Uint8Array(await readFile("tests/fixtures/models/tiny.float.onnx"));
+ * const m = decodeModel(bytes);
+ * assert.equal(m.graph.node.length, 11);
+ * assert.deepEqual(m.graph.output.map((o) => o.name), ["logit", "subtype_logits", "cam"]);
+ * assert.throws(() => decodeModel(new Uint8Array(0)), /no ONNX graph/);
  * ```
  */
 export function decodeModel(bytes: Uint8Array): DecodedModel {

@@ -16,8 +16,11 @@ export interface ActivationQParams {
  *
  * @example
  * ```ts
- * roundHalfEven(2.5); // 2
- * roundHalfEven(3.5); // 4
+ * import assert from "node:assert/strict";
+ * assert.equal(roundHalfEven(2.5), 2);
+ * assert.equal(roundHalfEven(3.5), 4);
+ * assert.equal(roundHalfEven(-2.5), -2);
+ * assert.equal(roundHalfEven(2.4), 2);
  * ```
  */
 export function roundHalfEven(x: number): number {
@@ -31,8 +34,12 @@ export function roundHalfEven(x: number): number {
  *
  * @example
  * ```ts
- * activationQParams(0, 6); // { scale: 6/255, zeroPoint: 0 }
- * activationQParams(-1, 1); // { scale: 2/255, zeroPoint: 128 }
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(activationQParams(0, 6), { scale: Math.fround(6 / 255), zeroPoint: 0 });
+ * // 1 / fround(2/255) is 127.49999…, so the zero point is 127
+ * assert.deepEqual(activationQParams(-1, 1), { scale: Math.fround(2 / 255), zeroPoint: 127 });
+ * assert.equal(activationQParams(2, 6).zeroPoint, 0); // widened to [0, 6]
+ * assert.throws(() => activationQParams(0, NaN), /not finite/);
  * ```
  */
 export function activationQParams(min: number, max: number): ActivationQParams {
@@ -60,7 +67,11 @@ export interface QuantizedWeight {
  *
  * @example
  * ```ts
- * const { data, scales } = quantizeWeightPerChannel(w, 16); // 16 output channels
+ * import assert from "node:assert/strict";
+ * const w = Float32Array.from([0.5, -1, 0.25, 0, 2, -2]); // 2 output channels × 3 weights
+ * const { data, scales } = quantizeWeightPerChannel(w, 2);
+ * assert.deepEqual([...scales], [Math.fround(1 / 127), Math.fround(2 / 127)]); // max |w| / 127 per channel
+ * assert.deepEqual([...data], [64, -127, 32, 0, 127, -127]); // 0.5 / scales[0] is 63.5000002 → 64
  * ```
  */
 export function quantizeWeightPerChannel(w: Float32Array, channels: number, qmax = 127): QuantizedWeight {
@@ -87,7 +98,12 @@ export function quantizeWeightPerChannel(w: Float32Array, channels: number, qmax
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * const bias = Float32Array.from([0.1, -0.05]);
+ * const weightScales = Float32Array.from([0.5, 0.25]);
  * const { data, scales } = quantizeBias(bias, 0.02, weightScales);
+ * assert.deepEqual([...scales], [Math.fround(0.01), Math.fround(0.005)]); // inputScale * weightScale
+ * assert.deepEqual([...data], [10, -10]);
  * ```
  */
 export function quantizeBias(
@@ -111,7 +127,10 @@ export function quantizeBias(
  *
  * @example
  * ```ts
- * quantile(new Float32Array([1, 2, 3, 4, 5]), 0.5); // 3
+ * import assert from "node:assert/strict";
+ * assert.equal(quantile(new Float32Array([5, 1, 4, 2, 3]), 0.5), 3);
+ * assert.equal(quantile(new Float32Array([5, 1, 4, 2, 3]), 1), 5);
+ * assert.throws(() => quantile(new Float32Array(0), 0.5), /no values/);
  * ```
  */
 export function quantile(values: Float32Array, q: number, maxSamples = 200_000): number {

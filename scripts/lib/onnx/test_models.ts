@@ -23,7 +23,12 @@ function convBlock(x: tf.SymbolicTensor, i: number, filters: number): tf.Symboli
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const model = tinyCamModel({ size: 32, seed: 1 });
+ * assert.deepEqual(model.inputs[0].shape, [null, 32, 32, 3]); // NHWC, as tfjs trains
+ * assert.deepEqual(model.outputs.map((o) => o.shape), [[null, 1], [null, 4]]); // logit, subtype_logits
+ * const same = tinyCamModel({ size: 32, seed: 1 }).getWeights()[0].dataSync();
+ * assert.deepEqual(model.getWeights()[0].dataSync(), same); // same seed, same weights
  * ```
  */
 export function tinyCamModel(
@@ -54,7 +59,10 @@ export function tinyCamModel(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const model = flattenModel({ size: 24, seed: 2 });
+ * assert.ok(model.layers.some((l) => l.name === "flat"));
+ * assert.deepEqual(model.outputs.map((o) => o.shape), [[null, 1]]); // logit only
  * ```
  */
 export function flattenModel(opts: { size?: number; seed?: number } = {}): tf.LayersModel {
@@ -83,7 +91,11 @@ export function flattenModel(opts: { size?: number; seed?: number } = {}): tf.La
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const model = mixedModel({ size: 33, seed: 3 });
+ * const names = model.layers.map((l) => l.name);
+ * for (const name of ["dw", "sep", "res", "zpad", "post_bn", "leaky"]) assert.ok(names.includes(name), name);
+ * assert.deepEqual(model.outputs.map((o) => o.shape), [[null, 1], [null, 3]]);
  * ```
  */
 export function mixedModel(opts: { size?: number; seed?: number } = {}): tf.LayersModel {
@@ -123,7 +135,11 @@ export function mixedModel(opts: { size?: number; seed?: number } = {}): tf.Laye
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const model = benchModel(128, [32, 64, 128, 128]);
+ * assert.deepEqual(model.inputs[0].shape, [null, 128, 128, 3]);
+ * assert.equal(model.layers.filter((l) => l.getClassName() === "Conv2D").length, 4);
+ * assert.deepEqual(model.outputs.map((o) => o.shape), [[null, 1], [null, 4]]);
  * ```
  */
 export function benchModel(size: number, filters: number[]): tf.LayersModel {
@@ -150,7 +166,10 @@ export function benchModel(size: number, filters: number[]): tf.LayersModel {
  *
  * @example
  * ```ts
- * const nhwc = nchwToNhwc(nchw, [1, 3, 32, 32]);
+ * import assert from "node:assert/strict";
+ * const nchw = Float32Array.from([0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23]); // 3 channels of 2×2
+ * const nhwc = nchwToNhwc(nchw, [1, 3, 2, 2]);
+ * assert.deepEqual([...nhwc], [0, 10, 20, 1, 11, 21, 2, 12, 22, 3, 13, 23]); // channels last
  * ```
  */
 export function nchwToNhwc(x: Float32Array, [n, c, h, w]: readonly number[]): Float32Array {
@@ -168,7 +187,15 @@ export function nchwToNhwc(x: Float32Array, [n, c, h, w]: readonly number[]): Fl
  *
  * @example
  * ```ts
- * const { logit } = predictNchw(model, x, [2, 3, 32, 32]);
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * await tf.setBackend("cpu");
+ * const model = tinyCamModel({ size: 32, seed: 1 });
+ * const x = new Float32Array(2 * 3 * 32 * 32).fill(0.5); // two identical images
+ * const { logit, subtype_logits } = predictNchw(model, x, [2, 3, 32, 32]);
+ * assert.equal(logit.length, 2);
+ * assert.equal(subtype_logits.length, 2 * 4);
+ * assert.equal(logit[0], logit[1]);
  * ```
  */
 export function predictNchw(
@@ -194,7 +221,9 @@ export function predictNchw(
  *
  * @example
  * ```ts
- * maxAbsDiff(new Float32Array([1, 2]), new Float32Array([1, 2.5])); // 0.5
+ * import assert from "node:assert/strict";
+ * assert.equal(maxAbsDiff(new Float32Array([1, 2]), new Float32Array([1, 2.5])), 0.5);
+ * assert.throws(() => maxAbsDiff(new Float32Array(1), new Float32Array(2)), /lengths differ/);
  * ```
  */
 export function maxAbsDiff(a: Float32Array, b: Float32Array): number {

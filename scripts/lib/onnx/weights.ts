@@ -10,7 +10,11 @@
  *
  * @example
  * ```ts
- * const oihw = hwioToOihw(kernel, [3, 3, 16, 32]); // length 3*3*16*32
+ * import assert from "node:assert/strict";
+ * // 1×1 kernel, 2 inputs, 3 outputs: HWIO element [0, 0, i, o] = 10*i + o
+ * const kernel = Float32Array.from([0, 1, 2, 10, 11, 12]);
+ * const oihw = hwioToOihw(kernel, [1, 1, 2, 3]); // [out, in, 1, 1]
+ * assert.deepEqual([...oihw], [0, 10, 1, 11, 2, 12]);
  * ```
  */
 export function hwioToOihw(k: Float32Array, [kh, kw, ci, co]: readonly number[]): Float32Array {
@@ -33,7 +37,11 @@ export function hwioToOihw(k: Float32Array, [kh, kw, ci, co]: readonly number[])
  *
  * @example
  * ```ts
- * const w = depthwiseToOihw(kernel, [3, 3, 8, 1]); // dims [8, 1, 3, 3]
+ * import assert from "node:assert/strict";
+ * // 1×2 kernel, 2 channels, multiplier 1: HWCM element [0, x, c, 0] = 10*c + x
+ * const kernel = Float32Array.from([0, 10, 1, 11]);
+ * const w = depthwiseToOihw(kernel, [1, 2, 2, 1]); // dims [2, 1, 1, 2]
+ * assert.deepEqual([...w], [0, 1, 10, 11]);
  * ```
  */
 export function depthwiseToOihw(k: Float32Array, [kh, kw, c, m]: readonly number[]): Float32Array {
@@ -61,7 +69,16 @@ export interface ChannelAffine {
  *
  * @example
  * ```ts
- * const { scale, shift } = batchNormAffine({ gamma, beta, mean, variance, epsilon: 1e-3 });
+ * import assert from "node:assert/strict";
+ * const { scale, shift } = batchNormAffine({
+ *   gamma: Float32Array.from([2, 1]),
+ *   beta: Float32Array.from([1, 0]),
+ *   mean: Float32Array.from([3, 0]),
+ *   variance: Float32Array.from([4, 1]),
+ *   epsilon: 0,
+ * });
+ * assert.deepEqual([...scale], [1, 1]); // gamma / sqrt(variance + epsilon)
+ * assert.deepEqual([...shift], [-2, 0]); // beta - mean * scale
  * ```
  */
 export function batchNormAffine(bn: {
@@ -88,7 +105,13 @@ export function batchNormAffine(bn: {
  *
  * @example
  * ```ts
- * const folded = foldAffine(weightOihw, bias, batchNormAffine(bn));
+ * import assert from "node:assert/strict";
+ * const weightOihw = Float32Array.from([1, 2, 3, 4]); // 2 output channels × 2 weights
+ * const bias = Float32Array.from([1, -1]);
+ * const bn = { mean: Float32Array.from([0, 1]), variance: Float32Array.from([4, 0.25]), epsilon: 0 };
+ * const folded = foldAffine(weightOihw, bias, batchNormAffine(bn)); // scale [0.5, 2], shift [0, -2]
+ * assert.deepEqual([...folded.weight], [0.5, 1, 6, 8]);
+ * assert.deepEqual([...folded.bias], [0.5, -4]);
  * ```
  */
 export function foldAffine(

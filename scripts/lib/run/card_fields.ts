@@ -114,8 +114,21 @@ export function oodLimits(ood: DomainReport | undefined, trainedOn: string): str
  *
  * @example
  * ```ts
- * oodLimits(undefined, "taleqani").length; // 0
- * shiftLimits(undefined).length; // 0
+ * import assert from "node:assert/strict";
+ * import type { ShiftFile } from "./run_folder.ts";
+ * assert.deepEqual(shiftLimits(undefined), []); // no shift.json, no limit (nor from oodLimits without a report)
+ * assert.deepEqual(oodLimits(undefined, "taleqani"), []);
+ * const cell = (name: string, kind: string, sensitivity: number, specificity: number) =>
+ *   ({ name, kind, sensitivity, specificity });
+ * const model = {
+ *   worst: { sensitivity: { value: 0.95, cell: "hue+5%" }, specificity: { value: 0.9, cell: "jpeg q50" } },
+ *   maxDropPts: { sensitivity: 3, specificity: 5 },
+ *   cells: [cell("identity", "identity", 0.98, 0.95), cell("brightness×0.7", "beyond", 0.8, 0.95)],
+ * };
+ * const shift = { kind: "shift-robustness", results: { model } } as unknown as ShiftFile;
+ * const [grid, beyond] = shiftLimits(shift);
+ * assert.match(grid, /worst sensitivity 0\.950 \(hue\+5%\), worst specificity 0\.900 \(jpeg q50\)/);
+ * assert.match(beyond, /^Shifts beyond that grid that move its answers: brightness×0\.7: sensitivity 0\.800/);
  * ```
  */
 export function shiftLimits(shift: ShiftFile | undefined): string[] {
@@ -153,8 +166,21 @@ export function shiftLimits(shift: ShiftFile | undefined): string[] {
  * The card's `metrics.evaluation`: an evaluation without its curves and reliability bins.
  *
  * @example
- * ```ts ignore
- * evaluationSummary(exportReport.int8).test?.metrics.sensitivity;
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { evaluatePredictions } from "../metrics/report.ts";
+ * import type { PredictionRow } from "../metrics/predictions.ts";
+ * const preds: PredictionRow[] = Array.from({ length: 80 }, (_, i) => ({
+ *   path: `cell-${i}.png`,
+ *   split: i < 40 ? "val" : "test",
+ *   label: i % 2 === 0 ? "all" : "normal",
+ *   logit: (i % 2 === 0 ? 3 : -3) + ((i * 37) % 11) - 5,
+ * }));
+ * const evaluation = evaluatePredictions(preds, { resamples: 50 }); // e.g. export_report.json's int8
+ * const summary = evaluationSummary(evaluation);
+ * assert.equal(summary.test?.metrics.sensitivity, evaluation.metrics.test?.metrics.sensitivity);
+ * assert.equal(summary.threshold, evaluation.threshold);
+ * assert.ok(summary.val && !("curves" in summary.val) && !("reliability" in summary.val)); // no curve, no bins
  * ```
  */
 export function evaluationSummary(r: EvalReport) {
@@ -183,7 +209,8 @@ export function evaluationSummary(r: EvalReport) {
 /**
  * A card's fields (all but the hash and the date) for one of the run's two models.
  *
- * @example
+ * @example Not run as a doc test: it needs a whole run folder's parts and reports (`card.ts` reads
+ * them; `card_fields_test.ts` rebuilds the committed cards from theirs, field for field).
  * ```ts ignore
  * const fields = cardFields(parts, { domain, ood, shift, baseline },
  *   { id: "all-screen", version: "5.0.0", file: "all-v5.int8.onnx", precision: "int8-qdq" });

@@ -71,9 +71,22 @@ export function parseCliArgs<O extends ParseArgsOptionsConfig>(
  * too, e.g. from {@link numberFlag}): prints the usage and exits 0 on `--help`, prints the error
  * and the usage and exits 2 on a bad command line.
  *
- * @example
- * ```ts ignore
- * const { run, calibration } = cliArgs(SPEC, (v) => ({ run: v.run!, calibration: numberFlag(v.calibration, "calibration") }));
+ * @example A good command line (`argv` defaults to `process.argv.slice(2)`; `--help` or a bad one
+ * would exit the process, which a doc test must not do):
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const SPEC = {
+ *   name: "quantize.ts",
+ *   usage: "usage: quantize.ts --run <dir> [--calibration <n>]",
+ *   options: { run: { type: "string" }, calibration: { type: "string" } },
+ *   required: ["run"],
+ * } as const;
+ * const convert = (v: { run?: string; calibration?: string }) => ({
+ *   run: v.run!,
+ *   calibration: numberFlag(v.calibration, "calibration", { integer: true, min: 1, fallback: 256 }),
+ * });
+ * const { run, calibration } = cliArgs(SPEC, convert, ["--run", "runs/x", "--calibration", "64"]);
+ * assert.deepEqual([run, calibration], ["runs/x", 64]);
  * ```
  */
 export function cliArgs<O extends ParseArgsOptionsConfig, T = Values<O>>(
@@ -100,8 +113,14 @@ export function cliArgs<O extends ParseArgsOptionsConfig, T = Values<O>>(
  *
  * @example
  * ```ts
- * numberFlag("256", "calibration", { integer: true, min: 1 }); // 256
- * numberFlag(undefined, "calibration", { fallback: 256 }); // 256
+ * import assert from "node:assert/strict";
+ * assert.equal(numberFlag("256", "calibration", { integer: true, min: 1 }), 256);
+ * assert.equal(numberFlag(undefined, "calibration", { fallback: 256 }), 256);
+ * assert.throws(
+ *   () => numberFlag("0.5", "calibration", { integer: true, min: 1 }),
+ *   (err) => err instanceof UsageError && err.message === '--calibration must be a whole number ≥ 1, got "0.5"',
+ * );
+ * assert.throws(() => numberFlag(undefined, "calibration"), /--calibration is required/);
  * ```
  */
 export function numberFlag(
@@ -143,7 +162,7 @@ const EXPECTED = new Set(["StepError", "RunFileError", "UsageError", "ModelCardE
  * {@link StepError}, `RunFileError`, {@link UsageError} and `ModelCardError`, which may be bugs)
  * and exits 1.
  *
- * @example
+ * @example Not run as a doc test: the handler ends the process (exit status 1).
  * ```ts ignore
  * main().catch(stepFailed("quantize"));
  * ```

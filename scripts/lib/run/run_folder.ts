@@ -139,8 +139,10 @@ export type RunFileKey = keyof typeof RUN_FILES;
  *
  * @example
  * ```ts
- * runPath("runs/x", "eval"); // "runs/x/eval.json"
- * runPath("runs/x", "loopState"); // "runs/x/last/state.json"
+ * import assert from "node:assert/strict";
+ * import { join } from "node:path";
+ * assert.equal(runPath("runs/x", "eval"), join("runs/x", "eval.json"));
+ * assert.equal(runPath("runs/x", "loopState"), join("runs/x", "last", "state.json"));
  * ```
  */
 export function runPath(run: string, key: RunFileKey): string {
@@ -277,8 +279,13 @@ const isCount = (x: number) => Number.isInteger(x) && x >= 0;
  *
  * @example
  * ```ts
- * parsePreprocessSpec({ size: 96, crop: "none", resize: "area", normalization: { mode: "per-image", minStd: 0.01 },
- *   channelOrder: "RGB", alphaBackground: 0 }).size; // 96
+ * import assert from "node:assert/strict";
+ * const spec = parsePreprocessSpec({
+ *   size: 96, crop: "none", resize: "area", normalization: { mode: "per-image", minStd: 0.01 },
+ *   channelOrder: "RGB", alphaBackground: 0,
+ * });
+ * assert.equal(spec.size, 96);
+ * assert.throws(() => parsePreprocessSpec({ ...spec, size: 0 }), /size/); // the card's rule for the size
  * ```
  */
 export function parsePreprocessSpec(value: unknown): PreprocessSpec {
@@ -322,7 +329,9 @@ export function parseTrainConfig(value: unknown): TrainConfig {
  *
  * @example
  * ```ts
- * parseHistory([{ epoch: 1, val: { auroc: 0.9 } }]).length; // 1
+ * import assert from "node:assert/strict";
+ * assert.equal(parseHistory([{ epoch: 1, val: { auroc: 0.9 } }]).length, 1);
+ * assert.throws(() => parseHistory([{ epoch: 2, val: {} }]), /row 0 has "epoch" 2, expected 1/);
  * ```
  */
 export function parseHistory(value: unknown): HistoryRow[] {
@@ -340,7 +349,10 @@ export function parseHistory(value: unknown): HistoryRow[] {
  *
  * @example
  * ```ts
- * parseLoopState({ epoch: 3, bestEpoch: 1, bestScore: 0.9, bestLoss: 0.3, badEpochs: 1, seconds: 60, adamT: 120 }).epoch; // 3
+ * import assert from "node:assert/strict";
+ * const state = { epoch: 3, bestEpoch: 1, bestScore: 0.9, bestLoss: 0.3, badEpochs: 1, seconds: 60, adamT: 120 };
+ * assert.equal(parseLoopState(state).epoch, 3);
+ * assert.throws(() => parseLoopState({ ...state, adamT: -1 }), /"adamT" must be a whole number/);
  * ```
  */
 export function parseLoopState(value: unknown): LoopStateFile {
@@ -357,8 +369,10 @@ export function parseLoopState(value: unknown): LoopStateFile {
  *
  * @example
  * ```ts
- * parseEvalReport({ version: 1, temperature: 0.8, threshold: 0.2, reviewBand: [0.1, 0.4], metrics: { val: {} } })
- *   .threshold; // 0.2
+ * import assert from "node:assert/strict";
+ * const evaluation = { version: 1, temperature: 0.8, threshold: 0.2, reviewBand: [0.1, 0.4], metrics: { val: {} } };
+ * assert.equal(parseEvalReport(evaluation).threshold, 0.2);
+ * assert.throws(() => parseEvalReport({ ...evaluation, reviewBand: [0.4, 0.1] }), /low ≤ high/);
  * ```
  */
 export function parseEvalReport(value: unknown): EvalReport {
@@ -379,8 +393,11 @@ export function parseEvalReport(value: unknown): EvalReport {
  *
  * @example
  * ```ts
- * parseBaselineEval({ version: 1, temperature: 1, threshold: 0.5, reviewBand: [0.4, 0.6], metrics: { val: {} },
- *   baseline: { kind: "colour-logistic" } }).baseline.kind; // "colour-logistic"
+ * import assert from "node:assert/strict";
+ * const evaluation = { version: 1, temperature: 1, threshold: 0.5, reviewBand: [0.4, 0.6], metrics: { val: {} } };
+ * const baseline = parseBaselineEval({ ...evaluation, baseline: { kind: "colour-logistic" } });
+ * assert.equal(baseline.baseline.kind, "colour-logistic");
+ * assert.throws(() => parseBaselineEval(evaluation), /"baseline" must be a JSON object/); // a plain evaluation
  * ```
  */
 export function parseBaselineEval(value: unknown): BaselineEval {
@@ -404,9 +421,14 @@ function parseIo(value: unknown): ModelIO {
  *
  * @example
  * ```ts
- * parseOnnxExport({ kind: "onnx-export", created: "2025-01-01T00:00:00.000Z", checkpoint: "best", opset: 17,
+ * import assert from "node:assert/strict";
+ * const exported = {
+ *   kind: "onnx-export", created: "2025-01-01T00:00:00.000Z", checkpoint: "best", opset: 17,
  *   io: { input: "image", logit: "logit" }, floatBytes: 1000,
- *   parity: { images: 32, maxAbsLogitDiff: 1e-6, tolerance: 1e-4 } }).io.logit; // "logit"
+ *   parity: { images: 32, maxAbsLogitDiff: 1e-6, tolerance: 1e-4 },
+ * };
+ * assert.equal(parseOnnxExport(exported).io.logit, "logit");
+ * assert.throws(() => parseOnnxExport({ ...exported, opset: 11 }), /an opset ≥ 13/);
  * ```
  */
 export function parseOnnxExport(value: unknown): OnnxExport {
@@ -461,7 +483,10 @@ export function parseExportReport(value: unknown): ExportReport {
  *
  * @example
  * ```ts
- * parseDomainCheck({ ranges: { meanR: [0.5, 1] } }).ranges.meanR; // [0.5, 1]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(parseDomainCheck({ ranges: { meanR: [0.5, 1] } }).ranges.meanR, [0.5, 1]);
+ * assert.throws(() => parseDomainCheck({ ranges: { meanR: [1, 0.5] } }), /"ranges.meanR" must be \[min, max\]/);
+ * assert.throws(() => parseDomainCheck({ ranges: {} }), /names no statistic/);
  * ```
  */
 export function parseDomainCheck(value: unknown): DomainCheck {
@@ -484,8 +509,14 @@ export function parseDomainCheck(value: unknown): DomainCheck {
  *
  * @example
  * ```ts
- * parseDomainReport({ kind: "domain-fit", domain: { ranges: { meanR: [0.5, 1] } },
- *   checks: [{ manifest: "m.json", dataset: "cnmc", n: 52, flagged: 52 }] }).checks[0].flagged; // 52
+ * import assert from "node:assert/strict";
+ * const report = {
+ *   kind: "domain-fit", domain: { ranges: { meanR: [0.5, 1] } },
+ *   checks: [{ manifest: "m.json", dataset: "cnmc", n: 52, flagged: 52 }],
+ * };
+ * assert.equal(parseDomainReport(report).checks[0].flagged, 52);
+ * const noFlagged = { ...report, checks: [{ dataset: "cnmc", n: 52 }] };
+ * assert.throws(() => parseDomainReport(noFlagged), /checks\[0\]: "flagged" must be a whole number/);
  * ```
  */
 export function parseDomainReport(value: unknown): DomainReport {
@@ -511,7 +542,10 @@ export function parseDomainReport(value: unknown): DomainReport {
  *
  * @example
  * ```ts
- * parseShiftFile({ kind: "shift-robustness", results: { model: { cells: [] } } }).kind; // "shift-robustness"
+ * import assert from "node:assert/strict";
+ * const shift = { kind: "shift-robustness", results: { model: { cells: [] } } };
+ * assert.equal(parseShiftFile(shift).kind, "shift-robustness");
+ * assert.throws(() => parseShiftFile({ ...shift, results: { model: {} } }), /"results.model.cells" must be a list/);
  * ```
  */
 export function parseShiftFile(value: unknown): ShiftFile {
@@ -563,7 +597,16 @@ function remedy(key: RunJsonKey, run?: string): string {
  *
  * @example
  * ```ts
- * parseRunJson("domain", { ranges: { meanR: [0.5, 1] } }, "runs/x/domain.json").ranges.meanR; // [0.5, 1]
+ * import assert from "node:assert/strict";
+ * const domain = parseRunJson("domain", { ranges: { meanR: [0.5, 1] } }, "runs/x/domain.json");
+ * assert.deepEqual(domain.ranges.meanR, [0.5, 1]);
+ * assert.throws(
+ *   () => parseRunJson("domain", { ranges: {} }, "runs/x/domain.json", "runs/x"),
+ *   (err) =>
+ *     err instanceof RunFileError && !err.missing &&
+ *     err.message === 'runs/x/domain.json is not a usable domain.json ("ranges" names no statistic); ' +
+ *         "run `deno task domain` or `deno task pipeline --run runs/x --from domain` again",
+ * );
  * ```
  */
 export function parseRunJson<K extends RunJsonKey>(key: K, value: unknown, file: string, run?: string): RunJson[K] {

@@ -108,9 +108,22 @@ export const DEFAULT_TRAIN: Omit<TrainOptions, "manifest" | "out" | "spec"> = {
  * Trains a model as configured and writes `<out>/{last,best}/`, `history.json`,
  * `preprocess.json`, `train_config.json` and `predictions.json` (best checkpoint, val + test).
  *
- * @example
- * ```ts
+ * @example Not run as a doc test: a real training run takes minutes to hours, and its worker
+ * replicas load the trainer's TypeScript through tsx's hooks, which only Node has
+ * (`deno task train` runs it; scripts/lib/train/loop.node-test.ts trains 2 small epochs under Node).
+ * ```ts ignore
+ * import { readSplitManifest } from "../data/split_manifest.ts";
+ * const manifest = await readSplitManifest("runs/taleqani/manifest.json"); // from `deno task prepare`
+ * const spec: PreprocessSpec = {
+ *   size: 128,
+ *   crop: "none",
+ *   resize: "area",
+ *   normalization: { mode: "per-image", minStd: 0.02 },
+ *   channelOrder: "RGB",
+ *   alphaBackground: 0,
+ * };
  * const result = await train({ ...DEFAULT_TRAIN, manifest, out: "runs/x", spec });
+ * console.log(`best epoch ${result.bestEpoch} of ${result.epochs}, stopped by ${result.stoppedBy}`);
  * ```
  */
 export async function train(cfg: TrainOptions): Promise<TrainResult> {

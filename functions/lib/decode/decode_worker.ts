@@ -1,0 +1,114 @@
+/**
+ * A decode worker (a Deno Web Worker started by `pool.ts`): decodes and resizes one upload per
+ * message with the same {@link decodeAndResize} the request thread would run, and posts back the
+ * small resized image (its buffer transferred, not copied) or the error. A job that runs past its
+ * request's budget is not stopped here: the pool terminates the whole worker and starts another.
+ *
+ * Protocol: the pool posts a {@link DecodeRequest}; the worker answers each with a
+ * {@link DecodeReply} of the same `id`, and once at start with {@link WorkerReady} (once its
+ * module graph has loaded, before any job).
+ *
+ * @module
+ */
+import "./worker_globals.ts"; // first: before the core loads onnxruntime-web
+import { getWasmModule, ImageDecodeError, type ImageErrorCode } from "../../../model/core/mod.ts";
+import { decodeAndResize, type DecodedInput, type DecodeJob } from "./job.ts";
+import { idleTrimmer } from "../model/malloc.ts";
+
+/** One job, pool → worker. `bytes` is a copy whose buffer is transferred. */
+export interface DecodeRequest {
+  id: number;
+  bytes: Uint8Array;
+  job: DecodeJob;
+}
+
+/** An error, as it crosses the thread boundary (`code` for `ImageDecodeError`). */
+export interface SerializedError {
+  name: string;
+  message: string;
+  code?: ImageErrorCode;
+  stack?: string;
+}
+
+/** The answer to one {@link DecodeRequest}, worker → pool. */
+export type DecodeReply =
+  | { id: number; ok: true; value: DecodedInput }
+  | { id: number; ok: false; error: SerializedError };
+
+/** Posted once, when the worker's modules have loaded. */
+export interface WorkerReady {
+  ready: true;
+}
+
+/** The part of a worker's global scope used here (typed without the `deno.worker` lib). */
+interface WorkerScope {
+  onmessage: ((e: MessageEvent<DecodeRequest>) => void) | null;
+  postMessage(message: DecodeReply | WorkerReady, transfer?: Transferable[]): void;
+}
+
+/**
+ * Runs one request and builds its reply and transfer list; never throws.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { PreprocessSpec } from "../../../model/core/mod.ts";
+ * const preprocess: PreprocessSpec = { size: 4, crop: "none", resize: "area", channelOrder: "RGB",
+ *   alphaBackground: 255, normalization: { mode: "per-image", minStd: 0.01 } };
+ * const job = { maxPixels: 1e6, minSide: 16, preprocess };
+ * const [ok, transfer] = await handleRequest({ id: 1, bytes: await Deno.readFile("tests/fixtures/images/variant_rgb8.png"), job });
+ * assert.ok(ok.ok && ok.value.resized.data.buffer === transfer[0]);
+ * const [bad] = await handleRequest({ id: 2, bytes: new TextEncoder().encode("not an image"), job });
+ * assert.ok(!bad.ok && bad.error.name === "ImageDecodeError" && bad.error.code === "unsupported_image");
+ * ```
+ */
+export async function handleRequest(req: DecodeRequest): Promise<[DecodeReply, Transferable[]]> {
+  try {
+    const value = await decodeAndResize(req.bytes, req.job);
+    const { buffer, byteOffset, byteLength } = value.resized.data;
+    // moved, not copied, when the image owns its whole buffer (toFloatRgb's fresh array)
+    const whole = buffer instanceof ArrayBuffer && byteOffset === 0 && byteLength === buffer.byteLength;
+    return [{ id: req.id, ok: true, value }, whole ? [buffer] : []];
+  } catch (e) {
+    return [{ id: req.id, ok: false, error: serializeError(e) }, []];
+  }
+}
+
+/**
+ * An error as plain data (structured clone keeps neither the class nor `code`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ImageDecodeError } from "../../../model/core/mod.ts";
+ * const e = serializeError(new ImageDecodeError("too_small", "image is 3×3"));
+ * assert.deepEqual([e.name, e.code, e.message], ["ImageDecodeError", "too_small", "image is 3×3"]);
+ * assert.equal(serializeError("boom").message, "boom");
+ * ```
+ */
+export function serializeError(e: unknown): SerializedError {
+  if (e instanceof ImageDecodeError) return { name: e.name, message: e.message, code: e.code };
+  if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack };
+  return { name: "Error", message: String(e) };
+}
+
+// Installed only when this module is a worker's main module (or imported by one): in a window
+// scope (the service, tests importing `handleRequest`) there is no `WorkerGlobalScope`.
+if (typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope === "function") {
+  const scope = globalThis as unknown as WorkerScope;
+  // A decode of a large image leaves ~100s of MB of dead buffers in this isolate's heap, which only
+  // a full GC frees: once the worker has been idle for a second, collect and trim (as the request
+  // thread does; `gc` exists under the start task's --expose-gc).
+  const trimmer = idleTrimmer(1000);
+  scope.onmessage = (e) => {
+    handleRequest(e.data).then(([reply, transfer]) => {
+      scope.postMessage(reply, transfer);
+      trimmer.touch();
+    });
+  };
+  // Loaded: said before any job is handled (jobs are delivered once this evaluation ends), so a
+  // worker that fails before saying it did not load, whatever job was posted to it.
+  scope.postMessage({ ready: true });
+  // The JPEG decoder compiles its wasm on first use: start now, before the first JPEG waits for it.
+  getWasmModule("jpeg").catch(() => undefined);
+}

@@ -23,7 +23,7 @@ import { createDecodePool, type DecodePool } from "./lib/decode/pool.ts";
 export interface Server {
   /** The port actually bound (useful with PORT=0). */
   port: number;
-  /** Resolves when the model is loaded (rejects if it failed). */
+  /** Resolves when the model is loaded and, with warm-up, the decode workers too (rejects if the model failed). */
   ready: Promise<ModelRuntime>;
   /** Stops accepting, lets in-flight requests finish, releases the model. */
   shutdown(): Promise<void>;
@@ -99,7 +99,18 @@ export function serve(
   const decoder: DecodePool | undefined = config.decodeWorkers > 0
     ? createDecodePool({ size: config.decodeWorkers, log })
     : undefined;
-  if (options.warmUp !== false) ready.then(() => decoder?.warm(), () => {});
+  // What `serve` reports as ready: the model, and (with warm-up) the decode workers loaded, so that a
+  // caller's first upload does not wait for a worker to start. Bounded: a worker that never loads
+  // makes the pool fall back to decoding in-thread, and this stops waiting after 30 s regardless.
+  const servedReady = options.warmUp !== false && decoder
+    ? ready.then(async (m) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([decoder.warm(), new Promise<void>((r) => (timer = setTimeout(r, 30_000)))]);
+      clearTimeout(timer);
+      return m;
+    })
+    : ready;
+  servedReady.catch(() => {}); // a failed load is logged and answered by /readyz; callers see it on `ready`
   // audit trail + feedback on Deno KV; without KV (no --unstable-kv, bad path) in memory, logged
   const feedback = openKvStore(config.feedbackDb).catch((err) => {
     log({ ts: new Date().toISOString(), level: "error", event: "feedback_store_in_memory", message: String(err) });
@@ -132,7 +143,7 @@ export function serve(
     await decoder?.close();
     await (await feedback).close();
   };
-  return { port, ready, shutdown, finished: httpServer.finished };
+  return { port, ready: servedReady, shutdown, finished: httpServer.finished };
 }
 
 /**

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { ImageDecodeError, type PreprocessSpec } from "../../../model/core/mod.ts";
+import {
+  cardPathFor,
+  DEFAULT_MODEL,
+  ImageDecodeError,
+  parseModelCard,
+  type PreprocessSpec,
+} from "../../../model/core/mod.ts";
 import { ApiError } from "../http/errors.ts";
 import { withBudget } from "../http/budget.ts";
 import { fixture, IMAGES, solidPng } from "../../../tests/helpers/images.ts";
@@ -9,15 +15,9 @@ import { SPIN, SPIN_WORKER, THROW, warmWithin, withMarker } from "./testing/spin
 
 /** The committed model's preprocessing (96 px, no crop) and one that crops, to an odd size, over white. */
 const SPECS: PreprocessSpec[] = [
-  {
-    size: 96,
-    crop: "none",
-    resize: "area",
-    normalization: { mode: "per-image", minStd: 0.01 },
-    channelOrder: "RGB",
-    alphaBackground: 0,
-    colorMode: "relative-chroma",
-  },
+  parseModelCard(
+    JSON.parse(await Deno.readTextFile(new URL(`../../../${cardPathFor(DEFAULT_MODEL)}`, import.meta.url))),
+  ).preprocess,
   {
     size: 37,
     crop: "center-square",

@@ -1,7 +1,21 @@
 /**
- * Fits the model card's input-domain check on the training images (unshifted and under the
- * colour/JPEG shift grid) and reports how many images of other sets it flags, and how the model
- * does on them.
+ * Fits the model card's input-domain check and reports how many images of other sets it flags,
+ * and how the model does on them. Two modes:
+ *
+ * - `--features` (for a model exported with the pooled-features output): a Mahalanobis distance
+ *   in the network's own feature space, fitted on the TRAIN originals (unshifted) with covariance
+ *   shrinkage toward the diagonal (`scripts/lib/domain/features.ts`), its threshold the
+ *   `--quantile` (0.995) of the VAL originals' distances; beside it only sanity ranges (per-channel
+ *   std and darkFraction, generous: `scripts/lib/domain/sanity.ts`) unless `--legacy-ranges`
+ *   keeps the old per-statistic ranges. The report covers the manifest's test split, each
+ *   `--check` manifest and a few non-microscopy images made in code (`synthetic`).
+ *
+ *   tsx scripts/fit_domain.ts --features --model runs/x/model.int8.onnx --manifest runs/np/manifest.json
+ *     --out runs/x/domain.json --check runs/cnmc_subset/manifest.json [--quantile 0.995]
+ *     [--shrinkage auto|λ] [--legacy-ranges] [--limit N]
+ *
+ * - Otherwise (the old check): per-statistic ranges of the training images (unshifted and under
+ *   the colour/JPEG shift grid).
  *
  * Usage:
  *   tsx scripts/fit_domain.ts --model model/all-v4.int8.onnx --manifest runs/taleqani/manifest.json
@@ -21,12 +35,20 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { imageStats } from "../model/core/mod.ts";
+import { imageStats, toFloatRgb } from "../model/core/mod.ts";
 import { readSplitManifest, type Split } from "./lib/data/split_manifest.ts";
 import { confusionAt, rates } from "./lib/metrics/confusion.ts";
 import { loadModelFile } from "../model/core/mod.ts";
 import { fitDomainRanges } from "./lib/domain/fit.ts";
 import { statsUnderCells, summarizeFlags } from "./lib/domain/stats.ts";
+import { fitFeatureCheck } from "./lib/domain/features.ts";
+import { concatMeasured, type Measured, measureImages, summarizeFeatureFlags } from "./lib/domain/measure.ts";
+import { fitSanityRanges, SANITY_STATISTICS } from "./lib/domain/sanity.ts";
+import { syntheticImages } from "./lib/domain/synthetic.ts";
+import { quantileSorted } from "./lib/domain/fit.ts";
+import { sigmoid } from "./lib/metrics/calibration.ts";
+import type { ManifestItem, SplitManifest } from "./lib/data/split_manifest.ts";
+import { checkDomain, type ModelRuntime, type RgbaImage } from "../model/core/mod.ts";
 import { applyShiftCell, SHIFT_GRID } from "./lib/shift/grid.ts";
 import { loadImages, selectItems } from "./lib/shift/load.ts";
 import { parseRunJson } from "./lib/run/run_folder.ts";
@@ -36,7 +58,9 @@ import type { DomainCheck, PreprocessSpec } from "../model/core/mod.ts";
 
 const USAGE =
   "usage: tsx scripts/fit_domain.ts (--model model/all-v4.int8.onnx | --preprocess runs/x/preprocess.json) --manifest runs/taleqani/manifest.json --out runs/x/domain.json " +
-  "[--report runs/x/domain_report.json] [--check MANIFEST[:split]]... [--quantiles 0.005,0.995] [--margin 0.1] [--min-pad 0.01] [--no-shift] [--limit N]";
+  "[--report runs/x/domain_report.json] [--check MANIFEST[:split]]... [--quantiles 0.005,0.995] [--margin 0.1] [--min-pad 0.01] [--no-shift] [--limit N]\n" +
+  "   or: tsx scripts/fit_domain.ts --features --model runs/x/model.int8.onnx --manifest runs/np/manifest.json --out runs/x/domain.json " +
+  "[--report runs/x/domain_report.json] [--check MANIFEST[:split]]... [--quantile 0.995] [--shrinkage auto|λ] [--legacy-ranges] [--chunk 64] [--limit N]";
 
 async function readPreprocess(file: string): Promise<PreprocessSpec> {
   let spec: unknown;
@@ -69,8 +93,14 @@ async function main(): Promise<void> {
       threads: { type: "string", default: "1" },
       preprocess: { type: "string" },
       report: { type: "string" },
+      features: { type: "boolean", default: false },
+      quantile: { type: "string", default: "0.995" },
+      shrinkage: { type: "string", default: "auto" },
+      "legacy-ranges": { type: "boolean", default: false },
+      chunk: { type: "string", default: "64" },
     },
   });
+  if (values.features) return await mainFeatures(values);
   if (!values.manifest || !values.out || (!values.model && !values.preprocess)) {
     throw new Error(`--manifest, --out and one of --model or --preprocess are required\n${USAGE}`);
   }
@@ -185,6 +215,258 @@ async function main(): Promise<void> {
     `wrote ${values.out} (the card's \`domain\`: card.ts --domain) and ${reportPath} (fit + checks: card.ts --ood)`,
   );
   await model?.close();
+}
+
+/** Parsed flags (both modes share the parser). */
+interface Flags {
+  model?: string;
+  manifest?: string;
+  out?: string;
+  check?: string[];
+  quantiles?: string;
+  margin?: string;
+  "min-pad"?: string;
+  "no-shift"?: boolean;
+  limit?: string;
+  threads?: string;
+  report?: string;
+  quantile?: string;
+  shrinkage?: string;
+  "legacy-ranges"?: boolean;
+  chunk?: string;
+}
+
+/** `--check` value: a manifest with an optional `:split`. */
+function parseCheckArg(arg: string): { file: string; split: Split | "all" } {
+  const m = /^(.*?)(?::(train|val|test|all))?$/.exec(arg)!;
+  return { file: m[1], split: (m[2] ?? "all") as Split | "all" };
+}
+
+/** Loads, resizes and measures manifest items `chunk` at a time (the images are not all held). */
+async function measureItems(
+  runtime: ModelRuntime,
+  manifest: SplitManifest,
+  items: readonly ManifestItem[],
+  chunk: number,
+  onChunk?: (rgba: RgbaImage[]) => Promise<void>,
+  log?: (s: string) => void,
+): Promise<Measured> {
+  const parts: Measured[] = [];
+  for (let start = 0; start < items.length; start += chunk) {
+    const loaded = await loadImages(manifest, items.slice(start, start + chunk));
+    const rgba = loaded.map((l) => l.rgba);
+    parts.push(await measureImages(runtime, rgba.map((img) => toFloatRgb(img, runtime.card.preprocess))));
+    await onChunk?.(rgba);
+    log?.(`  ${Math.min(start + chunk, items.length)}/${items.length}`);
+  }
+  return concatMeasured(parts);
+}
+
+const distanceSummary = (d: readonly number[]) => {
+  const sorted = [...d].filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return undefined;
+  const r = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    min: r(sorted[0]),
+    median: r(quantileSorted(sorted, 0.5)),
+    p95: r(quantileSorted(sorted, 0.95)),
+    max: r(sorted[sorted.length - 1]),
+  };
+};
+
+/** `--features`: the feature distance + sanity ranges, and the report. */
+async function mainFeatures(values: Flags): Promise<void> {
+  if (!values.manifest || !values.out || !values.model) {
+    throw new Error(`--features needs --model (exported with a "features" output), --manifest and --out\n${USAGE}`);
+  }
+  const quantile = Number(values.quantile);
+  if (!(quantile > 0 && quantile <= 1)) throw new Error(`--quantile must be in (0, 1], got ${values.quantile}`);
+  const shrinkage = values.shrinkage === "auto" ? "auto" as const : Number(values.shrinkage);
+  if (shrinkage !== "auto" && !(shrinkage >= 0 && shrinkage <= 1)) {
+    throw new Error(`--shrinkage must be auto or a number in [0, 1], got ${values.shrinkage}`);
+  }
+  const chunk = Number(values.chunk);
+  if (!(Number.isInteger(chunk) && chunk > 0)) throw new Error(`--chunk must be a positive integer`);
+  const limit = values.limit ? Number(values.limit) : undefined;
+  const log = (s: string) => console.error(s);
+
+  const model = await loadModelFile(values.model, { backend: "node", threads: Number(values.threads) });
+  const card = model.card;
+  const spec = card.preprocess;
+  const manifest = await readSplitManifest(values.manifest);
+  const cells = values["no-shift"] ? [SHIFT_GRID[0]] : [...SHIFT_GRID];
+
+  // Train originals, unshifted: the feature model and the sanity ranges (or, with --legacy-ranges,
+  // the old ranges under the shift grid).
+  const trainItems = selectItems(manifest, { split: "train", limit });
+  log(`features of ${trainItems.length} train originals…`);
+  const legacyRows: Record<string, number>[] = [];
+  const train = await measureItems(model, manifest, trainItems, chunk, async (rgba) => {
+    if (values["legacy-ranges"]) legacyRows.push(...await statsUnderCells(rgba, cells, spec));
+  }, log);
+  const valItems = selectItems(manifest, { split: "val", limit });
+  log(`features of ${valItems.length} val originals…`);
+  const val = await measureItems(model, manifest, valItems, chunk, undefined, log);
+
+  const output = card.domain?.features?.output ?? card.io.features ?? "features";
+  const { check: features, valDistances } = fitFeatureCheck(train.features, val.features, {
+    shrinkage,
+    quantile,
+    output,
+  });
+  const sanity = {
+    names: [...SANITY_STATISTICS],
+    quantiles: [0.001, 0.999] as [number, number],
+    lowFactor: 0.5,
+    margin: 0.5,
+    minPad: 0.05,
+  };
+  const ranges = values["legacy-ranges"]
+    ? fitDomainRanges(legacyRows, {
+      quantiles: values.quantiles!.split(",").map(Number) as [number, number],
+      margin: Number(values.margin),
+      minPad: Number(values["min-pad"]),
+    }).ranges
+    : fitSanityRanges(train.stats, sanity).ranges;
+  const domain: DomainCheck = { ranges, features };
+  log(
+    `feature check: ${features.dims} features, shrinkage λ = ${features.fitted.shrinkage}, threshold ` +
+      `${features.threshold.toFixed(3)} (val quantile ${quantile})`,
+  );
+
+  const trainFlags = summarizeFeatureFlags(train, domain);
+  const valFlags = summarizeFeatureFlags(val, domain);
+
+  const checkOf = (m: Measured, labels: boolean[], meta: { manifest: string; dataset: string; split: string }) => {
+    const flags = summarizeFeatureFlags(m, domain);
+    const scores = m.logits.map((l) => sigmoid(l, card.temperature));
+    const pick = (want: boolean) => {
+      const idx = flags.isFlagged.flatMap((f, i) => (f === want ? [i] : []));
+      return metricsOf(idx.map((i) => scores[i]), idx.map((i) => labels[i]), card.threshold);
+    };
+    return {
+      ...meta,
+      n: flags.n,
+      labels: { all: labels.filter(Boolean).length, normal: labels.filter((p) => !p).length },
+      flagged: flags.flagged,
+      flaggedShare: flags.n ? flags.flagged / flags.n : 0,
+      flaggedByFeatures: flags.flaggedByFeatures,
+      flaggedByStatistic: flags.flaggedByStatistic,
+      distance: distanceSummary(flags.distances),
+      model: { all: metricsOf(scores, labels, card.threshold), inDomain: pick(false), flagged: pick(true) },
+    };
+  };
+
+  const checks = [];
+  const testItems = selectItems(manifest, { split: "test", limit });
+  log(`checking ${testItems.length} test originals…`);
+  const test = await measureItems(model, manifest, testItems, chunk);
+  checks.push(checkOf(test, testItems.map((i) => i.label === "all"), {
+    manifest: values.manifest,
+    dataset: manifest.dataset,
+    split: "test",
+  }));
+  for (const arg of values.check ?? []) {
+    const { file, split } = parseCheckArg(arg);
+    const cm = await readSplitManifest(file);
+    const items = selectItems(cm, { split, limit });
+    log(`checking ${items.length} images of ${file}:${split}…`);
+    const m = await measureItems(model, cm, items, chunk);
+    checks.push(checkOf(m, items.map((i) => i.label === "all"), { manifest: file, dataset: cm.dataset, split }));
+  }
+  const synth = syntheticImages();
+  const synthMeasured = await measureImages(model, synth.map((s) => toFloatRgb(s.image, spec)));
+  const synthFlags = summarizeFeatureFlags(synthMeasured, domain);
+  const synthetic = synth.map((s, i) => ({
+    name: s.name,
+    flagged: synthFlags.isFlagged[i],
+    distance: Math.round(synthFlags.distances[i] * 1000) / 1000,
+    reasons: checkDomain(
+      domain,
+      synthMeasured.stats[i],
+      synthMeasured.features.data.subarray(
+        i * features.dims,
+        (i + 1) * features.dims,
+      ),
+    ),
+  }));
+
+  const pct = (k: number, n: number) => `${k}/${n} (${n ? (100 * k / n).toFixed(1) : "0.0"}%)`;
+  for (const c of checks) {
+    console.log(
+      `${c.manifest}:${c.split} (${c.dataset}): flagged ${pct(c.flagged, c.n)}; by features ${c.flaggedByFeatures}, ` +
+        `by ranges ${
+          JSON.stringify(c.flaggedByStatistic)
+        }; distance median ${c.distance?.median} p95 ${c.distance?.p95}`,
+    );
+  }
+  console.log(
+    `synthetic: flagged ${pct(synthetic.filter((s) => s.flagged).length, synthetic.length)} ` +
+      synthetic.map((s) => `${s.name} ${s.distance}${s.flagged ? "" : " (NOT flagged)"}`).join(", "),
+  );
+
+  const result = {
+    kind: "domain-fit",
+    created: new Date().toISOString(),
+    model: { path: values.model, id: card.id, version: card.version, threshold: card.threshold },
+    preprocess: { source: values.model, size: spec.size, crop: spec.crop },
+    // the check without its mean and whitening (those are in --out; the card carries them once)
+    domain: { ranges, features: { ...features, mean: undefined, whitening: undefined, file: values.out } },
+    fit: {
+      mode: "features",
+      manifest: values.manifest,
+      dataset: manifest.dataset,
+      split: "train",
+      views: ["original"],
+      images: train.features.n,
+      validationImages: val.features.n,
+      features: {
+        output,
+        dims: features.dims,
+        shrinkage: features.fitted.shrinkage,
+        shrinkageMethod: shrinkage === "auto"
+          ? "Schäfer–Strimmer (2005) target D: λ = Σ_{i≠j} Var(s_ij) / Σ_{i≠j} s_ij², Σ = (1 − λ) S + λ diag(S)"
+          : "fixed (--shrinkage)",
+        quantile,
+        threshold: features.threshold,
+        rule: "d = ‖W (f − mean)‖, Wᵀ W = Σ⁻¹; flagged when d > threshold = the quantile of the val originals' d",
+        trainDistance: distanceSummary(trainFlags.distances),
+        valDistance: distanceSummary(valDistances),
+      },
+      ranges: values["legacy-ranges"]
+        ? {
+          kind: "legacy",
+          cells: cells.map((c) => c.name),
+          quantiles: values.quantiles,
+          margin: Number(values.margin),
+          minPad: Number(values["min-pad"]),
+        }
+        : {
+          kind: "sanity",
+          ...sanity,
+          rule:
+            "range = [q_low × lowFactor, q_high + max(margin·(q_high − q_low), minPad)], clipped to the statistic's limits",
+        },
+      trainFlagged: trainFlags.flagged,
+      valFlagged: valFlags.flagged,
+      valFlaggedByFeatures: valFlags.flaggedByFeatures,
+    },
+    checks,
+    synthetic,
+  };
+  const reportPath = values.report ?? values.out.replace(/(\.json)?$/, "_report.json");
+  await mkdir(dirname(values.out), { recursive: true });
+  await mkdir(dirname(reportPath), { recursive: true });
+  await writeFile(values.out, JSON.stringify(domain) + "\n");
+  await writeFile(
+    reportPath,
+    JSON.stringify(result, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1) + "\n",
+  );
+  console.log(`ranges: ${JSON.stringify(ranges)}`);
+  console.log(
+    `wrote ${values.out} (the card's \`domain\`: card.ts --domain) and ${reportPath} (fit + checks: card.ts --ood)`,
+  );
+  await model.close();
 }
 
 main().catch((err) => {

@@ -4,7 +4,7 @@
  * Usage:
  *   tsx scripts/prepare_data.ts --dataset <folder> --out runs/<name>/manifest.json
  *     [--kind cnmc|taleqani|folders|auto] [--seed 1] [--val 0.15] [--test 0.15]
- *     [--block 20] [--map all=all,hem=normal]
+ *     [--block 20] [--holdout highest|interleaved] [--map all=all,hem=normal]
  *
  * @module
  */
@@ -16,7 +16,7 @@ import { parseClassMap } from "./lib/data/folders.ts";
 import { prepareDataset } from "./lib/data/prepare.ts";
 
 const USAGE =
-  "usage: tsx scripts/prepare_data.ts --dataset <folder> --out runs/<name>/manifest.json [--kind cnmc|taleqani|folders|auto] [--seed 1] [--val 0.15] [--test 0.15] [--block 20] [--map all=all,hem=normal]";
+  "usage: tsx scripts/prepare_data.ts --dataset <folder> --out runs/<name>/manifest.json [--kind cnmc|taleqani|folders|auto] [--seed 1] [--val 0.15] [--test 0.15] [--block 20] [--holdout highest|interleaved] [--map all=all,hem=normal]";
 
 function num(v: string | undefined, name: string, fallback: number): number {
   if (v === undefined) return fallback;
@@ -36,6 +36,7 @@ async function main(): Promise<void> {
       test: { type: "string" },
       block: { type: "string" },
       map: { type: "string" },
+      holdout: { type: "string" },
     },
   });
   if (!values.dataset || !values.out) throw new Error(`--dataset and --out are required\n${USAGE}`);
@@ -43,7 +44,11 @@ async function main(): Promise<void> {
   if (!["auto", "cnmc", "taleqani", "folders"].includes(kind)) {
     throw new Error(`--kind must be cnmc, taleqani, folders or auto\n${USAGE}`);
   }
+  if (values.holdout !== undefined && values.holdout !== "highest" && values.holdout !== "interleaved") {
+    throw new Error(`--holdout must be highest or interleaved, got "${values.holdout}"\n${USAGE}`);
+  }
   const manifest = await prepareDataset(values.dataset, {
+    holdout: values.holdout as "highest" | "interleaved" | undefined,
     kind: kind as "auto",
     seed: num(values.seed, "seed", 1),
     val: num(values.val, "val", 0.15),

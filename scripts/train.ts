@@ -37,6 +37,8 @@ const USAGE = `usage: tsx scripts/train.ts --manifest <manifest.json> --out <dir
   --normalization per-image|fixed (per-image)  --min-std X (0.02)        --no-augment
   --aug-hsv V,S,H  extra HSV jitter (value, saturation, hue), e.g. 0.2,0.4,0.1 (off)
   --aug-acq G,B,C  acquisition jitter: channel gain ±G, blur probability B, 4:2:0 chroma probability C (off)
+  --aug-tone T,K,A training-only acquisition families (scripts/lib/train/tone.ts): tone-curve strength T in
+                   [0, 1], luma-dependent chroma ±K, random crop of A–100% of the area; e.g. 0.8,0.6,0.64 (off)
   --aug-jpeg P,Q1,Q2  re-encode as JPEG with probability P at a quality in [Q1, Q2] (off)
   --aug-jpeg-source P,Q1,Q2  the same at the source image's resolution, before the resize (off)
   --white-balance F  white-balance each image on its brightest F of pixels, e.g. 0.1 (off)
@@ -90,6 +92,7 @@ const { values: a } = parseArgs({
     color: { type: "string" },
     "aug-hsv": { type: "string" },
     "aug-acq": { type: "string" },
+    "aug-tone": { type: "string" },
     "aug-jpeg": { type: "string" },
     "aug-jpeg-source": { type: "string" },
     "white-balance": { type: "string" },
@@ -141,6 +144,13 @@ function triple(
 }
 const hsv = triple(a["aug-hsv"], "aug-hsv", (x) => x >= 0 && x < 1, "three numbers in [0, 1): value,saturation,hue");
 const acq = triple(a["aug-acq"], "aug-acq", (x) => x >= 0 && x <= 1, "three numbers in [0, 1]: gain,blur,chroma");
+const tone = triple(
+  a["aug-tone"],
+  "aug-tone",
+  (x) => x >= 0 && x <= 1,
+  "three numbers in [0, 1]: curve,chroma,minArea (minArea > 0)",
+);
+if (tone && tone[2] <= 0) fail(`--aug-tone: minArea must be > 0, got ${tone[2]}`);
 /** `P,Q1,Q2` of a JPEG augmentation flag as its option object. */
 function jpegFlag(flag: string): { probability: number; minQuality: number; maxQuality: number } | undefined {
   const t = triple(
@@ -201,6 +211,7 @@ const result = await train({
     ...(spec.colorMode === "relative-chroma" ? { greyscale: 0 } : {}),
     ...(hsv ? { hsv: { value: hsv[0], saturation: hsv[1], hue: hsv[2] } } : {}),
     ...(acq ? { acquisition: { gain: acq[0], blur: acq[1], chroma: acq[2] } } : {}),
+    ...(tone ? { tone: { curve: tone[0], chroma: tone[1], minArea: tone[2] } } : {}),
     ...(jpeg ? { jpeg } : {}),
     ...(jpegSource ? { jpegSource } : {}),
   },

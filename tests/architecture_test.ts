@@ -3,7 +3,8 @@
  * - `functions/` (the service) and `scripts/` (the pipeline) import the core only through
  *   `model/core/mod.ts`, and never import each other;
  * - the core imports neither side (its tests and benches may use `tests/helpers/`);
- * - one module opens ONNX sessions and one sets onnxruntime-web's globals.
+ * - one module opens ONNX sessions and one sets onnxruntime-web's globals;
+ * - the trainer never reaches the evaluation-only shift suite (`scripts/lib/shift_suite/`).
  */
 import assert from "node:assert/strict";
 import { dirname, join, normalize, relative } from "node:path";
@@ -84,4 +85,42 @@ Deno.test("one module opens ONNX sessions; one sets onnxruntime-web's globals", 
     files.filter((f) => pattern.test(Deno.readTextFileSync(join(ROOT, f)).replace(/\/\*[\s\S]*?\*\//g, "")));
   assert.deepEqual(using(/InferenceSession\s*\.\s*create\s*\(/), ["model/core/onnx/session.ts"]);
   assert.deepEqual(using(/\benv\.wasm\.\w+\s*=/), ["model/core/onnx/ort_web.ts"]);
+});
+
+/** Every file reachable from `starts` through relative imports, each with the chain that reaches it. */
+function reachable(starts: string[]): Map<string, string[]> {
+  const seen = new Map<string, string[]>(starts.map((f) => [f, [f]]));
+  const queue = [...starts];
+  while (queue.length > 0) {
+    const file = queue.shift()!;
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(join(ROOT, file));
+    } catch {
+      continue; // a non-source import (JSON, wasm) or a file that does not exist: nothing to follow
+    }
+    for (const spec of relativeImports(text)) {
+      const target = relative(ROOT, normalize(join(ROOT, dirname(file), spec)));
+      if (!seen.has(target)) {
+        seen.set(target, [...seen.get(file)!, target]);
+        queue.push(target);
+      }
+    }
+  }
+  return seen;
+}
+
+const SUITE = "scripts/lib/shift_suite/";
+
+Deno.test("the trainer never imports the evaluation-only shift suite, directly or through other modules", () => {
+  // The suite's families are what the model is judged on as shifts it has never seen; a model
+  // trained on them (as augmentation, or by a helper that reuses them) would pass that test by
+  // construction. Training augmentations live in scripts/lib/train/augment.ts.
+  const starts = ["scripts/train.ts", ...sourceFiles("scripts/lib/train")];
+  assert.ok(starts.length > 10, `found only ${starts.length} trainer files`);
+  const found = [...reachable(starts)]
+    // where a chain enters the suite (not every suite module reached after that)
+    .filter(([file, chain]) => file.startsWith(SUITE) && !(chain.at(-2) ?? "").startsWith(SUITE))
+    .map(([, chain]) => `${chain.join(" → ")} (evaluation families must never be trained on)`);
+  assert.deepEqual(found, [], found.join("\n"));
 });

@@ -28,6 +28,8 @@ export {
   decide,
   type Decision,
   type DomainCheck,
+  domainCheckProblem,
+  type FeatureDomainCheck,
   type Label,
   type MetricValue,
   type ModelCard,
@@ -71,9 +73,10 @@ export { hsvToRgb, luma, rgbToHsv } from "./preprocess/colour.ts";
 export { isBrightFraction, whiteBalance, whitePoint } from "./preprocess/white_balance.ts";
 export type { FloatRgbImage, ImageFormat, Layout, RgbaImage } from "./preprocess/types.ts";
 
-// The answer: scores, label, decision and reasons from the card, the logit and the image's statistics.
+// The answer: scores, label, decision and reasons from the card, the logit, the image's statistics
+// and (for a card with a feature check) the model's pooled features.
 export { type Answer, answer, type AnswerCard, serviceDecision } from "./answer/answer.ts";
-export { checkDomain } from "./answer/domain.ts";
+export { checkDomain, featureDistance } from "./answer/domain.ts";
 export { score, type Scored, softmax } from "./answer/scores.ts";
 
 // Running ONNX models.
@@ -81,9 +84,12 @@ export {
   type BatchOutputs,
   type CamMap,
   createModelRuntime,
+  FEATURES_OUTPUT,
+  featuresOutputOf,
   loadModelFile,
   type ModelOutputs,
   type ModelRuntime,
+  type RunOptions,
   type RuntimeOptions,
 } from "./onnx/runtime.ts";
 export {

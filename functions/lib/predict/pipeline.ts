@@ -1,7 +1,8 @@
 /**
  * One image through the whole model: decode → resize/normalise → run → score → domain check
- * (→ heatmap for /v1/explain), with per-stage timings. The answer is the API's prediction JSON
- * (minus `requestId`, which the route adds). Decoding and resizing go through an
+ * (→ heatmap for /v1/explain), with per-stage timings. The domain check holds the resized image's
+ * statistics, and the model's pooled features when the card has a feature check, against the card.
+ * The answer is the API's prediction JSON (minus `requestId`, which the route adds). Decoding and resizing go through an
  * {@link ImageDecoder} (`../decode/`): the decode pool's workers in the Deno service, so a slow
  * or hostile image neither blocks the request thread nor outlives the request's budget; the
  * request thread where workers are unavailable. Uncompressed 24/32-bit BMPs take a fused
@@ -103,12 +104,16 @@ export async function predictImage(
   // statistics only when the card has a domain check to hold them against
   const stats = card.domain ? imageStats(resized) : undefined;
   options.signal?.throwIfAborted();
+  // the pooled features only when the card has a feature distance to hold them against
+  const runOptions = card.domain?.features
+    ? { cam: options.heatmap === true, features: true }
+    : { cam: options.heatmap === true };
   const tRun = performance.now();
-  const out = await runtime.run(tensor, { cam: options.heatmap === true });
+  const out = await runtime.run(tensor, runOptions);
   const tDone = performance.now();
   // The hash (off the main thread) is only needed for the answer: never wait for it before running.
   const inputSha = await hashing;
-  const answered = answer(card, out.logit, stats, out.subtypeLogits);
+  const answered = answer(card, out.logit, stats, out.subtypeLogits, out.features);
 
   const prediction: Prediction = {
     ...answered,

@@ -43,8 +43,10 @@ export function serviceDecision(
 /**
  * Answers one image: p(all) = sigmoid(logit / temperature), the label by the card's threshold,
  * the decision by the review band, then `review` with reasons when `stats` fall outside the
- * card's domain ranges. `stats` are `imageStats` of the resized image; they are only read when
- * the card has a domain check (pass `undefined` otherwise).
+ * card's domain ranges or the pooled `features` lie too far from the training images'. `stats` are
+ * `imageStats` of the resized image and `features` the model's features output; they are only
+ * read when the card has a domain check (a feature check, for `features`; pass `undefined`
+ * otherwise).
  *
  * @example
  * ```ts
@@ -55,6 +57,12 @@ export function serviceDecision(
  * const flagged = answer(card, 2, { meanR: 0.1 });
  * assert.equal(flagged.decision, "review");
  * assert.deepEqual(flagged.reasons, ["out_of_domain: meanR = 0.100 is outside [0.400, 0.900] seen in training"]);
+ * // with a feature check (fit_domain.ts --features), the model's pooled features are held against it
+ * const features = { output: "features", mean: [0, 0], whitening: [1, 0, 0, 1], dims: 2, threshold: 3,
+ *   fitted: { images: 100, shrinkage: 0.1, quantile: 0.995, validationImages: 50 } };
+ * const withFeatures = { ...card, domain: { ranges: {}, features } };
+ * assert.equal(answer(withFeatures, 2, {}, undefined, new Float32Array([1, 2])).decision, "all");
+ * assert.equal(answer(withFeatures, 2, {}, undefined, new Float32Array([3, 4])).decision, "review");
  * ```
  */
 export function answer(
@@ -62,9 +70,10 @@ export function answer(
   logit: number,
   stats: Record<string, number> | undefined,
   subtypeLogits?: Float32Array,
+  features?: Float32Array,
 ): Answer {
   const scored = score(card, logit, subtypeLogits);
-  const reasons = card.domain ? checkDomain(card.domain, stats ?? {}) : [];
+  const reasons = card.domain ? checkDomain(card.domain, stats ?? {}, features) : [];
   return {
     label: scored.label,
     scores: scored.scores,

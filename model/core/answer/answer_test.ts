@@ -56,3 +56,29 @@ Deno.test("answer agrees with serviceDecision on p(all) for every logit on a gri
     assert.equal(answer(card, logit, { meanR: 0.95 }).decision, serviceDecision(card, a.scores.all, true));
   }
 });
+
+Deno.test("answer: a card with a feature check sends a far image to review with the distance as the reason", () => {
+  const features = {
+    output: "features",
+    mean: [0, 1],
+    whitening: [2, 0, 0, 1],
+    dims: 2,
+    threshold: 3,
+    fitted: { images: 100, shrinkage: 0, quantile: 0.995, validationImages: 40 },
+  };
+  const withFeatures = { ...card, domain: { ranges: card.domain.ranges, features } };
+  const near = answer(withFeatures, 2, { meanR: 0.5 }, undefined, new Float32Array([1, 3])); // d = √(4 + 4)
+  assert.equal(near.decision, "all");
+  assert.equal(near.reasons, undefined);
+  const far = answer(withFeatures, -4, { meanR: 0.5 }, undefined, new Float32Array([1, 4])); // d = √(4 + 9)
+  assert.equal(far.label, "normal");
+  assert.equal(far.decision, "review");
+  assert.deepEqual(far.reasons, [
+    "out_of_domain: feature distance 3.61 above 3.00 (the image is unlike the training images)",
+  ]);
+  // a card without the feature check answers the same whether or not features are passed
+  assert.deepEqual(
+    answer(card, 2, { meanR: 0.5 }, undefined, new Float32Array([9, 9])),
+    answer(card, 2, { meanR: 0.5 }),
+  );
+});

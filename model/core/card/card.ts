@@ -30,6 +30,11 @@ export interface ModelIO {
    * feature maps, shape [N, 1, h, w] (logit contribution per location, bias included).
    */
   cam?: string;
+  /**
+   * Optional pooled features: the global-average-pooled last feature maps that the heads read,
+   * shape [N, C] (the domain check's feature distance, {@link FeatureDomainCheck}).
+   */
+  features?: string;
 }
 
 /** Metric with an optional bootstrap 95% interval. */
@@ -73,10 +78,46 @@ export interface ModelCard {
   [extra: string]: unknown;
 }
 
-/** Simple input-statistics check: statistics of the resized [0,1] image (`imageStats`: channel means and stds, dark share, saturation, background tint) must fall in range. */
+/**
+ * The input-domain check (out-of-domain inputs get `review`): statistics of the resized [0,1]
+ * image (`imageStats`: channel means and stds, dark share, saturation, background tint) must fall
+ * in range, and, when `features` is set, the image's pooled features must lie near the training
+ * images' (a Mahalanobis distance at most a threshold).
+ */
 export interface DomainCheck {
   /** Inclusive [min, max] per statistic name (e.g. `meanR`, `stdG`, `darkFraction`). */
   ranges: Record<string, [number, number]>;
+  /** Distance in the network's own pooled-feature space; optional. */
+  features?: FeatureDomainCheck;
+}
+
+/**
+ * A Mahalanobis distance in the model's pooled-feature space:
+ * d = ‖W (f − mean)‖₂, with `W` the whitening of the training features' (shrunk) covariance
+ * (Wᵀ W = Σ⁻¹); the image is out of domain when d > `threshold`.
+ */
+export interface FeatureDomainCheck {
+  /** The graph output holding the features, shape [N, dims] (the exporter's `features`). */
+  output: string;
+  /** Mean of the training images' features (length `dims`). */
+  mean: number[];
+  /** `dims`×`dims` whitening matrix, row-major (e.g. the inverse Cholesky factor of Σ). */
+  whitening: number[];
+  /** Number of features C. */
+  dims: number;
+  /** Largest in-domain distance (the validation images' chosen quantile). */
+  threshold: number;
+  /** How it was fitted (for the record; not read by the check). */
+  fitted: {
+    /** Training images the mean and covariance come from. */
+    images: number;
+    /** Shrinkage λ of the covariance toward its diagonal: Σ = (1 − λ) S + λ diag(S). */
+    shrinkage: number;
+    /** Quantile of the validation images' distances taken as the threshold. */
+    quantile: number;
+    /** Validation images the threshold comes from. */
+    validationImages: number;
+  };
 }
 
 /** Errors thrown when a card is unusable; the message tells the operator what to fix. */
@@ -119,6 +160,10 @@ export function parseModelCard(value: unknown): ModelCard {
   if (typeof c.temperature !== "number" || !(c.temperature > 0)) fail(`"temperature" must be > 0`);
   if (io!.subtypeLogits !== undefined && !Array.isArray(c.subtypes)) {
     fail(`"subtypes" must list the subtype head's classes`);
+  }
+  if (c.domain !== undefined) {
+    const domainProblem = domainCheckProblem(c.domain);
+    if (domainProblem) fail(domainProblem);
   }
   return {
     ...c,
@@ -166,6 +211,71 @@ export function preprocessSpecProblem(value: unknown): string | undefined {
     return `per-image normalisation needs minStd > 0`;
   }
   return undefined;
+}
+
+/**
+ * What is wrong with a domain check (the card's `domain`, or a run's `domain.json`), or
+ * `undefined` when it is usable. Field names are given as in the card.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(domainCheckProblem({ ranges: { stdR: [0.01, 0.4] } }), undefined);
+ * const features = { output: "features", mean: [0, 0], whitening: [1, 0, 0, 1], dims: 2, threshold: 3,
+ *   fitted: { images: 10, shrinkage: 0.1, quantile: 0.995, validationImages: 5 } };
+ * assert.equal(domainCheckProblem({ ranges: {}, features }), undefined);
+ * assert.equal(
+ *   domainCheckProblem({ ranges: {}, features: { ...features, whitening: [1, 0, 0] } }),
+ *   '"domain.features.whitening" must hold dims × dims = 4 finite numbers',
+ * );
+ * ```
+ */
+export function domainCheckProblem(value: unknown): string | undefined {
+  if (!isObject(value)) return `"domain" must be an object with "ranges"`;
+  if (!isObject(value.ranges)) return `"domain.ranges" must be an object of [min, max] per statistic`;
+  for (const [k, r] of Object.entries(value.ranges)) {
+    if (
+      !Array.isArray(r) || r.length !== 2 || typeof r[0] !== "number" || typeof r[1] !== "number" || !(r[0] <= r[1])
+    ) {
+      return `"domain.ranges.${k}" must be [min, max] with min ≤ max`;
+    }
+  }
+  if (value.features === undefined) return undefined;
+  const f = value.features;
+  if (!isObject(f)) return `"domain.features" must be an object`;
+  if (typeof f.output !== "string" || f.output === "") {
+    return `"domain.features.output" must name the graph's features output`;
+  }
+  const dims = f.dims;
+  if (!Number.isInteger(dims) || (dims as number) < 1) return `"domain.features.dims" must be a positive integer`;
+  const c = dims as number;
+  if (!isFiniteList(f.mean, c)) return `"domain.features.mean" must hold dims = ${c} finite numbers`;
+  if (!isFiniteList(f.whitening, c * c)) {
+    return `"domain.features.whitening" must hold dims × dims = ${c * c} finite numbers`;
+  }
+  if (typeof f.threshold !== "number" || !(f.threshold > 0) || !Number.isFinite(f.threshold)) {
+    return `"domain.features.threshold" must be a finite number > 0`;
+  }
+  const fit = f.fitted;
+  if (!isObject(fit)) return `"domain.features.fitted" must say how the check was fitted`;
+  for (const k of ["images", "validationImages"]) {
+    if (!Number.isInteger(fit[k]) || (fit[k] as number) < 1) return `"domain.features.fitted.${k}" must be a count ≥ 1`;
+  }
+  if (typeof fit.shrinkage !== "number" || !(fit.shrinkage >= 0 && fit.shrinkage <= 1)) {
+    return `"domain.features.fitted.shrinkage" must be in [0, 1]`;
+  }
+  if (typeof fit.quantile !== "number" || !(fit.quantile > 0 && fit.quantile <= 1)) {
+    return `"domain.features.fitted.quantile" must be in (0, 1]`;
+  }
+  return undefined;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function isFiniteList(v: unknown, n: number): boolean {
+  return Array.isArray(v) && v.length === n && v.every((x) => typeof x === "number" && Number.isFinite(x));
 }
 
 function isTriple(v: unknown): boolean {

@@ -1,7 +1,8 @@
 /**
  * A loaded model: its card plus a session (`session.ts`), behind the small interface the service
- * and the evaluations use: `run` one preprocessed image (logit, subtype logits, CAM) or `score` a
- * batch of them. The card's hash and tensor names are checked against the `.onnx` on load.
+ * and the evaluations use: `run` one preprocessed image (logit, subtype logits, CAM, pooled
+ * features) or `score` a batch of them. The card's hash and tensor names are checked against the
+ * `.onnx` on load.
  *
  * @module
  */
@@ -26,6 +27,8 @@ export interface ModelOutputs {
   subtypeLogits?: Float32Array;
   /** Class-activation map, when asked for and the model has it. */
   cam?: CamMap;
+  /** Pooled features (length C), when asked for and the model has them (see {@link featuresOutputOf}). */
+  features?: Float32Array;
 }
 
 /** Raw outputs for a batch of `n` images. */
@@ -34,6 +37,18 @@ export interface BatchOutputs {
   logits: Float32Array;
   /** Subtype logits, row-major [n, card.subtypes.length], when the card names that output. */
   subtypeLogits?: Float32Array;
+  /** Pooled features, row-major [n, featureDims], when asked for and the model has them. */
+  features?: Float32Array;
+  /** Features per image (C), with `features`. */
+  featureDims?: number;
+}
+
+/** What to fetch besides the logits. */
+export interface RunOptions {
+  /** The class-activation map ({@link ModelOutputs.cam}; `run` only). */
+  cam?: boolean;
+  /** The pooled features, when the model has them ({@link featuresOutputOf}). */
+  features?: boolean;
 }
 
 /** A loaded model, ready to run. */
@@ -46,12 +61,13 @@ export interface ModelRuntime {
    * Runs one image: `input` is the NCHW float32 tensor `[1, 3, size, size]` from `preprocess`.
    * Calls are serialised (one inference at a time per model).
    */
-  run(input: Float32Array, options?: { cam?: boolean }): Promise<ModelOutputs>;
+  run(input: Float32Array, options?: RunOptions): Promise<ModelOutputs>;
   /**
    * Runs `n` preprocessed images (NCHW, `batch.length >= n * 3 * size * size`) in batches of at
-   * most `maxBatch` (see {@link RuntimeOptions}) and returns their logits in order.
+   * most `maxBatch` (see {@link RuntimeOptions}) and returns their logits (and, when asked, their
+   * pooled features) in order.
    */
-  score(batch: Float32Array, n: number): Promise<BatchOutputs>;
+  score(batch: Float32Array, n: number, options?: Pick<RunOptions, "features">): Promise<BatchOutputs>;
   /** Frees the session. */
   close(): Promise<void>;
 }
@@ -63,6 +79,32 @@ export interface RuntimeOptions extends SessionOptions {
    * per call). On `node`, a batch of one image can round ≈1 ulp differently from larger batches.
    */
   maxBatch?: number;
+}
+
+/** The graph output the exporter gives the pooled features when the card names none. */
+export const FEATURES_OUTPUT = "features";
+
+/**
+ * The graph output holding the pooled features [N, C]: the card's `domain.features.output`, else
+ * its `io.features`, else {@link FEATURES_OUTPUT} when the graph has that output; `undefined` when
+ * the model has none (models exported before it, or without a "gap" layer).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const io = { input: "image", logit: "logit" };
+ * assert.equal(featuresOutputOf({ io }, ["logit", "cam"]), undefined);
+ * assert.equal(featuresOutputOf({ io }, ["logit", "features"]), "features");
+ * assert.equal(featuresOutputOf({ io: { ...io, features: "pooled" } }, ["logit", "pooled"]), "pooled");
+ * ```
+ */
+export function featuresOutputOf(
+  card: Pick<ModelCard, "io" | "domain">,
+  graphOutputs: readonly string[],
+): string | undefined {
+  const named = card.domain?.features?.output ?? card.io.features;
+  if (named) return named;
+  return graphOutputs.includes(FEATURES_OUTPUT) ? FEATURES_OUTPUT : undefined;
 }
 
 /**
@@ -97,7 +139,9 @@ export async function createModelRuntime(
   const { io } = card;
   const missing = [
     ...[io.input].filter((n) => !session.inputNames.includes(n)),
-    ...[io.logit, io.subtypeLogits, io.cam].filter((n): n is string => !!n && !session.outputNames.includes(n)),
+    ...[io.logit, io.subtypeLogits, io.cam, io.features, card.domain?.features?.output].filter((n): n is string =>
+      !!n && !session.outputNames.includes(n)
+    ),
   ];
   if (missing.length > 0) {
     await session.close();
@@ -111,15 +155,17 @@ export async function createModelRuntime(
   const k = card.subtypes?.length ?? 0;
   const maxBatch = options.maxBatch ?? 64;
   const scoreFetches = [io.logit, ...(io.subtypeLogits ? [io.subtypeLogits] : [])];
+  const featuresName = featuresOutputOf(card, session.outputNames);
 
-  const run = async (input: Float32Array, options?: { cam?: boolean }): Promise<ModelOutputs> => {
+  const run = async (input: Float32Array, options?: RunOptions): Promise<ModelOutputs> => {
     if (input.length !== per) {
       throw new RangeError(`input has ${input.length} values; the model needs 3×${size}×${size}`);
     }
     const wantCam = options?.cam === true && !!io.cam;
+    const wantFeatures = options?.features === true && !!featuresName;
     const out = await session.run(
       { [io.input]: { dims: [1, 3, size, size], data: input } },
-      wantCam ? [...scoreFetches, io.cam!] : scoreFetches,
+      [...scoreFetches, ...(wantCam ? [io.cam!] : []), ...(wantFeatures ? [featuresName!] : [])],
     );
     const result: ModelOutputs = { logit: out[io.logit].data[0] };
     if (io.subtypeLogits) result.subtypeLogits = out[io.subtypeLogits].data;
@@ -127,20 +173,29 @@ export async function createModelRuntime(
       const { dims, data } = out[io.cam!];
       result.cam = { height: dims[dims.length - 2], width: dims[dims.length - 1], data };
     }
+    if (wantFeatures) result.features = out[featuresName!].data;
     return result;
   };
 
-  const score = async (batch: Float32Array, n: number): Promise<BatchOutputs> => {
+  const score = async (
+    batch: Float32Array,
+    n: number,
+    options?: Pick<RunOptions, "features">,
+  ): Promise<BatchOutputs> => {
     if (!(Number.isInteger(n) && n > 0) || batch.length < n * per) {
       throw new RangeError(`score: batch of ${batch.length} values cannot hold ${n} images of 3×${size}×${size}`);
     }
     const logits = new Float32Array(n);
     const subtypeLogits = io.subtypeLogits ? new Float32Array(n * k) : undefined;
+    const wantFeatures = options?.features === true && !!featuresName;
+    const fetches = wantFeatures ? [...scoreFetches, featuresName!] : scoreFetches;
+    let features: Float32Array | undefined;
+    let featureDims = 0;
     for (let start = 0; start < n; start += maxBatch) {
       const m = Math.min(maxBatch, n - start);
       const out = await session.run(
         { [io.input]: { dims: [m, 3, size, size], data: batch.subarray(start * per, (start + m) * per) } },
-        scoreFetches,
+        fetches,
       );
       const l = out[io.logit].data;
       if (l.length !== m) {
@@ -154,8 +209,23 @@ export async function createModelRuntime(
         }
         subtypeLogits.set(sub, start * k);
       }
+      if (wantFeatures) {
+        const f = out[featuresName!].data;
+        if (start === 0) {
+          featureDims = f.length / m;
+          features = new Float32Array(n * featureDims);
+        }
+        if (!Number.isInteger(featureDims) || f.length !== m * featureDims) {
+          throw new Error(`output "${featuresName}" has ${f.length} values for ${m} images; expected shape [N, C]`);
+        }
+        features!.set(f, start * featureDims);
+      }
     }
-    return subtypeLogits ? { logits, subtypeLogits } : { logits };
+    return {
+      logits,
+      ...(subtypeLogits ? { subtypeLogits } : {}),
+      ...(features ? { features, featureDims } : {}),
+    };
   };
 
   return { card, backend: session.backend, run, score, close: () => session.close() };

@@ -7,7 +7,7 @@
 import type { HashedCandidate } from "./candidate.ts";
 import { countItems } from "./counts.ts";
 import type { DroppedFile, ManifestItem, Split, SplitManifest } from "./split_manifest.ts";
-import { assignSplits, type GroupInfo, type SplitFractions } from "./split.ts";
+import { assignSplits, type GroupInfo, type HoldoutOrder, type SplitFractions } from "./split.ts";
 import { manifestLeaks } from "./verify.ts";
 
 /** Everything {@link buildManifest} needs besides the candidates. */
@@ -18,6 +18,8 @@ export interface BuildOptions {
   fractions: SplitFractions;
   /** Human-readable description of the grouping, stored in `split.method`. */
   method: string;
+  /** How groups are ordered before the cut (default `interleaved`); see {@link HoldoutOrder}. */
+  holdout?: HoldoutOrder;
   subtypes?: string[];
   /** Files already known to be left out (e.g. orphan views), kept in `dropped`. */
   dropped?: DroppedFile[];
@@ -76,7 +78,7 @@ export function buildManifest(candidates: readonly HashedCandidate[], opts: Buil
       );
     } else g.size++;
   }
-  const side = assignSplits([...groups.values()], opts.fractions, opts.seed);
+  const side = assignSplits([...groups.values()], opts.fractions, opts.seed, opts.holdout ?? "interleaved");
   const splitOfOriginal = new Map<string, Split>(keptOriginals.map((c) => [c.path, side.get(c.group)!]));
 
   const items: ManifestItem[] = keptOriginals.map((c) => toItem(c, side.get(c.group)!));

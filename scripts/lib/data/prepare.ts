@@ -11,7 +11,7 @@ import { type DatasetKind, detectKind } from "./detect.ts";
 import { listImageFiles, sha256File } from "./files.ts";
 import { type ClassMap, DEFAULT_CLASS_MAP, folderCandidates } from "./folders.ts";
 import type { DroppedFile, SplitManifest } from "./split_manifest.ts";
-import { splitFractions } from "./split.ts";
+import { type HoldoutOrder, splitFractions } from "./split.ts";
 import { TALEQANI_SUBTYPES, taleqaniCandidates } from "./taleqani.ts";
 
 /** Options of {@link prepareDataset}. */
@@ -21,6 +21,12 @@ export interface PrepareOptions {
   seed: number;
   val: number;
   test: number;
+  /**
+   * How groups are cut into test/val/train (see {@link HoldoutOrder}). Default: `highest` for
+   * datasets split by file-number blocks (no patient ids: the highest blocks are the new
+   * patients), `interleaved` for datasets split by subject.
+   */
+  holdout?: HoldoutOrder;
   /** Numbers per contiguous block for datasets without subjects (default 20). */
   blockSize?: number;
   /** Folder → label map for `folders` (default {@link DEFAULT_CLASS_MAP}). */
@@ -61,6 +67,10 @@ export async function prepareDataset(dataset: string, opts: PrepareOptions): Pro
   const warnings: string[] = [];
   let candidates: Candidate[];
   let method: string;
+  const holdout: HoldoutOrder = opts.holdout ?? (kind === "cnmc" ? "interleaved" : "highest");
+  const cut = holdout === "highest"
+    ? "test = the highest-numbered blocks of each class, val = the blocks just below"
+    : "blocks shuffled (seeded) before the cut";
   let subtypes: string[] | undefined;
   if (kind === "cnmc") {
     candidates = cnmcCandidates(paths);
@@ -72,13 +82,13 @@ export async function prepareDataset(dataset: string, opts: PrepareOptions): Pro
     candidates = r.candidates;
     for (const p of r.orphans) dropped.push({ path: p, reason: "orphan-view" });
     method =
-      `contiguous file-number blocks of ${blockSize} per class; stratified by class; segmented twins on train only`;
+      `contiguous file-number blocks of ${blockSize} per class; ${cut}; stratified by class; segmented twins on train only`;
     subtypes = TALEQANI_SUBTYPES.filter((s) => candidates.some((c) => c.subtype === s));
   } else {
     const r = folderCandidates(paths, opts.classMap ?? DEFAULT_CLASS_MAP, blockSize);
     candidates = r.candidates;
     if (r.unmapped.length) warnings.push(`class folders not in --map, skipped: ${r.unmapped.join(", ")}`);
-    method = `contiguous file-number blocks of ${blockSize} per class folder; stratified by class folder`;
+    method = `contiguous file-number blocks of ${blockSize} per class folder; ${cut}; stratified by class folder`;
     const st = [...new Set(candidates.map((c) => c.subtype).filter((s): s is string => !!s))].sort();
     subtypes = st.length ? st : undefined;
   }
@@ -95,6 +105,7 @@ export async function prepareDataset(dataset: string, opts: PrepareOptions): Pro
     seed: opts.seed,
     fractions: splitFractions(opts.val, opts.test),
     method,
+    holdout,
     subtypes,
     dropped,
     warnings,

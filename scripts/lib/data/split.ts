@@ -17,6 +17,17 @@ export interface GroupInfo {
 export type SplitFractions = Record<Split, number>;
 
 /**
+ * How groups are laid out before they are cut into test, val and train:
+ * - `highest`: by group id, highest first: test is the block of the highest ids (file numbers) of
+ *   each stratum, val the block just below it. For datasets without patient ids, where nearby file
+ *   numbers share a patient, this is the split that predicts new patients: no block on the test
+ *   side has a neighbour on the training side except at one boundary per class.
+ * - `interleaved`: seeded shuffle of the groups (small blocks on every side, neighbours on both
+ *   sides of the split: flatters a model when neighbouring blocks share patients).
+ */
+export type HoldoutOrder = "highest" | "interleaved";
+
+/**
  * Builds fractions from `--val` and `--test`; train gets the rest.
  *
  * @example
@@ -33,8 +44,9 @@ export function splitFractions(val: number, test: number): SplitFractions {
 }
 
 /**
- * Assigns every group to a side. Rule, per stratum: groups are sorted by id, shuffled with a
- * seed derived from `seed` and the stratum name, and laid end to end by image count; a group goes
+ * Assigns every group to a side. Rule, per stratum: groups are sorted by id, then either reversed
+ * (`order: "highest"`: highest ids first) or shuffled with a seed derived from `seed` and the
+ * stratum name (`"interleaved"`, the default), and laid end to end by image count; a group goes
  * to test if its midpoint falls in the first `test` fraction, to val if in the next `val`
  * fraction, else to train. A stratum with at least three groups always gets at least one group
  * on val and on test (the smallest train groups are moved) when those fractions are non-zero.
@@ -48,29 +60,35 @@ export function splitFractions(val: number, test: number): SplitFractions {
  * const count = (s: string) => [...sides.values()].filter((v) => v === s).length;
  * assert.deepEqual([count("train"), count("val"), count("test")], [7, 2, 1]); // by the midpoints of 20-image blocks
  * assert.deepEqual(assignSplits(groups, { train: 0.7, val: 0.15, test: 0.15 }, 1), sides); // seeded
+ * // highest: the last block is test, the one below it and its neighbour are val
+ * const high = assignSplits(groups, { train: 0.7, val: 0.15, test: 0.15 }, 1, "highest");
+ * assert.deepEqual(["Pro:9", "Pro:8", "Pro:7", "Pro:6"].map((id) => high.get(id)), ["test", "val", "val", "train"]);
  * ```
  */
 export function assignSplits(
   groups: readonly GroupInfo[],
   fractions: SplitFractions,
   seed: number,
+  order: HoldoutOrder = "interleaved",
 ): Map<string, Split> {
   const out = new Map<string, Split>();
   const strata = [...new Set(groups.map((g) => g.stratum))].sort();
   for (const stratum of strata) {
     const own = groups.filter((g) => g.stratum === stratum).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const order = shuffled(own, seededRandom((seed ^ hashString(stratum)) >>> 0));
-    const total = order.reduce((s, g) => s + g.size, 0);
+    const laid = order === "highest"
+      ? own.slice().reverse()
+      : shuffled(own, seededRandom((seed ^ hashString(stratum)) >>> 0));
+    const total = laid.reduce((s, g) => s + g.size, 0);
     let cum = 0;
-    for (const g of order) {
+    for (const g of laid) {
       const mid = (cum + g.size / 2) / total;
       cum += g.size;
       out.set(g.id, mid < fractions.test ? "test" : mid < fractions.test + fractions.val ? "val" : "train");
     }
-    if (order.length >= 3) {
+    if (laid.length >= 3) {
       for (const side of ["test", "val"] as const) {
-        if (fractions[side] > 0 && !order.some((g) => out.get(g.id) === side)) {
-          const pool = order.filter((g) => out.get(g.id) === "train");
+        if (fractions[side] > 0 && !laid.some((g) => out.get(g.id) === side)) {
+          const pool = laid.filter((g) => out.get(g.id) === "train");
           if (pool.length > 1) {
             const smallest = pool.reduce((a, b) => (b.size < a.size ? b : a));
             out.set(smallest.id, side);

@@ -14,3 +14,28 @@ Deno.test("assignSplits meets fractions per stratum and is whole-group", () => {
   assert.deepEqual(["b0", "b1", "b2"].map((id) => sides.get(id)).sort(), ["test", "train", "val"]);
   assert.throws(() => splitFractions(0.6, 0.5), /sum to less than 1/);
 });
+
+Deno.test("assignSplits highest: test is the top block of each stratum, val the block below, train the rest", () => {
+  // zero-padded block ids as prepare_data writes them; sizes uneven so the cut is by images, not groups
+  const groups: GroupInfo[] = [];
+  for (let i = 1; i <= 20; i++) {
+    groups.push({ id: `Pro:${String(i).padStart(3, "0")}`, stratum: "Pro", size: i === 20 ? 5 : 10 });
+  }
+  for (let i = 1; i <= 8; i++) groups.push({ id: `Benign:${String(i).padStart(3, "0")}`, stratum: "Benign", size: 10 });
+  const sides = assignSplits(groups, splitFractions(0.15, 0.15), 7, "highest");
+  const of = (stratum: string, side: string) =>
+    groups.filter((g) => g.stratum === stratum && sides.get(g.id) === side).map((g) => Number(g.id.split(":")[1]));
+  // Pro: 195 images; test = 15% = 29 images → blocks 20, 19, 18 (midpoints 2.5, 10, 20 < 29.25)
+  assert.deepEqual(of("Pro", "test"), [18, 19, 20]);
+  assert.deepEqual(of("Pro", "val"), [15, 16, 17]);
+  assert.equal(Math.max(...of("Pro", "train")), 14);
+  assert.deepEqual(of("Benign", "test"), [8]);
+  assert.deepEqual(of("Benign", "val"), [7]);
+  // the seed does not matter for highest
+  assert.deepEqual(assignSplits(groups, splitFractions(0.15, 0.15), 99, "highest"), sides);
+  // every train id is below every val id, every val id below every test id, per stratum
+  for (const s of ["Pro", "Benign"]) {
+    assert.ok(Math.max(...of(s, "train")) < Math.min(...of(s, "val")));
+    assert.ok(Math.max(...of(s, "val")) < Math.min(...of(s, "test")));
+  }
+});

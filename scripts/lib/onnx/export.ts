@@ -9,7 +9,9 @@
  *
  * Outputs: `logit` `[N, 1]` (the layer named "logit"), `subtype_logits` `[N, K]` (layer
  * "subtype_logits", when present) and `cam` `[N, 1, h, w]`: the logit Dense applied as a 1×1 Conv
- * (bias included) to the feature maps that enter the "gap" layer, so `mean_hw(cam) == logit`.
+ * (bias included) to the feature maps that enter the "gap" layer, so `mean_hw(cam) == logit`; and
+ * `features` `[N, C]`: the output of the GlobalAveragePooling2D "gap" itself (what the heads read),
+ * for the input-domain check's feature distance (`fit_domain.ts --features`).
  *
  * @module
  */
@@ -29,6 +31,11 @@ export interface ExportOptions {
    * "logit" (only Dropout-like identity layers between). `true` without such a path throws.
    */
   cam?: boolean;
+  /**
+   * Add the `features` output (the pooled features, `[N, C]`). Default: true when the model has a
+   * GlobalAveragePooling2D named "gap"; `true` without one throws.
+   */
+  features?: boolean;
   /** `producer_name` written into the model (default "all-screen tfjs2onnx"). */
   producer?: string;
 }
@@ -40,7 +47,13 @@ export interface ExportResult {
 }
 
 /** Names of the graph's input and outputs, fixed by the model card contract. */
-export const GRAPH_NAMES = { input: "image", logit: "logit", subtypeLogits: "subtype_logits", cam: "cam" } as const;
+export const GRAPH_NAMES = {
+  input: "image",
+  logit: "logit",
+  subtypeLogits: "subtype_logits",
+  cam: "cam",
+  features: "features",
+} as const;
 
 /** A value in the graph: its ONNX name and its shape without the batch axis ([C,H,W] or [F]). */
 interface Value {
@@ -89,7 +102,7 @@ const IDENTITY_LAYERS = new Set([
  * await tf.setBackend("cpu");
  * const model = tinyCamModel({ size: 32, seed: 1 }); // the trainer's model in the pipeline
  * const { bytes, io } = exportToOnnx(model);
- * assert.deepEqual(io, { input: "image", logit: "logit", subtypeLogits: "subtype_logits", cam: "cam" });
+ * assert.deepEqual(io, { input: "image", logit: "logit", subtypeLogits: "subtype_logits", cam: "cam", features: "features" });
  * const x = new Float32Array(3 * 32 * 32).map((_, i) => Math.sin(i)); // one NCHW image
  * const out = await runModel(bytes, { [io.input]: { dims: [1, 3, 32, 32], data: x } });
  * assert.ok(maxAbsDiff(out[io.logit].data, predictNchw(model, x, [1, 3, 32, 32]).logit) < 1e-4); // same as tfjs
@@ -163,6 +176,20 @@ export function exportToOnnx(model: tf.LayersModel, opts: ExportOptions = {}): E
     g.add("Conv", [feat.name, "cam.weight", "cam.bias"], [GRAPH_NAMES.cam], { kernel_shape: [1, 1] });
     outputs.push(valueInfo(GRAPH_NAMES.cam, DType.FLOAT, ["N", 1, feat.shape[1], feat.shape[2]]));
     io.cam = GRAPH_NAMES.cam;
+  }
+  const gapLayer = findLayer(layers, "gap");
+  const hasGap = gapLayer?.getClassName() === "GlobalAveragePooling2D";
+  if (opts.features === true && !hasGap) {
+    throw new Error(`exportToOnnx: features requested but the model has no GlobalAveragePooling2D named "gap"`);
+  }
+  if ((opts.features ?? true) && hasGap) {
+    const v = outputOf(gapLayer!, values);
+    if (v.name === GRAPH_NAMES.logit || v.name === GRAPH_NAMES.subtypeLogits) {
+      throw new Error(`exportToOnnx: layer "gap" is a head output; it cannot also be the features output`);
+    }
+    g.output(v.name, GRAPH_NAMES.features);
+    outputs.push(valueInfo(GRAPH_NAMES.features, DType.FLOAT, ["N", ...v.shape]));
+    io.features = GRAPH_NAMES.features;
   }
 
   const graph: OnnxNs.IGraphProto = {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { exportToOnnx } from "./export.ts";
-import { flattenModel, maxAbsDiff, mixedModel, predictNchw, tinyCamModel } from "./test_models.ts";
+import { flattenModel, maxAbsDiff, mixedModel, nchwToNhwc, predictNchw, tinyCamModel } from "./test_models.ts";
 import { runModel } from "../../../model/core/mod.ts";
 import { realImages, syntheticBatch } from "../../../tests/helpers/onnx_testing.ts";
 import { decodeModel, toNumber } from "./proto.ts";
@@ -22,7 +22,13 @@ Deno.test("tiny CAM model (conv+BN+relu+maxpool, gap, two heads) matches tfjs on
   const model = tinyCamModel({ size: 32, seed: 1 });
   const { x, dims } = realImages(32);
   const { diffs, io, ref } = await parity(model, x, dims);
-  assert.deepEqual(io, { input: "image", logit: "logit", subtypeLogits: "subtype_logits", cam: "cam" });
+  assert.deepEqual(io, {
+    input: "image",
+    logit: "logit",
+    subtypeLogits: "subtype_logits",
+    cam: "cam",
+    features: "features",
+  });
   for (const d of Object.values(diffs)) assert.ok(d <= TOL, JSON.stringify(diffs));
   // the logits are not all the same (the comparison is not trivially passing)
   assert.ok(Math.max(...ref.logit) - Math.min(...ref.logit) > 1e-3);
@@ -74,7 +80,7 @@ Deno.test("graph: dynamic batch input, named outputs, BN folded, opset and IR ve
   const inDims = m.graph.input[0].type!.tensorType!.shape!.dim!;
   assert.equal(inDims[0].dimParam, "N");
   assert.deepEqual(inDims.slice(1).map((d) => toNumber(d.dimValue as number)), [3, 32, 32]);
-  assert.deepEqual(m.graph.output.map((o) => o.name), ["logit", "subtype_logits", "cam"]);
+  assert.deepEqual(m.graph.output.map((o) => o.name), ["logit", "subtype_logits", "cam", "features"]);
   const ops = m.graph.node.map((n) => n.opType);
   assert.ok(!ops.includes("BatchNormalization") && !ops.includes("Mul"), `BN should be folded: ${ops}`);
   assert.deepEqual(m.graph.initializer.map((t) => t.name).filter((n) => n!.startsWith("conv")), [
@@ -89,6 +95,51 @@ Deno.test("cam: false leaves it out; cam: true without a gap path says what is m
   const noCam = exportToOnnx(tinyCamModel({ seed: 1 }), { cam: false });
   assert.equal(noCam.io.cam, undefined);
   assert.throws(() => exportToOnnx(flattenModel({ size: 24 }), { cam: true }), /no GlobalAveragePooling2D named "gap"/);
+});
+
+/** tfjs's output of the "gap" layer for an NCHW batch (what the exported `features` must equal). */
+function gapOutput(model: tf.LayersModel, x: Float32Array, dims: number[]): Float32Array {
+  const [n, c, h, w] = dims;
+  const sub = tf.model({ inputs: model.inputs, outputs: model.getLayer("gap").output as tf.SymbolicTensor });
+  return tf.tidy(() => {
+    const y = sub.predict(tf.tensor4d(nchwToNhwc(x, dims), [n, h, w, c])) as tf.Tensor;
+    return Float32Array.from(y.dataSync() as Float32Array);
+  });
+}
+
+Deno.test("features: the exported output equals tfjs's GAP output, [N, C], for two architectures", async () => {
+  for (
+    const [model, size, channels] of [[tinyCamModel({ size: 32, seed: 1 }), 32, 16], [
+      mixedModel({ size: 33, seed: 3 }),
+      33,
+      12,
+    ]] as const
+  ) {
+    const { x, dims } = realImages(size);
+    const { bytes, io } = exportToOnnx(model);
+    assert.equal(io.features, "features");
+    const out = await runModel(bytes, { [io.input]: { dims, data: x } });
+    assert.deepEqual(out.features.dims, [dims[0], channels]);
+    const ref = gapOutput(model, x, dims);
+    const diff = maxAbsDiff(ref, out.features.data);
+    assert.ok(diff <= TOL, `features differ by ${diff}`);
+    // not trivially equal: the images' features differ from each other
+    assert.ok(maxAbsDiff(ref.subarray(0, channels), ref.subarray(channels, 2 * channels)) > 1e-3);
+    // and the logit still matches tfjs with "gap" renamed to "features" inside the graph
+    assert.ok(maxAbsDiff(predictNchw(model, x, dims).logit, out.logit.data) <= TOL);
+  }
+});
+
+Deno.test("features: false leaves it out, as does a model without a gap layer; true without one throws", () => {
+  const model = tinyCamModel({ size: 32, seed: 1 });
+  const without = exportToOnnx(model, { features: false });
+  assert.equal(without.io.features, undefined);
+  assert.deepEqual(decodeModel(without.bytes).graph.output.map((o) => o.name), ["logit", "subtype_logits", "cam"]);
+  assert.equal(exportToOnnx(flattenModel({ size: 24 })).io.features, undefined);
+  assert.throws(
+    () => exportToOnnx(flattenModel({ size: 24 }), { features: true }),
+    /features requested but the model has no GlobalAveragePooling2D named "gap"/,
+  );
 });
 
 Deno.test("unsupported layers and missing heads are reported by name", () => {

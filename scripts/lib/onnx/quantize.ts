@@ -11,8 +11,10 @@
  *   Relu's range (which starts at 0), so quantisation clamps exactly like the Relu did.
  * - Value-preserving ops (MaxPool, Transpose, Flatten, Reshape, GlobalMaxPool, zero Pad) reuse their input's
  *   scale/zero point, so onnxruntime can drop their Q/DQ pair.
- * - Graph outputs (`logit`, `subtype_logits`, `cam`) stay float: their producing op reads
- *   dequantised inputs and writes float.
+ * - Graph outputs (`logit`, `subtype_logits`, `cam`, `features`) stay float: their producing op
+ *   reads dequantised inputs and writes float. A graph output that other nodes also read
+ *   (`features`, which the heads read) gets its Q→DQ pair for those readers only, so the int8
+ *   graph computes exactly what it computed before that tensor was an output.
  *
  * onnxruntime's graph optimiser turns DQ→Conv→Q into QLinearConv, DQ→MaxPool→Q into an int8
  * MaxPool, etc.
@@ -155,7 +157,7 @@ export async function quantizeQdq(
   setParams(input.name, rangeParams(raw.get(input.name)!), raw.get(input.name)!);
   for (const n of nodes) {
     for (const o of n.output) {
-      if (outputNames.has(o) || o === "") continue;
+      if (o === "" || (outputNames.has(o) && !uses.get(o))) continue;
       const r = raw.get(o);
       if (!r) continue;
       const shared = SHARE_INPUT_PARAMS.has(n.opType) ? params.get(n.input[0]) : undefined;

@@ -40,6 +40,25 @@ Deno.test("int8 model: logits close to float on real and held-out synthetic imag
   }
 });
 
+Deno.test("int8 with a features output: the same logits as int8 without it, features float and close to float", async () => {
+  const model = tinyCamModel({ size: 32, seed: 1, filters: [32, 64] });
+  const plain = await quantizeQdq(exportToOnnx(model, { features: false }).bytes, calib);
+  const dims = real.dims;
+  const q = await runModel(quant.bytes, { image: { dims, data: real.x } });
+  const p = await runModel(plain.bytes, { image: { dims, data: real.x } });
+  const f = await runModel(floatBytes, { image: { dims, data: real.x } });
+  // the heads read the features' Q→DQ exactly as they read the "gap" tensor's before
+  assert.deepEqual([...q.logit.data], [...p.logit.data]);
+  assert.deepEqual([...q.subtype_logits.data], [...p.subtype_logits.data]);
+  assert.equal(quant.report.nodesQuantized, plain.report.nodesQuantized);
+  assert.deepEqual(q.features.dims, [dims[0], 64]);
+  const spread = Math.max(...f.features.data) - Math.min(...f.features.data);
+  const d = maxAbsDiff(f.features.data, q.features.data);
+  assert.ok(d < 0.05 * spread, `features differ by ${d} (spread ${spread})`);
+  const out = decodeModel(quant.bytes).graph.output.find((o) => o.name === "features");
+  assert.equal(out?.type?.tensorType?.elemType, DType.FLOAT);
+});
+
 Deno.test("int8 graph: QDQ around activations, int8 per-channel weights, int32 biases, float outputs", () => {
   const m = decodeModel(quant.bytes);
   const ops = m.graph.node.map((n) => n.opType);
@@ -50,7 +69,7 @@ Deno.test("int8 graph: QDQ around activations, int8 per-channel weights, int32 b
   assert.equal(init.get("conv2.weight_scale")?.dims?.length, 1);
   assert.equal(init.get("conv2.bias_quantized")?.dataType, DType.INT32);
   assert.ok(!init.has("conv2.weight"), "the float weight is gone");
-  assert.deepEqual(m.graph.output.map((o) => o.name), ["logit", "subtype_logits", "cam"]);
+  assert.deepEqual(m.graph.output.map((o) => o.name), ["logit", "subtype_logits", "cam", "features"]);
   assert.ok(m.graph.output.every((o) => o.type?.tensorType?.elemType === DType.FLOAT));
   assert.equal(quant.report.nodesQuantized, 5); // conv1, conv2, logit, subtype_logits, cam
   assert.equal(quant.report.activationsFused, 2);

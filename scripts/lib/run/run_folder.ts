@@ -25,6 +25,8 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type DomainCheck,
+  domainCheckProblem,
+  type FeatureDomainCheck,
   type ModelCard,
   type ModelIO,
   parseModelCard,
@@ -122,11 +124,15 @@ export const RUN_FILES = {
     step: "quantize",
     holds: "quantisation, and the evaluation of both ONNX models",
   },
-  domain: { path: "domain.json", step: "domain", holds: "the input-domain check (the card's `domain`)" },
+  domain: {
+    path: "domain.json",
+    step: "domain",
+    holds: "the input-domain check (the card's `domain`: ranges, and the feature distance with --features)",
+  },
   domainReport: {
     path: "domain_report.json",
     step: "domain",
-    holds: "the domain fit and the out-of-domain checks (the card's `outOfDomain`)",
+    holds: "the domain fit and the out-of-domain checks (the card's `outOfDomain`; synthetic images with --features)",
   },
   shift: { path: "shift.json", step: "shift", holds: "the stain/JPEG shift report (the card's `shift`)" },
 } as const satisfies Record<string, RunFile>;
@@ -213,11 +219,19 @@ export interface OodCheck {
   [extra: string]: unknown;
 }
 
+/**
+ * The feature check as `domain_report.json` records it: everything but the mean and whitening
+ * (those are in `domain.json`, and the card carries them once), plus the file they are in.
+ */
+export type FeatureCheckSummary = Omit<FeatureDomainCheck, "mean" | "whitening"> & { file?: string };
+
 /** `domain_report.json`: the domain fit and its checks on other sets. */
 export interface DomainReport {
   kind: "domain-fit";
-  domain: DomainCheck;
+  domain: { ranges: DomainCheck["ranges"]; features?: FeatureCheckSummary };
   checks: OodCheck[];
+  /** `--features`: non-microscopy images made in code, each of which the check should flag. */
+  synthetic?: { name: string; flagged: boolean; distance: number; reasons: string[] }[];
   [extra: string]: unknown;
 }
 
@@ -479,7 +493,8 @@ export function parseExportReport(value: unknown): ExportReport {
 }
 
 /**
- * `domain.json`: the card's input-domain check, `{ ranges: { statistic: [min, max] } }`.
+ * `domain.json`: the card's input-domain check, `{ ranges: { statistic: [min, max] } }`, and with
+ * `fit_domain.ts --features` the feature distance `features` (checked as the card checks it).
  *
  * @example
  * ```ts
@@ -490,9 +505,10 @@ export function parseExportReport(value: unknown): ExportReport {
  * ```
  */
 export function parseDomainCheck(value: unknown): DomainCheck {
-  const ranges = object(object(value, "the domain check").ranges, `"ranges"`);
+  const check = object(value, "the domain check");
+  const ranges = object(check.ranges, `"ranges"`);
   const names = Object.keys(ranges);
-  if (names.length === 0) throw new Error(`"ranges" names no statistic`);
+  if (names.length === 0 && check.features === undefined) throw new Error(`"ranges" names no statistic`);
   for (const k of names) {
     const r = ranges[k];
     if (
@@ -500,6 +516,10 @@ export function parseDomainCheck(value: unknown): DomainCheck {
     ) {
       throw new Error(`"ranges.${k}" must be [min, max] with min ≤ max`);
     }
+  }
+  if (check.features !== undefined) {
+    const problem = domainCheckProblem(check);
+    if (problem) throw new Error(problem.replaceAll('"domain.', '"'));
   }
   return value as DomainCheck;
 }
@@ -522,7 +542,17 @@ export function parseDomainCheck(value: unknown): DomainCheck {
 export function parseDomainReport(value: unknown): DomainReport {
   const r = object(value, "the domain report");
   if (r.kind !== "domain-fit") throw new Error(`"kind" must be "domain-fit" (written by scripts/fit_domain.ts)`);
-  parseDomainCheck(r.domain);
+  const domain = object(r.domain, `"domain"`);
+  if (domain.features === undefined) {
+    parseDomainCheck(domain);
+  } else {
+    // the report's feature check leaves out the mean and whitening (they are in domain.json)
+    const ranges = object(domain.ranges, `"ranges"`);
+    if (Object.keys(ranges).length > 0) parseDomainCheck({ ranges });
+    const f = object(domain.features, `"domain.features"`);
+    num(f, "threshold");
+    num(f, "dims", isCount, "a whole number");
+  }
   if (!Array.isArray(r.checks)) throw new Error(`"checks" must be a list`);
   r.checks.forEach((c, i) => {
     try {

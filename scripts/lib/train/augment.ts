@@ -14,6 +14,7 @@ import { lampShift } from "../shift/lamp.ts";
 import { luma } from "../../../model/core/mod.ts";
 import { jpegRoundTrip } from "../shift/jpeg.ts";
 import { toFloatRgb } from "../../../model/core/mod.ts";
+import { randomTone, type ToneOptions } from "./tone.ts";
 
 /** Strength of each augmentation. Ranges are ± fractions; 0 turns one off. */
 export interface AugmentOptions {
@@ -35,6 +36,11 @@ export interface AugmentOptions {
    * Applied after the YIQ jitter; absent = off.
    */
   hsv?: { value: number; saturation: number; hue: number };
+  /**
+   * Optional training-only acquisition families (`./tone.ts`: random per-channel tone curves,
+   * luma-dependent chroma, random resized crop), applied after the YIQ jitter. Absent = off.
+   */
+  tone?: ToneOptions;
   /**
    * Optional acquisition jitter, applied last: each channel × [1 − gain, 1 + gain] (lamp colour,
    * clipped at 1); with probability `blur` one 3×3 binomial blur (defocus); with probability
@@ -189,6 +195,7 @@ export function augment(img: FloatRgbImage, rng: Rng, opts: AugmentOptions = DEF
   };
   const identity = p.brightness === 1 && p.contrast === 1 && p.saturation === 1 && p.hue === 0 && !p.grey;
   if (!identity) out = adjustColor(out, p);
+  if (opts.tone) out = randomTone(out, rng, opts.tone);
   if (opts.hsv) {
     const shift = {
       brightness: 1 + sym(opts.hsv.value),

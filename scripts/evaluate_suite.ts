@@ -1,0 +1,215 @@
+/**
+ * The acquisition shift suite (`scripts/lib/shift_suite/`, evaluation only: no training code may
+ * import it): every image of a split under every shift, answered exactly as the service answers
+ * (decode → shift at the source resolution → the card's crop, resize and normalisation → ONNX →
+ * temperature, threshold, review band and input-domain check, pooled-feature distance included).
+ * Reports per shift what the service answers: ALL answered `normal`, normal answered `normal`,
+ * normal answered `all`, share sent to review, share flagged out of domain, with cluster-bootstrap
+ * intervals, and AUROC; and which of issue #13's targets each shift misses.
+ *
+ * Usage:
+ *   tsx scripts/evaluate_suite.ts --model runs/x/model.int8.onnx --manifest runs/x/manifest.json
+ *     --split test --out runs/x/suite.json [--domain runs/x/domain.json] [--shifts "identity,jpeg"]
+ *     [--limit N] [--check runs/cnmc_subset/manifest.json]…
+ *
+ * `--domain FILE`: the input-domain check to apply (fit_domain.ts's `--out`) instead of the
+ * card's. `--check MANIFEST` (repeatable): also answer every image of another dataset, unshifted
+ * (another lab: `review` is a right answer there, `normal` for ALL or `all` for normal is wrong).
+ *
+ * @module
+ */
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { parseArgs } from "node:util";
+import {
+  answer,
+  imageStats,
+  loadModelFile,
+  type ModelCard,
+  type ModelRuntime,
+  normalizeToTensor,
+  type RgbaImage,
+  toFloatRgb,
+} from "../model/core/mod.ts";
+import { readSplitManifest, type Split } from "./lib/data/split_manifest.ts";
+import { parseRunJson } from "./lib/run/run_folder.ts";
+import { type LoadedImage, loadImages, selectItems } from "./lib/shift/load.ts";
+import {
+  type AnsweredImage,
+  formatAnswersTable,
+  missedTargets,
+  type ShiftAnswers,
+  SHIFTED_TARGETS,
+  summarizeAnswers,
+  UNSHIFTED_TARGETS,
+} from "./lib/shift_suite/answers.ts";
+import { applySuiteShift, selectSuite, SHIFT_FAMILIES, SHIFT_SUITE, type SuiteShift } from "./lib/shift_suite/suite.ts";
+
+const USAGE =
+  "usage: tsx scripts/evaluate_suite.ts --model runs/x/model.int8.onnx --manifest runs/x/manifest.json --split test " +
+  "--out runs/x/suite.json [--domain runs/x/domain.json] [--shifts a,b] [--limit N] [--check other_manifest.json]…";
+
+const BATCH = 64;
+
+/** Answers `images` (already shifted) as the service does. */
+async function answerImages(
+  model: ModelRuntime,
+  card: ModelCard,
+  images: readonly { rgba: RgbaImage; positive: boolean; group: string }[],
+): Promise<AnsweredImage[]> {
+  const spec = card.preprocess;
+  const per = 3 * spec.size * spec.size;
+  const wantFeatures = !!card.domain?.features;
+  const out: AnsweredImage[] = [];
+  for (let start = 0; start < images.length; start += BATCH) {
+    const chunk = images.slice(start, start + BATCH);
+    const batch = new Float32Array(chunk.length * per);
+    const stats: Record<string, number>[] = [];
+    chunk.forEach((im, k) => {
+      const resized = toFloatRgb(im.rgba, spec);
+      stats.push(imageStats(resized));
+      normalizeToTensor(resized, spec, "NCHW", batch, k * per);
+    });
+    const res = await model.score(batch, chunk.length, { features: wantFeatures });
+    const nSub = card.subtypes?.length ?? 0;
+    chunk.forEach((im, k) => {
+      const sub = res.subtypeLogits && nSub ? res.subtypeLogits.subarray(k * nSub, (k + 1) * nSub) : undefined;
+      const dims = res.featureDims ?? 0;
+      const feats = res.features && dims ? res.features.subarray(k * dims, (k + 1) * dims) : undefined;
+      const a = answer(card, res.logits[k], stats[k], sub, feats);
+      out.push({
+        positive: im.positive,
+        group: im.group,
+        score: a.scores.all,
+        decision: a.decision,
+        outOfDomain: (a.reasons ?? []).some((r) => r.startsWith("out_of_domain")),
+      });
+    });
+  }
+  return out;
+}
+
+async function readJson(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, "utf8"));
+  } catch (err) {
+    throw new Error(`cannot read ${file} (${(err as Error).message}); pass the domain.json of scripts/fit_domain.ts`);
+  }
+}
+
+const asRows = (images: readonly LoadedImage[]) =>
+  images.map((i) => ({ rgba: i.rgba, positive: i.item.label === "all", group: i.item.group }));
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      model: { type: "string" },
+      manifest: { type: "string" },
+      split: { type: "string", default: "test" },
+      out: { type: "string" },
+      domain: { type: "string" },
+      shifts: { type: "string" },
+      limit: { type: "string" },
+      check: { type: "string", multiple: true },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (!values.model || !values.manifest || !values.out) {
+    throw new Error(`--model, --manifest and --out are required\n${USAGE}`);
+  }
+  if (!["train", "val", "test"].includes(values.split!)) {
+    throw new Error(`--split must be train, val or test\n${USAGE}`);
+  }
+  const log = (s: string) => console.error(s);
+  const model = await loadModelFile(values.model, { backend: "node", maxBatch: BATCH });
+  const domain = values.domain
+    ? parseRunJson("domain", await readJson(values.domain), values.domain)
+    : model.card.domain;
+  const card: ModelCard = { ...model.card, ...(domain ? { domain } : {}) };
+  const shifts: SuiteShift[] = values.shifts
+    ? selectSuite(values.shifts.split(",").map((s) => s.trim()))
+    : [...SHIFT_SUITE];
+  if (!shifts.some((s) => s.family === "identity")) shifts.unshift(SHIFT_SUITE.find((s) => s.family === "identity")!);
+  const manifest = await readSplitManifest(values.manifest);
+  const items = selectItems(manifest, {
+    split: values.split as Split,
+    limit: values.limit ? Number(values.limit) : undefined,
+  });
+  log(`decoding ${items.length} ${values.split} images…`);
+  const images = asRows(await loadImages(manifest, items));
+  const started = Date.now();
+  const results: ShiftAnswers[] = [];
+  for (const [i, shift] of shifts.entries()) {
+    const shifted = [];
+    for (const im of images) shifted.push({ ...im, rgba: await applySuiteShift(im.rgba, shift) });
+    const answered = await answerImages(model, card, shifted);
+    results.push(summarizeAnswers(shift.name, shift.family, answered));
+    log(`  [${i + 1}/${shifts.length}] ${shift.name} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  }
+  const checks = [];
+  for (const file of values.check ?? []) {
+    const m = await readSplitManifest(file);
+    const all = asRows(await loadImages(m, selectItems(m, { split: "all" as Split })));
+    const answered = await answerImages(model, card, all);
+    const wrong = answered.filter((a) => (a.positive ? a.decision === "normal" : a.decision === "all")).length;
+    checks.push({
+      manifest: file,
+      dataset: m.dataset,
+      n: answered.length,
+      answered: {
+        all: answered.filter((a) => a.decision === "all").length,
+        normal: answered.filter((a) => a.decision === "normal").length,
+        review: answered.filter((a) => a.decision === "review").length,
+      },
+      outOfDomain: answered.filter((a) => a.outOfDomain).length,
+      wrong,
+      wrongShare: answered.length ? wrong / answered.length : null,
+      summary: summarizeAnswers("identity", "identity", answered),
+    });
+  }
+  const misses = results.map((r) => ({
+    shift: r.shift,
+    missed: missedTargets(r, r.family === "identity" ? UNSHIFTED_TARGETS : SHIFTED_TARGETS),
+  }));
+  const result = {
+    kind: "shift-suite",
+    created: new Date().toISOString(),
+    model: { path: values.model, id: card.id, version: card.version, sha256: card.sha256 },
+    data: { manifest: values.manifest, dataset: manifest.dataset, split: values.split, n: images.length },
+    pipeline: "decode → suite shift at the source resolution (8-bit) → the card's crop, resize, normalisation → " +
+      "ONNX → the service's answer (temperature, threshold, review band, input-domain check incl. feature distance)",
+    domain: { fromCard: !values.domain, features: !!card.domain?.features },
+    families: SHIFT_FAMILIES,
+    targets: { unshifted: UNSHIFTED_TARGETS, shifted: SHIFTED_TARGETS },
+    shifts: shifts.map((s) => ({ name: s.name, family: s.family, strength: s.strength, params: s.params })),
+    results,
+    misses,
+    withinTargets: misses.every((m) => m.missed.length === 0),
+    checks,
+  };
+  await mkdir(dirname(values.out), { recursive: true });
+  await writeFile(values.out, JSON.stringify(result, null, 1) + "\n");
+  console.log(formatAnswersTable(results));
+  for (const c of checks) {
+    console.log(
+      `\n${c.dataset} (${c.manifest}): ${c.n} images → all ${c.answered.all}, normal ${c.answered.normal}, review ${c.answered.review}; ` +
+        `flagged ${c.outOfDomain}; wrong ${c.wrong}`,
+    );
+  }
+  const missed = misses.filter((m) => m.missed.length);
+  console.log(`\n${missed.length} of ${results.length} shifts miss a target${missed.length ? ":" : ""}`);
+  for (const m of missed) console.log(`  ${m.shift}: ${m.missed.join("; ")}`);
+  console.log(`wrote ${values.out}`);
+  await model.close();
+}
+
+if (import.meta.main ?? /evaluate_suite\.[jt]s$/.test(process.argv[1] ?? "")) {
+  main().catch((err) => {
+    console.error(`evaluate_suite: ${(err as Error).message}`);
+    process.exit(1);
+  });
+}

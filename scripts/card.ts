@@ -3,7 +3,8 @@
  * `<out>/<name>.float.onnx|json` and `<out>/<name>.int8.onnx|json`. A card is built from the run
  * folder (preprocessing, training config, the ONNX export, quantisation and both evaluations)
  * and the step reports: the input-domain check and its out-of-domain checks (`deno task domain`),
- * the shift report (`deno task shift`) and the colour baseline (`deno task baseline`). Reports
+ * the shift report (`deno task shift`), the shift suite's answers (`deno task suite`) and the
+ * colour baseline (`deno task baseline`). Reports
  * default to the run folder's; a missing one is left out of the card, with a warning.
  *
  *   deno task card --run runs/cand/w75 --manifest runs/taleqani/manifest.json --name all-v5 --out model
@@ -30,6 +31,7 @@ const USAGE = `usage: deno task card --run <run folder> --manifest <split manife
   --domain FILE      input-domain check (default <run>/${RUN_FILES.domain.path})
   --ood FILE         domain fit and out-of-domain checks (default <run>/${RUN_FILES.domainReport.path})
   --shift FILE       shift report (default <run>/${RUN_FILES.shift.path})
+  --suite FILE       shift suite's answers (default <run>/${RUN_FILES.suite.path})
   --baseline FILE    colour baseline evaluation (default <run>/${RUN_FILES.baselineEval.path})`;
 
 const args = cliArgs({
@@ -45,6 +47,7 @@ const args = cliArgs({
     domain: { type: "string" },
     ood: { type: "string" },
     shift: { type: "string" },
+    suite: { type: "string" },
     baseline: { type: "string" },
   },
   required: ["run", "manifest", "name"],
@@ -58,7 +61,7 @@ const args = cliArgs({
 const log = (msg: string) => console.error(msg);
 
 /** A step report: the flag's file (must exist), else the run folder's (left out when missing). */
-async function report<K extends "domain" | "domainReport" | "shift" | "baselineEval">(
+async function report<K extends "domain" | "domainReport" | "shift" | "suite" | "baselineEval">(
   key: K,
   flag: string | undefined,
 ) {
@@ -111,8 +114,15 @@ async function main(): Promise<void> {
     domain: await report("domain", args.domain),
     ood: await report("domainReport", args.ood),
     shift: await report("shift", args.shift),
+    suite: await report("suite", args.suite),
     baseline: await report("baselineEval", args.baseline),
   };
+  if (reports.suite && reports.suite.data.dataset !== manifest.dataset) {
+    throw new StepError(
+      `the shift suite's answers are on ${reports.suite.data.dataset} (${reports.suite.data.manifest}), ` +
+        `the run's manifest is ${manifest.dataset}; run \`deno task suite\` on the run's manifest or pass --suite`,
+    );
+  }
   const id = args.id ?? runCard.id;
   const version = args.version ?? runCard.version;
   const models = [

@@ -11,7 +11,9 @@
  *     [--baseline-target-sensitivity 0.99] [--domain runs/x/domain.json]
  *
  * `--domain FILE`: the input-domain check to apply (fit_domain.ts's `--out`) instead of the
- * card's; the pipeline's shift step uses it, since the run's own card has none yet.
+ * card's; the pipeline's shift step uses it, since the run's own card has none yet. A check with
+ * a feature distance (`fit_domain.ts --features`) runs the model once more per batch for the
+ * shifted images' pooled features (`scripts/lib/shift/score.ts`'s `domainFlagScorer`).
  *
  * `--baseline FILE`: the colour baseline (scripts/lib/baseline's features and logistic regression,
  * wrapped by scripts/lib/shift/colour_baseline.ts) is loaded from FILE when it exists, else fitted
@@ -25,8 +27,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { imageStats, toFloatRgb } from "../model/core/mod.ts";
-import { checkDomain } from "../model/core/mod.ts";
+import { toFloatRgb } from "../model/core/mod.ts";
 import type { PreprocessSpec } from "../model/core/mod.ts";
 import { readSplitManifest, type Split, type SplitManifest } from "./lib/data/split_manifest.ts";
 import { loadModelFile } from "../model/core/mod.ts";
@@ -40,7 +41,7 @@ import { BEYOND_GRID, selectCells, SHIFT_GRID } from "./lib/shift/grid.ts";
 import { loadImages, selectItems } from "./lib/shift/load.ts";
 import { formatShiftTable, summarizeShift } from "./lib/shift/report.ts";
 import { parseRunJson } from "./lib/run/run_folder.ts";
-import { type FloatScorer, modelFloatScorer, scoreGrid } from "./lib/shift/score.ts";
+import { domainFlagScorer, type FloatScorer, modelFloatScorer, scoreGrid } from "./lib/shift/score.ts";
 
 const USAGE =
   "usage: tsx scripts/evaluate_shift.ts --model model/all-v4.int8.onnx --manifest runs/taleqani/manifest.json " +
@@ -126,10 +127,12 @@ async function main(): Promise<void> {
   const positive = images.map((i) => i.item.label === "all");
 
   const scorers: Record<string, FloatScorer> = { model: modelFloatScorer(model) };
-  // the card's input-domain check (or --domain's) on the shifted image, exactly as the service applies it
+  // the card's input-domain check (or --domain's) on the shifted image, exactly as the service applies
+  // it: statistic ranges, and with a feature check the distance of the model's pooled features
   const domain = values.domain ? parseRunJson("domain", await readJsonFile(values.domain), values.domain) : card.domain;
   if (domain) {
-    scorers.domain = (imgs) => imgs.map((im) => (checkDomain(domain, imageStats(im)).length > 0 ? 1 : 0));
+    scorers.domain = domainFlagScorer(model, domain);
+    log(`domain check: ${domain.features ? "feature distance + " : ""}${Object.keys(domain.ranges).length} ranges`);
   }
   let baselineSource: string | undefined;
   let baseline: ColourBaseline | undefined;
@@ -183,6 +186,7 @@ async function main(): Promise<void> {
     },
     pipeline:
       "decode → [JPEG re-encode at quality q, decode] → crop + area resize (card) → [lamp/stain/defocus] → HSV colour shift → card normalisation → ONNX → sigmoid(logit / T) ≥ threshold; service = review when the card's domain check flags the shifted image or p is in the review band",
+    domainCheck: domain ? (domain.features ? "feature distance + ranges" : "ranges") : "none",
     grid: cells,
     target: `drop vs identity ≤ ${tolerancePts} points in sensitivity and specificity on every cell`,
     modelWithinTarget: modelReport.withinTolerance,

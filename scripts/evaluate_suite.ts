@@ -32,7 +32,7 @@ import {
   toFloatRgb,
 } from "../model/core/mod.ts";
 import { readSplitManifest, type Split } from "./lib/data/split_manifest.ts";
-import { parseRunJson } from "./lib/run/run_folder.ts";
+import { parseRunJson, type SuiteCheck, type SuiteFile } from "./lib/run/run_folder.ts";
 import { type LoadedImage, loadImages, selectItems } from "./lib/shift/load.ts";
 import {
   type AnsweredImage,
@@ -150,7 +150,7 @@ async function main(): Promise<void> {
     results.push(summarizeAnswers(shift.name, shift.family, answered));
     log(`  [${i + 1}/${shifts.length}] ${shift.name} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
   }
-  const checks = [];
+  const checks: SuiteCheck[] = [];
   for (const file of values.check ?? []) {
     const m = await readSplitManifest(file);
     const all = asRows(await loadImages(m, selectItems(m, { split: "all" as Split })));
@@ -175,7 +175,7 @@ async function main(): Promise<void> {
     shift: r.shift,
     missed: missedTargets(r, r.family === "identity" ? UNSHIFTED_TARGETS : SHIFTED_TARGETS),
   }));
-  const result = {
+  const result: SuiteFile = {
     kind: "shift-suite",
     created: new Date().toISOString(),
     model: { path: values.model, id: card.id, version: card.version, sha256: card.sha256 },

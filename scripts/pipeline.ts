@@ -1,8 +1,10 @@
 /**
  * The whole training path for one run folder, in order: prepare → train → evaluate → baseline →
- * export → quantize → domain → shift → card. Each step is its own CLI (`deno task <step>`), run
- * here as a child process; a step whose outputs exist and are newer than its inputs is skipped,
- * so an interrupted pipeline picks up where it stopped (training resumes from its last epoch).
+ * export → quantize → domain (pooled-feature distance + sanity ranges) → shift (the relative-chroma
+ * invariance grid) → suite (the acquisition shift suite, as the service answers) → card. Each
+ * step is its own CLI (`deno task <step>`), run here as a child process; a step whose outputs
+ * exist and are newer than its inputs is skipped, so an interrupted pipeline picks up where it
+ * stopped (training resumes from its last epoch).
  *
  *   deno task pipeline --run runs/cand/w80 --dataset ~/data/taleqani_all --name all-v5 --version 5.0.0 \
  *     --check runs/cnmc_subset/manifest.json \
@@ -37,8 +39,10 @@ const USAGE = `usage: deno task pipeline --run <run folder> [options]
   --name NAME         the models' file name for the card step, e.g. all-v5
   --out DIR           where the card step writes the models (model)
   --id ID --version V the model's id and version (quantize and card; default all-screen, 1.0.0)
-  --check FILE[:split]  another manifest for the domain step's out-of-domain checks (repeatable)
-  --args "STEP=FLAGS" extra flags for one step, split at spaces (repeatable), e.g. "train=--epochs 30"
+  --check FILE[:split]  another manifest for the domain step's out-of-domain checks and the suite
+                      step's other-lab answers (every image of FILE; repeatable)
+  --args "STEP=FLAGS" extra flags for one step, split at spaces (repeatable), e.g. "train=--epochs 30",
+                      "suite=--shifts identity,jpeg,gamma" (shift names with spaces: pick their family)
   --from STEP         run STEP and every later step even if up to date
   --to STEP           stop after STEP
   --dry-run           print the plan (what runs, what is skipped and why) and stop

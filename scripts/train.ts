@@ -39,6 +39,7 @@ const USAGE = `usage: tsx scripts/train.ts --manifest <manifest.json> --out <dir
   --aug-acq G,B,C  acquisition jitter: channel gain ±G, blur probability B, 4:2:0 chroma probability C (off)
   --aug-tone T,K,A training-only acquisition families (scripts/lib/train/tone.ts): tone-curve strength T in
                    [0, 1], luma-dependent chroma ±K, random crop of A–100% of the area; e.g. 0.8,0.6,0.64 (off)
+  --aug-zoom-out S with --aug-tone: half the images shrunk to S–100% on their own background colour (off)
   --aug-jpeg P,Q1,Q2  re-encode as JPEG with probability P at a quality in [Q1, Q2] (off)
   --aug-jpeg-source P,Q1,Q2  the same at the source image's resolution, before the resize (off)
   --white-balance F  white-balance each image on its brightest F of pixels, e.g. 0.1 (off)
@@ -93,6 +94,7 @@ const { values: a } = parseArgs({
     "aug-hsv": { type: "string" },
     "aug-acq": { type: "string" },
     "aug-tone": { type: "string" },
+    "aug-zoom-out": { type: "string" },
     "aug-jpeg": { type: "string" },
     "aug-jpeg-source": { type: "string" },
     "white-balance": { type: "string" },
@@ -150,6 +152,10 @@ const tone = triple(
   (x) => x >= 0 && x <= 1,
   "three numbers in [0, 1]: curve,chroma,minArea (minArea > 0)",
 );
+const zoomOutScale = a["aug-zoom-out"] === undefined ? undefined : Number(a["aug-zoom-out"]);
+if (zoomOutScale !== undefined && !(zoomOutScale > 0 && zoomOutScale <= 1 && tone)) {
+  fail(`--aug-zoom-out takes a scale in (0, 1] and needs --aug-tone, got "${a["aug-zoom-out"]}"`);
+}
 if (tone && tone[2] <= 0) fail(`--aug-tone: minArea must be > 0, got ${tone[2]}`);
 /** `P,Q1,Q2` of a JPEG augmentation flag as its option object. */
 function jpegFlag(flag: string): { probability: number; minQuality: number; maxQuality: number } | undefined {
@@ -211,7 +217,16 @@ const result = await train({
     ...(spec.colorMode === "relative-chroma" ? { greyscale: 0 } : {}),
     ...(hsv ? { hsv: { value: hsv[0], saturation: hsv[1], hue: hsv[2] } } : {}),
     ...(acq ? { acquisition: { gain: acq[0], blur: acq[1], chroma: acq[2] } } : {}),
-    ...(tone ? { tone: { curve: tone[0], chroma: tone[1], minArea: tone[2] } } : {}),
+    ...(tone
+      ? {
+        tone: {
+          curve: tone[0],
+          chroma: tone[1],
+          minArea: tone[2],
+          ...(zoomOutScale ? { minScale: zoomOutScale } : {}),
+        },
+      }
+      : {}),
     ...(jpeg ? { jpeg } : {}),
     ...(jpegSource ? { jpegSource } : {}),
   },

@@ -1,7 +1,8 @@
 /**
  * The whole offline pipeline on committed real fixture images, through the same CLIs a user runs:
  * `scripts/pipeline.ts` runs prepare_data → train (1 epoch, 32 px) → evaluate → colour baseline →
- * export (ONNX, parity) → quantize (int8 QDQ) → domain → shift → card, then the core's ONNX
+ * export (ONNX, parity) → quantize (int8 QDQ) → domain (feature distance) → shift → suite (a
+ * subset of the shift suite) → card, then the core's ONNX
  * runtime loads the card's model; a second (dry) run finds every step up to date.
  * Node only (the trainer uses worker_threads under tsx); part of `deno task test`:
  *   node --import tsx --test tests/pipeline_e2e.node-test.ts
@@ -86,6 +87,8 @@ test("pipeline: prepare → … → card (deno task pipeline) → the core's run
       "export=--parity-images 8",
       "--args",
       "quantize=--calibration 8",
+      "--args",
+      "suite=--shifts identity,gamma",
     ];
     await tsx("scripts/pipeline.ts", pipeline);
     const manifest = JSON.parse(await readFile(manifestPath, "utf8"));
@@ -112,14 +115,19 @@ test("pipeline: prepare → … → card (deno task pipeline) → the core's run
     const card = parseModelCard(JSON.parse(await readFile(join(modelDir, "e2e.int8.json"), "utf8")));
     assert.equal(card.preprocess.size, 32);
     assert.equal(card.version, "0.0.1");
-    assert.ok(card.domain, "the domain step's check is in the card");
+    assert.ok(card.domain?.features, "the domain step's feature check is in the card");
     assert.deepEqual(Object.keys(card.metrics ?? {}), [
       "evaluation",
       "quantization",
       "colourBaselineTest",
       "shift",
       "outOfDomain",
+      "suite",
     ]);
+    const suite = card.metrics!.suite as { data: { splitMethod: string; n: number }; shifts: { name: string }[] };
+    assert.deepEqual(suite.shifts.map((s) => s.name), ["identity", "gamma 0.8", "gamma 1.2"]);
+    assert.equal(suite.data.splitMethod, manifest.split.method);
+    assert.equal(suite.data.n, manifest.items.filter((i: { split: string }) => i.split === "test").length);
     const model = await loadModelFile(join(modelDir, "e2e.int8.onnx"));
     assert.deepEqual(model.card, card);
     const img = await decodeImage(new Uint8Array(await readFile(join(FIXTURES, SOURCES.all[0]))));

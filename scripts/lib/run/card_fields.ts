@@ -1,15 +1,24 @@
 /**
  * The model card's fields from a run folder and the step reports: what the quantize step puts in
  * the run's own cards (no reports yet) and what the card step puts in the cards it writes beside
- * the models (with the domain check, the shift and out-of-domain results and the colour
- * baseline). The core's `buildModelCard` then adds the hash and the date and validates.
+ * the models (with the domain check, the shift, shift-suite and out-of-domain results and the
+ * colour baseline). The core's `buildModelCard` then adds the hash and the date and validates.
  *
  * @module
  */
 import type { ModelCardFields, PreprocessSpec } from "../../../model/core/mod.ts";
 import type { SplitManifest } from "../data/split_manifest.ts";
 import type { EvalReport } from "../metrics/report.ts";
-import type { BaselineEval, DomainReport, ExportReport, OnnxExport, ShiftFile, TrainConfig } from "./run_folder.ts";
+import type {
+  BaselineEval,
+  DomainReport,
+  ExportReport,
+  OnnxExport,
+  ShiftFile,
+  SuiteFile,
+  SuiteShare,
+  TrainConfig,
+} from "./run_folder.ts";
 import type { DomainCheck } from "../../../model/core/mod.ts";
 
 /** What the card takes from the run folder and its manifest. */
@@ -35,6 +44,8 @@ export interface StepReports {
   shift?: ShiftFile;
   /** `colour_baseline/eval.json`: `metrics.colourBaselineTest`. */
   baseline?: BaselineEval;
+  /** `suite.json`: `metrics.suite` ({@link suiteSummary}) and a limit when a shift misses a target. */
+  suite?: SuiteFile;
 }
 
 /** Which card: the model's identity and file. */
@@ -162,6 +173,103 @@ export function shiftLimits(shift: ShiftFile | undefined): string[] {
   ];
 }
 
+const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
+
+function compactShare(s: SuiteShare): SuiteShare {
+  return {
+    count: s.count,
+    of: s.of,
+    value: s.value === null ? null : round4(s.value),
+    ci: s.ci && [round4(s.ci[0]), round4(s.ci[1])],
+  };
+}
+
+/**
+ * The card's `metrics.suite`: what the service answers under each shift of the acquisition shift
+ * suite (`suite.json`), shares with counts and intervals (rounded to 4 decimals), the other
+ * datasets' answers, the missed targets, and the split the test images come from (`splitMethod`,
+ * the manifest's `split.method`: new patients or interleaved blocks).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SuiteFile } from "./run_folder.ts";
+ * const share = (count: number, of: number) => ({ count, of, value: count / of, ci: [0, 2 / 3] as [number, number] });
+ * const row = { shift: "gamma 0.8", family: "gamma", n: { all: 3, normal: 3 }, allAnsweredNormal: share(0, 3),
+ *   normalAnsweredNormal: share(2, 3), normalAnsweredAll: share(0, 3), review: share(1, 6), outOfDomain: share(0, 6),
+ *   auroc: 0.888888 };
+ * const suite = {
+ *   kind: "shift-suite", data: { manifest: "m.json", dataset: "taleqani", split: "test", n: 6 },
+ *   results: [row], misses: [{ shift: "gamma 0.8", missed: ["normal answered normal 66.7% < 85%"] }],
+ *   withinTargets: false, checks: [],
+ * } as SuiteFile;
+ * const s = suiteSummary(suite, { split: { seed: 1, fractions: { train: 0.7, val: 0.15, test: 0.15 },
+ *   method: "test = the highest-numbered blocks" } });
+ * assert.equal(s.data.splitMethod, "test = the highest-numbered blocks");
+ * assert.deepEqual(s.shifts[0].normalAnsweredNormal, { count: 2, of: 3, value: 0.6667, ci: [0, 0.6667] });
+ * assert.equal(s.shifts[0].auroc, 0.8889);
+ * assert.deepEqual(s.misses, suite.misses);
+ * ```
+ */
+export function suiteSummary(suite: SuiteFile, manifest: Pick<SplitManifest, "split">) {
+  return {
+    data: {
+      dataset: suite.data.dataset,
+      split: suite.data.split,
+      n: suite.data.n,
+      splitMethod: manifest.split.method,
+    },
+    ...(suite.model?.sha256 ? { modelSha256: suite.model.sha256 } : {}),
+    ...(suite.domain ? { domainFeatures: suite.domain.features } : {}),
+    ...(suite.targets ? { targets: suite.targets } : {}),
+    shifts: suite.results.map((r) => ({
+      name: r.shift,
+      family: r.family,
+      n: r.n,
+      allAnsweredNormal: compactShare(r.allAnsweredNormal),
+      normalAnsweredNormal: compactShare(r.normalAnsweredNormal),
+      normalAnsweredAll: compactShare(r.normalAnsweredAll),
+      review: compactShare(r.review),
+      outOfDomain: compactShare(r.outOfDomain),
+      auroc: r.auroc === null ? null : round4(r.auroc),
+    })),
+    checks: suite.checks.map((c) => ({
+      dataset: c.dataset,
+      n: c.n,
+      answered: c.answered,
+      outOfDomain: c.outOfDomain,
+      wrong: c.wrong,
+      wrongShare: c.wrongShare === null ? null : round4(c.wrongShare),
+    })),
+    withinTargets: suite.withinTargets,
+    misses: suite.misses.filter((m) => m.missed.length > 0),
+  };
+}
+
+/**
+ * Card limits from `suite.json`: the shifts of the suite that miss one of issue #13's targets
+ * (none when every shift meets them, or without a suite report).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SuiteFile } from "./run_folder.ts";
+ * assert.deepEqual(suiteLimits(undefined), []);
+ * const misses = [{ shift: "identity", missed: [] }, { shift: "gamma 0.8", missed: ["review 12.0% > 10%"] }];
+ * const [limit] = suiteLimits({ results: [{}, {}], misses, withinTargets: false } as unknown as SuiteFile);
+ * assert.equal(limit, "Acquisition shift suite: 1 of 2 shifts miss a target: gamma 0.8 (review 12.0% > 10%).");
+ * ```
+ */
+export function suiteLimits(suite: SuiteFile | undefined): string[] {
+  const missed = (suite?.misses ?? []).filter((m) => m.missed.length > 0);
+  if (!suite || missed.length === 0) return [];
+  return [
+    `Acquisition shift suite: ${missed.length} of ${suite.results.length} shifts miss a target: ${
+      missed.map((m) => `${m.shift} (${m.missed.join("; ")})`).join(", ")
+    }.`,
+  ];
+}
+
 /**
  * The card's `metrics.evaluation`: an evaluation without its curves and reliability bins.
  *
@@ -212,7 +320,7 @@ export function evaluationSummary(r: EvalReport) {
  * @example Not run as a doc test: it needs a whole run folder's parts and reports (`card.ts` reads
  * them; `card_fields_test.ts` rebuilds the committed cards from theirs, field for field).
  * ```ts ignore
- * const fields = cardFields(parts, { domain, ood, shift, baseline },
+ * const fields = cardFields(parts, { domain, ood, shift, baseline, suite },
  *   { id: "all-screen", version: "5.0.0", file: "all-v5.int8.onnx", precision: "int8-qdq" });
  * const card = await buildModelCard(fields, int8Bytes);
  * ```
@@ -223,7 +331,7 @@ export function cardFields(run: RunParts, reports: StepReports, target: CardTarg
   const notes = datasetNotes(manifest);
   const evaluation = target.precision === "float32" ? exportReport.float : exportReport.int8;
   const subtypes = io.subtypeLogits ? manifest.subtypes : undefined;
-  const { domain, ood, shift, baseline } = reports;
+  const { domain, ood, shift, baseline, suite } = reports;
   return {
     id: target.id,
     version: target.version,
@@ -243,7 +351,7 @@ export function cardFields(run: RunParts, reports: StepReports, target: CardTarg
     },
     training: { config: trainConfig, epochs: run.epochs },
     intendedUse: INTENDED_USE,
-    limits: [...notes.limits, ...oodLimits(ood, manifest.dataset), ...shiftLimits(shift)],
+    limits: [...notes.limits, ...oodLimits(ood, manifest.dataset), ...shiftLimits(shift), ...suiteLimits(suite)],
     file: target.file,
     precision: target.precision,
     temperature: evaluation.temperature,
@@ -256,6 +364,7 @@ export function cardFields(run: RunParts, reports: StepReports, target: CardTarg
       ...(baseline?.metrics?.test ? { colourBaselineTest: baseline.metrics.test.metrics } : {}),
       ...(shift ? { shift } : {}),
       ...(ood ? { outOfDomain: ood } : {}),
+      ...(suite ? { suite: suiteSummary(suite, manifest) } : {}),
     },
   };
 }

@@ -3,8 +3,16 @@ import { readFile } from "node:fs/promises";
 import type { ModelCard } from "../../../model/core/mod.ts";
 import type { SplitManifest } from "../data/split_manifest.ts";
 import type { EvalReport } from "../metrics/report.ts";
-import { cardFields, datasetNotes, oodLimits, type RunParts, shiftLimits, type StepReports } from "./card_fields.ts";
-import { parseDomainCheck, parseDomainReport, parseShiftFile, parseTrainConfig } from "./run_folder.ts";
+import {
+  cardFields,
+  datasetNotes,
+  oodLimits,
+  type RunParts,
+  shiftLimits,
+  type StepReports,
+  type suiteSummary,
+} from "./card_fields.ts";
+import { parseDomainCheck, parseDomainReport, parseShiftFile, parseSuiteFile, parseTrainConfig } from "./run_folder.ts";
 
 /** The run parts and step reports a committed card was written from, recovered from the card itself. */
 function partsOf(card: ModelCard): { run: RunParts; reports: StepReports } {
@@ -97,4 +105,72 @@ Deno.test("the dataset comes from the run: its own checks are not out-of-domain 
   assert.match(notes.note, /Split: by subject/);
   assert.match(notes.limits[0], /\(cnmc\)/);
   assert.deepEqual(shiftLimits(undefined), []);
+});
+
+Deno.test("cardFields with suite.json: metrics.suite last (old cards unchanged), the split method, a limit per miss", async () => {
+  const card = JSON.parse(await readFile("model/all-v4.int8.json", "utf8")) as ModelCard;
+  const { run, reports } = partsOf(card);
+  const share = (count: number, of: number) => ({
+    count,
+    of,
+    value: count / of,
+    ci: [0.1, 0.123456] as [number, number],
+  });
+  const row = {
+    shift: "identity",
+    family: "identity",
+    n: { all: 3, normal: 3 },
+    allAnsweredNormal: share(0, 3),
+    normalAnsweredNormal: share(3, 3),
+    normalAnsweredAll: share(0, 3),
+    review: share(0, 6),
+    outOfDomain: share(0, 6),
+    auroc: 1,
+  };
+  const suite = parseSuiteFile({
+    kind: "shift-suite",
+    model: { path: "runs/x/model.int8.onnx", id: "all-screen", version: "5.0.0", sha256: "ab".repeat(32) },
+    data: { manifest: "runs/np/manifest.json", dataset: "taleqani", split: "test", n: 6 },
+    domain: { fromCard: false, features: true },
+    results: [row, { ...row, shift: "hsl-lightness ×0.90", family: "hsl-lightness", review: share(1, 6) }],
+    misses: [{ shift: "identity", missed: [] }, { shift: "hsl-lightness ×0.90", missed: ["review 16.7% > 10%"] }],
+    withinTargets: false,
+    checks: [{
+      manifest: "runs/cnmc_subset/manifest.json",
+      dataset: "cnmc",
+      n: 99,
+      answered: { all: 40, normal: 9, review: 50 },
+      outOfDomain: 50,
+      wrong: 3,
+      wrongShare: 3 / 99,
+      summary: row,
+    }],
+  });
+  const fields = cardFields(run, { ...reports, suite }, {
+    id: card.id,
+    version: card.version,
+    file: card.file,
+    precision: card.precision,
+  });
+  const metrics = fields.metrics as Record<string, unknown>, limits = fields.limits as string[];
+  assert.deepEqual(Object.keys(metrics).slice(-2), ["outOfDomain", "suite"]);
+  const s = metrics.suite as ReturnType<typeof suiteSummary>;
+  assert.equal(s.data.splitMethod, run.manifest.split.method);
+  assert.equal(s.modelSha256, "ab".repeat(32));
+  assert.equal(s.domainFeatures, true);
+  assert.deepEqual(s.shifts[1].review, { count: 1, of: 6, value: 0.1667, ci: [0.1, 0.1235] });
+  assert.deepEqual(s.checks, [{
+    dataset: "cnmc",
+    n: 99,
+    answered: { all: 40, normal: 9, review: 50 },
+    outOfDomain: 50,
+    wrong: 3,
+    wrongShare: 0.0303,
+  }]);
+  assert.deepEqual(s.misses, [{ shift: "hsl-lightness ×0.90", missed: ["review 16.7% > 10%"] }]);
+  assert.equal(
+    limits.at(-1),
+    "Acquisition shift suite: 1 of 2 shifts miss a target: hsl-lightness ×0.90 (review 16.7% > 10%).",
+  );
+  assert.equal(limits.length, card.limits!.length + 1);
 });

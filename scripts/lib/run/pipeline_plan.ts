@@ -27,7 +27,10 @@ export interface PipelineConfig {
   /** The model's id and version (quantize records them in the run's cards; card keeps them). */
   id?: string;
   version?: string;
-  /** More manifests (`FILE[:split]`) for the domain step's out-of-domain checks. */
+  /**
+   * More manifests (`FILE[:split]`) for the domain step's out-of-domain checks; the suite step
+   * answers every image of each (`--check FILE`, the split dropped).
+   */
   checks: readonly string[];
   /** Extra flags per step, appended to its command. */
   extraArgs: Partial<Record<StepName, readonly string[]>>;
@@ -64,7 +67,7 @@ export type FileTimes = (path: string) => number | undefined;
  * ```ts
  * const steps = pipelineSteps({ run: "runs/x", manifest: "runs/x/manifest.json", out: "model", name: "all-v5",
  *   checks: [], extraArgs: { train: ["--epochs", "30"] } });
- * if (steps.map((s) => s.step).join(" ") !== "prepare train evaluate baseline export quantize domain shift card") {
+ * if (steps.map((s) => s.step).join(" ") !== "prepare train evaluate baseline export quantize domain shift suite card") {
  *   throw new Error("in order");
  * }
  * ```
@@ -75,6 +78,7 @@ export function pipelineSteps(cfg: PipelineConfig): StepCommand[] {
   const m = cfg.manifest;
   const identity = [...(cfg.id ? ["--id", cfg.id] : []), ...(cfg.version ? ["--version", cfg.version] : [])];
   const name = cfg.name ?? "<name>";
+  const checkFiles = [...new Set(cfg.checks.map((c) => c.replace(/:(train|val|test|all)$/, "")))];
   const steps: Record<StepName, Omit<StepCommand, "step">> = {
     prepare: {
       script: "prepare_data.ts",
@@ -116,6 +120,7 @@ export function pipelineSteps(cfg: PipelineConfig): StepCommand[] {
     domain: {
       script: "fit_domain.ts",
       args: [
+        "--features",
         "--model",
         p("int8Model"),
         "--manifest",
@@ -128,7 +133,7 @@ export function pipelineSteps(cfg: PipelineConfig): StepCommand[] {
         `${m}:test`,
         ...cfg.checks.flatMap((c) => ["--check", c]),
       ],
-      inputs: [p("int8Model"), p("int8Card"), m, ...cfg.checks.map((c) => c.replace(/:(train|val|test|all)$/, ""))],
+      inputs: [p("int8Model"), p("int8Card"), m, ...checkFiles],
       outputs: [p("domain"), p("domainReport")],
     },
     shift: {
@@ -148,6 +153,24 @@ export function pipelineSteps(cfg: PipelineConfig): StepCommand[] {
       inputs: [p("int8Model"), p("int8Card"), p("domain"), m],
       outputs: [p("shift")],
     },
+    suite: {
+      script: "evaluate_suite.ts",
+      args: [
+        "--model",
+        p("int8Model"),
+        "--manifest",
+        m,
+        "--split",
+        "test",
+        "--domain",
+        p("domain"),
+        "--out",
+        p("suite"),
+        ...checkFiles.flatMap((c) => ["--check", c]),
+      ],
+      inputs: [p("int8Model"), p("int8Card"), p("domain"), m, ...checkFiles],
+      outputs: [p("suite")],
+    },
     card: {
       script: "card.ts",
       args: ["--run", run, "--manifest", m, "--name", name, "--out", cfg.out, ...identity],
@@ -163,6 +186,7 @@ export function pipelineSteps(cfg: PipelineConfig): StepCommand[] {
         p("domain"),
         p("domainReport"),
         p("shift"),
+        p("suite"),
         p("baselineEval"),
         m,
       ],
@@ -186,7 +210,7 @@ export function pipelineSteps(cfg: PipelineConfig): StepCommand[] {
  * const written = new Set(steps.slice(0, 2).flatMap((s) => s.outputs));
  * const plan = planPipeline(steps, (f) => (written.has(f) ? 1000 : undefined));
  * const runs = plan.filter((s) => s.run).map((s) => s.step);
- * if (runs.join(" ") !== "evaluate baseline export quantize domain shift card") throw new Error(runs.join(" "));
+ * if (runs.join(" ") !== "evaluate baseline export quantize domain shift suite card") throw new Error(runs.join(" "));
  * ```
  */
 export function planPipeline(

@@ -47,10 +47,29 @@ Deno.test("steps come in the pipeline's order, with the run folder's paths and t
   const quantize = steps.find((s) => s.step === "quantize")!;
   assert.deepEqual(quantize.args.slice(-2), ["--version", "5.0.0"]);
   const domain = steps.find((s) => s.step === "domain")!;
+  assert.equal(domain.args[0], "--features", "the pooled-feature distance and sanity ranges");
   assert.ok(domain.args.join(" ").endsWith(`--check ${config.manifest}:test --check runs/cnmc_subset/manifest.json`));
   assert.ok(domain.inputs.includes("runs/cnmc_subset/manifest.json"));
   const shift = steps.find((s) => s.step === "shift")!;
   assert.deepEqual(shift.args.slice(-2), ["--domain", runPath(RUN, "domain")]);
+  const suite = steps.find((s) => s.step === "suite")!;
+  assert.equal(suite.script, "evaluate_suite.ts");
+  assert.deepEqual(suite.args, [
+    "--model",
+    runPath(RUN, "int8Model"),
+    "--manifest",
+    config.manifest,
+    "--split",
+    "test",
+    "--domain",
+    runPath(RUN, "domain"),
+    "--out",
+    runPath(RUN, "suite"),
+    "--check",
+    "runs/cnmc_subset/manifest.json",
+  ]);
+  assert.deepEqual(suite.outputs, [runPath(RUN, "suite")]);
+  assert.ok(suite.inputs.includes("runs/cnmc_subset/manifest.json"));
   const card = steps.find((s) => s.step === "card")!;
   assert.deepEqual(
     card.outputs,
@@ -81,9 +100,10 @@ Deno.test("a finished run folder: nothing runs", () => {
 
 Deno.test("stopped after quantize: the rest runs", () => {
   const plan = planPipeline(steps, folder(["prepare", "train", "evaluate", "baseline", "export", "quantize"]).times);
-  assert.deepEqual(runs(plan), ["domain", "shift", "card"]);
+  assert.deepEqual(runs(plan), ["domain", "shift", "suite", "card"]);
   assert.match(byStep(plan, "domain").reason, /domain.json is missing/);
   assert.equal(byStep(plan, "shift").reason, `domain rewrites ${runPath(RUN, "domain")}`);
+  assert.equal(byStep(plan, "suite").reason, `domain rewrites ${runPath(RUN, "domain")}`);
 });
 
 Deno.test("a step that runs makes the steps reading its outputs run, and only those", () => {
@@ -99,8 +119,9 @@ Deno.test("an input newer than a step's outputs makes it run (the domain check r
   const { times, t } = folder(STEPS);
   t.set(runPath(RUN, "domain"), 5000);
   const plan = planPipeline(steps, times);
-  assert.deepEqual(runs(plan), ["shift", "card"]);
+  assert.deepEqual(runs(plan), ["shift", "suite", "card"]);
   assert.equal(byStep(plan, "shift").reason, `${runPath(RUN, "domain")} is newer than its outputs`);
+  assert.equal(byStep(plan, "suite").reason, `${runPath(RUN, "domain")} is newer than its outputs`);
   // a newer manifest: everything after prepare
   t.set(config.manifest, 9000);
   assert.deepEqual(runs(planPipeline(steps, times)), STEPS.slice(1));
@@ -108,7 +129,13 @@ Deno.test("an input newer than a step's outputs makes it run (the domain check r
 
 Deno.test("--from forces a step and every later one; --to stops after a step", () => {
   const { times } = folder(STEPS);
-  assert.deepEqual(runs(planPipeline(steps, times, { from: "quantize" })), ["quantize", "domain", "shift", "card"]);
+  assert.deepEqual(runs(planPipeline(steps, times, { from: "quantize" })), [
+    "quantize",
+    "domain",
+    "shift",
+    "suite",
+    "card",
+  ]);
   assert.equal(byStep(planPipeline(steps, times, { from: "quantize" }), "domain").reason, "--from quantize");
   const partial = planPipeline(steps, folder([]).times, { to: "evaluate" });
   assert.deepEqual(runs(partial), ["prepare", "train", "evaluate"]);
@@ -143,6 +170,7 @@ Deno.test("planProblems: prepare without --dataset, card without --name, a --che
   assert.deepEqual(planProblems(plan, bare, () => undefined), [
     `prepare must write ${config.manifest}: pass --dataset <the downloaded dataset folder>`,
     "domain reads runs/cnmc_subset/manifest.json, which does not exist",
+    "suite reads runs/cnmc_subset/manifest.json, which does not exist",
     "card writes the models: pass --name <model name>, e.g. all-v5",
   ]);
   // a manifest already there: prepare is skipped and needs no --dataset

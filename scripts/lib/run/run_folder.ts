@@ -15,6 +15,7 @@
  *   model.int8.onnx  model.int8.json  model.float.json  export_report.json  quantize
  *   domain.json  domain_report.json                                      domain
  *   shift.json                                                           shift
+ *   suite.json                                                           suite
  * ```
  *
  * The `card` step writes `<out>/<name>.{float,int8}.{onnx,json}` outside the run folder.
@@ -49,6 +50,7 @@ export const STEPS = [
   "quantize",
   "domain",
   "shift",
+  "suite",
   "card",
 ] as const;
 
@@ -135,6 +137,11 @@ export const RUN_FILES = {
     holds: "the domain fit and the out-of-domain checks (the card's `outOfDomain`; synthetic images with --features)",
   },
   shift: { path: "shift.json", step: "shift", holds: "the stain/JPEG shift report (the card's `shift`)" },
+  suite: {
+    path: "suite.json",
+    step: "suite",
+    holds: "the acquisition shift suite's answers (the card's `suite`)",
+  },
 } as const satisfies Record<string, RunFile>;
 
 /** Key of a file in {@link RUN_FILES}. */
@@ -242,6 +249,71 @@ export interface ShiftFile {
   [extra: string]: unknown;
 }
 
+/**
+ * A share in `suite.json`, with its cluster-bootstrap interval; `value` and `ci` are `null` where
+ * the class is absent. The same shape as `Share` of `scripts/lib/shift_suite/answers.ts`, spelled
+ * out here because the trainer reaches this module and must never reach the evaluation-only suite
+ * (`tests/architecture_test.ts`); `run_folder_test.ts` checks that the two types are the same.
+ */
+export interface SuiteShare {
+  count: number;
+  of: number;
+  value: number | null;
+  ci: [number, number] | null;
+}
+
+/** One shift's summary in `suite.json` (`ShiftAnswers` of `scripts/lib/shift_suite/answers.ts`). */
+export interface SuiteResult {
+  shift: string;
+  family: string;
+  n: { all: number; normal: number };
+  allAnsweredNormal: SuiteShare;
+  normalAnsweredNormal: SuiteShare;
+  normalAnsweredAll: SuiteShare;
+  review: SuiteShare;
+  outOfDomain: SuiteShare;
+  auroc: number | null;
+}
+
+/** Issue #13's targets as `suite.json` records them (`SuiteTargets` of `answers.ts`). */
+export interface SuiteTargetValues {
+  maxAllAnsweredNormal: number;
+  minNormalAnsweredNormal: number;
+  maxReview: number;
+  minAuroc: number;
+}
+
+/** Another dataset answered unshifted (`evaluate_suite.ts --check`). */
+export interface SuiteCheck {
+  manifest: string;
+  dataset: string;
+  n: number;
+  answered: { all: number; normal: number; review: number };
+  outOfDomain: number;
+  /** ALL answered `normal` or normal answered `all`. */
+  wrong: number;
+  wrongShare: number | null;
+  summary?: SuiteResult;
+}
+
+/** `suite.json` (`evaluate_suite.ts`): what the service answers under each shift of the suite. */
+export interface SuiteFile {
+  kind: "shift-suite";
+  created?: string;
+  model?: { path: string; id: string; version: string; sha256: string };
+  data: { manifest: string; dataset: string; split: string; n: number };
+  /** Whether the domain check came from the card or `--domain`, and whether it has the feature distance. */
+  domain?: { fromCard: boolean; features: boolean };
+  targets?: { unshifted: SuiteTargetValues; shifted: SuiteTargetValues };
+  shifts?: { name: string; family: string; strength: number; params: readonly unknown[] }[];
+  results: SuiteResult[];
+  /** Per shift, the targets it misses (empty: all met). */
+  misses: { shift: string; missed: string[] }[];
+  withinTargets: boolean;
+  checks: SuiteCheck[];
+  [extra: string]: unknown;
+}
+
 /** `colour_baseline/eval.json`: an evaluation like `eval.json`, plus the baseline's description. */
 export type BaselineEval = EvalReport & { baseline: Record<string, unknown>; colourShiftTest?: unknown[] };
 
@@ -261,6 +333,7 @@ export interface RunJson {
   domain: DomainCheck;
   domainReport: DomainReport;
   shift: ShiftFile;
+  suite: SuiteFile;
 }
 
 /** Key of a JSON file in {@link RUN_FILES}. */
@@ -588,6 +661,88 @@ export function parseShiftFile(value: unknown): ShiftFile {
   return value as ShiftFile;
 }
 
+function share(v: unknown, what: string): void {
+  const s = object(v, `"${what}"`);
+  try {
+    const count = num(s, "count", isCount, "a whole number"), of = num(s, "of", isCount, "a whole number");
+    if (s.value !== null) num(s, "value", (x) => x >= 0 && x <= 1, "in [0, 1] or null");
+    if (count > of) throw new Error(`"count" ${count} exceeds "of" ${of}`);
+  } catch (err) {
+    throw new Error(`"${what}": ${(err as Error).message}`);
+  }
+}
+
+function suiteResult(v: unknown): void {
+  const r = object(v, "the result");
+  str(r, "shift");
+  str(r, "family");
+  for (const k of ["allAnsweredNormal", "normalAnsweredNormal", "normalAnsweredAll", "review", "outOfDomain"]) {
+    share(r[k], k);
+  }
+  if (r.auroc !== null) num(r, "auroc", (x) => x >= 0 && x <= 1, "in [0, 1] or null");
+}
+
+/**
+ * `suite.json` (`evaluate_suite.ts`): the shift suite's answers, checked for what the card step
+ * reads (every shift's shares and AUROC, the misses, the other datasets' answers).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const none = { count: 0, of: 2, value: 0, ci: [0, 0] };
+ * const identity = { shift: "identity", family: "identity", n: { all: 2, normal: 2 }, allAnsweredNormal: none,
+ *   normalAnsweredNormal: { count: 2, of: 2, value: 1, ci: [1, 1] }, normalAnsweredAll: none,
+ *   review: { ...none, of: 4 }, outOfDomain: { ...none, of: 4 }, auroc: 1 };
+ * const suite = {
+ *   kind: "shift-suite", data: { manifest: "m.json", dataset: "taleqani", split: "test", n: 4 },
+ *   results: [identity], misses: [{ shift: "identity", missed: [] }], withinTargets: true, checks: [],
+ * };
+ * assert.equal(parseSuiteFile(suite).results[0].auroc, 1);
+ * assert.throws(
+ *   () => parseSuiteFile({ ...suite, results: [{ ...identity, review: { count: 5, of: 4, value: 1, ci: null } }] }),
+ *   /results\[0\]: "review": "count" 5 exceeds "of" 4/,
+ * );
+ * ```
+ */
+export function parseSuiteFile(value: unknown): SuiteFile {
+  const r = object(value, "the suite report");
+  if (r.kind !== "shift-suite") throw new Error(`"kind" must be "shift-suite" (written by scripts/evaluate_suite.ts)`);
+  const data = object(r.data, `"data"`);
+  str(data, "dataset");
+  str(data, "split");
+  num(data, "n", isCount, "a whole number");
+  if (!Array.isArray(r.results) || r.results.length === 0) throw new Error(`"results" must be a non-empty list`);
+  r.results.forEach((x, i) => {
+    try {
+      suiteResult(x);
+    } catch (err) {
+      throw new Error(`results[${i}]: ${(err as Error).message}`);
+    }
+  });
+  if (
+    !Array.isArray(r.misses) ||
+    !r.misses.every((m) => typeof m?.shift === "string" && Array.isArray(m.missed))
+  ) {
+    throw new Error(`"misses" must be a list of { shift, missed: [...] }`);
+  }
+  if (typeof r.withinTargets !== "boolean") throw new Error(`"withinTargets" must be true or false`);
+  if (!Array.isArray(r.checks)) throw new Error(`"checks" must be a list`);
+  r.checks.forEach((c, i) => {
+    try {
+      const o = object(c, "the check");
+      str(o, "dataset");
+      num(o, "n", isCount, "a whole number");
+      const a = object(o.answered, `"answered"`);
+      for (const k of ["all", "normal", "review"]) num(a, k, isCount, "a whole number");
+      num(o, "outOfDomain", isCount, "a whole number");
+      num(o, "wrong", isCount, "a whole number");
+    } catch (err) {
+      throw new Error(`checks[${i}]: ${(err as Error).message}`);
+    }
+  });
+  return value as SuiteFile;
+}
+
 const PARSERS: { [K in RunJsonKey]: (value: unknown) => RunJson[K] } = {
   preprocess: parsePreprocessSpec,
   trainConfig: parseTrainConfig,
@@ -603,6 +758,7 @@ const PARSERS: { [K in RunJsonKey]: (value: unknown) => RunJson[K] } = {
   domain: parseDomainCheck,
   domainReport: parseDomainReport,
   shift: parseShiftFile,
+  suite: parseSuiteFile,
 };
 
 /** A run-folder file is missing or unusable; the message says which step writes it and how to run it. */

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ModelCard } from "../../../model/core/mod.ts";
+import type { Share, ShiftAnswers, SuiteTargets } from "../shift_suite/answers.ts";
 import {
   parseDomainCheck,
   parseDomainReport,
@@ -14,6 +15,7 @@ import {
   parsePreprocessSpec,
   parseRunJson,
   parseShiftFile,
+  parseSuiteFile,
   parseTrainConfig,
   readRunJson,
   readRunJsonAt,
@@ -21,6 +23,9 @@ import {
   RunFileError,
   runPath,
   STEPS,
+  type SuiteResult,
+  type SuiteShare,
+  type SuiteTargetValues,
 } from "./run_folder.ts";
 
 const spec = {
@@ -137,4 +142,69 @@ Deno.test("readRunJson: a missing file says which step writes it; a malformed on
   } finally {
     await rm(run, { recursive: true });
   }
+});
+
+// suite.json's types are spelled out in run_folder.ts (the trainer reaches it and must never reach
+// the suite): they must stay the suite's own. A mismatch fails `deno check`/`deno test` here.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _sameShare: Same<SuiteShare, Share> = true;
+const _sameResult: Same<SuiteResult, ShiftAnswers> = true;
+const _sameTargets: Same<SuiteTargetValues, SuiteTargets> = true;
+
+const share = (count: number, of: number) => ({ count, of, value: of ? count / of : null, ci: null });
+const result = {
+  shift: "identity",
+  family: "identity",
+  n: { all: 3, normal: 2 },
+  allAnsweredNormal: share(0, 3),
+  normalAnsweredNormal: share(2, 2),
+  normalAnsweredAll: share(0, 2),
+  review: share(1, 5),
+  outOfDomain: share(0, 5),
+  auroc: 1,
+};
+const suite = {
+  kind: "shift-suite",
+  data: { manifest: "m.json", dataset: "taleqani", split: "test", n: 5 },
+  results: [result, { ...result, shift: "gamma 0.8", family: "gamma", auroc: null }],
+  misses: [{ shift: "identity", missed: ["review 20.0% > 5%"] }, { shift: "gamma 0.8", missed: [] }],
+  withinTargets: false,
+  checks: [{
+    manifest: "c.json",
+    dataset: "cnmc",
+    n: 4,
+    answered: { all: 1, normal: 1, review: 2 },
+    outOfDomain: 2,
+    wrong: 0,
+    wrongShare: 0,
+  }],
+};
+
+Deno.test("parseSuiteFile: suite.json as evaluate_suite.ts writes it, and what is wrong otherwise", () => {
+  assert.equal(parseSuiteFile(suite), suite, "returns the value itself");
+  assert.equal(parseSuiteFile(suite).results[1].auroc, null, "one class only: no AUROC");
+  assert.throws(() => parseSuiteFile({ ...suite, kind: "shift-robustness" }), /"kind" must be "shift-suite"/);
+  assert.throws(() => parseSuiteFile({ ...suite, results: [] }), /"results" must be a non-empty list/);
+  assert.throws(
+    () => parseSuiteFile({ ...suite, results: [{ ...result, review: { ...share(1, 5), value: 1.2 } }] }),
+    /results\[0\]: "review": "value" must be in \[0, 1\] or null/,
+  );
+  assert.throws(
+    () => parseSuiteFile({ ...suite, results: [{ ...result, outOfDomain: undefined }] }),
+    /results\[0\]: "outOfDomain" must be a JSON object/,
+  );
+  assert.throws(() => parseSuiteFile({ ...suite, misses: [{ shift: "identity" }] }), /"misses" must be a list/);
+  assert.throws(() => parseSuiteFile({ ...suite, withinTargets: "yes" }), /"withinTargets" must be true or false/);
+  assert.throws(
+    () => parseSuiteFile({ ...suite, checks: [{ ...suite.checks[0], answered: { all: 1, normal: 1 } }] }),
+    /checks\[0\]: "review" must be a whole number/,
+  );
+  assert.throws(
+    () => parseRunJson("suite", { ...suite, withinTargets: 1 }, "runs/x/suite.json", "runs/x"),
+    (err: unknown) =>
+      err instanceof RunFileError && !err.missing &&
+      err.message ===
+        'runs/x/suite.json is not a usable suite.json ("withinTargets" must be true or false); ' +
+          "run `deno task suite` or `deno task pipeline --run runs/x --from suite` again",
+  );
 });

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import type { PreprocessSpec } from "../../../model/core/mod.ts";
+import type { DomainCheck, PreprocessSpec } from "../../../model/core/mod.ts";
+import { checkDomain, imageStats } from "../../../model/core/mod.ts";
 import type { FloatRgbImage, RgbaImage } from "../../../model/core/mod.ts";
 import { normalizeToTensor } from "../../../model/core/mod.ts";
 import { sigmoid } from "../metrics/calibration.ts";
@@ -48,6 +49,39 @@ export function modelFloatScorer(model: Pick<ModelRuntime, "card" | "score">): F
   };
 }
 
+/**
+ * A {@link FloatScorer} of the input-domain check: 1 where `domain` flags the (resized, shifted)
+ * image, else 0, as the service applies it. With a feature distance (`domain.features`) the
+ * model runs on the images for their pooled features (a second run beside the model's scorer);
+ * without one, only the statistic ranges are checked and the model is not run.
+ *
+ * @example
+ * ```ts
+ * import { loadModelFile, toFloatRgb } from "../../../model/core/mod.ts";
+ * const model = await loadModelFile("tests/fixtures/models/tiny.int8.onnx", { backend: "node" });
+ * const grey = toFloatRgb({ width: 32, height: 32, data: new Uint8Array(32 * 32 * 4).fill(128) }, model.card.preprocess);
+ * const flags = await domainFlagScorer(model, { ranges: { meanR: [0.6, 1] } })([grey]);
+ * if (flags[0] !== 1) throw new Error("mean red 0.5 is outside [0.6, 1]");
+ * await model.close();
+ * ```
+ */
+export function domainFlagScorer(model: Pick<ModelRuntime, "card" | "score">, domain: DomainCheck): FloatScorer {
+  const spec = model.card.preprocess;
+  const per = 3 * spec.size * spec.size;
+  const flag = (im: FloatRgbImage, features?: ArrayLike<number>) =>
+    checkDomain(domain, imageStats(im), features).length > 0 ? 1 : 0;
+  if (!domain.features) return (images) => images.map((im) => flag(im));
+  return async (images) => {
+    if (images.length === 0) return [];
+    const batch = new Float32Array(images.length * per);
+    images.forEach((img, i) => normalizeToTensor(img, spec, "NCHW", batch, i * per));
+    const { features, featureDims } = await model.score(batch, images.length, { features: true });
+    const dims = featureDims ?? 0;
+    // no features output: checkDomain flags every image, saying why (the model lacks the output)
+    return images.map((im, i) => flag(im, features && dims ? features.subarray(i * dims, (i + 1) * dims) : undefined));
+  };
+}
+
 /** Options for {@link scoreGrid}. */
 export interface GridOptions {
   /** Images per scorer call (default 32). */
@@ -62,7 +96,8 @@ export interface GridOptions {
  *
  * @example
  * ```ts
- * import type { PreprocessSpec } from "../../../model/core/mod.ts";
+ * import type { DomainCheck, PreprocessSpec } from "../../../model/core/mod.ts";
+import { checkDomain, imageStats } from "../../../model/core/mod.ts";
  * import { SHIFT_GRID } from "./grid.ts";
  * const spec: PreprocessSpec = {
  *   size: 4,

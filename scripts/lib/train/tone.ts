@@ -9,12 +9,15 @@
  * - {@link lumaChroma}: the chroma (RGB minus BT.601 luma) of each pixel scaled by a factor that
  *   grows or shrinks with the pixel's luma, so pale background and dark nuclei change saturation
  *   unequally (a camera's or an editor's non-linear colour response).
- * - {@link randomResizedCrop}: a random off-centre crop of 64–100% of the area, resized back
- *   (bilinear): position and scale jitter.
+ * - random zoom: either a random off-centre crop of `minArea`–100% of the area resized back
+ *   ({@link cropResize}, bilinear: zoom in), or the whole field shrunk to `minScale`–100% and placed
+ *   at a random position on a canvas of the field's own background colour ({@link zoomOut}: zoom
+ *   out, more of an imaginary slide around the cells).
  *
  * None of these is an HSL edit, a channel gain, a power-law gamma, a stain-space change, a
- * background tint, a Gaussian blur or a centred magnification (the suite's families), although the
- * tone curves and the luma-dependent chroma act on the same pixels.
+ * background tint, a Gaussian blur or a centred magnification with mirrored borders (the suite's
+ * families), although the tone curves and the luma-dependent chroma act on the same pixels and the
+ * zoom changes the cells' apparent size as a magnification does.
  *
  * @module
  */
@@ -151,14 +154,85 @@ export function cropResize(img: FloatRgbImage, win: CropWindow): FloatRgbImage {
   return { width: w, height: h, data: out };
 }
 
+/**
+ * The whole image shrunk by `scale` (bilinear) and placed with its top-left corner at (`x`, `y`) on
+ * a canvas of the same size filled with `fill` (RGB). Returns a new image.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * // 4×2: two dark columns then two bright ones, shrunk to half (2×1) at (2, 0)
+ * const row = [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1];
+ * const img = { width: 4, height: 2, data: new Float32Array([...row, ...row]) };
+ * const out = zoomOut(img, 0.5, 2, 0, [0.9, 0.8, 0.7]).data;
+ * assert.deepEqual(Array.from(out.slice(0, 6)), [0.9, 0.8, 0.7, 0.9, 0.8, 0.7].map(Math.fround)); // canvas left
+ * assert.ok(out[6] < 0.5 && out[9] > 0.5); // the dark half, then the bright half, on the right
+ * assert.deepEqual(Array.from(out.slice(12, 15)), [0.9, 0.8, 0.7].map(Math.fround)); // canvas below
+ * ```
+ */
+export function zoomOut(
+  img: FloatRgbImage,
+  scale: number,
+  x: number,
+  y: number,
+  fill: readonly number[],
+): FloatRgbImage {
+  if (!(scale > 0 && scale <= 1)) throw new RangeError(`zoomOut: scale must be in (0, 1], got ${scale}`);
+  const { width: w, height: h, data: src } = img;
+  const out = new Float32Array(src.length);
+  const pw = w * scale, ph = h * scale;
+  for (let j = 0; j < h; j++) {
+    const inY = j + 0.5 >= y && j + 0.5 < y + ph;
+    const fy = Math.min(h - 1, Math.max(0, (j + 0.5 - y) / scale - 0.5));
+    const y0 = Math.floor(fy), y1 = Math.min(h - 1, y0 + 1), ty = fy - y0;
+    for (let i = 0; i < w; i++) {
+      const o = (j * w + i) * 3;
+      if (!inY || i + 0.5 < x || i + 0.5 >= x + pw) {
+        out[o] = fill[0], out[o + 1] = fill[1], out[o + 2] = fill[2];
+        continue;
+      }
+      const fx = Math.min(w - 1, Math.max(0, (i + 0.5 - x) / scale - 0.5));
+      const x0 = Math.floor(fx), x1 = Math.min(w - 1, x0 + 1), tx = fx - x0;
+      const a = (y0 * w + x0) * 3, b = (y0 * w + x1) * 3, c = (y1 * w + x0) * 3, d = (y1 * w + x1) * 3;
+      for (let k = 0; k < 3; k++) {
+        const top = src[a + k] + (src[b + k] - src[a + k]) * tx;
+        const bottom = src[c + k] + (src[d + k] - src[c + k]) * tx;
+        out[o + k] = top + (bottom - top) * ty;
+      }
+    }
+  }
+  return { width: w, height: h, data: out };
+}
+
+/** Mean colour of the brightest 10% of pixels (by luma): the slide background. */
+function backgroundColour(img: FloatRgbImage): [number, number, number] {
+  const d = img.data, n = d.length / 3;
+  const lumas = new Float32Array(n);
+  for (let i = 0; i < n; i++) lumas[i] = luma(d[i * 3], d[i * 3 + 1], d[i * 3 + 2]);
+  const cut = Float32Array.from(lumas).sort()[Math.floor(n * 0.9)];
+  const sum = [0, 0, 0];
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    if (lumas[i] < cut) continue;
+    sum[0] += d[i * 3], sum[1] += d[i * 3 + 1], sum[2] += d[i * 3 + 2];
+    count++;
+  }
+  return [sum[0] / count, sum[1] / count, sum[2] / count];
+}
+
 /** Strengths of the training-only acquisition families; 0 turns one off. */
 export interface ToneOptions {
   /** Tone-curve strength in [0, 1]: the share of {@link TONE_SLOPE_BUDGET} a curve may use. */
   curve: number;
   /** Largest |beta| of {@link lumaChroma}. */
   chroma: number;
-  /** Smallest crop area share of {@link randomResizedCrop} in (0, 1]; 1 = off. */
+  /** Smallest crop area share of the zoom-in (0, 1]; 1 = off. */
   minArea: number;
+  /**
+   * Smallest scale of the zoom-out, (0, 1]; 1 or absent = off. With both zooms on, each image is
+   * zoomed in or out with equal probability.
+   */
+  minScale?: number;
 }
 
 /**
@@ -191,10 +265,15 @@ export function randomTone(img: FloatRgbImage, rng: Rng, opts: ToneOptions): Flo
   const area = opts.minArea + rng() * (1 - opts.minArea);
   const aspect = Math.exp(sym() * Math.log(1.2));
   const px = rng(), py = rng();
+  const minScale = opts.minScale ?? 1;
+  const zoomOutNow = rng() < 0.5 || opts.minArea >= 1;
+  const scale = minScale + rng() * (1 - minScale);
   let out = img;
   if (budget > 0) out = toneCurves(out, curves);
   if (opts.chroma > 0 && beta !== 0) out = lumaChroma(out, beta);
-  if (opts.minArea < 1) {
+  if (minScale < 1 && zoomOutNow) {
+    out = zoomOut(out, scale, px * img.width * (1 - scale), py * img.height * (1 - scale), backgroundColour(out));
+  } else if (opts.minArea < 1) {
     const cw = Math.min(img.width, img.width * Math.sqrt(area * aspect));
     const ch = Math.min(img.height, img.height * Math.sqrt(area / aspect));
     out = cropResize(out, { x: px * (img.width - cw), y: py * (img.height - ch), width: cw, height: ch });

@@ -32,3 +32,18 @@ Deno.test("randomTone on a real field: same size, values in [0, 1], background a
   }
   assert.ok(changed >= 6, `most draws must change the image visibly, ${changed} of 8 did`);
 });
+
+Deno.test("randomTone zoom-out: cells shrink onto the field's own background, never mirrored", async () => {
+  const spec = parseModelCard(JSON.parse(await Deno.readTextFile("model/all-v4.int8.json"))).preprocess;
+  const decoded = await decodeImage(await Deno.readFile("tests/fixtures/images/taleqani_Benign_WBC-Benign-001.jpg"));
+  const img = toFloatRgb(decoded, spec);
+  // minArea 1 (no zoom-in) → every draw zooms out; scale exactly minScale = 0.5 leaves a border of canvas
+  const out = randomTone(img, makeRng(5), { curve: 0, chroma: 0, minArea: 1, minScale: 0.5 });
+  const w = img.width;
+  const px = (x: number, y: number) => Array.from(out.data.slice((y * w + x) * 3, (y * w + x) * 3 + 3));
+  // at least one corner is canvas: all four corners equal there would mean the canvas colour fills the corners
+  const corners = [px(0, 0), px(w - 1, 0), px(0, w - 1), px(w - 1, w - 1)];
+  const canvas = corners.filter((c) => c.every((v, k) => v === corners[0][k])).length;
+  assert.ok(canvas >= 2, `the canvas must show in at least two corners, got ${JSON.stringify(corners)}`);
+  assert.ok(corners[0].every((v) => v > 0.6), "the canvas is the bright background colour");
+});

@@ -38,7 +38,7 @@ const USAGE = `usage: tsx scripts/train.ts --manifest <manifest.json> --out <dir
   --aug-hsv V,S,H  extra HSV jitter (value, saturation, hue), e.g. 0.2,0.4,0.1 (off)
   --aug-acq G,B,C  acquisition jitter: channel gain ±G, blur probability B, 4:2:0 chroma probability C (off)
   --aug-tone T,K,A training-only acquisition families (scripts/lib/train/tone.ts): tone-curve strength T in
-                   [0, 1], luma-dependent chroma ±K, random crop of A–100% of the area; e.g. 0.8,0.6,0.64 (off)
+                   [0, 1], luma-dependent chroma ±K (≤ 2), random crop of A–100% of the area; e.g. 0.8,0.6,0.64 (off)
   --aug-zoom-out S with --aug-tone: half the images shrunk to S–100% on their own background colour (off)
   --aug-jpeg P,Q1,Q2  re-encode as JPEG with probability P at a quality in [Q1, Q2] (off)
   --aug-jpeg-source P,Q1,Q2  the same at the source image's resolution, before the resize (off)
@@ -149,8 +149,8 @@ const acq = triple(a["aug-acq"], "aug-acq", (x) => x >= 0 && x <= 1, "three numb
 const tone = triple(
   a["aug-tone"],
   "aug-tone",
-  (x) => x >= 0 && x <= 1,
-  "three numbers in [0, 1]: curve,chroma,minArea (minArea > 0)",
+  (x, i) => x >= 0 && x <= (i === 1 ? 2 : 1),
+  "curve in [0, 1], chroma in [0, 2], minArea in (0, 1]",
 );
 const zoomOutScale = a["aug-zoom-out"] === undefined ? undefined : Number(a["aug-zoom-out"]);
 if (zoomOutScale !== undefined && !(zoomOutScale > 0 && zoomOutScale <= 1 && tone)) {

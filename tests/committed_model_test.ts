@@ -80,3 +80,59 @@ Deno.test("committed model: a cell from another lab and framing (C-NMC) is sent 
   const b = await predict(await fixture("cnmc_all_UID_35_6_2_all.bmp"), "image/bmp");
   assert.equal(b.decision, "review");
 });
+
+/** A W×H image from a pixel function (RGB in 0–255). */
+function made(w: number, h: number, px: (x: number, y: number) => [number, number, number]): RgbaImage {
+  const data = new Uint8Array(w * h * 4);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const [r, g, b] = px(x, y);
+      data.set([r, g, b, 255], (y * w + x) * 4);
+    }
+  }
+  return { width: w, height: h, data };
+}
+
+Deno.test("committed model: images that are not blood smears are sent to review by the feature-distance check", async () => {
+  await app();
+  const card = (await runtime!).card;
+  assert.ok(card.domain?.features, "the served model's card must carry a pooled-feature domain check");
+  let seed = 7;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const images: Record<string, RgbaImage> = {
+    // asymmetric on purpose: a transposed gradient is a different image
+    "horizontal gradient": made(224, 160, (x, y) => [x, (y * 255) / 160, 128]),
+    "checkerboard": made(224, 224, (x, y) => (((x >> 4) + (y >> 4)) & 1 ? [240, 240, 240] : [20, 60, 200])),
+    "noise": made(224, 224, () => [rand() * 255, rand() * 255, rand() * 255]),
+  };
+  for (const [name, img] of Object.entries(images)) {
+    const res = await (await app()).request("/v1/predict", {
+      method: "POST",
+      body: encodeBmp(img),
+      headers: { "content-type": "image/bmp" },
+    });
+    assert.equal(res.status, 200);
+    const b = await res.json() as { decision: string; reasons?: string[] };
+    assert.equal(b.decision, "review", `${name} must go to review`);
+    assert.ok(
+      (b.reasons ?? []).some((r) => /feature distance/.test(r)),
+      `${name}: the reasons must name the feature distance, got ${JSON.stringify(b.reasons)}`,
+    );
+  }
+});
+
+Deno.test("committed model: a lamp colour cast on a real field is not flagged as foreign", async () => {
+  // white balance off by 8% on one channel: the card's white balance undoes it, the field stays in domain
+  for (const [name, truth] of CELLS) {
+    const img = await decodeImage(await fixture(name));
+    const cast = { ...img, data: Uint8Array.from(img.data, (v, i) => (i % 4 === 2 ? Math.round(v * 0.92) : v)) };
+    const res = await (await app()).request("/v1/predict", {
+      method: "POST",
+      body: encodeBmp(cast),
+      headers: { "content-type": "image/bmp" },
+    });
+    const b = await res.json() as { label: string; decision: string; reasons?: string[] };
+    assert.ok(!(b.reasons ?? []).some((r) => r.startsWith("out_of_domain")), `${name}: ${JSON.stringify(b.reasons)}`);
+    assert.equal(b.label, truth, `${name} under a blue channel × 0.92`);
+  }
+});

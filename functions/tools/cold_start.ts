@@ -116,7 +116,7 @@ if (import.meta.main) {
   const { values: a } = parseArgs({
     options: {
       runs: { type: "string", default: "7" },
-      model: { type: "string", default: "model/all-v4.int8.onnx" },
+      model: { type: "string", default: "model/all-v5.int8.onnx" },
       image: { type: "string", default: "tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp" },
       requests: { type: "string", default: "50" },
       port: { type: "string", default: "8791" },

@@ -108,7 +108,7 @@ if (import.meta.main) {
       route: { type: "string", default: "/v1/predict" },
       image: { type: "string", default: "tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp" },
       spawn: { type: "string" },
-      model: { type: "string", default: "model/all-v4.int8.onnx" },
+      model: { type: "string", default: "model/all-v5.int8.onnx" },
       port: { type: "string", default: "8790" },
       "v8-flags": { type: "string" },
     },

@@ -5,7 +5,7 @@
  * errors. Any error (non-200 or network failure) fails the run (exit 1).
  *
  *   deno task load                                   # tiny test model, 16 clients, 1000 requests
- *   deno task load --model model/all-v4.int8.onnx --requests 2000
+ *   deno task load --model model/all-v5.int8.onnx --requests 2000
  *   deno task load --url http://127.0.0.1:8000 --pid 1234   # a running server (RSS needs its pid)
  *
  * Options: `--requests N` (1000), `--concurrency C` (16), `--route` (/v1/predict), `--model`,

@@ -34,7 +34,8 @@ const job = (preprocess: PreprocessSpec, extra: Partial<DecodeJob> = {}): Decode
   ...extra,
 });
 /** Bounds every wait on the pool: a job that hangs fails the test instead of hanging it. */
-const bounded = () => AbortSignal.timeout(30_000);
+// Generous: a replacement worker is type-checked when it starts, which takes tens of seconds on a loaded machine.
+const bounded = () => AbortSignal.timeout(90_000);
 
 async function withPool<T>(pool: DecodePool, fn: (pool: DecodePool) => Promise<T>): Promise<T> {
   try {

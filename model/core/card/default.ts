@@ -14,11 +14,11 @@
  * ```ts
  * import assert from "node:assert/strict";
  * const path = Deno.env.get("MODEL") ?? DEFAULT_MODEL;
- * assert.equal(DEFAULT_MODEL, "model/all-v4.int8.onnx");
+ * assert.equal(DEFAULT_MODEL, "model/all-v5.int8.onnx");
  * assert.ok((await Deno.stat(path)).isFile);
  * ```
  */
-export const DEFAULT_MODEL = "model/all-v4.int8.onnx";
+export const DEFAULT_MODEL = "model/all-v5.int8.onnx";
 
 /**
  * The card's path for a model path: `x.onnx` → `x.json`.
@@ -26,8 +26,8 @@ export const DEFAULT_MODEL = "model/all-v4.int8.onnx";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * assert.equal(cardPathFor("model/all-v4.int8.onnx"), "model/all-v4.int8.json");
- * assert.throws(() => cardPathFor("model/all-v4.int8.json"));
+ * assert.equal(cardPathFor("model/all-v5.int8.onnx"), "model/all-v5.int8.json");
+ * assert.throws(() => cardPathFor("model/all-v5.int8.json"));
  * ```
  */
 export function cardPathFor(modelPath: string): string {

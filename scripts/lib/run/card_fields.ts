@@ -84,10 +84,25 @@ export const DATASET_NOTES: Readonly<Record<string, DatasetNotes>> = {
  * const split = { seed: 1, fractions: { train: 0.7, val: 0.15, test: 0.15 }, method: "contiguous blocks of 20" };
  * const notes = datasetNotes({ dataset: "folders", split });
  * if (!notes.limits[0].includes("folders")) throw new Error("names the dataset");
+ * const newPatients = datasetNotes({ dataset: "taleqani", split: { ...split, method: "test = the highest-numbered blocks" } });
+ * if (!newPatients.note.includes("never saw")) throw new Error("says the test block holds new patients");
  * ```
  */
 export function datasetNotes(manifest: Pick<SplitManifest, "dataset" | "split">): DatasetNotes {
-  return DATASET_NOTES[manifest.dataset] ?? {
+  const known = DATASET_NOTES[manifest.dataset];
+  if (known && manifest.dataset === "taleqani" && /highest/.test(manifest.split.method)) {
+    // the new-patient split: the test block is the highest file numbers, as an independent evaluator holds out
+    return {
+      note:
+        "Split by file number (no patient ids): test = the highest-numbered ~15% of each class, validation = the block below, so test fields come mostly from patients the model never saw.",
+      limits: known.limits.map((l) =>
+        l.startsWith("No patient ids")
+          ? "No patient ids in the data: the test block (highest file numbers) approximates new patients; a patient whose files straddle the block boundary can be on both sides."
+          : l
+      ),
+    };
+  }
+  return known ?? {
     note: `Split: ${manifest.split.method}. Results on one dataset are optimistic for other labs.`,
     limits: [
       `Trained on one dataset (${manifest.dataset}): other optics, framings or stains than its shift results cover are outside its domain.`,

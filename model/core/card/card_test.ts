@@ -92,10 +92,15 @@ Deno.test("parseModelCard keeps a feature domain check and names the field that 
   );
 });
 
-Deno.test("parseModelCard: every committed card (domain ranges only, no feature check) still parses", async () => {
+Deno.test("parseModelCard: every committed card parses; all-v1 … all-v4 have range checks only, all-v5 a feature check", async () => {
+  let seen = 0;
   for await (const entry of Deno.readDir("model")) {
     if (!entry.name.endsWith(".json")) continue;
     const card = parseModelCard(JSON.parse(await Deno.readTextFile(`model/${entry.name}`)));
-    assert.equal(card.domain?.features, undefined, entry.name);
+    const v5 = entry.name.startsWith("all-v5.");
+    assert.equal(card.domain?.features !== undefined, v5, entry.name);
+    if (v5) assert.equal(card.domain!.features!.mean.length, card.domain!.features!.dims, entry.name);
+    seen++;
   }
+  assert.equal(seen, 10);
 });

@@ -76,14 +76,33 @@ Deno.test("taleqani: blocks stay together, twins follow originals, duplicates dr
   });
 });
 
-Deno.test("taleqani: same seed gives the same split, another seed a different one", async () => {
+Deno.test("taleqani interleaved: same seed gives the same split, another seed a different one", async () => {
   await withTree(taleqaniFiles(100), async (root) => {
-    const a = await prepareDataset(root, opts);
-    const b = await prepareDataset(root, opts);
-    const c = await prepareDataset(root, { ...opts, seed: 7 });
+    const il = { ...opts, holdout: "interleaved" as const };
+    const a = await prepareDataset(root, il);
+    const b = await prepareDataset(root, il);
+    const c = await prepareDataset(root, { ...il, seed: 7 });
     const sides = (m: SplitManifest) => m.items.map((i) => `${i.path}:${i.split}`).join();
     assert.equal(sides(a), sides(b));
     assert.notEqual(sides(a), sides(c));
+    assert.match(a.split.method, /shuffled/);
+  });
+});
+
+Deno.test("taleqani default (highest): test is the highest file numbers of each class, val the block below, whatever the seed", async () => {
+  await withTree(taleqaniFiles(100), async (root) => {
+    const a = await prepareDataset(root, opts);
+    const c = await prepareDataset(root, { ...opts, seed: 7 });
+    const sides = (m: SplitManifest) => m.items.map((i) => `${i.path}:${i.split}`).join();
+    assert.equal(sides(a), sides(c));
+    assert.match(a.split.method, /highest-numbered/);
+    for (const cls of ["Benign", "Early", "Pre", "Pro"]) {
+      const num = (split: string) =>
+        a.items.filter((i) => i.view === "original" && i.subtype === cls && i.split === split)
+          .map((i) => Number(i.path.match(/(\d+)\.jpg$/)![1]));
+      assert.ok(Math.max(...num("train")) < Math.min(...num("val")), `${cls}: train below val`);
+      assert.ok(Math.max(...num("val")) < Math.min(...num("test")), `${cls}: val below test`);
+    }
   });
 });
 

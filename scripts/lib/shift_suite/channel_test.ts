@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { applyChannelGains, applyGamma, colourTemperatureGains, singleChannelGains } from "./channel.ts";
-import { channelMeans, rgbImage, rgbRows, taleqani } from "./test_fixtures.ts";
+import { channelMeans, rgbImage, rgbRows, taleqani } from "../../../tests/helpers/shift_fixtures.ts";
 
 const PIXELS = [
   [[100, 50, 200], [250, 10, 0]],

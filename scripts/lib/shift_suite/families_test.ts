@@ -6,7 +6,7 @@ import { gaussianBlur, magnify } from "./geometry.ts";
 import { modulateHsl } from "./hsl.ts";
 import { scaleStains } from "./stain.ts";
 import { applyBackgroundTint } from "./tint.ts";
-import { maxAbsDiff, taleqani } from "./test_fixtures.ts";
+import { maxAbsDiff, taleqani } from "../../../tests/helpers/shift_fixtures.ts";
 
 Deno.test("each step kind runs its own transform on a real field", async () => {
   const img = await taleqani("early");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { RgbaImage } from "../../../model/core/mod.ts";
 import { gaussianBlur, gaussianKernel, magnify, mirrorIndex } from "./geometry.ts";
-import { channelMeans, rgbImage, rgbRows, taleqani } from "./test_fixtures.ts";
+import { channelMeans, rgbImage, rgbRows, taleqani } from "../../../tests/helpers/shift_fixtures.ts";
 
 /** w×h image with R = fr(x, y), G = fg(x, y), B = 50. */
 function image(w: number, h: number, fr: (x: number, y: number) => number, fg: (x: number, y: number) => number) {

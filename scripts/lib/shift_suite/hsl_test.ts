@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { hslToRgb, modulateHsl, rgbToHsl } from "./hsl.ts";
-import { maxAbsDiff, rgbImage, rgbRows, taleqani } from "./test_fixtures.ts";
+import { maxAbsDiff, rgbImage, rgbRows, taleqani } from "../../../tests/helpers/shift_fixtures.ts";
 
 // 3×2, every pixel different: a transposed or flipped result cannot match.
 const PIXELS = [

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { opticalDensity, RUIFROK_HED, scaleStains, stainConcentrations, stainsToRgb } from "./stain.ts";
-import { maxAbsDiff, rgbImage, rgbRows, taleqani } from "./test_fixtures.ts";
+import { maxAbsDiff, rgbImage, rgbRows, taleqani } from "../../../tests/helpers/shift_fixtures.ts";
 
 /** The 8-bit pixel of concentrations c, computed here from the definition (not via stainsToRgb). */
 function pixelOf(c: [number, number, number]): number[] {

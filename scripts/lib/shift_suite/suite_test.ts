@@ -5,7 +5,7 @@ import { applyGamma } from "./channel.ts";
 import { gaussianBlur, magnify } from "./geometry.ts";
 import { modulateHsl } from "./hsl.ts";
 import { applySuiteShift, selectSuite, SHIFT_FAMILIES, SHIFT_SUITE } from "./suite.ts";
-import { maxAbsDiff, taleqani } from "./test_fixtures.ts";
+import { maxAbsDiff, taleqani } from "../../../tests/helpers/shift_fixtures.ts";
 
 Deno.test("the suite: identity first, unique names, every family present, issue #13's strengths included", () => {
   assert.equal(SHIFT_SUITE[0].name, "identity");

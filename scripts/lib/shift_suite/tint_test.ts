@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { applyBackgroundTint, tintColour } from "./tint.ts";
-import { channelMeans, rgbImage, rgbRows, taleqani } from "./test_fixtures.ts";
+import { channelMeans, rgbImage, rgbRows, taleqani } from "../../../tests/helpers/shift_fixtures.ts";
 
 Deno.test("the tint is full on white, partial in the ramp, absent on dark pixels, per position", () => {
   // luma: 255 → 1 (w 1); (230, 220, 200) → 0.8655 → t = 0.5776, w = 3t² − 2t³ = 0.6155;

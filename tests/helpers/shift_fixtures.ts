@@ -5,8 +5,8 @@
  * @module
  */
 import { readFile } from "node:fs/promises";
-import type { RgbaImage } from "../../../model/core/mod.ts";
-import { decodeImage } from "../../../model/core/mod.ts";
+import type { RgbaImage } from "../../model/core/mod.ts";
+import { decodeImage } from "../../model/core/mod.ts";
 
 /** The committed Taleqani fields (copies of `taleqani_all/original/…`, see tests/fixtures/images/ATTRIBUTION.md). */
 export const TALEQANI = {

@@ -40,7 +40,7 @@ import {
 import { BEYOND_GRID, selectCells, SHIFT_GRID } from "./lib/shift/grid.ts";
 import { loadImages, selectItems } from "./lib/shift/load.ts";
 import { formatShiftTable, summarizeShift } from "./lib/shift/report.ts";
-import { parseRunJson } from "./lib/run/run_folder.ts";
+import { readRunJsonAt } from "./lib/run/run_folder.ts";
 import { domainFlagScorer, type FloatScorer, modelFloatScorer, scoreGrid } from "./lib/shift/score.ts";
 
 const USAGE =
@@ -48,14 +48,6 @@ const USAGE =
   "--split test --out runs/x/shift.json [--baseline runs/x/colour_baseline.json | --no-baseline] [--cells a,b] [--limit N] [--threads 1] [--tolerance 2] [--domain runs/x/domain.json]";
 
 const SPLITS = ["train", "val", "test"];
-
-async function readJsonFile(file: string): Promise<unknown> {
-  try {
-    return JSON.parse(await readFile(file, "utf8"));
-  } catch (err) {
-    throw new Error(`cannot read ${file} (${(err as Error).message}); pass the domain.json of scripts/fit_domain.ts`);
-  }
-}
 
 async function colourBaseline(
   file: string | undefined,
@@ -129,7 +121,7 @@ async function main(): Promise<void> {
   const scorers: Record<string, FloatScorer> = { model: modelFloatScorer(model) };
   // the card's input-domain check (or --domain's) on the shifted image, exactly as the service applies
   // it: statistic ranges, and with a feature check the distance of the model's pooled features
-  const domain = values.domain ? parseRunJson("domain", await readJsonFile(values.domain), values.domain) : card.domain;
+  const domain = values.domain ? (await readRunJsonAt(values.domain, "domain"))! : card.domain;
   if (domain) {
     scorers.domain = domainFlagScorer(model, domain);
     log(`domain check: ${domain.features ? "feature distance + " : ""}${Object.keys(domain.ranges).length} ranges`);

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import {
@@ -32,7 +32,7 @@ import {
   toFloatRgb,
 } from "../model/core/mod.ts";
 import { readSplitManifest, type Split } from "./lib/data/split_manifest.ts";
-import { parseRunJson, type SuiteCheck, type SuiteFile } from "./lib/run/run_folder.ts";
+import { readRunJsonAt, type SuiteCheck, type SuiteFile } from "./lib/run/run_folder.ts";
 import { type LoadedImage, loadImages, selectItems } from "./lib/shift/load.ts";
 import {
   type AnsweredImage,
@@ -89,14 +89,6 @@ async function answerImages(
   return out;
 }
 
-async function readJson(file: string): Promise<unknown> {
-  try {
-    return JSON.parse(await readFile(file, "utf8"));
-  } catch (err) {
-    throw new Error(`cannot read ${file} (${(err as Error).message}); pass the domain.json of scripts/fit_domain.ts`);
-  }
-}
-
 const asRows = (images: readonly LoadedImage[]) =>
   images.map((i) => ({ rgba: i.rgba, positive: i.item.label === "all", group: i.item.group }));
 
@@ -126,9 +118,7 @@ async function main(): Promise<void> {
   }
   const log = (s: string) => console.error(s);
   const model = await loadModelFile(values.model, { backend: "node", maxBatch: BATCH });
-  const domain = values.domain
-    ? parseRunJson("domain", await readJson(values.domain), values.domain)
-    : model.card.domain;
+  const domain = values.domain ? (await readRunJsonAt(values.domain, "domain"))! : model.card.domain;
   const card: ModelCard = { ...model.card, ...(domain ? { domain } : {}) };
   const shifts: SuiteShift[] = values.shifts
     ? selectSuite(values.shifts.split(",").map((s) => s.trim()))

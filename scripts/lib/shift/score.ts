@@ -96,8 +96,7 @@ export interface GridOptions {
  *
  * @example
  * ```ts
- * import type { DomainCheck, PreprocessSpec } from "../../../model/core/mod.ts";
-import { checkDomain, imageStats } from "../../../model/core/mod.ts";
+ * import type { PreprocessSpec } from "../../../model/core/mod.ts";
  * import { SHIFT_GRID } from "./grid.ts";
  * const spec: PreprocessSpec = {
  *   size: 4,

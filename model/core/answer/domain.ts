@@ -72,9 +72,10 @@ export function checkDomain(
   stats: Record<string, number>,
   features?: ArrayLike<number>,
 ): string[] {
-  if (!domain?.ranges) return [];
+  if (!domain) return [];
   const reasons: string[] = [];
-  for (const [name, [lo, hi]] of Object.entries(domain.ranges)) {
+  // a check without ranges (a hand-built card) still applies its feature distance
+  for (const [name, [lo, hi]] of Object.entries(domain.ranges ?? {})) {
     const v = stats[name];
     if (typeof v !== "number" || !Number.isFinite(v)) {
       reasons.push(`out_of_domain: statistic ${name} cannot be computed for this image`);

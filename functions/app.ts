@@ -10,6 +10,7 @@ import { routePath } from "hono/route";
 import type { Config } from "./lib/config.ts";
 import type { ModelRuntime } from "../model/core/mod.ts";
 import { createModelState } from "./lib/model/state.ts";
+import { modelWarnings } from "./lib/model/warnings.ts";
 import { createMetrics, type Metrics } from "./lib/metrics/metrics.ts";
 import { accessLog, type AccessLogVariables, cappedSink, jsonLine, type LogSink } from "./lib/http/access_log.ts";
 import { requestIds } from "./lib/http/request_id.ts";
@@ -29,6 +30,15 @@ import { createMemoryStore, type FeedbackStore, type PredictionRecord } from "./
 import { exportFeedback, postFeedback } from "./lib/feedback/routes.ts";
 import { docsPage } from "./lib/ui/docs.ts";
 import { indexPage } from "./lib/ui/index.ts";
+import {
+  type AuditedAnswer,
+  exceptHealth,
+  isOipPath,
+  mountOip,
+  OIP_NO_STORE,
+  OIP_ROUTES,
+  oipErrorBody,
+} from "./lib/oip/routes.ts";
 
 /** What the app is built from. */
 export interface AppDeps {
@@ -79,6 +89,7 @@ const ROUTES: Record<string, string[]> = {
   "/v1/predict/batch": ["POST"],
   "/v1/explain": ["POST"],
   "/v1/feedback": ["GET", "POST"],
+  ...OIP_ROUTES, // Open Inference Protocol v2 (functions/lib/oip/)
 };
 
 /** `s`, cut to 64 characters for an error message (a client's path or method can be 30 kB). */
@@ -142,27 +153,28 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const cors = corsAllowlist(config.corsOrigins);
   if (cors) app.use(cors);
   app.use(rejectUnknownMethods()); // a made-up method: 501 before any key, body or route work
-  for (const path of NO_STORE) {
+  for (const path of [...NO_STORE, ...OIP_NO_STORE]) {
     app.use(path, async (c, next) => {
       c.header("Cache-Control", "no-store");
       await next();
     });
   }
-  app.use(
-    "/v1/*",
-    apiKeyAuth(
-      config.apiKeys,
-      // failures are counted per client address: a made-up key must not buy a fresh bucket
-      config.authFailures && { limit: config.authFailures, identify: (c) => clientIdentity(c, false) },
-    ),
+  const auth = apiKeyAuth(
+    config.apiKeys,
+    // failures are counted per client address: a made-up key must not buy a fresh bucket
+    config.authFailures && { limit: config.authFailures, identify: (c) => clientIdentity(c, false) },
   );
+  app.use("/v1/*", auth);
+  app.use("/v2/*", exceptHealth(auth)); // /v2/health/* stays open, as /healthz and /readyz
   if (config.rateLimit) {
     const keyed = config.apiKeys.length > 0;
-    app.use("/v1/*", rateLimit({ limit: config.rateLimit, identify: (c) => clientIdentity(c, keyed) }));
+    const limited = rateLimit({ limit: config.rateLimit, identify: (c) => clientIdentity(c, keyed) });
+    app.use("/v1/*", limited);
+    app.use("/v2/*", exceptHealth(limited)); // one bucket per client across /v1 and /v2
   }
 
   /** Remembers a prediction for feedback matching; a failed write is logged, the answer still sent. */
-  const audit = async (c: Context<AppEnv>, route: string, index: number, p: Prediction) => {
+  const audit = async (c: Context<AppEnv>, route: string, index: number, p: AuditedAnswer) => {
     const requestId = c.get("requestId");
     const clientRequestId = c.get("clientRequestId");
     const record: PredictionRecord = {
@@ -200,8 +212,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.get("/readyz", (c) => {
-    state.require();
-    return c.json({ status: "ready", model: modelInfo() });
+    const { card } = state.require();
+    return c.json({ status: "ready", model: modelInfo(), warnings: modelWarnings(card) });
   });
 
   app.get("/metrics", (c) => {
@@ -223,7 +235,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.get("/v1/model", (c) => {
-    return c.json(state.require().card);
+    const { card } = state.require();
+    const warnings = modelWarnings(card);
+    return c.json(warnings.length > 0 ? { ...card, warnings } : card);
   });
 
   const single = (heatmap: boolean) => async (c: Context<AppEnv>) => {
@@ -247,26 +261,29 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const images = await readImages(c.req.raw, {
       maxBodyBytes: config.maxBodyBytes,
       max: config.maxBatch,
-      multipartOnly: true,
+      batch: true,
       body,
     });
-    const results: (Prediction | { error: { code: string; message: string } })[] = [];
+    type Part = { index: number; filename?: string };
+    const results: ((Prediction & Part) | ({ error: { code: string; message: string } } & Part))[] = [];
     // one budget for the whole batch: images after it is spent answer `timeout` without decoding
     const budget = startBudget(config.requestBudgetMs);
-    for (const image of images) {
+    for (const [index, image] of images.entries()) {
+      // every item echoes its part: position in the request and the client's filename, if any
+      const part: Part = { index, ...(image.filename !== undefined ? { filename: image.filename } : {}) };
       try {
         const p = await budget.run((signal) => predictImage(runtime, image, { ...limits, signal }));
         metrics.countPrediction(p.decision);
-        await audit(c, "/v1/predict/batch", results.length, p);
-        results.push(p);
+        await audit(c, "/v1/predict/batch", index, p);
+        results.push({ ...part, ...p });
       } catch (err) {
         const e = toApiError(err);
         if (e.code === "internal_error") logInternal(c.get("requestId"), err);
         metrics.countPrediction("error");
-        results.push({ error: errorBody(e).error });
+        results.push({ ...part, error: errorBody(e).error });
       }
     }
-    const ok = results.filter((r): r is Prediction => "label" in r);
+    const ok = results.filter((r): r is Prediction & Part => "label" in r);
     c.set("log", {
       images: results.length,
       inputSha256: ok.map((r) => r.input.sha256),
@@ -278,6 +295,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.post("/v1/feedback", postFeedback(store, body));
   app.get("/v1/feedback", exportFeedback(store));
+
+  // Open Inference Protocol v2 (KServe / Triton) on the same model, pipeline, limits and audit trail
+  mountOip(app, { state, config, limits, body, metrics, audit });
 
   for (const [path, methods] of Object.entries(ROUTES)) {
     app.all(path, (c) => {
@@ -296,6 +316,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       "not_found",
       `no route ${short(c.req.method)} ${short(c.req.path)}; see GET /docs for the API`,
     );
+    if (isOipPath(c.req.path)) return c.json(oipErrorBody(e), 404);
     return c.json(errorBody(e, c.get("requestId")), 404);
   });
 
@@ -314,6 +335,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const e = toApiError(err);
     if (e.status >= 500 && e.code === "internal_error") logInternal(c.get("requestId"), err);
     if (e.code === "request_timeout") c.header("Connection", "close"); // the rest of the body is not read
+    // /v2 answers errors in the Open Inference Protocol's shape, {"error": "<message>"}
+    if (isOipPath(c.req.path)) return c.json(oipErrorBody(e), e.status);
     return c.json(errorBody(e, c.get("requestId")), e.status);
   });
 

@@ -1,7 +1,8 @@
 /**
  * Deno entry: `deno task start` (or `deno run -A functions/deno.ts`). Serves the app on
- * HOST:PORT at once (readyz answers 503 until the model has loaded), logs one JSON line when
- * listening and one when ready, and shuts down gracefully on SIGINT/SIGTERM (in-flight requests
+ * HOST:PORT at once (readyz answers 503 until the model and the image codecs have loaded), logs one
+ * JSON line when listening, one when ready and one per warning about the model (a card without its
+ * input-domain check: `functions/lib/model/warnings.ts`), and shuts down gracefully on SIGINT/SIGTERM (in-flight requests
  * finish, the model and the decode workers are released).
  *
  * @module
@@ -11,13 +12,14 @@
 import "./lib/model/preload.ts";
 import { createApp } from "./app.ts";
 import { type Config, loadConfig } from "./lib/config.ts";
-import { loadModelFile, type ModelRuntime } from "../model/core/mod.ts";
+import { getWasmModule, loadModelFile, type ModelRuntime } from "../model/core/mod.ts";
 import { warmUp } from "./lib/predict/warmup.ts";
 import { openKvStore } from "./lib/feedback/kv.ts";
 import { createMemoryStore } from "./lib/feedback/store.ts";
 import { createDrain } from "./lib/http/drain.ts";
 import { idleTrimmer, trimMalloc } from "./lib/model/malloc.ts";
 import { createDecodePool, type DecodePool } from "./lib/decode/pool.ts";
+import { modelWarningLogs } from "./lib/model/warnings.ts";
 
 /** A running server. */
 export interface Server {
@@ -79,6 +81,13 @@ export function serve(
   // pays for V8 compiling ort's kernels and our own code (measured 300–450 ms for the first
   // request on a busy 2-core machine otherwise); a readiness probe should not send traffic there.
   const ready = loadModelFile(config.modelPath).then(async (m) => {
+    // Everything a request needs from node_modules is loaded before ready, never per request: the
+    // JPEG codec (its compile started in preload.ts) is the one binary read on first use otherwise,
+    // and \`npm ci\` under a running service would then fail every JPEG until it finished.
+    await getWasmModule("jpeg").catch(async (err) => {
+      await m.close();
+      throw err;
+    });
     const warmUpMs = options.warmUp === false ? 0 : await warmUp(m, { predictions: 1, inferences: 0 });
     trimMalloc(); // ort's start-up leaves ~20 MB freed but resident (3–6 ms)
     trimmer.touch(); // and the GC'd rest a second later, unless requests come first
@@ -91,6 +100,8 @@ export function serve(
       warmUpMs: Math.round(warmUpMs),
       rssBytes: Deno.memoryUsage().rss,
     });
+    // once, at start-up: a model without its input-domain check (also in /readyz and /v1/model)
+    for (const line of modelWarningLogs(m.card)) log(line);
     return m;
   });
   // Uploads are decoded off the request thread (a slow decode cannot stall other requests, and one

@@ -20,7 +20,7 @@ import { cp, mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { cliArgs } from "./lib/run/cli.ts";
 
 const ENTRIES = {
   train: "scripts/train.ts",
@@ -112,9 +112,18 @@ export async function bundleTraining(o: { out: string; platform: string }): Prom
 }
 
 if (import.meta.main ?? /bundle_training\.[jt]s$/.test(process.argv[1] ?? "")) {
-  const { values: a } = parseArgs({ options: { out: { type: "string" }, platform: { type: "string" } } });
-  const out = a.out ?? "dist/train";
-  const files = await bundleTraining({ out, platform: a.platform ?? `${process.platform}-${process.arch}` });
+  const here = `${process.platform}-${process.arch}`;
+  const a = cliArgs({
+    name: "bundle_training.ts",
+    usage: `Usage: deno task bundle:train [--out DIR] [--platform OS-ARCH]
+  (node --import tsx scripts/bundle_training.ts …)
+  --out DIR            the folder to write (dist/train); copy it to the machine and run node <out>/train.js there
+  --platform OS-ARCH   whose webgpu binary (dawn.node) to copy, e.g. linux-x64, darwin-arm64 (this machine: ${here})`,
+    example: "deno task bundle:train --out dist/train --platform linux-x64",
+    options: { out: { type: "string", default: "dist/train" }, platform: { type: "string", default: here } },
+  });
+  const out = a.out!;
+  const files = await bundleTraining({ out, platform: a.platform! });
   let bytes = 0;
   for (const f of files) bytes += (await stat(join(out, f))).size;
   console.log(`${out}: ${files.length} files, ${(bytes / 1e6).toFixed(1)} MB`);

@@ -5,7 +5,10 @@
  * and the step reports: the input-domain check and its out-of-domain checks (`deno task domain`),
  * the shift report (`deno task shift`), the shift suite's answers (`deno task suite`) and the
  * colour baseline (`deno task baseline`). Reports
- * default to the run folder's; a missing one is left out of the card, with a warning.
+ * default to the run folder's; a missing one is left out of the card, with a warning, except the
+ * input-domain check: without `domain.json` the step fits it now from the manifest's train and
+ * val images (`scripts/lib/export/card_domain.ts`), or stops, unless `--no-domain` says to write
+ * the cards without one (recorded in them). The card's `id` is `--id`, else `--name`.
  *
  *   deno task card --run runs/cand/w75 --manifest runs/taleqani/manifest.json --name all-v5 --out model
  *
@@ -13,30 +16,31 @@
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { buildModelCard } from "../model/core/mod.ts";
-import { readSplitManifest } from "./lib/data/split_manifest.ts";
-import { writeModelFiles } from "./lib/onnx/card.ts";
-import { cardFields, type StepReports } from "./lib/run/card_fields.ts";
+import type { StepReports } from "./lib/run/card_fields.ts";
 import { cliArgs, StepError, stepFailed, UsageError } from "./lib/run/cli.ts";
-import { readRunJson, readRunJsonAt, RUN_FILES, runPath } from "./lib/run/run_folder.ts";
+import { RUN_FILES, runPath } from "./lib/run/run_files.ts";
 
-const USAGE = `usage: deno task card --run <run folder> --manifest <split manifest> --name <model name> [options]
+const USAGE = `Usage: deno task card --run <run folder> --manifest <split manifest> --name <model name> [options]
   (node --import tsx scripts/card.ts …)
   --run DIR          the run folder, after deno task quantize (and domain, shift, baseline)
   --manifest FILE    its split manifest (the card records its hash, split and counts)
   --name NAME        file name of the models, e.g. all-v5: writes <out>/NAME.float.onnx|json, NAME.int8.onnx|json
   --out DIR          where the models go (model)
-  --id ID            the card's id (default: the run's, set by deno task quantize --id)
+  --id ID            the card's id (default: NAME)
   --version V        the card's version (default: the run's, set by deno task quantize --version)
-  --domain FILE      input-domain check (default <run>/${RUN_FILES.domain.path})
+  --domain FILE      input-domain check (default <run>/${RUN_FILES.domain.path}; without it, fitted now
+                     from the manifest's train and val images, as deno task domain --features does)
+  --no-domain        write the cards without an input-domain check (recorded in them; the service warns)
   --ood FILE         domain fit and out-of-domain checks (default <run>/${RUN_FILES.domainReport.path})
   --shift FILE       shift report (default <run>/${RUN_FILES.shift.path})
   --suite FILE       shift suite's answers (default <run>/${RUN_FILES.suite.path})
-  --baseline FILE    colour baseline evaluation (default <run>/${RUN_FILES.baselineEval.path})`;
+  --baseline FILE    colour baseline evaluation (default <run>/${RUN_FILES.baselineEval.path})
+A missing step report is left out of the card, with a warning naming the step that writes it.`;
 
 const args = cliArgs({
   name: "card.ts",
   usage: USAGE,
+  example: "deno task card --run runs/np/wbzoom --manifest runs/np/manifest.json --name all-v5 --out model",
   options: {
     run: { type: "string" },
     manifest: { type: "string" },
@@ -45,6 +49,7 @@ const args = cliArgs({
     id: { type: "string" },
     version: { type: "string" },
     domain: { type: "string" },
+    "no-domain": { type: "boolean", default: false },
     ood: { type: "string" },
     shift: { type: "string" },
     suite: { type: "string" },
@@ -57,6 +62,13 @@ const args = cliArgs({
   }
   return v;
 });
+
+const { buildModelCard } = await import("../model/core/mod.ts");
+const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
+const { writeModelFiles } = await import("./lib/onnx/card.ts");
+const { cardFields } = await import("./lib/run/card_fields.ts");
+const { readRunJson, readRunJsonAt } = await import("./lib/run/run_folder.ts");
+const { cardDomain, withNoDomainCheck } = await import("./lib/export/card_domain.ts");
 
 const log = (msg: string) => console.error(msg);
 
@@ -110,8 +122,15 @@ async function main(): Promise<void> {
     onnxExport: await readRunJson(run, "onnxExport"),
     exportReport: await readRunJson(run, "exportReport"),
   };
+  const { domain, source: domainSource } = await cardDomain({
+    run,
+    manifest,
+    domainFile: args.domain,
+    noDomain: args["no-domain"] === true,
+    log,
+  });
   const reports: StepReports = {
-    domain: await report("domain", args.domain),
+    domain,
     ood: await report("domainReport", args.ood),
     shift: await report("shift", args.shift),
     suite: await report("suite", args.suite),
@@ -123,17 +142,15 @@ async function main(): Promise<void> {
         `the run's manifest is ${manifest.dataset}; run \`deno task suite\` on the run's manifest or pass --suite`,
     );
   }
-  const id = args.id ?? runCard.id;
+  const id = args.id ?? args.name!;
   const version = args.version ?? runCard.version;
   const models = [
     [`${args.name}.float`, await readModel("floatModel"), "float32"],
     [`${args.name}.int8`, await readModel("int8Model"), "int8-qdq"],
   ] as const;
   for (const [name, bytes, precision] of models) {
-    const card = await buildModelCard(
-      cardFields(parts, reports, { id, version, file: `${name}.onnx`, precision }),
-      bytes,
-    );
+    const fields = cardFields(parts, reports, { id, version, file: `${name}.onnx`, precision });
+    const card = await buildModelCard(domainSource === "none" ? withNoDomainCheck(fields) : fields, bytes);
     const paths = await writeModelFiles(args.out!, name, bytes, card);
     log(`wrote ${paths.onnx} and ${paths.card}`);
   }

@@ -4,8 +4,7 @@
  * (temperature, threshold and review band chosen on val), plus its test sensitivity/specificity
  * under colour shifts at the same threshold. Report the CNN beside it.
  *
- * Usage:
- *   tsx scripts/colour_baseline.ts --manifest runs/taleqani/manifest.json --out runs/taleqani/colour_baseline
+ *   deno task baseline --manifest runs/taleqani/manifest.json --out runs/taleqani/colour_baseline
  *     [--size 64] [--bins 4] [--l2 1] [--target-sensitivity 0.99] [--include-views]
  * Writes <out>/predictions.json (trainer format) and <out>/eval.json, named as in a run folder (the
  * pipeline's `<run>/colour_baseline/`).
@@ -14,20 +13,57 @@
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
-import { decodeImage } from "../model/core/mod.ts";
+import { cliArgs, numberFlag } from "./lib/run/cli.ts";
 import type { PreprocessSpec } from "../model/core/mod.ts";
-import { toFloatRgb } from "../model/core/mod.ts";
 import type { FloatRgbImage } from "../model/core/mod.ts";
-import { runColourBaseline } from "./lib/baseline/baseline.ts";
-import { colourFeatures } from "./lib/baseline/features.ts";
-import { logisticLogit } from "./lib/baseline/logistic.ts";
-import { readSplitManifest } from "./lib/data/split_manifest.ts";
-import { sigmoid } from "./lib/metrics/calibration.ts";
-import { confusionAt, rates } from "./lib/metrics/confusion.ts";
-import { evaluatePredictions, formatEvalTable } from "./lib/metrics/report.ts";
-import { type ColorShift, shiftColors } from "./lib/shift/hsv.ts";
-import { runPath } from "./lib/run/run_folder.ts";
+import type { ColorShift } from "./lib/shift/hsv.ts";
+
+const USAGE = `Usage: deno task baseline --manifest <manifest.json> --out <folder> [options]
+  (node --import tsx scripts/colour_baseline.ts …)
+  --manifest FILE         the split manifest: fitted on train originals, threshold and band on val
+  --out DIR               where predictions.json and eval.json go (a run's colour_baseline/)
+  --size N                side the images are resized to before the features (64)
+  --bins N                histogram bins per channel (4)
+  --l2 X                  L2 penalty of the logistic regression (1)
+  --target-sensitivity X  the val sensitivity the threshold is chosen for (0.99)
+  --include-views         also train on the manifest's extra views (e.g. segmented), not only originals
+Prints the baseline's evaluation and its test sensitivity/specificity under mild colour shifts.`;
+
+const args = cliArgs({
+  name: "colour_baseline.ts",
+  usage: USAGE,
+  example: "deno task baseline --manifest runs/np/manifest.json --out runs/np/wbzoom/colour_baseline",
+  options: {
+    manifest: { type: "string" },
+    out: { type: "string" },
+    size: { type: "string" },
+    bins: { type: "string" },
+    l2: { type: "string" },
+    "target-sensitivity": { type: "string" },
+    "include-views": { type: "boolean", default: false },
+  },
+  required: ["manifest", "out"],
+}, (v) => ({
+  manifest: v.manifest!,
+  out: v.out!,
+  size: numberFlag(v.size, "size", { integer: true, min: 8, fallback: 64 }),
+  bins: numberFlag(v.bins, "bins", { integer: true, min: 1, fallback: 4 }),
+  l2: numberFlag(v.l2, "l2", { min: 0, fallback: 1 }),
+  "target-sensitivity": numberFlag(v["target-sensitivity"], "target-sensitivity", { min: 0.5, max: 1, fallback: 0.99 }),
+  "include-views": v["include-views"] === true,
+}));
+
+const { decodeImage } = await import("../model/core/mod.ts");
+const { toFloatRgb } = await import("../model/core/mod.ts");
+const { runColourBaseline } = await import("./lib/baseline/baseline.ts");
+const { colourFeatures } = await import("./lib/baseline/features.ts");
+const { logisticLogit } = await import("./lib/baseline/logistic.ts");
+const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
+const { sigmoid } = await import("./lib/metrics/calibration.ts");
+const { confusionAt, rates } = await import("./lib/metrics/confusion.ts");
+const { evaluatePredictions, formatEvalTable } = await import("./lib/metrics/report.ts");
+const { shiftColors } = await import("./lib/shift/hsv.ts");
+const { runPath } = await import("./lib/run/run_folder.ts");
 
 /** Shifts applied to test images (mild; the CNN must survive these too). */
 const SHIFTS: ColorShift[] = [
@@ -40,25 +76,9 @@ const SHIFTS: ColorShift[] = [
 ];
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      manifest: { type: "string" },
-      out: { type: "string" },
-      size: { type: "string", default: "64" },
-      bins: { type: "string", default: "4" },
-      l2: { type: "string", default: "1" },
-      "target-sensitivity": { type: "string", default: "0.99" },
-      "include-views": { type: "boolean", default: false },
-    },
-  });
-  if (!values.manifest || !values.out) {
-    throw new Error(
-      "usage: tsx scripts/colour_baseline.ts --manifest runs/x/manifest.json --out runs/x/colour_baseline [--size 64] [--bins 4] [--l2 1]",
-    );
-  }
+  const values = args;
   const manifest = await readSplitManifest(values.manifest);
-  const size = Number(values.size);
-  const bins = Number(values.bins);
+  const { size, bins } = values;
   const spec: PreprocessSpec = {
     size,
     crop: "none",

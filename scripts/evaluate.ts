@@ -2,41 +2,60 @@
  * Evaluates a trainer's predictions: temperature on val, threshold and review band on val,
  * metrics with bootstrap intervals on val and test.
  *
- * Usage:
- *   tsx scripts/evaluate.ts --predictions runs/x/predictions.json --out runs/x/eval.json
+ *   deno task evaluate --predictions runs/x/predictions.json --out runs/x/eval.json
  *     [--target-sensitivity 0.99] [--resamples 1000] [--seed 1]
  *     [--manifest runs/x/manifest.json]
  * With --manifest, predictions are checked against the manifest's splits and the bootstrap
- * resamples whole split groups (blocks/subjects), which gives honest intervals.
+ * resamples whole split groups (blocks/subjects), which gives honest intervals. Under 100 images of
+ * a class in a split, or with a zero-width interval, the table and the JSON carry a warning
+ * (`scripts/lib/metrics/sample_size.ts`).
  *
  * @module
  */
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
-import { parseArgs } from "node:util";
-import { readSplitManifest } from "./lib/data/split_manifest.ts";
-import { attachGroups, parsePredictions } from "./lib/metrics/predictions.ts";
-import { evaluatePredictions, formatEvalTable } from "./lib/metrics/report.ts";
+import { cliArgs, numberFlag } from "./lib/run/cli.ts";
 
-const USAGE =
-  "usage: tsx scripts/evaluate.ts --predictions runs/x/predictions.json --out runs/x/eval.json [--target-sensitivity 0.99] [--resamples 1000] [--seed 1] [--manifest runs/x/manifest.json]";
+const USAGE = `Usage: deno task evaluate --predictions <predictions.json> --out <eval.json> [options]
+  (node --import tsx scripts/evaluate.ts …)
+  --predictions FILE      the trainer's predictions.json (val and test logits)
+  --out FILE              the evaluation to write, e.g. runs/x/eval.json
+  --manifest FILE         the split manifest: checks the splits and resamples whole groups (honest intervals)
+  --target-sensitivity X  the val sensitivity the threshold is chosen for (0.99)
+  --resamples N           bootstrap resamples (1000)
+  --seed N                bootstrap seed (1)
+Prints the table (val and test), with a warning under 100 images of a class or a
+zero-width interval (also in the JSON's "warnings"). Next: deno task export.`;
+
+const args = cliArgs({
+  name: "evaluate.ts",
+  usage: USAGE,
+  example:
+    "deno task evaluate --predictions runs/x/predictions.json --manifest runs/x/manifest.json --out runs/x/eval.json",
+  options: {
+    predictions: { type: "string" },
+    out: { type: "string" },
+    "target-sensitivity": { type: "string" },
+    resamples: { type: "string" },
+    seed: { type: "string" },
+    manifest: { type: "string" },
+  },
+  required: ["predictions", "out"],
+}, (v) => ({
+  predictions: v.predictions!,
+  out: v.out!,
+  manifest: v.manifest,
+  targetSensitivity: numberFlag(v["target-sensitivity"], "target-sensitivity", { min: 0.5, max: 1, fallback: 0.99 }),
+  resamples: numberFlag(v.resamples, "resamples", { integer: true, min: 1, fallback: 1000 }),
+  seed: numberFlag(v.seed, "seed", { integer: true, fallback: 1 }),
+}));
+
+const { mkdir, readFile, writeFile } = await import("node:fs/promises");
+const { dirname } = await import("node:path");
+const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
+const { attachGroups, parsePredictions } = await import("./lib/metrics/predictions.ts");
+const { evaluatePredictions, formatEvalTable } = await import("./lib/metrics/report.ts");
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      predictions: { type: "string" },
-      out: { type: "string" },
-      "target-sensitivity": { type: "string", default: "0.99" },
-      resamples: { type: "string", default: "1000" },
-      seed: { type: "string", default: "1" },
-      manifest: { type: "string" },
-    },
-  });
-  if (!values.predictions || !values.out) throw new Error(`--predictions and --out are required\n${USAGE}`);
-  const target = Number(values["target-sensitivity"]);
-  if (!(target > 0 && target <= 1)) {
-    throw new Error(`--target-sensitivity must be in (0, 1], got ${values["target-sensitivity"]}`);
-  }
+  const values = args;
   let json: unknown;
   try {
     json = JSON.parse(await readFile(values.predictions, "utf8"));
@@ -54,9 +73,9 @@ async function main(): Promise<void> {
     preds = rows;
   }
   const report = evaluatePredictions(preds, {
-    targetSensitivity: target,
-    resamples: Number(values.resamples),
-    seed: Number(values.seed),
+    targetSensitivity: values.targetSensitivity,
+    resamples: values.resamples,
+    seed: values.seed,
     source: values.predictions,
   });
   await mkdir(dirname(values.out), { recursive: true });

@@ -4,8 +4,7 @@
  * threshold, for the model and for a colour-only baseline, and reports the worst cell and the drop
  * against the unshifted images in points.
  *
- * Usage:
- *   tsx scripts/evaluate_shift.ts --model model/all-v4.int8.onnx --manifest runs/taleqani/manifest.json
+ *   deno task shift --model model/all-v4.int8.onnx --manifest runs/taleqani/manifest.json
  *     --split test --out runs/x/shift.json [--baseline runs/x/colour_baseline.json | --no-baseline]
  *     [--cells "identity,jpeg q50"] [--limit 100] [--threads 1] [--tolerance 2]
  *     [--baseline-target-sensitivity 0.99] [--domain runs/x/domain.json]
@@ -26,28 +25,66 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { parseArgs } from "node:util";
-import { toFloatRgb } from "../model/core/mod.ts";
+import { cliArgs, UsageError } from "./lib/run/cli.ts";
 import type { PreprocessSpec } from "../model/core/mod.ts";
-import { readSplitManifest, type Split, type SplitManifest } from "./lib/data/split_manifest.ts";
-import { loadModelFile } from "../model/core/mod.ts";
-import {
-  type ColourBaseline,
-  fitColourBaseline,
-  parseColourBaseline,
-  predictColourBaseline,
-} from "./lib/shift/colour_baseline.ts";
-import { BEYOND_GRID, selectCells, SHIFT_GRID } from "./lib/shift/grid.ts";
-import { loadImages, selectItems } from "./lib/shift/load.ts";
-import { formatShiftTable, summarizeShift } from "./lib/shift/report.ts";
-import { readRunJsonAt } from "./lib/run/run_folder.ts";
-import { domainFlagScorer, type FloatScorer, modelFloatScorer, scoreGrid } from "./lib/shift/score.ts";
+import type { Split, SplitManifest } from "./lib/data/split_manifest.ts";
+import type { ColourBaseline } from "./lib/shift/colour_baseline.ts";
+import type { FloatScorer } from "./lib/shift/score.ts";
 
-const USAGE =
-  "usage: tsx scripts/evaluate_shift.ts --model model/all-v4.int8.onnx --manifest runs/taleqani/manifest.json " +
-  "--split test --out runs/x/shift.json [--baseline runs/x/colour_baseline.json | --no-baseline] [--cells a,b] [--limit N] [--threads 1] [--tolerance 2] [--domain runs/x/domain.json]";
+const USAGE = `Usage: deno task shift --model <model.onnx> --manifest <manifest.json> --out <shift.json> [options]
+  (node --import tsx scripts/evaluate_shift.ts …)
+  --model FILE            the ONNX model (its card gives temperature, threshold and preprocessing)
+  --manifest FILE         the split manifest
+  --out FILE              the report to write, e.g. runs/x/shift.json
+  --split S               train | val | test (test)
+  --baseline FILE         the colour baseline: loaded when FILE exists, else fitted and saved there
+  --no-baseline           no colour baseline
+  --baseline-target-sensitivity X  the baseline's val sensitivity target (0.99)
+  --cells A,B             only these grid cells (e.g. "identity,jpeg q50"; default: the whole grid)
+  --limit N               at most N images of the split
+  --threads N             onnxruntime-node threads (1)
+  --tolerance P           points of drop a cell may show before it counts as a failure (2)
+  --domain FILE           the input-domain check to apply instead of the card's (deno task domain's --out)`;
 
 const SPLITS = ["train", "val", "test"];
+
+const values = cliArgs({
+  name: "evaluate_shift.ts",
+  usage: USAGE,
+  example:
+    "deno task shift --model model/all-v5.int8.onnx --manifest runs/np/manifest.json --out runs/x/shift.json \\\n" +
+    "  --baseline runs/x/colour_baseline.json",
+  options: {
+    model: { type: "string" },
+    manifest: { type: "string" },
+    split: { type: "string", default: "test" },
+    out: { type: "string" },
+    baseline: { type: "string" },
+    "no-baseline": { type: "boolean", default: false },
+    cells: { type: "string" },
+    limit: { type: "string" },
+    threads: { type: "string", default: "1" },
+    tolerance: { type: "string", default: "2" },
+    "baseline-target-sensitivity": { type: "string", default: "0.99" },
+    domain: { type: "string" },
+  },
+  required: ["model", "manifest", "out"],
+}, (v) => {
+  if (!SPLITS.includes(v.split!)) throw new UsageError(`--split must be train, val or test, got "${v.split}"`);
+  return { ...v, model: v.model!, manifest: v.manifest!, out: v.out! };
+});
+
+const { toFloatRgb } = await import("../model/core/mod.ts");
+const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
+const { loadModelFile } = await import("../model/core/mod.ts");
+const { fitColourBaseline, parseColourBaseline, predictColourBaseline } = await import(
+  "./lib/shift/colour_baseline.ts"
+);
+const { BEYOND_GRID, selectCells, SHIFT_GRID } = await import("./lib/shift/grid.ts");
+const { loadImages, selectItems } = await import("./lib/shift/load.ts");
+const { formatShiftTable, summarizeShift } = await import("./lib/shift/report.ts");
+const { readRunJsonAt } = await import("./lib/run/run_folder.ts");
+const { domainFlagScorer, modelFloatScorer, scoreGrid } = await import("./lib/shift/score.ts");
 
 async function colourBaseline(
   file: string | undefined,
@@ -80,26 +117,6 @@ async function colourBaseline(
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      model: { type: "string" },
-      manifest: { type: "string" },
-      split: { type: "string", default: "test" },
-      out: { type: "string" },
-      baseline: { type: "string" },
-      "no-baseline": { type: "boolean", default: false },
-      cells: { type: "string" },
-      limit: { type: "string" },
-      threads: { type: "string", default: "1" },
-      tolerance: { type: "string", default: "2" },
-      "baseline-target-sensitivity": { type: "string", default: "0.99" },
-      domain: { type: "string" },
-    },
-  });
-  if (!values.model || !values.manifest || !values.out) {
-    throw new Error(`--model, --manifest and --out are required\n${USAGE}`);
-  }
-  if (!SPLITS.includes(values.split!)) throw new Error(`--split must be train, val or test, got ${values.split}`);
   const log = (s: string) => console.error(s);
   // Native onnxruntime, one session.run per scorer call (maxBatch: a batch of 1 rounds differently).
   const threads = Number(values.threads);

@@ -7,8 +7,7 @@
  * normal answered `all`, share sent to review, share flagged out of domain, with cluster-bootstrap
  * intervals, and AUROC; and which of issue #13's targets each shift misses.
  *
- * Usage:
- *   tsx scripts/evaluate_suite.ts --model runs/x/model.int8.onnx --manifest runs/x/manifest.json
+ *   deno task suite --model runs/x/model.int8.onnx --manifest runs/x/manifest.json
  *     --split test --out runs/x/suite.json [--domain runs/x/domain.json] [--shifts "identity,jpeg"]
  *     [--limit N] [--check runs/cnmc_subset/manifest.json]…
  *
@@ -20,34 +19,58 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { parseArgs } from "node:util";
-import {
-  answer,
-  imageStats,
-  loadModelFile,
-  type ModelCard,
-  type ModelRuntime,
-  normalizeToTensor,
-  type RgbaImage,
-  toFloatRgb,
-} from "../model/core/mod.ts";
-import { readSplitManifest, type Split } from "./lib/data/split_manifest.ts";
-import { readRunJsonAt, type SuiteCheck, type SuiteFile } from "./lib/run/run_folder.ts";
-import { type LoadedImage, loadImages, selectItems } from "./lib/shift/load.ts";
-import {
-  type AnsweredImage,
-  formatAnswersTable,
-  missedTargets,
-  type ShiftAnswers,
-  SHIFTED_TARGETS,
-  summarizeAnswers,
-  UNSHIFTED_TARGETS,
-} from "./lib/shift_suite/answers.ts";
-import { applySuiteShift, selectSuite, SHIFT_FAMILIES, SHIFT_SUITE, type SuiteShift } from "./lib/shift_suite/suite.ts";
+import { cliArgs, numberFlag, UsageError } from "./lib/run/cli.ts";
+import type { ModelCard, ModelRuntime, RgbaImage } from "../model/core/mod.ts";
+import type { Split } from "./lib/data/split_manifest.ts";
+import type { SuiteCheck, SuiteFile } from "./lib/run/run_folder.ts";
+import type { LoadedImage } from "./lib/shift/load.ts";
+import type { AnsweredImage, ShiftAnswers } from "./lib/shift_suite/answers.ts";
+import type { SuiteShift } from "./lib/shift_suite/suite.ts";
 
-const USAGE =
-  "usage: tsx scripts/evaluate_suite.ts --model runs/x/model.int8.onnx --manifest runs/x/manifest.json --split test " +
-  "--out runs/x/suite.json [--domain runs/x/domain.json] [--shifts a,b] [--limit N] [--check other_manifest.json]…";
+const USAGE = `Usage: deno task suite --model <model.onnx> --manifest <manifest.json> --out <suite.json> [options]
+  (node --import tsx scripts/evaluate_suite.ts …)
+  --model FILE       the ONNX model (its card beside it), e.g. runs/x/model.int8.onnx
+  --manifest FILE    the split manifest of the images to answer
+  --out FILE         the report to write, e.g. runs/x/suite.json
+  --split S          train | val | test (test)
+  --domain FILE      input-domain check to apply instead of the card's (deno task domain's --out)
+  --shifts A,B       only these shifts or families (default: the whole suite)
+  --limit N          at most N images of the split
+  --check FILE       (repeatable) also answer every image of another dataset's manifest, unshifted
+Prints what the service answers under each shift and which targets each shift misses.`;
+
+const args = cliArgs({
+  name: "evaluate_suite.ts",
+  usage: USAGE,
+  example:
+    "deno task suite --model runs/x/model.int8.onnx --manifest runs/x/manifest.json --out runs/x/suite.json \\\n" +
+    "  --check runs/cnmc_subset/manifest.json",
+  options: {
+    model: { type: "string" },
+    manifest: { type: "string" },
+    split: { type: "string", default: "test" },
+    out: { type: "string" },
+    domain: { type: "string" },
+    shifts: { type: "string" },
+    limit: { type: "string" },
+    check: { type: "string", multiple: true },
+  },
+  required: ["model", "manifest", "out"],
+}, (v) => {
+  if (!["train", "val", "test"].includes(v.split!)) {
+    throw new UsageError(`--split must be train, val or test, got "${v.split}"`);
+  }
+  return { ...v, limit: v.limit === undefined ? undefined : numberFlag(v.limit, "limit", { integer: true, min: 1 }) };
+});
+
+const { answer, imageStats, loadModelFile, normalizeToTensor, toFloatRgb } = await import("../model/core/mod.ts");
+const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
+const { readRunJsonAt } = await import("./lib/run/run_folder.ts");
+const { loadImages, selectItems } = await import("./lib/shift/load.ts");
+const { formatAnswersTable, missedTargets, SHIFTED_TARGETS, summarizeAnswers, UNSHIFTED_TARGETS } = await import(
+  "./lib/shift_suite/answers.ts"
+);
+const { applySuiteShift, selectSuite, SHIFT_FAMILIES, SHIFT_SUITE } = await import("./lib/shift_suite/suite.ts");
 
 const BATCH = 64;
 
@@ -93,29 +116,7 @@ const asRows = (images: readonly LoadedImage[]) =>
   images.map((i) => ({ rgba: i.rgba, positive: i.item.label === "all", group: i.item.group }));
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      model: { type: "string" },
-      manifest: { type: "string" },
-      split: { type: "string", default: "test" },
-      out: { type: "string" },
-      domain: { type: "string" },
-      shifts: { type: "string" },
-      limit: { type: "string" },
-      check: { type: "string", multiple: true },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
-  if (!values.model || !values.manifest || !values.out) {
-    throw new Error(`--model, --manifest and --out are required\n${USAGE}`);
-  }
-  if (!["train", "val", "test"].includes(values.split!)) {
-    throw new Error(`--split must be train, val or test\n${USAGE}`);
-  }
+  const values = { ...args, model: args.model!, manifest: args.manifest!, out: args.out! };
   const log = (s: string) => console.error(s);
   const model = await loadModelFile(values.model, { backend: "node", maxBatch: BATCH });
   const domain = values.domain ? (await readRunJsonAt(values.domain, "domain"))! : model.card.domain;
@@ -127,7 +128,7 @@ async function main(): Promise<void> {
   const manifest = await readSplitManifest(values.manifest);
   const items = selectItems(manifest, {
     split: values.split as Split,
-    limit: values.limit ? Number(values.limit) : undefined,
+    limit: values.limit,
   });
   log(`decoding ${items.length} ${values.split} images…`);
   const images = asRows(await loadImages(manifest, items));
@@ -197,9 +198,7 @@ async function main(): Promise<void> {
   await model.close();
 }
 
-if (import.meta.main ?? /evaluate_suite\.[jt]s$/.test(process.argv[1] ?? "")) {
-  main().catch((err) => {
-    console.error(`evaluate_suite: ${(err as Error).message}`);
-    process.exit(1);
-  });
-}
+main().catch((err) => {
+  console.error(`evaluate_suite: ${(err as Error).message}`);
+  process.exit(1);
+});

@@ -12,15 +12,10 @@
  * @module
  */
 import { mkdir, writeFile } from "node:fs/promises";
-import * as tf from "@tensorflow/tfjs";
-import { readSplitManifest } from "./lib/data/split_manifest.ts";
-import { exportToOnnx } from "./lib/onnx/export.ts";
 import { cliArgs, numberFlag, StepError, stepFailed, UsageError } from "./lib/run/cli.ts";
-import { batches, onnxLogits } from "./lib/run/onnx_scoring.ts";
-import { type OnnxExport, readRunJson, runPath } from "./lib/run/run_folder.ts";
-import { loadImages, selectItems } from "./lib/shift/load.ts";
-import { BACKEND_NAMES, type BackendName, selectBackend } from "./lib/tfjs/backend.ts";
-import { loadLayersModel } from "./lib/tfjs/file_io.ts";
+import type { OnnxExport } from "./lib/run/run_folder.ts";
+import type { BackendName } from "./lib/tfjs/backend.ts";
+import type { Tensor } from "@tensorflow/tfjs";
 
 /** Largest |Δlogit| allowed between tfjs and the exported ONNX model. */
 const PARITY_TOLERANCE = 1e-4;
@@ -31,21 +26,25 @@ const OPSET = 17;
 /** The ONNX model's `producer_name` (part of its bytes, hence of the card's hash). */
 const PRODUCER = "all-screen scripts/export.ts";
 
-const USAGE = `usage: deno task export --run <run folder> --manifest <split manifest> [options]
+const USAGE = `Usage: deno task export --run <run folder> --manifest <split manifest> [options]
   (node --import tsx scripts/export.ts …)
   --run DIR             the training run (train.ts --out): reads best/ and preprocess.json
   --manifest FILE       its split manifest: the first val images check parity
   --checkpoint best|last  which checkpoint to export (best)
   --parity-images N     val images for the tfjs-vs-ONNX check (32)
-  --backend NAME        tfjs backend for the check: ${BACKEND_NAMES.join("|")} (wasm)
-Writes <run>/model.float.onnx and <run>/onnx_export.json. Next: deno task quantize.`;
+  --backend NAME        tfjs backend for the check: auto|tfjs-node-gpu|tfjs-node|webgpu|wasm|cpu (wasm)
+Writes <run>/model.float.onnx and <run>/onnx_export.json. Next: deno task quantize, then deno task card,
+which writes the models with their cards (--name sets the file names and the id; the input-domain check
+is fitted there unless the domain step wrote one or --no-domain is passed).`;
 
-const MOVED_TO_CARD = "the card step (deno task card --run <run> --name <name> --out model)";
+const MOVED_TO_CARD =
+  "the card step (deno task card --run <run> --manifest <manifest> --name <name> --out model), which also sets the id from --name";
 const MOVED_TO_QUANTIZE = "the quantize step (deno task quantize)";
 
 const args = cliArgs({
   name: "export.ts",
   usage: USAGE,
+  example: "deno task export --run runs/np/wbzoom --manifest runs/np/manifest.json",
   options: {
     run: { type: "string" },
     manifest: { type: "string" },
@@ -58,6 +57,7 @@ const args = cliArgs({
     out: MOVED_TO_CARD,
     name: MOVED_TO_CARD,
     domain: MOVED_TO_CARD,
+    "no-domain": MOVED_TO_CARD,
     shift: MOVED_TO_CARD,
     baseline: MOVED_TO_CARD,
     ood: MOVED_TO_CARD,
@@ -71,9 +71,6 @@ const args = cliArgs({
   if (v.checkpoint !== "best" && v.checkpoint !== "last") {
     throw new UsageError(`--checkpoint must be best or last, got "${v.checkpoint}"`);
   }
-  if (!BACKEND_NAMES.includes(v.backend as BackendName)) {
-    throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(", ")}, got "${v.backend}"`);
-  }
   return {
     run: v.run!,
     manifest: v.manifest!,
@@ -82,6 +79,23 @@ const args = cliArgs({
     backend: v.backend as BackendName,
   };
 });
+
+// heavy modules (tfjs, onnxruntime) only once the command line is good: --help answers at once
+const tf = await import("@tensorflow/tfjs");
+const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
+const { exportToOnnx } = await import("./lib/onnx/export.ts");
+const { batches, onnxLogits } = await import("./lib/run/onnx_scoring.ts");
+const { readRunJson, runPath } = await import("./lib/run/run_folder.ts");
+const { loadImages, selectItems } = await import("./lib/shift/load.ts");
+const { BACKEND_NAMES, selectBackend } = await import("./lib/tfjs/backend.ts");
+const { loadLayersModel } = await import("./lib/tfjs/file_io.ts");
+
+if (!BACKEND_NAMES.includes(args.backend)) {
+  process.stderr.write(
+    `export.ts: --backend must be one of ${BACKEND_NAMES.join(", ")}, got "${args.backend}" (see --help)\n`,
+  );
+  process.exit(2);
+}
 
 const log = (msg: string) => console.error(msg);
 
@@ -102,7 +116,7 @@ async function main(): Promise<void> {
   const logitIdx = model.outputNames.findIndex((n) => n.startsWith("logit"));
   for (const b of batches(images, spec, "NHWC")) {
     const x = tf.tensor4d(b.data, [b.n, spec.size, spec.size, 3]);
-    const out = model.predict(x) as tf.Tensor | tf.Tensor[];
+    const out = model.predict(x) as Tensor | Tensor[];
     const outs = Array.isArray(out) ? out : [out];
     tfLogits.push(...(await outs[logitIdx >= 0 ? logitIdx : 0].data()));
     tf.dispose([x, ...outs]);

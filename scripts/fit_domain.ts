@@ -10,15 +10,14 @@
  *   keeps the old per-statistic ranges. The report covers the manifest's test split, each
  *   `--check` manifest and a few non-microscopy images made in code (`synthetic`).
  *
- *   tsx scripts/fit_domain.ts --features --model runs/x/model.int8.onnx --manifest runs/np/manifest.json
+ *   deno task domain --features --model runs/x/model.int8.onnx --manifest runs/np/manifest.json
  *     --out runs/x/domain.json --check runs/cnmc_subset/manifest.json [--quantile 0.995]
  *     [--shrinkage auto|λ] [--legacy-ranges] [--limit N]
  *
  * - Otherwise (the old check): per-statistic ranges of the training images (unshifted and under
  *   the colour/JPEG shift grid).
  *
- * Usage:
- *   tsx scripts/fit_domain.ts --model model/all-v4.int8.onnx --manifest runs/taleqani/manifest.json
+ *   deno task domain --model model/all-v4.int8.onnx --manifest runs/taleqani/manifest.json
  *     --out runs/x/domain.json [--check runs/taleqani/manifest.json:test]
  *     [--check runs/cnmc_subset/manifest.json] [--quantiles 0.005,0.995] [--margin 0.1] [--min-pad 0.01]
  *     [--no-shift] [--limit N]
@@ -34,33 +33,77 @@
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { parseArgs } from "node:util";
-import { imageStats, toFloatRgb } from "../model/core/mod.ts";
-import { readSplitManifest, type Split } from "./lib/data/split_manifest.ts";
-import { confusionAt, rates } from "./lib/metrics/confusion.ts";
-import { loadModelFile } from "../model/core/mod.ts";
-import { fitDomainRanges } from "./lib/domain/fit.ts";
-import { statsUnderCells, summarizeFlags } from "./lib/domain/stats.ts";
-import { fitFeatureCheck } from "./lib/domain/features.ts";
-import { concatMeasured, type Measured, measureImages, summarizeFeatureFlags } from "./lib/domain/measure.ts";
-import { fitSanityRanges, SANITY_STATISTICS } from "./lib/domain/sanity.ts";
-import { syntheticImages } from "./lib/domain/synthetic.ts";
-import { quantileSorted } from "./lib/domain/fit.ts";
-import { sigmoid } from "./lib/metrics/calibration.ts";
-import type { ManifestItem, SplitManifest } from "./lib/data/split_manifest.ts";
-import { checkDomain, type ModelRuntime, type RgbaImage } from "../model/core/mod.ts";
-import { applyShiftCell, SHIFT_GRID } from "./lib/shift/grid.ts";
-import { loadImages, selectItems } from "./lib/shift/load.ts";
-import { parseRunJson } from "./lib/run/run_folder.ts";
-import { modelFloatScorer } from "./lib/shift/score.ts";
+import { cliArgs } from "./lib/run/cli.ts";
+import type { Split } from "./lib/data/split_manifest.ts";
+import type { Measured } from "./lib/domain/measure.ts";
 import type { FloatRgbImage } from "../model/core/mod.ts";
 import type { DomainCheck, PreprocessSpec } from "../model/core/mod.ts";
 
 const USAGE =
-  "usage: tsx scripts/fit_domain.ts (--model model/all-v4.int8.onnx | --preprocess runs/x/preprocess.json) --manifest runs/taleqani/manifest.json --out runs/x/domain.json " +
-  "[--report runs/x/domain_report.json] [--check MANIFEST[:split]]... [--quantiles 0.005,0.995] [--margin 0.1] [--min-pad 0.01] [--no-shift] [--limit N]\n" +
-  "   or: tsx scripts/fit_domain.ts --features --model runs/x/model.int8.onnx --manifest runs/np/manifest.json --out runs/x/domain.json " +
-  "[--report runs/x/domain_report.json] [--check MANIFEST[:split]]... [--quantile 0.995] [--shrinkage auto|λ] [--legacy-ranges] [--chunk 64] [--limit N]";
+  `Usage: deno task domain --features --model <model.onnx> --manifest <manifest.json> --out <domain.json> [options]
+   or: deno task domain (--model <model.onnx> | --preprocess <preprocess.json>) --manifest <manifest.json> --out <domain.json> [options]
+  (node --import tsx scripts/fit_domain.ts …)
+  --model FILE         the ONNX model (its card beside it); with --features it needs the "features" output
+  --preprocess FILE    instead of --model (ranges only): the trainer's preprocess.json; flag counts, no model metrics
+  --manifest FILE      the split manifest: fitted on train, the threshold on val, reported on test
+  --out FILE           the check to write (the card's \`domain\`: deno task card --domain)
+  --report FILE        the fit and the checks (default <out>_report.json; the card's \`outOfDomain\`: --ood)
+  --check FILE[:split] (repeatable) another manifest to report flags on (default split: all)
+  --limit N            at most N images per split
+  --threads N          onnxruntime-node threads (1)
+ With --features (a Mahalanobis distance in the network's pooled-feature space):
+  --quantile Q         the threshold: this quantile of the val originals' distances (0.995)
+  --shrinkage S        covariance shrinkage toward the diagonal: auto or a number in [0, 1] (auto)
+  --legacy-ranges      keep the per-statistic ranges beside the distance (default: sanity ranges only)
+  --chunk N            images per batch (64)
+ Without (per-statistic ranges):
+  --quantiles LO,HI    the range of each statistic (0.005,0.995)
+  --margin X           widen each range by X of its width (0.1)
+  --min-pad X          least padding of a range (0.01)
+  --no-shift           fit on the unshifted images only (default: also under the colour/JPEG shift grid)`;
+
+const values = cliArgs({
+  name: "fit_domain.ts",
+  usage: USAGE,
+  example: "deno task domain --features --model runs/x/model.int8.onnx --manifest runs/np/manifest.json \\\n" +
+    "  --out runs/x/domain.json --check runs/cnmc_subset/manifest.json",
+  options: {
+    model: { type: "string" },
+    manifest: { type: "string" },
+    out: { type: "string" },
+    check: { type: "string", multiple: true, default: [] },
+    quantiles: { type: "string", default: "0.005,0.995" },
+    margin: { type: "string", default: "0.1" },
+    "min-pad": { type: "string", default: "0.01" },
+    "no-shift": { type: "boolean", default: false },
+    limit: { type: "string" },
+    threads: { type: "string", default: "1" },
+    preprocess: { type: "string" },
+    report: { type: "string" },
+    features: { type: "boolean", default: false },
+    quantile: { type: "string", default: "0.995" },
+    shrinkage: { type: "string", default: "auto" },
+    "legacy-ranges": { type: "boolean", default: false },
+    chunk: { type: "string", default: "64" },
+  },
+});
+
+const { imageStats, toFloatRgb } = await import("../model/core/mod.ts");
+const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
+const { confusionAt, rates } = await import("./lib/metrics/confusion.ts");
+const { loadModelFile } = await import("../model/core/mod.ts");
+const { fitDomainRanges } = await import("./lib/domain/fit.ts");
+const { statsUnderCells, summarizeFlags } = await import("./lib/domain/stats.ts");
+const { fitFeatureDomain, measureItems, SANITY_FIT } = await import("./lib/domain/feature_fit.ts");
+const { measureImages, summarizeFeatureFlags } = await import("./lib/domain/measure.ts");
+const { syntheticImages } = await import("./lib/domain/synthetic.ts");
+const { quantileSorted } = await import("./lib/domain/fit.ts");
+const { sigmoid } = await import("./lib/metrics/calibration.ts");
+const { checkDomain } = await import("../model/core/mod.ts");
+const { applyShiftCell, SHIFT_GRID } = await import("./lib/shift/grid.ts");
+const { loadImages, selectItems } = await import("./lib/shift/load.ts");
+const { parseRunJson } = await import("./lib/run/run_folder.ts");
+const { modelFloatScorer } = await import("./lib/shift/score.ts");
 
 async function readPreprocess(file: string): Promise<PreprocessSpec> {
   let spec: unknown;
@@ -79,30 +122,9 @@ function metricsOf(scores: number[], positive: boolean[], threshold: number) {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      model: { type: "string" },
-      manifest: { type: "string" },
-      out: { type: "string" },
-      check: { type: "string", multiple: true, default: [] },
-      quantiles: { type: "string", default: "0.005,0.995" },
-      margin: { type: "string", default: "0.1" },
-      "min-pad": { type: "string", default: "0.01" },
-      "no-shift": { type: "boolean", default: false },
-      limit: { type: "string" },
-      threads: { type: "string", default: "1" },
-      preprocess: { type: "string" },
-      report: { type: "string" },
-      features: { type: "boolean", default: false },
-      quantile: { type: "string", default: "0.995" },
-      shrinkage: { type: "string", default: "auto" },
-      "legacy-ranges": { type: "boolean", default: false },
-      chunk: { type: "string", default: "64" },
-    },
-  });
   if (values.features) return await mainFeatures(values);
   if (!values.manifest || !values.out || (!values.model && !values.preprocess)) {
-    throw new Error(`--manifest, --out and one of --model or --preprocess are required\n${USAGE}`);
+    throw new Error(`--manifest, --out and one of --model or --preprocess are required (see --help)`);
   }
   const quantiles = values.quantiles!.split(",").map(Number) as [number, number];
   if (quantiles.length !== 2 || quantiles.some((q) => !Number.isFinite(q))) {
@@ -242,26 +264,6 @@ function parseCheckArg(arg: string): { file: string; split: Split | "all" } {
   return { file: m[1], split: (m[2] ?? "all") as Split | "all" };
 }
 
-/** Loads, resizes and measures manifest items `chunk` at a time (the images are not all held). */
-async function measureItems(
-  runtime: ModelRuntime,
-  manifest: SplitManifest,
-  items: readonly ManifestItem[],
-  chunk: number,
-  onChunk?: (rgba: RgbaImage[]) => Promise<void>,
-  log?: (s: string) => void,
-): Promise<Measured> {
-  const parts: Measured[] = [];
-  for (let start = 0; start < items.length; start += chunk) {
-    const loaded = await loadImages(manifest, items.slice(start, start + chunk));
-    const rgba = loaded.map((l) => l.rgba);
-    parts.push(await measureImages(runtime, rgba.map((img) => toFloatRgb(img, runtime.card.preprocess))));
-    await onChunk?.(rgba);
-    log?.(`  ${Math.min(start + chunk, items.length)}/${items.length}`);
-  }
-  return concatMeasured(parts);
-}
-
 const distanceSummary = (d: readonly number[]) => {
   const sorted = [...d].filter(Number.isFinite).sort((a, b) => a - b);
   if (sorted.length === 0) return undefined;
@@ -277,7 +279,7 @@ const distanceSummary = (d: readonly number[]) => {
 /** `--features`: the feature distance + sanity ranges, and the report. */
 async function mainFeatures(values: Flags): Promise<void> {
   if (!values.manifest || !values.out || !values.model) {
-    throw new Error(`--features needs --model (exported with a "features" output), --manifest and --out\n${USAGE}`);
+    throw new Error(`--features needs --model (exported with a "features" output), --manifest and --out (see --help)`);
   }
   const quantile = Number(values.quantile);
   if (!(quantile > 0 && quantile <= 1)) throw new Error(`--quantile must be in (0, 1], got ${values.quantile}`);
@@ -296,38 +298,30 @@ async function mainFeatures(values: Flags): Promise<void> {
   const manifest = await readSplitManifest(values.manifest);
   const cells = values["no-shift"] ? [SHIFT_GRID[0]] : [...SHIFT_GRID];
 
-  // Train originals, unshifted: the feature model and the sanity ranges (or, with --legacy-ranges,
-  // the old ranges under the shift grid).
-  const trainItems = selectItems(manifest, { split: "train", limit });
-  log(`features of ${trainItems.length} train originals…`);
+  // Train originals, unshifted: the feature model and the sanity ranges (scripts/lib/domain/feature_fit.ts,
+  // the card step's fit too), or, with --legacy-ranges, the old ranges under the shift grid.
   const legacyRows: Record<string, number>[] = [];
-  const train = await measureItems(model, manifest, trainItems, chunk, async (rgba) => {
-    if (values["legacy-ranges"]) legacyRows.push(...await statsUnderCells(rgba, cells, spec));
-  }, log);
-  const valItems = selectItems(manifest, { split: "val", limit });
-  log(`features of ${valItems.length} val originals…`);
-  const val = await measureItems(model, manifest, valItems, chunk, undefined, log);
-
-  const output = card.domain?.features?.output ?? card.io.features ?? "features";
-  const { check: features, valDistances } = fitFeatureCheck(train.features, val.features, {
+  const fit = await fitFeatureDomain(model, manifest, {
     shrinkage,
     quantile,
-    output,
+    chunk,
+    limit,
+    log,
+    onTrainChunk: async (rgba) => {
+      if (values["legacy-ranges"]) legacyRows.push(...await statsUnderCells(rgba, cells, spec));
+    },
   });
-  const sanity = {
-    names: [...SANITY_STATISTICS],
-    quantiles: [0.001, 0.999] as [number, number],
-    lowFactor: 0.5,
-    margin: 0.5,
-    minPad: 0.05,
-  };
+  const { train, val, valDistances } = fit;
+  const features = fit.domain.features;
+  const output = features.output;
+  const sanity = SANITY_FIT;
   const ranges = values["legacy-ranges"]
     ? fitDomainRanges(legacyRows, {
       quantiles: values.quantiles!.split(",").map(Number) as [number, number],
       margin: Number(values.margin),
       minPad: Number(values["min-pad"]),
     }).ranges
-    : fitSanityRanges(train.stats, sanity).ranges;
+    : fit.domain.ranges;
   const domain: DomainCheck = { ranges, features };
   log(
     `feature check: ${features.dims} features, shrinkage λ = ${features.fitted.shrinkage}, threshold ` +

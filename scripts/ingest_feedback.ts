@@ -2,9 +2,8 @@
  * Turns the service's feedback export (`GET /v1/feedback`, NDJSON) and the images the lab keeps
  * into a manifest addition for the training pipeline.
  *
- * Usage (tsx or deno):
  *   curl -H "Authorization: Bearer $KEY" http://127.0.0.1:8000/v1/feedback > feedback.ndjson
- *   tsx scripts/ingest_feedback.ts --feedback feedback.ndjson --images /lab/archive \
+ *   deno task ingest --feedback feedback.ndjson --images /lab/archive \
  *     [--manifest runs/x/manifest.json] [--split train] --out runs/x/feedback_addition.json
  *
  * Matching: the service never stores images, only each upload's SHA-256; every image file under
@@ -24,11 +23,11 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import process from "node:process";
-import { parseArgs } from "node:util";
 import type { Label } from "../model/core/mod.ts";
 import { listImageFiles, sha256File } from "./lib/data/files.ts";
 import type { ManifestItem, Split } from "./lib/data/split_manifest.ts";
 import type { FeedbackRecord } from "../model/core/mod.ts";
+import { cliArgs, UsageError } from "./lib/run/cli.ts";
 
 /** A manifest item made from feedback, with where its label came from. */
 export interface FeedbackItem extends ManifestItem {
@@ -180,8 +179,22 @@ export function buildAddition(
   };
 }
 
+const USAGE = `Usage: deno task ingest --feedback <feedback.ndjson> --images <folder> --out <addition.json> [options]
+  (node --import tsx scripts/ingest_feedback.ts …)
+  --feedback FILE   the service's feedback export (GET /v1/feedback, NDJSON)
+  --images DIR      the lab's image folder: each file is matched to a record by its SHA-256
+  --out FILE        the manifest addition to write
+  --manifest FILE   a split manifest whose images are skipped (no train/test leak)
+  --split S         the split the new items go to: train | val | test (train)
+Prints the counts: records, images, matched, disagreements, already in the manifest, unmatched.`;
+
 async function main(): Promise<void> {
-  const { values: a } = parseArgs({
+  const a = cliArgs({
+    name: "ingest_feedback.ts",
+    usage: USAGE,
+    example: `curl -H "Authorization: Bearer $KEY" http://127.0.0.1:8000/v1/feedback > feedback.ndjson
+deno task ingest --feedback feedback.ndjson --images /lab/archive --manifest runs/x/manifest.json \\
+  --out runs/x/feedback_addition.json`,
     options: {
       feedback: { type: "string" },
       images: { type: "string" },
@@ -189,15 +202,13 @@ async function main(): Promise<void> {
       split: { type: "string", default: "train" },
       out: { type: "string" },
     },
+    required: ["feedback", "images", "out"],
+  }, (v) => {
+    if (!["train", "val", "test"].includes(v.split!)) {
+      throw new UsageError(`--split must be train, val or test, got "${v.split}"`);
+    }
+    return { ...v, feedback: v.feedback!, images: v.images!, out: v.out!, split: v.split as Split };
   });
-  if (!a.feedback || !a.images || !a.out) {
-    throw new Error(
-      "usage: ingest_feedback.ts --feedback feedback.ndjson --images <lab image folder> [--manifest manifest.json] [--split train] --out addition.json",
-    );
-  }
-  if (!["train", "val", "test"].includes(a.split)) {
-    throw new Error(`--split must be train, val or test (got ${a.split})`);
-  }
   const records = parseExport(await readFile(a.feedback, "utf8"));
   const root = resolve(a.images);
   const files = new Map<string, string>();
@@ -208,12 +219,15 @@ async function main(): Promise<void> {
   const exclude = a.manifest
     ? new Set<string>((JSON.parse(await readFile(a.manifest, "utf8")).items as ManifestItem[]).map((i) => i.sha256))
     : undefined;
-  const addition = buildAddition(records, files, root, { split: a.split as Split, exclude });
+  const addition = buildAddition(records, files, root, { split: a.split, exclude });
   await mkdir(dirname(resolve(a.out)), { recursive: true });
   await writeFile(a.out, JSON.stringify(addition, null, 2) + "\n");
   console.log(JSON.stringify({ out: a.out, ...addition.stats, unmatched: addition.unmatched.length }));
 }
 
 if (import.meta.main ?? (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href)) {
-  await main();
+  await main().catch((err) => {
+    console.error(`ingest_feedback: ${(err as Error).message}`);
+    process.exit(1);
+  });
 }

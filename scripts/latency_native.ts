@@ -3,7 +3,7 @@
  * the same model and the same preprocessed real image: latency p50/p95/p99 of `session.run` and
  * the largest output difference. Runs under Node:
  *
- *   npx tsx scripts/latency_native.ts [model.onnx] [image] [n]
+ *   deno task latency:native [--model model.onnx] [--image image] [--runs n]
  *
  * Defaults: tests/fixtures/models/tiny.int8.onnx, the 450×450 C-NMC BMP fixture, 300 runs.
  * Both sessions come from the core's `createSession` at onnxruntime's full optimisation (`all`);
@@ -13,18 +13,34 @@
  * @module
  */
 import { readFile } from "node:fs/promises";
-import { createSession, type SessionOptions } from "../model/core/mod.ts";
-import { parseModelCard } from "../model/core/mod.ts";
-import { cardPathFor } from "../model/core/mod.ts";
-import { decodeImage } from "../model/core/mod.ts";
-import { preprocess } from "../model/core/mod.ts";
+import { cliArgs, numberFlag } from "./lib/run/cli.ts";
+import type { SessionOptions } from "../model/core/mod.ts";
 
-const [
-  modelPath = "tests/fixtures/models/tiny.int8.onnx",
-  imagePath = "tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp",
-  nArg = "300",
-] = process.argv.slice(2);
-const n = Number(nArg);
+const args = cliArgs(
+  {
+    name: "latency_native.ts",
+    usage: `Usage: deno task latency:native [--model FILE] [--image FILE] [--runs N]
+  (node --import tsx scripts/latency_native.ts …)
+  --model FILE   the ONNX model, its card beside it (tests/fixtures/models/tiny.int8.onnx)
+  --image FILE   the image, preprocessed by the card (tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp)
+  --runs N       timed runs per session, after 20 warm-up runs (300)
+Prints JSON: load time and p50/p95/p99 per runtime, the largest logit difference, web over native.`,
+    example: "deno task latency:native --model model/all-v5.int8.onnx --runs 500",
+    options: {
+      model: { type: "string", default: "tests/fixtures/models/tiny.int8.onnx" },
+      image: { type: "string", default: "tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp" },
+      runs: { type: "string" },
+    },
+  },
+  (v) => ({
+    modelPath: v.model!,
+    imagePath: v.image!,
+    n: numberFlag(v.runs, "runs", { integer: true, min: 1, fallback: 300 }),
+  }),
+);
+const { modelPath, imagePath, n } = args;
+
+const { cardPathFor, createSession, decodeImage, parseModelCard, preprocess } = await import("../model/core/mod.ts");
 
 const card = parseModelCard(JSON.parse(await readFile(cardPathFor(modelPath), "utf8")));
 const modelBytes = new Uint8Array(await readFile(modelPath));

@@ -1,5 +1,5 @@
 /**
- * Writes the test fixtures under tests/fixtures/models/ (run: `./node_modules/.bin/tsx scripts/make_test_model.ts`):
+ * Writes the test fixtures under tests/fixtures/models/ (run: `deno task fixtures:models`):
  *
  * - `tiny.float.onnx` / `tiny.float.json`: a seeded 32×32 model (two conv blocks, "gap", "logit" and a
  *   4-class "subtype_logits" head, with a CAM output) and its model card;
@@ -14,17 +14,29 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { decodePng } from "../model/core/mod.ts";
-import { preprocess } from "../model/core/mod.ts";
-import { buildModelCard, type ModelCard, type ModelCardFields, type PreprocessSpec } from "../model/core/mod.ts";
-import { exportToOnnx } from "./lib/onnx/export.ts";
-import { writeModelFiles } from "./lib/onnx/card.ts";
-import { tinyCamModel } from "./lib/onnx/test_models.ts";
-import { quantizeQdq } from "./lib/onnx/quantize.ts";
-import { seededRandom } from "./lib/onnx/seeded.ts";
+import { cliArgs } from "./lib/run/cli.ts";
+import type { ModelCard, ModelCardFields, PreprocessSpec } from "../model/core/mod.ts";
+
+cliArgs({
+  name: "make_test_model.ts",
+  usage: `Usage: deno task fixtures:models
+  (node --import tsx scripts/make_test_model.ts)
+Rewrites tests/fixtures/models/: tiny.{float,int8}.{onnx,json} (a seeded 32×32 model and its int8 copy)
+and cnmc_real.{32,33}.f32 + cnmc_real.json (real C-NMC cells from /work/shared/data/cnmc_subset,
+preprocessed). No options. Deterministic: the same code writes the same bytes.`,
+  example: "deno task fixtures:models && git diff --stat tests/fixtures/models",
+  options: {},
+});
+
+const tf = await import("@tensorflow/tfjs");
+const { buildModelCard, decodePng, preprocess } = await import("../model/core/mod.ts");
+const { exportToOnnx } = await import("./lib/onnx/export.ts");
+const { writeModelFiles } = await import("./lib/onnx/card.ts");
+const { tinyCamModel } = await import("./lib/onnx/test_models.ts");
+const { quantizeQdq } = await import("./lib/onnx/quantize.ts");
+const { seededRandom } = await import("./lib/onnx/seeded.ts");
 
 const OUT = "tests/fixtures/models";
 const DATA = "/work/shared/data/cnmc_subset/fold_0";

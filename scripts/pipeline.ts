@@ -24,21 +24,21 @@ import {
   planProblems,
   stepFiles,
 } from "./lib/run/pipeline_plan.ts";
-import { runPath, type StepName, STEPS } from "./lib/run/run_folder.ts";
+import { runPath, type StepName, STEPS } from "./lib/run/run_files.ts";
 
 const WRITES: Partial<Record<StepName, string>> = {
   prepare: "manifest.json (with the default --manifest)",
   card: "<out>/<name>.{float,int8}.{onnx,json}, outside the run folder",
 };
 
-const USAGE = `usage: deno task pipeline --run <run folder> [options]
+const USAGE = `Usage: deno task pipeline --run <run folder> [options]
   (node --import tsx scripts/pipeline.ts …)
   --run DIR           the run folder (created if needed)
   --manifest FILE     the split manifest (default <run>/manifest.json; prepare writes it when missing)
   --dataset DIR       the downloaded dataset, for prepare
   --name NAME         the models' file name for the card step, e.g. all-v5
   --out DIR           where the card step writes the models (model)
-  --id ID --version V the model's id and version (quantize and card; default all-screen, 1.0.0)
+  --id ID --version V the model's id and version (quantize and card; default: the card's id is --name, 1.0.0)
   --check FILE[:split]  another manifest for the domain step's out-of-domain checks and the suite
                       step's other-lab answers (every image of FILE; repeatable)
   --args "STEP=FLAGS" extra flags for one step, split at spaces (repeatable), e.g. "train=--epochs 30",
@@ -60,6 +60,8 @@ function stepName(value: string | undefined, flag: string): StepName | undefined
 const args = cliArgs({
   name: "pipeline.ts",
   usage: USAGE,
+  example: `deno task pipeline --run runs/np/wbzoom --dataset ~/data/taleqani_all --name all-v5 --version 5.0.0 \\
+  --args "train=--arch small-gap --width 0.75 --size 96 --epochs 30"`,
   options: {
     run: { type: "string" },
     manifest: { type: "string" },

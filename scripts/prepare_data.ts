@@ -1,59 +1,83 @@
 /**
  * Writes the split manifest of a downloaded dataset folder.
  *
- * Usage:
- *   tsx scripts/prepare_data.ts --dataset <folder> --out runs/<name>/manifest.json
+ *   deno task prepare --dataset <folder> --out runs/<name>/manifest.json
  *     [--kind cnmc|taleqani|folders|auto] [--seed 1] [--val 0.15] [--test 0.15]
  *     [--block 20] [--holdout highest|interleaved] [--map all=all,hem=normal]
  *
+ * `--help` lists the options.
+ *
  * @module
  */
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
-import { parseArgs } from "node:util";
-import { formatCountTable } from "./lib/data/counts.ts";
-import { parseClassMap } from "./lib/data/folders.ts";
-import { prepareDataset } from "./lib/data/prepare.ts";
+import { cliArgs, numberFlag, UsageError } from "./lib/run/cli.ts";
 
-const USAGE =
-  "usage: tsx scripts/prepare_data.ts --dataset <folder> --out runs/<name>/manifest.json [--kind cnmc|taleqani|folders|auto] [--seed 1] [--val 0.15] [--test 0.15] [--block 20] [--holdout highest|interleaved] [--map all=all,hem=normal]";
+const USAGE = `Usage: deno task prepare --dataset <folder> --out <manifest.json> [options]
+  (node --import tsx scripts/prepare_data.ts …)
+  --dataset DIR        the unpacked dataset (C-NMC, Taleqani, or class folders)
+  --out FILE           the split manifest to write, e.g. runs/<name>/manifest.json
+  --kind K             cnmc | taleqani | folders | auto (auto: recognised from the folder layout)
+  --seed N             split seed (1)
+  --val X  --test X    shares of the validation and test splits (0.15, 0.15)
+  --block N            file-number block size kept on one side of a split (20)
+  --holdout H          highest | interleaved: which blocks are held out (taleqani/folders: highest;
+                       cnmc: interleaved) — highest holds the highest file numbers out as new patients
+  --map A=all,B=normal class folders → labels (default all=all,normal=normal,hem=normal,benign=normal)
+Prints the counts per split and class. Next: deno task train.`;
 
-function num(v: string | undefined, name: string, fallback: number): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new Error(`--${name} must be a number, got "${v}"`);
-  return n;
-}
+const KINDS = ["auto", "cnmc", "taleqani", "folders"] as const;
+const HOLDOUTS = ["highest", "interleaved"] as const;
+
+const args = cliArgs({
+  name: "prepare_data.ts",
+  usage: USAGE,
+  example: "deno task prepare --dataset ~/data/taleqani_all --out runs/taleqani/manifest.json",
+  options: {
+    dataset: { type: "string" },
+    out: { type: "string" },
+    kind: { type: "string", default: "auto" },
+    seed: { type: "string" },
+    val: { type: "string" },
+    test: { type: "string" },
+    block: { type: "string" },
+    map: { type: "string" },
+    holdout: { type: "string" },
+  },
+  required: ["dataset", "out"],
+}, (v) => {
+  if (!(KINDS as readonly string[]).includes(v.kind!)) {
+    throw new UsageError(`--kind must be ${KINDS.join(", ")}, got "${v.kind}"`);
+  }
+  if (v.holdout !== undefined && !(HOLDOUTS as readonly string[]).includes(v.holdout)) {
+    throw new UsageError(`--holdout must be highest or interleaved, got "${v.holdout}"`);
+  }
+  return {
+    dataset: v.dataset!,
+    out: v.out!,
+    kind: v.kind as (typeof KINDS)[number],
+    holdout: v.holdout as (typeof HOLDOUTS)[number] | undefined,
+    seed: numberFlag(v.seed, "seed", { integer: true, fallback: 1 }),
+    val: numberFlag(v.val, "val", { min: 0, max: 1, fallback: 0.15 }),
+    test: numberFlag(v.test, "test", { min: 0, max: 1, fallback: 0.15 }),
+    blockSize: numberFlag(v.block, "block", { integer: true, min: 1, fallback: 20 }),
+    map: v.map,
+  };
+});
+
+const { mkdir, writeFile } = await import("node:fs/promises");
+const { dirname } = await import("node:path");
+const { formatCountTable } = await import("./lib/data/counts.ts");
+const { parseClassMap } = await import("./lib/data/folders.ts");
+const { prepareDataset } = await import("./lib/data/prepare.ts");
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      dataset: { type: "string" },
-      out: { type: "string" },
-      kind: { type: "string", default: "auto" },
-      seed: { type: "string" },
-      val: { type: "string" },
-      test: { type: "string" },
-      block: { type: "string" },
-      map: { type: "string" },
-      holdout: { type: "string" },
-    },
-  });
-  if (!values.dataset || !values.out) throw new Error(`--dataset and --out are required\n${USAGE}`);
-  const kind = values.kind!;
-  if (!["auto", "cnmc", "taleqani", "folders"].includes(kind)) {
-    throw new Error(`--kind must be cnmc, taleqani, folders or auto\n${USAGE}`);
-  }
-  if (values.holdout !== undefined && values.holdout !== "highest" && values.holdout !== "interleaved") {
-    throw new Error(`--holdout must be highest or interleaved, got "${values.holdout}"\n${USAGE}`);
-  }
+  const values = args;
   const manifest = await prepareDataset(values.dataset, {
-    holdout: values.holdout as "highest" | "interleaved" | undefined,
-    kind: kind as "auto",
-    seed: num(values.seed, "seed", 1),
-    val: num(values.val, "val", 0.15),
-    test: num(values.test, "test", 0.15),
-    blockSize: num(values.block, "block", 20),
+    holdout: values.holdout,
+    kind: values.kind,
+    seed: values.seed,
+    val: values.val,
+    test: values.test,
+    blockSize: values.blockSize,
     classMap: values.map ? parseClassMap(values.map) : undefined,
   });
   await mkdir(dirname(values.out), { recursive: true });

@@ -20,20 +20,14 @@
  */
 import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
-import { buildModelCard, probabilityFromLogit } from "../model/core/mod.ts";
-import { readSplitManifest } from "./lib/data/split_manifest.ts";
-import { evaluatePredictions, formatEvalTable } from "./lib/metrics/report.ts";
-import { quantizeQdq } from "./lib/onnx/quantize.ts";
-import { cardFields } from "./lib/run/card_fields.ts";
 import { cliArgs, numberFlag, StepError, stepFailed } from "./lib/run/cli.ts";
-import { batches, maxLogitDiff, onnxLogits, predictionRows } from "./lib/run/onnx_scoring.ts";
-import { type ExportReport, type QuantizationSummary, readRunJson, RUN_FILES, runPath } from "./lib/run/run_folder.ts";
-import { loadImages, selectItems } from "./lib/shift/load.ts";
+import type { ExportReport, QuantizationSummary } from "./lib/run/run_folder.ts";
+import { RUN_FILES, runPath } from "./lib/run/run_files.ts";
 
 /** Least share of test labels the int8 model must keep. */
 const MIN_AGREEMENT = 0.99;
 
-const USAGE = `usage: deno task quantize --run <run folder> --manifest <split manifest> [options]
+const USAGE = `Usage: deno task quantize --run <run folder> --manifest <split manifest> [options]
   (node --import tsx scripts/quantize.ts …)
   --run DIR             the run folder, after deno task export (model.float.onnx, onnx_export.json)
   --manifest FILE       its split manifest: train images calibrate, val/test evaluate
@@ -47,6 +41,7 @@ Next: deno task domain, deno task shift, deno task card.`;
 const args = cliArgs({
   name: "quantize.ts",
   usage: USAGE,
+  example: "deno task quantize --run runs/np/wbzoom --manifest runs/np/manifest.json --version 5.0.0 --calibration 512",
   options: {
     run: { type: "string" },
     manifest: { type: "string" },
@@ -70,6 +65,15 @@ const args = cliArgs({
   id: v.id!,
   version: v.version!,
 }));
+
+const { buildModelCard, probabilityFromLogit } = await import("../model/core/mod.ts");
+const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
+const { evaluatePredictions, formatEvalTable } = await import("./lib/metrics/report.ts");
+const { quantizeQdq } = await import("./lib/onnx/quantize.ts");
+const { cardFields } = await import("./lib/run/card_fields.ts");
+const { batches, maxLogitDiff, onnxLogits, predictionRows } = await import("./lib/run/onnx_scoring.ts");
+const { readRunJson } = await import("./lib/run/run_folder.ts");
+const { loadImages, selectItems } = await import("./lib/shift/load.ts");
 
 const log = (msg: string) => console.error(msg);
 

@@ -3,8 +3,7 @@
  * mean images per class, per-image size and colour statistics (with how well colour alone
  * separates the classes). Writes PNGs, `eda.json` and a self-contained `index.html` to --out.
  *
- * Usage:
- *   tsx scripts/report_eda.ts --manifest runs/taleqani/manifest.json --out runs/taleqani/eda
+ *   deno task report:eda --manifest runs/taleqani/manifest.json --out runs/taleqani/eda
  *     [--samples 16] [--tile 96] [--max-per-class N] [--root /path/to/dataset]
  *     [--colour-baseline runs/taleqani/colour_baseline/eval.json]
  * The colour baseline's eval.json (scripts/colour_baseline.ts) is picked up from
@@ -14,19 +13,49 @@
  */
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { parseArgs } from "node:util";
-import { readSplitManifest } from "./lib/data/split_manifest.ts";
-import { buildEdaReport, type EdaOptions } from "./lib/report/eda.ts";
+import { cliArgs, numberFlag } from "./lib/run/cli.ts";
+import type { EdaOptions } from "./lib/report/eda.ts";
 
-const USAGE =
-  "usage: tsx scripts/report_eda.ts --manifest runs/x/manifest.json --out runs/x/eda [--samples 16] [--tile 96] [--max-per-class N] [--root DIR] [--colour-baseline F]";
+const USAGE = `Usage: deno task report:eda --manifest <manifest.json> --out <folder> [options]
+  (node --import tsx scripts/report_eda.ts …)
+  --manifest FILE         the split manifest of the dataset
+  --out DIR               where index.html, eda.json and the PNGs go
+  --samples N             sample images per class in the montages (16)
+  --tile N                montage tile side in pixels (96)
+  --max-per-class N       at most N images per class for the statistics (all)
+  --root DIR              the dataset's folder, when it moved since the manifest was written
+  --colour-baseline FILE  the colour baseline's eval.json (default <manifest folder>/colour_baseline/eval.json
+                          when present), quoted in the colour caveat`;
 
-function positiveInt(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!(Number.isInteger(n) && n > 0)) throw new Error(`--${name} must be a positive integer, got ${v}\n${USAGE}`);
-  return n;
-}
+const args = cliArgs({
+  name: "report_eda.ts",
+  usage: USAGE,
+  example: "deno task report:eda --manifest runs/np/manifest.json --out runs/np/eda",
+  options: {
+    manifest: { type: "string" },
+    out: { type: "string" },
+    samples: { type: "string" },
+    tile: { type: "string" },
+    "max-per-class": { type: "string" },
+    root: { type: "string" },
+    "colour-baseline": { type: "string" },
+  },
+  required: ["manifest", "out"],
+}, (v) => {
+  const positiveInt = (flag: string, value: string | undefined) =>
+    value === undefined ? undefined : numberFlag(value, flag, { integer: true, min: 1 });
+  return {
+    ...v,
+    manifest: v.manifest!,
+    out: v.out!,
+    samples: positiveInt("samples", v.samples),
+    tile: positiveInt("tile", v.tile),
+    maxPerClass: positiveInt("max-per-class", v["max-per-class"]),
+  };
+});
+
+const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
+const { buildEdaReport } = await import("./lib/report/eda.ts");
 
 /** Test AUROC of the colour baseline's eval.json; undefined when absent (an error when `required`). */
 async function readColourBaseline(file: string, required: boolean): Promise<EdaOptions["colourBaseline"]> {
@@ -46,18 +75,7 @@ async function readColourBaseline(file: string, required: boolean): Promise<EdaO
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      manifest: { type: "string" },
-      out: { type: "string" },
-      samples: { type: "string" },
-      tile: { type: "string" },
-      "max-per-class": { type: "string" },
-      root: { type: "string" },
-      "colour-baseline": { type: "string" },
-    },
-  });
-  if (!values.manifest || !values.out) throw new Error(`--manifest and --out are required\n${USAGE}`);
+  const values = args;
   const manifest = await readSplitManifest(values.manifest);
   if (values.root) manifest.root = values.root;
   const baselineFile = values["colour-baseline"] ?? join(dirname(values.manifest), "colour_baseline", "eval.json");
@@ -66,9 +84,9 @@ async function main(): Promise<void> {
     colourBaseline,
     outDir: values.out,
     manifestPath: values.manifest,
-    samplesPerClass: positiveInt("samples", values.samples),
-    tile: positiveInt("tile", values.tile),
-    maxPerClass: positiveInt("max-per-class", values["max-per-class"]),
+    samplesPerClass: values.samples,
+    tile: values.tile,
+    maxPerClass: values.maxPerClass,
     log: (m) => console.error(m),
   });
   const best = r.separability[0];

@@ -4,8 +4,7 @@
  * recall and a gallery of misclassified images (false negatives first). Writes PNGs,
  * `report.json` and a self-contained `index.html` to --out.
  *
- * Usage:
- *   tsx scripts/report_eval.ts --run runs/x [--eval runs/x/eval.json] [--out runs/x/report]
+ *   deno task report:eval --run runs/x [--eval runs/x/eval.json] [--out runs/x/report]
  *     [--predictions runs/x/predictions.json] [--history runs/x/history.json]
  *     [--manifest runs/taleqani/manifest.json] [--gallery 24] [--gallery-split test] [--tile 128]
  * Without eval.json the evaluation is computed here (as scripts/evaluate.ts does, 200 resamples).
@@ -16,17 +15,59 @@
  */
 import { access, readFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { readSplitManifest } from "./lib/data/split_manifest.ts";
-import { parsePredictions } from "./lib/metrics/predictions.ts";
-import { type EvalReport, evaluatePredictions } from "./lib/metrics/report.ts";
-import { buildEvalReport } from "./lib/report/eval.ts";
-import { fileLoader } from "./lib/report/files.ts";
-import { bestEpoch, parseHistory } from "./lib/report/history.ts";
-import { parseRunJson, runPath } from "./lib/run/run_folder.ts";
+import { cliArgs, numberFlag, UsageError } from "./lib/run/cli.ts";
+import type { EvalReport } from "./lib/metrics/report.ts";
+import { runPath } from "./lib/run/run_files.ts";
 
-const USAGE =
-  "usage: tsx scripts/report_eval.ts --run runs/x [--eval runs/x/eval.json] [--out runs/x/report] [--predictions F] [--history F] [--manifest F] [--gallery 24] [--gallery-split test|val] [--tile 128]";
+const USAGE = `Usage: deno task report:eval --run <run folder> [options]
+  (node --import tsx scripts/report_eval.ts …)
+  --run DIR            the run folder (after deno task train; eval.json is used when present)
+  --eval FILE          the evaluation (default <run>/eval.json; else computed here with 200 resamples)
+  --out DIR            where index.html, report.json and the PNGs go (<run>/report)
+  --predictions FILE   the trainer's predictions (default <run>/predictions.json)
+  --history FILE       the learning curves (default <run>/history.json)
+  --manifest FILE      the split manifest, for the gallery's images (default: found beside the run)
+  --gallery N          misclassified images shown, false negatives first (24; 0 = none)
+  --gallery-split S    val | test (test when the run has test predictions)
+  --tile N             gallery tile side in pixels, 16–512 (128)`;
+
+const args = cliArgs({
+  name: "report_eval.ts",
+  usage: USAGE,
+  example: "deno task report:eval --run runs/np/wbzoom --manifest runs/np/manifest.json",
+  options: {
+    run: { type: "string" },
+    eval: { type: "string" },
+    out: { type: "string" },
+    predictions: { type: "string" },
+    history: { type: "string" },
+    manifest: { type: "string" },
+    gallery: { type: "string" },
+    tile: { type: "string" },
+    "gallery-split": { type: "string" },
+  },
+  required: ["run"],
+}, (v) => {
+  const split = v["gallery-split"];
+  if (split !== undefined && split !== "val" && split !== "test") {
+    throw new UsageError(`--gallery-split must be val or test, got "${split}"`);
+  }
+  return {
+    ...v,
+    run: v.run!,
+    gallery: numberFlag(v.gallery, "gallery", { integer: true, min: 0, fallback: 24 }),
+    tile: numberFlag(v.tile, "tile", { integer: true, min: 16, max: 512, fallback: 128 }),
+    "gallery-split": split as "val" | "test" | undefined,
+  };
+});
+
+const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
+const { parsePredictions } = await import("./lib/metrics/predictions.ts");
+const { evaluatePredictions } = await import("./lib/metrics/report.ts");
+const { buildEvalReport } = await import("./lib/report/eval.ts");
+const { fileLoader } = await import("./lib/report/files.ts");
+const { bestEpoch, parseHistory } = await import("./lib/report/history.ts");
+const { parseRunJson } = await import("./lib/run/run_folder.ts");
 
 /** Where the report goes by default, inside the run folder (not a pipeline step's output). */
 const REPORT_DIR = "report";
@@ -42,33 +83,9 @@ async function readJson(file: string, what: string): Promise<unknown> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      run: { type: "string" },
-      eval: { type: "string" },
-      out: { type: "string" },
-      predictions: { type: "string" },
-      history: { type: "string" },
-      manifest: { type: "string" },
-      gallery: { type: "string", default: "24" },
-      tile: { type: "string", default: "128" },
-      "gallery-split": { type: "string" },
-    },
-  });
-  if (!values.run) throw new Error(`--run is required\n${USAGE}`);
-  const run = values.run;
-  const gallery = Number(values.gallery);
-  if (!(Number.isInteger(gallery) && gallery >= 0)) {
-    throw new Error(`--gallery must be a whole number, got ${values.gallery}`);
-  }
-  const tile = Number(values.tile);
-  if (!(Number.isInteger(tile) && tile >= 16 && tile <= 512)) {
-    throw new Error(`--tile must be an integer in [16, 512], got ${values.tile}`);
-  }
+  const values = args;
+  const { run, gallery, tile } = values;
   const split = values["gallery-split"];
-  if (split !== undefined && split !== "val" && split !== "test") {
-    throw new Error(`--gallery-split must be val or test, got ${split}`);
-  }
 
   const predFile = values.predictions ?? runPath(run, "predictions");
   const predictions = parsePredictions(await readJson(predFile, "predictions"), predFile);

@@ -2,7 +2,7 @@
  * Trains the ALL-vs-normal model from a split manifest.
  *
  * ```sh
- * tsx scripts/train.ts --manifest runs/taleqani/manifest.json --out runs/taleqani/small-gap-128 \
+ * deno task train --manifest runs/taleqani/manifest.json --out runs/taleqani/small-gap-128 \
  *   --arch small-gap --size 128 --epochs 40 --batch 32 --lr 1e-3 --seed 1 --backend auto \
  *   --workers 2 --patience 8 [--resume] [--max-minutes 55]
  * ```
@@ -12,19 +12,16 @@
  *
  * @module
  */
-import { isBrightFraction } from "../model/core/mod.ts";
 import { availableParallelism } from "node:os";
-import { parseArgs } from "node:util";
 import type { PreprocessSpec } from "../model/core/mod.ts";
-import { readSplitManifest } from "./lib/data/split_manifest.ts";
-import { type Architecture, ARCHITECTURES, checkWidth } from "./lib/models/architectures.ts";
-import { BACKEND_NAMES, type BackendName, probeGpuAdapter } from "./lib/tfjs/backend.ts";
-import { DEFAULT_AUGMENT, NO_AUGMENT } from "./lib/train/augment.ts";
-import { DEFAULT_TRAIN, train } from "./lib/train/loop.ts";
+import type { Architecture } from "./lib/models/architectures.ts";
+import type { BackendName } from "./lib/tfjs/backend.ts";
 import type { Balance } from "./lib/train/sampler.ts";
 import type { Monitor } from "./lib/train/val_metrics.ts";
+import { cliArgs } from "./lib/run/cli.ts";
 
-const USAGE = `usage: tsx scripts/train.ts --manifest <manifest.json> --out <dir> [options]
+const USAGE = `Usage: deno task train --manifest <manifest.json> --out <dir> [options]
+  (node --import tsx scripts/train.ts …)
   --arch small-gap|original   (small-gap)      --size N        input side (128)
   --width X        small-gap's width multiplier (1): filters ×X, rounded to multiples of 8
   --epochs N (40)  --batch N (32)  --lr X (1e-3)  --seed N (1)  --patience N (8)
@@ -45,10 +42,12 @@ const USAGE = `usage: tsx scripts/train.ts --manifest <manifest.json> --out <dir
   --white-balance F  white-balance each image on its brightest F of pixels, e.g. 0.1 (off)
   --color rgb|grey|relative-chroma (rgb)  grey: luma only; relative-chroma: saturation + chroma
                    relative to the image's mean hue (invariant to hue rotation and brightness)
-  --quiet          no progress bar`;
+  --quiet          no progress bar
+Writes <out>/{last,best}/, history.json, preprocess.json, train_config.json and predictions.json.
+Next: deno task evaluate.`;
 
 function fail(msg: string): never {
-  process.stderr.write(`train.ts: ${msg}\n${USAGE}\n`);
+  process.stderr.write(`train.ts: ${msg} (see --help)\n`);
   process.exit(2);
 }
 
@@ -67,7 +66,11 @@ function oneOf<T extends string>(v: string | undefined, name: string, allowed: r
   return v as T;
 }
 
-const { values: a } = parseArgs({
+const a = cliArgs({
+  name: "train.ts",
+  usage: USAGE,
+  example:
+    "deno task train --manifest runs/taleqani/manifest.json --out runs/taleqani/small-gap-96 --size 96 --epochs 30",
   options: {
     manifest: { type: "string" },
     out: { type: "string" },
@@ -101,16 +104,17 @@ const { values: a } = parseArgs({
     "min-std": { type: "string" },
     "no-augment": { type: "boolean" },
     quiet: { type: "boolean" },
-    help: { type: "boolean" },
   },
-  strict: true,
 });
-if (a.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
-if (!a.manifest) fail("--manifest is required (written by scripts/prepare_data.ts)");
+if (!a.manifest) fail("--manifest is required (written by deno task prepare)");
 if (!a.out) fail("--out is required (a folder under runs/)");
+
+const { isBrightFraction } = await import("../model/core/mod.ts");
+const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
+const { ARCHITECTURES, checkWidth } = await import("./lib/models/architectures.ts");
+const { BACKEND_NAMES, probeGpuAdapter } = await import("./lib/tfjs/backend.ts");
+const { DEFAULT_AUGMENT, NO_AUGMENT } = await import("./lib/train/augment.ts");
+const { DEFAULT_TRAIN, train } = await import("./lib/train/loop.ts");
 
 const size = num(a.size, "size", 128, true);
 if (size < 16 || size > 512) fail("--size must be between 16 and 512");

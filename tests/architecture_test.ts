@@ -73,6 +73,17 @@ Deno.test("functions/ and scripts/ import the core only through model/core/mod.t
   assert.deepEqual(found, [], found.join("\n"));
 });
 
+Deno.test("the typed client (functions/client/) imports nothing, so a portal can take its one file as it is", () => {
+  const files = sourceFiles("functions/client").filter((f) => !/_test\.ts$/.test(f));
+  assert.ok(files.includes("functions/client/mod.ts"), `found ${files.join(", ")}`);
+  const found = files.flatMap((f) => {
+    const code = Deno.readTextFileSync(join(ROOT, f)).replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+    const re = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)["']([^"']+)["']/gm;
+    return [...code.matchAll(re)].map((m) => `${f} imports ${m[1]} (the client needs nothing but fetch)`);
+  });
+  assert.deepEqual(found, [], found.join("\n"));
+});
+
 Deno.test("one module opens ONNX sessions; one sets onnxruntime-web's globals", () => {
   const files = [
     ...sourceFiles("functions"),

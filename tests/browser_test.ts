@@ -1,9 +1,19 @@
 /**
- * The `GET /` page in a real browser: the service on a free loopback port with the tiny fixture
- * model, headless Chromium (Debian's `/usr/bin/chromium`, driven by playwright-core) opens the
- * page, uploads a C-NMC cell PNG through the file input and checks what a person sees: decision,
- * label, scores, subtype and the heatmap overlay (a PNG data URL at the image's size) with its
- * toggle. Saves a screenshot to `$SCREENSHOT_DIR/page.png` (default: a temp dir; set
+ * The `GET /` page in a real browser: the service on a free loopback port with the committed
+ * model and an API key, headless Chromium (Debian's `/usr/bin/chromium`, driven by
+ * playwright-core) opens the page and a reviewer's session is played through it:
+ *
+ * - an ALL answer (a Taleqani early pre-B field): decision, scores, subtype, and the heatmap over
+ *   the image at 35% opacity with its legend, toggle and opacity slider;
+ * - the reviewer's label with a note is recorded (`POST /v1/feedback`) and then appears in
+ *   `GET /v1/feedback`; a failing store is reported as such;
+ * - a `normal` answer (a benign field) and an out-of-domain `review` (a C-NMC cell) show the
+ *   heatmap muted: hidden by default, with the reason, and the toggle still shows it;
+ * - an upload the service refuses clears the previous result (preview, heatmap, scores, form);
+ * - no Content-Security-Policy violation, no script error, no `/favicon.ico` 404 and no failed
+ *   request other than the two this test causes on purpose.
+ *
+ * Saves a screenshot of the ALL answer to `$SCREENSHOT_DIR/page.png` (default: a temp dir; set
  * `SCREENSHOT_DIR=docs/screenshots` to refresh the committed one).
  *
  * Without `/usr/bin/chromium` the test is skipped, unless `REQUIRE_BROWSER=1` (CI) makes it fail.
@@ -12,13 +22,18 @@ import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 import { serve } from "../functions/deno.ts";
 import { loadConfig } from "../functions/lib/config.ts";
-import { TINY_MODEL } from "./helpers/model.ts";
+import { HEATMAP_OPACITY_PERCENT } from "../functions/lib/ui/index.ts";
+import { DEFAULT_MODEL } from "../model/core/mod.ts";
 
 const root = new URL("../", import.meta.url);
 const CHROMIUM = "/usr/bin/chromium";
-const IMAGE = "cnmc_all_UID_35_6_2_all.png"; // 450×450 RGB
+const KEY = "page-test-key";
+const ALL_FIELD = "taleqani_Early_WBC-Malignant-Early-001.jpg"; // answered all (p ≈ 1)
+const BENIGN_FIELD = "taleqani_Benign_WBC-Benign-001.jpg"; // answered normal (p(all) ≈ 1e-5)
+const CNMC_CELL = "cnmc_all_UID_35_6_2_all.png"; // 450×450 RGB, out of the model's domain: review
 const SCREENSHOT_DIR = Deno.env.get("SCREENSHOT_DIR") ?? Deno.makeTempDirSync({ prefix: "all-screen-shot-" });
 const SCREENSHOT = `${SCREENSHOT_DIR}/page.png`;
+const fixture = (name: string) => new URL(`fixtures/images/${name}`, import.meta.url).pathname;
 
 const haveChromium = (() => {
   try {
@@ -32,24 +47,44 @@ if (!haveChromium && !required) {
   console.warn(`browser_test: skipped: ${CHROMIUM} not found (apt-get install chromium; REQUIRE_BROWSER=1 to fail)`);
 }
 
+/** What the API answers for a fixture (the model is deterministic). */
+// deno-lint-ignore no-explicit-any
+type Answer = any;
+
 Deno.test({
-  name: "browser: / uploads a cell image and shows label, scores, decision and the heatmap with its toggle",
+  name: "browser: / shows the answer and heatmap, records the reviewer's label, mutes normal and out-of-domain maps",
   ignore: !haveChromium && !required,
   // Chromium's child process and playwright's sockets outlive single awaits; all are closed in finally.
   sanitizeOps: false,
   sanitizeResources: false,
-}, async () => {
+}, async (t) => {
   assert.ok(haveChromium, `REQUIRE_BROWSER=1 but ${CHROMIUM} is missing (apt-get install -y chromium)`);
   const server = serve(
-    loadConfig({ PORT: "0", HOST: "127.0.0.1", MODEL: new URL(TINY_MODEL, root).pathname }),
+    loadConfig({
+      PORT: "0",
+      HOST: "127.0.0.1",
+      MODEL: new URL(DEFAULT_MODEL, root).pathname,
+      API_KEYS: KEY,
+      FEEDBACK_DB: ":memory:",
+    }),
     () => {},
   );
   const profile = await Deno.makeTempDir({ prefix: "browser_test_profile_" });
+  const bogus = await Deno.makeTempFile({ prefix: "not-an-image-", suffix: ".png" });
+  await Deno.writeTextFile(bogus, "this is text, not a PNG\n");
   let browser: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;
   try {
     await server.ready;
     const base = `http://127.0.0.1:${server.port}`;
-    // A fresh profile (playwright passes it as --user-data-dir).
+    const api = async (name: string): Promise<Answer> => {
+      const res = await fetch(`${base}/v1/explain`, {
+        method: "POST",
+        headers: { "content-type": name.endsWith(".png") ? "image/png" : "image/jpeg", authorization: `Bearer ${KEY}` },
+        body: await Deno.readFile(fixture(name)),
+      });
+      assert.equal(res.status, 200);
+      return await res.json();
+    };
     browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
@@ -63,42 +98,40 @@ Deno.test({
         "--disable-component-update",
         "--disable-sync",
       ],
-      viewport: { width: 1000, height: 760 },
+      viewport: { width: 1100, height: 900 },
     });
     const page = browser.pages()[0] ?? await browser.newPage();
-    const pageErrors: string[] = [];
+    // Everything the page does on the network and in its console, checked at the end.
+    const pageErrors: string[] = [], failed: string[] = [], refused: string[] = [];
     page.on("pageerror", (e) => pageErrors.push(String(e)));
     page.on("console", (m) => {
-      // (the browser's own /favicon.ico probe 404s: the page has no icon, which is fine)
-      if (m.type() === "error" && !m.location().url.endsWith("/favicon.ico")) {
-        pageErrors.push(`${m.text()} ${m.location().url}`);
-      }
+      if (m.type() === "error") pageErrors.push(`${m.text()} ${m.location().url}`);
     });
+    page.on("requestfailed", (r) => failed.push(`${r.url()} ${r.failure()?.errorText}`));
+    page.on("response", (r) => {
+      if (r.status() >= 400) refused.push(`${r.status()} ${new URL(r.url()).pathname}`);
+    });
+    // CSP violations as the page sees them (an init script runs before the page's own).
+    await page.addInitScript(
+      `globalThis.__csp = []; document.addEventListener("securitypolicyviolation", (e) => __csp.push(e.violatedDirective + " " + e.blockedURI));`,
+    );
 
     await page.goto(`${base}/`);
     assert.equal(await page.title(), "ALL screening");
     assert.equal(await page.locator("#view").isHidden(), true, "no image view before an upload");
+    const use = await page.locator("#use").textContent();
+    assert.match(use ?? "", /screening aid for acute lymphoblastic leukemia on peripheral blood smear images/);
+    assert.match(use ?? "", /Not a diagnosis\./);
+    assert.ok(!/single-cell/.test(await page.content()), "the page does not say single-cell");
+    const icon = await page.locator('link[rel="icon"]').getAttribute("href");
+    assert.ok(icon?.startsWith("data:image/svg+xml,"), icon ?? "no icon link");
+    await page.fill("#key", KEY);
 
-    const explained = page.waitForResponse((r) => r.url().endsWith("/v1/explain"));
-    await page.setInputFiles("#file", new URL(`fixtures/images/${IMAGE}`, import.meta.url).pathname);
-    const response = await explained;
-    assert.equal(response.status(), 200);
-    assert.equal(response.request().headers()["content-type"], "image/png", "the file's own content type");
-    // What the page was answered, fetched again here (the model is deterministic; the browser's
-    // copy of the body is not reliably kept by DevTools).
-    const api = await (await fetch(`${base}/v1/explain`, {
-      method: "POST",
-      headers: { "content-type": "image/png" },
-      body: await Deno.readFile(new URL(`fixtures/images/${IMAGE}`, import.meta.url)),
-    })).json();
-    const requestId = response.headers()["x-request-id"];
-
-    // The result as the page renders it.
-    await page.locator("#result .badge").waitFor();
-    const badge = page.locator("#result .badge");
-    assert.equal(await badge.textContent(), api.decision.toUpperCase());
-    assert.ok(["all", "normal", "review"].includes(api.decision));
-    assert.equal(await badge.getAttribute("class"), `badge ${api.decision}`);
+    const upload = async (file: string) => {
+      const explained = page.waitForResponse((r) => r.url().endsWith("/v1/explain"));
+      await page.setInputFiles("#file", file);
+      return await explained;
+    };
     const cells = async (table: number) =>
       Object.fromEntries(
         await page.locator("#result table").nth(table).locator("tr").evaluateAll((rows) =>
@@ -106,26 +139,7 @@ Deno.test({
         ),
       );
     const pct = (p: number) => `${(100 * p).toFixed(1)}%`;
-    assert.deepEqual(await cells(0), {
-      label: api.label,
-      "p(all)": pct(api.scores.all),
-      "p(normal)": pct(api.scores.normal),
-    });
-    assert.ok(["all", "normal"].includes(api.label));
-    assert.ok(Math.abs(api.scores.all + api.scores.normal - 1) < 1e-6);
-    assert.ok(api.subtype, "the tiny model has a subtype head");
-    const subtypes = await cells(1);
-    assert.deepEqual(Object.keys(subtypes).sort(), Object.keys(api.subtype).sort());
-    for (const [k, v] of Object.entries(api.subtype)) assert.equal(subtypes[k], pct(v as number));
-    const footer = await page.locator("#result").textContent();
-    assert.ok(footer?.includes("png 450×450"), footer ?? "");
-    assert.ok(requestId && footer?.includes(requestId), "the page's request id is shown");
-    assert.equal(await page.locator("#status").textContent(), "", "no error or progress message left");
-
-    // The uploaded image and the heatmap over it.
-    const heat = page.locator("#heat");
-    await heat.waitFor({ state: "visible" });
-    const loaded = async (sel: string) =>
+    const image = async (sel: string) =>
       await page.locator(sel).evaluate(async (el) => {
         // (runs in the page; this project type-checks without the DOM lib)
         const img = el as unknown as {
@@ -138,34 +152,179 @@ Deno.test({
         await img.decode();
         return { src: img.src, w: img.naturalWidth, h: img.naturalHeight, opacity: style(img).opacity };
       });
-    const photo = await loaded("#img");
-    assert.ok(photo.src.startsWith("blob:"), photo.src);
-    assert.deepEqual([photo.w, photo.h], [450, 450]);
-    assert.equal(photo.opacity, "1", "the browser could draw the upload itself");
-    const overlay = await loaded("#heat");
-    assert.ok(overlay.src.startsWith("data:image/png;base64,"), overlay.src.slice(0, 40));
-    assert.equal(overlay.src, api.heatmap);
-    assert.deepEqual([overlay.w, overlay.h], [photo.w, photo.h], "heatmap natural size = image size");
-    assert.equal(overlay.opacity, "0.8");
-    const [imgBox, heatBox] = [await page.locator("#img").boundingBox(), await heat.boundingBox()];
-    assert.ok(imgBox && heatBox);
-    assert.deepEqual(heatBox, imgBox, "the overlay covers exactly the displayed image");
+    const heat = page.locator("#heat");
+    let allRequestId = "";
 
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    await t.step("an ALL answer: scores and the heatmap at 35% with its legend and slider", async () => {
+      const response = await upload(fixture(ALL_FIELD));
+      assert.equal(response.status(), 200);
+      assert.equal(response.request().headers()["content-type"], "image/jpeg", "the file's own content type");
+      assert.equal(response.request().headers()["authorization"], `Bearer ${KEY}`, "the key field's key");
+      allRequestId = response.headers()["x-request-id"];
+      const answer = await api(ALL_FIELD);
+      assert.equal(answer.decision, "all");
+      await page.locator("#result .badge").waitFor();
+      assert.equal(await page.locator("#result .badge").textContent(), "ALL");
+      assert.equal(await page.locator("#result .badge").getAttribute("class"), "badge all");
+      assert.deepEqual(await cells(0), {
+        label: "all",
+        "p(all)": pct(answer.scores.all),
+        "p(normal)": pct(answer.scores.normal),
+      });
+      const subtypes = await cells(1);
+      assert.deepEqual(Object.keys(subtypes).sort(), Object.keys(answer.subtype).sort());
+      for (const [k, v] of Object.entries(answer.subtype)) assert.equal(subtypes[k], pct(v as number));
+      const footer = await page.locator("#result").textContent();
+      assert.ok(footer?.includes(`jpeg ${answer.input.width}×${answer.input.height}`), footer ?? "");
+      assert.ok(allRequestId && footer?.includes(allRequestId), "the page's request id is shown");
+      assert.equal(await page.locator("#status").textContent(), "", "no error or progress message left");
 
-    // The toggle hides and shows the overlay.
-    assert.equal(await page.locator("#heatctl").isVisible(), true);
-    await page.locator("#toggle").uncheck();
-    assert.equal(await heat.isHidden(), true, "unchecked: heatmap hidden");
-    assert.equal(await page.locator("#img").isVisible(), true, "the image stays");
-    await page.locator("#toggle").check();
-    assert.equal(await heat.isVisible(), true, "checked again: heatmap shown");
+      await heat.waitFor({ state: "visible" });
+      const photo = await image("#img");
+      assert.ok(photo.src.startsWith("blob:"), photo.src);
+      assert.deepEqual([photo.w, photo.h], [answer.input.width, answer.input.height]);
+      assert.equal(photo.opacity, "1", "the browser could draw the upload itself");
+      const overlay = await image("#heat");
+      assert.equal(overlay.src, answer.heatmap);
+      assert.deepEqual([overlay.w, overlay.h], [photo.w, photo.h], "heatmap natural size = image size");
+      assert.equal(HEATMAP_OPACITY_PERCENT, 35);
+      assert.equal(overlay.opacity, "0.35");
+      assert.equal(await page.locator("#toggle").isChecked(), true);
+      assert.equal(await page.locator("#muted").isHidden(), true, "an ALL answer's map is not muted");
+      assert.deepEqual(await heat.boundingBox(), await page.locator("#img").boundingBox(), "overlay covers the image");
+      assert.equal(await page.locator("#legend .bar").isVisible(), true);
+      assert.match(await page.locator("#legend").textContent() ?? "", /low.*high.*evidence for ALL/s);
 
-    assert.deepEqual(pageErrors, []);
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+
+      await page.locator("#opacity").fill("60");
+      assert.equal((await image("#heat")).opacity, "0.6");
+      assert.equal(await page.locator("#opacityval").textContent(), "60%");
+      await page.locator("#opacity").fill(String(HEATMAP_OPACITY_PERCENT));
+      await page.locator("#toggle").uncheck();
+      assert.equal(await heat.isHidden(), true, "unchecked: heatmap hidden");
+      assert.equal(await page.locator("#img").isVisible(), true, "the image stays");
+      await page.locator("#toggle").check();
+      assert.equal(await heat.isVisible(), true, "checked again: heatmap shown");
+    });
+
+    await t.step("the reviewer's label and note are recorded, then listed by GET /v1/feedback", async () => {
+      assert.equal(await page.locator("#feedback").isVisible(), true);
+      await page.fill("#note", "two blasts, upper left");
+      await page.fill("#reviewer", "lab-2");
+      const posted = page.waitForResponse((r) => r.url().endsWith("/v1/feedback"));
+      await page.getByRole("button", { name: "Record: normal" }).click();
+      const res = await posted;
+      assert.equal(res.status(), 201);
+      assert.equal(res.request().headers()["authorization"], `Bearer ${KEY}`);
+      assert.deepEqual(JSON.parse(res.request().postData() ?? "{}"), {
+        requestId: allRequestId,
+        inputSha256: (await api(ALL_FIELD)).input.sha256,
+        label: "normal",
+        note: "two blasts, upper left",
+        reviewer: "lab-2",
+      });
+      await page.locator("#fbstatus .ok").waitFor();
+      assert.match(
+        await page.locator("#fbstatus").textContent() ?? "",
+        /^Recorded: normal \(differs from the model's all\)/,
+      );
+
+      const listed = await fetch(`${base}/v1/feedback`, { headers: { authorization: `Bearer ${KEY}` } });
+      assert.equal(listed.status, 200);
+      const records = (await listed.text()).trim().split("\n").map((l) => JSON.parse(l));
+      assert.deepEqual(
+        records.map((
+          r,
+        ) => [r.prediction.requestId, r.prediction.route, r.prediction.label, r.label, r.note, r.reviewer]),
+        [[allRequestId, "/v1/explain", "all", "normal", "two blasts, upper left", "lab-2"]],
+      );
+    });
+
+    await t.step("a feedback the store refuses is reported as not recorded", async () => {
+      await page.route("**/v1/feedback", (route) =>
+        route.fulfill({
+          status: 503,
+          contentType: "application/json",
+          body: JSON.stringify({
+            error: { code: "store_unavailable", message: "the feedback store could not be opened" },
+          }),
+        }));
+      await page.getByRole("button", { name: "Record: ALL" }).click();
+      await page.locator("#fbstatus .err").waitFor();
+      assert.equal(
+        await page.locator("#fbstatus").textContent(),
+        "Not recorded: store_unavailable: the feedback store could not be opened",
+      );
+      await page.unroute("**/v1/feedback");
+    });
+
+    const mutedStep = async (file: string, decision: string, why: RegExp) => {
+      await upload(fixture(file));
+      const answer = await api(file);
+      assert.equal(answer.decision, decision);
+      await page.locator("#result .badge").waitFor();
+      assert.equal(await page.locator("#result .badge").textContent(), decision.toUpperCase());
+      assert.equal(await page.locator("#heatctl").isVisible(), true);
+      assert.equal(await page.locator("#toggle").isChecked(), false, "muted: the toggle starts off");
+      assert.equal(await heat.isHidden(), true, "muted: the heatmap is hidden");
+      assert.match(await page.locator("#muted").textContent() ?? "", why);
+      assert.equal(await page.locator("#note").inputValue(), "", "a new result starts a new label");
+      assert.equal(await page.locator("#fbstatus").textContent(), "");
+      await page.locator("#toggle").check();
+      assert.equal(await heat.isVisible(), true, "the toggle still shows it");
+      const overlay = await image("#heat");
+      assert.equal(overlay.src, answer.heatmap);
+      assert.equal(overlay.opacity, "0.35");
+      assert.deepEqual([overlay.w, overlay.h], [answer.input.width, answer.input.height]);
+      assert.deepEqual(await heat.boundingBox(), await page.locator("#img").boundingBox());
+      return answer;
+    };
+
+    await t.step("a normal answer: the heatmap is muted (hidden by default, toggle shows it)", async () => {
+      await mutedStep(BENIGN_FIELD, "normal", /answer is normal/);
+    });
+
+    await t.step("an out-of-domain review: muted too, with the reasons listed", async () => {
+      const answer = await mutedStep(CNMC_CELL, "review", /outside the model's domain/);
+      assert.ok(answer.reasons.some((r: string) => r.startsWith("out_of_domain")), answer.reasons.join("; "));
+      const items = await page.locator("#result li").allTextContents();
+      assert.deepEqual(items, answer.reasons);
+      assert.ok((await page.locator("#result").textContent())?.includes("png 450×450"));
+    });
+
+    await t.step("an upload the service refuses clears the previous result", async () => {
+      assert.equal(await page.locator("#view").isVisible(), true);
+      const response = await upload(bogus);
+      assert.equal(response.status(), 400);
+      const status = page.locator("#status .err");
+      await status.waitFor();
+      assert.match(await status.textContent() ?? "", /^corrupt_image: /);
+      assert.equal(await page.locator("#view").isHidden(), true, "no preview left");
+      assert.equal(await page.locator("#img").getAttribute("src"), null);
+      assert.equal(await heat.getAttribute("src"), null, "no heatmap left");
+      assert.equal(await page.locator("#result").innerHTML(), "", "no scores left");
+      assert.equal(await page.locator("#heatctl").isHidden(), true);
+      assert.equal(await page.locator("#feedback").isHidden(), true, "no label form for a result that is gone");
+    });
+
+    await t.step("no CSP violation, script error, favicon 404 or unexpected failed request", async () => {
+      assert.deepEqual(await page.evaluate("globalThis.__csp"), []);
+      assert.deepEqual(failed, []);
+      assert.deepEqual(refused, ["503 /v1/feedback", "400 /v1/explain"], "only the two failures caused on purpose");
+      // Chromium logs each refused fetch as a console error, and its own /favicon.ico probe (not a
+      // page request) only there: a page without its icon link fails here with that 404.
+      assert.deepEqual(
+        pageErrors.filter((e) => !/^Failed to load resource: the server responded with a status of (503|400) /.test(e)),
+        [],
+      );
+      assert.equal(pageErrors.length, 2, pageErrors.join("\n"));
+    });
   } finally {
     await browser?.close();
     await server.shutdown();
     await server.finished;
     await Deno.remove(profile, { recursive: true }).catch(() => {});
+    await Deno.remove(bogus).catch(() => {});
   }
 });

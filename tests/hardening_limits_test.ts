@@ -220,7 +220,9 @@ Deno.test("limits: wrong content types are 415, bad multipart 400, never a 5xx",
   const { app } = setup();
   const png = await fixture("variant_grey8.png");
   await expect(await app.request("/v1/predict", post(png, "text/plain")), 415, "unsupported_media_type");
-  await expect(await app.request("/v1/predict", post(png, "application/json")), 415, "unsupported_media_type");
+  // JSON is accepted (base64 images), so PNG bytes sent as JSON are malformed JSON, not another type
+  await expect(await app.request("/v1/predict", post(png, "application/json")), 400, "invalid_json");
+  await expect(await app.request("/v1/predict", post(png, "application/xml")), 415, "unsupported_media_type");
   await expect(await app.request("/v1/predict", post(png, "image/gif")), 415, "unsupported_media_type");
   await expect(await app.request("/v1/predict/batch", post(png, "image/png")), 415, "unsupported_media_type");
   await expect(await app.request("/v1/predict", post(png, "multipart/form-data")), 400, "malformed_multipart");

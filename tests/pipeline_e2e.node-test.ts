@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -137,6 +137,32 @@ test("pipeline: prepare → … → card (deno task pipeline) → the core's run
     assert.ok(out.cam, "the exported model has its CAM output");
     assert.equal(out.cam.data.length, out.cam.width * out.cam.height, "one CAM of one channel for one image");
     await model.close();
+    assert.equal(card.id, "e2e", "--name sets the card's id");
+
+    // The card step without the domain step's domain.json: it fits the same check itself, ...
+    const cardArgs = ["--run", runDir, "--manifest", manifestPath, "--out", modelDir];
+    const domainJson = join(runDir, "domain.json");
+    await rename(domainJson, `${domainJson}.off`);
+    const fitted = await tsx("scripts/card.ts", [...cardArgs, "--name", "e2e-fit"]);
+    assert.match(fitted, /fitting the input-domain check now/);
+    const fitCard = parseModelCard(JSON.parse(await readFile(join(modelDir, "e2e-fit.int8.json"), "utf8")));
+    assert.deepEqual(fitCard.domain, card.domain, "the card step's fit is the domain step's");
+    // ... --no-domain writes the cards without one, and says so in them ...
+    await tsx("scripts/card.ts", [...cardArgs, "--name", "e2e-none", "--no-domain"]);
+    const noneCard = parseModelCard(JSON.parse(await readFile(join(modelDir, "e2e-none.int8.json"), "utf8")));
+    assert.equal(noneCard.domain, undefined);
+    assert.match(String(noneCard.noDomainCheck), /^Exported with --no-domain/);
+    assert.equal(noneCard.limits?.at(-1), noneCard.noDomainCheck);
+    // ... and without the images to fit on it stops, saying what to pass.
+    await rename(data, `${data}.off`);
+    await assert.rejects(
+      tsx("scripts/card.ts", [...cardArgs, "--name", "e2e-nodata"]),
+      (err: Error & { code?: number; stderr?: string }) => {
+        assert.equal(err.code, 1);
+        assert.match(err.stderr ?? "", /cannot fit the input-domain check for the card .*pass --no-domain/s);
+        return true;
+      },
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -36,6 +36,28 @@ Deno.test("functions/worker.ts is the generated entry for DEFAULT_MODEL; wrangle
   assert.deepEqual(cfg.rules.map((r: { type: string }) => r.type), ["CompiledWasm", "Data"]);
 });
 
+/** An OIP v2 infer request for one encoded image: base64 in JSON, or raw bytes with the binary data extension. */
+function oipInfer(image: Uint8Array, binary: boolean): RequestInit {
+  if (!binary) {
+    const input = { name: "image", datatype: "BYTES", shape: [1], data: [image.toBase64()] };
+    return {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ inputs: [input] }),
+    };
+  }
+  const input = { name: "image", datatype: "BYTES", shape: [1], parameters: { binary_data_size: image.length } };
+  const head = new TextEncoder().encode(JSON.stringify({ inputs: [input] }));
+  const body = new Uint8Array(head.length + image.length);
+  body.set(head);
+  body.set(image, head.length);
+  return {
+    method: "POST",
+    headers: { "content-type": "application/octet-stream", "inference-header-content-length": String(head.length) },
+    body,
+  };
+}
+
 function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
@@ -57,7 +79,8 @@ Deno.test({
     });
     try {
       const deno = createApp({ model: await tinyModel(), config: loadConfig({ MAX_BATCH: "3" }), log: () => {} });
-      for (const [name, type] of FIXTURES) {
+      for (const f of FIXTURES) {
+        const [name, type] = f;
         const body = await fixture(name);
         const init = () => ({ method: "POST", body, headers: { "content-type": type } });
         const w = await fetch(`${dev.url}/v1/explain`, init());
@@ -70,6 +93,11 @@ Deno.test({
         assert.deepEqual(wb.input, db.input, name);
         assert.equal(wb.heatmap, db.heatmap, `${name}: heatmap`);
         assert.equal(wb.requestId, w.headers.get("x-request-id"));
+        // Open Inference Protocol v2 on the Worker: the same scores, as base64 BYTES or raw binary data
+        const oip = await fetch(`${dev.url}/v2/models/tiny-test/infer`, oipInfer(body, FIXTURES.indexOf(f) % 2 === 1));
+        assert.equal(oip.status, 200, `${name}: ${await oip.clone().text()}`);
+        const scores = (await oip.json()).outputs.find((o: { name: string }) => o.name === "scores");
+        assert.deepEqual(scores.data, [db.scores.all, db.scores.normal], `${name}: OIP scores`);
       }
       const bad = await fetch(`${dev.url}/v1/predict`, {
         method: "POST",

@@ -7,9 +7,18 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { toolArgs } from "../lib/cli/args.ts";
 
-const { values: args } = parseArgs({
+const args = toolArgs({
+  name: "bench_http.ts",
+  usage: `Usage: deno run -A functions/tools/bench_http.ts [options]
+  --url URL         the running service (http://127.0.0.1:8000)
+  --route PATH      the route (/v1/predict)
+  --image FILE      the image posted (tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp)
+  --concurrency C   clients posting back to back (8)
+  --seconds S       how long (15)
+Prints JSON: throughput, status counts, latency quantiles.`,
+  example: "deno run -A functions/tools/bench_http.ts --url http://127.0.0.1:8000 --concurrency 8 --seconds 20",
   options: {
     url: { type: "string", default: "http://127.0.0.1:8000" },
     route: { type: "string", default: "/v1/predict" },

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { toolArgs } from "../lib/cli/args.ts";
 import { quantile, startTaskArgs, treeRss } from "./latency_http.ts";
 
 /** One spawn's timings (ms from spawn) and memory (MiB). */
@@ -113,7 +113,18 @@ async function once(opts: {
 }
 
 if (import.meta.main) {
-  const { values: a } = parseArgs({
+  const a = toolArgs({
+    name: "cold_start.ts",
+    usage: `Usage: deno run -A functions/tools/cold_start.ts [options]
+  --runs N          spawns of the service (7)
+  --model FILE      the model it loads (model/all-v5.int8.onnx)
+  --image FILE      the image of the predictions (tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp)
+  --requests N      predictions after ready, for the memory after them (50)
+  --port N          the port it listens on (8791)
+  --v8-flags=F      added to the start task's own V8 flags
+  --env K=V         (repeatable) an extra service variable
+Prints JSON: per-run rows and medians (ms from spawn, MiB), with the load average.`,
+    example: "deno run -A functions/tools/cold_start.ts --runs 7 --env WARMUP=0",
     options: {
       runs: { type: "string", default: "7" },
       model: { type: "string", default: "model/all-v5.int8.onnx" },

@@ -11,10 +11,20 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import { readCorpus, runFuzz } from "./fuzz/harness.ts";
+import { toolArgs } from "../lib/cli/args.ts";
 
-const { values: args } = parseArgs({
+const args = toolArgs({
+  name: "fuzz.ts",
+  usage: `Usage: deno task fuzz [options]
+  --iterations N    cases to run (2000)
+  --seed S          the seed (default: time-based, printed)
+  --timeout-ms T    per case (10000)
+  --max-minutes M   stop early after M minutes
+  --model FILE      the model of the request-path cases (tests/fixtures/models/tiny.int8.onnx)
+  --corpus DIR      the images to mutate (tests/fixtures/images)
+  --out DIR         where each finding's input is saved, <seed>-<iteration>-<kind>.bin + .json (.cache/fuzz)
+Prints progress on stderr and a JSON summary on stdout; exits 1 when anything was found.`,
+  example: "deno task fuzz --iterations 20000 --seed 1 --max-minutes 10",
   options: {
     iterations: { type: "string", default: "2000" },
     seed: { type: "string" },
@@ -25,6 +35,8 @@ const { values: args } = parseArgs({
     out: { type: "string", default: ".cache/fuzz" },
   },
 });
+
+const { readCorpus, runFuzz } = await import("./fuzz/harness.ts");
 
 const seed = args.seed !== undefined ? Number(args.seed) : Date.now() % 0x7fffffff;
 const corpus = await readCorpus(args.corpus);

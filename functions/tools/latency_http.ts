@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { toolArgs, UsageError } from "../lib/cli/args.ts";
 
 /**
  * The q-quantile (0–1) of sorted values, nearest-rank.
@@ -80,7 +80,9 @@ export function treeRss(pid: number): { total: number; byName: Record<string, nu
  * ```
  */
 export function startTaskArgs(extraV8Flags?: string, configPath = "deno.json"): string[] {
-  const task: string = JSON.parse(Deno.readTextFileSync(configPath)).tasks.start;
+  // a task is a command line, or `{ description, command }`
+  const start: string | { command: string } = JSON.parse(Deno.readTextFileSync(configPath)).tasks.start;
+  const task = typeof start === "string" ? start : start.command;
   const words = task.trim().split(/\s+/).slice(1); // drop the deno binary
   const entry = words.pop()!;
   return [...words, ...(extraV8Flags ? [`--v8-flags=${extraV8Flags}`] : []), entry];
@@ -100,7 +102,19 @@ async function waitReady(url: string, timeoutMs: number): Promise<void> {
 }
 
 if (import.meta.main) {
-  const { values: args } = parseArgs({
+  const args = toolArgs({
+    name: "latency_http.ts",
+    usage: `Usage: deno task latency:http (--url URL | --spawn deno|workers) [options]
+  --url URL         a running service (default http://127.0.0.1:<port> when nothing is spawned)
+  --spawn R         start the service first: deno (the start task's command line) or workers (wrangler dev)
+  --model FILE      the model a spawned service loads (model/all-v5.int8.onnx)
+  --port N          the port a spawned service listens on (8790)
+  --v8-flags=F      deno only: added to the start task's own V8 flags
+  --route PATH      the route (/v1/predict)
+  --image FILE      the image (tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp)
+  --n N             timed sequential requests (200), after --warmup N (10)
+Prints one JSON object: p50/p95/p99, first request, cold start and RSS when spawned.`,
+    example: "deno task latency:http --spawn deno --n 500",
     options: {
       url: { type: "string" },
       n: { type: "string", default: "200" },
@@ -112,6 +126,11 @@ if (import.meta.main) {
       port: { type: "string", default: "8790" },
       "v8-flags": { type: "string" },
     },
+  }, (v) => {
+    if (v.spawn !== undefined && v.spawn !== "deno" && v.spawn !== "workers") {
+      throw new UsageError(`--spawn must be deno or workers, got "${v.spawn}"`);
+    }
+    return v;
   });
   let url = args.url ?? `http://127.0.0.1:${args.port}`;
   let child: Deno.ChildProcess | undefined;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { quantile, startTaskArgs } from "./latency_http.ts";
 
-Deno.test("startTaskArgs: the start task's deno arguments, extra V8 flags before the entry", () => {
+Deno.test("startTaskArgs: the start task's deno arguments (a string or { command }), extra V8 flags before the entry", () => {
   const dir = Deno.makeTempDirSync();
   const config = `${dir}/deno.json`;
   Deno.writeTextFileSync(
@@ -16,6 +16,11 @@ Deno.test("startTaskArgs: the start task's deno arguments, extra V8 flags before
     "--v8-flags=--b",
     "functions/deno.ts",
   ]);
+  Deno.writeTextFileSync(
+    config,
+    JSON.stringify({ tasks: { start: { description: "d", command: "deno run -A --x functions/deno.ts" } } }),
+  );
+  assert.deepEqual(startTaskArgs(undefined, config), ["run", "-A", "--x", "functions/deno.ts"]);
   Deno.removeSync(dir, { recursive: true });
 });
 

@@ -14,20 +14,18 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { toolArgs } from "../lib/cli/args.ts";
 
-const { values: args } = parseArgs({
-  options: {
-    url: { type: "string" },
-    pid: { type: "string" },
-    model: { type: "string", default: "tests/fixtures/models/tiny.int8.onnx" },
-    requests: { type: "string", default: "1000" },
-    concurrency: { type: "string", default: "16" },
-    route: { type: "string", default: "/v1/predict" },
-    "max-seconds": { type: "string", default: "300" },
-    env: { type: "string", default: "" },
-  },
-});
+const USAGE = `Usage: deno task load [options]
+  --model FILE      the model the spawned service loads (tests/fixtures/models/tiny.int8.onnx)
+  --requests N      predictions to make (1000)
+  --concurrency C   clients posting back to back (16)
+  --route PATH      the route (/v1/predict)
+  --max-seconds S   stop early after S seconds, reported (300)
+  --env K=V,...     extra service variables for the spawned service
+  --url URL         a running service on a loopback address instead of spawning one
+  --pid PID         that service's process id (for its RSS)
+Prints JSON: throughput, latency quantiles, server RSS, errors; exits 1 on any error.`;
 
 /** Real fixture images of every format the service decodes, with their content types. */
 const IMAGES: [string, string][] = [
@@ -118,6 +116,21 @@ async function startServer(model: string, extraEnv: Record<string, string>) {
 }
 
 if (import.meta.main) {
+  const args = toolArgs({
+    name: "load.ts",
+    usage: USAGE,
+    example: "deno task load --model model/all-v5.int8.onnx --requests 2000",
+    options: {
+      url: { type: "string" },
+      pid: { type: "string" },
+      model: { type: "string", default: "tests/fixtures/models/tiny.int8.onnx" },
+      requests: { type: "string", default: "1000" },
+      concurrency: { type: "string", default: "16" },
+      route: { type: "string", default: "/v1/predict" },
+      "max-seconds": { type: "string", default: "300" },
+      env: { type: "string", default: "" },
+    },
+  });
   const total = Number(args.requests);
   const concurrency = Number(args.concurrency);
   const extraEnv = Object.fromEntries(

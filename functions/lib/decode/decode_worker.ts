@@ -4,14 +4,16 @@
  * small resized image (its buffer transferred, not copied) or the error. A job that runs past its
  * request's budget is not stopped here: the pool terminates the whole worker and starts another.
  *
- * Protocol: the pool posts a {@link DecodeRequest}; the worker answers each with a
- * {@link DecodeReply} of the same `id`, and once at start with {@link WorkerReady} (once its
- * module graph has loaded, before any job).
+ * Protocol: the pool first posts one {@link WorkerInit} (the JPEG codec the service compiled at
+ * start-up, so that no worker reads it from `node_modules`: a worker started while `npm ci`
+ * reinstalls the packages still decodes JPEG), then a {@link DecodeRequest} per job; the worker
+ * answers each with a {@link DecodeReply} of the same `id`, and once at start with
+ * {@link WorkerReady} (once its module graph has loaded, before any job).
  *
  * @module
  */
 import "./worker_globals.ts"; // first: before the core loads onnxruntime-web
-import { getWasmModule, ImageDecodeError, type ImageErrorCode } from "../../../model/core/mod.ts";
+import { getWasmModule, ImageDecodeError, type ImageErrorCode, registerWasmModule } from "../../../model/core/mod.ts";
 import { decodeAndResize, type DecodedInput, type DecodeJob } from "./job.ts";
 import { idleTrimmer } from "../model/malloc.ts";
 
@@ -20,6 +22,14 @@ export interface DecodeRequest {
   id: number;
   bytes: Uint8Array;
   job: DecodeJob;
+}
+
+/**
+ * The first message, pool → worker: the main thread's compiled JPEG codec (a `WebAssembly.Module`
+ * crosses to a worker without being compiled again), or none, and the worker compiles its own.
+ */
+export interface WorkerInit {
+  init: { jpeg?: WebAssembly.Module };
 }
 
 /** An error, as it crosses the thread boundary (`code` for `ImageDecodeError`). */
@@ -42,7 +52,7 @@ export interface WorkerReady {
 
 /** The part of a worker's global scope used here (typed without the `deno.worker` lib). */
 interface WorkerScope {
-  onmessage: ((e: MessageEvent<DecodeRequest>) => void) | null;
+  onmessage: ((e: MessageEvent<DecodeRequest | WorkerInit>) => void) | null;
   postMessage(message: DecodeReply | WorkerReady, transfer?: Transferable[]): void;
 }
 
@@ -92,6 +102,26 @@ export function serializeError(e: unknown): SerializedError {
   return { name: "Error", message: String(e) };
 }
 
+/**
+ * Takes the pool's {@link WorkerInit}: registers the JPEG codec it carries, or, without one,
+ * starts compiling the worker's own from the npm package now, before the first JPEG waits for it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getWasmModule } from "../../../model/core/mod.ts";
+ * const own = await getWasmModule("jpeg");
+ * // the pool's: compiled on the service's thread (here from the package's bytes)
+ * const jpeg = await WebAssembly.compile(await Deno.readFile("node_modules/imagescript/wasm/any/jpeg.wasm"));
+ * handleInit({ init: { jpeg } });
+ * assert.ok(jpeg !== own && (await getWasmModule("jpeg")) === jpeg);
+ * ```
+ */
+export function handleInit(message: WorkerInit): void {
+  if (message.init.jpeg) registerWasmModule("jpeg", message.init.jpeg);
+  else getWasmModule("jpeg").catch(() => undefined);
+}
+
 // Installed only when this module is a worker's main module (or imported by one): in a window
 // scope (the service, tests importing `handleRequest`) there is no `WorkerGlobalScope`.
 if (typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope === "function") {
@@ -101,6 +131,7 @@ if (typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope ===
   // thread does; `gc` exists under the start task's --expose-gc).
   const trimmer = idleTrimmer(1000);
   scope.onmessage = (e) => {
+    if ("init" in e.data) return handleInit(e.data);
     handleRequest(e.data).then(([reply, transfer]) => {
       scope.postMessage(reply, transfer);
       trimmer.touch();
@@ -109,6 +140,4 @@ if (typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope ===
   // Loaded: said before any job is handled (jobs are delivered once this evaluation ends), so a
   // worker that fails before saying it did not load, whatever job was posted to it.
   scope.postMessage({ ready: true });
-  // The JPEG decoder compiles its wasm on first use: start now, before the first JPEG waits for it.
-  getWasmModule("jpeg").catch(() => undefined);
 }

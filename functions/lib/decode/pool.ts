@@ -12,14 +12,18 @@
  * - Where workers cannot be created (no `Worker` constructor: Cloudflare Workers, Node; or a host
  *   that refuses to load one), the pool decodes on the request thread ({@link inThreadDecoder}),
  *   and says so once through `log`.
+ * - Each worker gets the JPEG codec the pool compiled on this thread (its first message), so no
+ *   worker reads it from `node_modules`; a replacement worker that cannot load at all (its packages
+ *   being reinstalled by `npm ci`) hands its job back to be decoded on the request thread, whose
+ *   modules and codecs are all loaded, rather than failing it.
  * - Errors thrown in a worker come back as the same class: an `ImageDecodeError` keeps its code and
  *   message, so the HTTP status mapping is unchanged.
  *
  * @module
  */
-import { ImageDecodeError } from "../../../model/core/mod.ts";
+import { getWasmModule, ImageDecodeError } from "../../../model/core/mod.ts";
 import { ApiError } from "../http/errors.ts";
-import type { DecodeReply, DecodeRequest, SerializedError, WorkerReady } from "./decode_worker.ts";
+import type { DecodeReply, DecodeRequest, SerializedError, WorkerInit, WorkerReady } from "./decode_worker.ts";
 import { type DecodedInput, type DecodeJob, type ImageDecoder, inThreadDecoder } from "./job.ts";
 
 /** Settings of {@link createDecodePool}. */
@@ -121,6 +125,11 @@ export function createDecodePool(options: DecodePoolOptions): DecodePool {
   let nextId = 1;
   let mode: DecodePoolStats["mode"] = typeof Worker === "function" ? "workers" : "in-thread";
   let everReady = false;
+  // the JPEG codec, compiled here once and handed to every worker (see the module doc)
+  let jpeg: WebAssembly.Module | undefined;
+  const codecs = mode === "workers"
+    ? getWasmModule("jpeg").then((m) => void (jpeg = m), () => undefined)
+    : Promise.resolve();
   const counts = { started: 0, terminated: 0, completed: 0 };
   let waiters: Waiter[] = [];
   const wake = () => {
@@ -174,6 +183,8 @@ export function createDecodePool(options: DecodePoolOptions): DecodePool {
     counts.started++;
     slot.worker = worker;
     slot.ready = false;
+    const init: WorkerInit = { init: jpeg ? { jpeg } : {} };
+    worker.postMessage(init); // first: delivered before any job
     worker.onmessage = (e: MessageEvent<DecodeReply | WorkerReady>) => {
       if (slot.worker !== worker) return;
       const data = e.data;
@@ -205,7 +216,11 @@ export function createDecodePool(options: DecodePoolOptions): DecodePool {
         return;
       }
       log({ ts: new Date().toISOString(), level: "error", event: "decode_worker_failed", message });
-      if (job) {
+      if (job && !loaded) {
+        // it never reached the worker, which failed to load (e.g. `npm ci` is reinstalling its
+        // packages): decoded here, where every module is loaded, instead of failing the request
+        runInThread(job);
+      } else if (job) {
         settle(job);
         job.reject(new Error(`decode worker failed: ${message}`));
       }
@@ -290,10 +305,12 @@ export function createDecodePool(options: DecodePoolOptions): DecodePool {
       });
     },
     warm() {
-      for (const slot of slots) if (mode !== "workers" || !start(slot)) break;
-      const loaded = new Promise<void>((resolve) => waiters.push(resolve));
-      wake();
-      return loaded;
+      return codecs.then(() => {
+        for (const slot of slots) if (mode !== "workers" || !start(slot)) break;
+        const loaded = new Promise<void>((resolve) => waiters.push(resolve));
+        wake();
+        return loaded;
+      });
     },
     stats() {
       return {

@@ -189,6 +189,35 @@ Deno.test("decode pool: an error thrown in a worker fails only its job (500, log
   });
 });
 
+Deno.test("decode pool: a replacement worker that cannot load (its modules gone, as during npm ci) hands its job to the request thread", async () => {
+  const logs: Record<string, unknown>[] = [];
+  const jpg = await fixture("full_baseline.jpg");
+  // the worker's main module lives in a temporary folder, deleted once the first worker has loaded
+  const dir = await Deno.makeTempDir({ prefix: "decode-worker-" });
+  const main = `${dir}/worker.ts`;
+  await Deno.writeTextFile(main, `import ${JSON.stringify(SPIN_WORKER.href)};\n`);
+  try {
+    const pool = createDecodePool({ size: 1, workerUrl: new URL(`file://${main}`), log: (r) => logs.push(r) });
+    await withPool(pool, async (pool) => {
+      await warmWithin(pool);
+      const first = await pool.decode(jpg, job(SPECS[0]), bounded());
+      await Deno.remove(main);
+      // a job past its budget: its worker is terminated and the replacement cannot load
+      await assert.rejects(
+        withBudget(300, (signal) => pool.decode(withMarker(jpg, SPIN), job(SPECS[0]), signal)),
+        (e) => e instanceof ApiError && e.code === "timeout",
+      );
+      const next = await pool.decode(jpg, job(SPECS[0]), bounded());
+      assert.deepEqual([next.format, next.width, next.height], [first.format, first.width, first.height]);
+      assert.equal(firstDifference(next.resized.data, first.resized.data), -1, "the same floats");
+      assert.deepEqual(logs.map((l) => l.event), ["decode_worker_terminated", "decode_worker_failed"]);
+      assert.equal(pool.stats().mode, "workers", "workers are tried again for later jobs");
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("decode pool: where workers are unavailable it decodes on the request thread, and says so once", async (t) => {
   const bmp = await fixture("cnmc_all_UID_35_6_2_all.bmp");
   await t.step("no Worker constructor (Cloudflare Workers, Node)", async () => {

@@ -1,42 +1,25 @@
 /**
- * OpenAPI 3.1 description of the service (served at `/openapi.json`, rendered at `/docs`).
+ * OpenAPI 3.1 description of the service (served at `/openapi.json`, rendered at `/docs`): every
+ * route's request and response bodies, and every status each route can answer with. The bodies'
+ * schemas are in `schemas.ts` (the API), `card_schema.ts` (the model card) and `oip.ts` (the Open
+ * Inference Protocol v2 routes). `tests/openapi_client_test.ts` generates TypeScript types from
+ * this document and checks real answers of every route against them.
  *
  * @module
  */
 import type { Config } from "../config.ts";
+import { modelCardSchemas, type Schema } from "./card_schema.ts";
+import { apiSchemas } from "./schemas.ts";
+import { oipPaths, oipSchemas } from "./oip.ts";
 
-const err = (description: string) => ({
+const json = (schema: Schema) => ({ "application/json": { schema } });
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+
+/** An error answer of the service (`Error`), with what it means on this route. */
+const err = (description: string, headers?: Record<string, unknown>) => ({
   description,
-  content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
-});
-
-const imageBody = (batch: boolean) => ({
-  required: true,
-  content: {
-    ...(batch ? {} : Object.fromEntries(
-      ["image/bmp", "image/png", "image/jpeg", "image/tiff", "application/octet-stream"].map((t) => [
-        t,
-        {
-          schema: {
-            type: "string",
-            contentMediaType: t,
-            description: "the image file's bytes (octet-stream: format sniffed)",
-          },
-        },
-      ]),
-    )),
-    "multipart/form-data": {
-      schema: {
-        type: "object",
-        required: ["image"],
-        properties: {
-          image: batch
-            ? { type: "array", items: { type: "string", contentMediaType: "application/octet-stream" } }
-            : { type: "string", contentMediaType: "application/octet-stream" },
-        },
-      },
-    },
-  },
+  ...(headers ? { headers } : {}),
+  content: json(ref("Error")),
 });
 
 /** Headers on every answer. */
@@ -70,33 +53,84 @@ const clientIdParameter = {
   schema: { type: "string", maxLength: 128 },
 };
 
+const IMAGE_TYPES = ["image/bmp", "image/png", "image/jpeg", "image/tiff", "application/octet-stream"];
+const imagePart = { type: "string", contentMediaType: "application/octet-stream" };
+
+/** The request body of the image routes: the image's bytes, multipart or base64 JSON. */
+const imageBody = (batch: boolean, maxBatch: number) => ({
+  required: true,
+  content: {
+    ...(batch ? {} : Object.fromEntries(
+      IMAGE_TYPES.map((t) => [
+        t,
+        {
+          schema: {
+            type: "string",
+            contentMediaType: t,
+            description: "the image file's bytes (octet-stream: format sniffed)",
+          },
+        },
+      ]),
+    )),
+    "multipart/form-data": {
+      schema: {
+        type: "object",
+        required: ["image"],
+        properties: {
+          image: batch
+            ? { type: "array", minItems: 1, maxItems: maxBatch, items: imagePart, description: "one file part each" }
+            : { ...imagePart, description: "the image file (its filename is echoed in batch results)" },
+        },
+      },
+      encoding: { image: { contentType: IMAGE_TYPES.join(", ") } },
+    },
+    "application/json": { schema: ref(batch ? "BatchJsonInput" : "ImageJsonInput") },
+  },
+});
+
+const unauthorized = err("unauthorized: API_KEYS is set and the bearer key is missing or wrong", {
+  "WWW-Authenticate": { description: 'Bearer realm="all-screen"', schema: { type: "string" } },
+});
+const rateLimited = err(
+  "rate_limited: RATE_LIMIT_RPS/RATE_LIMIT_BURST exceeded for this key or client address, or too many failed " +
+    "authentications from this address (AUTH_FAILURE_LIMIT per AUTH_FAILURE_WINDOW_S; every request from it " +
+    "is refused until Retry-After, right key or not)",
+  { "Retry-After": { description: "seconds to wait", schema: { type: "integer" } } },
+);
+const internal = err(
+  "internal_error: an unexpected server error (details only in the server log): retry, and " +
+    "report the requestId if it persists",
+);
+const requestTimeout = err(
+  "request_timeout: the body did not arrive within BODY_TIMEOUT_MS (answered with Connection: close)",
+);
+
+/** What every `/v1` route can answer besides its own statuses. */
+const v1Common = { "401": unauthorized, "429": rateLimited, "500": internal };
+
 const inputErrors = {
-  "400": err("corrupt_image, empty_body, missing_image_field or malformed_multipart"),
-  "401": err("unauthorized: API_KEYS is set and the bearer key is missing or wrong"),
-  "408": err("request_timeout: the body did not arrive within BODY_TIMEOUT_MS (answered with Connection: close)"),
-  "413": err("body_too_large (MAX_BODY_BYTES) or too_many_images"),
+  "400": err(
+    "corrupt_image, empty_body, missing_image_field, malformed_multipart; JSON bodies: invalid_json, invalid_base64, " +
+      "invalid_body",
+  ),
+  "408": requestTimeout,
+  "413": err("body_too_large (MAX_BODY_BYTES; a JSON body counts its own bytes) or too_many_images"),
   "415": err("unsupported_media_type or unsupported_image"),
   "422": err(
-    "too_many_pixels (MAX_PIXELS, from the header), too_small, or too_much_work (the file asks for far more decoding work than its size needs)",
+    "too_many_pixels (MAX_PIXELS, from the header), too_small, or too_much_work (the file asks for far more decoding " +
+      "work than its size needs)",
   ),
-  "429": {
-    ...err(
-      "rate_limited: RATE_LIMIT_RPS/RATE_LIMIT_BURST exceeded for this key or client address, or too many failed " +
-        "authentications from this address (AUTH_FAILURE_LIMIT per AUTH_FAILURE_WINDOW_S; every request from it " +
-        "is refused until Retry-After, right key or not)",
-    ),
-    headers: { "Retry-After": { description: "seconds to wait", schema: { type: "integer" } } },
-  },
   "503": err(
-    "not_ready (model not loaded), timeout (decode + inference over REQUEST_BUDGET_MS: the server is busy, retry) or shutting_down (also an upload cut off by the server stopping)",
+    "not_ready (model not loaded), timeout (decode + inference over REQUEST_BUDGET_MS: the server is busy, retry) or " +
+      "shutting_down (also an upload cut off by the server stopping)",
   ),
+  ...v1Common,
 };
 
-const feedbackErrors = {
-  "401": inputErrors["401"],
-  "429": inputErrors["429"],
-  "503": err("store_unavailable: the feedback store could not be opened, or shutting_down"),
-};
+const notReady = err("not_ready: the model is still loading (or failed to load: see the server log)");
+
+/** The routes that need no key. */
+const PUBLIC = { security: [] };
 
 /**
  * The OpenAPI document, with the configured limits in the descriptions.
@@ -105,37 +139,49 @@ const feedbackErrors = {
  * ```ts
  * import assert from "node:assert/strict";
  * import { loadConfig } from "../config.ts";
- * assert.equal(openApiSpec(loadConfig({})).paths["/v1/predict"].post.operationId, "predict");
+ * const spec = openApiSpec(loadConfig({}));
+ * assert.equal(spec.paths["/v1/predict"].post.operationId, "predict");
+ * assert.deepEqual(Object.keys(spec.paths["/v1/predict/batch"].post.requestBody.content), [
+ *   "multipart/form-data",
+ *   "application/json",
+ * ]);
  * ```
  */
 export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | "maxBatch" | "apiKeys">) {
-  const limits = `Limits: body ≤ ${config.maxBodyBytes} bytes, width×height ≤ ${config.maxPixels} pixels.`;
+  const limits = `Limits: body ≤ ${config.maxBodyBytes} bytes, width×height ≤ ${config.maxPixels} pixels, ` +
+    `${config.maxBatch} images per batch.`;
   return {
     openapi: "3.1.0",
     info: {
       title: "ALL screening service",
       version: "1.0.0",
-      description: "Screens blood-smear cell images for acute lymphoblastic leukemia (`all`) vs `normal`. " +
+      description: "Screens blood-smear images for acute lymphoblastic leukemia (`all`) vs `normal`. " +
         "A decision of `review` means a person must look (score in the model's review band, or the image " +
         "does not look like the training data). Screening aid only, not a diagnosis. " + limits +
-        " Every answer carries X-Request-Id, the id the server issued for the request; a method name this " +
-        "server does not implement is answered 501 `method_not_implemented`, another method a path does not " +
-        "take 405 `method_not_allowed` with `Allow`.",
+        " Every answer carries X-Request-Id, the id the server issued for the request. Besides each operation's " +
+        "statuses, any path answers: 404 `not_found` for a path this server does not serve, 405 " +
+        "`method_not_allowed` (with `Allow`) for a standard method the path does not take, 501 " +
+        "`method_not_implemented` for a method name that is not a standard one (see components.responses). " +
+        "`/v2/*` is the Open Inference Protocol v2 (KServe, Triton) over the same model and limits; its errors " +
+        'are `{"error": "..."}`.',
     },
+    servers: [{ url: "/", description: "the server that serves this document" }],
     ...(config.apiKeys.length > 0 ? { security: [{ bearer: [] }] } : {}),
+    tags: [
+      { name: "v1", description: "the service's own API" },
+      { name: "oip", description: "Open Inference Protocol v2 (KServe / Triton), JSON and binary tensors" },
+      { name: "service", description: "health, metrics and documentation (no key needed)" },
+    ],
     paths: {
       "/v1/predict": {
         post: {
           operationId: "predict",
+          tags: ["v1"],
           summary: "Classify one image",
           parameters: [clientIdParameter],
-          requestBody: imageBody(false),
+          requestBody: imageBody(false, config.maxBatch),
           responses: {
-            "200": {
-              description: "prediction",
-              headers: privateHeaders,
-              content: { "application/json": { schema: { $ref: "#/components/schemas/Prediction" } } },
-            },
+            "200": { description: "prediction", headers: privateHeaders, content: json(ref("PredictResponse")) },
             ...inputErrors,
           },
         },
@@ -143,76 +189,34 @@ export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | 
       "/v1/predict/batch": {
         post: {
           operationId: "predictBatch",
-          summary: `Classify several images (multipart, up to ${config.maxBatch} \`image\` parts)`,
+          tags: ["v1"],
+          summary: `Classify several images (multipart \`image\` parts or JSON, up to ${config.maxBatch})`,
           parameters: [clientIdParameter],
-          requestBody: imageBody(true),
+          requestBody: imageBody(true, config.maxBatch),
           responses: {
             "200": {
-              description: "one result per image part, in order: a prediction or an error",
+              description: "one result per image, in order, each with its index (and filename): a prediction or an " +
+                "error (an image that fails does not fail the others)",
               headers: privateHeaders,
-              content: {
-                "application/json": {
-                  schema: {
-                    type: "object",
-                    required: ["results", "requestId"],
-                    properties: {
-                      results: {
-                        type: "array",
-                        items: {
-                          oneOf: [
-                            { $ref: "#/components/schemas/Prediction" },
-                            {
-                              type: "object",
-                              required: ["error"],
-                              properties: { error: { $ref: "#/components/schemas/ErrorDetail" } },
-                            },
-                          ],
-                        },
-                      },
-                      requestId: {
-                        type: "string",
-                        format: "uuid",
-                        description: "issued by the server; with input.sha256 it names one image's audit record",
-                      },
-                    },
-                  },
-                },
-              },
+              content: json(ref("BatchResponse")),
             },
             ...inputErrors,
+            "415": err("unsupported_media_type: send multipart/form-data or application/json"),
           },
         },
       },
       "/v1/explain": {
         post: {
           operationId: "explain",
+          tags: ["v1"],
           summary: "Classify one image and return a class-activation heatmap",
           parameters: [clientIdParameter],
-          requestBody: imageBody(false),
+          requestBody: imageBody(false, config.maxBatch),
           responses: {
             "200": {
               description: "prediction plus heatmap",
               headers: privateHeaders,
-              content: {
-                "application/json": {
-                  schema: {
-                    allOf: [
-                      { $ref: "#/components/schemas/Prediction" },
-                      {
-                        type: "object",
-                        required: ["heatmap"],
-                        properties: {
-                          heatmap: {
-                            type: "string",
-                            description:
-                              "data:image/png;base64 URL, RGBA, the input's width and height, jet colours, alpha grows with evidence for `all`",
-                          },
-                        },
-                      },
-                    ],
-                  },
-                },
-              },
+              content: json(ref("ExplainResponse")),
             },
             ...inputErrors,
             "501": err("explain_unavailable: the model has no class-activation output"),
@@ -222,30 +226,30 @@ export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | 
       "/v1/feedback": {
         post: {
           operationId: "postFeedback",
+          tags: ["v1"],
           summary: "Record a reviewer's label for a prediction this service made (matched by requestId or input hash)",
-          requestBody: {
-            required: true,
-            content: { "application/json": { schema: { $ref: "#/components/schemas/FeedbackInput" } } },
-          },
+          requestBody: { required: true, content: json(ref("FeedbackInput")) },
           parameters: [clientIdParameter],
           responses: {
             "201": {
               description: "stored (answered only after the write is committed)",
               headers: privateHeaders,
-              content: { "application/json": { schema: { $ref: "#/components/schemas/Feedback" } } },
+              content: json(ref("FeedbackReceipt")),
             },
-            "400": err("invalid_feedback or empty_body"),
-            "408": inputErrors["408"],
+            "400": err("invalid_feedback (bad JSON or fields; a batch requestId without inputSha256) or empty_body"),
             "404": err("prediction_not_found: no prediction with that requestId / inputSha256 is on record"),
+            "408": requestTimeout,
             "413": err("body_too_large (16 KiB)"),
             "415": err("unsupported_media_type: send application/json"),
-            ...feedbackErrors,
+            "503": err("store_unavailable: the feedback store could not be opened; or shutting_down"),
+            ...v1Common,
           },
         },
         get: {
           operationId: "exportFeedback",
+          tags: ["v1"],
           summary: "Export feedback (with the predictions it is about) as NDJSON, oldest first, for retraining",
-          parameters: [{
+          parameters: [clientIdParameter, {
             name: "since",
             in: "query",
             required: false,
@@ -256,210 +260,133 @@ export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | 
             "200": {
               description: "one Feedback JSON object per line",
               headers: privateHeaders,
-              content: { "application/x-ndjson": { schema: { $ref: "#/components/schemas/Feedback" } } },
+              content: { "application/x-ndjson": { schema: ref("Feedback") } },
             },
             "400": err("invalid_feedback: `since` is not a date"),
-            ...feedbackErrors,
+            "503": err("store_unavailable: the feedback store could not be opened"),
+            ...v1Common,
           },
         },
       },
       "/v1/model": {
         get: {
           operationId: "model",
-          summary: "The loaded model's card",
+          tags: ["v1"],
+          summary: "The served model's card (with `warnings` when the model runs without a domain check)",
+          parameters: [clientIdParameter],
           responses: {
-            "200": {
-              description: "model card (JSON)",
-              content: { "application/json": { schema: { type: "object" } } },
-            },
-            "503": inputErrors["503"],
+            "200": { description: "the model card", content: json(ref("ModelCard")) },
+            "503": notReady,
+            ...v1Common,
           },
         },
       },
       "/healthz": {
-        get: { operationId: "healthz", summary: "Liveness", responses: { "200": { description: "alive" } } },
+        get: {
+          operationId: "healthz",
+          tags: ["service"],
+          summary: "Liveness: 200 while the process serves",
+          ...PUBLIC,
+          responses: {
+            "200": { description: "alive", content: json(ref("Health")) },
+            "500": internal,
+          },
+        },
       },
       "/readyz": {
         get: {
           operationId: "readyz",
-          summary: "Readiness: 200 once the model is loaded",
-          responses: { "200": { description: "ready" }, "503": inputErrors["503"] },
+          tags: ["service"],
+          summary: "Readiness: 200 once the model is loaded, with what the operator should know about it",
+          ...PUBLIC,
+          responses: {
+            "200": { description: "ready", content: json(ref("Readiness")) },
+            "503": notReady,
+            "500": internal,
+          },
         },
       },
       "/metrics": {
         get: {
           operationId: "metrics",
+          tags: ["service"],
           summary: "Prometheus metrics",
+          ...PUBLIC,
           responses: {
-            "200": { description: "text exposition format", content: { "text/plain": { schema: { type: "string" } } } },
+            "200": {
+              description: "Prometheus text exposition format 0.0.4",
+              content: { "text/plain": { schema: { type: "string" } } },
+            },
+            "500": internal,
           },
         },
       },
       "/openapi.json": {
-        get: { operationId: "openapi", summary: "This document", responses: { "200": { description: "OpenAPI 3.1" } } },
+        get: {
+          operationId: "openapi",
+          tags: ["service"],
+          summary: "This document",
+          ...PUBLIC,
+          responses: {
+            "200": {
+              description: "OpenAPI 3.1",
+              content: json({
+                type: "object",
+                required: ["openapi", "info", "paths", "components"],
+                additionalProperties: true,
+                properties: {
+                  openapi: { type: "string" },
+                  info: { type: "object", additionalProperties: true },
+                  paths: { type: "object", additionalProperties: true },
+                  components: { type: "object", additionalProperties: true },
+                },
+              }),
+            },
+            "500": internal,
+          },
+        },
       },
       "/docs": {
-        get: { operationId: "docs", summary: "This document as HTML", responses: { "200": { description: "HTML" } } },
+        get: {
+          operationId: "docs",
+          tags: ["service"],
+          summary: "This document as HTML",
+          ...PUBLIC,
+          responses: {
+            "200": { description: "HTML", content: { "text/html": { schema: { type: "string" } } } },
+            "500": internal,
+          },
+        },
       },
       "/": {
-        get: { operationId: "ui", summary: "Web page to try an image", responses: { "200": { description: "HTML" } } },
+        get: {
+          operationId: "ui",
+          tags: ["service"],
+          summary: "Web page to try an image",
+          ...PUBLIC,
+          responses: {
+            "200": { description: "HTML", content: { "text/html": { schema: { type: "string" } } } },
+            "500": internal,
+          },
+        },
       },
+      ...oipPaths(config),
     },
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
-      schemas: {
-        ErrorDetail: {
-          type: "object",
-          required: ["code", "message"],
-          properties: {
-            code: {
-              type: "string",
-              enum: [
-                "corrupt_image",
-                "empty_body",
-                "missing_image_field",
-                "malformed_multipart",
-                "body_too_large",
-                "unsupported_media_type",
-                "unsupported_image",
-                "too_many_pixels",
-                "too_small",
-                "too_much_work",
-                "too_many_images",
-                "unauthorized",
-                "request_timeout",
-                "not_ready",
-                "explain_unavailable",
-                "not_found",
-                "method_not_allowed",
-                "method_not_implemented",
-                "rate_limited",
-                "timeout",
-                "invalid_feedback",
-                "prediction_not_found",
-                "store_unavailable",
-                "shutting_down",
-                "internal_error",
-              ],
-            },
-            message: { type: "string", description: "what went wrong and what to do" },
-          },
-        },
-        Error: {
-          type: "object",
-          required: ["error"],
-          properties: {
-            error: { $ref: "#/components/schemas/ErrorDetail" },
-            requestId: { type: "string", description: "the id the server issued for the request (X-Request-Id)" },
-          },
-        },
-        FeedbackInput: {
-          type: "object",
-          required: ["label"],
-          additionalProperties: false,
-          description: "give requestId or inputSha256 (both for a batch request)",
-          properties: {
-            requestId: {
-              type: "string",
-              maxLength: 255,
-              description: "requestId of the prediction (the id the server issued, not your X-Request-Id)",
-            },
-            inputSha256: {
-              type: "string",
-              pattern: "^[0-9a-fA-F]{64}$",
-              description: "input.sha256 of the prediction",
-            },
-            label: { type: "string", enum: ["all", "normal"], description: "the reviewer's label" },
-            reviewer: { type: "string", maxLength: 200 },
-            note: { type: "string", maxLength: 2000 },
-          },
-        },
-        Feedback: {
-          type: "object",
-          required: ["id", "ts", "label", "prediction"],
-          properties: {
-            id: { type: "string", description: "<ISO time>_<random>, sorts by time" },
-            ts: { type: "string", format: "date-time" },
-            label: { type: "string", enum: ["all", "normal"] },
-            reviewer: { type: "string" },
-            note: { type: "string" },
-            agrees: { type: "boolean", description: "POST answer only: the reviewer's label equals the model's" },
-            prediction: {
-              type: "object",
-              description: "the prediction as the service made it (audit trail)",
-              required: ["requestId", "index", "route", "inputSha256", "model", "label", "scores", "decision", "ts"],
-              properties: {
-                requestId: { type: "string", description: "the id the server issued for the request" },
-                clientRequestId: { type: "string", description: "the client's X-Request-Id, when it sent one" },
-                index: { type: "integer", description: "position in a batch request" },
-                route: { type: "string" },
-                inputSha256: { type: "string" },
-                model: { type: "object" },
-                label: { type: "string", enum: ["all", "normal"] },
-                scores: { type: "object" },
-                decision: { type: "string", enum: ["all", "normal", "review"] },
-                ts: { type: "string", format: "date-time" },
-              },
-            },
-          },
-        },
-        Prediction: {
-          type: "object",
-          required: ["label", "scores", "decision", "model", "input", "timings"],
-          properties: {
-            label: { type: "string", enum: ["all", "normal"] },
-            scores: {
-              type: "object",
-              required: ["all", "normal"],
-              properties: {
-                all: { type: "number", description: "calibrated p(all) = sigmoid(logit / temperature)" },
-                normal: { type: "number" },
-              },
-            },
-            decision: { type: "string", enum: ["all", "normal", "review"] },
-            reasons: {
-              type: "array",
-              items: { type: "string" },
-              description: "why the input is out of domain (decision review)",
-            },
-            subtype: {
-              type: "object",
-              additionalProperties: { type: "number" },
-              description: "subtype name → softmax score, when the model has a subtype head",
-            },
-            model: {
-              type: "object",
-              required: ["id", "version", "sha256"],
-              properties: { id: { type: "string" }, version: { type: "string" }, sha256: { type: "string" } },
-            },
-            input: {
-              type: "object",
-              required: ["format", "width", "height", "sha256"],
-              properties: {
-                format: { type: "string", enum: ["bmp", "png", "jpeg", "tiff"] },
-                width: { type: "integer" },
-                height: { type: "integer" },
-                sha256: { type: "string", description: "SHA-256 of the uploaded file's bytes" },
-              },
-            },
-            timings: {
-              type: "object",
-              required: ["decodeMs", "preprocessMs", "inferenceMs", "totalMs"],
-              properties: {
-                decodeMs: { type: "number" },
-                preprocessMs: { type: "number" },
-                inferenceMs: { type: "number" },
-                totalMs: { type: "number" },
-              },
-            },
-            requestId: {
-              type: "string",
-              format: "uuid",
-              description: "the id the server issued for the request (also X-Request-Id); feedback refers to it",
-            },
-          },
+      responses: {
+        NotFound: err("not_found: no such path on this server (GET /docs lists them)"),
+        MethodNotAllowed: err("method_not_allowed: the path does not take this method", {
+          Allow: { description: "the methods the path takes", schema: { type: "string" } },
+        }),
+        MethodNotImplemented: err("method_not_implemented: not a standard HTTP method"),
+        OipPathError: {
+          description: "any /v2 path: 404 (no such path), 405 (a method the path does not take, with `Allow`) " +
+            "or 501 (not a standard method), in the protocol's shape",
+          content: json(ref("OipError")),
         },
       },
+      schemas: { ...apiSchemas(config.maxBatch), ...modelCardSchemas(), ...oipSchemas() },
     },
   };
 }

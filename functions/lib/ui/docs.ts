@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { faviconLink } from "./favicon.ts";
 
 /**
  * The docs page's HTML.
@@ -21,6 +22,7 @@ export function docsPage(): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>API docs · ALL screening</title>
+${faviconLink()}
 <style>
 body{font:15px/1.5 system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem 1.5rem;color:#1d2330}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd}

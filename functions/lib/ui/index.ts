@@ -1,12 +1,33 @@
 /**
- * `/`: a self-contained page (no external assets) where a person drops or chooses a cell image
- * and sees label, scores, decision, subtype and the heatmap over the image (with a toggle).
+ * `/`: a self-contained page (no external assets) where a reviewer drops or chooses a blood smear
+ * image (a field or a cell) and sees decision, label, scores, subtype and the heatmap over the
+ * image, then records their own label (`POST /v1/feedback`).
+ *
+ * The heatmap is drawn at 35% opacity (a slider changes it) with a legend, and is hidden by default
+ * (a toggle shows it) when the answer is `normal` or out of the model's domain: there is no ALL
+ * evidence to localise then, and the map's relative colour scale would still paint its strongest
+ * area red. An error clears the previous result. Everything the page runs is in its one inline
+ * script and style block (the CSP allows them by hash: no inline `style=`/`on…=` attributes).
  *
  * @module
  */
+import { jetCssGradient } from "../heatmap/colormap.ts";
+import { faviconLink } from "./favicon.ts";
 
 /**
- * The page's HTML. It posts the file to `/v1/explain` (raw body, the file's own content type).
+ * The heatmap's opacity when a result is shown, in percent (the slider starts here).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.ok(indexPage().includes(`id="opacity" type="range" min="0" max="100" value="${HEATMAP_OPACITY_PERCENT}"`));
+ * ```
+ */
+export const HEATMAP_OPACITY_PERCENT = 35;
+
+/**
+ * The page's HTML. It posts the file to `/v1/explain` (raw body, the file's own content type) and
+ * the reviewer's label to `/v1/feedback`, both with the API key field's bearer key when filled.
  *
  * @example
  * ```ts
@@ -17,79 +38,160 @@
  * const html = await (await app.request("/")).text();
  * assert.match(html, /^<!doctype html>/);
  * assert.match(html, /\/v1\/explain/);
+ * assert.match(html, /\/v1\/feedback/);
  * ```
  */
 export function indexPage(): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>ALL screening</title>
+${faviconLink()}
 <style>
 [hidden]{display:none!important}
-body{font:15px/1.5 system-ui,sans-serif;margin:0 auto;max-width:56rem;padding:1rem 1.5rem;color:#1d2330}
+body{font:15px/1.5 system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem 1.5rem;color:#1d2330}
 #drop{border:2px dashed #8a94a6;border-radius:8px;padding:2rem;text-align:center;cursor:pointer}
 #drop.over{background:#eef4ff;border-color:#2f6fb3}
-#view{position:relative;display:inline-block;margin-top:1rem;background:#222;min-width:64px;min-height:64px}
-#view img{display:block;max-width:min(100%,512px);image-rendering:auto}
+#view{position:relative;width:min(100%,448px);margin-top:1rem;background:#222;min-height:64px}
+#view img{display:block;width:100%;height:auto}
 #heat{position:absolute;inset:0;width:100%;height:100%}
 .row{display:flex;gap:2rem;flex-wrap:wrap;align-items:flex-start}
+#left{flex:0 1 448px;min-width:16rem}#right{flex:1 1 18rem;min-width:16rem}
 .badge{font-size:1.4rem;font-weight:700;padding:.2rem .8rem;border-radius:6px;color:#fff;display:inline-block}
 .all{background:#b3261e}.normal{background:#2f8f5b}.review{background:#b7791f}
-.err{color:#b3261e}table{border-collapse:collapse}td{padding:.1rem .6rem}
-small{color:#5b6475}
+.err{color:#b3261e;font-weight:600}.ok{color:#2f6f4b;font-weight:600}
+table{border-collapse:collapse}td{padding:.1rem .6rem}
+small,.hint{color:#5b6475;font-size:.85rem}
+#heatctl label{margin-right:1rem}
+#legend{display:grid;grid-template-columns:auto 1fr auto;gap:.2rem .5rem;align-items:center;margin:.4rem 0}
+#legend .bar{height:.8rem;border-radius:3px;background:${jetCssGradient(9)}}
+#legend p{grid-column:1/4;margin:0}
+#muted{background:#f1f3f6;border-left:4px solid #8a94a6;padding:.3rem .6rem}
+#feedback{border:1px solid #d5dae3;border-radius:6px;padding:.6rem .9rem;margin-top:1rem;max-width:26rem}
+#feedback textarea,#feedback input[type=text]{width:100%;box-sizing:border-box}
+#feedback button{font:inherit;padding:.3rem .9rem;margin:.4rem .4rem 0 0;border-radius:5px;border:1px solid #8a94a6;cursor:pointer}
+#feedback button.all{color:#fff;border-color:#b3261e}#feedback button.normal{color:#fff;border-color:#2f8f5b}
+#feedback button:disabled{opacity:.5;cursor:wait}
 </style></head><body>
 <h1>ALL screening</h1>
-<p><small>Screening aid for acute lymphoblastic leukemia on single-cell blood smear images. Not a diagnosis:
-<b>review</b> means a person must look. <a href="/docs">API docs</a></small></p>
-<div id="drop" tabindex="0">Drop a cell image here (BMP, PNG, JPEG, TIFF) or <u>choose a file</u>
+<p id="use">A screening aid for acute lymphoblastic leukemia on peripheral blood smear images (a microscope
+field or a single cell): it flags images for a qualified person, who verifies every call. <b>Not a diagnosis.</b>
+<b>review</b> means a person must look. <a href="/docs">API docs</a></p>
+<div id="drop" tabindex="0">Drop a blood smear image here (BMP, PNG, JPEG, TIFF) or <u>choose a file</u>
 <input id="file" type="file" accept="image/bmp,image/png,image/jpeg,image/tiff,.bmp,.png,.jpg,.jpeg,.tif,.tiff" hidden></div>
 <p><label>API key (only if the service needs one): <input id="key" type="password" autocomplete="off" size="24"></label></p>
-<p id="status"></p>
+<p id="status" role="status"></p>
 <div class="row">
- <div><div id="view" hidden><img id="img" alt="uploaded cell"><img id="heat" alt="heatmap"></div>
- <p id="heatctl" hidden><label><input id="toggle" type="checkbox" checked> show heatmap</label>
- <label> opacity <input id="opacity" type="range" min="0" max="100" value="80"></label></p></div>
- <div id="result"></div>
+ <div id="left"><div id="view" hidden><img id="img" alt="uploaded image"><img id="heat" alt="heatmap" hidden></div>
+ <div id="heatctl" hidden>
+  <p id="muted" hidden></p>
+  <label><input id="toggle" type="checkbox"> show heatmap</label>
+  <label>opacity <input id="opacity" type="range" min="0" max="100" value="${HEATMAP_OPACITY_PERCENT}"> <output id="opacityval">${HEATMAP_OPACITY_PERCENT}%</output></label>
+  <div id="legend"><span class="hint">low</span><span class="bar"></span><span class="hint">high</span>
+  <p class="hint">Where the model saw evidence for <b>ALL</b> in this image, from its lowest (blue) to its highest
+  (red). The scale is relative to this image: red marks its strongest area even when the whole image speaks for
+  normal, so read it with the answer. The map is coarse, and areas near the right and bottom edges can read
+  warmer than their content (an artefact of the model's padding), so judge the cells, not the colours.</p></div>
+ </div></div>
+ <div id="right"><div id="result"></div>
+ <form id="feedback" hidden>
+  <b>Your label</b> <span class="hint">(recorded with this request for the audit trail and retraining)</span>
+  <p><label>Note (optional)<br><textarea id="note" rows="2" maxlength="2000"></textarea></label></p>
+  <p><label>Reviewer (optional) <input id="reviewer" type="text" maxlength="200" autocomplete="off"></label></p>
+  <button type="submit" class="all" value="all">Record: ALL</button><button type="submit" class="normal" value="normal">Record: normal</button>
+  <p class="hint">Not sure? Record nothing: only definite labels are kept.</p>
+  <p id="fbstatus" role="status"></p>
+ </form></div>
 </div>
 <script>
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({"&":"&amp;","<":"&lt;",">":"&gt;",'"':"&quot;"}[c]));
 const pct = (p) => (100 * p).toFixed(1) + "%";
-$("key").value = sessionStorage.getItem("apiKey") || "";
-$("key").addEventListener("change", () => sessionStorage.setItem("apiKey", $("key").value));
+const remember = (id) => { $(id).value = sessionStorage.getItem(id) || ""; $(id).addEventListener("change", () => sessionStorage.setItem(id, $(id).value)); };
+remember("key"); remember("reviewer");
+const auth = (headers) => { if ($("key").value) headers.Authorization = "Bearer " + $("key").value; return headers; };
+const errorText = async (res) => {
+  try { const b = await res.json(); if (b && b.error) return b.error.code + ": " + b.error.message; } catch {}
+  return "HTTP " + res.status + " " + res.statusText;
+};
 $("drop").addEventListener("click", () => $("file").click());
 $("drop").addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") $("file").click(); });
 $("drop").addEventListener("dragover", (e) => { e.preventDefault(); $("drop").classList.add("over"); });
 $("drop").addEventListener("dragleave", () => $("drop").classList.remove("over"));
 $("drop").addEventListener("drop", (e) => { e.preventDefault(); $("drop").classList.remove("over"); if (e.dataTransfer.files[0]) send(e.dataTransfer.files[0]); });
-$("file").addEventListener("change", () => { if ($("file").files[0]) send($("file").files[0]); });
-$("toggle").addEventListener("change", () => { $("heat").hidden = !$("toggle").checked; });
-$("opacity").addEventListener("input", () => { $("heat").style.opacity = $("opacity").value / 100; });
-$("heat").style.opacity = 0.8;
-let lastUrl;
-async function send(file) {
-  $("status").textContent = "Analysing…"; $("result").innerHTML = ""; $("heatctl").hidden = true;
-  if (lastUrl) URL.revokeObjectURL(lastUrl);
-  lastUrl = URL.createObjectURL(file);
-  $("img").src = lastUrl; $("heat").removeAttribute("src"); $("view").hidden = false;
-  const headers = { "Content-Type": file.type || "application/octet-stream" };
-  if ($("key").value) headers.Authorization = "Bearer " + $("key").value;
-  try {
-    const res = await fetch("/v1/explain", { method: "POST", headers, body: file });
-    const body = await res.json();
-    if (!res.ok) { $("status").innerHTML = '<span class="err">' + esc(body.error.code) + ": " + esc(body.error.message) + "</span>"; return; }
-    $("status").textContent = "";
-    $("img").onerror = () => { $("img").src = body.heatmap; $("img").style.opacity = 0; };
-    $("img").style.opacity = 1;
-    $("heat").src = body.heatmap; $("heat").hidden = !$("toggle").checked; $("heatctl").hidden = false;
-    let html = '<p><span class="badge ' + body.decision + '">' + esc(body.decision.toUpperCase()) + "</span></p>";
-    html += "<table><tr><td>label</td><td><b>" + esc(body.label) + "</b></td></tr>";
-    html += "<tr><td>p(all)</td><td>" + pct(body.scores.all) + "</td></tr><tr><td>p(normal)</td><td>" + pct(body.scores.normal) + "</td></tr></table>";
-    if (body.reasons) html += "<p><b>Why review:</b></p><ul>" + body.reasons.map((r) => "<li>" + esc(r) + "</li>").join("") + "</ul>";
-    if (body.subtype) html += "<p><b>Subtype</b></p><table>" + Object.entries(body.subtype).sort((a, b) => b[1] - a[1]).map(([k, v]) => "<tr><td>" + esc(k) + "</td><td>" + pct(v) + "</td></tr>").join("") + "</table>";
-    html += "<p><small>" + esc(body.input.format) + " " + body.input.width + "×" + body.input.height + " · model " + esc(body.model.id) + " " + esc(body.model.version) + " · " + body.timings.totalMs + " ms · request " + esc(body.requestId) + "</small></p>";
-    html += "<p><small>Heatmap: red = regions that pushed the score towards <i>all</i>.</small></p>";
-    $("result").innerHTML = html;
-  } catch (e) { $("status").innerHTML = '<span class="err">request failed: ' + esc(e) + "</span>"; }
+$("file").addEventListener("change", () => { if ($("file").files[0]) send($("file").files[0]); $("file").value = ""; });
+const showHeat = () => { $("heat").hidden = !$("toggle").checked || !$("heat").getAttribute("src"); };
+const setOpacity = () => { $("heat").style.opacity = $("opacity").value / 100; $("opacityval").textContent = $("opacity").value + "%"; };
+$("toggle").addEventListener("change", showHeat);
+$("opacity").addEventListener("input", setOpacity);
+setOpacity();
+let lastUrl, shown, seq = 0;
+function clearResult() {
+  shown = undefined;
+  $("view").hidden = true; $("img").onerror = null; $("img").removeAttribute("src"); $("img").style.opacity = 1;
+  $("heat").removeAttribute("src"); $("heat").hidden = true;
+  $("heatctl").hidden = true; $("muted").hidden = true; $("result").innerHTML = "";
+  $("feedback").hidden = true; $("fbstatus").textContent = ""; $("note").value = "";
+  if (lastUrl) { URL.revokeObjectURL(lastUrl); lastUrl = undefined; }
 }
+function fail(message) { clearResult(); $("status").innerHTML = '<span class="err">' + esc(message) + "</span>"; }
+async function send(file) {
+  const mine = ++seq;
+  clearResult();
+  $("status").textContent = "Analysing…";
+  lastUrl = URL.createObjectURL(file);
+  let previewFailed = false;
+  $("img").onerror = () => { previewFailed = true; if (shown) usePreviewFallback(); };
+  $("img").src = lastUrl; $("view").hidden = false;
+  let res, body;
+  try {
+    res = await fetch("/v1/explain", { method: "POST", headers: auth({ "Content-Type": file.type || "application/octet-stream" }), body: file });
+    if (mine !== seq) return;
+    if (!res.ok) return fail(await errorText(res));
+    body = await res.json();
+  } catch (e) { if (mine === seq) fail("request failed: " + e); return; }
+  if (mine !== seq) return;
+  shown = body;
+  $("status").textContent = "";
+  if (previewFailed) usePreviewFallback();
+  render(body);
+}
+// the browser cannot draw every upload (TIFF): the heatmap then sizes the view alone
+function usePreviewFallback() { $("img").onerror = null; $("img").src = shown.heatmap; $("img").style.opacity = 0; }
+function render(body) {
+  const outOfDomain = body.decision === "review" && (body.reasons || []).some((r) => String(r).startsWith("out_of_domain"));
+  const muted = body.decision === "normal" ? "The answer is normal: there is no ALL evidence to localise, so the heatmap is hidden."
+    : outOfDomain ? "The image is outside the model's domain: its heatmap means little, so it is hidden." : "";
+  $("heat").src = body.heatmap;
+  $("toggle").checked = !muted;
+  $("muted").textContent = muted; $("muted").hidden = !muted;
+  showHeat(); $("heatctl").hidden = false;
+  let html = '<p><span class="badge ' + esc(body.decision) + '">' + esc(body.decision.toUpperCase()) + "</span></p>";
+  html += "<table><tr><td>label</td><td><b>" + esc(body.label) + "</b></td></tr>";
+  html += "<tr><td>p(all)</td><td>" + pct(body.scores.all) + "</td></tr><tr><td>p(normal)</td><td>" + pct(body.scores.normal) + "</td></tr></table>";
+  if (body.reasons) html += "<p><b>Why review:</b></p><ul>" + body.reasons.map((r) => "<li>" + esc(r) + "</li>").join("") + "</ul>";
+  if (body.subtype) html += "<p><b>Subtype</b></p><table>" + Object.entries(body.subtype).sort((a, b) => b[1] - a[1]).map(([k, v]) => "<tr><td>" + esc(k) + "</td><td>" + pct(v) + "</td></tr>").join("") + "</table>";
+  html += "<p><small>" + esc(body.input.format) + " " + body.input.width + "×" + body.input.height + " · model " + esc(body.model.id) + " " + esc(body.model.version) + " · " + body.timings.totalMs + " ms · request " + esc(body.requestId) + "</small></p>";
+  $("result").innerHTML = html;
+  $("feedback").hidden = false;
+}
+$("feedback").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const p = shown, label = e.submitter && e.submitter.value;
+  if (!p || (label !== "all" && label !== "normal")) return;
+  const payload = { requestId: p.requestId, inputSha256: p.input.sha256, label };
+  if ($("note").value.trim()) payload.note = $("note").value.trim();
+  if ($("reviewer").value.trim()) payload.reviewer = $("reviewer").value.trim();
+  const buttons = [...$("feedback").querySelectorAll("button")];
+  buttons.forEach((b) => b.disabled = true);
+  $("fbstatus").textContent = "Recording…";
+  try {
+    const res = await fetch("/v1/feedback", { method: "POST", headers: auth({ "Content-Type": "application/json" }), body: JSON.stringify(payload) });
+    if (shown !== p) return;
+    if (!res.ok) { $("fbstatus").innerHTML = '<span class="err">Not recorded: ' + esc(await errorText(res)) + "</span>"; return; }
+    const r = await res.json();
+    $("fbstatus").innerHTML = '<span class="ok">Recorded: ' + esc(r.label) + "</span> (" + (r.agrees ? "agrees with" : "differs from") + " the model's " + esc(r.prediction.label) + ") · <small>" + esc(r.id) + "</small>";
+  } catch (err) { if (shown === p) $("fbstatus").innerHTML = '<span class="err">Not recorded: request failed: ' + esc(err) + "</span>"; }
+  finally { buttons.forEach((b) => b.disabled = false); }
+});
 </script></body></html>`;
 }

@@ -9,6 +9,7 @@ import { loadConfig } from "../config.ts";
 import { parseModelCard } from "../../../model/core/mod.ts";
 import { createModelRuntime, type ModelRuntime } from "../../../model/core/mod.ts";
 import { registerWasmModule } from "../../../model/core/mod.ts";
+import { modelWarningLogs } from "../model/warnings.ts";
 
 /** What the Workers entry imports and hands over. */
 export interface WorkerAssets {
@@ -62,6 +63,8 @@ export function createWorkerHandler(assets: WorkerAssets): WorkerHandler {
         model = Promise.resolve().then(() =>
           createModelRuntime(parseModelCard(assets.card), new Uint8Array(assets.model as ArrayBuffer))
         );
+        // once per isolate: a model without its input-domain check (also in /readyz and /v1/model)
+        model.then((m) => modelWarningLogs(m.card).forEach((line) => console.log(JSON.stringify(line))), () => {});
         app = createApp({ model, config });
       }
       // The first requests wait for the model rather than answering 503 (an isolate has no

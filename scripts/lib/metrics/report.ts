@@ -9,6 +9,7 @@ import { ece, fitTemperature, meanNll, type ReliabilityBin, reliabilityTable, si
 import { confusionAt, type Rates, rates } from "./confusion.ts";
 import type { PredictionRow } from "./predictions.ts";
 import { auroc, type CurvePoint, curvePoints, thinCurve } from "./ranking.ts";
+import { MIN_PER_CLASS, sampleSizeWarnings } from "./sample_size.ts";
 import { perSubtype, type SubtypeResult } from "./subtype.ts";
 import { chooseOperatingPoint, type OperatingPoint } from "./threshold.ts";
 import type { Confusion, Scored } from "./types.ts";
@@ -59,6 +60,11 @@ export interface EvalReport {
   operatingPoint: OperatingPoint["rule"] & { chosenOn: "val"; bandRule: string };
   bootstrap: { resamples: number; seed: number; method: string };
   metrics: { val: SplitReport; test?: SplitReport };
+  /**
+   * Sample-size warnings ({@link sampleSizeWarnings}): a split under `minPerClass` images of a
+   * class, a zero-width interval. `[]` when none; absent in reports written before they existed.
+   */
+  warnings?: string[];
 }
 
 /** Options of {@link evaluatePredictions}. */
@@ -68,6 +74,8 @@ export interface EvalOptions {
   seed?: number;
   source?: string;
   created?: string;
+  /** Fewest images per class and split before the report warns (default {@link MIN_PER_CLASS}). */
+  minPerClass?: number;
 }
 
 const CI_METRICS = ["sensitivity", "specificity", "f1"] as const;
@@ -188,6 +196,10 @@ export function evaluatePredictions(preds: readonly PredictionRow[], opts: EvalO
   const boot = { resamples: opts.resamples ?? 1000, seed: opts.seed ?? 1 };
   const temperature = fitTemperature(val.map((r) => ({ logit: r.logit, positive: r.label === "all" })));
   const op = chooseOperatingPoint(val.map((r) => scored(r, temperature)), opts.targetSensitivity ?? 0.99);
+  const metrics = {
+    val: evaluateSplit(val, temperature, op, boot),
+    ...(test.length ? { test: evaluateSplit(test, temperature, op, boot) } : {}),
+  };
   return {
     version: 1,
     created: opts.created ?? new Date().toISOString(),
@@ -207,10 +219,8 @@ export function evaluatePredictions(preds: readonly PredictionRow[], opts: EvalO
         ? "percentile, 95%, cluster bootstrap: whole split groups (blocks/subjects) resampled, stratified by class"
         : "percentile, 95%, image level, all and normal resampled separately (no groups given: intervals are optimistic)",
     },
-    metrics: {
-      val: evaluateSplit(val, temperature, op, boot),
-      ...(test.length ? { test: evaluateSplit(test, temperature, op, boot) } : {}),
-    },
+    metrics,
+    warnings: sampleSizeWarnings(metrics, opts.minPerClass ?? MIN_PER_CLASS),
   };
 }
 
@@ -233,7 +243,8 @@ export const REPORTED_METRICS = [
 ] as const;
 
 /**
- * A console table of the report (val and test side by side).
+ * A console table of the report (val and test side by side), then one `warning: …` line per
+ * sample-size warning.
  *
  * @example
  * ```ts
@@ -251,6 +262,7 @@ export const REPORTED_METRICS = [
  * assert.match(lines[0], /^temperature \d/);
  * assert.ok(lines.some((l) => /^\s+val\s+test$/.test(l)));
  * assert.ok(lines.some((l) => l.startsWith("sensitivity")));
+ * assert.ok(lines.some((l) => l.startsWith("warning: test: 20 all and 20 normal images (fewer than 100)")));
  * ```
  */
 export function formatEvalTable(report: EvalReport): string {
@@ -282,5 +294,6 @@ export function formatEvalTable(report: EvalReport): string {
   return [
     head,
     ...rowsOut.map((r) => r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join("  ")),
+    ...(report.warnings ?? []).map((w) => `warning: ${w}`),
   ].join("\n");
 }

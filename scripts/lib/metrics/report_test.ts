@@ -51,6 +51,18 @@ Deno.test("evaluatePredictions: temperature, threshold and band on val; test at 
   assert.deepEqual([test.review.reviewCount, test.review.missedAll, test.review.falseAll], [1, 0, 0]);
   assert.deepEqual(test.perSubtype.map((p) => [p.subtype, p.recall]), [["Benign", 1], ["Pre", 1], ["Pro", 1]]);
   assert.match(formatEvalTable(r), /sensitivity\s+1\.000 \[1\.000, 1\.000\]/);
+  // 4 val and 2 test images per class and zero-width intervals: the report says so, in the JSON and the table
+  assert.equal(r.warnings?.length, 9); // 2 splits under 100 per class + 7 zero-width intervals
+  assert.equal(
+    r.warnings?.[0],
+    "val: 4 all and 4 normal images (fewer than 100): intervals are wide and the threshold coarse; evaluate on more images before relying on these numbers",
+  );
+  assert.ok(
+    r.warnings?.includes(
+      "test sensitivity 1.000 [1.000, 1.000]: a zero-width interval means no error was seen among 2 all images, not that none will happen (95% bound on the miss rate ≈ 3/2 = 1.000)",
+    ),
+  );
+  assert.ok(formatEvalTable(r).endsWith(`warning: ${r.warnings?.at(-1)}`));
 });
 
 Deno.test("evaluatePredictions needs val; parsePredictions rejects bad rows", () => {

@@ -1,6 +1,11 @@
 /**
- * Command lines of the pipeline's steps: `--help` prints the usage and exits 0; a bad flag prints
- * a message naming it, then the usage, and exits 2 (a failing step exits 1).
+ * Command lines of the pipeline's scripts: `--help` prints the usage (options, defaults, an
+ * example) and exits 0; a bad flag prints one line naming it (`evaluate.ts: unknown option
+ * '--bogus' (see --help)`) and exits 2; a failing step exits 1.
+ *
+ * A script parses its arguments before it imports anything heavy (tfjs, onnxruntime, vega): its
+ * static imports are this module, node builtins and types, the rest comes by `await import(…)`
+ * after {@link cliArgs}, so `--help` and a typo answer at once (tests/cli_help_test.ts checks).
  *
  * @module
  */
@@ -15,8 +20,10 @@ export class UsageError extends Error {
 export interface CliSpec<O extends ParseArgsOptionsConfig> {
   /** The script, e.g. `quantize.ts` (messages start with it). */
   name: string;
-  /** The whole usage text, printed by `--help` and after a usage error. */
+  /** The usage text printed by `--help`: `Usage: …`, then the options with their defaults. */
   usage: string;
+  /** One or more example command lines, printed under `Example:` after the usage. */
+  example: string;
   options: O;
   /** Flags that must be given. */
   required?: readonly (keyof O & string)[];
@@ -27,12 +34,39 @@ export interface CliSpec<O extends ParseArgsOptionsConfig> {
 type Values<O extends ParseArgsOptionsConfig> = ReturnType<typeof parseArgs<{ options: O; strict: true }>>["values"];
 
 /**
+ * The text `--help` prints: the usage, then the example indented under `Example:`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const text = helpText({ usage: "Usage: x.ts --run <dir>", example: "x.ts --run runs/a \\\n  --fast" });
+ * assert.equal(text, "Usage: x.ts --run <dir>\n\nExample:\n  x.ts --run runs/a \\\n    --fast");
+ * ```
+ */
+export function helpText(spec: Pick<CliSpec<ParseArgsOptionsConfig>, "usage" | "example">): string {
+  const example = spec.example.trim().split("\n").map((line) => `  ${line}`).join("\n");
+  return `${spec.usage.trimEnd()}\n\nExample:\n${example}`;
+}
+
+/** node:util's parse error as one short sentence: "unknown option '--bogus'". */
+function parseErrorMessage(err: Error): string {
+  const first = err.message.split(/\.\s/)[0].replace(/\.$/, "");
+  return first.charAt(0).toLowerCase() + first.slice(1);
+}
+
+/**
  * Parses `argv` by `spec`: `{ help: true }` for `--help`/`-h`, else the values; throws
  * {@link UsageError} naming the flag for an unknown, moved, missing or malformed one.
  *
  * @example
  * ```ts
- * const spec = { name: "x.ts", usage: "usage: x.ts --run <dir>", options: { run: { type: "string" } }, required: ["run"] } as const;
+ * const spec = {
+ *   name: "x.ts",
+ *   usage: "Usage: x.ts --run <dir>",
+ *   example: "x.ts --run runs/a",
+ *   options: { run: { type: "string" } },
+ *   required: ["run"],
+ * } as const;
  * const parsed = parseCliArgs(spec, ["--run", "runs/a"]);
  * if (parsed.help || parsed.values.run !== "runs/a") throw new Error("parsed");
  * if (!parseCliArgs(spec, ["--help"]).help) throw new Error("help");
@@ -58,7 +92,7 @@ export function parseCliArgs<O extends ParseArgsOptionsConfig>(
   try {
     values = parseArgs({ args: [...argv], options: spec.options, strict: true, allowPositionals: false }).values;
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError(parseErrorMessage(err as Error));
   }
   for (const key of spec.required ?? []) {
     if ((values as Record<string, unknown>)[key] === undefined) throw new UsageError(`--${key} is required`);
@@ -68,8 +102,8 @@ export function parseCliArgs<O extends ParseArgsOptionsConfig>(
 
 /**
  * {@link parseCliArgs} for a script's `main`, then `convert` (which may throw {@link UsageError}
- * too, e.g. from {@link numberFlag}): prints the usage and exits 0 on `--help`, prints the error
- * and the usage and exits 2 on a bad command line.
+ * too, e.g. from {@link numberFlag}): prints {@link helpText} and exits 0 on `--help`; prints one
+ * line, `<name>: <what is wrong> (see --help)`, and exits 2 on a bad command line.
  *
  * @example A good command line (`argv` defaults to `process.argv.slice(2)`; `--help` or a bad one
  * would exit the process, which a doc test must not do):
@@ -77,7 +111,8 @@ export function parseCliArgs<O extends ParseArgsOptionsConfig>(
  * import assert from "node:assert/strict";
  * const SPEC = {
  *   name: "quantize.ts",
- *   usage: "usage: quantize.ts --run <dir> [--calibration <n>]",
+ *   usage: "Usage: quantize.ts --run <dir> [--calibration <n>]",
+ *   example: "quantize.ts --run runs/x --calibration 64",
  *   options: { run: { type: "string" }, calibration: { type: "string" } },
  *   required: ["run"],
  * } as const;
@@ -97,13 +132,13 @@ export function cliArgs<O extends ParseArgsOptionsConfig, T = Values<O>>(
   try {
     const parsed = parseCliArgs(spec, argv);
     if (parsed.help) {
-      process.stdout.write(`${spec.usage}\n`);
+      process.stdout.write(`${helpText(spec)}\n`);
       process.exit(0);
     }
     return convert(parsed.values);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`${spec.name}: ${err.message}\n${spec.usage}\n`);
+    process.stderr.write(`${spec.name}: ${err.message} (see --help)\n`);
     process.exit(2);
   }
 }

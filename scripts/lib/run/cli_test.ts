@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { numberFlag, parseCliArgs, UsageError } from "./cli.ts";
+import { helpText, numberFlag, parseCliArgs, UsageError } from "./cli.ts";
 
 const spec = {
   name: "x.ts",
-  usage: "usage: x.ts --run <dir> [--n 3] [--fast]",
+  usage: "Usage: x.ts --run <dir> [--n 3] [--fast]",
+  example: "x.ts --run runs/a --fast",
   options: { run: { type: "string" }, n: { type: "string", default: "3" }, fast: { type: "boolean" } },
   required: ["run"],
   moved: { name: "the card step" },
@@ -21,9 +22,11 @@ Deno.test("parseCliArgs: values, --help, and errors that name the flag", () => {
       (err: unknown) => err instanceof UsageError && message.test(err.message),
     );
   usage([], /^--run is required$/);
-  usage(["--run", "r", "--bogus"], /'--bogus'/);
-  usage(["--run"], /'--run/);
-  usage(["--run", "r", "extra"], /extra/);
+  usage(["--run", "r", "--bogus"], /^unknown option '--bogus'$/);
+  usage(["--run", "r", "-x"], /^unknown option '-x'$/);
+  usage(["--run"], /^option '--run <value>' argument missing$/);
+  usage(["--run", "r", "--fast=1"], /^option '--fast' does not take an argument$/);
+  usage(["--run", "r", "extra"], /^unexpected argument 'extra'$/);
   usage(["--run", "r", "--name", "all-v5"], /^--name is no longer a flag of x\.ts: it belongs to the card step$/);
 });
 
@@ -37,4 +40,11 @@ Deno.test("numberFlag: the value, the fallback, or an error naming the flag and 
   );
   assert.throws(() => numberFlag("", "x"), /--x must be a number/);
   assert.throws(() => numberFlag("1.5", "target-sensitivity", { min: 0.5, max: 1 }), /in \[0.5, 1\]/);
+});
+
+Deno.test("helpText: the usage, then the example indented under Example:", () => {
+  assert.equal(
+    helpText({ usage: "Usage: x.ts --run <dir>\n  --run DIR  the run\n", example: "x.ts --run runs/a" }),
+    "Usage: x.ts --run <dir>\n  --run DIR  the run\n\nExample:\n  x.ts --run runs/a",
+  );
 });

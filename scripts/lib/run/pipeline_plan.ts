@@ -10,7 +10,7 @@
  */
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import { RUN_FILES, type RunFileKey, runPath, type StepName, STEPS } from "./run_folder.ts";
+import { RUN_FILES, type RunFileKey, runPath, type StepName, STEPS } from "./run_files.ts";
 
 /** What the pipeline is asked to do. */
 export interface PipelineConfig {

@@ -73,12 +73,13 @@ export async function warmWithin(pool: { warm(): Promise<void> }, ms = 60_000): 
 }
 
 interface Scope {
-  onmessage: ((e: MessageEvent<{ bytes: Uint8Array }>) => void) | null;
+  onmessage: ((e: MessageEvent<{ bytes?: Uint8Array }>) => void) | null;
 }
 if (typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope === "function") {
   const scope = globalThis as unknown as Scope;
   const real = scope.onmessage!;
   scope.onmessage = (e) => {
+    if (!e.data.bytes) return real(e); // the pool's init message
     if (endsWith(e.data.bytes, SPIN)) {
       for (;;) { /* stuck, as on a hostile image */ }
     }

@@ -1,0 +1,84 @@
+/**
+ * What the service says about the model it serves when the model runs without part of its safety
+ * net: a card with no input-domain check (`domain`) answers every image, however unlike its
+ * training images, and a card whose check has only the per-statistic ranges (no
+ * `domain.features`) lets images from other labs or of other kinds through with a confident
+ * answer. `GET /readyz` lists these warnings (always, `[]` when there are none), `GET /v1/model`
+ * adds them when there are some, and the entries log each once at start-up
+ * ({@link modelWarningLogs}).
+ *
+ * @module
+ */
+import type { DomainCheck } from "../../../model/core/mod.ts";
+
+/** The part of a model card the warnings read (`noDomainCheck`: the note a card written with `--no-domain` carries). */
+export interface WarnedCard {
+  domain?: DomainCheck;
+  noDomainCheck?: unknown;
+}
+
+/** A warning about the served model, by its stable `code`. */
+export interface ModelWarning {
+  /**
+   * `no_domain_check`: the card has no `domain`; `no_feature_check`: its `domain` has ranges but
+   * no feature distance (`domain.features`).
+   */
+  code: "no_domain_check" | "no_feature_check";
+  /** What it means for the answers, and what to do. */
+  message: string;
+}
+
+/**
+ * The warnings for a card: none when it has the feature-distance domain check.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseModelCard } from "../../../model/core/mod.ts";
+ * const read = async (p: string) => parseModelCard(JSON.parse(await Deno.readTextFile(p)));
+ * assert.deepEqual(modelWarnings(await read("model/all-v5.int8.json")), []);
+ * assert.deepEqual(modelWarnings(await read("model/all-v4.int8.json")).map((w) => w.code), ["no_feature_check"]);
+ * assert.deepEqual(modelWarnings({}).map((w) => w.code), ["no_domain_check"]);
+ * ```
+ */
+export function modelWarnings(card: WarnedCard): ModelWarning[] {
+  if (!card.domain) {
+    const optedOut = typeof card.noDomainCheck === "string" ? ` (the card says why: "${card.noDomainCheck}")` : "";
+    return [{
+      code: "no_domain_check",
+      message: `the model's card has no input-domain check ("domain")${optedOut}: images unlike its training ` +
+        `images (other labs, other framings, not microscopy) get an answer instead of "review". Serve a model ` +
+        `whose card has one (deno task card fits it from the run's training images).`,
+    }];
+  }
+  if (!card.domain.features) {
+    return [{
+      code: "no_feature_check",
+      message: `the model's input-domain check has per-statistic ranges only, no feature distance ` +
+        `("domain.features"): images from other labs or of other kinds can pass it and get a confident ` +
+        `answer instead of "review". Fit the feature check (deno task domain --features) and write the card again.`,
+    }];
+  }
+  return [];
+}
+
+/**
+ * The start-up log lines for a card's warnings: one `{level: "warn", event: "model_warning",
+ * code, message}` per warning (none for a card without warnings).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const [line] = modelWarningLogs({ domain: { ranges: { meanR: [0.1, 0.9] } } }, "2026-01-01T00:00:00.000Z");
+ * assert.deepEqual(
+ *   [line.level, line.event, line.code, line.ts],
+ *   ["warn", "model_warning", "no_feature_check", "2026-01-01T00:00:00.000Z"],
+ * );
+ * ```
+ */
+export function modelWarningLogs(
+  card: WarnedCard,
+  ts: string = new Date().toISOString(),
+): { ts: string; level: "warn"; event: "model_warning"; code: ModelWarning["code"]; message: string }[] {
+  return modelWarnings(card).map((w) => ({ ts, level: "warn", event: "model_warning", ...w }));
+}

@@ -194,7 +194,15 @@ export interface ModelCard {
   precision: "float32" | "int8-qdq";
   opset: number;
   architecture: string;
-  io: { input: string; logit: string; subtypeLogits?: string; cam?: string; features?: string };
+  io: {
+    input: string;
+    logit: string;
+    subtypeLogits?: string;
+    cam?: string;
+    features?: string;
+    /** Where the cam's cells lie on the model input: cell (i, j) at origin + step·(j, i), in pixels. */
+    camGrid?: { origin: [number, number]; step: [number, number] };
+  };
   preprocess: PreprocessSpec;
   labels: ["normal", "all"];
   positiveLabel: "all";

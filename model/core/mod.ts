@@ -24,6 +24,7 @@
 
 // The model card: the contract between the pipeline (writes it) and the service (reads it).
 export {
+  type CamGrid,
   type ColorNormalization,
   decide,
   type Decision,

@@ -5,11 +5,49 @@
  * @module
  */
 import { encode } from "imagescript/png/src/png.mjs";
-import { bilinearResize, type FloatMap } from "./upsample.ts";
+import { bilinearResize, type FloatMap, type MapGrid } from "./upsample.ts";
 import { jet } from "./colormap.ts";
+import { type CamGrid, cropRect, type PreprocessSpec } from "../../../model/core/mod.ts";
 
 /**
- * RGBA pixels of the overlay at `width`×`height`: the CAM is upsampled bilinearly, scaled to
+ * Where the CAM's cells lie on the uploaded image (`width`×`height`), from the card's grid on the
+ * model input (`io.camGrid`) and the preprocessing that made that input (crop, then resize to
+ * `size`). `undefined` (evenly spaced cells over the whole image, the upsampler's default) for a
+ * card without a grid that stretches the whole image.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * // all-v5: 96-px input, cells at 15.5 + 16·j; a 192-px upload doubles both
+ * const grid = camGridOnImage({ origin: [15.5, 15.5], step: [16, 16] }, { size: 96, crop: "none" }, 192, 192);
+ * assert.deepEqual(grid, { origin: [31, 31], step: [32, 32] });
+ * assert.equal(camGridOnImage(undefined, { size: 96, crop: "none" }, 192, 192), undefined);
+ * ```
+ */
+export function camGridOnImage(
+  grid: CamGrid | undefined,
+  spec: Pick<PreprocessSpec, "size" | "crop">,
+  width: number,
+  height: number,
+  cells?: { width: number; height: number },
+): MapGrid | undefined {
+  if (!grid && spec.crop === "none") return undefined;
+  const r = cropRect(width, height, spec.crop);
+  // evenly spaced cells on the model input when the card does not say where they lie
+  const g = grid ?? {
+    origin: [spec.size / cells!.width / 2, spec.size / cells!.height / 2],
+    step: [spec.size / cells!.width, spec.size / cells!.height],
+  };
+  const sx = r.width / spec.size, sy = r.height / spec.size;
+  return {
+    origin: [r.x + g.origin[0] * sx, r.y + g.origin[1] * sy],
+    step: [g.step[0] * sx, g.step[1] * sy],
+  };
+}
+
+/**
+ * RGBA pixels of the overlay at `width`×`height`: the CAM is upsampled bilinearly (cells placed
+ * by `grid`, default evenly spaced), scaled to
  * [0, 1] by its own min and max (a flat map is all 0), coloured with jet, and given an alpha of
  * 64 + 128·v so low-evidence areas stay see-through and high-evidence areas stand out.
  *
@@ -21,8 +59,8 @@ import { jet } from "./colormap.ts";
  * assert.deepEqual([...rgba.subarray(0, 4)], [0, 0, 128, 64]); // lowest: dark blue, see-through
  * ```
  */
-export function heatmapRgba(cam: FloatMap, width: number, height: number): Uint8Array {
-  const up = bilinearResize(cam, width, height).data;
+export function heatmapRgba(cam: FloatMap, width: number, height: number, grid?: MapGrid): Uint8Array {
+  const up = bilinearResize(cam, width, height, grid).data;
   let min = Infinity, max = -Infinity;
   for (const v of cam.data) {
     if (Number.isFinite(v)) {
@@ -46,7 +84,8 @@ export function heatmapRgba(cam: FloatMap, width: number, height: number): Uint8
 }
 
 /**
- * The overlay as `data:image/png;base64,...` at the input's size.
+ * The overlay as `data:image/png;base64,...` at the input's size (`grid`: where the CAM's cells
+ * lie on it, {@link camGridOnImage}; default evenly spaced).
  *
  * @example
  * ```ts
@@ -58,8 +97,8 @@ export function heatmapRgba(cam: FloatMap, width: number, height: number): Uint8
  * assert.deepEqual([png.width, png.height], [257, 257]);
  * ```
  */
-export function heatmapDataUrl(cam: FloatMap, width: number, height: number): string {
-  const png = encode(heatmapRgba(cam, width, height), {
+export function heatmapDataUrl(cam: FloatMap, width: number, height: number, grid?: MapGrid): string {
+  const png = encode(heatmapRgba(cam, width, height, grid), {
     text: undefined,
     width,
     height,

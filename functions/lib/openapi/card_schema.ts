@@ -72,6 +72,17 @@ export function modelCardSchemas() {
         subtypeLogits: { type: "string", description: "subtype logits, shape [N, subtypes.length]" },
         cam: { type: "string", description: "class-activation map, shape [N, 1, h, w] (what /v1/explain draws)" },
         features: { type: "string", description: "pooled features, shape [N, C] (the domain check's distance)" },
+        camGrid: {
+          type: "object",
+          required: ["origin", "step"],
+          additionalProperties: false,
+          description: "where the cam's cells lie on the model input: cell (i, j) centred at " +
+            "x = origin[0] + step[0]·j, y = origin[1] + step[1]·i (pixel k's centre at k + 0.5)",
+          properties: {
+            origin: pair("[x, y] of cell (0, 0)'s centre, model-input pixels"),
+            step: pair("[x, y] distance between neighbouring cells' centres, model-input pixels"),
+          },
+        },
       },
     },
     ColorNormalization: {

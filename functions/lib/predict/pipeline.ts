@@ -18,7 +18,7 @@ import { imageStats, normalizeToTensor } from "../../../model/core/mod.ts";
 import { sha256Hex } from "../../../model/core/mod.ts";
 import { ApiError } from "../http/errors.ts";
 import { type Answer, answer } from "../../../model/core/mod.ts";
-import { heatmapDataUrl } from "../heatmap/heatmap.ts";
+import { camGridOnImage, heatmapDataUrl } from "../heatmap/heatmap.ts";
 import { bmpToFloatRgb } from "./bmp_fast.ts";
 import { type ImageDecoder, inThreadDecoder } from "../decode/job.ts";
 
@@ -130,7 +130,8 @@ export async function predictImage(
         "this model has no class-activation output, so it cannot explain; use /v1/predict or deploy a model with a cam head",
       );
     }
-    prediction.heatmap = heatmapDataUrl(out.cam, source.width, source.height);
+    const grid = camGridOnImage(card.io.camGrid, card.preprocess, source.width, source.height, out.cam);
+    prediction.heatmap = heatmapDataUrl(out.cam, source.width, source.height, grid);
   }
   const round = (ms: number) => Math.round(ms * 100) / 100;
   prediction.timings = {

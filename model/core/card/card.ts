@@ -35,6 +35,22 @@ export interface ModelIO {
    * shape [N, C] (the domain check's feature distance, {@link FeatureDomainCheck}).
    */
   features?: string;
+  /**
+   * Where the cells of `cam` lie on the model input (read from the graph when the card is written;
+   * absent on older cards, which then assume evenly spaced cells). See {@link CamGrid}.
+   */
+  camGrid?: CamGrid;
+}
+
+/**
+ * The class-activation map's grid on the model input: cell (row i, column j) is centred at
+ * x = origin[0] + step[0]·j, y = origin[1] + step[1]·i, in model-input pixels where pixel k's
+ * centre is k + 0.5. Evenly spaced cells of an n-cell map on a `size`-px input would have
+ * step = size/n and origin = step/2; TensorFlow "same" padding on even sizes shifts them.
+ */
+export interface CamGrid {
+  origin: [number, number];
+  step: [number, number];
 }
 
 /** Metric with an optional bootstrap 95% interval. */
@@ -158,6 +174,9 @@ export function parseModelCard(value: unknown): ModelCard {
     fail(`"reviewBand" must be [low, high] with low ≤ high`);
   }
   if (typeof c.temperature !== "number" || !(c.temperature > 0)) fail(`"temperature" must be > 0`);
+  if (io!.camGrid !== undefined && !isCamGrid(io!.camGrid)) {
+    fail(`"io.camGrid" must be {origin: [x, y], step: [x, y]} with finite numbers and steps > 0`);
+  }
   if (io!.subtypeLogits !== undefined && !Array.isArray(c.subtypes)) {
     fail(`"subtypes" must list the subtype head's classes`);
   }
@@ -169,6 +188,12 @@ export function parseModelCard(value: unknown): ModelCard {
     ...c,
     preprocess: { alphaBackground: 0, channelOrder: "RGB", ...(p as object) },
   } as unknown as ModelCard;
+}
+
+function isCamGrid(v: unknown): v is CamGrid {
+  const g = v as Partial<CamGrid> | null;
+  const pair = (a: unknown) => Array.isArray(a) && a.length === 2 && a.every((x) => Number.isFinite(x));
+  return typeof g === "object" && g !== null && pair(g.origin) && pair(g.step) && g.step!.every((x) => x > 0);
 }
 
 /**

@@ -104,3 +104,12 @@ Deno.test("parseModelCard: every committed card parses; all-v1 … all-v4 have r
   }
   assert.equal(seen, 10);
 });
+
+Deno.test("parseModelCard keeps a valid io.camGrid and refuses a malformed one by name", async () => {
+  const card = await buildModelCard(fields, bytes);
+  const grid = { origin: [15.5, 15.5], step: [16, 16] };
+  assert.deepEqual(parseModelCard({ ...card, io: { ...card.io, camGrid: grid } }).io.camGrid, grid);
+  for (const bad of [{ origin: [1], step: [16, 16] }, { origin: [1, 1], step: [0, 16] }, { origin: [1, NaN] }]) {
+    assert.throws(() => parseModelCard({ ...card, io: { ...card.io, camGrid: bad } }), /"io.camGrid" must be/);
+  }
+});

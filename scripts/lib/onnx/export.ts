@@ -19,7 +19,8 @@ import type * as tf from "@tensorflow/tfjs";
 import type { ModelIO } from "../../../model/core/mod.ts";
 import { batchNormAffine, depthwiseToOihw, foldAffine, hwioToOihw } from "./weights.ts";
 import { padding2d } from "./padding.ts";
-import { type AttrValue, DType, encodeModel, node, tensor, valueInfo } from "./proto.ts";
+import { camGrid } from "./cam_grid.ts";
+import { type AttrValue, decodeModel, DType, encodeModel, node, tensor, valueInfo } from "./proto.ts";
 import type { onnx as OnnxNs } from "onnx-proto";
 
 /** Options of {@link exportToOnnx}. */
@@ -102,7 +103,10 @@ const IDENTITY_LAYERS = new Set([
  * await tf.setBackend("cpu");
  * const model = tinyCamModel({ size: 32, seed: 1 }); // the trainer's model in the pipeline
  * const { bytes, io } = exportToOnnx(model);
- * assert.deepEqual(io, { input: "image", logit: "logit", subtypeLogits: "subtype_logits", cam: "cam", features: "features" });
+ * assert.deepEqual(io, {
+ *   input: "image", logit: "logit", subtypeLogits: "subtype_logits", cam: "cam", features: "features",
+ *   camGrid: { origin: [2, 2], step: [4, 4] }, // where the cam's 8×8 cells lie on the 32-px input
+ * });
  * const x = new Float32Array(3 * 32 * 32).map((_, i) => Math.sin(i)); // one NCHW image
  * const out = await runModel(bytes, { [io.input]: { dims: [1, 3, 32, 32], data: x } });
  * assert.ok(maxAbsDiff(out[io.logit].data, predictNchw(model, x, [1, 3, 32, 32]).logit) < 1e-4); // same as tfjs
@@ -206,6 +210,15 @@ export function exportToOnnx(model: tf.LayersModel, opts: ExportOptions = {}): E
     opsetImport: [{ domain: "", version: opset }],
     graph,
   });
+  // where the heatmap's cells lie on the input, read back from the graph just written; a graph
+  // whose positions cannot be followed keeps the service's evenly spaced default
+  if (io.cam) {
+    try {
+      io.camGrid = camGrid(decodeModel(bytes), io.cam);
+    } catch {
+      // no grid: the card then says nothing it cannot back
+    }
+  }
   return { bytes, io };
 }
 

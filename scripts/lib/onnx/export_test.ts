@@ -28,6 +28,7 @@ Deno.test("tiny CAM model (conv+BN+relu+maxpool, gap, two heads) matches tfjs on
     subtypeLogits: "subtype_logits",
     cam: "cam",
     features: "features",
+    camGrid: { origin: [2, 2], step: [4, 4] }, // where its 8×8 cells lie on the 32-px input (evenly, for this net)
   });
   for (const d of Object.values(diffs)) assert.ok(d <= TOL, JSON.stringify(diffs));
   // the logits are not all the same (the comparison is not trivially passing)

@@ -181,7 +181,7 @@ async function main(): Promise<void> {
   if (quantization.testLabelAgreement < MIN_AGREEMENT) {
     throw new StepError(
       `int8 label agreement ${quantization.testLabelAgreement} < ${MIN_AGREEMENT}: quantisation lost too much; ` +
-        `try more --calibration images (nothing was written)`,
+        `try more --calibration images, or --full-range (8-bit weights; all-v5 needed it) (nothing was written)`,
     );
   }
 

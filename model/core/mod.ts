@@ -106,6 +106,18 @@ export {
 export { compileOrtWasm } from "./onnx/ort_web.ts";
 export { getWasmModule, registerWasmModule } from "./wasm/assets.ts";
 
+// Locating the cells of a smear field (classical: stain, threshold, morphology, watershed).
+export {
+  DEFAULT_LOCATE_OPTIONS,
+  locateCells,
+  type LocatedCell,
+  type LocateOptions,
+  type LocateResult,
+} from "./cells/locate.ts";
+export { type Box, labelComponents } from "./cells/components.ts";
+export { floatRgbOf } from "./cells/rgb.ts";
+export { HED_FROM_OD, RUIFROK_HED, STAIN_FEATURES, type StainFeature, stainMap } from "./cells/stain.ts";
+
 // The audit trail's records (the service exports them, the pipeline ingests them).
 export type { FeedbackRecord, PredictionRecord } from "./feedback/records.ts";
 

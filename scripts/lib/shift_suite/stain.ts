@@ -14,32 +14,13 @@
  *
  * @module
  */
-import type { RgbaImage } from "../../../model/core/mod.ts";
+import { HED_FROM_OD, type RgbaImage, RUIFROK_HED } from "../../../model/core/mod.ts";
 import { assertRgba, copyImage } from "./image.ts";
 
-type Vec3 = readonly [number, number, number];
-type Mat3 = readonly [Vec3, Vec3, Vec3];
+/** Ruifrok–Johnston optical-density vectors (R, G, B), unit length, rows H, E, DAB (the core's, shared with the cell locator). */
+export { RUIFROK_HED };
 
-function unit(v: Vec3): Vec3 {
-  const n = Math.hypot(v[0], v[1], v[2]);
-  return [v[0] / n, v[1] / n, v[2] / n];
-}
-
-/** Ruifrok–Johnston optical-density vectors (R, G, B), unit length, rows H, E, DAB. */
-export const RUIFROK_HED: Mat3 = [unit([0.65, 0.70, 0.29]), unit([0.07, 0.99, 0.11]), unit([0.27, 0.57, 0.78])];
-
-function invert3(m: Mat3): Mat3 {
-  const [[a, b, c], [d, e, f], [g, h, i]] = m;
-  const A = e * i - f * h, B = -(d * i - f * g), C = d * h - e * g;
-  const det = a * A + b * B + c * C;
-  return [
-    [A / det, -(b * i - c * h) / det, (b * f - c * e) / det],
-    [B / det, (a * i - c * g) / det, -(a * f - c * d) / det],
-    [C / det, -(a * h - b * g) / det, (a * e - b * d) / det],
-  ];
-}
-
-const HED_INV = invert3(RUIFROK_HED);
+const HED_INV = HED_FROM_OD;
 const LN10 = Math.LN10;
 /** OD of each 8-bit level. */
 const OD = Float64Array.from({ length: 256 }, (_, v) => opticalDensity(v));

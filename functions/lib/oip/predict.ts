@@ -1,12 +1,13 @@
 /**
  * The answer for one already-preprocessed image (the OIP `input` tensor): the model run and the
- * core's `answer` exactly as `predictImage` does after preprocessing. With no image there are no
+ * core's `answer` by `predictImage`'s own `runAndAnswer`. With no image there are no
  * image statistics, so a card whose domain check has sanity ranges answers `review` with the
  * reason that they cannot be computed: sending a tensor never bypasses the domain check silently.
  *
  * @module
  */
-import { type Answer, answer, type ModelRuntime, sha256Hex } from "../../../model/core/mod.ts";
+import { type Answer, type ModelRuntime, sha256Hex } from "../../../model/core/mod.ts";
+import { runAndAnswer } from "../predict/pipeline.ts";
 
 /** The answer for one tensor, with the hash of the tensor's bytes (float32, little-endian) for the audit trail. */
 export interface TensorAnswer extends Answer {
@@ -38,9 +39,8 @@ export async function predictTensor(
   const card = runtime.card;
   const hashing = sha256Hex(new Uint8Array(tensor.buffer, tensor.byteOffset, tensor.byteLength));
   hashing.catch(() => undefined);
-  const out = await runtime.run(tensor, card.domain?.features ? { features: true } : {});
+  const { answered } = await runAndAnswer(runtime, tensor, undefined, false);
   signal?.throwIfAborted();
-  const answered = answer(card, out.logit, undefined, out.subtypeLogits, out.features);
   return {
     ...answered,
     model: { id: card.id, version: card.version, sha256: card.sha256 },

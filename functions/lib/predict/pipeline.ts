@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { ModelRuntime } from "../../../model/core/mod.ts";
+import type { ModelOutputs, ModelRuntime } from "../../../model/core/mod.ts";
 import type { FloatRgbImage, ImageFormat } from "../../../model/core/mod.ts";
 import { imageStats, normalizeToTensor } from "../../../model/core/mod.ts";
 import { sha256Hex } from "../../../model/core/mod.ts";
@@ -104,16 +104,11 @@ export async function predictImage(
   // statistics only when the card has a domain check to hold them against
   const stats = card.domain ? imageStats(resized) : undefined;
   options.signal?.throwIfAborted();
-  // the pooled features only when the card has a feature distance to hold them against
-  const runOptions = card.domain?.features
-    ? { cam: options.heatmap === true, features: true }
-    : { cam: options.heatmap === true };
   const tRun = performance.now();
-  const out = await runtime.run(tensor, runOptions);
+  const { out, answered } = await runAndAnswer(runtime, tensor, stats, options.heatmap === true);
   const tDone = performance.now();
   // The hash (off the main thread) is only needed for the answer: never wait for it before running.
   const inputSha = await hashing;
-  const answered = answer(card, out.logit, stats, out.subtypeLogits, out.features);
 
   const prediction: Prediction = {
     ...answered,
@@ -141,4 +136,32 @@ export async function predictImage(
     totalMs: round(performance.now() - t0),
   };
   return prediction;
+}
+
+/**
+ * The model run and the card's answer for one preprocessed NCHW tensor: the pooled features are
+ * asked for only when the card has a feature distance to hold them against, and the answer is
+ * the core's `answer` with the image's statistics (`undefined` where there is no image, e.g. an
+ * OIP FP32 tensor: a card with sanity ranges then answers `review`). `predictImage` and the OIP
+ * tensor route share it, so both answer by the same rule.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadModelFile } from "../../../model/core/mod.ts";
+ * const runtime = await loadModelFile("tests/fixtures/models/tiny.int8.onnx");
+ * const { out, answered } = await runAndAnswer(runtime, new Float32Array(3 * 32 * 32), undefined, true);
+ * assert.ok(out.cam !== undefined && answered.scores.all >= 0 && answered.scores.all <= 1);
+ * await runtime.close();
+ * ```
+ */
+export async function runAndAnswer(
+  runtime: ModelRuntime,
+  tensor: Float32Array,
+  stats: Record<string, number> | undefined,
+  cam: boolean,
+): Promise<{ out: ModelOutputs; answered: Answer }> {
+  const card = runtime.card;
+  const out = await runtime.run(tensor, card.domain?.features ? { cam, features: true } : { cam });
+  return { out, answered: answer(card, out.logit, stats, out.subtypeLogits, out.features) };
 }

@@ -77,6 +77,11 @@ export interface LocateResult {
   capped: boolean;
   /** how many cells were found before the cap */
   found: number;
+  /**
+   * The returned cells' own pixels, row-major (`width × height`): cell `i`'s pixels hold `i + 1`,
+   * every other pixel 0 (background, and regions dropped by the least area or the cap).
+   */
+  labels: Uint16Array;
   /** how the image was read: a stained field, or a cell segmented onto black */
   background: "field" | "black";
 }
@@ -92,6 +97,7 @@ function checkOptions(o: LocateOptions): void {
   whole("closeRadius", 0);
   whole("minArea", 1);
   whole("maxCells", 1);
+  if (o.maxCells > 65535) throw new RangeError(`locateCells: maxCells must be ≤ 65535, got ${o.maxCells}`);
   if (!Number.isFinite(o.threshold)) {
     throw new RangeError(`locateCells: threshold must be a number, got ${o.threshold}`);
   }
@@ -105,10 +111,21 @@ function checkOptions(o: LocateOptions): void {
  * The regions of a foreground mask, touching ones split by the watershed; each region's area and
  * box. `split: false` keeps each connected component whole.
  */
-function regions(mask: Uint8Array, width: number, height: number, splitDepth: number, split: boolean): LocatedCell[] {
+/** A located region before filtering: its cell, and its label in the region map. */
+interface Region extends LocatedCell {
+  label: number;
+}
+
+function regions(
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  splitDepth: number,
+  split: boolean,
+): { regions: Region[]; map: Int32Array } {
   const cc = labelComponents(mask, width, height);
   if (!split || cc.count === 0) {
-    return cc.boxes.map((box, i) => ({ box, area: cc.areas[i] }));
+    return { regions: cc.boxes.map((box, i) => ({ box, area: cc.areas[i], label: i + 1 })), map: cc.labels };
   }
   const dist = chamferDistance(mask, width, height);
   const peaks = hMaxima(dist, width, height, Math.round(splitDepth * CHAMFER_UNIT));
@@ -130,13 +147,17 @@ function regions(mask: Uint8Array, width: number, height: number, splitDepth: nu
       if (y > y1[l]) y1[l] = y;
     }
   }
-  const out: LocatedCell[] = [];
+  const out: Region[] = [];
   for (let l = 1; l <= k; l++) {
     if (area[l] > 0) {
-      out.push({ box: { x: x0[l], y: y0[l], width: x1[l] - x0[l] + 1, height: y1[l] - y0[l] + 1 }, area: area[l] });
+      out.push({
+        box: { x: x0[l], y: y0[l], width: x1[l] - x0[l] + 1, height: y1[l] - y0[l] + 1 },
+        area: area[l],
+        label: l,
+      });
     }
   }
-  return out;
+  return { regions: out, map: basins };
 }
 
 /**
@@ -183,7 +204,8 @@ export function locateCells(img: FloatRgbImage, options: Partial<LocateOptions> 
   mask = open(mask, width, height, o.openRadius);
   mask = close(mask, width, height, o.closeRadius);
   fillHoles(mask, width, height);
-  let cells = regions(mask, width, height, o.splitDepth, !black).filter((c) => c.area >= o.minArea);
+  const found0 = regions(mask, width, height, o.splitDepth, !black);
+  let cells = found0.regions.filter((c) => c.area >= o.minArea);
   if (black && cells.length > 0) {
     const largest = Math.max(...cells.map((c) => c.area));
     cells = cells.filter((c) => c.area >= BLACK_MIN_SHARE * largest);
@@ -192,5 +214,18 @@ export function locateCells(img: FloatRgbImage, options: Partial<LocateOptions> 
   const capped = found > o.maxCells;
   if (capped) cells = cells.sort((a, b) => b.area - a.area).slice(0, o.maxCells);
   cells.sort((a, b) => a.box.y - b.box.y || a.box.x - b.box.x);
-  return { boxes: cells.map((c) => c.box), cells, capped, found, background: black ? "black" : "field" };
+  // the region map renumbered to the returned order: cell i's pixels hold i + 1, the rest 0
+  const renumber = new Uint16Array(found0.regions.reduce((m, r) => Math.max(m, r.label), 0) + 1);
+  cells.forEach((c, i) => (renumber[c.label] = i + 1));
+  const labels = new Uint16Array(n);
+  const map = found0.map;
+  for (let p = 0; p < n; p++) if (map[p] > 0) labels[p] = renumber[map[p]];
+  return {
+    boxes: cells.map((c) => c.box),
+    cells: cells.map(({ box, area }) => ({ box, area })),
+    labels,
+    capped,
+    found,
+    background: black ? "black" : "field",
+  };
 }

@@ -114,3 +114,35 @@ Deno.test("C-NMC cells on black: exactly one box each, read as pre-segmented, ar
   assert.equal(field.background, "field");
   assert.ok(field.boxes.every((b) => b.x >= 100 && b.x + b.width <= 350), JSON.stringify(field.boxes));
 });
+
+Deno.test("labels: each returned cell's pixels carry its 1-based index, inside its box, and count its area", async () => {
+  for (const name of ["taleqani_Early_WBC-Malignant-Early-001.jpg", "cnmc_all_UID_35_6_2_all.png"]) {
+    const img = await load(name);
+    const result = locateCells(img);
+    assert.equal(result.labels.length, img.width * img.height);
+    const counts = new Array(result.cells.length + 1).fill(0);
+    for (let p = 0; p < result.labels.length; p++) {
+      const l = result.labels[p];
+      counts[l]++;
+      if (l === 0) continue;
+      const b = result.boxes[l - 1], x = p % img.width, y = Math.floor(p / img.width);
+      assert.ok(within(b, [x, y]), `${name}: pixel (${x}, ${y}) of cell ${l} outside its box`);
+    }
+    assert.deepEqual(counts.slice(1), result.cells.map((c) => c.area), name);
+  }
+});
+
+Deno.test("labels: dropped regions (under the least area, beyond the cap) are 0", () => {
+  // 100 discs, cap 64: the 36 smaller ones (top rows) keep no label
+  const w = 400, h = 400;
+  const img = field(w, h, (x, y) => {
+    const i = Math.floor(x / 40), j = Math.floor(y / 40);
+    const r = j * 10 + i < 36 ? 10 : 11;
+    return (x - i * 40 - 20) ** 2 + (y - j * 40 - 20) ** 2 <= r * r;
+  });
+  const result = locateCells(img, { maxCells: 64 });
+  assert.equal(result.labels[20 * w + 20], 0); // disc 0 (small, dropped by the cap)
+  assert.equal(result.labels[(3 * 40 + 20) * w + 6 * 40 + 20], 1); // the first kept disc, top to bottom, left to right
+  assert.equal(result.labels.reduce((m, l) => Math.max(m, l), 0), 64);
+  assert.throws(() => locateCells(img, { maxCells: 70000 }), /maxCells must be ≤ 65535/);
+});

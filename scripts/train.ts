@@ -14,7 +14,7 @@
  */
 import { availableParallelism } from "node:os";
 import type { PreprocessSpec } from "../model/core/mod.ts";
-import type { Architecture } from "./lib/models/architectures.ts";
+import type { TrainArch } from "./lib/models/create.ts";
 import type { BackendName } from "./lib/tfjs/backend.ts";
 import type { Balance } from "./lib/train/sampler.ts";
 import type { Monitor } from "./lib/train/val_metrics.ts";
@@ -22,7 +22,13 @@ import { cliArgs } from "./lib/run/cli.ts";
 
 const USAGE = `Usage: deno task train --manifest <manifest.json> --out <dir> [options]
   (node --import tsx scripts/train.ts …)
-  --arch small-gap|original   (small-gap)      --size N        input side (128)
+  --arch small-gap|original|mobilenetv2|inceptionv3   (small-gap)      --size N   input side (128)
+                   mobilenetv2/inceptionv3: nsfwjs 4.4.0's pretrained backbone (MIT, read from node_modules)
+                   with a new head; input RGB / 255 as the backbone was trained (any --size ≥ 32)
+  --freeze-epochs N  pretrained: only the head trains for the first N epochs (2)
+  --backbone-lr X  pretrained: the backbone's learning-rate factor after that (0.1)
+  --teacher FILE   distillation: the teacher's logits (deno task teacher) mixed into the loss
+  --distill-weight X (0.5)  --distill-temperature T (2)
   --width X        small-gap's width multiplier (1): filters ×X, rounded to multiples of 8
   --epochs N (40)  --batch N (32)  --lr X (1e-3)  --seed N (1)  --patience N (8)
   --backend auto|tfjs-node-gpu|tfjs-node|webgpu|wasm|cpu (auto)
@@ -75,6 +81,11 @@ const a = cliArgs({
     manifest: { type: "string" },
     out: { type: "string" },
     arch: { type: "string" },
+    "freeze-epochs": { type: "string" },
+    "backbone-lr": { type: "string" },
+    teacher: { type: "string" },
+    "distill-weight": { type: "string" },
+    "distill-temperature": { type: "string" },
     width: { type: "string" },
     size: { type: "string" },
     epochs: { type: "string" },
@@ -111,7 +122,17 @@ if (!a.out) fail("--out is required (a folder under runs/)");
 
 const { isBrightFraction } = await import("../model/core/mod.ts");
 const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
-const { ARCHITECTURES, checkWidth } = await import("./lib/models/architectures.ts");
+const { checkWidth } = await import("./lib/models/architectures.ts");
+const { TRAIN_ARCHS } = await import("./lib/models/create.ts");
+const { isPretrained } = await import("./lib/models/pretrained.ts");
+const { readTeacherLogits } = await import("./lib/train/teacher.ts");
+const arch = oneOf<TrainArch>(a.arch, "arch", TRAIN_ARCHS, "small-gap");
+if (isPretrained(arch) && (a.color ?? "rgb") !== "rgb") {
+  fail(`--arch ${arch} takes RGB as its pretrained backbone was trained; drop --color ${a.color}`);
+}
+if (isPretrained(arch) && a.normalization !== undefined) {
+  fail(`--arch ${arch} scales its input as its backbone was trained (RGB / 255); drop --normalization`);
+}
 const { BACKEND_NAMES, probeGpuAdapter } = await import("./lib/tfjs/backend.ts");
 const { DEFAULT_AUGMENT, NO_AUGMENT } = await import("./lib/train/augment.ts");
 const { DEFAULT_TRAIN, train } = await import("./lib/train/loop.ts");
@@ -123,7 +144,9 @@ const spec: PreprocessSpec = {
   size,
   crop: "none",
   resize: "area",
-  normalization: normMode === "per-image"
+  normalization: isPretrained(arch)
+    ? { mode: "fixed", mean: [0, 0, 0], std: [1, 1, 1] }
+    : normMode === "per-image"
     ? { mode: "per-image", minStd: num(a["min-std"], "min-std", 0.02) }
     : { mode: "fixed", mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] },
   channelOrder: "RGB",
@@ -174,10 +197,11 @@ function jpegFlag(flag: string): { probability: number; minQuality: number; maxQ
 }
 const jpeg = jpegFlag("aug-jpeg"), jpegSource = jpegFlag("aug-jpeg-source");
 const backend = oneOf<BackendName>(a.backend, "backend", BACKEND_NAMES, "auto");
-const arch = oneOf<Architecture>(a.arch, "arch", ARCHITECTURES, "small-gap");
 const width = num(a.width, "width", DEFAULT_TRAIN.width);
 try {
-  checkWidth(arch, width);
+  if (isPretrained(arch)) {
+    if (width !== 1) throw new Error(`width applies to small-gap only (got ${arch})`);
+  } else checkWidth(arch, width);
 } catch (err) {
   fail(`--width: ${(err as Error).message}`);
 }
@@ -191,6 +215,28 @@ async function defaultWorkers(b: BackendName): Promise<number> {
   if (b === "auto" && (await probeGpuAdapter())) return 1;
   return availableParallelism();
 }
+const freezeEpochs = num(a["freeze-epochs"], "freeze-epochs", DEFAULT_TRAIN.freezeEpochs, true);
+const backboneLr = num(a["backbone-lr"], "backbone-lr", DEFAULT_TRAIN.backboneLr);
+if (freezeEpochs < 0) fail("--freeze-epochs must be ≥ 0");
+if (!(backboneLr >= 0 && backboneLr <= 1)) fail("--backbone-lr is a factor in [0, 1]");
+if (!isPretrained(arch) && (a["freeze-epochs"] !== undefined || a["backbone-lr"] !== undefined)) {
+  fail(`--freeze-epochs and --backbone-lr apply to pretrained backbones (mobilenetv2, inceptionv3), not ${arch}`);
+}
+const distillWeight = num(a["distill-weight"], "distill-weight", 0.5);
+const distillTemperature = num(a["distill-temperature"], "distill-temperature", 2);
+if (!(distillWeight >= 0 && distillWeight <= 1)) fail("--distill-weight is a share in [0, 1]");
+if (!(distillTemperature > 0)) fail("--distill-temperature must be > 0");
+if (!a.teacher && (a["distill-weight"] !== undefined || a["distill-temperature"] !== undefined)) {
+  fail("--distill-weight and --distill-temperature need --teacher FILE (deno task teacher writes it)");
+}
+const distill = a.teacher
+  ? {
+    teacher: (await readTeacherLogits(a.teacher)).logits,
+    weight: distillWeight,
+    temperature: distillTemperature,
+    source: a.teacher,
+  }
+  : undefined;
 const manifest = await readSplitManifest(a.manifest);
 const result = await train({
   ...DEFAULT_TRAIN,
@@ -198,6 +244,9 @@ const result = await train({
   out: a.out,
   spec,
   arch,
+  freezeEpochs,
+  backboneLr,
+  ...(distill ? { distill } : {}),
   width,
   epochs: num(a.epochs, "epochs", DEFAULT_TRAIN.epochs, true),
   batch: num(a.batch, "batch", DEFAULT_TRAIN.batch, true),

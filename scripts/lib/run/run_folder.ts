@@ -45,7 +45,9 @@ import { RUN_FILES, runPath } from "./run_files.ts";
 // ---- what the JSON files hold
 
 /** `train_config.json`: the trainer's options (less the manifest), the subtype head's classes, the dataset and its root. */
-export type TrainConfig = Omit<TrainOptions, "manifest" | "log"> & {
+export type TrainConfig = Omit<TrainOptions, "manifest" | "log" | "distill"> & {
+  /** Knowledge distillation, when the run had a teacher: where its logits came from and the mix. */
+  distill?: { source: string; weight: number; temperature: number; teacherImages: number };
   /** Classes of the subtype head, in its output order (empty: no subtype head). */
   subtypes: string[];
   /** The manifest's dataset kind (`taleqani`, `cnmc`, `folders`). */

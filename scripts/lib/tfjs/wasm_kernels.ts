@@ -24,6 +24,7 @@ import * as tf from "@tensorflow/tfjs";
 import { isInputGradientSkipped } from "./input_grad_skip.ts";
 import { replaceKernel } from "./replace_kernel.ts";
 import { registerWasmBatchNormKernels } from "./batch_norm_kernels.ts";
+import { registerDepthwiseGradKernels } from "./depthwise_grad.ts";
 import { type ConvGradShape, loadSimdConvGrad, type SimdConvGrad } from "./simd_conv_grad.ts";
 import type { WasmHeapBackend } from "./wasm_heap.ts";
 
@@ -408,6 +409,7 @@ export function registerWasmTrainingKernels(): void {
   if (registered) return;
   registered = true;
   registerWasmBatchNormKernels();
+  registerDepthwiseGradKernels();
   replaceKernel({ kernelName: "Conv2DBackpropFilter", backendName: "wasm", kernelFunc: filterGradBySimd });
   replaceKernel({
     kernelName: "Conv2DBackpropInput",

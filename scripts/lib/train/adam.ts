@@ -21,6 +21,11 @@ export interface AdamParams {
   epsilon?: number;
   /** Decoupled weight decay (AdamW), applied where `decayMask` is 1. */
   weightDecay?: number;
+  /**
+   * Per-parameter factor on the learning rate (and the decay), e.g. 0.1 for a pretrained backbone
+   * under a new head; where it is 0 the parameter and its moments are left as they are (frozen).
+   */
+  lrScale?: Float32Array;
 }
 
 /**
@@ -52,6 +57,10 @@ export function newAdamState(n: number): AdamState {
  * adamStep(weights, grads, state, { lr: 1e-3 }, trainMask, decayMask);
  * assert.equal(weights[0].toFixed(4), "0.9990"); // Adam's first step is lr against the gradient's sign
  * assert.equal(weights[1], 1);
+ * // a per-parameter factor: 0 freezes, 0.5 halves the step
+ * const w2 = new Float32Array([1, 1]);
+ * adamStep(w2, w2.map((w) => 2 * w), newAdamState(2), { lr: 1e-3, lrScale: new Float32Array([0, 0.5]) }, new Uint8Array([1, 1]));
+ * assert.deepEqual([w2[0], w2[1].toFixed(4)], [1, "0.9995"]);
  * ```
  */
 export function adamStep(
@@ -67,13 +76,19 @@ export function adamStep(
   const c1 = 1 - Math.pow(b1, state.t), c2 = 1 - Math.pow(b2, state.t);
   const stepSize = hp.lr * Math.sqrt(c2) / c1;
   const { m, v } = state;
+  const scale = hp.lrScale;
+  if (scale && scale.length !== params.length) {
+    throw new RangeError(`adamStep: lrScale has ${scale.length} factors for ${params.length} parameters`);
+  }
   for (let i = 0; i < params.length; i++) {
     if (trainMask[i] === 0) continue;
+    const f = scale ? scale[i] : 1;
+    if (f === 0) continue;
     const g = grads[i];
     m[i] = b1 * m[i] + (1 - b1) * g;
     v[i] = b2 * v[i] + (1 - b2) * g * g;
-    let p = params[i] - stepSize * m[i] / (Math.sqrt(v[i]) + eps);
-    if (wd > 0 && decayMask && decayMask[i] === 1) p -= hp.lr * wd * params[i];
+    let p = params[i] - f * stepSize * m[i] / (Math.sqrt(v[i]) + eps);
+    if (wd > 0 && decayMask && decayMask[i] === 1) p -= f * hp.lr * wd * params[i];
     params[i] = p;
   }
 }

@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type { PreprocessSpec } from "../../../model/core/mod.ts";
 import type { ManifestItem, SplitManifest } from "../data/split_manifest.ts";
-import { type Architecture, buildModel } from "../models/architectures.ts";
+import { backboneOf, createModel, lrFactors, type TrainArch } from "../models/create.ts";
 import type { BackendName } from "../tfjs/backend.ts";
 import { adamStep, cosineLr, newAdamState } from "./adam.ts";
 import { type AugmentOptions, DEFAULT_AUGMENT } from "./augment.ts";
@@ -30,7 +30,20 @@ import { parseHistory, runPath, type TrainConfig } from "../run/run_folder.ts";
 export interface TrainOptions {
   manifest: SplitManifest;
   out: string;
-  arch: Architecture;
+  arch: TrainArch;
+  /**
+   * Pretrained architectures: epochs at the start during which only the new head trains (the
+   * backbone's learning rate is 0); then the backbone trains at `backboneLr` × the head's rate.
+   */
+  freezeEpochs: number;
+  /** Pretrained architectures: the backbone's learning-rate factor once unfrozen (e.g. 0.1). */
+  backboneLr: number;
+  /**
+   * Knowledge distillation: the teacher's logit for each training image (by manifest path; images
+   * without one learn from the label alone), mixed into the loss as
+   * (1 − weight) · BCE(label) + weight · T² · BCE(σ(teacher / T), student / T).
+   */
+  distill?: Distillation;
   /** small-gap's width multiplier (`BuildOptions.width` of `buildModel`); 1 = the original widths. */
   width: number;
   spec: PreprocessSpec;
@@ -59,6 +72,18 @@ export interface TrainOptions {
   progress?: boolean;
 }
 
+/** Knowledge distillation settings of a run ({@link TrainOptions.distill}). */
+export interface Distillation {
+  /** the teacher's logit per manifest path (training images) */
+  teacher: ReadonlyMap<string, number>;
+  /** share of the loss that follows the teacher, in [0, 1] */
+  weight: number;
+  /** softening temperature T > 0 */
+  temperature: number;
+  /** where the teacher's logits came from (recorded in train_config.json) */
+  source: string;
+}
+
 /** One row of `<out>/history.json`. */
 export interface HistoryRow {
   epoch: number;
@@ -85,6 +110,8 @@ export interface TrainResult {
 /** Default config values (everything but manifest/out/spec). */
 export const DEFAULT_TRAIN: Omit<TrainOptions, "manifest" | "out" | "spec"> = {
   arch: "small-gap",
+  freezeEpochs: 2,
+  backboneLr: 0.1,
   width: 1,
   epochs: 40,
   batch: 32,
@@ -151,24 +178,49 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
   const fileOf = (it: ManifestItem) => (isAbsolute(it.path) ? it.path : join(root, it.path));
 
   await writeFile(runPath(cfg.out, "preprocess"), JSON.stringify(cfg.spec, null, 1));
-  const { manifest: _m, log: _l, ...rest } = cfg;
-  const record: TrainConfig = { ...rest, subtypes: subtypeNames, dataset: m.dataset, root };
+  const { manifest: _m, log: _l, distill, ...rest } = cfg;
+  const record: TrainConfig = {
+    ...rest,
+    ...(distill
+      ? {
+        distill: {
+          source: distill.source,
+          weight: distill.weight,
+          temperature: distill.temperature,
+          teacherImages: distill.teacher.size,
+        },
+      }
+      : {}),
+    subtypes: subtypeNames,
+    dataset: m.dataset,
+    root,
+  };
   await writeFile(runPath(cfg.out, "trainConfig"), JSON.stringify(record, null, 1));
 
   // ---- model & state
-  const model = buildModel(cfg.arch, {
+  const model = await createModel(cfg.arch, {
     size: cfg.spec.size,
     subtypes: subtypeNames.length,
     seed: cfg.seed,
     width: cfg.width,
   });
+  const backbone = backboneOf(cfg.arch);
   model.setUserDefinedMetadata({
     preprocess: cfg.spec,
     subtypes: subtypeNames,
     architecture: cfg.arch,
     width: cfg.width,
+    ...(backbone ? { backbone } : {}),
   });
   const layout = weightLayout(model);
+  // pretrained: the backbone frozen for the first freezeEpochs, then at backboneLr × the head's rate
+  const layerOf = layout.entries.map((e) => ({ layer: e.name.split("/")[0], size: e.size }));
+  const lrScaleFor = (epoch: number) =>
+    backbone ? lrFactors(layerOf, epoch < cfg.freezeEpochs ? 0 : cfg.backboneLr) : undefined;
+  const teacherLogits = trainItems.map((it) => cfg.distill?.teacher.get(it.path) ?? NaN);
+  if (cfg.distill && !teacherLogits.some(Number.isFinite)) {
+    throw new Error(`distillation: the teacher (${cfg.distill.source}) has no logit for any training image`);
+  }
   let weights = readWeights(model);
   let adam = newAdamState(layout.total);
   let state: LoopState = {
@@ -213,6 +265,7 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
     backend: cfg.backend,
     augment: cfg.augment,
     subtypeLossWeight: cfg.subtypeLossWeight,
+    ...(cfg.distill ? { distill: { weight: cfg.distill.weight, temperature: cfg.distill.temperature } } : {}),
     cache,
     ...(cfg.augment.jpegSource ? { files: items.map(fileOf) } : {}),
   }));
@@ -244,6 +297,10 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
       const batches = epochBatches(trainLabels, cfg.batch, cfg.seed, epoch, cfg.balance);
       const nSamples = batches.reduce((s, b) => s + b.length, 0);
       const bar = progressBar(`epoch ${epoch + 1}/${cfg.epochs}`, nSamples);
+      const lrScale = lrScaleFor(epoch);
+      if (backbone && epoch === cfg.freezeEpochs && cfg.freezeEpochs > 0) {
+        log(`epoch ${epoch + 1}: the backbone is unfrozen (learning rate × ${cfg.backboneLr})`);
+      }
       const e0 = performance.now();
       let seen = 0, lossSum = 0, bceSum = 0, correct = 0, lr = cfg.lr;
       for (let b = 0; b < batches.length; b++) {
@@ -254,6 +311,7 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
           labels: idx.map((i) => (trainLabels[i] ? 1 : 0)),
           subtypes: idx.map((i) => subIndex(trainItems[i])),
           sampleWeights: idx.map((i) => (trainLabels[i] ? cw.pos : cw.neg)),
+          ...(cfg.distill ? { teacherLogits: idx.map((i) => teacherLogits[i]) } : {}),
           seed: mixSeed(cfg.seed, epoch, b),
         }, layout.trainMask);
         if (!Number.isFinite(r.lossSum)) {
@@ -261,7 +319,14 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
         }
         const next = weights.slice();
         for (let i = 0; i < next.length; i++) if (layout.trainMask[i] === 0) next[i] = r.grads[i];
-        adamStep(next, r.grads, adam, { lr, weightDecay: cfg.weightDecay }, layout.trainMask, layout.decayMask);
+        adamStep(
+          next,
+          r.grads,
+          adam,
+          { lr, weightDecay: cfg.weightDecay, lrScale },
+          layout.trainMask,
+          layout.decayMask,
+        );
         weights = next;
         seen += r.n;
         lossSum += r.lossSum;

@@ -25,6 +25,8 @@ export interface BatchSpec {
   labels: number[];
   subtypes: number[];
   sampleWeights: number[];
+  /** distillation: the teacher's logit per image (NaN: none, the label alone) */
+  teacherLogits?: number[];
   seed: number;
 }
 
@@ -225,6 +227,7 @@ export class WorkerPool {
         labels: batch.labels.slice(a, b),
         subtypes: batch.subtypes.slice(a, b),
         sampleWeights: batch.sampleWeights.slice(a, b),
+        ...(batch.teacherLogits ? { teacherLogits: batch.teacherLogits.slice(a, b) } : {}),
         batchSize: n,
         seed: batch.seed,
       })

@@ -4,14 +4,14 @@
  * @module
  */
 import type { PreprocessSpec } from "../../../model/core/mod.ts";
-import type { Architecture } from "../models/architectures.ts";
+import type { TrainArch } from "../models/create.ts";
 import type { BackendName } from "../tfjs/backend.ts";
 import type { AugmentOptions } from "./augment.ts";
 
 /** `workerData` of every replica. */
 export interface WorkerInit {
   workerIndex: number;
-  arch: Architecture;
+  arch: TrainArch;
   /** small-gap's width multiplier (absent: 1). */
   width?: number;
   spec: PreprocessSpec;
@@ -21,6 +21,8 @@ export interface WorkerInit {
   augment: AugmentOptions;
   /** Weight of the subtype cross-entropy in the loss. */
   subtypeLossWeight: number;
+  /** Knowledge distillation: the teacher's share of the loss and the temperature. */
+  distill?: { weight: number; temperature: number };
   /** Decoded+resized images, Uint16 (value·65535), [items, size, size, 3]. */
   cache: SharedArrayBuffer;
   /** Source file of every cached item (index order); read again by source-resolution augmentation. */
@@ -47,6 +49,8 @@ export type Request =
     subtypes: number[];
     /** Per-sample loss weight. */
     sampleWeights: number[];
+    /** Distillation: the teacher's logit per sample (NaN: none). */
+    teacherLogits?: number[];
     /** Size of the whole batch (the loss is summed over the shard and divided by this). */
     batchSize: number;
     seed: number;

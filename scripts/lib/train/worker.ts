@@ -10,7 +10,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { decodeImage } from "../../../model/core/mod.ts";
 import { normalizeToTensor, toFloatRgb } from "../../../model/core/mod.ts";
 import type { FloatRgbImage, RgbaImage } from "../../../model/core/mod.ts";
-import { buildModel } from "../models/architectures.ts";
+import { createModel } from "../models/create.ts";
 import { selectBackend } from "../tfjs/backend.ts";
 import { skipInputGradient } from "../tfjs/input_grad_skip.ts";
 import { augment, augmentJpeg, drawSourceJpegQuality } from "./augment.ts";
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   const backend = await selectBackend(init.backend);
   // the image (3 channels) never needs a gradient; every inner conv of our architectures has ≥ 8 inputs
   skipInputGradient(3);
-  const model = buildModel(init.arch, { size, subtypes: init.subtypes, seed: init.seed, width: init.width });
+  const model = await createModel(init.arch, { size, subtypes: init.subtypes, seed: init.seed, width: init.width });
   const layout = weightLayout(model);
   const hasSub = model.outputs.length > 1;
   port.postMessage({ type: "ready", backend } satisfies Reply);
@@ -132,6 +132,16 @@ async function main(): Promise<void> {
       ? tf.tidy(() => tf.oneHot(tf.tensor1d(req.subtypes.map((s) => Math.max(s, 0)), "int32"), init.subtypes))
       : null;
     const subMask = hasSub ? tf.tensor1d(known) : null;
+    // distillation: soft targets σ(teacher / T) where the teacher has a logit, else the label alone
+    const distill = init.distill && req.teacherLogits
+      ? {
+        soft: tf.tensor2d(
+          req.teacherLogits.map((t) => (Number.isFinite(t) ? 1 / (1 + Math.exp(-t / init.distill!.temperature)) : 0)),
+          [n, 1],
+        ),
+        has: tf.tensor2d(req.teacherLogits.map((t) => (Number.isFinite(t) ? 1 : 0)), [n, 1]),
+      }
+      : null;
     let stats: tf.Tensor | null = null;
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const { value, grads } = tf.variableGrads(() => {
@@ -142,7 +152,20 @@ async function main(): Promise<void> {
       const bce = tf.add(tf.sub(tf.relu(logit), tf.mul(logit, y)), tf.log1p(tf.exp(tf.neg(tf.abs(logit)))));
       const correct = tf.sum(tf.cast(tf.equal(tf.greater(logit, 0), tf.cast(y, "bool")), "float32"));
       stats = tf.keep(tf.stack([tf.sum(bce), correct]));
-      let loss = tf.sum(tf.mul(bce, sw));
+      let loss: tf.Tensor;
+      if (distill) {
+        // (1 − α)·BCE(label) + α·T²·BCE(soft, z / T) where the teacher has a logit; BCE(label) elsewhere
+        const { weight: a, temperature: t } = init.distill!;
+        const zt = tf.div(logit, t);
+        const soft = tf.add(tf.sub(tf.relu(zt), tf.mul(zt, distill.soft)), tf.log1p(tf.exp(tf.neg(tf.abs(zt)))));
+        const mix = tf.add(
+          tf.mul(tf.sub(1, tf.mul(a, distill.has)), bce),
+          tf.mul(a * t * t, tf.mul(distill.has, soft)),
+        );
+        loss = tf.sum(tf.mul(mix, sw));
+      } else {
+        loss = tf.sum(tf.mul(bce, sw));
+      }
       if (hasSub && subOneHot && subMask) {
         const ce = tf.neg(tf.sum(tf.mul(subOneHot, tf.logSoftmax(outs[1])), 1));
         loss = tf.add(loss, tf.mul(init.subtypeLossWeight, tf.sum(tf.mul(ce, subMask))));
@@ -166,6 +189,7 @@ async function main(): Promise<void> {
     tf.dispose([flat, stats!]);
     tf.dispose([value, x, y, sw, ...Object.values(grads)]);
     if (subOneHot) tf.dispose([subOneHot, subMask!]);
+    if (distill) tf.dispose([distill.soft, distill.has]);
     port.postMessage({ type: "step", id: req.id, grads: out, lossSum, bceSum, correct, n } satisfies Reply, [
       out.buffer,
     ]);

@@ -20,6 +20,33 @@ import type {
   TrainConfig,
 } from "./run_folder.ts";
 import type { DomainCheck } from "../../../model/core/mod.ts";
+import { BACKBONES, isPretrained, type PretrainedArch } from "../models/backbones.ts";
+
+/**
+ * What a card says of a pretrained backbone: its name, the npm package, version and licence its
+ * weights were read from, what they were trained on, and the layer the new head reads.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(
+ *   [backboneCard("mobilenetv2").package, backboneCard("mobilenetv2").version, backboneCard("mobilenetv2").licence],
+ *   ["nsfwjs", "4.4.0", "MIT"],
+ * );
+ * ```
+ */
+export function backboneCard(arch: PretrainedArch): Record<string, string | number> {
+  const b = BACKBONES[arch];
+  return {
+    name: b.name,
+    package: b.package,
+    version: b.version,
+    licence: b.licence,
+    weights: b.weights,
+    featureLayer: b.featureLayer,
+    nativeSize: b.nativeSize,
+  };
+}
 
 /** What the card takes from the run folder and its manifest. */
 export interface RunParts {
@@ -352,6 +379,7 @@ export function cardFields(run: RunParts, reports: StepReports, target: CardTarg
     version: target.version,
     opset: onnxExport.opset,
     architecture: trainConfig.arch + (trainConfig.width !== 1 ? ` (width ${trainConfig.width})` : ""),
+    ...(isPretrained(trainConfig.arch) ? { backbone: backboneCard(trainConfig.arch) } : {}),
     io,
     preprocess: run.preprocess,
     labels: ["normal", "all"],

@@ -14,6 +14,7 @@ import { loadLayersModel } from "../tfjs/file_io.ts";
 import { NO_AUGMENT } from "./augment.ts";
 import { encodeBmp } from "../../../model/core/mod.ts";
 import { DEFAULT_TRAIN, type HistoryRow, train } from "./loop.ts";
+import { createModel } from "../models/create.ts";
 
 /** 24-bit BMP of a w×h image: `all` has a dark blob, `normal` is plain. */
 function bmp(w: number, h: number, pixel: (x: number, y: number) => [number, number, number]): Uint8Array {
@@ -117,6 +118,113 @@ test("train: 2 epochs on synthetic images at width 0.5, checkpoints reload, resu
       ),
     );
     assert.deepEqual(JSON.parse(await readFile(join(out, "preprocess.json"), "utf8")), spec);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+/** A synthetic split (`all`: a dark blob; `normal`: plain) written as BMPs under `dir`. */
+async function syntheticManifest(dir: string): Promise<SplitManifest> {
+  const items: ManifestItem[] = [];
+  const splits = [["train", 16], ["val", 6], ["test", 4]] as const;
+  let k = 0;
+  for (const [split, n] of splits) {
+    for (let i = 0; i < n; i++, k++) {
+      const all = i % 2 === 0;
+      const cx = 8 + (k * 5) % 16, cy = 8 + (k * 7) % 16;
+      const bytes = bmp(40, 40, (x, y) => {
+        const d = Math.hypot(x - cx, y - cy);
+        const v = all && d < 7 ? 40 : 200 + ((x * 3 + y * 5 + k) % 30);
+        return [v, v - 10, v + 10];
+      });
+      const path = `${split}_${i}.bmp`;
+      await writeFile(join(dir, path), bytes);
+      items.push({
+        path,
+        label: all ? "all" : "normal",
+        subtype: all ? "Pre" : "Benign",
+        group: path,
+        split,
+        sha256: "",
+        view: "original",
+      });
+    }
+  }
+  return {
+    version: 1,
+    dataset: "folders",
+    root: dir,
+    created: "",
+    split: { seed: 1, fractions: { train: 0.6, val: 0.2, test: 0.2 }, method: "test" },
+    subtypes: ["Benign", "Pre"],
+    counts: {},
+    items,
+  };
+}
+
+test("train: a pretrained backbone (a MobileNetV2 slice) frozen for epoch 1, then fine-tuned; BN statistics kept; distilled from a teacher", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "train-pretrained-"));
+  try {
+    const manifest = await syntheticManifest(dir);
+    const spec: PreprocessSpec = {
+      size: 32,
+      crop: "none",
+      resize: "area",
+      normalization: { mode: "fixed", mean: [0, 0, 0], std: [1, 1, 1] },
+      channelOrder: "RGB",
+      alphaBackground: 0,
+    };
+    // the teacher: confident on the label for half the training images, none for the rest
+    const teacher = new Map(
+      manifest.items.filter((it) => it.split === "train").slice(0, 8).map((
+        it,
+      ) => [it.path, it.label === "all" ? 4 : -4]),
+    );
+    const out = join(dir, "out");
+    const cfg = {
+      ...DEFAULT_TRAIN,
+      manifest,
+      out,
+      spec,
+      arch: "mobilenetv2" as const,
+      backboneUpTo: "block_2_add",
+      freezeEpochs: 1,
+      backboneLr: 0.1,
+      distill: { teacher, weight: 0.5, temperature: 2, source: "test" },
+      epochs: 2,
+      batch: 8,
+      lr: 3e-3,
+      workers: 2,
+      backend: "wasm" as const,
+      augment: NO_AUGMENT,
+      progress: false,
+      log: () => {},
+    };
+    await tf.setBackend("cpu");
+    const pretrained = await createModel("mobilenetv2", { size: 32, subtypes: 2, seed: 1, upTo: "block_2_add" });
+    const weightOf = (m: tf.LayersModel, layer: string, i = 0) =>
+      Array.from(m.getLayer(layer).getWeights()[i].dataSync());
+
+    const first = await train({ ...cfg, maxMinutes: 1e-9 }); // stops after epoch 1 (frozen)
+    assert.equal(first.epochs, 1);
+    await tf.setBackend("cpu");
+    const frozen = await loadLayersModel(join(out, "last"));
+    assert.deepEqual(weightOf(frozen, "Conv1"), weightOf(pretrained, "Conv1"), "epoch 1: the backbone is frozen");
+    assert.notDeepEqual(weightOf(frozen, "logit"), weightOf(pretrained, "logit"), "epoch 1: the head trains");
+
+    await train({ ...cfg, resume: true });
+    await tf.setBackend("cpu");
+    const tuned = await loadLayersModel(join(out, "last"));
+    assert.notDeepEqual(weightOf(tuned, "Conv1"), weightOf(pretrained, "Conv1"), "epoch 2: the backbone trains");
+    // moving mean and variance (weights 2 and 3 of a BN layer) stay the pretrained ones
+    for (const i of [2, 3]) assert.deepEqual(weightOf(tuned, "bn_Conv1", i), weightOf(pretrained, "bn_Conv1", i));
+    assert.notDeepEqual(weightOf(tuned, "bn_Conv1", 0), weightOf(pretrained, "bn_Conv1", 0), "BN scale trains");
+    const config = JSON.parse(await readFile(join(out, "train_config.json"), "utf8"));
+    assert.deepEqual(config.distill, { source: "test", weight: 0.5, temperature: 2, teacherImages: 8 });
+    assert.equal(
+      JSON.parse(await readFile(join(out, "best", "model.json"), "utf8")).userDefinedMetadata.backbone.package,
+      "nsfwjs",
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

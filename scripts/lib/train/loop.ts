@@ -38,6 +38,8 @@ export interface TrainOptions {
   freezeEpochs: number;
   /** Pretrained architectures: the backbone's learning-rate factor once unfrozen (e.g. 0.1). */
   backboneLr: number;
+  /** Pretrained architectures: cut the backbone after this layer (a small slice, for tests). */
+  backboneUpTo?: string;
   /**
    * Knowledge distillation: the teacher's logit for each training image (by manifest path; images
    * without one learn from the label alone), mixed into the loss as
@@ -203,6 +205,7 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
     subtypes: subtypeNames.length,
     seed: cfg.seed,
     width: cfg.width,
+    ...(cfg.backboneUpTo ? { upTo: cfg.backboneUpTo } : {}),
   });
   const backbone = backboneOf(cfg.arch);
   model.setUserDefinedMetadata({
@@ -259,6 +262,7 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
     workerIndex: i,
     arch: cfg.arch,
     width: cfg.width,
+    ...(cfg.backboneUpTo ? { backboneUpTo: cfg.backboneUpTo } : {}),
     spec: cfg.spec,
     subtypes: subtypeNames.length,
     seed: cfg.seed,
@@ -312,6 +316,7 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
           subtypes: idx.map((i) => subIndex(trainItems[i])),
           sampleWeights: idx.map((i) => (trainLabels[i] ? cw.pos : cw.neg)),
           ...(cfg.distill ? { teacherLogits: idx.map((i) => teacherLogits[i]) } : {}),
+          ...(backbone && epoch < cfg.freezeEpochs ? { headOnly: true } : {}),
           seed: mixSeed(cfg.seed, epoch, b),
         }, layout.trainMask);
         if (!Number.isFinite(r.lossSum)) {

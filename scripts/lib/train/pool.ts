@@ -27,6 +27,8 @@ export interface BatchSpec {
   sampleWeights: number[];
   /** distillation: the teacher's logit per image (NaN: none, the label alone) */
   teacherLogits?: number[];
+  /** a frozen pretrained backbone: only the head's gradients are computed */
+  headOnly?: boolean;
   seed: number;
 }
 
@@ -228,6 +230,7 @@ export class WorkerPool {
         subtypes: batch.subtypes.slice(a, b),
         sampleWeights: batch.sampleWeights.slice(a, b),
         ...(batch.teacherLogits ? { teacherLogits: batch.teacherLogits.slice(a, b) } : {}),
+        ...(batch.headOnly ? { headOnly: true } : {}),
         batchSize: n,
         seed: batch.seed,
       })

@@ -14,6 +14,8 @@ export interface WorkerInit {
   arch: TrainArch;
   /** small-gap's width multiplier (absent: 1). */
   width?: number;
+  /** pretrained: cut the backbone after this layer (tests) */
+  backboneUpTo?: string;
   spec: PreprocessSpec;
   subtypes: number;
   seed: number;
@@ -51,6 +53,8 @@ export type Request =
     sampleWeights: number[];
     /** Distillation: the teacher's logit per sample (NaN: none). */
     teacherLogits?: number[];
+    /** Pretrained backbone frozen: gradients of the head only (the backbone's come back as zeros). */
+    headOnly?: boolean;
     /** Size of the whole batch (the loss is summed over the shard and divided by this). */
     batchSize: number;
     seed: number;

@@ -10,7 +10,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { decodeImage } from "../../../model/core/mod.ts";
 import { normalizeToTensor, toFloatRgb } from "../../../model/core/mod.ts";
 import type { FloatRgbImage, RgbaImage } from "../../../model/core/mod.ts";
-import { createModel } from "../models/create.ts";
+import { createModel, HEAD_LAYERS } from "../models/create.ts";
 import { selectBackend } from "../tfjs/backend.ts";
 import { skipInputGradient } from "../tfjs/input_grad_skip.ts";
 import { augment, augmentJpeg, drawSourceJpegQuality } from "./augment.ts";
@@ -79,7 +79,13 @@ async function main(): Promise<void> {
   const backend = await selectBackend(init.backend);
   // the image (3 channels) never needs a gradient; every inner conv of our architectures has ≥ 8 inputs
   skipInputGradient(3);
-  const model = await createModel(init.arch, { size, subtypes: init.subtypes, seed: init.seed, width: init.width });
+  const model = await createModel(init.arch, {
+    size,
+    subtypes: init.subtypes,
+    seed: init.seed,
+    width: init.width,
+    ...(init.backboneUpTo ? { upTo: init.backboneUpTo } : {}),
+  });
   const layout = weightLayout(model);
   const hasSub = model.outputs.length > 1;
   port.postMessage({ type: "ready", backend } satisfies Reply);
@@ -143,7 +149,10 @@ async function main(): Promise<void> {
       }
       : null;
     let stats: tf.Tensor | null = null;
-    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    // a frozen backbone: only the head's variables, so backpropagation stops at the pooled features
+    const vars = model.trainableWeights
+      .filter((w) => !req.headOnly || HEAD_LAYERS.includes(w.originalName.split("/")[0]))
+      .map((w) => w.read() as tf.Variable);
     const { value, grads } = tf.variableGrads(() => {
       const o = model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[];
       const outs = Array.isArray(o) ? o : [o];
@@ -179,7 +188,10 @@ async function main(): Promise<void> {
         tf.reshape(value, [1]),
         stats!,
         ...model.weights.map((w, i) =>
-          tf.reshape(layout.entries[i].trainable ? grads[(w.read() as tf.Variable).name] : w.read(), [-1])
+          tf.reshape(
+            layout.entries[i].trainable ? (grads[(w.read() as tf.Variable).name] ?? tf.zerosLike(w.read())) : w.read(),
+            [-1],
+          )
         ),
       ])
     );

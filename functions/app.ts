@@ -30,6 +30,8 @@ import { createMemoryStore, type FeedbackStore, type PredictionRecord } from "./
 import { exportFeedback, postFeedback } from "./lib/feedback/routes.ts";
 import { docsPage } from "./lib/ui/docs.ts";
 import { indexPage } from "./lib/ui/index.ts";
+import { type CellModelSource, createCellModel } from "./lib/cells/model.ts";
+import { cellsRoute } from "./lib/cells/route.ts";
 import {
   type AuditedAnswer,
   exceptHealth,
@@ -65,10 +67,17 @@ export interface AppDeps {
    * like the feedback store, its owner closes it.
    */
   decoder?: ImageDecoder;
+  /**
+   * The cell classifier of `/v1/cells`, or a promise of it; a rejected promise says why there is
+   * none (`/v1/cells` then answers 503 `cells_unavailable` and `/readyz` warns). Default: none
+   * (503, no warning). The Deno entry passes `CELL_MODEL` (`openCellModel`), loaded once the field
+   * model is ready.
+   */
+  cells?: CellModelSource;
 }
 
 /** Routes whose answers must never be cached (they carry predictions, reviewer labels or the export). */
-const NO_STORE = ["/v1/predict", "/v1/predict/batch", "/v1/explain", "/v1/feedback"];
+const NO_STORE = ["/v1/predict", "/v1/predict/batch", "/v1/explain", "/v1/cells", "/v1/feedback"];
 
 /** Hono environment of the app. */
 export type AppEnv = { Variables: AccessLogVariables };
@@ -88,6 +97,7 @@ const ROUTES: Record<string, string[]> = {
   "/v1/predict": ["POST"],
   "/v1/predict/batch": ["POST"],
   "/v1/explain": ["POST"],
+  "/v1/cells": ["POST"],
   "/v1/feedback": ["GET", "POST"],
   ...OIP_ROUTES, // Open Inference Protocol v2 (functions/lib/oip/)
 };
@@ -128,6 +138,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const metrics = deps.metrics ?? createMetrics();
   const state = createModelState(deps.model, (err) => {
     log({ ts: new Date().toISOString(), level: "error", event: "model_load_failed", message: err.message });
+  });
+  const cellModel = createCellModel(deps.cells, (err) => {
+    log({ ts: new Date().toISOString(), level: "warn", event: "cell_model_unavailable", message: err.message });
   });
   const limits = { maxPixels: config.maxPixels, minSide: config.minSide, decoder: deps.decoder };
   const feedbackStore = Promise.resolve(deps.feedback ?? createMemoryStore());
@@ -213,7 +226,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.get("/readyz", (c) => {
     const { card } = state.require();
-    return c.json({ status: "ready", model: modelInfo(), warnings: modelWarnings(card) });
+    return c.json({
+      status: "ready",
+      model: modelInfo(),
+      warnings: [...modelWarnings(card), ...cellModel.warnings()],
+    });
   });
 
   app.get("/metrics", (c) => {
@@ -292,6 +309,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     });
     return c.json({ results, requestId: c.get("requestId") });
   });
+
+  // one image → its cells located, each classified by the cell model, and the field's summary
+  app.post("/v1/cells", cellsRoute({ cells: cellModel, config, limits, body, metrics, audit }));
 
   app.post("/v1/feedback", postFeedback(store, body));
   app.get("/v1/feedback", exportFeedback(store));

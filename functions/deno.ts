@@ -3,7 +3,9 @@
  * HOST:PORT at once (readyz answers 503 until the model and the image codecs have loaded), logs one
  * JSON line when listening, one when ready and one per warning about the model (a card without its
  * input-domain check: `functions/lib/model/warnings.ts`), and shuts down gracefully on SIGINT/SIGTERM (in-flight requests
- * finish, the model and the decode workers are released).
+ * finish, the model and the decode workers are released). The cell classifier of `/v1/cells` (`CELL_MODEL`) loads once
+ * the field model is ready, off the readiness path; when it is missing the service still serves (`/v1/cells` answers 503
+ * `cells_unavailable`, `/readyz` warns).
  *
  * @module
  */
@@ -20,6 +22,7 @@ import { createDrain } from "./lib/http/drain.ts";
 import { idleTrimmer, trimMalloc } from "./lib/model/malloc.ts";
 import { createDecodePool, type DecodePool } from "./lib/decode/pool.ts";
 import { modelWarningLogs } from "./lib/model/warnings.ts";
+import { cellModelProblem, openCellModel } from "./lib/cells/model.ts";
 
 /** A running server. */
 export interface Server {
@@ -122,13 +125,36 @@ export function serve(
     })
     : ready;
   servedReady.catch(() => {}); // a failed load is logged and answered by /readyz; callers see it on `ready`
+  // The cell classifier of /v1/cells (CELL_MODEL): a missing file is known at once (the app logs it
+  // and /readyz warns from the start); otherwise it loads once the field model is ready, off the
+  // readiness path (a /v1/cells request meanwhile waits for it), with one warm-up run.
+  const missingCells = cellModelProblem(config.cellModelPath);
+  const cells: Promise<ModelRuntime> = missingCells
+    ? Promise.reject(new Error(missingCells))
+    : ready.catch(() => undefined).then(async () => {
+      const m = await openCellModel(config.cellModelPath);
+      if (options.warmUp !== false) {
+        await m.run(new Float32Array(3 * m.card.preprocess.size ** 2)).catch(async (err) => {
+          await m.close();
+          throw new Error(`CELL_MODEL=${config.cellModelPath}: its warm-up run failed: ${err}`);
+        });
+      }
+      log({
+        ts: new Date().toISOString(),
+        level: "info",
+        event: "cell_model_ready",
+        model: { id: m.card.id, version: m.card.version, sha256: m.card.sha256 },
+      });
+      return m;
+    });
+  cells.catch(() => {}); // the app logs why and answers /v1/cells with 503 cells_unavailable
   // audit trail + feedback on Deno KV; without KV (no --unstable-kv, bad path) in memory, logged
   const feedback = openKvStore(config.feedbackDb).catch((err) => {
     log({ ts: new Date().toISOString(), level: "error", event: "feedback_store_in_memory", message: String(err) });
     return createMemoryStore();
   });
   const drain = createDrain(); // Deno's shutdown() alone would cut in-flight uploads
-  const app = createApp({ model: ready, config, log, feedback, decoder, stopping: () => drain.draining });
+  const app = createApp({ model: ready, cells, config, log, feedback, decoder, stopping: () => drain.draining });
   let port = config.port;
   const handler = drain.wrap(async (req: Request, info: Deno.ServeHandlerInfo) => {
     try {
@@ -151,6 +177,7 @@ export function serve(
     await drain.drain(config.shutdownGraceMs);
     await httpServer.shutdown();
     await ready.then((m) => m.close(), () => {});
+    await cells.then((m) => m.close(), () => {});
     await decoder?.close();
     await (await feedback).close();
   };

@@ -10,6 +10,7 @@ Deno.test("serve: logs each warning about its model once, when ready (the tiny f
     HOST: "127.0.0.1",
     PORT: "0",
     MODEL: "tests/fixtures/models/tiny.int8.onnx",
+    CELL_MODEL: "tests/fixtures/models/tiny.int8.onnx", // present: no cells_unavailable warning
     FEEDBACK_DB: ":memory:",
     DECODE_WORKERS: "0",
   });

@@ -11,6 +11,13 @@ import ortWasm from "../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded
 import jpegWasm from "../node_modules/imagescript/wasm/any/jpeg.wasm";
 import model from "../model/all-v5.int8.onnx";
 import card from "../model/all-v5.int8.json";
+import cellModel from "../model/cells-v1.int8.onnx";
+import cellCard from "../model/cells-v1.int8.json";
 import { createWorkerHandler } from "./lib/workers/handler.ts";
 
-export default createWorkerHandler({ model, card, wasm: { ort: ortWasm, jpeg: jpegWasm } });
+export default createWorkerHandler({
+  model,
+  card,
+  wasm: { ort: ortWasm, jpeg: jpegWasm },
+  cells: { model: cellModel, card: cellCard, path: "model/cells-v1.int8.onnx" },
+});

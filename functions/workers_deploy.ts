@@ -21,6 +21,8 @@ if (import.meta.main) {
   }
   const { code } = await deployWorkers({
     modelPath: loadConfig(env).modelPath,
+    // CELL_MODEL when set (it must exist); else the default cell model when it is there
+    cellModelPath: env.CELL_MODEL?.trim() ? loadConfig(env).cellModelPath : undefined,
     vars: env,
     args: Deno.args,
     output: "inherit",

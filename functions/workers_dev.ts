@@ -13,6 +13,7 @@ const USAGE = `Usage: deno task start:workers   (configured by environment varia
   HOST    listen address (127.0.0.1)
   PORT    listen port (8000; must be free)
   MODEL   the ONNX model, its card beside it (the committed default model)
+  CELL_MODEL  the /v1/cells classifier, its card beside it (model/cells-v1.int8.onnx when it exists)
 The service's other variables (README: Configuration) become the Worker's vars.`;
 
 /**
@@ -61,6 +62,8 @@ if (import.meta.main) {
   const { startWorkersDev } = await import("./lib/workers/wrangler.ts");
   const dev = await startWorkersDev({
     modelPath: config.modelPath,
+    // CELL_MODEL when set (it must exist); else the default cell model when it is there
+    cellModelPath: env.CELL_MODEL?.trim() ? config.cellModelPath : undefined,
     host,
     port: config.port,
     vars: env,

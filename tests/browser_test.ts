@@ -9,7 +9,11 @@
  *   `GET /v1/feedback`; a failing store is reported as such;
  * - a `normal` answer (a benign field) and an out-of-domain `review` (a C-NMC cell) show the
  *   heatmap muted: hidden by default, with the reason, and the toggle still shows it;
- * - an upload the service refuses clears the previous result (preview, heatmap, scores, form);
+ * - the cells of the answer (`POST /v1/cells`, the tiny fixture as the cell model): one box per
+ *   cell over the image where the answer puts it, coloured by its call, with the legend, the
+ *   field's summary and the list of cells; choosing a cell in the list or on the image selects it
+ *   (its scores shown, its box highlighted); a C-NMC cell gets one box;
+ * - an upload the service refuses clears the previous result (preview, heatmap, scores, form, cells);
  * - no Content-Security-Policy violation, no script error, no `/favicon.ico` 404 and no failed
  *   request other than the two this test causes on purpose.
  *
@@ -22,7 +26,7 @@ import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 import { serve } from "../functions/deno.ts";
 import { loadConfig } from "../functions/lib/config.ts";
-import { HEATMAP_OPACITY_PERCENT } from "../functions/lib/ui/index.ts";
+import { CELL_COLOURS, HEATMAP_OPACITY_PERCENT } from "../functions/lib/ui/index.ts";
 import { DEFAULT_MODEL } from "../model/core/mod.ts";
 
 const root = new URL("../", import.meta.url);
@@ -31,6 +35,7 @@ const KEY = "page-test-key";
 const ALL_FIELD = "taleqani_Early_WBC-Malignant-Early-001.jpg"; // answered all (p ≈ 1)
 const BENIGN_FIELD = "taleqani_Benign_WBC-Benign-001.jpg"; // answered normal (p(all) ≈ 1e-5)
 const CNMC_CELL = "cnmc_all_UID_35_6_2_all.png"; // 450×450 RGB, out of the model's domain: review
+const CELL_MODEL = "tests/fixtures/models/tiny.int8.onnx"; // a stand-in cell model (deterministic)
 const SCREENSHOT_DIR = Deno.env.get("SCREENSHOT_DIR") ?? Deno.makeTempDirSync({ prefix: "all-screen-shot-" });
 const SCREENSHOT = `${SCREENSHOT_DIR}/page.png`;
 const fixture = (name: string) => new URL(`fixtures/images/${name}`, import.meta.url).pathname;
@@ -66,6 +71,7 @@ Deno.test({
       MODEL: new URL(DEFAULT_MODEL, root).pathname,
       API_KEYS: KEY,
       FEEDBACK_DB: ":memory:",
+      CELL_MODEL: new URL(CELL_MODEL, root).pathname,
     }),
     () => {},
   );
@@ -80,6 +86,15 @@ Deno.test({
       const res = await fetch(`${base}/v1/explain`, {
         method: "POST",
         headers: { "content-type": name.endsWith(".png") ? "image/png" : "image/jpeg", authorization: `Bearer ${KEY}` },
+        body: await Deno.readFile(fixture(name)),
+      });
+      assert.equal(res.status, 200);
+      return await res.json();
+    };
+    const cellsApi = async (name: string): Promise<Answer> => {
+      const res = await fetch(`${base}/v1/cells`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${KEY}` },
         body: await Deno.readFile(fixture(name)),
       });
       assert.equal(res.status, 200);
@@ -195,6 +210,7 @@ Deno.test({
       assert.equal(await page.locator("#legend .bar").isVisible(), true);
       assert.match(await page.locator("#legend").textContent() ?? "", /low.*high.*evidence for ALL/s);
 
+      await page.locator("#celllist li").first().waitFor(); // the cells too, in the screenshot
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
       await page.locator("#opacity").fill("60");
@@ -207,6 +223,80 @@ Deno.test({
       await page.locator("#toggle").check();
       assert.equal(await heat.isVisible(), true, "checked again: heatmap shown");
     });
+
+    await t.step(
+      "cells: a box per cell where the answer puts it, coloured by call; summary, list, selection",
+      async () => {
+        const answer = await cellsApi(ALL_FIELD);
+        const n = answer.cells.length;
+        assert.ok(n >= 3, `the Early field holds several cells, got ${n}`);
+        await page.locator("#celllist li").nth(n - 1).waitFor();
+        assert.equal(await page.locator("#celllist li").count(), n, "one list entry per cell");
+        assert.equal(await page.locator("#boxes g.cell").count(), n, "one box per cell");
+        const boxes = page.locator("#boxes");
+        assert.equal(await boxes.isVisible(), true);
+        const { width, height } = answer.input;
+        assert.equal(await boxes.getAttribute("viewBox"), `0 0 ${width} ${height}`);
+        assert.deepEqual(await boxes.boundingBox(), await page.locator("#img").boundingBox(), "boxes cover the image");
+        const drawn = await page.locator("#boxes g.cell").evaluateAll((gs) =>
+          gs.map((g) => {
+            const r = g.querySelector("rect:not(.halo)")!;
+            return [g.getAttribute("class"), ...["x", "y", "width", "height"].map((k) => Number(r.getAttribute(k)))];
+          })
+        );
+        assert.deepEqual(
+          drawn,
+          answer.cells.map((c: Answer) => [`cell ${c.decision}`, c.box.x, c.box.y, c.box.width, c.box.height]),
+        );
+        // on screen: the first box sits where its pixels are in the displayed image
+        const img = (await page.locator("#img").boundingBox())!;
+        const first = (await page.locator('#boxes g.cell[data-i="0"] rect:not(.halo)').boundingBox())!;
+        const scale = img.width / width, b0 = answer.cells[0].box;
+        assert.ok(Math.abs(first.x - (img.x + b0.x * scale)) < 3, `x ${first.x} vs ${img.x + b0.x * scale}`);
+        assert.ok(Math.abs(first.y - (img.y + b0.y * scale)) < 3, `y ${first.y} vs ${img.y + b0.y * scale}`);
+        assert.ok(Math.abs(first.width - b0.width * scale) < 5, `width ${first.width} vs ${b0.width * scale}`);
+        // coloured by call (colour-blind-safe palette), with a legend of all three calls
+        const stroke = await page.locator('#boxes g.cell[data-i="0"] rect:not(.halo)').evaluate((el) =>
+          (globalThis as unknown as { getComputedStyle(e: unknown): { stroke: string } }).getComputedStyle(el).stroke
+        );
+        const hex = CELL_COLOURS[answer.cells[0].decision as keyof typeof CELL_COLOURS].colour;
+        const rgb = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(", ");
+        assert.equal(stroke, `rgb(${rgb})`);
+        assert.deepEqual(await page.locator("#cellkey .key").allTextContents().then((t) => t.map((s) => s.trim())), [
+          "all",
+          "normal",
+          "review",
+        ]);
+        // the summary above the list
+        const s = answer.summary;
+        assert.equal(await page.locator("#cellsum .badge").textContent(), `FIELD: ${s.decision.toUpperCase()}`);
+        assert.match(
+          await page.locator("#cellsum").textContent() ?? "",
+          new RegExp(`${s.cells} cells classified: ${s.all} all · ${s.normal} normal · ${s.review} review`),
+        );
+        // choosing a cell in the list: its box highlighted, its scores shown
+        await page.locator("#celllist button").nth(1).click();
+        assert.equal(await page.locator("#boxes g.cell.sel").count(), 1);
+        assert.equal(await page.locator("#boxes g.cell.sel").getAttribute("data-i"), "1");
+        assert.equal(await page.locator("#celllist button").nth(1).getAttribute("aria-pressed"), "true");
+        const detail = await page.locator("#celldetail").textContent() ?? "";
+        assert.match(detail, /^Cell 2/);
+        assert.ok(detail.includes(pct(answer.cells[1].scores.all)), detail);
+        assert.ok(detail.includes(pct(answer.cells[1].scores.normal)), detail);
+        // and on the image
+        await page.locator('#boxes g.cell[data-i="0"] rect:not(.halo)').click();
+        assert.equal(await page.locator("#boxes g.cell.sel").getAttribute("data-i"), "0");
+        assert.deepEqual(
+          await page.locator("#celllist button").evaluateAll((bs) => bs.map((b) => b.getAttribute("aria-pressed"))),
+          Array.from({ length: n }, (_, i) => String(i === 0)),
+        );
+        assert.match(await page.locator("#celldetail").textContent() ?? "", /^Cell 1/);
+        await page.locator("#showboxes").uncheck();
+        assert.equal(await boxes.isHidden(), true, "unchecked: boxes hidden");
+        await page.locator("#showboxes").check();
+        assert.equal(await boxes.isVisible(), true);
+      },
+    );
 
     await t.step("the reviewer's label and note are recorded, then listed by GET /v1/feedback", async () => {
       assert.equal(await page.locator("#feedback").isVisible(), true);
@@ -287,6 +377,14 @@ Deno.test({
 
     await t.step("an out-of-domain review: muted too, with the reasons listed", async () => {
       const answer = await mutedStep(CNMC_CELL, "review", /outside the model's domain/);
+      await page.locator("#celllist li").first().waitFor();
+      assert.equal(await page.locator("#boxes g.cell").count(), 1, "a C-NMC cell: one box");
+      assert.deepEqual(
+        await page.locator("#boxes g.cell rect:not(.halo)").evaluate((r) =>
+          ["x", "y", "width", "height"].map((k) => Number(r.getAttribute(k)))
+        ),
+        Object.values((await cellsApi(CNMC_CELL)).cells[0].box),
+      );
       assert.ok(answer.reasons.some((r: string) => r.startsWith("out_of_domain")), answer.reasons.join("; "));
       const items = await page.locator("#result li").allTextContents();
       assert.deepEqual(items, answer.reasons);
@@ -306,6 +404,8 @@ Deno.test({
       assert.equal(await page.locator("#result").innerHTML(), "", "no scores left");
       assert.equal(await page.locator("#heatctl").isHidden(), true);
       assert.equal(await page.locator("#feedback").isHidden(), true, "no label form for a result that is gone");
+      assert.equal(await page.locator("#boxes g.cell").count(), 0, "no cell boxes left");
+      assert.equal(await page.locator("#cells").isHidden(), true, "no cells list left");
     });
 
     await t.step("no CSP violation, script error, favicon 404 or unexpected failed request", async () => {

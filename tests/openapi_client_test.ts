@@ -199,6 +199,28 @@ async function collect(models: { v5: ModelRuntime; tiny: ModelRuntime }): Promis
     "BatchResult",
   );
 
+  // cells: a field, a C-NMC cell, a blank image (no cell: blastFraction null), the cap hit; its errors
+  const cells = ["post", "/v1/cells"] as [Method, string];
+  const withCells = app(models.v5, {}, { cells: models.tiny });
+  const capped = app(models.v5, { MAX_CELLS: "2" }, { cells: models.tiny });
+  await c.call(withCells, cells, "/v1/cells", 200, "Taleqani field", raw(jpeg, "image/jpeg"), "CellsResult");
+  await c.call(withCells, cells, "/v1/cells", 200, "C-NMC cell, multipart", form([bmp, "cell.bmp"]), "CellsResult");
+  await c.call(
+    withCells,
+    cells,
+    "/v1/cells",
+    200,
+    "blank: no cell",
+    raw(solidPng(64, 64, [250, 250, 250, 255]), "image/png"),
+    "CellsResult",
+  );
+  await c.call(capped, cells, "/v1/cells", 200, "MAX_CELLS 2: capped", json({ image: base64(jpeg) }), "CellsResult");
+  await c.call(withCells, cells, "/v1/cells", 415, "text/plain", raw(notImage, "text/plain"), "ErrorBody");
+  await c.call(withCells, cells, "/v1/cells", 422, "8×8 PNG", raw(solidPng(8, 8, [9, 9, 9, 255]), "image/png"));
+  await c.call(v5, cells, "/v1/cells", 503, "no cell model", raw(png, "image/png"), "ErrorBody");
+  const cellsMissing = app(models.v5, {}, { cells: Promise.reject(new Error("CELL_MODEL=model/x.onnx: missing")) });
+  await c.call(cellsMissing, ["get", "/readyz"], "/readyz", 200, "cell model missing: warned", {}, "Readiness");
+
   // feedback: stored, then exported
   const feedback = ["post", "/v1/feedback"] as [Method, string];
   await c.call(
@@ -256,9 +278,11 @@ async function collect(models: { v5: ModelRuntime; tiny: ModelRuntime }): Promis
   const keyed = app(models.tiny, { API_KEYS: "k1" });
   await c.call(keyed, ["get", "/v1/model"], "/v1/model", 401, "no key");
   await c.call(keyed, predict, "/v1/predict", 401, "wrong key", { headers: { authorization: "Bearer k2" } });
+  await c.call(keyed, cells, "/v1/cells", 401, "no key", raw(png, "image/png"));
   const limited = app(models.tiny, { RATE_LIMIT_RPS: "0.001", RATE_LIMIT_BURST: "1" });
   await c.call(limited, ["get", "/v1/model"], "/v1/model", 200, "first request", {}, "ModelCard");
   await c.call(limited, ["get", "/v1/model"], "/v1/model", 429, "second request");
+  await c.call(limited, cells, "/v1/cells", 429, "third request", raw(png, "image/png"));
   const small = app(models.tiny, { MAX_BODY_BYTES: "1000", BODY_TIMEOUT_MS: "50" });
   await c.call(small, predict, "/v1/predict", 413, "MAX_BODY_BYTES 1000", raw(png, "image/png"));
   const never = new ReadableStream<Uint8Array>({ start: () => {} }); // a body that never arrives
@@ -277,6 +301,8 @@ async function collect(models: { v5: ModelRuntime; tiny: ModelRuntime }): Promis
   const stuck: ImageDecoder = { decode: () => new Promise(() => {}) };
   const slow = app(models.tiny, { REQUEST_BUDGET_MS: "30" }, { decoder: stuck });
   await c.call(slow, predict, "/v1/predict", 503, "decode past REQUEST_BUDGET_MS", raw(png, "image/png"));
+  const slowCells = app(models.tiny, { REQUEST_BUDGET_MS: "30" }, { decoder: stuck, cells: models.tiny });
+  await c.call(slowCells, cells, "/v1/cells", 503, "decode past REQUEST_BUDGET_MS", raw(png, "image/png"));
   const noStore = app(models.tiny, {}, { feedback: Promise.reject(new Error("disk gone")) });
   await c.call(noStore, exported, "/v1/feedback", 503, "store unavailable");
   await c.call(noStore, feedback, "/v1/feedback", 503, "store unavailable", json({ requestId: "r", label: "all" }));
@@ -424,6 +450,10 @@ const BOTH_WAYS: [string, string][] = [
   ["BatchResult", `components["schemas"]["BatchResponse"]`],
   ["BatchPrediction", `components["schemas"]["BatchPrediction"]`],
   ["BatchError", `components["schemas"]["BatchError"]`],
+  ["CellsResult", `components["schemas"]["CellsResponse"]`],
+  ["Cell", `components["schemas"]["Cell"]`],
+  ["CellSummary", `components["schemas"]["CellSummary"]`],
+  ["CellBox", `components["schemas"]["CellBox"]`],
   ["Readiness", `components["schemas"]["Readiness"]`],
   ["ModelWarning", `components["schemas"]["ModelWarning"]`],
   ["ModelCard", `components["schemas"]["ModelCard"]`],

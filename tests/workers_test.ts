@@ -7,6 +7,7 @@ import { createApp } from "../functions/app.ts";
 import { loadConfig } from "../functions/lib/config.ts";
 import { DEFAULT_MODEL } from "../model/core/card/default.ts";
 import {
+  bundledCellModel,
   deployWorkers,
   startWorkersDev,
   stripJsonComments,
@@ -25,10 +26,11 @@ const hasWrangler = (() => {
   }
 })();
 
-Deno.test("functions/worker.ts is the generated entry for DEFAULT_MODEL; wrangler.jsonc is valid", async () => {
+Deno.test("functions/worker.ts is the generated entry for DEFAULT_MODEL (and the cell model, when there); wrangler.jsonc is valid", async () => {
+  // stale once the default cell model lands: write workerEntrySource(...) below into functions/worker.ts
   assert.equal(
     await Deno.readTextFile(new URL("functions/worker.ts", root)),
-    workerEntrySource(DEFAULT_MODEL, "functions"),
+    workerEntrySource(DEFAULT_MODEL, "functions", bundledCellModel()),
   );
   const cfg = JSON.parse(stripJsonComments(await Deno.readTextFile(new URL("wrangler.jsonc", root))));
   assert.equal(cfg.main, "functions/worker.ts");
@@ -73,12 +75,18 @@ Deno.test({
   async fn() {
     const dev = await startWorkersDev({
       modelPath: TINY_MODEL,
+      cellModelPath: TINY_MODEL, // a stand-in cell model for /v1/cells
       port: freePort(),
       vars: { MAX_BATCH: "3" },
       timeoutMs: 90_000,
     });
     try {
-      const deno = createApp({ model: await tinyModel(), config: loadConfig({ MAX_BATCH: "3" }), log: () => {} });
+      const deno = createApp({
+        model: await tinyModel(),
+        cells: await tinyModel(),
+        config: loadConfig({ MAX_BATCH: "3" }),
+        log: () => {},
+      });
       for (const f of FIXTURES) {
         const [name, type] = f;
         const body = await fixture(name);
@@ -98,7 +106,23 @@ Deno.test({
         assert.equal(oip.status, 200, `${name}: ${await oip.clone().text()}`);
         const scores = (await oip.json()).outputs.find((o: { name: string }) => o.name === "scores");
         assert.deepEqual(scores.data, [db.scores.all, db.scores.normal], `${name}: OIP scores`);
+        // /v1/cells: the same cells, boxes and scores
+        const wc = await fetch(`${dev.url}/v1/cells`, init());
+        assert.equal(wc.status, 200, `${name}: ${await wc.clone().text()}`);
+        const wcb = await wc.json();
+        const dcb = await (await deno.request("/v1/cells", init())).json();
+        assert.deepEqual(
+          [wcb.cells, wcb.summary, wcb.locator],
+          [dcb.cells, dcb.summary, dcb.locator],
+          `${name}: cells`,
+        );
       }
+      const cnmc = await fetch(`${dev.url}/v1/cells`, {
+        method: "POST",
+        body: await fixture("cnmc_all_UID_35_6_2_all.png"),
+        headers: { "content-type": "image/png" },
+      });
+      assert.equal((await cnmc.json()).cells.length, 1, "a C-NMC cell: one cell on the Worker too");
       const bad = await fetch(`${dev.url}/v1/predict`, {
         method: "POST",
         body: "garbage",
@@ -146,7 +170,10 @@ Deno.test({
 
       const files = [...Deno.readDirSync(outdir)].map((e) => e.name);
       const modelName = DEFAULT_MODEL.split("/").pop()!;
-      for (const want of ["worker.js", "-ort-wasm-simd-threaded.wasm", "-jpeg.wasm", `-${modelName}`]) {
+      const cellModel = bundledCellModel(); // the /v1/cells classifier, bundled once it exists
+      const wanted = ["worker.js", "-ort-wasm-simd-threaded.wasm", "-jpeg.wasm", `-${modelName}`];
+      if (cellModel) wanted.push(`-${cellModel.split("/").pop()}`);
+      for (const want of wanted) {
         assert.ok(files.some((f) => f.endsWith(want)), `${want} in ${files}`);
       }
       const worker = await Deno.readTextFile(`${outdir}/worker.js`);

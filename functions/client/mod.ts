@@ -44,6 +44,7 @@ export type ErrorCode =
   | "unauthorized"
   | "request_timeout"
   | "not_ready"
+  | "cells_unavailable"
   | "explain_unavailable"
   | "not_found"
   | "method_not_allowed"
@@ -109,6 +110,54 @@ export interface Explanation extends Prediction {
   heatmap: string;
 }
 
+/** A cell's bounding box in the uploaded image's pixels (`x`, `y`: its top-left corner). */
+export interface CellBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** One located cell and the cell model's answer for it. */
+export interface Cell {
+  box: CellBox;
+  scores: Scores;
+  /** The label by the cell model's threshold alone. */
+  label: Label;
+  decision: Decision;
+  /** Why the cell is outside the cell model's domain (decision `review`). */
+  reasons?: string[];
+}
+
+/** The field's call from its cells: no cell → review; any all → all; else any review → review; else normal. */
+export interface CellSummary {
+  /** Cells classified. */
+  cells: number;
+  all: number;
+  normal: number;
+  review: number;
+  /** `all` ÷ `cells`; `null` when no cell was classified. */
+  blastFraction: number | null;
+  decision: Decision;
+  /** `no_cells: …`, `capped: …`. */
+  reasons?: string[];
+}
+
+/** The answer of `cells`. */
+export interface CellsResult {
+  /** The classified cells, top to bottom then left to right. */
+  cells: Cell[];
+  summary: CellSummary;
+  /** The cell model. */
+  model: ModelRef;
+  /** `found`: cells located before the cap; `capped`: more than `maxCells` were found (the largest were classified). */
+  locator: { background: "field" | "black"; found: number; capped: boolean; maxCells: number };
+  input: { format: "bmp" | "png" | "jpeg" | "tiff"; width: number; height: number; sha256: string };
+  timings: { decodeMs: number; locateMs: number; classifyMs: number; totalMs: number };
+  /** The id the server issued: feedback with it labels the field. */
+  requestId: string;
+}
+
 /** Where a batch result came from. */
 export interface BatchPlace {
   /** 0-based position of the image in the request. */
@@ -133,7 +182,7 @@ export interface BatchResult {
 
 /** Something the operator should know about the served model. */
 export interface ModelWarning {
-  code: "no_domain_check" | "no_feature_check";
+  code: "no_domain_check" | "no_feature_check" | "cells_unavailable";
   message: string;
 }
 
@@ -318,6 +367,8 @@ export interface Client {
   predict(image: ImageData, options?: ImageOptions): Promise<Prediction>;
   /** Classifies one image and draws its heatmap (`POST /v1/explain`). */
   explain(image: ImageData, options?: ImageOptions): Promise<Explanation>;
+  /** Locates the cells of one image, classifies each and summarises the field (`POST /v1/cells`). */
+  cells(image: ImageData, options?: ImageOptions): Promise<CellsResult>;
   /** Classifies several images in one request (`POST /v1/predict/batch`, multipart). */
   predictBatch(images: (ImageData | BatchImage)[], options?: CallOptions): Promise<BatchResult>;
   /** The served model's card (`GET /v1/model`). */
@@ -445,6 +496,7 @@ export function createClient(options: ClientOptions): Client {
   return {
     predict: (data, opts) => image("/v1/predict", data, opts) as Promise<Prediction>,
     explain: (data, opts) => image("/v1/explain", data, opts) as Promise<Explanation>,
+    cells: (data, opts) => image("/v1/cells", data, opts) as Promise<CellsResult>,
     async predictBatch(images, opts = {}) {
       const form = new FormData();
       images.forEach((item, i) => {

@@ -47,6 +47,24 @@ Deno.test("client: predict and explain give the app's answers, from bytes, a Blo
   assert.equal(e.scores.all, fromBlob.scores.all);
 });
 
+Deno.test("client: cells gives the app's /v1/cells answer; without a cell model, cells_unavailable", async () => {
+  const app = createApp({ model, cells: model, config: loadConfig({}), log: () => {} });
+  const client = createClient({ baseUrl: "http://service", fetch: app.fetch });
+  const direct = await (await app.request("/v1/cells", { method: "POST", body: jpeg })).json();
+  const c = await client.cells(jpeg, { contentType: "image/jpeg" });
+  assert.deepEqual([c.cells, c.summary, c.locator, c.input], [
+    direct.cells,
+    direct.summary,
+    direct.locator,
+    direct.input,
+  ]);
+  assert.ok(c.cells.length > 1, "a Taleqani field holds several cells");
+  const one = await client.cells(new Blob([png], { type: "image/png" }), { filename: "hem.png" }); // multipart
+  assert.deepEqual([one.cells.length, one.locator.background], [1, "black"]);
+  const e = await clientError(() => service().client.cells(png));
+  assert.deepEqual([e.status, e.code], [503, "cells_unavailable"]);
+});
+
 Deno.test("client: predictBatch returns one result per image with its index and filename, errors in place", async () => {
   const { client } = service();
   const { results, requestId } = await client.predictBatch([

@@ -22,10 +22,25 @@
  * | `AUTH_FAILURE_WINDOW_S` | 60 | the window, in seconds (one more attempt every window ÷ limit) |
  * | `SHUTDOWN_GRACE_MS` | 30000 | on SIGTERM, how long requests in flight may still finish (Deno entry) |
  * | `DECODE_WORKERS` | 1 | Deno entry: workers that decode and resize uploads off the request thread (0: on it) |
+ * | `CELL_MODEL` | `model/cells-v1.int8.onnx` | the cell classifier of `/v1/cells` (its card beside it); missing: `/v1/cells` answers 503 `cells_unavailable` |
+ * | `MAX_CELLS` | 32 | most cells `/v1/cells` classifies per image (the largest; `locator.capped` says when more were found) |
  *
  * @module
  */
-import { DEFAULT_MODEL } from "../../model/core/mod.ts";
+import { DEFAULT_MAX_CELLS, DEFAULT_MODEL } from "../../model/core/mod.ts";
+
+/**
+ * Path (relative to the project root) of the cell classifier `/v1/cells` loads when `CELL_MODEL`
+ * is not set; its card is the same path with `.json`. The Workers build bundles it when it exists
+ * (`functions/lib/workers/wrangler.ts`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(loadConfig({}).cellModelPath, DEFAULT_CELL_MODEL);
+ * ```
+ */
+export const DEFAULT_CELL_MODEL = "model/cells-v1.int8.onnx";
 
 /** Everything the service can be configured with. */
 export interface Config {
@@ -64,6 +79,10 @@ export interface Config {
    * decode more uploads at once for more memory.
    */
   decodeWorkers: number;
+  /** Path of the cell classifier's ONNX model for `/v1/cells` (its card is beside it). */
+  cellModelPath: string;
+  /** Most cells `/v1/cells` classifies in one image (the largest are kept). */
+  maxCells: number;
 }
 
 /** Token-bucket settings: `rps` tokens are added per second, up to `burst`. */
@@ -92,7 +111,15 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   authFailures: Object.freeze({ rps: 10 / 60, burst: 10 }),
   shutdownGraceMs: 30_000,
   decodeWorkers: 1,
+  cellModelPath: DEFAULT_CELL_MODEL,
+  maxCells: DEFAULT_MAX_CELLS,
 });
+
+/**
+ * The highest `MAX_CELLS` accepted: each classified cell is one model run, so a few hundred
+ * already take seconds; the locator numbers cells in 16 bits.
+ */
+export const MAX_CELLS_LIMIT = 1024;
 
 /** A variable has a value the service cannot use; the message names it and what to set. */
 export class ConfigError extends Error {
@@ -144,6 +171,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     authFailures: authFailures(int("AUTH_FAILURE_LIMIT", 10, 0, 1e6), int("AUTH_FAILURE_WINDOW_S", 60, 1, 86_400)),
     shutdownGraceMs: int("SHUTDOWN_GRACE_MS", d.shutdownGraceMs, 0),
     decodeWorkers: int("DECODE_WORKERS", d.decodeWorkers, 0, 64),
+    cellModelPath: str("CELL_MODEL", d.cellModelPath),
+    maxCells: int("MAX_CELLS", d.maxCells, 1, MAX_CELLS_LIMIT),
   };
 }
 

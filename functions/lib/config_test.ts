@@ -31,6 +31,8 @@ Deno.test("loadConfig: reads every variable", () => {
     AUTH_FAILURE_WINDOW_S: "10",
     SHUTDOWN_GRACE_MS: "1000",
     DECODE_WORKERS: "0",
+    CELL_MODEL: "m/cells.onnx",
+    MAX_CELLS: "5",
   });
   assert.deepEqual(c, {
     modelPath: "m/x.onnx",
@@ -49,6 +51,8 @@ Deno.test("loadConfig: reads every variable", () => {
     authFailures: { rps: 0.5, burst: 5 },
     shutdownGraceMs: 1000,
     decodeWorkers: 0,
+    cellModelPath: "m/cells.onnx",
+    maxCells: 5,
   });
 });
 
@@ -78,6 +82,9 @@ Deno.test("loadConfig: bad CORS origins and rate limits name the variable", () =
 Deno.test("loadConfig: a bad number names the variable", () => {
   assert.throws(() => loadConfig({ PORT: "http" }), (e: unknown) => e instanceof ConfigError && /PORT/.test(e.message));
   assert.throws(() => loadConfig({ MAX_BATCH: "0" }), /MAX_BATCH/);
+  assert.throws(() => loadConfig({ MAX_CELLS: "0" }), /MAX_CELLS="0" is not an integer in \[1, 1024\]/);
+  assert.throws(() => loadConfig({ MAX_CELLS: "1025" }), /MAX_CELLS/);
+  assert.equal(loadConfig({ MAX_CELLS: "1024" }).maxCells, 1024);
 });
 
 Deno.test("loadConfig: DECODE_WORKERS is a count from 0 (decode on the request thread) to 64", () => {

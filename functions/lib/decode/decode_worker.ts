@@ -1,7 +1,8 @@
 /**
  * A decode worker (a Deno Web Worker started by `pool.ts`): decodes and resizes one upload per
  * message with the same {@link decodeAndResize} the request thread would run, and posts back the
- * small resized image (its buffer transferred, not copied) or the error. A job that runs past its
+ * small resized image (its buffer transferred, not copied), or for a `/v1/cells` job the located
+ * boxes and each cell's small resized crop, or the error. A job that runs past its
  * request's budget is not stopped here: the pool terminates the whole worker and starts another.
  *
  * Protocol: the pool first posts one {@link WorkerInit} (the JPEG codec the service compiled at
@@ -68,6 +69,10 @@ interface WorkerScope {
  * const job = { maxPixels: 1e6, minSide: 16, preprocess };
  * const [ok, transfer] = await handleRequest({ id: 1, bytes: await Deno.readFile("tests/fixtures/images/variant_rgb8.png"), job });
  * assert.ok(ok.ok && ok.value.resized.data.buffer === transfer[0]);
+ * // a cells job (`/v1/cells`): every cell's crop is moved back, the empty whole-image one is not
+ * const cnmc = await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2_all.png");
+ * const [cells, moved] = await handleRequest({ id: 3, bytes: cnmc, job: { ...job, cells: { maxCells: 8 } } });
+ * assert.ok(cells.ok && cells.value.cells?.crops.length === 1 && moved[0] === cells.value.cells.crops[0].data.buffer);
  * const [bad] = await handleRequest({ id: 2, bytes: new TextEncoder().encode("not an image"), job });
  * assert.ok(!bad.ok && bad.error.name === "ImageDecodeError" && bad.error.code === "unsupported_image");
  * ```
@@ -75,10 +80,13 @@ interface WorkerScope {
 export async function handleRequest(req: DecodeRequest): Promise<[DecodeReply, Transferable[]]> {
   try {
     const value = await decodeAndResize(req.bytes, req.job);
-    const { buffer, byteOffset, byteLength } = value.resized.data;
-    // moved, not copied, when the image owns its whole buffer (toFloatRgb's fresh array)
-    const whole = buffer instanceof ArrayBuffer && byteOffset === 0 && byteLength === buffer.byteLength;
-    return [{ id: req.id, ok: true, value }, whole ? [buffer] : []];
+    // moved, not copied, when an image owns its whole buffer (toFloatRgb's fresh arrays)
+    const transfer: Transferable[] = [];
+    for (const { data: { buffer, byteOffset, byteLength } } of [value.resized, ...(value.cells?.crops ?? [])]) {
+      const whole = buffer instanceof ArrayBuffer && byteOffset === 0 && byteLength === buffer.byteLength;
+      if (whole && byteLength > 0 && !transfer.includes(buffer)) transfer.push(buffer);
+    }
+    return [{ id: req.id, ok: true, value }, transfer];
   } catch (e) {
     return [{ id: req.id, ok: false, error: serializeError(e) }, []];
   }

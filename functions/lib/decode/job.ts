@@ -2,12 +2,15 @@
  * The part of a prediction whose work depends on what the client uploaded: decoding the bytes and
  * resizing the pixels to the model's input. The same function runs on the request thread
  * ({@link inThreadDecoder}) and inside the decode workers (`decode_worker.ts`, driven by
- * `pool.ts`), so both give the same floats.
+ * `pool.ts`), so both give the same floats. A job with `cells` (`/v1/cells`) locates the cells
+ * and resizes each one's crop instead (`../cells/extract.ts`): that work, like decoding, grows
+ * with what the client uploaded.
  *
  * @module
  */
 import type { FloatRgbImage, ImageFormat, PreprocessSpec } from "../../../model/core/mod.ts";
 import { decodeImage, toFloatRgb } from "../../../model/core/mod.ts";
+import { type CellsJob, extractCells, type FoundCells } from "../cells/extract.ts";
 
 /** What to decode an upload with: its format, the size limits and the model's preprocessing. */
 export interface DecodeJob {
@@ -19,6 +22,11 @@ export interface DecodeJob {
   minSide: number;
   /** The model card's preprocessing (crop, resize to `size`×`size`, alpha background). */
   preprocess: PreprocessSpec;
+  /**
+   * Locate the cells and resize each one's crop by `preprocess` (the cell model's) instead of
+   * resizing the whole image: the answer's `cells` holds them and `resized` is empty (0×0).
+   */
+  cells?: CellsJob;
 }
 
 /** A decoded upload, already resized: the source's format and size and the model-sized image. */
@@ -28,12 +36,14 @@ export interface DecodedInput {
   width: number;
   /** Source height in pixels. */
   height: number;
-  /** The `preprocess.size`² float RGB image (`toFloatRgb`). */
+  /** The `preprocess.size`² float RGB image (`toFloatRgb`); 0×0 for a `cells` job. */
   resized: FloatRgbImage;
   /** Milliseconds spent decoding (where it ran). */
   decodeMs: number;
-  /** Milliseconds spent resizing (where it ran). */
+  /** Milliseconds spent resizing (where it ran); for a `cells` job, locating, cropping and resizing the cells. */
   resizeMs: number;
+  /** A `cells` job's cells. */
+  cells?: FoundCells;
 }
 
 /**
@@ -59,6 +69,9 @@ export interface ImageDecoder {
  * const bytes = await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2_all.png");
  * const out = await decodeAndResize(bytes, { maxPixels: 1e6, minSide: 16, preprocess });
  * assert.deepEqual([out.format, out.width, out.height, out.resized.data.length], ["png", 450, 450, 8 * 8 * 3]);
+ * // a cells job (`/v1/cells`): the C-NMC cell located, and its crop at the cell model's size
+ * const cells = await decodeAndResize(bytes, { maxPixels: 1e6, minSide: 16, preprocess, cells: { maxCells: 32 } });
+ * assert.deepEqual([cells.resized.width, cells.cells?.boxes.length, cells.cells?.crops[0].width], [0, 1, 8]);
  * await assert.rejects(
  *   decodeAndResize(bytes, { maxPixels: 1000, minSide: 16, preprocess }),
  *   (e) => e instanceof ImageDecodeError && e.code === "too_many_pixels",
@@ -74,6 +87,20 @@ export async function decodeAndResize(
   const img = await decodeImage(bytes, { format: job.format, maxPixels: job.maxPixels, minSide: job.minSide });
   signal?.throwIfAborted();
   const t1 = performance.now();
+  if (job.cells) {
+    const cells = extractCells(img, job.preprocess, job.cells, signal);
+    const resizeMs = performance.now() - t1;
+    const empty = { width: 0, height: 0, data: new Float32Array(0) };
+    return {
+      format: img.format,
+      width: img.width,
+      height: img.height,
+      resized: empty,
+      decodeMs: t1 - t0,
+      resizeMs,
+      cells,
+    };
+  }
   const resized = toFloatRgb(img, job.preprocess);
   return {
     format: img.format,

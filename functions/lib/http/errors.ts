@@ -25,6 +25,7 @@ export type ErrorCode =
   | "too_many_images"
   | "unauthorized"
   | "not_ready"
+  | "cells_unavailable"
   | "explain_unavailable"
   | "not_found"
   | "method_not_allowed"

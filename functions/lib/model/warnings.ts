@@ -5,7 +5,8 @@
  * `domain.features`) lets images from other labs or of other kinds through with a confident
  * answer. `GET /readyz` lists these warnings (always, `[]` when there are none), `GET /v1/model`
  * adds them when there are some, and the entries log each once at start-up
- * ({@link modelWarningLogs}).
+ * ({@link modelWarningLogs}). `/readyz` also lists the cell classifier's `cells_unavailable`
+ * (`functions/lib/cells/model.ts`) when `/v1/cells` has no model.
  *
  * @module
  */
@@ -21,9 +22,10 @@ export interface WarnedCard {
 export interface ModelWarning {
   /**
    * `no_domain_check`: the card has no `domain`; `no_feature_check`: its `domain` has ranges but
-   * no feature distance (`domain.features`).
+   * no feature distance (`domain.features`); `cells_unavailable`: the configured cell classifier
+   * (`CELL_MODEL`) is missing or failed to load, so `/v1/cells` answers 503 (`../cells/model.ts`).
    */
-  code: "no_domain_check" | "no_feature_check";
+  code: "no_domain_check" | "no_feature_check" | "cells_unavailable";
   /** What it means for the answers, and what to do. */
   message: string;
 }

@@ -41,7 +41,7 @@ const open = (description: string, properties: Record<string, Schema> = {}): Sch
  * import assert from "node:assert/strict";
  * const schemas = modelCardSchemas();
  * assert.ok(schemas.ModelCard.required.includes("reviewBand"));
- * assert.deepEqual(schemas.ModelWarning.properties.code.enum, ["no_domain_check", "no_feature_check"]);
+ * assert.deepEqual(schemas.ModelWarning.properties.code.enum, ["no_domain_check", "no_feature_check", "cells_unavailable"]);
  * ```
  */
 export function modelCardSchemas() {
@@ -54,9 +54,11 @@ export function modelCardSchemas() {
       properties: {
         code: {
           type: "string",
-          enum: ["no_domain_check", "no_feature_check"],
+          enum: ["no_domain_check", "no_feature_check", "cells_unavailable"],
           description: "`no_domain_check`: the card has no `domain`, so out-of-domain images are not sent to " +
-            "review; `no_feature_check`: its `domain` has no `features` (pooled-feature distance)",
+            "review; `no_feature_check`: its `domain` has no `features` (pooled-feature distance); " +
+            "`cells_unavailable` (/readyz only): the cell classifier (CELL_MODEL) is missing or failed to load, " +
+            "so /v1/cells answers 503",
         },
         message: { type: "string", description: "what it means and how to fix it" },
       },

@@ -147,9 +147,9 @@ const PUBLIC = { security: [] };
  * ]);
  * ```
  */
-export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | "maxBatch" | "apiKeys">) {
+export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | "maxBatch" | "maxCells" | "apiKeys">) {
   const limits = `Limits: body ≤ ${config.maxBodyBytes} bytes, width×height ≤ ${config.maxPixels} pixels, ` +
-    `${config.maxBatch} images per batch.`;
+    `${config.maxBatch} images per batch, ${config.maxCells} cells classified per image.`;
   return {
     openapi: "3.1.0",
     info: {
@@ -220,6 +220,32 @@ export function openApiSpec(config: Pick<Config, "maxBodyBytes" | "maxPixels" | 
             },
             ...inputErrors,
             "501": err("explain_unavailable: the model has no class-activation output"),
+          },
+        },
+      },
+      "/v1/cells": {
+        post: {
+          operationId: "cells",
+          tags: ["v1"],
+          summary: `Locate the cells of one image, classify each (up to ${config.maxCells}) and summarise the field`,
+          description: "The cells are located (a stained field, or one cell segmented onto black as in C-NMC), " +
+            "each is cut out on black and classified by the cell model (CELL_MODEL), and the field is summarised: " +
+            "no cell → review (no_cells); any cell all → all; else any review → review; else normal. At most " +
+            `MAX_CELLS (${config.maxCells}) cells are classified, the largest; \`locator.capped\` says when more ` +
+            "were found (the summary is then review unless a cell is all). Boxes are in the uploaded image's pixels.",
+          parameters: [clientIdParameter],
+          requestBody: imageBody(false, config.maxBatch),
+          responses: {
+            "200": {
+              description: "the cells and the summary",
+              headers: privateHeaders,
+              content: json(ref("CellsResponse")),
+            },
+            ...inputErrors,
+            "503": err(
+              "cells_unavailable (no cell model: CELL_MODEL is missing or failed to load; /readyz says why), timeout " +
+                "(decode + locate + classify over REQUEST_BUDGET_MS: the server is busy, retry) or shutting_down",
+            ),
           },
         },
       },

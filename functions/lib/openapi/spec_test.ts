@@ -54,7 +54,7 @@ Deno.test("openApiSpec: every /v1 and /v2 operation describes 401, 429 and 500; 
       }
     }
   }
-  for (const path of ["/v1/predict", "/v1/explain", "/v1/predict/batch"]) {
+  for (const path of ["/v1/predict", "/v1/explain", "/v1/predict/batch", "/v1/cells"]) {
     assert.deepEqual(
       Object.keys(paths[path].post.responses).sort(),
       ["200", "400", "401", "408", "413", "415", "422", "429", "500", "503", ...(path === "/v1/explain" ? ["501"] : [])]
@@ -78,6 +78,9 @@ Deno.test("openApiSpec: the configured limits and keys are in the document", () 
   assert.equal("security" in open, false);
   assert.equal(open.components.schemas.BatchJsonInput.properties.images.maxItems, 3);
   assert.match(open.paths["/v1/predict/batch"].post.summary, /up to 3\)/);
+  const cells = openApiSpec(loadConfig({ MAX_CELLS: "7" }));
+  assert.match(cells.paths["/v1/cells"].post.summary, /\(up to 7\)/);
+  assert.match(cells.info.description, /7 cells classified per image/);
   const keyed = openApiSpec(loadConfig({ API_KEYS: "k1" }));
   assert.deepEqual(keyed.security, [{ bearer: [] }]);
   assert.deepEqual(keyed.paths["/healthz"].get.security, []); // health and docs need no key

@@ -1,7 +1,12 @@
 /**
  * `/`: a self-contained page (no external assets) where a reviewer drops or chooses a blood smear
  * image (a field or a cell) and sees decision, label, scores, subtype and the heatmap over the
- * image, then records their own label (`POST /v1/feedback`).
+ * image, then records their own label (`POST /v1/feedback`). After the answer, the page asks
+ * `POST /v1/cells` for the image's cells: their boxes are drawn over the image, coloured by each
+ * cell's call ({@link CELL_COLOURS}: Okabe–Ito colours that stay apart for colour-blind readers,
+ * and a line style per call so that colour is never the only cue), with a legend; the field's
+ * summary and the list of cells sit beside it, and choosing a cell (in the list or on the image)
+ * shows its scores and highlights its box.
  *
  * The heatmap is drawn at 35% opacity (a slider changes it) with a legend, and is hidden by default
  * (a toggle shows it) when the answer is `normal` or out of the model's domain: there is no ALL
@@ -24,6 +29,28 @@ import { faviconLink } from "./favicon.ts";
  * ```
  */
 export const HEATMAP_OPACITY_PERCENT = 35;
+
+/**
+ * How a cell's box is drawn for each call: Okabe–Ito colours (distinct under the common
+ * colour-vision deficiencies) and a line style of its own, so colour is never the only cue.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(Object.keys(CELL_COLOURS), ["all", "normal", "review"]);
+ * assert.ok(indexPage().includes(`.cell.all rect{stroke:${CELL_COLOURS.all.colour}`));
+ * ```
+ */
+export const CELL_COLOURS = {
+  all: { colour: "#D55E00", dash: "none", name: "vermillion, solid" },
+  normal: { colour: "#0072B2", dash: "1 3", name: "blue, dotted" },
+  review: { colour: "#E69F00", dash: "6 3", name: "orange, dashed" },
+} as const;
+
+const cellCss = Object.entries(CELL_COLOURS).map(([k, v]) =>
+  `.cell.${k} rect{stroke:${v.colour};stroke-dasharray:${v.dash}}.chip.c-${k}{background:${v.colour}}` +
+  `.key.k-${k} line{stroke:${v.colour};stroke-dasharray:${v.dash}}`
+).join("");
 
 /**
  * The page's HTML. It posts the file to `/v1/explain` (raw body, the file's own content type) and
@@ -71,6 +98,23 @@ small,.hint{color:#5b6475;font-size:.85rem}
 #feedback button{font:inherit;padding:.3rem .9rem;margin:.4rem .4rem 0 0;border-radius:5px;border:1px solid #8a94a6;cursor:pointer}
 #feedback button.all{color:#fff;border-color:#b3261e}#feedback button.normal{color:#fff;border-color:#2f8f5b}
 #feedback button:disabled{opacity:.5;cursor:wait}
+#boxes{position:absolute;inset:0;width:100%;height:100%;overflow:visible}
+.cell{cursor:pointer}
+.cell rect{fill:transparent;stroke-width:2.5px;vector-effect:non-scaling-stroke;stroke-linecap:round}
+.cell text{fill:#fff;stroke:#000;stroke-width:2px;paint-order:stroke;vector-effect:non-scaling-stroke;font-weight:700}
+.cell.sel rect{stroke-width:5px}
+.cell:not(.sel) rect.halo{stroke:none}
+.cell.sel rect.halo{stroke:#fff;stroke-width:9px;stroke-dasharray:none}
+#cellkey{display:flex;gap:1rem;flex-wrap:wrap;margin:.4rem 0}
+#cellkey svg{vertical-align:middle}.key line{stroke-width:3px;stroke-linecap:round}
+#cells{margin-top:1rem;border-top:1px solid #d5dae3;padding-top:.5rem}
+#cells h2{font-size:1.1rem;margin:.2rem 0}
+#celllist{list-style:none;padding:0;margin:.4rem 0;max-height:18rem;overflow:auto}
+#celllist button{font:inherit;width:100%;text-align:left;background:#fff;border:1px solid #d5dae3;border-radius:5px;padding:.15rem .5rem;margin:.1rem 0;cursor:pointer}
+#celllist button[aria-pressed=true]{border-color:#1d2330;box-shadow:0 0 0 2px #1d2330 inset}
+.chip{display:inline-block;width:.8rem;height:.8rem;border-radius:2px;border:1px solid #1d2330;margin-right:.4rem;vertical-align:-1px}
+#celldetail{background:#f6f7f9;border-radius:6px;padding:.4rem .7rem}
+${cellCss}
 </style></head><body>
 <h1>ALL screening</h1>
 <p id="use">A screening aid for acute lymphoblastic leukemia on peripheral blood smear images (a microscope
@@ -81,7 +125,16 @@ field or a single cell): it flags images for a qualified person, who verifies ev
 <p><label>API key (only if the service needs one): <input id="key" type="password" autocomplete="off" size="24"></label></p>
 <p id="status" role="status"></p>
 <div class="row">
- <div id="left"><div id="view" hidden><img id="img" alt="uploaded image"><img id="heat" alt="heatmap" hidden></div>
+ <div id="left"><div id="view" hidden><img id="img" alt="uploaded image"><img id="heat" alt="heatmap" hidden><svg id="boxes" preserveAspectRatio="none" role="img" aria-label="located cells" hidden></svg></div>
+ <div id="boxctl" hidden>
+  <label><input id="showboxes" type="checkbox" checked> show cell boxes</label>
+  <span class="hint">outlined by the cell model's call; choose a cell on the image or in the list for its scores</span>
+  <div id="cellkey">${
+    Object.entries(CELL_COLOURS).map(([k, v]) =>
+      `<span class="key k-${k}" title="${v.name}"><svg width="28" height="10" aria-hidden="true"><line x1="2" y1="5" x2="26" y2="5"/></svg> ${k}</span>`
+    ).join("")
+  }</div>
+ </div>
  <div id="heatctl" hidden>
   <p id="muted" hidden></p>
   <label><input id="toggle" type="checkbox"> show heatmap</label>
@@ -93,6 +146,13 @@ field or a single cell): it flags images for a qualified person, who verifies ev
   warmer than their content (an artefact of the model's padding), so judge the cells, not the colours.</p></div>
  </div></div>
  <div id="right"><div id="result"></div>
+ <section id="cells" hidden>
+  <h2>Cells</h2>
+  <p id="cellstatus" role="status"></p>
+  <div id="cellsum"></div>
+  <ol id="celllist"></ol>
+  <div id="celldetail" hidden></div>
+ </section>
  <form id="feedback" hidden>
   <b>Your label</b> <span class="hint">(recorded with this request for the audit trail and retraining)</span>
   <p><label>Note (optional)<br><textarea id="note" rows="2" maxlength="2000"></textarea></label></p>
@@ -125,8 +185,14 @@ $("toggle").addEventListener("change", showHeat);
 $("opacity").addEventListener("input", setOpacity);
 setOpacity();
 let lastUrl, shown, seq = 0;
+function clearCells() {
+  $("boxes").replaceChildren(); $("boxes").toggleAttribute("hidden", true); $("boxctl").hidden = true;
+  $("cells").hidden = true; $("cellstatus").textContent = ""; $("cellsum").innerHTML = "";
+  $("celllist").replaceChildren(); $("celldetail").hidden = true; $("celldetail").innerHTML = "";
+}
 function clearResult() {
   shown = undefined;
+  clearCells();
   $("view").hidden = true; $("img").onerror = null; $("img").removeAttribute("src"); $("img").style.opacity = 1;
   $("heat").removeAttribute("src"); $("heat").hidden = true;
   $("heatctl").hidden = true; $("muted").hidden = true; $("result").innerHTML = "";
@@ -154,7 +220,70 @@ async function send(file) {
   $("status").textContent = "";
   if (previewFailed) usePreviewFallback();
   render(body);
+  findCells(file, mine);
 }
+const NS = $("boxes").namespaceURI; // SVG's, as the HTML parser gave it
+const svgEl = (tag, attrs) => { const e = document.createElementNS(NS, tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v); return e; };
+async function findCells(file, mine) {
+  $("cells").hidden = false;
+  $("cellstatus").textContent = "Finding cells…";
+  let body;
+  try {
+    const res = await fetch("/v1/cells", { method: "POST", headers: auth({ "Content-Type": file.type || "application/octet-stream" }), body: file });
+    if (mine !== seq) return;
+    if (!res.ok) { $("cellstatus").innerHTML = '<span class="err">No cells: ' + esc(await errorText(res)) + "</span>"; return; }
+    body = await res.json();
+  } catch (e) { if (mine === seq) $("cellstatus").innerHTML = '<span class="err">No cells: request failed: ' + esc(e) + "</span>"; return; }
+  if (mine !== seq) return;
+  $("cellstatus").textContent = "";
+  renderCells(body);
+}
+function renderCells(body) {
+  const { width, height } = body.input, svg = $("boxes");
+  svg.setAttribute("viewBox", "0 0 " + width + " " + height);
+  const fs = Math.max(8, Math.max(width, height) / 24);
+  svg.replaceChildren(...body.cells.map((c, i) => {
+    const g = svgEl("g", { class: "cell " + c.decision, "data-i": i });
+    const box = { x: c.box.x, y: c.box.y, width: c.box.width, height: c.box.height };
+    const title = svgEl("title", {}); title.textContent = "cell " + (i + 1) + ": " + c.decision + ", p(all) " + pct(c.scores.all);
+    g.append(title, svgEl("rect", { ...box, class: "halo" }), svgEl("rect", box));
+    const t = svgEl("text", { x: c.box.x + 2, y: c.box.y + fs, "font-size": fs }); t.textContent = String(i + 1);
+    g.append(t);
+    g.addEventListener("click", () => selectCell(body, i));
+    return g;
+  }));
+  svg.toggleAttribute("hidden", !$("showboxes").checked); $("boxctl").hidden = false;
+  const s = body.summary;
+  let html = '<p><span class="badge ' + esc(s.decision) + '">FIELD: ' + esc(s.decision.toUpperCase()) + "</span></p>";
+  html += "<p>" + s.cells + " cell" + (s.cells === 1 ? "" : "s") + " classified: <b>" + s.all + "</b> all · " + s.normal + " normal · " + s.review + " review";
+  if (s.blastFraction !== null) html += " · blast fraction " + pct(s.blastFraction);
+  html += "</p>";
+  if (body.locator.capped) html += '<p class="hint">' + body.locator.found + " cells found; the " + s.cells + " largest were classified (MAX_CELLS).</p>";
+  if (s.reasons) html += "<ul>" + s.reasons.map((r) => "<li>" + esc(r) + "</li>").join("") + "</ul>";
+  html += "<p><small>cell model " + esc(body.model.id) + " " + esc(body.model.version) + " · " + body.timings.totalMs + " ms</small></p>";
+  $("cellsum").innerHTML = html;
+  $("celllist").replaceChildren(...body.cells.map((c, i) => {
+    const li = document.createElement("li"), b = document.createElement("button");
+    b.type = "button"; b.dataset.i = String(i); b.setAttribute("aria-pressed", "false");
+    b.innerHTML = '<span class="chip c-' + esc(c.decision) + '"></span>' + (i + 1) + " · " + esc(c.decision) + " · p(all) " + pct(c.scores.all);
+    b.addEventListener("click", () => selectCell(body, i));
+    li.append(b);
+    return li;
+  }));
+}
+function selectCell(body, i) {
+  const c = body.cells[i];
+  for (const g of $("boxes").querySelectorAll(".cell")) g.classList.toggle("sel", g.dataset.i === String(i));
+  const sel = $("boxes").querySelector('.cell[data-i="' + i + '"]');
+  if (sel) $("boxes").append(sel); // drawn last: on top of its neighbours
+  for (const b of $("celllist").querySelectorAll("button")) b.setAttribute("aria-pressed", String(b.dataset.i === String(i)));
+  let html = "<b>Cell " + (i + 1) + '</b> <span class="chip c-' + esc(c.decision) + '"></span>' + esc(c.decision);
+  html += "<table><tr><td>label</td><td><b>" + esc(c.label) + "</b></td></tr><tr><td>p(all)</td><td>" + pct(c.scores.all) + "</td></tr><tr><td>p(normal)</td><td>" + pct(c.scores.normal) + "</td></tr>";
+  html += "<tr><td>box</td><td>" + c.box.x + ", " + c.box.y + " · " + c.box.width + "×" + c.box.height + " px</td></tr></table>";
+  if (c.reasons) html += "<ul>" + c.reasons.map((r) => "<li>" + esc(r) + "</li>").join("") + "</ul>";
+  $("celldetail").innerHTML = html; $("celldetail").hidden = false;
+}
+$("showboxes").addEventListener("change", () => { $("boxes").toggleAttribute("hidden", !$("showboxes").checked || !$("boxes").childElementCount); });
 // the browser cannot draw every upload (TIFF): the heatmap then sizes the view alone
 function usePreviewFallback() { $("img").onerror = null; $("img").src = shown.heatmap; $("img").style.opacity = 0; }
 function render(body) {

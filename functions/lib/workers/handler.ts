@@ -1,6 +1,7 @@
 /**
  * The Workers fetch handler around the same Hono app: built once per isolate from the bundled
- * model bytes and card, with configuration from the Worker's `env` vars.
+ * model bytes and card (and the cell classifier's, for `/v1/cells`, when the build bundled one),
+ * with configuration from the Worker's `env` vars.
  *
  * @module
  */
@@ -19,6 +20,11 @@ export interface WorkerAssets {
   card: unknown;
   /** Precompiled wasm modules (wrangler `CompiledWasm` rule). */
   wasm: { ort: WebAssembly.Module; jpeg: WebAssembly.Module };
+  /**
+   * The cell classifier of `/v1/cells` (its `.onnx` bytes and parsed card), when the build found
+   * one; without it `/v1/cells` answers 503 `cells_unavailable` and `/readyz` warns.
+   */
+  cells?: { model: ArrayBuffer | Uint8Array; card: unknown; path?: string };
 }
 
 /** Minimal shape of the Workers `fetch` export. */
@@ -52,6 +58,7 @@ export function createWorkerHandler(assets: WorkerAssets): WorkerHandler {
   registerWasmModule("jpeg", assets.wasm.jpeg);
   let app: ReturnType<typeof createApp> | undefined;
   let model: Promise<ModelRuntime> | undefined;
+  let cells: Promise<ModelRuntime> | undefined;
   return {
     async fetch(req, env) {
       if (!app) {
@@ -65,11 +72,26 @@ export function createWorkerHandler(assets: WorkerAssets): WorkerHandler {
         );
         // once per isolate: a model without its input-domain check (also in /readyz and /v1/model)
         model.then((m) => modelWarningLogs(m.card).forEach((line) => console.log(JSON.stringify(line))), () => {});
-        app = createApp({ model, config });
+        const bundled = assets.cells;
+        // the cell classifier loads after the field model
+        cells = bundled
+          ? model.catch(() => undefined).then(() =>
+            createModelRuntime(parseModelCard(bundled.card), new Uint8Array(bundled.model as ArrayBuffer))
+          ).catch((err) => {
+            throw new Error(`the bundled cell model${bundled.path ? ` ${bundled.path}` : ""} failed to load: ${err}`);
+          })
+          : Promise.reject(
+            new Error(
+              "this Worker was built without a cell model (CELL_MODEL did not exist when it was built; " +
+                "build it again once the cell model and its card are there)",
+            ),
+          );
+        app = createApp({ model, config, cells });
       }
-      // The first requests wait for the model rather than answering 503 (an isolate has no
-      // separate start-up phase); a failed load still answers 503.
-      await model!.catch(() => undefined);
+      // The first requests wait for the models rather than answering 503 (an isolate has no
+      // separate start-up phase); a failed load still answers 503. Both must settle inside a
+      // request: workerd drops a promise settling after the request that created it has ended.
+      await Promise.allSettled([model!, cells!]);
       return await app.fetch(req);
     },
   };

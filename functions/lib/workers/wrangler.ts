@@ -6,7 +6,9 @@
  * @module
  */
 import { relative } from "node:path";
+import { existsSync } from "node:fs";
 import { cardPathFor, DEFAULT_MODEL } from "../../../model/core/mod.ts";
+import { DEFAULT_CELL_MODEL } from "../config.ts";
 
 /** Project root (two levels above functions/lib/workers). */
 export const ROOT = new URL("../../../", import.meta.url);
@@ -25,12 +27,33 @@ const FORWARDED = [
   "BODY_TIMEOUT_MS",
   "AUTH_FAILURE_LIMIT",
   "AUTH_FAILURE_WINDOW_S",
+  "MAX_CELLS",
 ] as const;
+
+/**
+ * The cell classifier a Workers build bundles by default: {@link DEFAULT_CELL_MODEL} when it and
+ * its card exist, else none (the Worker's `/v1/cells` then answers 503 `cells_unavailable`).
+ * functions/worker.ts is generated with it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { existsSync } from "node:fs";
+ * import { DEFAULT_CELL_MODEL } from "../config.ts";
+ * assert.equal(bundledCellModel(), existsSync(DEFAULT_CELL_MODEL) ? DEFAULT_CELL_MODEL : undefined);
+ * ```
+ */
+export function bundledCellModel(): string | undefined {
+  return [DEFAULT_CELL_MODEL, cardPathFor(DEFAULT_CELL_MODEL)].every((f) => existsSync(abs(f)))
+    ? DEFAULT_CELL_MODEL
+    : undefined;
+}
 
 /**
  * Source of a Workers entry module in `dir` (a path relative to the project root, or absolute)
  * serving `modelPath`: it imports the wasm files as compiled modules, the model as bytes and its
- * card as JSON. functions/worker.ts is exactly `workerEntrySource(DEFAULT_MODEL, "functions")`
+ * card as JSON, and the same for `cellModelPath` (the `/v1/cells` classifier) when given.
+ * functions/worker.ts is exactly `workerEntrySource(DEFAULT_MODEL, "functions", bundledCellModel())`
  * (a test checks it).
  *
  * @example
@@ -39,9 +62,12 @@ const FORWARDED = [
  * const src = workerEntrySource("model/all-v3.int8.onnx", ".cache/w"); // to be written as .cache/w/worker.ts
  * assert.ok(src.includes('import model from "../../model/all-v3.int8.onnx";'));
  * assert.ok(src.includes('import card from "../../model/all-v3.int8.json";'));
+ * assert.ok(!src.includes("cellModel"));
+ * const withCells = workerEntrySource("model/all-v3.int8.onnx", ".cache/w", "model/cells-v1.int8.onnx");
+ * assert.ok(withCells.includes('import cellCard from "../../model/cells-v1.int8.json";'));
  * ```
  */
-export function workerEntrySource(modelPath: string, dir: string): string {
+export function workerEntrySource(modelPath: string, dir: string, cellModelPath?: string): string {
   const rel = (p: string) => {
     const r = relative(abs(dir), abs(p));
     return r.startsWith(".") ? r : `./${r}`;
@@ -59,9 +85,22 @@ import ortWasm from "${rel("node_modules/onnxruntime-web/dist/ort-wasm-simd-thre
 import jpegWasm from "${rel("node_modules/imagescript/wasm/any/jpeg.wasm")}";
 import model from "${rel(modelPath)}";
 import card from "${rel(cardPathFor(modelPath))}";
-import { createWorkerHandler } from "${rel("functions/lib/workers/handler.ts")}";
+${
+    cellModelPath
+      ? `import cellModel from "${rel(cellModelPath)}";\nimport cellCard from "${rel(cardPathFor(cellModelPath))}";\n`
+      : ""
+  }import { createWorkerHandler } from "${rel("functions/lib/workers/handler.ts")}";
 
-export default createWorkerHandler({ model, card, wasm: { ort: ortWasm, jpeg: jpegWasm } });
+${
+    cellModelPath
+      ? `export default createWorkerHandler({
+  model,
+  card,
+  wasm: { ort: ortWasm, jpeg: jpegWasm },
+  cells: { model: cellModel, card: cellCard, path: ${JSON.stringify(relative(ROOT.pathname, abs(cellModelPath)))} },
+});`
+      : "export default createWorkerHandler({ model, card, wasm: { ort: ortWasm, jpeg: jpegWasm } });"
+  }
 `;
 }
 
@@ -147,6 +186,8 @@ const SECRETS = ["API_KEYS"] as const;
  */
 export async function deployWorkers(opts: {
   modelPath: string;
+  /** The `/v1/cells` classifier to bundle (default {@link bundledCellModel}; `null`: none). */
+  cellModelPath?: string | null;
   vars: Record<string, string | undefined>;
   args: string[];
   output: "inherit" | "piped";
@@ -154,7 +195,7 @@ export async function deployWorkers(opts: {
   const vars = Object.fromEntries(
     Object.entries(opts.vars).filter(([k]) => !(SECRETS as readonly string[]).includes(k)),
   );
-  const { dir, configPath } = await prepareWorkerBuild(opts.modelPath, vars);
+  const { dir, configPath } = await prepareWorkerBuild(opts.modelPath, vars, opts.cellModelPath);
   try {
     const child = wrangler(["deploy", "--config", configPath, ...opts.args], {
       env: { NO_COLOR: "1" },
@@ -196,6 +237,8 @@ export interface WorkersDev {
  */
 export async function startWorkersDev(opts: {
   modelPath?: string;
+  /** The `/v1/cells` classifier to bundle (default {@link bundledCellModel}; `null`: none). */
+  cellModelPath?: string | null;
   host?: string;
   port: number;
   vars?: Record<string, string | undefined>;
@@ -204,7 +247,11 @@ export async function startWorkersDev(opts: {
   inherit?: boolean;
 }): Promise<WorkersDev> {
   const host = opts.host ?? "127.0.0.1";
-  const { dir, configPath } = await prepareWorkerBuild(opts.modelPath ?? DEFAULT_MODEL, opts.vars ?? {});
+  const { dir, configPath } = await prepareWorkerBuild(
+    opts.modelPath ?? DEFAULT_MODEL,
+    opts.vars ?? {},
+    opts.cellModelPath,
+  );
   const child = wrangler([
     "dev",
     "--local",
@@ -272,7 +319,9 @@ async function ensureDir(url: URL): Promise<string> {
 /**
  * Writes a Workers entry for `modelPath` and its wrangler config (with `vars` forwarded as
  * {@link wranglerConfig} does) into a new directory under `.cache/`; the caller removes it.
- * Rejects, saying what to do, when the model or its card is missing.
+ * Rejects, saying what to do, when the model or its card is missing. The entry also bundles the
+ * `/v1/cells` classifier: `cellModelPath` (which must then exist), or by default
+ * {@link bundledCellModel} (none when the default cell model is not there), or none for `null`.
  *
  * @example
  * ```ts
@@ -285,24 +334,32 @@ async function ensureDir(url: URL): Promise<string> {
  *   await Deno.remove(dir, { recursive: true }); // the caller's job
  * }
  * await assert.rejects(prepareWorkerBuild("model/none.onnx", {}), /model\/none.onnx does not exist/);
+ * await assert.rejects(
+ *   prepareWorkerBuild("model/all-v4.int8.onnx", {}, "model/no-cells.int8.onnx"),
+ *   /model\/no-cells.int8.onnx does not exist; set CELL_MODEL/,
+ * );
  * ```
  */
 export async function prepareWorkerBuild(
   modelPath: string,
   vars: Record<string, string | undefined>,
+  cellModelPath?: string | null,
 ): Promise<{ dir: string; configPath: string }> {
-  for (const file of [modelPath, cardPathFor(modelPath)]) {
+  const cells = cellModelPath === undefined ? bundledCellModel() : cellModelPath ?? undefined;
+  const needed: [string, string][] = [[modelPath, "MODEL"], [cardPathFor(modelPath), "MODEL"]];
+  if (cells) needed.push([cells, "CELL_MODEL"], [cardPathFor(cells), "CELL_MODEL"]);
+  for (const [file, variable] of needed) {
     try {
       await Deno.stat(abs(file));
     } catch {
       throw new Error(
-        `cannot build the Worker: ${file} does not exist; set MODEL to an exported .onnx with its .json card beside it`,
+        `cannot build the Worker: ${file} does not exist; set ${variable} to an exported .onnx with its .json card beside it`,
       );
     }
   }
   const dir = await Deno.makeTempDir({ dir: await ensureDir(new URL(".cache/", ROOT)), prefix: "wrangler-" });
   const configPath = `${dir}/wrangler.json`;
-  await Deno.writeTextFile(`${dir}/worker.ts`, workerEntrySource(modelPath, dir));
+  await Deno.writeTextFile(`${dir}/worker.ts`, workerEntrySource(modelPath, dir, cells));
   await Deno.writeTextFile(configPath, JSON.stringify(wranglerConfig(`${dir}/worker.ts`, vars), null, 2));
   return { dir, configPath };
 }

@@ -1,8 +1,8 @@
 /**
  * `POST /v1/cells` through the app (no socket) on a 224×224 Taleqani field and a 450×450 C-NMC
- * cell, with the tiny fixture as a stand-in cell model (the real one's inference adds to
- * `classify`), and the stages alone: locating + cropping (`extractCells`) and the summary. Issue
- * #16's target: p50 ≤ 30 ms for a 224×224 field on this machine.
+ * cell, with the committed cell model (`model/cells-v1.int8.onnx`, one run per cell), and the
+ * stages alone: locating + cropping (`extractCells`) and the summary. Issue #16's target: p50 ≤
+ * 30 ms for a 224×224 field on this machine.
  *
  *   deno bench -A functions/lib/cells/cells_bench.ts
  *
@@ -15,7 +15,8 @@ import { extractCells } from "./extract.ts";
 import { summarizeCells } from "../../../model/core/mod.ts";
 
 const tiny = await loadModelFile("tests/fixtures/models/tiny.int8.onnx");
-const app = createApp({ model: tiny, cells: tiny, config: loadConfig({}), log: () => {} });
+const cellModel = await loadModelFile("model/cells-v1.int8.onnx");
+const app = createApp({ model: tiny, cells: cellModel, config: loadConfig({}), log: () => {} });
 const field = await Deno.readFile("tests/fixtures/images/taleqani_Early_WBC-Malignant-Early-001.jpg");
 const cell = await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp");
 const post = async (body: Uint8Array<ArrayBuffer>) => {
@@ -26,17 +27,17 @@ const post = async (body: Uint8Array<ArrayBuffer>) => {
 const decoded = await decodeImage(field);
 
 Deno.bench(
-  "/v1/cells: 224×224 Taleqani field (JPEG), tiny cell model",
+  "/v1/cells: 224×224 Taleqani field (JPEG), cells-v1",
   { group: "route", baseline: true },
   async () => {
     await post(field);
   },
 );
-Deno.bench("/v1/cells: 450×450 C-NMC cell (BMP), tiny cell model", { group: "route" }, async () => {
+Deno.bench("/v1/cells: 450×450 C-NMC cell (BMP), cells-v1", { group: "route" }, async () => {
   await post(cell);
 });
 Deno.bench("extractCells: locate + crop + resize, 224×224 field", { group: "stages" }, () => {
-  extractCells(decoded, tiny.card.preprocess, { maxCells: 32 });
+  extractCells(decoded, cellModel.card.preprocess, { maxCells: 32 });
 });
 Deno.bench("summarizeCells: 32 decisions", { group: "stages" }, () => {
   summarizeCells(Array.from({ length: 32 }, (_, i) => (i % 7 === 0 ? "review" : "normal")), {

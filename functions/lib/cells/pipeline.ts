@@ -1,17 +1,17 @@
 /**
  * One uploaded image through `/v1/cells`: decode → locate the cells → cut each out on black and
  * resize it for the cell model (`extract.ts`, where decoding runs: a decode worker on Deno) →
- * for each cell, on the request thread, the cell model's card preprocessing and the same model run
- * and answer rule as the field model (`runAndAnswer`) → the field's summary (`summary.ts`). The
- * answer is `/v1/cells`' JSON minus `requestId` (the route adds it).
+ * on the request thread, the cell model's card preprocessing for every crop, one batched model run
+ * (`runtime.score`), and the same answer rule as the field model (the core's `answer`) per cell →
+ * the field's summary (`summarizeCells`). The answer is `/v1/cells`' JSON minus `requestId` (the
+ * route adds it).
  *
  * @module
  */
 import type { CellSummary, Decision, ImageFormat, Label, ModelRuntime } from "../../../model/core/mod.ts";
-import { imageStats, normalizeToTensor, sha256Hex, summarizeCells } from "../../../model/core/mod.ts";
+import { answer, imageStats, normalizeToTensor, sha256Hex, summarizeCells } from "../../../model/core/mod.ts";
 import { type ImageDecoder, inThreadDecoder } from "../decode/job.ts";
 import { ApiError } from "../http/errors.ts";
-import { runAndAnswer } from "../predict/pipeline.ts";
 import type { CellBox } from "./extract.ts";
 
 /** One classified cell. */
@@ -111,20 +111,29 @@ export async function cellsOfImage(
   if (!found) throw new Error("the decoder answered a cells job without cells");
   const tLocated = performance.now();
   const tLocate = tLocated - decoded.resizeMs;
-  const cells: CellAnswer[] = [];
-  for (const [i, crop] of found.crops.entries()) {
-    options.signal?.throwIfAborted();
-    const tensor = normalizeToTensor(crop, card.preprocess, "NCHW");
-    const stats = card.domain ? imageStats(crop) : undefined;
-    const { answered } = await runAndAnswer(runtime, tensor, stats, false);
-    cells.push({
+  // every crop in one batch (one session.run per maxBatch crops, not one per cell)
+  const n = found.crops.length, per = 3 * card.preprocess.size * card.preprocess.size;
+  const batch = new Float32Array(n * per);
+  found.crops.forEach((crop, i) => normalizeToTensor(crop, card.preprocess, "NCHW", batch, i * per));
+  options.signal?.throwIfAborted();
+  const out = n > 0 ? await runtime.score(batch, n, { features: card.domain?.features !== undefined }) : undefined;
+  const k = card.subtypes?.length ?? 0, dims = out?.featureDims ?? 0;
+  const cells: CellAnswer[] = found.crops.map((crop, i) => {
+    const answered = answer(
+      card,
+      out!.logits[i],
+      card.domain ? imageStats(crop) : undefined,
+      out!.subtypeLogits && k > 0 ? out!.subtypeLogits.subarray(i * k, (i + 1) * k) : undefined,
+      out!.features && dims > 0 ? out!.features.subarray(i * dims, (i + 1) * dims) : undefined,
+    );
+    return {
       box: found.boxes[i],
       scores: answered.scores,
       label: answered.label,
       decision: answered.decision,
       ...(answered.reasons ? { reasons: answered.reasons } : {}),
-    });
-  }
+    };
+  });
   const tClassified = performance.now();
   const inputSha = await hashing;
   const round = (ms: number) => Math.round(ms * 100) / 100;

@@ -1,7 +1,7 @@
 /**
  * A short seeded fuzz run inside `deno task test` (the long run is `deno task fuzz`, see
- * docs/FUZZING.md): mutated real fixtures through every decoder and through /v1/predict and
- * /v1/explain; no exception other than ImageDecodeError, no 5xx, no hang.
+ * docs/FUZZING.md): mutated real fixtures through every decoder and through /v1/predict,
+ * /v1/explain and /v1/cells; no exception other than ImageDecodeError, no 5xx, no hang.
  */
 import assert from "node:assert/strict";
 import { nextCase, readCorpus, runFuzz } from "../functions/tools/fuzz/harness.ts";
@@ -35,7 +35,7 @@ Deno.test("fuzz: mutators are deterministic per seed, never change their input, 
   assert.equal(GENERIC.truncate(new Uint8Array(10), createRng(1)).length < 10, true);
 });
 
-Deno.test("fuzz: 250 seeded cases through decodeImage, /v1/predict and /v1/explain find nothing", async () => {
+Deno.test("fuzz: 250 seeded cases through decodeImage, /v1/predict, /v1/explain and /v1/cells find nothing", async () => {
   const corpus = await readCorpus(`${root}tests/fixtures/images`);
   const report = await runFuzz({
     corpus,

@@ -21,7 +21,7 @@ export interface FuzzCase {
   bytes: Uint8Array;
   /** Content-Type to send (`""`: none). */
   contentType: string;
-  route: "/v1/predict" | "/v1/explain";
+  route: "/v1/predict" | "/v1/explain" | "/v1/cells";
 }
 
 /** Limits passed to `decodeImage` (the app applies its own config). */
@@ -83,14 +83,19 @@ export async function checkCase(
     });
     status = res.status;
     const text = await res.text();
-    let body: { error?: { code?: string }; label?: string } | undefined;
+    let body: { error?: { code?: string }; label?: string; summary?: { decision?: string } } | undefined;
     try {
       body = JSON.parse(text);
     } catch { /* reported below */ }
     code = status === 200 ? "ok" : body?.error?.code ?? "?";
     if (status >= 500) {
       findings.push({ kind: "server_error", target: c.route, detail: `${status} ${text.slice(0, 300)}` });
-    } else if (!body || (status === 200 ? typeof body.label !== "string" : typeof body.error?.code !== "string")) {
+    } else if (
+      !body ||
+      (status === 200
+        ? typeof (c.route === "/v1/cells" ? body.summary?.decision : body.label) !== "string"
+        : typeof body.error?.code !== "string")
+    ) {
       findings.push({ kind: "bad_answer", target: c.route, detail: `${status} ${text.slice(0, 300)}` });
     }
   } catch (err) {

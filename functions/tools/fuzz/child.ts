@@ -74,7 +74,9 @@ if (import.meta.main) {
   const [model, envJson] = Deno.args;
   const config = loadConfig(JSON.parse(envJson ?? "{}"));
   const limits = { maxPixels: config.maxPixels, minSide: config.minSide };
-  const app = createApp({ model: await loadModelFile(model), config, log: () => {} });
+  const runtime = await loadModelFile(model);
+  // the same model stands in as the cell classifier: the fuzz is about what reaches it, not its answers
+  const app = createApp({ model: runtime, cells: runtime, config, log: () => {} });
   const out = (r: ChildReply) => Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify(r) + "\n"));
   out({ type: "ready" });
   const it = frames(Deno.stdin.readable);

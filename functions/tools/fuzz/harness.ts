@@ -98,7 +98,7 @@ export async function readCorpus(dir: string): Promise<Seed[]> {
  * const corpus = await readCorpus("tests/fixtures/images");
  * const c = nextCase(corpus, createRng(1));
  * assert.ok(corpus.some((s) => s.name === c.seedFile));
- * assert.ok(c.route === "/v1/predict" || c.route === "/v1/explain");
+ * assert.ok(["/v1/predict", "/v1/explain", "/v1/cells"].includes(c.route));
  * assert.deepEqual(nextCase(corpus, createRng(1)), c); // a seed gives the same cases
  * ```
  */
@@ -115,7 +115,12 @@ export function nextCase(
     "",
     rng.pick(Object.values(TYPES)),
   ]);
-  const route = rng.chance(0.75) ? "/v1/predict" as const : "/v1/explain" as const;
+  // /v1/cells locates and crops on top of decoding: hostile pixels meet the locator too
+  const route = rng.chance(0.6)
+    ? "/v1/predict" as const
+    : rng.chance(0.5)
+    ? "/v1/explain" as const
+    : "/v1/cells" as const;
   return { bytes, contentType, route, seedFile: s.name, ops };
 }
 

@@ -285,6 +285,30 @@ Deno.test("/v1/cells: bad input gets the same 4xx as /v1/predict", async () => {
   assert.equal((await a.request("/healthz")).status, 200);
 });
 
+Deno.test("/v1/cells: CELLS_MAX_PIXELS — one pixel over it 422 too_many_pixels, exactly at it 200; /v1/predict keeps MAX_PIXELS", async () => {
+  const img = await fixture("taleqani_Early_WBC-Malignant-Early-001.jpg");
+  const a0 = app(await tinyModel());
+  const size = (await ok(await post(a0, img, "image/jpeg"))).input as { width: number; height: number };
+  const pixels = size.width * size.height;
+  const over = app(await tinyModel(), { CELLS_MAX_PIXELS: String(pixels - 1) });
+  const res = await post(over, img, "image/jpeg");
+  const body = await res.json();
+  assert.deepEqual([res.status, body.error.code], [422, "too_many_pixels"]);
+  assert.match(body.error.message, new RegExp(String(pixels - 1)));
+  assert.equal(
+    (await a0.request("/v1/predict", { method: "POST", body: img, headers: { "content-type": "image/jpeg" } })).status,
+    200,
+  );
+  const predictOver = await over.request("/v1/predict", {
+    method: "POST",
+    body: img,
+    headers: { "content-type": "image/jpeg" },
+  });
+  assert.equal(predictOver.status, 200, "the cells limit does not touch /v1/predict");
+  const at = app(await tinyModel(), { CELLS_MAX_PIXELS: String(pixels) });
+  assert.equal((await post(at, img, "image/jpeg")).status, 200);
+});
+
 Deno.test("/v1/cells: API keys, the rate limit and the request budget as on /v1/predict", async () => {
   const cnmc = await fixture(CNMC[1]);
   const keyed = app(await tinyModel(), { API_KEYS: "k1" });

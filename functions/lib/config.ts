@@ -24,6 +24,7 @@
  * | `DECODE_WORKERS` | 1 | Deno entry: workers that decode and resize uploads off the request thread (0: on it) |
  * | `CELL_MODEL` | `model/cells-v1.int8.onnx` | the cell classifier of `/v1/cells` (its card beside it); missing: `/v1/cells` answers 503 `cells_unavailable` |
  * | `MAX_CELLS` | 32 | most cells `/v1/cells` classifies per image (the largest; `locator.capped` says when more were found) |
+ * | `CELLS_MAX_PIXELS` | 2048×2048 | larger images get 422 `too_many_pixels` on `/v1/cells` (the locator holds ~20 bytes a pixel) |
  *
  * @module
  */
@@ -83,6 +84,13 @@ export interface Config {
   cellModelPath: string;
   /** Most cells `/v1/cells` classifies in one image (the largest are kept). */
   maxCells: number;
+  /**
+   * The pixel limit of `/v1/cells` (at most `maxPixels`): the locator works on the whole image at
+   * full resolution (a float copy, a stain map, masks, labels: ~20 bytes a pixel), where
+   * `/v1/predict` keeps only the small resized image; 2048² keeps it under ~90 MB, inside a
+   * Worker's 128 MB.
+   */
+  cellsMaxPixels: number;
 }
 
 /** Token-bucket settings: `rps` tokens are added per second, up to `burst`. */
@@ -113,6 +121,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   decodeWorkers: 1,
   cellModelPath: DEFAULT_CELL_MODEL,
   maxCells: DEFAULT_MAX_CELLS,
+  cellsMaxPixels: 2048 * 2048,
 });
 
 /**
@@ -173,6 +182,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     decodeWorkers: int("DECODE_WORKERS", d.decodeWorkers, 0, 64),
     cellModelPath: str("CELL_MODEL", d.cellModelPath),
     maxCells: int("MAX_CELLS", d.maxCells, 1, MAX_CELLS_LIMIT),
+    cellsMaxPixels: int("CELLS_MAX_PIXELS", d.cellsMaxPixels, 1),
   };
 }
 

@@ -33,6 +33,7 @@ Deno.test("loadConfig: reads every variable", () => {
     DECODE_WORKERS: "0",
     CELL_MODEL: "m/cells.onnx",
     MAX_CELLS: "5",
+    CELLS_MAX_PIXELS: "300",
   });
   assert.deepEqual(c, {
     modelPath: "m/x.onnx",
@@ -53,6 +54,7 @@ Deno.test("loadConfig: reads every variable", () => {
     decodeWorkers: 0,
     cellModelPath: "m/cells.onnx",
     maxCells: 5,
+    cellsMaxPixels: 300,
   });
 });
 

@@ -22,7 +22,7 @@ import { auditedSummary, type CellsAnswer, cellsOfImage } from "./pipeline.ts";
 export interface CellsRouteDeps {
   /** The cell classifier (`createCellModel`). */
   cells: CellModel;
-  config: { maxBodyBytes: number; requestBudgetMs: number; maxCells: number };
+  config: { maxBodyBytes: number; requestBudgetMs: number; maxCells: number; cellsMaxPixels: number };
   /** Decoding limits and decoder, as for `/v1/predict`. */
   limits: { maxPixels: number; minSide: number; decoder?: ImageDecoder };
   /** Body deadline and shutdown flag, as for `/v1/predict`. */
@@ -52,7 +52,7 @@ export interface CellsRouteDeps {
  * const app = new Hono();
  * app.post("/v1/cells", cellsRoute({
  *   cells,
- *   config: { maxBodyBytes: 1e7, requestBudgetMs: 10_000, maxCells: 32 },
+ *   config: { maxBodyBytes: 1e7, requestBudgetMs: 10_000, maxCells: 32, cellsMaxPixels: 2048 * 2048 },
  *   limits: { maxPixels: 16e6, minSide: 16 },
  *   body: {},
  *   metrics: createMetrics(),
@@ -76,7 +76,14 @@ export function cellsRoute(deps: CellsRouteDeps) {
     const [image] = await readImages(c.req.raw, { maxBodyBytes: config.maxBodyBytes, max: 1, body: deps.body });
     const a = await withBudget(
       config.requestBudgetMs,
-      (signal) => cellsOfImage(runtime, image, { ...deps.limits, maxCells: config.maxCells, startedAt, signal }),
+      (signal) =>
+        cellsOfImage(runtime, image, {
+          ...deps.limits,
+          maxPixels: Math.min(deps.limits.maxPixels, config.cellsMaxPixels),
+          maxCells: config.maxCells,
+          startedAt,
+          signal,
+        }),
     );
     const audited = auditedSummary(a);
     c.set("log", {

@@ -28,6 +28,7 @@ const FORWARDED = [
   "AUTH_FAILURE_LIMIT",
   "AUTH_FAILURE_WINDOW_S",
   "MAX_CELLS",
+  "CELLS_MAX_PIXELS",
 ] as const;
 
 /**

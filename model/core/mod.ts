@@ -115,7 +115,7 @@ export {
   type LocateResult,
 } from "./cells/locate.ts";
 export { cropCell, type CropOptions, cropSide, DEFAULT_CROP_OPTIONS } from "./cells/crop.ts";
-export { type CellSummary, DEFAULT_MAX_CELLS, type SummaryContext, summarizeCells } from "./cells/summary.ts";
+export { type CellSummary, DEFAULT_MAX_CELLS, summarizeCells, type SummaryContext } from "./cells/summary.ts";
 export { type Box, labelComponents } from "./cells/components.ts";
 export { floatRgbOf } from "./cells/rgb.ts";
 export { HED_FROM_OD, RUIFROK_HED, STAIN_FEATURES, type StainFeature, stainMap } from "./cells/stain.ts";

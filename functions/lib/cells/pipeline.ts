@@ -9,9 +9,9 @@
  * @module
  */
 import type { CellSummary, Decision, ImageFormat, Label, ModelRuntime } from "../../../model/core/mod.ts";
-import { answer, imageStats, normalizeToTensor, sha256Hex, summarizeCells } from "../../../model/core/mod.ts";
+import { answer, imageStats, normalizeToTensor, summarizeCells } from "../../../model/core/mod.ts";
+import { startUpload } from "../predict/pipeline.ts";
 import { type ImageDecoder, inThreadDecoder } from "../decode/job.ts";
-import { ApiError } from "../http/errors.ts";
 import type { CellBox } from "./extract.ts";
 
 /** One classified cell. */
@@ -92,13 +92,8 @@ export async function cellsOfImage(
   options: CellsOptions,
 ): Promise<CellsAnswer> {
   const t0 = options.startedAt ?? performance.now();
-  if (image.bytes.length === 0) {
-    throw new ApiError(400, "empty_body", "the image is empty (0 bytes); attach the file's bytes");
-  }
+  const { tDecode, hashing } = startUpload(image.bytes);
   const card = runtime.card;
-  const tDecode = performance.now();
-  const hashing = sha256Hex(image.bytes);
-  hashing.catch(() => undefined); // awaited below; no unhandled rejection if decoding fails first
   const decoder = options.decoder ?? inThreadDecoder;
   const decoded = await decoder.decode(image.bytes, {
     format: image.format,

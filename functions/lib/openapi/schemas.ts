@@ -75,6 +75,19 @@ const requestId = {
   description: "the id the server issued for the request (also X-Request-Id); feedback refers to it",
 };
 /** Where a batch result came from (contract: every result carries them). */
+/** The uploaded image as an answer describes it (`input`). */
+const imageInput = {
+  type: "object",
+  required: ["format", "width", "height", "sha256"],
+  additionalProperties: false,
+  properties: {
+    format: { type: "string", enum: ["bmp", "png", "jpeg", "tiff"] },
+    width: { type: "integer" },
+    height: { type: "integer" },
+    sha256: { type: "string", description: "SHA-256 of the image file's bytes (feedback can refer to it)" },
+  },
+};
+
 const batchPlace = {
   index: { type: "integer", minimum: 0, description: "0-based position of the image in the request" },
   filename: {
@@ -156,17 +169,7 @@ export function apiSchemas(maxBatch: number) {
           description: "subtype name → softmax score, when the model has a subtype head",
         },
         model: ref("ModelRef"),
-        input: {
-          type: "object",
-          required: ["format", "width", "height", "sha256"],
-          additionalProperties: false,
-          properties: {
-            format: { type: "string", enum: ["bmp", "png", "jpeg", "tiff"] },
-            width: { type: "integer" },
-            height: { type: "integer" },
-            sha256: { type: "string", description: "SHA-256 of the image file's bytes (feedback can refer to it)" },
-          },
-        },
+        input: imageInput,
         timings: {
           type: "object",
           required: ["decodeMs", "preprocessMs", "inferenceMs", "totalMs"],
@@ -286,17 +289,7 @@ export function apiSchemas(maxBatch: number) {
             maxCells: { type: "integer", minimum: 1, description: "the cap (MAX_CELLS)" },
           },
         },
-        input: {
-          type: "object",
-          required: ["format", "width", "height", "sha256"],
-          additionalProperties: false,
-          properties: {
-            format: { type: "string", enum: ["bmp", "png", "jpeg", "tiff"] },
-            width: { type: "integer" },
-            height: { type: "integer" },
-            sha256: { type: "string", description: "SHA-256 of the image file's bytes (feedback can refer to it)" },
-          },
-        },
+        input: imageInput,
         timings: {
           type: "object",
           required: ["decodeMs", "locateMs", "classifyMs", "totalMs"],

@@ -69,19 +69,37 @@ export interface PredictOptions {
  * await runtime.close();
  * ```
  */
+/**
+ * The start every upload shares: refuse an empty one (400 `empty_body`), note when decoding
+ * starts, and hash the bytes concurrently (awaited by the caller once decoded; a rejection is
+ * never unhandled if decoding fails first).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const { hashing } = startUpload(new TextEncoder().encode("abc"));
+ * assert.equal(await hashing, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+ * assert.throws(() => startUpload(new Uint8Array(0)), /the image is empty/);
+ * ```
+ */
+export function startUpload(bytes: Uint8Array): { tDecode: number; hashing: Promise<string> } {
+  if (bytes.length === 0) {
+    throw new ApiError(400, "empty_body", "the image is empty (0 bytes); attach the file's bytes");
+  }
+  const tDecode = performance.now();
+  const hashing = sha256Hex(bytes);
+  hashing.catch(() => undefined);
+  return { tDecode, hashing };
+}
+
 export async function predictImage(
   runtime: ModelRuntime,
   image: { bytes: Uint8Array; format?: ImageFormat },
   options: PredictOptions,
 ): Promise<Prediction> {
   const t0 = options.startedAt ?? performance.now();
-  if (image.bytes.length === 0) {
-    throw new ApiError(400, "empty_body", "the image is empty (0 bytes); attach the file's bytes");
-  }
+  const { tDecode, hashing } = startUpload(image.bytes);
   const card = runtime.card;
-  const tDecode = performance.now();
-  const hashing = sha256Hex(image.bytes);
-  hashing.catch(() => undefined); // awaited below; no unhandled rejection if decoding fails first
   const fast = image.format === undefined || image.format === "bmp"
     ? bmpToFloatRgb(image.bytes, card.preprocess, options)
     : undefined;

@@ -50,14 +50,18 @@ Deno.test("hostile: one image-wide blob is one box covering the image", () => {
   assert.deepEqual(result.boxes, [{ x: 0, y: 0, width: 300, height: 200 }]);
 });
 
-Deno.test("the cap: 100 separate discs, maxCells 64 → the 64 largest, capped, found 100", () => {
-  // a 10×10 grid of discs, radius 11 except the first 36 (radius 10, smaller): the cap keeps the larger 64
-  const w = 400, h = 400;
-  const img = field(w, h, (x, y) => {
+/** A 400×400 field with a 10×10 grid of discs, radius 11 except the first 36 (radius 10, smaller). */
+function discGrid(): FloatRgbImage {
+  return field(400, 400, (x, y) => {
     const i = Math.floor(x / 40), j = Math.floor(y / 40);
     const r = j * 10 + i < 36 ? 10 : 11;
     return (x - i * 40 - 20) ** 2 + (y - j * 40 - 20) ** 2 <= r * r;
   });
+}
+
+Deno.test("the cap: 100 separate discs, maxCells 64 → the 64 largest, capped, found 100", () => {
+  // the cap keeps the larger 64
+  const img = discGrid();
   const result = locateCells(img, { maxCells: 64 });
   assert.equal(result.found, 100);
   assert.equal(result.capped, true);
@@ -134,12 +138,7 @@ Deno.test("labels: each returned cell's pixels carry its 1-based index, inside i
 
 Deno.test("labels: dropped regions (under the least area, beyond the cap) are 0", () => {
   // 100 discs, cap 64: the 36 smaller ones (top rows) keep no label
-  const w = 400, h = 400;
-  const img = field(w, h, (x, y) => {
-    const i = Math.floor(x / 40), j = Math.floor(y / 40);
-    const r = j * 10 + i < 36 ? 10 : 11;
-    return (x - i * 40 - 20) ** 2 + (y - j * 40 - 20) ** 2 <= r * r;
-  });
+  const w = 400, img = discGrid();
   const result = locateCells(img, { maxCells: 64 });
   assert.equal(result.labels[20 * w + 20], 0); // disc 0 (small, dropped by the cap)
   assert.equal(result.labels[(3 * 40 + 20) * w + 6 * 40 + 20], 1); // the first kept disc, top to bottom, left to right

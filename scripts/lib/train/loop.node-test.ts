@@ -31,41 +31,7 @@ function bmp(w: number, h: number, pixel: (x: number, y: number) => [number, num
 test("train: 2 epochs on synthetic images at width 0.5, checkpoints reload, resume continues, predictions written", async () => {
   const dir = await mkdtemp(join(tmpdir(), "train-e2e-"));
   try {
-    const items: ManifestItem[] = [];
-    const splits = [["train", 16], ["val", 6], ["test", 4]] as const;
-    let k = 0;
-    for (const [split, n] of splits) {
-      for (let i = 0; i < n; i++, k++) {
-        const all = i % 2 === 0;
-        const cx = 8 + (k * 5) % 16, cy = 8 + (k * 7) % 16;
-        const bytes = bmp(40, 40, (x, y) => {
-          const d = Math.hypot(x - cx, y - cy);
-          const v = all && d < 7 ? 40 : 200 + ((x * 3 + y * 5 + k) % 30);
-          return [v, v - 10, v + 10];
-        });
-        const path = `${split}_${i}.bmp`;
-        await writeFile(join(dir, path), bytes);
-        items.push({
-          path,
-          label: all ? "all" : "normal",
-          subtype: all ? "Pre" : "Benign",
-          group: path,
-          split,
-          sha256: "",
-          view: "original",
-        });
-      }
-    }
-    const manifest: SplitManifest = {
-      version: 1,
-      dataset: "folders",
-      root: dir,
-      created: "",
-      split: { seed: 1, fractions: { train: 0.6, val: 0.2, test: 0.2 }, method: "test" },
-      subtypes: ["Benign", "Pre"],
-      counts: {},
-      items,
-    };
+    const manifest = await syntheticManifest(dir);
     const spec: PreprocessSpec = {
       size: 32,
       crop: "none",

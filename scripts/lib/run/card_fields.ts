@@ -132,7 +132,7 @@ export function datasetNotes(manifest: Pick<SplitManifest, "dataset" | "split">)
   return known ?? {
     note: `Split: ${manifest.split.method}. Results on one dataset are optimistic for other labs.`,
     limits: [
-      `Trained on one dataset (${manifest.dataset}): other optics, framings or stains than its shift results cover are outside its domain.`,
+      `Trained on one dataset (${manifest.dataset}): other optics, framings or stains are outside its domain, except where its shift results (when the card has them) show otherwise.`,
     ],
   };
 }

@@ -63,7 +63,7 @@ const args = cliArgs({
   return { ...v, limit: v.limit === undefined ? undefined : numberFlag(v.limit, "limit", { integer: true, min: 1 }) };
 });
 
-const { answer, imageStats, loadModelFile, normalizeToTensor, toFloatRgb } = await import("../model/core/mod.ts");
+const { answerResized, loadModelFile, toFloatRgb } = await import("../model/core/mod.ts");
 const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
 const { readRunJsonAt } = await import("./lib/run/run_folder.ts");
 const { loadImages, selectItems } = await import("./lib/shift/load.ts");
@@ -80,26 +80,12 @@ async function answerImages(
   card: ModelCard,
   images: readonly { rgba: RgbaImage; positive: boolean; group: string }[],
 ): Promise<AnsweredImage[]> {
-  const spec = card.preprocess;
-  const per = 3 * spec.size * spec.size;
-  const wantFeatures = !!card.domain?.features;
   const out: AnsweredImage[] = [];
   for (let start = 0; start < images.length; start += BATCH) {
     const chunk = images.slice(start, start + BATCH);
-    const batch = new Float32Array(chunk.length * per);
-    const stats: Record<string, number>[] = [];
+    const answers = await answerResized(model, chunk.map((im) => toFloatRgb(im.rgba, card.preprocess)), card);
     chunk.forEach((im, k) => {
-      const resized = toFloatRgb(im.rgba, spec);
-      stats.push(imageStats(resized));
-      normalizeToTensor(resized, spec, "NCHW", batch, k * per);
-    });
-    const res = await model.score(batch, chunk.length, { features: wantFeatures });
-    const nSub = card.subtypes?.length ?? 0;
-    chunk.forEach((im, k) => {
-      const sub = res.subtypeLogits && nSub ? res.subtypeLogits.subarray(k * nSub, (k + 1) * nSub) : undefined;
-      const dims = res.featureDims ?? 0;
-      const feats = res.features && dims ? res.features.subarray(k * dims, (k + 1) * dims) : undefined;
-      const a = answer(card, res.logits[k], stats[k], sub, feats);
+      const a = answers[k];
       out.push({
         positive: im.positive,
         group: im.group,

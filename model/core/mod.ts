@@ -78,6 +78,7 @@ export type { FloatRgbImage, ImageFormat, Layout, RgbaImage } from "./preprocess
 // and (for a card with a feature check) the model's pooled features.
 export { type Answer, answer, type AnswerCard, serviceDecision } from "./answer/answer.ts";
 export { checkDomain, featureDistance } from "./answer/domain.ts";
+export { answerResized } from "./answer/batch.ts";
 export { score, type Scored, softmax } from "./answer/scores.ts";
 
 // Running ONNX models.

@@ -8,16 +8,11 @@
  *
  * @module
  */
-import type { FloatRgbImage, PreprocessSpec, RgbaImage } from "../../../model/core/mod.ts";
+import type { Box, FloatRgbImage, PreprocessSpec, RgbaImage } from "../../../model/core/mod.ts";
 import { cropCell, floatRgbOf, locateCells, toFloatRgb } from "../../../model/core/mod.ts";
 
 /** A cell's bounding box in the uploaded image's pixels. */
-export interface CellBox {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+export type CellBox = Box;
 
 /** What to locate and crop with. */
 export interface CellsJob {

@@ -2,14 +2,14 @@
  * One uploaded image through `/v1/cells`: decode → locate the cells → cut each out on black and
  * resize it for the cell model (`extract.ts`, where decoding runs: a decode worker on Deno) →
  * on the request thread, the cell model's card preprocessing for every crop, one batched model run
- * (`runtime.score`), and the same answer rule as the field model (the core's `answer`) per cell →
+ * (the core's `answerResized`: the same answer rule as the field model, per cell) →
  * the field's summary (`summarizeCells`). The answer is `/v1/cells`' JSON minus `requestId` (the
  * route adds it).
  *
  * @module
  */
 import type { CellSummary, Decision, ImageFormat, Label, ModelRuntime } from "../../../model/core/mod.ts";
-import { answer, imageStats, normalizeToTensor, summarizeCells } from "../../../model/core/mod.ts";
+import { answerResized, summarizeCells } from "../../../model/core/mod.ts";
 import { startUpload } from "../predict/pipeline.ts";
 import { type ImageDecoder, inThreadDecoder } from "../decode/job.ts";
 import type { CellBox } from "./extract.ts";
@@ -106,29 +106,16 @@ export async function cellsOfImage(
   if (!found) throw new Error("the decoder answered a cells job without cells");
   const tLocated = performance.now();
   const tLocate = tLocated - decoded.resizeMs;
-  // every crop in one batch (one session.run per maxBatch crops, not one per cell)
-  const n = found.crops.length, per = 3 * card.preprocess.size * card.preprocess.size;
-  const batch = new Float32Array(n * per);
-  found.crops.forEach((crop, i) => normalizeToTensor(crop, card.preprocess, "NCHW", batch, i * per));
   options.signal?.throwIfAborted();
-  const out = n > 0 ? await runtime.score(batch, n, { features: card.domain?.features !== undefined }) : undefined;
-  const k = card.subtypes?.length ?? 0, dims = out?.featureDims ?? 0;
-  const cells: CellAnswer[] = found.crops.map((crop, i) => {
-    const answered = answer(
-      card,
-      out!.logits[i],
-      card.domain ? imageStats(crop) : undefined,
-      out!.subtypeLogits && k > 0 ? out!.subtypeLogits.subarray(i * k, (i + 1) * k) : undefined,
-      out!.features && dims > 0 ? out!.features.subarray(i * dims, (i + 1) * dims) : undefined,
-    );
-    return {
-      box: found.boxes[i],
-      scores: answered.scores,
-      label: answered.label,
-      decision: answered.decision,
-      ...(answered.reasons ? { reasons: answered.reasons } : {}),
-    };
-  });
+  // every crop in one batched run, each answered by the card's rule
+  const answers = await answerResized(runtime, found.crops);
+  const cells: CellAnswer[] = answers.map((answered, i) => ({
+    box: found.boxes[i],
+    scores: answered.scores,
+    label: answered.label,
+    decision: answered.decision,
+    ...(answered.reasons ? { reasons: answered.reasons } : {}),
+  }));
   const tClassified = performance.now();
   const inputSha = await hashing;
   const round = (ms: number) => Math.round(ms * 100) / 100;

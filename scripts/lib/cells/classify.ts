@@ -8,11 +8,9 @@
  */
 import {
   type Answer,
-  answer,
-  imageStats,
+  answerResized,
   type ModelCard,
   type ModelRuntime,
-  normalizeToTensor,
   type RgbaImage,
   toFloatRgb,
 } from "../../../model/core/mod.ts";
@@ -46,25 +44,10 @@ export async function answerImages(
   card: ModelCard,
   images: readonly RgbaImage[],
 ): Promise<AnsweredBy[]> {
-  const spec = card.preprocess;
-  const per = 3 * spec.size * spec.size;
-  const wantFeatures = !!card.domain?.features;
-  const nSub = card.subtypes?.length ?? 0;
   const out: AnsweredBy[] = [];
   for (let start = 0; start < images.length; start += BATCH) {
-    const chunk = images.slice(start, start + BATCH);
-    const batch = new Float32Array(chunk.length * per);
-    const stats = chunk.map((img, k) => {
-      const resized = toFloatRgb(img, spec);
-      normalizeToTensor(resized, spec, "NCHW", batch, k * per);
-      return imageStats(resized);
-    });
-    const res = await model.score(batch, chunk.length, { features: wantFeatures });
-    for (let k = 0; k < chunk.length; k++) {
-      const sub = res.subtypeLogits && nSub ? res.subtypeLogits.subarray(k * nSub, (k + 1) * nSub) : undefined;
-      const dims = res.featureDims ?? 0;
-      const feats = res.features && dims ? res.features.subarray(k * dims, (k + 1) * dims) : undefined;
-      const a = answer(card, res.logits[k], stats[k], sub, feats);
+    const resized = images.slice(start, start + BATCH).map((img) => toFloatRgb(img, card.preprocess));
+    for (const a of await answerResized(model, resized, card)) {
       out.push({ ...a, outOfDomain: (a.reasons ?? []).some((r) => r.startsWith("out_of_domain")) });
     }
   }

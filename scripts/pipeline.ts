@@ -41,6 +41,7 @@ const USAGE = `Usage: deno task pipeline --run <run folder> [options]
   --id ID --version V the model's id and version (quantize and card; default: the card's id is --name, 1.0.0)
   --check FILE[:split]  another manifest for the domain step's out-of-domain checks and the suite
                       step's other-lab answers (every image of FILE; repeatable)
+  --members A,B,…     combine these trained runs instead of training (deno task ensemble; export is skipped)
   --args "STEP=FLAGS" extra flags for one step, split at spaces (repeatable), e.g. "train=--epochs 30",
                       "suite=--shifts identity,jpeg,gamma" (shift names with spaces: pick their family)
   --from STEP         run STEP and every later step even if up to date
@@ -72,6 +73,7 @@ const args = cliArgs({
     version: { type: "string" },
     check: { type: "string", multiple: true, default: [] },
     args: { type: "string", multiple: true, default: [] },
+    members: { type: "string" },
     from: { type: "string" },
     to: { type: "string" },
     "dry-run": { type: "boolean", default: false },
@@ -99,6 +101,7 @@ const args = cliArgs({
     ...(v.version ? { version: v.version } : {}),
     checks: v.check ?? [],
     extraArgs,
+    ...(v.members ? { members: v.members.split(",").map((r) => r.trim()).filter(Boolean) } : {}),
   };
   return { config, from, to, dryRun: v["dry-run"] === true };
 });

@@ -34,6 +34,11 @@ export interface PipelineConfig {
   checks: readonly string[];
   /** Extra flags per step, appended to its command. */
   extraArgs: Partial<Record<StepName, readonly string[]>>;
+  /**
+   * Trained run folders to combine instead of training: the train step runs `ensemble.ts` on them
+   * (which also writes the float model), and the export step is skipped.
+   */
+  members?: readonly string[];
 }
 
 /** One step: its script, its flags and the files it reads and writes. */
@@ -48,6 +53,8 @@ export interface StepCommand {
   outputs: string[];
   /** When the step runs because outputs are missing and this file exists, these flags resume it. */
   resume?: { marker: string; args: string[] };
+  /** Why this step never runs for this configuration (e.g. export when an ensemble step writes the model). */
+  skip?: string;
 }
 
 /** A step with the decision. */
@@ -193,6 +200,16 @@ export function pipelineSteps(cfg: PipelineConfig): StepCommand[] {
       outputs: [".float.onnx", ".float.json", ".int8.onnx", ".int8.json"].map((ext) => join(cfg.out, name + ext)),
     },
   };
+  if (cfg.members) {
+    const files = (key: RunFileKey) => cfg.members!.map((r) => runPath(r, key));
+    steps.train = {
+      script: "ensemble.ts",
+      args: ["--members", cfg.members.join(","), "--manifest", m, "--out", run],
+      inputs: [m, ...files("floatModel"), ...files("predictions"), ...files("preprocess")],
+      outputs: [p("preprocess"), p("trainConfig"), p("history"), p("predictions"), p("floatModel"), p("onnxExport")],
+    };
+    steps.export = { ...steps.export, inputs: [], outputs: [], skip: "the ensemble step writes the float model" };
+  }
   return STEPS.map((step) => ({
     step,
     ...steps[step],
@@ -224,6 +241,7 @@ export function planPipeline(
   return steps.map((s) => {
     const idx = STEPS.indexOf(s.step);
     const decide = (): { run: boolean; reason: string; resume?: boolean } => {
+      if (s.skip) return { run: false, reason: s.skip };
       if (idx > toIdx) return { run: false, reason: `after --to ${opts.to}` };
       if (idx >= fromIdx) return { run: true, reason: `--from ${opts.from}` };
       const upstream = s.inputs.find((f) => willWrite.has(f));

@@ -91,6 +91,46 @@ Deno.test("an empty run folder: everything runs, each for its missing outputs", 
   assert.deepEqual(planProblems(plan, config, folder([]).times), []);
 });
 
+Deno.test("an ensemble: ensemble.ts replaces training, export never runs, the rest runs on its model", () => {
+  const members = ["runs/a", "runs/b"];
+  const ens = pipelineSteps({ ...config, members });
+  const train = ens.find((s) => s.step === "train")!;
+  assert.equal(train.script, "ensemble.ts");
+  assert.deepEqual(train.args, [
+    "--members",
+    "runs/a,runs/b",
+    "--manifest",
+    config.manifest,
+    "--out",
+    RUN,
+    "--epochs",
+    "30",
+    "--width",
+    "0.75",
+  ]);
+  assert.ok(
+    train.outputs.includes(runPath(RUN, "floatModel")) && train.inputs.includes(runPath("runs/b", "predictions")),
+  );
+  const times: FileTimes = (
+    f,
+  ) => (f === config.manifest || f.startsWith("runs/a/") || f.startsWith("runs/b/") ? 1 : undefined);
+  const plan = planPipeline(ens, times);
+  assert.deepEqual(runs(plan), STEPS.filter((s) => s !== "prepare" && s !== "export"));
+  assert.equal(byStep(plan, "export").reason, "the ensemble step writes the float model");
+  assert.equal(byStep(plan, "quantize").reason, `train rewrites ${runPath(RUN, "floatModel")}`);
+  // a member retrained after the ensemble was built: the ensemble is rebuilt
+  const later: FileTimes = (f) => (f === runPath("runs/b", "floatModel") ? 5000 : f.startsWith(RUN) ? 2000 : times(f));
+  assert.deepEqual(runs(planPipeline(ens, later)), [
+    "train",
+    "evaluate",
+    "quantize",
+    "domain",
+    "shift",
+    "suite",
+    "card",
+  ]);
+});
+
 Deno.test("a finished run folder: nothing runs", () => {
   const { times } = folder(STEPS);
   const plan = planPipeline(steps, times);

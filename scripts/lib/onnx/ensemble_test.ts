@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { ensembleModels } from "./ensemble.ts";
+import { exportToOnnx } from "./export.ts";
+import { maxAbsDiff, tinyCamModel } from "./test_models.ts";
+import { runModel } from "../../../model/core/mod.ts";
+import { realImages } from "../../../tests/helpers/onnx_testing.ts";
+import { decodeModel } from "./proto.ts";
+
+await tf.setBackend("cpu");
+const TOL = 1e-5;
+
+/** Index of the first element where a and b differ by more than TOL, or -1. */
+function firstDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  for (let i = 0; i < a.length; i++) if (!(Math.abs(a[i] - b[i]) <= TOL)) return i;
+  return -1;
+}
+
+Deno.test("an ensemble of two different members: means of logit, subtypes and CAM; features side by side in member order", async () => {
+  const a = exportToOnnx(tinyCamModel({ size: 32, seed: 1 })).bytes;
+  const b = exportToOnnx(tinyCamModel({ size: 32, seed: 2 })).bytes;
+  const { x, dims } = realImages(32);
+  const feeds = { image: { dims, data: x } };
+  const [ra, rb, re] = [
+    await runModel(a, feeds),
+    await runModel(b, feeds),
+    await runModel(ensembleModels([a, b]), feeds),
+  ];
+  // the members really differ, so a wrong combination cannot pass
+  assert.ok(maxAbsDiff(ra.logit.data, rb.logit.data) > 1e-3);
+  for (const name of ["logit", "subtype_logits", "cam"]) {
+    assert.deepEqual(re[name].dims, ra[name].dims, name);
+    const mean = ra[name].data.map((v, i) => (v + rb[name].data[i]) / 2);
+    assert.equal(firstDifference(re[name].data, mean), -1, `${name}: first difference from the members' mean`);
+  }
+  const n = dims[0], f = ra.features.dims[1];
+  assert.deepEqual(re.features.dims, [n, 2 * f]);
+  const concat = new Float32Array(n * 2 * f);
+  for (let i = 0; i < n; i++) {
+    concat.set(ra.features.data.subarray(i * f, (i + 1) * f), i * 2 * f);
+    concat.set(rb.features.data.subarray(i * f, (i + 1) * f), i * 2 * f + f);
+  }
+  assert.equal(firstDifference(re.features.data, concat), -1, "features: first difference from [member 0, member 1]");
+  // the declared output shape says the same
+  const out = decodeModel(ensembleModels([a, b])).graph.output.find((o) => o.name === "features")!;
+  assert.equal(Number(out.type!.tensorType!.shape!.dim![1].dimValue), 2 * f);
+});
+
+Deno.test("members that cannot share one input are refused by name", () => {
+  const a = exportToOnnx(tinyCamModel({ size: 32, seed: 1 })).bytes;
+  const b = exportToOnnx(tinyCamModel({ size: 24, seed: 1 })).bytes;
+  assert.throws(() => ensembleModels([a, b]), /member 1's "image" input differs.*share the input size/);
+  const c = exportToOnnx(tinyCamModel({ size: 32, seed: 1, subtypes: 0 })).bytes;
+  assert.throws(() => ensembleModels([a, c]), /member 1's outputs \(logit,cam,features\) differ/);
+});

@@ -1,0 +1,55 @@
+/**
+ * The predictions of an ensemble from its members' (`predictions.json` rows): per image the mean
+ * logit and mean subtype logits, as the merged ONNX graph computes them.
+ *
+ * @module
+ */
+import type { PredictionRow } from "../metrics/predictions.ts";
+
+/**
+ * One row per image of `members[0]`, in its order, with the members' mean logit and subtype
+ * logits. Throws when a member lacks an image of member 0 or holds another one, or disagrees on
+ * an image's label.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const row = (logit: number, subtypeLogits: number[]) =>
+ *   ({ path: "a.jpg", split: "val" as const, label: "all" as const, logit, subtypeLogits });
+ * const [m] = meanPredictions([[row(1, [0, 2])], [row(3, [2, 0])]]);
+ * assert.equal(m.logit, 2);
+ * assert.deepEqual(m.subtypeLogits, [1, 1]);
+ * assert.throws(() => meanPredictions([[row(1, [0])], []]), /member 1 has 0 predictions, member 0 has 1/);
+ * ```
+ */
+export function meanPredictions(members: readonly (readonly PredictionRow[])[]): PredictionRow[] {
+  if (members.length === 0) throw new Error("meanPredictions: no members");
+  const key = (r: PredictionRow) => `${r.split}\u0000${r.path}`;
+  const first = members[0];
+  const maps = members.map((rows, k) => {
+    if (rows.length !== first.length) {
+      throw new Error(
+        `meanPredictions: member ${k} has ${rows.length} predictions, member 0 has ${first.length}; ` +
+          "train every member on the same split manifest",
+      );
+    }
+    return new Map(rows.map((r) => [key(r), r]));
+  });
+  return first.map((r0) => {
+    const rows = maps.map((m, k) => {
+      const r = m.get(key(r0));
+      if (!r) throw new Error(`meanPredictions: member ${k} has no prediction for ${r0.split} ${r0.path}`);
+      if (r.label !== r0.label) throw new Error(`meanPredictions: members disagree on the label of ${r0.path}`);
+      return r;
+    });
+    const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+    const out: PredictionRow = { ...r0, logit: mean(rows.map((r) => r.logit)) };
+    if (r0.subtypeLogits) {
+      out.subtypeLogits = r0.subtypeLogits.map((_, j) => mean(rows.map((r) => r.subtypeLogits?.[j] ?? NaN)));
+      if (out.subtypeLogits.some((v) => !Number.isFinite(v))) {
+        throw new Error(`meanPredictions: a member has no subtype logits for ${r0.path}`);
+      }
+    }
+    return out;
+  });
+}

@@ -1,31 +1,41 @@
 /**
- * The ensemble step, in place of train + export: several trained runs (same preprocessing and input
- * size) → one run folder whose float ONNX model runs every member on the same input and answers
- * their mean (`scripts/lib/onnx/ensemble.ts`). Writes what train and export would have written, so
+ * The ensemble step, in place of train + export: several trained runs → one run folder whose float
+ * ONNX model runs every member on the same input and answers the weighted mean of their calibrated
+ * logits (each member's logit divided by its own validation temperature, `eval.json`), subtype
+ * logits and CAMs (`scripts/lib/onnx/ensemble.ts`). Members with the same preprocessing read the
+ * input as is; members trained on different colour modes (e.g. grey and relative chroma, same size
+ * and white balance) read the white-balanced RGB image through in-graph front ends
+ * (`scripts/lib/onnx/front_end.ts`), and the ensemble's card says so. Writes what train and export would have written, so
  * the later steps (evaluate → quantize → domain → suite → card) run on it unchanged:
- * `model.float.onnx`, `onnx_export.json` (parity: the merged graph against the mean of the members'
- * ONNX logits), `predictions.json` (the members' mean logits and subtype logits on val and test),
+ * `model.float.onnx`, `onnx_export.json` (parity: the merged graph against the weighted sum of the
+ * members' own ONNX logits, each on its own preprocessing), `predictions.json` (the same sum of the
+ * members' logits and subtype logits on val and test),
  * `preprocess.json`, `train_config.json` (member 0's, with the member list) and `history.json`
  * (member 0's).
  *
  *   deno task ensemble --members runs/np/grey,runs/np/grey_s2 --manifest runs/np/manifest.json --out runs/np/grey_x2
  *
- * Fails (exit 1, nothing written) when the members differ in preprocessing, dataset, predictions
- * or graph outputs, or when the merged graph disagrees with the members' mean by more than 1e-4.
+ * Fails (exit 1, nothing written) when the members cannot share an input, differ in dataset,
+ * predictions or graph outputs, or when the merged graph disagrees with its members by more than 1e-4.
  *
  * @module
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { cliArgs, numberFlag, StepError, stepFailed } from "./lib/run/cli.ts";
 import type { OnnxExport } from "./lib/run/run_folder.ts";
+import type { PreprocessSpec } from "../model/core/mod.ts";
 
-/** Largest |Δlogit| allowed between the merged graph and the mean of its members. */
+/** Largest |Δlogit| allowed between the merged graph and its members (same preprocessing). */
 const PARITY_TOLERANCE = 1e-4;
+/** The same with in-graph front ends: their float32 preprocessing against the service's float64 (logits in calibrated units). */
+const FRONT_END_PARITY_TOLERANCE = 1e-3;
 
 const USAGE = `Usage: deno task ensemble --members <run,run,…> --manifest <split manifest> --out <run folder>
   (node --import tsx scripts/ensemble.ts …)
-  --members A,B,…     trained and exported runs (each with model.float.onnx, predictions.json,
-                      preprocess.json): at least two, same preprocessing and input size
+  --members A,B,…     trained, exported and evaluated runs (each with model.float.onnx,
+                      predictions.json, preprocess.json, eval.json): at least two, same input size,
+                      crop, resize and white balance; colour modes may differ
+  --weights W,W,…     relative weight of each member's calibrated logit (default: equal)
   --manifest FILE     their split manifest: the first val images check parity
   --out DIR           the ensemble's run folder
   --parity-images N   val images for the merged-vs-members check (32)
@@ -41,10 +51,12 @@ const args = cliArgs({
     manifest: { type: "string" },
     out: { type: "string" },
     "parity-images": { type: "string", default: "32" },
+    weights: { type: "string" },
   },
   required: ["members", "manifest", "out"],
 }, (v) => ({
   members: v.members!.split(",").map((s) => s.trim()).filter(Boolean),
+  weights: v.weights?.split(",").map((w) => numberFlag(w.trim(), "weights", { min: 0 })),
   manifest: v.manifest!,
   out: v.out!,
   parityImages: numberFlag(v["parity-images"], "parity-images", { integer: true, min: 1 }),
@@ -52,6 +64,7 @@ const args = cliArgs({
 
 const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
 const { ensembleModels } = await import("./lib/onnx/ensemble.ts");
+const { frontEndProblem } = await import("./lib/onnx/front_end.ts");
 const { meanPredictions } = await import("./lib/run/ensemble_predictions.ts");
 const { onnxLogits } = await import("./lib/run/onnx_scoring.ts");
 const { readRunJson, runPath } = await import("./lib/run/run_folder.ts");
@@ -62,15 +75,33 @@ const log = (msg: string) => console.error(msg);
 async function main(): Promise<void> {
   const { members, out } = args;
   if (members.length < 2) throw new StepError(`--members needs at least two runs, got ${members.length}`);
+  const weights = args.weights ?? members.map(() => 1);
+  if (weights.length !== members.length || !(weights.reduce((a, b) => a + b, 0) > 0)) {
+    throw new StepError(`--weights needs one weight per member (${members.length}), not all zero`);
+  }
   const specs = await Promise.all(members.map((r) => readRunJson(r, "preprocess")));
-  specs.forEach((s, k) => {
-    if (JSON.stringify(s) !== JSON.stringify(specs[0])) {
-      throw new StepError(
-        `${members[k]}'s preprocessing differs from ${members[0]}'s: an ensemble's members read one input; ` +
-          `train them with the same --size, --color, --white-balance and --min-std`,
-      );
-    }
-  });
+  const same = specs.every((s) => JSON.stringify(s) === JSON.stringify(specs[0]));
+  // one input for all: as is when the members share it, else white-balanced RGB through front ends
+  const shared: PreprocessSpec = same ? specs[0] : {
+    ...specs[0],
+    colorMode: "rgb",
+    normalization: { mode: "fixed", mean: [0, 0, 0], std: [1, 1, 1] },
+  };
+  if (!same) {
+    specs.forEach((s, k) => {
+      const problem = frontEndProblem(s, shared);
+      if (problem) {
+        throw new StepError(`${members[k]} cannot read ${members[0]}'s input through a front end: ${problem}`);
+      }
+    });
+  }
+  const temperatures = await Promise.all(members.map(async (r) => (await readRunJson(r, "eval")).temperature));
+  const total = weights.reduce((a, b) => a + b, 0);
+  const coefficients = weights.map((w, k) => w / total / temperatures[k]);
+  log(
+    `members ${members.join(", ")}: temperatures ${temperatures.map((t) => t.toFixed(3)).join(", ")}, ` +
+      `coefficients ${coefficients.map((c) => c.toFixed(4)).join(", ")}${same ? "" : "; in-graph front ends"}`,
+  );
   const configs = await Promise.all(members.map((r) => readRunJson(r, "trainConfig")));
   configs.forEach((c, k) => {
     if (c.dataset !== configs[0].dataset) {
@@ -79,25 +110,32 @@ async function main(): Promise<void> {
   });
   const exports = await Promise.all(members.map((r) => readRunJson(r, "onnxExport")));
   const floats = await Promise.all(members.map(async (r) => new Uint8Array(await readFile(runPath(r, "floatModel")))));
-  const merged = ensembleModels(floats);
-  const predictions = meanPredictions(await Promise.all(members.map((r) => readRunJson(r, "predictions"))));
+  const merged = ensembleModels(
+    floats.map((bytes, k) => ({ bytes, weight: coefficients[k], ...(same ? {} : { front: specs[k] }) })),
+  );
+  const predictions = meanPredictions(
+    await Promise.all(members.map((r) => readRunJson(r, "predictions"))),
+    coefficients,
+  );
 
   const manifest = await readSplitManifest(args.manifest);
   const images = await loadImages(manifest, selectItems(manifest, { split: "val" }).slice(0, args.parityImages));
   const io = exports[0].io;
-  const mine = (await onnxLogits(merged, images, specs[0], io)).logits;
+  const mine = (await onnxLogits(merged, images, shared, io)).logits;
   const each = await Promise.all(
-    floats.map(async (f, k) => (await onnxLogits(f, images, specs[0], exports[k].io)).logits),
+    floats.map(async (f, k) => (await onnxLogits(f, images, specs[k], exports[k].io)).logits),
   );
-  const parityDiff = Math.max(...mine.map((v, i) => Math.abs(v - each.reduce((s, l) => s + l[i], 0) / each.length)));
+  const parityDiff = Math.max(
+    ...mine.map((v, i) => Math.abs(v - each.reduce((s, l, k) => s + coefficients[k] * l[i], 0))),
+  );
   log(
-    `parity merged vs the members' mean (float, ${images.length} val images): max |Δlogit| = ${
-      parityDiff.toExponential(2)
-    }`,
+    `parity merged vs its members, each on its own preprocessing (float, ${images.length} val images): ` +
+      `max |Δlogit| = ${parityDiff.toExponential(2)}`,
   );
-  if (!(parityDiff <= PARITY_TOLERANCE)) {
+  const tolerance = same ? PARITY_TOLERANCE : FRONT_END_PARITY_TOLERANCE;
+  if (!(parityDiff <= tolerance)) {
     throw new StepError(
-      `ensemble parity failed: max |Δlogit| ${parityDiff} > ${PARITY_TOLERANCE}: nothing was written`,
+      `ensemble parity failed: max |Δlogit| ${parityDiff} > ${tolerance}: nothing was written`,
     );
   }
 
@@ -108,12 +146,18 @@ async function main(): Promise<void> {
     opset: exports[0].opset,
     io: { ...io, camGrid: io.camGrid },
     floatBytes: merged.length,
-    parity: { images: images.length, maxAbsLogitDiff: parityDiff, tolerance: PARITY_TOLERANCE },
+    parity: { images: images.length, maxAbsLogitDiff: parityDiff, tolerance },
   };
   await mkdir(out, { recursive: true });
   const json = (v: unknown) => JSON.stringify(v, null, 1) + "\n";
-  await writeFile(runPath(out, "preprocess"), json(specs[0]));
-  await writeFile(runPath(out, "trainConfig"), json({ ...configs[0], out, ensemble: members }));
+  await writeFile(runPath(out, "preprocess"), json(shared));
+  const ensemble = members.map((run, k) => ({
+    run,
+    weight: weights[k] / total,
+    temperature: temperatures[k],
+    colorMode: specs[k].colorMode ?? "rgb",
+  }));
+  await writeFile(runPath(out, "trainConfig"), json({ ...configs[0], out, spec: shared, ensemble }));
   await writeFile(runPath(out, "history"), json(await readRunJson(members[0], "history")));
   await writeFile(runPath(out, "predictions"), json(predictions));
   await writeFile(runPath(out, "floatModel"), merged);

@@ -70,6 +70,7 @@ const { buildModelCard, probabilityFromLogit } = await import("../model/core/mod
 const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
 const { evaluatePredictions, formatEvalTable } = await import("./lib/metrics/report.ts");
 const { quantizeQdq } = await import("./lib/onnx/quantize.ts");
+const { ensembleKeepsFloat } = await import("./lib/onnx/ensemble.ts");
 const { cardFields } = await import("./lib/run/card_fields.ts");
 const { batches, maxLogitDiff, onnxLogits, predictionRows } = await import("./lib/run/onnx_scoring.ts");
 const { readRunJson } = await import("./lib/run/run_folder.ts");
@@ -110,7 +111,7 @@ async function main(): Promise<void> {
     (function* () {
       for (const b of batches(calib, spec, "NCHW")) yield b.data;
     })(),
-    { method: "minmax", reduceRange: !args.fullRange },
+    { method: "minmax", reduceRange: !args.fullRange, keepFloat: ensembleKeepsFloat },
   );
   log(
     `int8: ${qReport.nodesQuantized} weight nodes, ${int8Bytes.length} bytes (${

@@ -1,15 +1,54 @@
 /**
  * Several exported models as one ONNX graph: an ensemble the service runs as it runs any model.
- * Every member reads the same `image` input (so they must share one preprocessing and input size);
- * the graph's `logit`, `subtype_logits` and `cam` are the members' means, and its `features` are
+ * Every member reads the same `image` input: as is when they share one preprocessing, or through
+ * an in-graph front end (`front_end.ts`) when the input is the shared unnormalised RGB image and
+ * the members were trained on different colour modes. The graph's `logit`, `subtype_logits` and
+ * `cam` are the members' weighted means (plain means by default), and its `features` are
  * the members' pooled features side by side (what the input-domain check fits). The card contract
  * stays one `.onnx` with one card; the quantizer, the domain fit and the service need no change.
  *
  * @module
  */
 import type * as pkg from "onnx-proto";
-import { type DecodedModel, decodeModel, encodeModel, node } from "./proto.ts";
+import type { PreprocessSpec } from "../../../model/core/mod.ts";
+import { type DecodedModel, decodeModel, encodeModel, node, tensor } from "./proto.ts";
 import { GRAPH_NAMES } from "./export.ts";
+import { frontEnd, isFrontEndNode, isFrontEndOutput } from "./front_end.ts";
+import type { QuantizeOptions } from "./quantize.ts";
+
+/** One member of an ensemble. */
+export interface EnsembleMember {
+  /** Its float model as the exporter writes it. */
+  bytes: Uint8Array;
+  /** Coefficient of its logit, subtype logits and CAM in the combined outputs (default: 1 / members). */
+  weight?: number;
+  /** The preprocessing it was trained with, computed in-graph from the shared input; absent: it reads that input as is. */
+  front?: PreprocessSpec;
+}
+
+/**
+ * What the quantizer keeps in float in an ensemble (`QuantizeOptions.keepFloat`): the front ends'
+ * inner tensors (bool masks, hue angles: 8 bits cannot hold them) and the graph input when only
+ * front ends read it, and every member output that the combination reads or writes (8-bit logits
+ * would move the operating point). A front end's output, the member network's input, is quantised
+ * as a model's input is. In a single model nothing matches.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const n = (name: string) => ({ name, opType: "Mul", input: [], output: [], attribute: [] });
+ * assert.equal(ensembleKeepsFloat("m0/front/angle", n("m0/front/angle"), []), true);
+ * assert.equal(ensembleKeepsFloat("m0/front/out", n("m0/front/out"), []), false);
+ * assert.equal(ensembleKeepsFloat("m1/logit", n("m1/logit/Gemm"), [n("ensemble/logit/term1")]), true);
+ * assert.equal(ensembleKeepsFloat("s1_conv", n("s1_conv/Conv"), [n("s1_relu/Relu")]), false);
+ * ```
+ */
+export const ensembleKeepsFloat: NonNullable<QuantizeOptions["keepFloat"]> = (tensor, producer, consumers) => {
+  if (producer && isFrontEndNode(producer.name) && !isFrontEndOutput(tensor)) return true;
+  if (!producer && consumers.length > 0 && consumers.every((c) => isFrontEndNode(c.name))) return true;
+  const combines = (name: string) => name.startsWith("ensemble/");
+  return (producer !== undefined && combines(producer.name)) || consumers.some((c) => combines(c.name));
+};
 
 /** Outputs averaged over the members (when every member has them). */
 const MEAN_OUTPUTS = [GRAPH_NAMES.logit, GRAPH_NAMES.subtypeLogits, GRAPH_NAMES.cam] as const;
@@ -24,10 +63,10 @@ function sameShape(a: ValueInfo, b: ValueInfo): boolean {
   return JSON.stringify(dims(a)) === JSON.stringify(dims(b));
 }
 
-/** Prefixes every name inside member `k`'s graph except the shared input. */
-function prefixMember(m: DecodedModel, k: number): DecodedModel["graph"] {
+/** Prefixes every name inside member `k`'s graph; its input becomes `inputName`. */
+function prefixMember(m: DecodedModel, k: number, inputName: string): DecodedModel["graph"] {
   const input = GRAPH_NAMES.input;
-  const p = (name: string) => (name === input || name === "" ? name : `m${k}/${name}`);
+  const p = (name: string) => (name === "" ? name : name === input ? inputName : `m${k}/${name}`);
   const g = m.graph;
   return {
     ...g,
@@ -40,8 +79,9 @@ function prefixMember(m: DecodedModel, k: number): DecodedModel["graph"] {
 
 /**
  * One ONNX model from `members` (float models as the exporter writes them, ≥ 2): the members'
- * graphs side by side on the shared `image` input, `Mean` nodes for the logit, subtype logits and
- * CAM, and `Concat` for the pooled features. Throws when the members' inputs or outputs differ.
+ * graphs side by side on the shared `image` input (through each member's front end when it has
+ * one), the weighted sum of the logit, subtype logits and CAM (`Mean` when no weights are given),
+ * and `Concat` for the pooled features. Throws when the members' inputs or outputs differ.
  *
  * @example
  * ```ts
@@ -56,11 +96,17 @@ function prefixMember(m: DecodedModel, k: number): DecodedModel["graph"] {
  * assert.throws(() => ensembleModels([tiny]), /at least two/);
  * ```
  */
-export function ensembleModels(members: readonly Uint8Array[]): Uint8Array {
+export function ensembleModels(members: readonly (Uint8Array | EnsembleMember)[]): Uint8Array {
   if (members.length < 2) {
     throw new Error(`ensembleModels: an ensemble needs at least two members, got ${members.length}`);
   }
-  const decoded = members.map((b) => decodeModel(b));
+  const specs: EnsembleMember[] = members.map((m) => (m instanceof Uint8Array ? { bytes: m } : m));
+  const weighted = specs.some((m) => m.weight !== undefined);
+  const weights = specs.map((m) => m.weight ?? 1 / specs.length);
+  if (weights.some((w) => !Number.isFinite(w))) {
+    throw new Error(`ensembleModels: weights must be finite, got ${weights}`);
+  }
+  const decoded = specs.map((m) => decodeModel(m.bytes));
   const first = decoded[0];
   const input = first.graph.input.find((v) => v.name === GRAPH_NAMES.input);
   if (!input) throw new Error(`ensembleModels: member 0 has no "${GRAPH_NAMES.input}" input`);
@@ -82,8 +128,10 @@ export function ensembleModels(members: readonly Uint8Array[]): Uint8Array {
       throw new Error(`ensembleModels: member ${k}'s opset ${opset} differs from member 0's`);
     }
   });
-  const graphs = decoded.map(prefixMember);
-  const nodes: pkg.onnx.INodeProto[] = graphs.flatMap((g) => g.node);
+  const fronts = specs.map((m, k) => (m.front ? frontEnd(m.front, GRAPH_NAMES.input, `m${k}/`) : undefined));
+  const graphs = decoded.map((m, k) => prefixMember(m, k, fronts[k]?.output ?? GRAPH_NAMES.input));
+  const nodes: pkg.onnx.INodeProto[] = [...fronts.flatMap((f) => f?.nodes ?? []), ...graphs.flatMap((g) => g.node)];
+  const constants: pkg.onnx.ITensorProto[] = fronts.flatMap((f) => f?.initializers ?? []);
   const outputs: ValueInfo[] = [];
   for (const out of first.graph.output) {
     const name = out.name!;
@@ -94,7 +142,16 @@ export function ensembleModels(members: readonly Uint8Array[]): Uint8Array {
           throw new Error(`ensembleModels: member ${k}'s "${name}" has another shape than member 0's`);
         }
       });
-      nodes.push(node("Mean", memberOuts.map((o) => o.name!), [name], `ensemble/${name}`));
+      if (!weighted) nodes.push(node("Mean", memberOuts.map((o) => o.name!), [name], `ensemble/${name}`));
+      else {
+        const terms = memberOuts.map((o, k) => {
+          const w = `ensemble/${name}/w${k}`, t = `ensemble/${name}/term${k}`;
+          constants.push(tensor(w, [], Float32Array.of(weights[k])));
+          nodes.push(node("Mul", [o.name!, w], [t], t));
+          return t;
+        });
+        nodes.push(node("Sum", terms, [name], `ensemble/${name}`));
+      }
       outputs.push(out);
     } else if (name === GRAPH_NAMES.features) {
       nodes.push(node("Concat", memberOuts.map((o) => o.name!), [name], `ensemble/${name}`, { axis: 1 }));
@@ -114,7 +171,7 @@ export function ensembleModels(members: readonly Uint8Array[]): Uint8Array {
       input: [input],
       output: outputs,
       node: nodes,
-      initializer: graphs.flatMap((g) => g.initializer),
+      initializer: [...constants, ...graphs.flatMap((g) => g.initializer)],
       valueInfo: graphs.flatMap((g) => g.valueInfo),
     },
   };

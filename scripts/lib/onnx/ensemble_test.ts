@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { ensembleModels } from "./ensemble.ts";
 import { exportToOnnx } from "./export.ts";
 import { maxAbsDiff, tinyCamModel } from "./test_models.ts";
-import { runModel } from "../../../model/core/mod.ts";
+import { type PreprocessSpec, runModel } from "../../../model/core/mod.ts";
 import { realImages } from "../../../tests/helpers/onnx_testing.ts";
 import { decodeModel } from "./proto.ts";
 
@@ -53,4 +53,49 @@ Deno.test("members that cannot share one input are refused by name", () => {
   assert.throws(() => ensembleModels([a, b]), /member 1's "image" input differs.*share the input size/);
   const c = exportToOnnx(tinyCamModel({ size: 32, seed: 1, subtypes: 0 })).bytes;
   assert.throws(() => ensembleModels([a, c]), /member 1's outputs \(logit,cam,features\) differ/);
+});
+
+Deno.test("members on other colour modes read the shared RGB input through their front ends, weighted", async () => {
+  const { decodeImage, normalizeToTensor, toFloatRgb } = await import("../../../model/core/mod.ts");
+  const { readFile } = await import("node:fs/promises");
+  const base: Omit<PreprocessSpec, "normalization" | "colorMode"> = {
+    size: 32,
+    crop: "none",
+    resize: "area",
+    channelOrder: "RGB",
+    alphaBackground: 0,
+    whiteBalance: { brightFraction: 0.02 },
+  };
+  const shared: PreprocessSpec = {
+    ...base,
+    colorMode: "rgb",
+    normalization: { mode: "fixed", mean: [0, 0, 0], std: [1, 1, 1] },
+  };
+  const grey: PreprocessSpec = { ...base, colorMode: "grey", normalization: { mode: "per-image", minStd: 0.01 } };
+  const chroma: PreprocessSpec = {
+    ...base,
+    colorMode: "relative-chroma",
+    normalization: { mode: "per-image", minStd: 0.01 },
+  };
+  const a = exportToOnnx(tinyCamModel({ size: 32, seed: 1 })).bytes;
+  const b = exportToOnnx(tinyCamModel({ size: 32, seed: 2 })).bytes;
+  const merged = ensembleModels([{ bytes: a, weight: 0.25, front: grey }, { bytes: b, weight: 0.75, front: chroma }]);
+  const files = ["taleqani_Benign_WBC-Benign-001.jpg", "taleqani_Early_WBC-Malignant-Early-001.jpg"];
+  const imgs = await Promise.all(
+    files.map(async (f) => toFloatRgb(await decodeImage(await readFile(`tests/fixtures/images/${f}`)), shared)),
+  );
+  const tensorOf = (spec: PreprocessSpec) => {
+    const data = new Float32Array(imgs.length * 3 * 32 * 32);
+    imgs.forEach((im, i) => normalizeToTensor(im, spec, "NCHW", data, i * 3 * 32 * 32));
+    return { dims: [imgs.length, 3, 32, 32], data };
+  };
+  const ra = await runModel(a, { image: tensorOf(grey) }), rb = await runModel(b, { image: tensorOf(chroma) });
+  const re = await runModel(merged, { image: tensorOf(shared) });
+  for (const name of ["logit", "subtype_logits", "cam"]) {
+    const want = ra[name].data.map((v, i) => 0.25 * v + 0.75 * rb[name].data[i]);
+    const at = want.findIndex((v, i) => !(Math.abs(v - re[name].data[i]) < 1e-4));
+    assert.equal(at, -1, `${name}: first difference at ${at}: ${re[name].data[at]} vs ${want[at]}`);
+  }
+  // the wrong weighting (plain mean) would not pass
+  assert.ok(Math.abs(re.logit.data[0] - (ra.logit.data[0] + rb.logit.data[0]) / 2) > 1e-4);
 });

@@ -58,6 +58,12 @@ export interface QuantizeOptions {
    * weights; set this when the int8 model is to run there.
    */
   reduceRange?: boolean;
+  /**
+   * Tensors to leave in float: not calibrated, no Q/DQ after them (default: none). An ensemble's
+   * in-graph front ends and the combination of its members' outputs use this
+   * (`ensembleKeepsFloat`): bool masks, hue angles and logits would lose what 8 bits cannot hold.
+   */
+  keepFloat?: (tensor: string, producer: DecodedNode | undefined, consumers: readonly DecodedNode[]) => boolean;
 }
 
 /** Calibrated range and quantisation parameters of one activation tensor. */
@@ -122,8 +128,19 @@ export async function quantizeQdq(
   const input = realInputs[0];
   const outputNames = new Set(graph.output.map((o) => o.name));
 
-  // Activations to calibrate: the input and every node output (all float in an exported model).
-  const activations = [input.name, ...graph.node.flatMap((n) => n.output).filter((o) => o !== "")];
+  // Activations to calibrate: the input and every node output (all float in an exported model),
+  // less those the caller keeps in float.
+  const producerOf = new Map<string, DecodedNode>(), consumersOf = new Map<string, DecodedNode[]>();
+  for (const n of graph.node) {
+    for (const o of n.output) producerOf.set(o, n);
+    for (const i of n.input) consumersOf.set(i, [...(consumersOf.get(i) ?? []), n]);
+  }
+  const floatKept = new Set(
+    [input.name, ...graph.node.flatMap((n) => n.output)].filter((t) =>
+      t !== "" && opts.keepFloat?.(t, producerOf.get(t), consumersOf.get(t) ?? [])
+    ),
+  );
+  const activations = [input.name, ...graph.node.flatMap((n) => n.output)].filter((o) => o !== "" && !floatKept.has(o));
   const method = opts.method ?? "minmax";
   const { ranges: raw, images } = await calibrate(floatModel, input, activations, calibration, opts, method);
 
@@ -154,7 +171,7 @@ export async function quantizeQdq(
     params.set(name, qp);
     report[name] = { ...r, ...qp };
   };
-  setParams(input.name, rangeParams(raw.get(input.name)!), raw.get(input.name)!);
+  if (!floatKept.has(input.name)) setParams(input.name, rangeParams(raw.get(input.name)!), raw.get(input.name)!);
   for (const n of nodes) {
     for (const o of n.output) {
       if (o === "" || (outputNames.has(o) && !uses.get(o))) continue;
@@ -233,7 +250,7 @@ export async function quantizeQdq(
   };
   // Consumers read the dequantised tensor.
   for (const n of nodes) n.input = n.input.map((i) => params.has(i) ? dq(i) : i);
-  const out: OnnxNs.INodeProto[] = [...weightDq, ...qdq(input.name)];
+  const out: OnnxNs.INodeProto[] = [...weightDq, ...(params.has(input.name) ? qdq(input.name) : [])];
   for (const n of nodes) {
     out.push(n);
     for (const o of n.output) if (params.has(o)) out.push(...qdq(o));

@@ -1,15 +1,15 @@
 /**
- * The predictions of an ensemble from its members' (`predictions.json` rows): per image the mean
- * logit and mean subtype logits, as the merged ONNX graph computes them.
+ * The predictions of an ensemble from its members' (`predictions.json` rows): per image the
+ * weighted sum of the members' logits and subtype logits, as the merged ONNX graph computes them.
  *
  * @module
  */
 import type { PredictionRow } from "../metrics/predictions.ts";
 
 /**
- * One row per image of `members[0]`, in its order, with the members' mean logit and subtype
- * logits. Throws when a member lacks an image of member 0 or holds another one, or disagrees on
- * an image's label.
+ * One row per image of `members[0]`, in its order, with Σ coefficients[k] · member k's logit and
+ * subtype logits (default coefficients: 1 / members, the mean). Throws when a member lacks an
+ * image of member 0 or holds another one, or disagrees on an image's label.
  *
  * @example
  * ```ts
@@ -19,11 +19,18 @@ import type { PredictionRow } from "../metrics/predictions.ts";
  * const [m] = meanPredictions([[row(1, [0, 2])], [row(3, [2, 0])]]);
  * assert.equal(m.logit, 2);
  * assert.deepEqual(m.subtypeLogits, [1, 1]);
+ * assert.equal(meanPredictions([[row(1, [0, 2])], [row(3, [2, 0])]], [0.5, 0.25])[0].logit, 1.25);
  * assert.throws(() => meanPredictions([[row(1, [0])], []]), /member 1 has 0 predictions, member 0 has 1/);
  * ```
  */
-export function meanPredictions(members: readonly (readonly PredictionRow[])[]): PredictionRow[] {
+export function meanPredictions(
+  members: readonly (readonly PredictionRow[])[],
+  coefficients: readonly number[] = members.map(() => 1 / members.length),
+): PredictionRow[] {
   if (members.length === 0) throw new Error("meanPredictions: no members");
+  if (coefficients.length !== members.length) {
+    throw new Error(`meanPredictions: ${coefficients.length} coefficients for ${members.length} members`);
+  }
   const key = (r: PredictionRow) => `${r.split}\u0000${r.path}`;
   const first = members[0];
   const maps = members.map((rows, k) => {
@@ -42,7 +49,7 @@ export function meanPredictions(members: readonly (readonly PredictionRow[])[]):
       if (r.label !== r0.label) throw new Error(`meanPredictions: members disagree on the label of ${r0.path}`);
       return r;
     });
-    const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+    const mean = (xs: number[]) => xs.reduce((s, x, k) => s + coefficients[k] * x, 0);
     const out: PredictionRow = { ...r0, logit: mean(rows.map((r) => r.logit)) };
     if (r0.subtypeLogits) {
       out.subtypeLogits = r0.subtypeLogits.map((_, j) => mean(rows.map((r) => r.subtypeLogits?.[j] ?? NaN)));

@@ -205,7 +205,7 @@ export function pipelineSteps(cfg: PipelineConfig): StepCommand[] {
     steps.train = {
       script: "ensemble.ts",
       args: ["--members", cfg.members.join(","), "--manifest", m, "--out", run],
-      inputs: [m, ...files("floatModel"), ...files("predictions"), ...files("preprocess")],
+      inputs: [m, ...files("floatModel"), ...files("predictions"), ...files("preprocess"), ...files("eval")],
       outputs: [p("preprocess"), p("trainConfig"), p("history"), p("predictions"), p("floatModel"), p("onnxExport")],
     };
     steps.export = { ...steps.export, inputs: [], outputs: [], skip: "the ensemble step writes the float model" };

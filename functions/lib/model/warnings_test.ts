@@ -7,9 +7,11 @@ import { modelWarningLogs, modelWarnings } from "./warnings.ts";
 const root = new URL("../../../", import.meta.url);
 const card = async (path: string) => parseModelCard(JSON.parse(await Deno.readTextFile(new URL(path, root))));
 
-Deno.test("modelWarnings: committed cards: all-v5 has the feature check, all-v1…v4 ranges only, the tiny fixture none", async () => {
-  assert.deepEqual(modelWarnings(await card("model/all-v5.int8.json")), []);
-  assert.deepEqual(modelWarnings(await card("model/all-v5.float.json")), []);
+Deno.test("modelWarnings: committed cards: all-v5 and all-v6 have the feature check, all-v1…v4 ranges only, the tiny fixture none", async () => {
+  for (const v of [5, 6]) {
+    assert.deepEqual(modelWarnings(await card(`model/all-v${v}.int8.json`)), [], `all-v${v}`);
+    assert.deepEqual(modelWarnings(await card(`model/all-v${v}.float.json`)), [], `all-v${v}`);
+  }
   for (const v of [1, 2, 3, 4]) {
     const warnings = modelWarnings(await card(`model/all-v${v}.int8.json`));
     assert.deepEqual(warnings.map((w) => w.code), ["no_feature_check"], `all-v${v}`);
@@ -36,6 +38,7 @@ Deno.test("modelWarnings: a card written with --no-domain quotes its note; a car
 
 Deno.test("GET /readyz and /v1/model carry the warnings of the served model (real models)", async (t) => {
   const cases = [
+    ["model/all-v6.int8.onnx", []],
     ["model/all-v5.int8.onnx", []],
     ["model/all-v4.int8.onnx", ["no_feature_check"]],
     ["tests/fixtures/models/tiny.int8.onnx", ["no_domain_check"]],

@@ -92,17 +92,17 @@ Deno.test("parseModelCard keeps a feature domain check and names the field that 
   );
 });
 
-Deno.test("parseModelCard: every committed card parses; all-v1 … all-v4 have range checks only, all-v5 and cells-v1 a feature check", async () => {
+Deno.test("parseModelCard: every committed card parses; all-v1 … all-v4 have range checks only, all-v5, all-v6 and cells-v1 a feature check", async () => {
   let seen = 0;
   for await (const entry of Deno.readDir("model")) {
     if (!entry.name.endsWith(".json")) continue;
     const card = parseModelCard(JSON.parse(await Deno.readTextFile(`model/${entry.name}`)));
-    const features = entry.name.startsWith("all-v5.") || entry.name.startsWith("cells-v1.");
+    const features = ["all-v5.", "all-v6.", "cells-v1."].some((p) => entry.name.startsWith(p));
     assert.equal(card.domain?.features !== undefined, features, entry.name);
     if (features) assert.equal(card.domain!.features!.mean.length, card.domain!.features!.dims, entry.name);
     seen++;
   }
-  assert.equal(seen, 12);
+  assert.equal(seen, 14);
 });
 
 Deno.test("parseModelCard keeps a valid io.camGrid and refuses a malformed one by name", async () => {

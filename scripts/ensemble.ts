@@ -65,6 +65,8 @@ const args = cliArgs({
 const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
 const { ensembleModels } = await import("./lib/onnx/ensemble.ts");
 const { frontEndProblem } = await import("./lib/onnx/front_end.ts");
+const { camGrid } = await import("./lib/onnx/cam_grid.ts");
+const { decodeModel } = await import("./lib/onnx/proto.ts");
 const { meanPredictions } = await import("./lib/run/ensemble_predictions.ts");
 const { onnxLogits } = await import("./lib/run/onnx_scoring.ts");
 const { readRunJson, runPath } = await import("./lib/run/run_folder.ts");
@@ -110,6 +112,16 @@ async function main(): Promise<void> {
   });
   const exports = await Promise.all(members.map((r) => readRunJson(r, "onnxExport")));
   const floats = await Promise.all(members.map(async (r) => new Uint8Array(await readFile(runPath(r, "floatModel")))));
+  // where the CAM's cells lie on the input: the same for every member, or the heatmap would mix them
+  const grids = floats.map((f, k) => camGrid(decodeModel(f), exports[k].io.cam ?? "cam"));
+  const grid = grids[0];
+  grids.forEach((g, k) => {
+    if (JSON.stringify(g) !== JSON.stringify(grid)) {
+      throw new StepError(
+        `${members[k]}'s CAM grid ${JSON.stringify(g)} differs from ${members[0]}'s ${JSON.stringify(grid)}`,
+      );
+    }
+  });
   const merged = ensembleModels(
     floats.map((bytes, k) => ({ bytes, weight: coefficients[k], ...(same ? {} : { front: specs[k] }) })),
   );
@@ -144,7 +156,7 @@ async function main(): Promise<void> {
     created: new Date().toISOString(),
     checkpoint: `ensemble of ${members.join(", ")}`,
     opset: exports[0].opset,
-    io: { ...io, camGrid: io.camGrid },
+    io: { ...io, camGrid: grid },
     floatBytes: merged.length,
     parity: { images: images.length, maxAbsLogitDiff: parityDiff, tolerance },
   };

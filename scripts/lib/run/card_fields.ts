@@ -357,6 +357,30 @@ export function evaluationSummary(r: EvalReport) {
 }
 
 /**
+ * The card's `architecture`: the network and its width, or an ensemble's members.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const c = { arch: "small-gap", width: 0.75 } as Parameters<typeof architectureName>[0];
+ * assert.equal(architectureName(c), "small-gap (width 0.75)");
+ * const ensemble = [{ run: "a", weight: 0.5, temperature: 1, colorMode: "relative-chroma" },
+ *   { run: "b", weight: 0.5, temperature: 1, colorMode: "grey" }];
+ * assert.equal(architectureName({ ...c, ensemble }),
+ *   "ensemble of 2 × small-gap (width 0.75), the mean of their calibrated logits: relative-chroma, grey inputs");
+ * ```
+ */
+export function architectureName(c: Pick<TrainConfig, "arch" | "width" | "ensemble">): string {
+  const one = c.arch + (c.width !== 1 ? ` (width ${c.width})` : "");
+  if (!c.ensemble) return one;
+  const equal = c.ensemble.every((m) => Math.abs(m.weight - c.ensemble![0].weight) < 1e-9);
+  return `ensemble of ${c.ensemble.length} × ${one}, the ${
+    equal ? "mean" : "weighted mean"
+  } of their calibrated logits: ` +
+    `${c.ensemble.map((m) => m.colorMode).join(", ")} inputs`;
+}
+
+/**
  * A card's fields (all but the hash and the date) for one of the run's two models.
  *
  * @example Not run as a doc test: it needs a whole run folder's parts and reports (`card.ts` reads
@@ -378,7 +402,7 @@ export function cardFields(run: RunParts, reports: StepReports, target: CardTarg
     id: target.id,
     version: target.version,
     opset: onnxExport.opset,
-    architecture: trainConfig.arch + (trainConfig.width !== 1 ? ` (width ${trainConfig.width})` : ""),
+    architecture: architectureName(trainConfig),
     ...(isPretrained(trainConfig.arch) ? { backbone: backboneCard(trainConfig.arch) } : {}),
     io,
     preprocess: run.preprocess,

@@ -54,7 +54,21 @@ export type TrainConfig = Omit<TrainOptions, "manifest" | "log" | "distill"> & {
   dataset: string;
   /** The folder the manifest's paths are relative to. */
   root: string;
+  /** An ensemble's members (`ensemble.ts`): the rest of this config is member 0's. */
+  ensemble?: EnsembleMemberConfig[];
 };
+
+/** One member of an ensemble run, as `train_config.json` records it. */
+export interface EnsembleMemberConfig {
+  /** Its run folder. */
+  run: string;
+  /** Its share of the calibrated-logit mean. */
+  weight: number;
+  /** Its validation temperature (its logit is divided by it). */
+  temperature: number;
+  /** The colour mode it was trained on (its in-graph front end when modes differ). */
+  colorMode: string;
+}
 
 /** `last/state.json`: the loop state plus Adam's step count. */
 export type LoopStateFile = LoopState & { adamT: number };

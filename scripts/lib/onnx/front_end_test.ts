@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { decodeImage, normalizeToTensor, type PreprocessSpec, runModel, toFloatRgb } from "../../../model/core/mod.ts";
-import type { FloatRgbImage } from "../../../model/core/preprocess/types.ts";
+import {
+  decodeImage,
+  type FloatRgbImage,
+  normalizeToTensor,
+  type PreprocessSpec,
+  runModel,
+  toFloatRgb,
+} from "../../../model/core/mod.ts";
 import { frontEnd, frontEndProblem } from "./front_end.ts";
 import { DType, encodeModel, valueInfo } from "./proto.ts";
 

@@ -23,7 +23,6 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { cliArgs, numberFlag, StepError, stepFailed } from "./lib/run/cli.ts";
 import type { OnnxExport } from "./lib/run/run_folder.ts";
-import type { PreprocessSpec } from "../model/core/mod.ts";
 
 /** Largest |Δlogit| allowed between the merged graph and its members (same preprocessing). */
 const PARITY_TOLERANCE = 1e-4;
@@ -64,10 +63,10 @@ const args = cliArgs({
 
 const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
 const { ensembleModels } = await import("./lib/onnx/ensemble.ts");
-const { frontEndProblem } = await import("./lib/onnx/front_end.ts");
+const { frontEndProblem, sharedInput } = await import("./lib/onnx/front_end.ts");
 const { camGrid } = await import("./lib/onnx/cam_grid.ts");
 const { decodeModel } = await import("./lib/onnx/proto.ts");
-const { meanPredictions } = await import("./lib/run/ensemble_predictions.ts");
+const { combinePredictions } = await import("./lib/run/ensemble_predictions.ts");
 const { onnxLogits } = await import("./lib/run/onnx_scoring.ts");
 const { readRunJson, runPath } = await import("./lib/run/run_folder.ts");
 const { loadImages, selectItems } = await import("./lib/shift/load.ts");
@@ -82,14 +81,9 @@ async function main(): Promise<void> {
     throw new StepError(`--weights needs one weight per member (${members.length}), not all zero`);
   }
   const specs = await Promise.all(members.map((r) => readRunJson(r, "preprocess")));
-  const same = specs.every((s) => JSON.stringify(s) === JSON.stringify(specs[0]));
   // one input for all: as is when the members share it, else white-balanced RGB through front ends
-  const shared: PreprocessSpec = same ? specs[0] : {
-    ...specs[0],
-    colorMode: "rgb",
-    normalization: { mode: "fixed", mean: [0, 0, 0], std: [1, 1, 1] },
-  };
-  if (!same) {
+  const { spec: shared, frontEnds } = sharedInput(specs);
+  if (frontEnds) {
     specs.forEach((s, k) => {
       const problem = frontEndProblem(s, shared);
       if (problem) {
@@ -102,7 +96,7 @@ async function main(): Promise<void> {
   const coefficients = weights.map((w, k) => w / total / temperatures[k]);
   log(
     `members ${members.join(", ")}: temperatures ${temperatures.map((t) => t.toFixed(3)).join(", ")}, ` +
-      `coefficients ${coefficients.map((c) => c.toFixed(4)).join(", ")}${same ? "" : "; in-graph front ends"}`,
+      `coefficients ${coefficients.map((c) => c.toFixed(4)).join(", ")}${frontEnds ? "; in-graph front ends" : ""}`,
   );
   const configs = await Promise.all(members.map((r) => readRunJson(r, "trainConfig")));
   configs.forEach((c, k) => {
@@ -123,9 +117,9 @@ async function main(): Promise<void> {
     }
   });
   const merged = ensembleModels(
-    floats.map((bytes, k) => ({ bytes, weight: coefficients[k], ...(same ? {} : { front: specs[k] }) })),
+    floats.map((bytes, k) => ({ bytes, weight: coefficients[k], ...(frontEnds ? { front: specs[k] } : {}) })),
   );
-  const predictions = meanPredictions(
+  const predictions = combinePredictions(
     await Promise.all(members.map((r) => readRunJson(r, "predictions"))),
     coefficients,
   );
@@ -144,7 +138,7 @@ async function main(): Promise<void> {
     `parity merged vs its members, each on its own preprocessing (float, ${images.length} val images): ` +
       `max |Δlogit| = ${parityDiff.toExponential(2)}`,
   );
-  const tolerance = same ? PARITY_TOLERANCE : FRONT_END_PARITY_TOLERANCE;
+  const tolerance = frontEnds ? FRONT_END_PARITY_TOLERANCE : PARITY_TOLERANCE;
   if (!(parityDiff <= tolerance)) {
     throw new StepError(
       `ensemble parity failed: max |Δlogit| ${parityDiff} > ${tolerance}: nothing was written`,

@@ -70,7 +70,7 @@ export {
   toGrey,
   toRelativeChroma,
 } from "./preprocess/preprocess.ts";
-export { hsvToRgb, luma, rgbToHsv } from "./preprocess/colour.ts";
+export { hsvToRgb, luma, LUMA_WEIGHTS, rgbToHsv } from "./preprocess/colour.ts";
 export { isBrightFraction, whiteBalance, whitePoint } from "./preprocess/white_balance.ts";
 export type { FloatRgbImage, ImageFormat, Layout, RgbaImage } from "./preprocess/types.ts";
 

@@ -3,7 +3,7 @@
  * Every member reads the same `image` input: as is when they share one preprocessing, or through
  * an in-graph front end (`front_end.ts`) when the input is the shared unnormalised RGB image and
  * the members were trained on different colour modes. The graph's `logit`, `subtype_logits` and
- * `cam` are the members' weighted means (plain means by default), and its `features` are
+ * `cam` are the members' weighted sums (plain means by default), and its `features` are
  * the members' pooled features side by side (what the input-domain check fits). The card contract
  * stays one `.onnx` with one card; the quantizer, the domain fit and the service need no change.
  *
@@ -80,7 +80,7 @@ function prefixMember(m: DecodedModel, k: number, inputName: string): DecodedMod
 /**
  * One ONNX model from `members` (float models as the exporter writes them, ≥ 2): the members'
  * graphs side by side on the shared `image` input (through each member's front end when it has
- * one), the weighted sum of the logit, subtype logits and CAM (`Mean` when no weights are given),
+ * one), the weighted sum of the logit, subtype logits and CAM (weights 1 / members by default),
  * and `Concat` for the pooled features. Throws when the members' inputs or outputs differ.
  *
  * @example
@@ -101,7 +101,6 @@ export function ensembleModels(members: readonly (Uint8Array | EnsembleMember)[]
     throw new Error(`ensembleModels: an ensemble needs at least two members, got ${members.length}`);
   }
   const specs: EnsembleMember[] = members.map((m) => (m instanceof Uint8Array ? { bytes: m } : m));
-  const weighted = specs.some((m) => m.weight !== undefined);
   const weights = specs.map((m) => m.weight ?? 1 / specs.length);
   if (weights.some((w) => !Number.isFinite(w))) {
     throw new Error(`ensembleModels: weights must be finite, got ${weights}`);
@@ -142,16 +141,13 @@ export function ensembleModels(members: readonly (Uint8Array | EnsembleMember)[]
           throw new Error(`ensembleModels: member ${k}'s "${name}" has another shape than member 0's`);
         }
       });
-      if (!weighted) nodes.push(node("Mean", memberOuts.map((o) => o.name!), [name], `ensemble/${name}`));
-      else {
-        const terms = memberOuts.map((o, k) => {
-          const w = `ensemble/${name}/w${k}`, t = `ensemble/${name}/term${k}`;
-          constants.push(tensor(w, [], Float32Array.of(weights[k])));
-          nodes.push(node("Mul", [o.name!, w], [t], t));
-          return t;
-        });
-        nodes.push(node("Sum", terms, [name], `ensemble/${name}`));
-      }
+      const terms = memberOuts.map((o, k) => {
+        const w = `ensemble/${name}/w${k}`, t = `ensemble/${name}/term${k}`;
+        constants.push(tensor(w, [], Float32Array.of(weights[k])));
+        nodes.push(node("Mul", [o.name!, w], [t], t));
+        return t;
+      });
+      nodes.push(node("Sum", terms, [name], `ensemble/${name}`));
       outputs.push(out);
     } else if (name === GRAPH_NAMES.features) {
       nodes.push(node("Concat", memberOuts.map((o) => o.name!), [name], `ensemble/${name}`, { axis: 1 }));

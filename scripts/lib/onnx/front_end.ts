@@ -11,7 +11,7 @@
  * @module
  */
 import type * as pkg from "onnx-proto";
-import type { PreprocessSpec } from "../../../model/core/mod.ts";
+import { LUMA_WEIGHTS, type PreprocessSpec } from "../../../model/core/mod.ts";
 import { node, tensor } from "./proto.ts";
 
 /** The nodes and constants of one front end, and the name of its output (the member's input). */
@@ -35,6 +35,31 @@ export function isFrontEndOutput(name: string): boolean {
 export type FrontEndColor = "rgb" | "grey" | "relative-chroma";
 
 /**
+ * The one graph input an ensemble's members read: their own preprocessing when they all share it
+ * (no front ends), else the white-balanced, resized RGB image unnormalised (members read it
+ * through front ends; check each with {@link frontEndProblem}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { PreprocessSpec } from "../../../model/core/mod.ts";
+ * const grey: PreprocessSpec = { size: 96, crop: "none", resize: "area", channelOrder: "RGB", alphaBackground: 0,
+ *   colorMode: "grey", normalization: { mode: "per-image", minStd: 0.01 } };
+ * assert.deepEqual(sharedInput([grey, grey]), { spec: grey, frontEnds: false });
+ * const mixed = sharedInput([grey, { ...grey, colorMode: "relative-chroma" }]);
+ * assert.equal(mixed.frontEnds, true);
+ * assert.deepEqual(mixed.spec.normalization, { mode: "fixed", mean: [0, 0, 0], std: [1, 1, 1] });
+ * ```
+ */
+export function sharedInput(specs: readonly PreprocessSpec[]): { spec: PreprocessSpec; frontEnds: boolean } {
+  if (specs.every((s) => JSON.stringify(s) === JSON.stringify(specs[0]))) return { spec: specs[0], frontEnds: false };
+  return {
+    spec: { ...specs[0], colorMode: "rgb", normalization: { mode: "fixed", mean: [0, 0, 0], std: [1, 1, 1] } },
+    frontEnds: true,
+  };
+}
+
+/**
  * Whether a member trained with `member` can read a graph input made with `shared` through a
  * front end: the same size, crop, resize and white balance; `shared` unnormalised RGB; `member`
  * standardised per image. Returns the reason when not.
@@ -42,7 +67,7 @@ export type FrontEndColor = "rgb" | "grey" | "relative-chroma";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { PreprocessSpec } from "../../../model/core/mod.ts";
+ * import { LUMA_WEIGHTS, type PreprocessSpec } from "../../../model/core/mod.ts";
  * const base = { size: 96, crop: "none", resize: "area", channelOrder: "RGB", alphaBackground: 0 } as const;
  * const shared: PreprocessSpec = { ...base, colorMode: "rgb", normalization: { mode: "fixed", mean: [0, 0, 0], std: [1, 1, 1] } };
  * assert.equal(frontEndProblem({ ...base, colorMode: "grey", normalization: { mode: "per-image", minStd: 0.01 } }, shared), undefined);
@@ -110,7 +135,7 @@ export function frontEnd(spec: PreprocessSpec, input: string, prefix: string): F
   if (color === "rgb") {
     channels = input;
   } else if (color === "grey") {
-    const w = constant("luma_weights", [1, 3, 1, 1], [0.299, 0.587, 0.114]);
+    const w = constant("luma_weights", [1, 3, 1, 1], [...LUMA_WEIGHTS]); // the core's luma()
     const y = op("ReduceSum", [op("Mul", [input, w], "weighted"), axes("channel_axis", [1])], "luma", { keepdims: 1 });
     channels = op("Concat", [y, y, y], "grey", { axis: 1 });
   } else if (color === "relative-chroma") {

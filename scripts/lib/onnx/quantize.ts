@@ -128,35 +128,33 @@ export async function quantizeQdq(
   const input = realInputs[0];
   const outputNames = new Set(graph.output.map((o) => o.name));
 
+  // Who writes and who reads each tensor (the float-kept rule and the Relu fusion below).
+  const producer = new Map<string, DecodedNode>();
+  const consumers = new Map<string, DecodedNode[]>();
+  for (const n of graph.node) {
+    for (const o of n.output) producer.set(o, n);
+    for (const i of n.input) {
+      if (!consumers.has(i)) consumers.set(i, []);
+      consumers.get(i)!.push(n);
+    }
+  }
+  const uses = (t: string) => consumers.get(t)?.length ?? 0;
+
   // Activations to calibrate: the input and every node output (all float in an exported model),
   // less those the caller keeps in float.
-  const producerOf = new Map<string, DecodedNode>(), consumersOf = new Map<string, DecodedNode[]>();
-  for (const n of graph.node) {
-    for (const o of n.output) producerOf.set(o, n);
-    for (const i of n.input) consumersOf.set(i, [...(consumersOf.get(i) ?? []), n]);
-  }
-  const floatKept = new Set(
-    [input.name, ...graph.node.flatMap((n) => n.output)].filter((t) =>
-      t !== "" && opts.keepFloat?.(t, producerOf.get(t), consumersOf.get(t) ?? [])
-    ),
-  );
-  const activations = [input.name, ...graph.node.flatMap((n) => n.output)].filter((o) => o !== "" && !floatKept.has(o));
+  const tensors = [input.name, ...graph.node.flatMap((n) => n.output)].filter((t) => t !== "");
+  const floatKept = new Set(tensors.filter((t) => opts.keepFloat?.(t, producer.get(t), consumers.get(t) ?? [])));
+  const activations = tensors.filter((t) => !floatKept.has(t));
   const method = opts.method ?? "minmax";
   const { ranges: raw, images } = await calibrate(floatModel, input, activations, calibration, opts, method);
 
   // Fuse Relu/Clip(0,·) that follow a Conv/Gemm into the quantisation of that Conv/Gemm.
-  const producer = new Map<string, DecodedNode>();
-  const uses = new Map<string, number>();
-  for (const n of graph.node) {
-    for (const o of n.output) producer.set(o, n);
-    for (const i of n.input) uses.set(i, (uses.get(i) ?? 0) + 1);
-  }
   const removed = new Set<DecodedNode>();
   for (const n of graph.node) {
     if (n.opType !== "Relu" && !(n.opType === "Clip" && isZero(inits.get(n.input[1])))) continue;
     const p = producer.get(n.input[0]);
     if (
-      !p || !WEIGHT_OPS.has(p.opType) || uses.get(n.input[0]) !== 1 || outputNames.has(n.input[0]) ||
+      !p || !WEIGHT_OPS.has(p.opType) || uses(n.input[0]) !== 1 || outputNames.has(n.input[0]) ||
       outputNames.has(n.output[0])
     ) continue;
     p.output = [n.output[0]];
@@ -174,7 +172,7 @@ export async function quantizeQdq(
   if (!floatKept.has(input.name)) setParams(input.name, rangeParams(raw.get(input.name)!), raw.get(input.name)!);
   for (const n of nodes) {
     for (const o of n.output) {
-      if (o === "" || (outputNames.has(o) && !uses.get(o))) continue;
+      if (o === "" || (outputNames.has(o) && !uses(o))) continue;
       const r = raw.get(o);
       if (!r) continue;
       const shared = SHARE_INPUT_PARAMS.has(n.opType) ? params.get(n.input[0]) : undefined;

@@ -16,27 +16,27 @@ import type { PredictionRow } from "../metrics/predictions.ts";
  * import assert from "node:assert/strict";
  * const row = (logit: number, subtypeLogits: number[]) =>
  *   ({ path: "a.jpg", split: "val" as const, label: "all" as const, logit, subtypeLogits });
- * const [m] = meanPredictions([[row(1, [0, 2])], [row(3, [2, 0])]]);
+ * const [m] = combinePredictions([[row(1, [0, 2])], [row(3, [2, 0])]]);
  * assert.equal(m.logit, 2);
  * assert.deepEqual(m.subtypeLogits, [1, 1]);
- * assert.equal(meanPredictions([[row(1, [0, 2])], [row(3, [2, 0])]], [0.5, 0.25])[0].logit, 1.25);
- * assert.throws(() => meanPredictions([[row(1, [0])], []]), /member 1 has 0 predictions, member 0 has 1/);
+ * assert.equal(combinePredictions([[row(1, [0, 2])], [row(3, [2, 0])]], [0.5, 0.25])[0].logit, 1.25);
+ * assert.throws(() => combinePredictions([[row(1, [0])], []]), /member 1 has 0 predictions, member 0 has 1/);
  * ```
  */
-export function meanPredictions(
+export function combinePredictions(
   members: readonly (readonly PredictionRow[])[],
   coefficients: readonly number[] = members.map(() => 1 / members.length),
 ): PredictionRow[] {
-  if (members.length === 0) throw new Error("meanPredictions: no members");
+  if (members.length === 0) throw new Error("combinePredictions: no members");
   if (coefficients.length !== members.length) {
-    throw new Error(`meanPredictions: ${coefficients.length} coefficients for ${members.length} members`);
+    throw new Error(`combinePredictions: ${coefficients.length} coefficients for ${members.length} members`);
   }
   const key = (r: PredictionRow) => `${r.split}\u0000${r.path}`;
   const first = members[0];
   const maps = members.map((rows, k) => {
     if (rows.length !== first.length) {
       throw new Error(
-        `meanPredictions: member ${k} has ${rows.length} predictions, member 0 has ${first.length}; ` +
+        `combinePredictions: member ${k} has ${rows.length} predictions, member 0 has ${first.length}; ` +
           "train every member on the same split manifest",
       );
     }
@@ -45,8 +45,8 @@ export function meanPredictions(
   return first.map((r0) => {
     const rows = maps.map((m, k) => {
       const r = m.get(key(r0));
-      if (!r) throw new Error(`meanPredictions: member ${k} has no prediction for ${r0.split} ${r0.path}`);
-      if (r.label !== r0.label) throw new Error(`meanPredictions: members disagree on the label of ${r0.path}`);
+      if (!r) throw new Error(`combinePredictions: member ${k} has no prediction for ${r0.split} ${r0.path}`);
+      if (r.label !== r0.label) throw new Error(`combinePredictions: members disagree on the label of ${r0.path}`);
       return r;
     });
     const mean = (xs: number[]) => xs.reduce((s, x, k) => s + coefficients[k] * x, 0);
@@ -54,7 +54,7 @@ export function meanPredictions(
     if (r0.subtypeLogits) {
       out.subtypeLogits = r0.subtypeLogits.map((_, j) => mean(rows.map((r) => r.subtypeLogits?.[j] ?? NaN)));
       if (out.subtypeLogits.some((v) => !Number.isFinite(v))) {
-        throw new Error(`meanPredictions: a member has no subtype logits for ${r0.path}`);
+        throw new Error(`combinePredictions: a member has no subtype logits for ${r0.path}`);
       }
     }
     return out;

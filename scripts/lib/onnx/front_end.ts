@@ -21,18 +21,36 @@ export interface FrontEnd {
   output: string;
 }
 
-/** Whether a node belongs to a front end (its name is `<prefix>front/…`). */
+/**
+ * Whether a node belongs to a front end (its name is `<prefix>front/…`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(isFrontEndNode("m1/front/angle"), true);
+ * assert.equal(isFrontEndNode("m1/s1_conv/Conv"), false);
+ * ```
+ */
 export function isFrontEndNode(name: string): boolean {
   return /(^|\/)front\//.test(name);
 }
 
-/** Whether a tensor is a front end's output, the member network's input (`<prefix>front/out`). */
+/**
+ * Whether a tensor is a front end's output, the member network's input (`<prefix>front/out`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(isFrontEndOutput("m0/front/out"), true);
+ * assert.equal(isFrontEndOutput("m0/front/out_of_range"), false);
+ * ```
+ */
 export function isFrontEndOutput(name: string): boolean {
   return /(^|\/)front\/out$/.test(name);
 }
 
 /** The colour modes a front end can compute. */
-export type FrontEndColor = "rgb" | "grey" | "relative-chroma";
+type FrontEndColor = "rgb" | "grey" | "relative-chroma";
 
 /**
  * The one graph input an ensemble's members read: their own preprocessing when they all share it

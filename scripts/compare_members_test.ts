@@ -6,21 +6,12 @@ import assert from "node:assert/strict";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runScript } from "../tests/helpers/run_script.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const TSX = join(ROOT, "node_modules/tsx/dist/loader.mjs");
 const MODELS = join(ROOT, "tests/fixtures/models");
 
-async function combos(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command("node", {
-    args: ["--import", TSX, join(ROOT, "scripts/compare_members.ts"), ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
-}
+const combos = (args: string[]) => runScript("compare_members.ts", args);
 
 /** A run folder as `deno task combos` reads it: the float model, its preprocessing, I/O names and val temperature. */
 async function runFolder(dir: string, model: string, temperature: number): Promise<void> {

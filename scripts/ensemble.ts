@@ -66,7 +66,7 @@ const { ensembleModels } = await import("./lib/onnx/ensemble.ts");
 const { frontEndProblem, sharedInput } = await import("./lib/onnx/front_end.ts");
 const { camGrid } = await import("./lib/onnx/cam_grid.ts");
 const { decodeModel } = await import("./lib/onnx/proto.ts");
-const { combinePredictions } = await import("./lib/run/ensemble_predictions.ts");
+const { combinePredictions, ensembleCoefficients } = await import("./lib/run/ensemble_predictions.ts");
 const { onnxLogits } = await import("./lib/run/onnx_scoring.ts");
 const { readRunJson, runPath } = await import("./lib/run/run_folder.ts");
 const { loadImages, selectItems } = await import("./lib/shift/load.ts");
@@ -92,8 +92,7 @@ async function main(): Promise<void> {
     });
   }
   const temperatures = await Promise.all(members.map(async (r) => (await readRunJson(r, "eval")).temperature));
-  const total = weights.reduce((a, b) => a + b, 0);
-  const coefficients = weights.map((w, k) => w / total / temperatures[k]);
+  const coefficients = ensembleCoefficients(weights, temperatures);
   log(
     `members ${members.join(", ")}: temperatures ${temperatures.map((t) => t.toFixed(3)).join(", ")}, ` +
       `coefficients ${coefficients.map((c) => c.toFixed(4)).join(", ")}${frontEnds ? "; in-graph front ends" : ""}`,
@@ -157,6 +156,7 @@ async function main(): Promise<void> {
   await mkdir(out, { recursive: true });
   const json = (v: unknown) => JSON.stringify(v, null, 1) + "\n";
   await writeFile(runPath(out, "preprocess"), json(shared));
+  const total = weights.reduce((a, b) => a + b, 0);
   const ensemble = members.map((run, k) => ({
     run,
     weight: weights[k] / total,

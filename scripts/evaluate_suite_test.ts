@@ -7,9 +7,9 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseRunJson } from "./lib/run/run_folder.ts";
+import { runScript } from "../tests/helpers/run_script.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const TSX = join(ROOT, "node_modules/tsx/dist/loader.mjs");
 
 const item = (path: string, label: string, group: string, split = "test") => ({
   path,
@@ -32,16 +32,7 @@ function manifest(dataset: string, items: ReturnType<typeof item>[]) {
   };
 }
 
-async function suite(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command("node", {
-    args: ["--import", TSX, join(ROOT, "scripts/evaluate_suite.ts"), ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
-}
+const suite = (args: string[]) => runScript("evaluate_suite.ts", args);
 
 Deno.test("evaluate_suite CLI: every shift and --check dataset answered, under a domain check that flags all", async () => {
   const dir = await mkdtemp(join(tmpdir(), "suite-cli-"));

@@ -7,6 +7,28 @@
 import type { PredictionRow } from "../metrics/predictions.ts";
 
 /**
+ * Each member's coefficient in an ensemble's logit: its share of the weights over its own
+ * validation temperature, c_k = w_k / Σw / T_k. `ensemble.ts` writes these into the graph and
+ * {@link combinePredictions} applies them; `member_combos.ts` screens combinations with them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(ensembleCoefficients([3, 1], [0.5, 2]), [1.5, 0.125]); // 3/4 / 0.5, 1/4 / 2
+ * assert.throws(() => ensembleCoefficients([1], [1, 1]), /1 weights for 2 temperatures/);
+ * assert.throws(() => ensembleCoefficients([0, 0], [1, 1]), /weights must sum to more than 0/);
+ * ```
+ */
+export function ensembleCoefficients(weights: readonly number[], temperatures: readonly number[]): number[] {
+  if (weights.length !== temperatures.length) {
+    throw new Error(`ensembleCoefficients: ${weights.length} weights for ${temperatures.length} temperatures`);
+  }
+  const total = weights.reduce((a, b) => a + b, 0);
+  if (!(total > 0)) throw new Error(`ensembleCoefficients: weights must sum to more than 0, got ${weights}`);
+  return weights.map((w, k) => w / total / temperatures[k]);
+}
+
+/**
  * One row per image of `members[0]`, in its order, with Σ coefficients[k] · member k's logit and
  * subtype logits (default coefficients: 1 / members, the mean). Throws when a member lacks an
  * image of member 0 or holds another one, or disagrees on an image's label.

@@ -16,6 +16,7 @@ import { serviceDecision } from "../../../model/core/mod.ts";
 import { fitTemperature, sigmoid } from "../metrics/calibration.ts";
 import { auroc } from "../metrics/ranking.ts";
 import { chooseOperatingPoint, type OperatingPoint } from "../metrics/threshold.ts";
+import { ensembleCoefficients } from "./ensemble_predictions.ts";
 
 /** One trained run's raw logits for the same images (same order) under every shift. */
 export interface MemberLogits {
@@ -132,8 +133,8 @@ export function allCombos(runs: readonly string[]): Combo[] {
 }
 
 /**
- * The combined logit of every image under `shift`: Σ_k c_k · logit_k with c_k = w_k / Σw / T_k,
- * the coefficients `deno task ensemble` writes into the graph.
+ * The combined logit of every image under `shift`: Σ_k c_k · logit_k with the coefficients
+ * `deno task ensemble` writes into the graph ({@link ensembleCoefficients}: c_k = w_k / Σw / T_k).
  *
  * @example
  * ```ts
@@ -147,13 +148,18 @@ export function allCombos(runs: readonly string[]): Combo[] {
  * ```
  */
 export function comboLogits(combo: Combo, members: Readonly<Record<string, MemberLogits>>, shift: string): number[] {
-  const total = combo.members.reduce((s, m) => s + m.weight, 0);
-  let out: number[] | undefined;
-  for (const { run, weight } of combo.members) {
-    const m = members[run];
-    const logits = m?.byShift[shift];
+  const logitsOf = combo.members.map(({ run }) => {
+    const logits = members[run]?.byShift[shift];
     if (!logits) throw new Error(`no logits of ${run} under "${shift}"`);
-    const c = weight / total / m.temperature;
+    return logits;
+  });
+  const coefficients = ensembleCoefficients(
+    combo.members.map((m) => m.weight),
+    combo.members.map((m) => members[m.run].temperature),
+  );
+  let out: number[] | undefined;
+  for (const [k, { run }] of combo.members.entries()) {
+    const logits = logitsOf[k], c = coefficients[k];
     if (!out) out = logits.map((l) => c * l);
     else {
       if (logits.length !== out.length) {

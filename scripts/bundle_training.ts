@@ -8,8 +8,9 @@
  * node --import tsx scripts/bundle_training.ts [--out dist/train] [--platform linux-x64]
  * ```
  *
- * Bundled: `train.js`, `bench_train.js`, `bench_conv_grad.js` and the replica `worker.js` (the
- * pool starts `./worker.js` when it runs from a bundle). Copied: webgpu's `dawn.node` for
+ * Bundled: `train.js`, `bench_train.js`, `bench_conv_grad.js`, the replica `worker.js` and the
+ * device data path's `feeder_worker.js` (the pools start `./worker.js` and `./feeder_worker.js`
+ * when they run from a bundle). Copied: webgpu's `dawn.node` for
  * `--platform` (when the optional `webgpu` package is installed), imagescript's JPEG decoder and
  * tfjs-backend-wasm's binaries.
  *
@@ -27,6 +28,7 @@ const ENTRIES = {
   bench_train: "scripts/bench_train.ts",
   bench_conv_grad: "scripts/bench_conv_grad.ts",
   worker: "scripts/lib/train/worker.ts",
+  feeder_worker: "scripts/lib/train/feeder_worker.ts",
 } as const;
 
 /** Folder of an installed package (its package.json's folder), or null when it is not installed. */
@@ -57,7 +59,7 @@ async function copyPackageFiles(out: string, name: string, files: string[]): Pro
  * import assert from "node:assert/strict";
  * const out = await Deno.makeTempDir(); // `deno task bundle:train` writes dist/train
  * const files = await bundleTraining({ out, platform: "linux-x64" });
- * assert.ok(files.includes("train.js") && files.includes("worker.js"));
+ * assert.ok(files.includes("train.js") && files.includes("worker.js") && files.includes("feeder_worker.js"));
  * await Deno.remove(out, { recursive: true });
  * ```
  */

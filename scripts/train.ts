@@ -17,6 +17,7 @@ import type { PreprocessSpec } from "../model/core/mod.ts";
 import type { TrainArch } from "./lib/models/create.ts";
 import type { BackendName } from "./lib/tfjs/backend.ts";
 import type { Balance } from "./lib/train/sampler.ts";
+import type { AugmentOptions } from "./lib/train/augment.ts";
 import type { Monitor } from "./lib/train/val_metrics.ts";
 import { cliArgs } from "./lib/run/cli.ts";
 
@@ -33,6 +34,10 @@ const USAGE = `Usage: deno task train --manifest <manifest.json> --out <dir> [op
   --epochs N (40)  --batch N (32)  --lr X (1e-3)  --seed N (1)  --patience N (8)
   --backend auto|tfjs-node-gpu|tfjs-node|webgpu|wasm|cpu (auto)
   --workers N      replicas: one per core (${availableParallelism()}), or 1 on a GPU (webgpu)
+  --data-path host|device (host)  device: augment and normalise on the replica's backend from an 8-bit
+                   image cache held there (for a GPU; --aug-hsv, --aug-acq and --aug-jpeg are host-only)
+  --feeders N      device path with --aug-jpeg-source: threads re-encoding ahead (cores − replicas − 1, ≥ 1)
+  --prefetch N     how many steps ahead the feeders work (4)
   --resume         continue from <out>/last     --max-minutes N  stop after the epoch past N minutes
   --views a,b      training views (default: all in the manifest, e.g. original,segmented)
   --balance sample|weight|none (sample)        --weight-decay X (1e-4)   --warmup N epochs (1)
@@ -94,6 +99,9 @@ const a = cliArgs({
     seed: { type: "string" },
     backend: { type: "string" },
     workers: { type: "string" },
+    "data-path": { type: "string" },
+    feeders: { type: "string" },
+    prefetch: { type: "string" },
     patience: { type: "string" },
     resume: { type: "boolean" },
     "max-minutes": { type: "string" },
@@ -238,6 +246,40 @@ const distill = a.teacher
   }
   : undefined;
 const manifest = await readSplitManifest(a.manifest);
+const workers = Math.max(
+  1,
+  // probe for a GPU only when --workers is not given
+  a.workers === undefined ? await defaultWorkers(backend) : num(a.workers, "workers", 1, true),
+);
+const dataPath = oneOf<"host" | "device">(a["data-path"], "data-path", ["host", "device"], "host");
+if (dataPath === "host" && (a.feeders !== undefined || a.prefetch !== undefined)) {
+  fail("--feeders and --prefetch apply to --data-path device");
+}
+const feeders = num(a.feeders, "feeders", Math.max(1, availableParallelism() - workers - 1), true);
+const prefetch = num(a.prefetch, "prefetch", 4, true);
+if (prefetch < 1) fail("--prefetch must be ≥ 1");
+const augment: AugmentOptions = a["no-augment"] ? NO_AUGMENT : {
+  ...DEFAULT_AUGMENT,
+  // A grey image has no chroma: under relative-chroma it would be an all-zero input.
+  ...(spec.colorMode === "relative-chroma" ? { greyscale: 0 } : {}),
+  ...(hsv ? { hsv: { value: hsv[0], saturation: hsv[1], hue: hsv[2] } } : {}),
+  ...(acq ? { acquisition: { gain: acq[0], blur: acq[1], chroma: acq[2] } } : {}),
+  ...(tone
+    ? {
+      tone: {
+        curve: tone[0],
+        chroma: tone[1],
+        minArea: tone[2],
+        ...(zoomOutScale ? { minScale: zoomOutScale } : {}),
+      },
+    }
+    : {}),
+  ...(jpeg ? { jpeg } : {}),
+  ...(jpegSource ? { jpegSource } : {}),
+};
+const { deviceAugmentRefusal } = await import("./lib/train/device/augment_ops.ts");
+const refusal = dataPath === "device" ? deviceAugmentRefusal(augment) : null;
+if (refusal) fail(`--data-path device: ${refusal}`);
 const result = await train({
   ...DEFAULT_TRAIN,
   manifest,
@@ -253,8 +295,8 @@ const result = await train({
   lr: num(a.lr, "lr", DEFAULT_TRAIN.lr),
   seed: num(a.seed, "seed", DEFAULT_TRAIN.seed, true),
   backend,
-  // probe for a GPU only when --workers is not given
-  workers: Math.max(1, a.workers === undefined ? await defaultWorkers(backend) : num(a.workers, "workers", 1, true)),
+  workers,
+  ...(dataPath === "device" ? { dataPath, feeders, prefetch } : {}),
   patience: num(a.patience, "patience", DEFAULT_TRAIN.patience, true),
   resume: a.resume === true,
   maxMinutes: num(a["max-minutes"], "max-minutes", 0),
@@ -264,25 +306,7 @@ const result = await train({
   warmupEpochs: num(a.warmup, "warmup", DEFAULT_TRAIN.warmupEpochs),
   monitor: oneOf<Monitor>(a.monitor, "monitor", ["auroc", "bal_acc", "loss"], "auroc"),
   subtypeLossWeight: num(a["subtype-weight"], "subtype-weight", DEFAULT_TRAIN.subtypeLossWeight),
-  augment: a["no-augment"] ? NO_AUGMENT : {
-    ...DEFAULT_AUGMENT,
-    // A grey image has no chroma: under relative-chroma it would be an all-zero input.
-    ...(spec.colorMode === "relative-chroma" ? { greyscale: 0 } : {}),
-    ...(hsv ? { hsv: { value: hsv[0], saturation: hsv[1], hue: hsv[2] } } : {}),
-    ...(acq ? { acquisition: { gain: acq[0], blur: acq[1], chroma: acq[2] } } : {}),
-    ...(tone
-      ? {
-        tone: {
-          curve: tone[0],
-          chroma: tone[1],
-          minArea: tone[2],
-          ...(zoomOutScale ? { minScale: zoomOutScale } : {}),
-        },
-      }
-      : {}),
-    ...(jpeg ? { jpeg } : {}),
-    ...(jpegSource ? { jpegSource } : {}),
-  },
+  augment,
   progress: a.quiet !== true,
 });
 process.stderr.write(

@@ -37,3 +37,23 @@ export function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i])), s = Math.max(s, Math.abs(b[i]));
   return m / s;
 }
+
+/**
+ * The first index where |a[i] − b[i]| exceeds `tol`, as a message naming it and both values, or null
+ * where none does (asserts equal lengths): for assertions on big arrays that fail by first difference.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(firstOver([1, 2, 3], [1, 2.5, 3.5], 0.1), "index 1: 2 vs 2.5 (|Δ| 0.5 > 0.1)");
+ * assert.equal(firstOver([1, 2], [1, 2.05], 0.1), null);
+ * ```
+ */
+export function firstOver(a: ArrayLike<number>, b: ArrayLike<number>, tol: number): string | null {
+  assert.equal(a.length, b.length);
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (!(d <= tol)) return `index ${i}: ${a[i]} vs ${b[i]} (|Δ| ${Number(d.toPrecision(3))} > ${tol})`;
+  }
+  return null;
+}

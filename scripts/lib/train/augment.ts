@@ -14,7 +14,7 @@ import { lampShift } from "../shift/lamp.ts";
 import { luma } from "../../../model/core/mod.ts";
 import { jpegRoundTrip } from "../shift/jpeg.ts";
 import { toFloatRgb } from "../../../model/core/mod.ts";
-import { randomTone, type ToneOptions } from "./tone.ts";
+import { applyTone, drawTone, type ToneDraw, type ToneOptions } from "./tone.ts";
 
 /** Strength of each augmentation. Ranges are ± fractions; 0 turns one off. */
 export interface AugmentOptions {
@@ -167,8 +167,92 @@ export function adjustColor(img: FloatRgbImage, p: ColorParams): FloatRgbImage {
   return { width: img.width, height: img.height, data: out };
 }
 
+/** The parameters {@link drawAugment} draws for one image; {@link applyAugment} applies them. */
+export interface AugmentDraw {
+  /** {@link dihedral}'s code (0 = identity). */
+  dihedral: number;
+  /** The colour jitter, or null where it is the identity (then skipped). */
+  color: ColorParams | null;
+  /** The training-only acquisition families (`./tone.ts`), when on. */
+  tone?: ToneDraw;
+  /** The HSV shift, when on. */
+  hsv?: { brightness: number; saturation: number; hue: number };
+  /** Lamp gains, blur and chroma subsampling, when on. */
+  acquisition?: { gain: [number, number, number]; blur: 0 | 1; chroma: boolean };
+}
+
 /**
- * Draws random augmentation parameters from `rng` and applies them.
+ * Draws one image's augmentation parameters from `rng` in a fixed order (the order every training
+ * run since the first has used, so seeds keep their meaning), for an image of `width`×`height`
+ * before the dihedral. {@link applyAugment} applies them on the host; the device data path
+ * (`device/augment_ops.ts`) applies the same draws as tensor operations.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { makeRng } from "./rng.ts";
+ * const d = drawAugment(makeRng(7), DEFAULT_AUGMENT, 96, 96);
+ * assert.ok(d.dihedral >= 0 && d.dihedral < 8);
+ * assert.deepEqual(drawAugment(makeRng(7), DEFAULT_AUGMENT, 96, 96), d); // seeded
+ * assert.deepEqual(drawAugment(makeRng(7), NO_AUGMENT, 96, 96), { dihedral: 0, color: null });
+ * ```
+ */
+export function drawAugment(rng: Rng, opts: AugmentOptions, width: number, height: number): AugmentDraw {
+  const sym = (r: number) => (2 * rng() - 1) * r;
+  const code = opts.dihedral ? Math.floor(rng() * 8) : 0;
+  const p: ColorParams = {
+    brightness: 1 + sym(opts.brightness),
+    contrast: 1 + sym(opts.contrast),
+    saturation: 1 + sym(opts.saturation),
+    hue: sym(opts.hue),
+    grey: rng() < opts.greyscale,
+  };
+  const identity = p.brightness === 1 && p.contrast === 1 && p.saturation === 1 && p.hue === 0 && !p.grey;
+  const transposed = (code & 4) !== 0;
+  const draw: AugmentDraw = { dihedral: code, color: identity ? null : p };
+  if (opts.tone) draw.tone = drawTone(rng, opts.tone, transposed ? height : width, transposed ? width : height);
+  if (opts.hsv) {
+    draw.hsv = {
+      brightness: 1 + sym(opts.hsv.value),
+      saturation: 1 + sym(opts.hsv.saturation),
+      hue: sym(opts.hsv.hue),
+    };
+  }
+  if (opts.acquisition) {
+    const a = opts.acquisition;
+    const gain: [number, number, number] = [1 + sym(a.gain), 1 + sym(a.gain), 1 + sym(a.gain)];
+    const blur = rng() < a.blur ? 1 : 0;
+    draw.acquisition = { gain, blur, chroma: rng() < a.chroma };
+  }
+  return draw;
+}
+
+/**
+ * Applies drawn parameters on the host: dihedral, colour jitter, tone families, HSV shift, then
+ * acquisition jitter. Pure: returns a new image.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const img = { width: 2, height: 1, data: new Float32Array([1, 0, 0, 0, 0, 1]) };
+ * assert.deepEqual(applyAugment(img, { dihedral: 1, color: null }).data, new Float32Array([0, 0, 1, 1, 0, 0]));
+ * ```
+ */
+export function applyAugment(img: FloatRgbImage, draw: AugmentDraw): FloatRgbImage {
+  let out = draw.dihedral !== 0 ? dihedral(img, draw.dihedral) : img;
+  if (draw.color) out = adjustColor(out, draw.color);
+  if (draw.tone) out = applyTone(out, draw.tone);
+  if (draw.hsv) out = shiftColors(out, draw.hsv);
+  if (draw.acquisition) {
+    out = lampShift(out, { gain: draw.acquisition.gain, blur: draw.acquisition.blur });
+    if (draw.acquisition.chroma) out = subsampleChroma(out);
+  }
+  return out === img ? { ...img, data: img.data.slice() } : out;
+}
+
+/**
+ * Draws random augmentation parameters from `rng` and applies them: {@link applyAugment} of
+ * {@link drawAugment}.
  *
  * @example
  * ```ts
@@ -184,34 +268,7 @@ export function adjustColor(img: FloatRgbImage, p: ColorParams): FloatRgbImage {
  * ```
  */
 export function augment(img: FloatRgbImage, rng: Rng, opts: AugmentOptions = DEFAULT_AUGMENT): FloatRgbImage {
-  const sym = (r: number) => (2 * rng() - 1) * r;
-  let out = opts.dihedral ? dihedral(img, Math.floor(rng() * 8)) : img;
-  const p: ColorParams = {
-    brightness: 1 + sym(opts.brightness),
-    contrast: 1 + sym(opts.contrast),
-    saturation: 1 + sym(opts.saturation),
-    hue: sym(opts.hue),
-    grey: rng() < opts.greyscale,
-  };
-  const identity = p.brightness === 1 && p.contrast === 1 && p.saturation === 1 && p.hue === 0 && !p.grey;
-  if (!identity) out = adjustColor(out, p);
-  if (opts.tone) out = randomTone(out, rng, opts.tone);
-  if (opts.hsv) {
-    const shift = {
-      brightness: 1 + sym(opts.hsv.value),
-      saturation: 1 + sym(opts.hsv.saturation),
-      hue: sym(opts.hsv.hue),
-    };
-    out = shiftColors(out, shift);
-  }
-  if (opts.acquisition) {
-    const a = opts.acquisition;
-    const gain: [number, number, number] = [1 + sym(a.gain), 1 + sym(a.gain), 1 + sym(a.gain)];
-    const blur = rng() < a.blur ? 1 : 0;
-    out = lampShift(out, { gain, blur });
-    if (rng() < a.chroma) out = subsampleChroma(out);
-  }
-  return out === img ? { ...img, data: img.data.slice() } : out;
+  return applyAugment(img, drawAugment(rng, opts, img.width, img.height));
 }
 
 /**

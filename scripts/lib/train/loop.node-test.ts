@@ -11,7 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { PreprocessSpec } from "../../../model/core/mod.ts";
 import type { ManifestItem, SplitManifest } from "../data/split_manifest.ts";
 import { loadLayersModel } from "../tfjs/file_io.ts";
-import { NO_AUGMENT } from "./augment.ts";
+import { DEFAULT_AUGMENT, NO_AUGMENT } from "./augment.ts";
 import { encodeBmp } from "../../../model/core/mod.ts";
 import { DEFAULT_TRAIN, type HistoryRow, train } from "./loop.ts";
 import { createModel } from "../models/create.ts";
@@ -190,6 +190,72 @@ test("train: a pretrained backbone (a MobileNetV2 slice) frozen for epoch 1, the
     assert.equal(
       JSON.parse(await readFile(join(out, "best", "model.json"), "utf8")).userDefinedMetadata.backbone.package,
       "nsfwjs",
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("train: the device data path (tfjs augmentation, 8-bit cache, feeder threads ahead) trains as the host path does", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "train-device-"));
+  try {
+    const manifest = await syntheticManifest(dir);
+    const spec: PreprocessSpec = {
+      size: 32,
+      crop: "none",
+      resize: "area",
+      normalization: { mode: "per-image", minStd: 0.02 },
+      channelOrder: "RGB",
+      alphaBackground: 0,
+      whiteBalance: { brightFraction: 0.02 },
+    };
+    // all-v6's members' recipe: colour jitter, tone curves, chroma, zoom in/out, source-size JPEG
+    const augment = {
+      ...DEFAULT_AUGMENT,
+      tone: { curve: 0.8, chroma: 0.8, minArea: 0.64, minScale: 0.7 },
+      jpegSource: { probability: 0.5, minQuality: 40, maxQuality: 90 },
+    };
+    const cfg = {
+      ...DEFAULT_TRAIN,
+      manifest,
+      spec,
+      epochs: 1,
+      batch: 8,
+      lr: 3e-3,
+      width: 0.5,
+      workers: 1,
+      backend: "wasm" as const,
+      augment,
+      progress: false,
+      log: () => {},
+    };
+    const run = async (name: string, extra: object) => {
+      const out = join(dir, name);
+      await train({ ...cfg, out, ...extra });
+      const [h] = JSON.parse(await readFile(join(out, "history.json"), "utf8")) as HistoryRow[];
+      const config = JSON.parse(await readFile(join(out, "train_config.json"), "utf8"));
+      return { loss: h.trainLoss, val: h.val.loss, config };
+    };
+    const host = await run("host", {});
+    const fed = await run("fed", { dataPath: "device", feeders: 1, prefetch: 2 });
+    const own = await run("own", { dataPath: "device", feeders: 0 });
+    // the feeders make exactly the bytes the replica would: the same run, to the bit
+    assert.equal(fed.loss, own.loss);
+    assert.equal(fed.val, own.val);
+    // device vs host: the same draws; only the 8-bit cache and float rounding differ
+    const near = (a: number, b: number) => Math.abs(a - b) <= 0.02 * Math.max(Math.abs(a), Math.abs(b));
+    assert.ok(near(fed.loss, host.loss), `train loss: device ${fed.loss}, host ${host.loss}`);
+    assert.ok(near(fed.val, host.val), `val loss: device ${fed.val}, host ${host.val}`);
+    assert.equal(fed.config.dataPath, "device");
+    assert.equal(host.config.dataPath, undefined);
+    await assert.rejects(
+      train({
+        ...cfg,
+        out: join(dir, "refused"),
+        dataPath: "device",
+        augment: { ...augment, acquisition: { gain: 0.1, blur: 0, chroma: 0 } },
+      }),
+      /--data-path device: --aug-acq has no device version; drop it or train with --data-path host/,
     );
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -15,7 +15,10 @@ import type { BackendName } from "../tfjs/backend.ts";
 import { adamStep, cosineLr, newAdamState } from "./adam.ts";
 import { type AugmentOptions, DEFAULT_AUGMENT } from "./augment.ts";
 import { loadLoopState, loadModelWeights, type LoopState, saveLoopState, saveModelWeights } from "./checkpoint.ts";
-import { WorkerPool } from "./pool.ts";
+import { shardRanges, WorkerPool } from "./pool.ts";
+import { FeederPool, Prefetcher, type SourceImages } from "./feeder.ts";
+import { deviceAugmentRefusal } from "./device/augment_ops.ts";
+import type { DataPath } from "./protocol.ts";
 import { formatDuration, progressBar } from "./progress.ts";
 import { mixSeed } from "./rng.ts";
 import { type Balance, classWeights, epochBatches } from "./sampler.ts";
@@ -68,6 +71,18 @@ export interface TrainOptions {
   augment: AugmentOptions;
   /** Weight of the subtype cross-entropy; 0 turns the subtype head off. */
   subtypeLossWeight: number;
+  /**
+   * Where batches are augmented and normalised: `host` (JavaScript, the default) or `device`
+   * (tfjs operations on the replica's backend, from an 8-bit cache held there; `device/`).
+   */
+  dataPath?: DataPath;
+  /**
+   * Device path: feeder threads that re-encode `--aug-jpeg-source` images ahead of the steps
+   * (0: each replica makes its own, between steps).
+   */
+  feeders?: number;
+  /** Device path with feeders: how many steps ahead they work (default 4). */
+  prefetch?: number;
   /** Log lines (stderr by default). */
   log?: (msg: string) => void;
   /** Show the progress bar (default true). */
@@ -171,6 +186,9 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
   if (valItems.length === 0) {
     throw new Error("the manifest has no validation items; re-run prepare_data.ts with --val > 0");
   }
+  const dataPath = cfg.dataPath ?? "host";
+  const refusal = dataPath === "device" ? deviceAugmentRefusal(cfg.augment) : null;
+  if (refusal) throw new Error(`--data-path device: ${refusal}`);
   const items = [...trainItems, ...evalItems];
   const subtypeNames = cfg.subtypeLossWeight > 0 ? (m.subtypes ?? []) : [];
   const subIndex = (it: ManifestItem) => (it.subtype ? subtypeNames.indexOf(it.subtype) : -1);
@@ -272,12 +290,20 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
     ...(cfg.distill ? { distill: { weight: cfg.distill.weight, temperature: cfg.distill.temperature } } : {}),
     cache,
     ...(cfg.augment.jpegSource ? { files: items.map(fileOf) } : {}),
+    dataPath,
   }));
+  const feeders = dataPath === "device" && cfg.augment.jpegSource && (cfg.feeders ?? 0) > 0
+    ? await FeederPool.start(cfg.feeders!, { spec: cfg.spec, augment: cfg.augment, files: items.map(fileOf) })
+      .catch(async (err) => {
+        await pool.close();
+        throw err;
+      })
+    : null;
   let stoppedBy: TrainResult["stoppedBy"] = "epochs";
   try {
     log(
-      `${pool.size} replica(s) on ${
-        [...new Set(pool.backends)].join("/")
+      `${pool.size} replica(s) on ${[...new Set(pool.backends)].join("/")}, ${dataPath} data path${
+        feeders ? ` with ${feeders.size} feeder thread(s)` : ""
       }; ${trainItems.length} train, ${valItems.length} val, ${
         evalItems.length - valItems.length
       } test; ${layout.total} weights`,
@@ -307,6 +333,15 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
       }
       const e0 = performance.now();
       let seen = 0, lossSum = 0, bceSum = 0, correct = 0, lr = cfg.lr;
+      // device path with feeders: each step's re-encoded images, made `prefetch` steps ahead
+      const ahead = feeders
+        ? new Prefetcher<SourceImages[]>(cfg.prefetch ?? 4, batches.length, (b) =>
+          Promise.all(
+            shardRanges(batches[b].length, pool.size).map(([lo, hi]) =>
+              feeders.sources(mixSeed(cfg.seed, epoch, b), batches[b].slice(lo, hi))
+            ),
+          ))
+        : null;
       for (let b = 0; b < batches.length; b++) {
         const idx = batches[b];
         lr = cosineLr(cfg.lr, epoch + b / batches.length, cfg.epochs, cfg.warmupEpochs);
@@ -317,6 +352,7 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
           sampleWeights: idx.map((i) => (trainLabels[i] ? cw.pos : cw.neg)),
           ...(cfg.distill ? { teacherLogits: idx.map((i) => teacherLogits[i]) } : {}),
           ...(backbone && epoch < cfg.freezeEpochs ? { headOnly: true } : {}),
+          ...(ahead ? { sources: await ahead.get(b) } : {}),
           seed: mixSeed(cfg.seed, epoch, b),
         }, layout.trainMask);
         if (!Number.isFinite(r.lossSum)) {
@@ -430,6 +466,7 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
       backends: pool.backends,
     };
   } finally {
+    await feeders?.close();
     await pool.close();
     model.dispose();
   }

@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { DecodeJob, Reply, Request, WorkerInit } from "./protocol.ts";
+import type { SourceImages } from "./feeder.ts";
 
 /** Summed result of one data-parallel step. */
 export interface StepResult {
@@ -30,6 +31,8 @@ export interface BatchSpec {
   /** a frozen pretrained backbone: only the head's gradients are computed */
   headOnly?: boolean;
   seed: number;
+  /** device path: each shard's ({@link shardRanges}) images re-encoded ahead by the feeders */
+  sources?: SourceImages[];
 }
 
 /**
@@ -75,21 +78,22 @@ export function workerBootstrap(entryUrl: string): string {
 }
 
 /**
- * What a replica thread runs, seen from the module at `selfUrl`: from TypeScript sources, tsx's
- * bootstrap of `./worker.ts` (eval'd source); from a bundled build (`.js`, see
- * `scripts/bundle_training.ts`), the sibling bundle `./worker.js`.
+ * What a thread runs, seen from the module at `selfUrl`: from TypeScript sources, tsx's bootstrap
+ * of `./<name>.ts` (eval'd source); from a bundled build (`.js`, see `scripts/bundle_training.ts`),
+ * the sibling bundle `./<name>.js`. `name` is `worker` (a replica) or `feeder_worker` (a feeder).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * assert.deepEqual(replicaEntry("file:///x/dist/train.js"), new URL("file:///x/dist/worker.js")); // bundled
  * assert.equal(typeof replicaEntry("file:///x/scripts/lib/train/pool.ts"), "string"); // tsx bootstrap source
+ * assert.deepEqual(replicaEntry("file:///x/dist/train.js", "feeder_worker"), new URL("file:///x/dist/feeder_worker.js"));
  * ```
  */
-export function replicaEntry(selfUrl: string): string | URL {
+export function replicaEntry(selfUrl: string, name = "worker"): string | URL {
   return /\.[cm]?ts$/.test(new URL(selfUrl).pathname)
-    ? workerBootstrap(new URL("./worker.ts", selfUrl).href)
-    : new URL("./worker.js", selfUrl);
+    ? workerBootstrap(new URL(`./${name}.ts`, selfUrl).href)
+    : new URL(`./${name}.js`, selfUrl);
 }
 
 /** A set of replicas. Create with {@link WorkerPool.start}. */
@@ -220,6 +224,9 @@ export class WorkerPool {
   async step(weights: Float32Array, batch: BatchSpec, trainMask: Uint8Array): Promise<StepResult> {
     const n = batch.indices.length;
     const shards = shardRanges(n, this.workers.length);
+    if (batch.sources && batch.sources.length !== shards.length) {
+      throw new Error(`step: re-encoded images for ${batch.sources.length} shards, the batch has ${shards.length}`);
+    }
     const replies = await Promise.all(shards.map(([a, b], w) =>
       this.request<Extract<Reply, { type: "step" }>>(w, {
         type: "step",
@@ -231,6 +238,7 @@ export class WorkerPool {
         sampleWeights: batch.sampleWeights.slice(a, b),
         ...(batch.teacherLogits ? { teacherLogits: batch.teacherLogits.slice(a, b) } : {}),
         ...(batch.headOnly ? { headOnly: true } : {}),
+        ...(batch.sources ? { sources: batch.sources[w] } : {}),
         batchSize: n,
         seed: batch.seed,
       })

@@ -7,6 +7,14 @@ import type { PreprocessSpec } from "../../../model/core/mod.ts";
 import type { TrainArch } from "../models/create.ts";
 import type { BackendName } from "../tfjs/backend.ts";
 import type { AugmentOptions } from "./augment.ts";
+import type { SourceImages } from "./feeder.ts";
+
+/**
+ * Where a replica augments and normalises its batches: `host` in JavaScript from the Uint16 cache
+ * (every CPU replica), `device` as tfjs operations on its backend from an 8-bit copy of the cache
+ * held there (`device/`; a GPU replica).
+ */
+export type DataPath = "host" | "device";
 
 /** `workerData` of every replica. */
 export interface WorkerInit {
@@ -29,6 +37,8 @@ export interface WorkerInit {
   cache: SharedArrayBuffer;
   /** Source file of every cached item (index order); read again by source-resolution augmentation. */
   files?: string[];
+  /** Where batches are augmented and normalised (absent: host). */
+  dataPath?: DataPath;
 }
 
 /** One item to decode into the cache. */
@@ -58,6 +68,11 @@ export type Request =
     /** Size of the whole batch (the loss is summed over the shard and divided by this). */
     batchSize: number;
     seed: number;
+    /**
+     * Device path: this shard's images re-encoded at the source's resolution, made ahead by the
+     * feeder threads (absent: the replica makes them itself).
+     */
+    sources?: SourceImages;
   }
   | { type: "predict"; id: number; weights: Float32Array; indices: number[] }
   | { type: "close" };

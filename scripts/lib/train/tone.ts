@@ -204,8 +204,19 @@ export function zoomOut(
   return { width: w, height: h, data: out };
 }
 
-/** Mean colour of the brightest 10% of pixels (by luma): the slide background. */
-function backgroundColour(img: FloatRgbImage): [number, number, number] {
+/**
+ * Mean colour of the brightest 10% of pixels (by luma; every pixel at or above the 90th-percentile
+ * luma): the slide background, a zoom-out's canvas.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const data = new Float32Array(30).fill(0.2); // ten dark pixels…
+ * data.set([0.9, 0.8, 0.7], 27); // …but the last is the background
+ * assert.deepEqual(backgroundColour({ width: 10, height: 1, data }).map((v) => v.toFixed(2)), ["0.90", "0.80", "0.70"]);
+ * ```
+ */
+export function backgroundColour(img: FloatRgbImage): [number, number, number] {
   const d = img.data, n = d.length / 3;
   const lumas = new Float32Array(n);
   for (let i = 0; i < n; i++) lumas[i] = luma(d[i * 3], d[i * 3 + 1], d[i * 3 + 2]);
@@ -235,23 +246,35 @@ export interface ToneOptions {
   minScale?: number;
 }
 
+/** A zoom drawn by {@link drawTone}: the whole field shrunk onto its background, or a crop resized. */
+export type ZoomDraw =
+  | { kind: "out"; scale: number; x: number; y: number }
+  | { kind: "in"; window: CropWindow };
+
+/** The parameters {@link drawTone} draws for one image; {@link applyTone} applies them. */
+export interface ToneDraw {
+  /** One curve per channel, or null when the curve strength is 0. */
+  curves: [ToneCurve, ToneCurve, ToneCurve] | null;
+  /** {@link lumaChroma}'s beta; 0 = skipped. */
+  beta: number;
+  /** The zoom, or null for none. */
+  zoom: ZoomDraw | null;
+}
+
 /**
- * Draws the three families' parameters from `rng` and applies them (tone curves, luma-dependent
- * chroma, random crop). Always draws the same number of random values, so enabling one family
- * does not change the others' draws.
+ * Draws the three families' parameters for a `width`×`height` image from `rng`. Always draws the
+ * same number of random values, so enabling one family does not change the others' draws.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { makeRng } from "./rng.ts";
- * const img = { width: 8, height: 8, data: new Float32Array(8 * 8 * 3).map((_, i) => (i % 11) / 11) };
- * const a = randomTone(img, makeRng(3), { curve: 0.8, chroma: 0.6, minArea: 0.64 });
- * assert.deepEqual(randomTone(img, makeRng(3), { curve: 0.8, chroma: 0.6, minArea: 0.64 }), a); // seeded
- * assert.notDeepEqual(a.data, img.data);
- * assert.deepEqual(randomTone(img, makeRng(3), { curve: 0, chroma: 0, minArea: 1 }).data, img.data); // all off
+ * const d = drawTone(makeRng(3), { curve: 0, chroma: 0, minArea: 1, minScale: 0.5 }, 96, 96);
+ * assert.equal(d.curves, null); // curve strength 0
+ * assert.equal(d.zoom?.kind, "out");
  * ```
  */
-export function randomTone(img: FloatRgbImage, rng: Rng, opts: ToneOptions): FloatRgbImage {
+export function drawTone(rng: Rng, opts: ToneOptions, width: number, height: number): ToneDraw {
   const sym = () => 2 * rng() - 1;
   // Shared and per-channel parts, each half of the budget, split between the two harmonics.
   const budget = TONE_SLOPE_BUDGET * Math.min(1, Math.max(0, opts.curve));
@@ -268,15 +291,59 @@ export function randomTone(img: FloatRgbImage, rng: Rng, opts: ToneOptions): Flo
   const minScale = opts.minScale ?? 1;
   const zoomOutNow = rng() < 0.5 || opts.minArea >= 1;
   const scale = minScale + rng() * (1 - minScale);
-  let out = img;
-  if (budget > 0) out = toneCurves(out, curves);
-  if (opts.chroma > 0 && beta !== 0) out = lumaChroma(out, beta);
+  let zoom: ZoomDraw | null = null;
   if (minScale < 1 && zoomOutNow) {
-    out = zoomOut(out, scale, px * img.width * (1 - scale), py * img.height * (1 - scale), backgroundColour(out));
+    zoom = { kind: "out", scale, x: px * width * (1 - scale), y: py * height * (1 - scale) };
   } else if (opts.minArea < 1) {
-    const cw = Math.min(img.width, img.width * Math.sqrt(area * aspect));
-    const ch = Math.min(img.height, img.height * Math.sqrt(area / aspect));
-    out = cropResize(out, { x: px * (img.width - cw), y: py * (img.height - ch), width: cw, height: ch });
+    const cw = Math.min(width, width * Math.sqrt(area * aspect));
+    const ch = Math.min(height, height * Math.sqrt(area / aspect));
+    zoom = { kind: "in", window: { x: px * (width - cw), y: py * (height - ch), width: cw, height: ch } };
   }
+  return {
+    curves: budget > 0 ? curves : null,
+    beta: opts.chroma > 0 && beta !== 0 ? beta : 0,
+    zoom,
+  };
+}
+
+/**
+ * Applies a {@link ToneDraw}: tone curves, luma-dependent chroma, then the zoom (a zoom-out's canvas
+ * is the toned image's own background colour, {@link backgroundColour}). Returns a new image.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const img = { width: 2, height: 1, data: new Float32Array([0.2, 0.4, 0.6, 0.9, 0.9, 0.9]) };
+ * const none = applyTone(img, { curves: null, beta: 0, zoom: null });
+ * assert.deepEqual(none.data, img.data);
+ * assert.notEqual(none.data, img.data); // a copy
+ * ```
+ */
+export function applyTone(img: FloatRgbImage, draw: ToneDraw): FloatRgbImage {
+  let out = img;
+  if (draw.curves) out = toneCurves(out, draw.curves);
+  if (draw.beta !== 0) out = lumaChroma(out, draw.beta);
+  const z = draw.zoom;
+  if (z?.kind === "out") out = zoomOut(out, z.scale, z.x, z.y, backgroundColour(out));
+  else if (z?.kind === "in") out = cropResize(out, z.window);
   return out === img ? { ...img, data: img.data.slice() } : out;
+}
+
+/**
+ * Draws the three families' parameters from `rng` and applies them (tone curves, luma-dependent
+ * chroma, random zoom): {@link applyTone} of {@link drawTone}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { makeRng } from "./rng.ts";
+ * const img = { width: 8, height: 8, data: new Float32Array(8 * 8 * 3).map((_, i) => (i % 11) / 11) };
+ * const a = randomTone(img, makeRng(3), { curve: 0.8, chroma: 0.6, minArea: 0.64 });
+ * assert.deepEqual(randomTone(img, makeRng(3), { curve: 0.8, chroma: 0.6, minArea: 0.64 }), a); // seeded
+ * assert.notDeepEqual(a.data, img.data);
+ * assert.deepEqual(randomTone(img, makeRng(3), { curve: 0, chroma: 0, minArea: 1 }).data, img.data); // all off
+ * ```
+ */
+export function randomTone(img: FloatRgbImage, rng: Rng, opts: ToneOptions): FloatRgbImage {
+  return applyTone(img, drawTone(rng, opts, img.width, img.height));
 }

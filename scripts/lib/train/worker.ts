@@ -13,7 +13,10 @@ import type { FloatRgbImage, RgbaImage } from "../../../model/core/mod.ts";
 import { createModel, HEAD_LAYERS } from "../models/create.ts";
 import { selectBackend } from "../tfjs/backend.ts";
 import { skipInputGradient } from "../tfjs/input_grad_skip.ts";
-import { augment, augmentJpeg, drawSourceJpegQuality } from "./augment.ts";
+import { applyAugment, augmentJpeg } from "./augment.ts";
+import { drawSample, evalBatch, trainBatch } from "./device/batch.ts";
+import { DeviceImageCache, toBytes } from "./device/image_cache.ts";
+import type { SourceImages } from "./feeder.ts";
 import { jpegRoundTrip } from "../shift/jpeg.ts";
 import type { Reply, Request, WorkerInit } from "./protocol.ts";
 import { makeRng, mixSeed } from "./rng.ts";
@@ -60,19 +63,56 @@ async function sourceJpeg(index: number, quality: number): Promise<FloatRgbImage
   return toFloatRgb(await jpegRoundTrip(await readSource(file), quality), init.spec);
 }
 
-async function batchTensor(indices: number[], seed: number | null): Promise<tf.Tensor4D> {
+/** Host path: the batch augmented and normalised in JavaScript. */
+async function hostBatch(indices: number[], seed: number | null): Promise<tf.Tensor4D> {
   const buf = new Float32Array(indices.length * pixels);
   for (const [k, index] of indices.entries()) {
     let img = cached(index);
     if (seed !== null) {
-      const rng = makeRng(mixSeed(seed, index, k));
-      const q = drawSourceJpegQuality(rng, init.augment);
-      if (q !== null) img = await sourceJpeg(index, q);
-      img = await augmentJpeg(augment(img, rng, init.augment), rng, init.augment);
+      const s = drawSample(seed, index, k, init.augment, size);
+      if (s.quality !== null) img = await sourceJpeg(index, s.quality);
+      img = await augmentJpeg(applyAugment(img, s.augment), s.rng, init.augment);
     }
     normalizeToTensor(img, init.spec, "NHWC", buf, k * pixels);
   }
   return tf.tensor4d(buf, [indices.length, size, size, 3]);
+}
+
+let deviceCache: DeviceImageCache | null = null;
+
+/** Device path: the whole decoded cache as 8-bit values on the backend, built at the first batch. */
+function deviceImages(): DeviceImageCache {
+  if (!deviceCache) {
+    const bytes = new Uint8Array(cache.length);
+    for (let i = 0; i < cache.length; i++) bytes[i] = Math.round(cache[i] / 257);
+    deviceCache = DeviceImageCache.fromBytes(bytes, size);
+  }
+  return deviceCache;
+}
+
+/**
+ * Device path: the batch gathered, augmented and normalised by tfjs operations; the images
+ * re-encoded at the source's resolution come from the feeders (`sources`) or are made here.
+ */
+async function deviceBatch(indices: number[], seed: number | null, sources?: SourceImages): Promise<tf.Tensor4D> {
+  if (seed === null) return evalBatch(deviceImages(), indices, init.spec);
+  const draws = indices.map((index, k) => drawSample(seed, index, k, init.augment, size));
+  const wanted = draws.flatMap((d, k) => (d.quality === null ? [] : [k]));
+  if (sources && sources.map((s) => s.k).join() !== wanted.join()) {
+    throw new Error(
+      `the feeders re-encoded positions [${sources.map((s) => s.k)}], the replica drew [${wanted}]: ` +
+        "feeder and replica must share the augmentation options",
+    );
+  }
+  const made = sources ?? await Promise.all(wanted.map(async (k) => ({
+    k,
+    rgb: toBytes((await sourceJpeg(indices[k], draws[k].quality!)).data),
+  })));
+  return trainBatch(deviceImages(), indices, draws.map((d) => d.augment), made, init.spec);
+}
+
+function batchTensor(indices: number[], seed: number | null, sources?: SourceImages): Promise<tf.Tensor4D> {
+  return init.dataPath === "device" ? deviceBatch(indices, seed, sources) : hostBatch(indices, seed);
 }
 
 async function main(): Promise<void> {
@@ -94,6 +134,7 @@ async function main(): Promise<void> {
     if (req.type === "close") {
       // release the GPU device before the thread ends (Dawn crashed when a thread holding one was terminated)
       model.dispose();
+      deviceCache?.dispose();
       const b = tf.backend() as unknown as { dispose?(): void; device?: { destroy?(): void } };
       if (tf.getBackend() === "webgpu") {
         b.dispose?.();
@@ -130,7 +171,7 @@ async function main(): Promise<void> {
     // step: dropout draws from Math.random; seed it per step and replica for reproducibility
     Math.random = makeRng(mixSeed(req.seed, 0x5eed, init.workerIndex));
     const n = req.indices.length;
-    const x = await batchTensor(req.indices, req.seed);
+    const x = await batchTensor(req.indices, req.seed, req.sources);
     const y = tf.tensor2d(req.labels, [n, 1]);
     const sw = tf.tensor2d(req.sampleWeights, [n, 1]);
     const known = req.subtypes.map((s) => (s >= 0 ? 1 : 0));

@@ -4,7 +4,8 @@
  *
  * ```sh
  * deno task bench:train [--archs small-gap,original] [--widths 1,0.5] [--sizes 96,128]
- *   [--backends wasm,cpu] [--workers 1,2] [--batch 32] [--seconds 20]
+ *   [--backends wasm,cpu] [--workers 1,2] [--batch 32] [--seconds 20] [--data-paths host,device]
+ *   [--augment default|recipe]
  * ```
  *
  * Backends default to every one `selectBackend` can start here (besides `auto`). Prints a table.
@@ -15,7 +16,8 @@
 import { loadavg } from "node:os";
 import type { Architecture } from "./lib/models/architectures.ts";
 import type { BackendName } from "./lib/tfjs/backend.ts";
-import type { BenchRow } from "./lib/bench/train_step.ts";
+import type { BenchAugment, BenchRow } from "./lib/bench/train_step.ts";
+import type { DataPath } from "./lib/train/protocol.ts";
 import { cliArgs, numberFlag } from "./lib/run/cli.ts";
 
 const a = cliArgs({
@@ -29,6 +31,9 @@ const a = cliArgs({
   --workers N,M    replica counts (1,2)
   --batch N        batch size (32)
   --seconds S      timed seconds per configuration (20; cpu at most 10)
+  --data-paths P,Q where batches are augmented and normalised: host (JavaScript), device (tfjs ops) (host)
+  --augment A      default (the trainer's colour jitter) or recipe (all-v6's members' augmentation and
+                   input, without the source-size JPEG) (default)
 Prints a table: images/second, and images per CPU-second (a contention-free estimate per core).`,
   example: "deno task bench:train --backends wasm --sizes 96 --workers 1,2 --seconds 10",
   options: {
@@ -39,6 +44,8 @@ Prints a table: images/second, and images per CPU-second (a contention-free esti
     workers: { type: "string" },
     batch: { type: "string" },
     seconds: { type: "string" },
+    "data-paths": { type: "string" },
+    augment: { type: "string" },
   },
 }, (v) => ({
   ...v,
@@ -71,11 +78,17 @@ const sizes = list(a.sizes, "96,128").map(Number);
 const widths = list(a.widths, "1").map(Number);
 const workers = list(a.workers, "1,2").map(Number);
 const { batch, seconds } = a;
+const dataPaths = list(a["data-paths"], "host") as DataPath[];
+for (const p of dataPaths) {
+  if (p !== "host" && p !== "device") throw new Error(`unknown data path ${p}; use host, device`);
+}
+const augment = (a.augment ?? "default") as BenchAugment;
+if (augment !== "default" && augment !== "recipe") throw new Error(`--augment: default or recipe, got ${augment}`);
 process.stderr.write(
   `load average at start: ${loadavg().map((l) => l.toFixed(2)).join(" ")}; backends: ${backends.join(", ")}\n`,
 );
 const rows: BenchRow[] = [];
-const header = "backend   arch       width size workers batch steps   img/s  img/cpu-s";
+const header = "backend   arch       width size workers batch data   augment steps   img/s  img/cpu-s";
 console.log(header);
 for (const backend of backends) {
   for (const arch of archs) {
@@ -83,23 +96,29 @@ for (const backend of backends) {
     for (const width of arch === "small-gap" ? widths : [1]) {
       for (const size of sizes) {
         for (const w of workers) {
-          const r = await benchTrain({
-            backend,
-            arch,
-            width,
-            size,
-            workers: w,
-            batch,
-            seconds: backend === "cpu" ? Math.min(seconds, 10) : seconds,
-          });
-          rows.push(r);
-          console.log(
-            `${r.backend.padEnd(9)} ${r.arch.padEnd(10)} ${String(r.width).padStart(5)} ${String(r.size).padStart(4)} ${
-              String(r.workers).padStart(7)
-            } ${String(r.batch).padStart(5)} ${String(r.steps).padStart(5)} ${r.imgPerSec.toFixed(1).padStart(7)} ${
-              r.imgPerCpuSec.toFixed(1).padStart(10)
-            }`,
-          );
+          for (const dataPath of dataPaths) {
+            const r = await benchTrain({
+              dataPath,
+              augment,
+              backend,
+              arch,
+              width,
+              size,
+              workers: w,
+              batch,
+              seconds: backend === "cpu" ? Math.min(seconds, 10) : seconds,
+            });
+            rows.push(r);
+            console.log(
+              `${r.backend.padEnd(9)} ${r.arch.padEnd(10)} ${String(r.width).padStart(5)} ${
+                String(r.size).padStart(4)
+              } ${String(r.workers).padStart(7)} ${String(r.batch).padStart(5)} ${r.dataPath.padEnd(6)} ${
+                r.augment.padEnd(7)
+              } ${String(r.steps).padStart(5)} ${r.imgPerSec.toFixed(1).padStart(7)} ${
+                r.imgPerCpuSec.toFixed(1).padStart(10)
+              }`,
+            );
+          }
         }
       }
     }

@@ -9,10 +9,24 @@ import type { PreprocessSpec } from "../../../model/core/mod.ts";
 import { type Architecture, buildModel } from "../models/architectures.ts";
 import type { BackendName } from "../tfjs/backend.ts";
 import { adamStep, newAdamState } from "../train/adam.ts";
-import { DEFAULT_AUGMENT } from "../train/augment.ts";
+import { type AugmentOptions, DEFAULT_AUGMENT } from "../train/augment.ts";
+import type { DataPath } from "../train/protocol.ts";
 import { WorkerPool } from "../train/pool.ts";
 import { makeRng } from "../train/rng.ts";
 import { readWeights, weightLayout } from "../train/weights.ts";
+
+/** Which augmentation a benchmark runs. */
+export type BenchAugment = "default" | "recipe";
+
+/**
+ * all-v6's members' augmentation (docs/TRAINING.md) without the source-size JPEG (synthetic cached
+ * images have no source file; that step is host work, done ahead by the device path's feeders).
+ */
+export const RECIPE_AUGMENT: AugmentOptions = {
+  ...DEFAULT_AUGMENT,
+  greyscale: 0,
+  tone: { curve: 0.8, chroma: 0.8, minArea: 0.64, minScale: 0.7 },
+};
 
 /** One measured configuration. */
 export interface BenchRow {
@@ -23,6 +37,10 @@ export interface BenchRow {
   size: number;
   workers: number;
   batch: number;
+  /** Where batches were augmented and normalised. */
+  dataPath: DataPath;
+  /** `default`: the trainer's default colour jitter; `recipe`: all-v6's members' augmentation and input. */
+  augment: BenchAugment;
   steps: number;
   imgPerSec: number;
   /** Images per second of CPU time consumed by this process and its workers (contention-free estimate per core). */
@@ -48,15 +66,19 @@ export async function benchTrain(
     workers: number;
     batch: number;
     seconds: number;
+    dataPath?: DataPath;
+    augment?: BenchAugment;
   },
 ): Promise<BenchRow> {
+  const dataPath = o.dataPath ?? "host", which = o.augment ?? "default";
   const spec: PreprocessSpec = {
     size: o.size,
     crop: "none",
     resize: "area",
-    normalization: { mode: "per-image", minStd: 0.02 },
+    normalization: { mode: "per-image", minStd: which === "recipe" ? 0.01 : 0.02 },
     channelOrder: "RGB",
     alphaBackground: 0,
+    ...(which === "recipe" ? { whiteBalance: { brightFraction: 0.02 }, colorMode: "relative-chroma" as const } : {}),
   };
   const nImages = 64;
   const cache = new SharedArrayBuffer(nImages * o.size * o.size * 3 * 2);
@@ -76,9 +98,10 @@ export async function benchTrain(
     subtypes: 4,
     seed: 1,
     backend: o.backend,
-    augment: DEFAULT_AUGMENT,
+    augment: which === "recipe" ? RECIPE_AUGMENT : DEFAULT_AUGMENT,
     subtypeLossWeight: 0.5,
     cache,
+    dataPath,
   }));
   try {
     const step = async (k: number) => {
@@ -110,6 +133,8 @@ export async function benchTrain(
       size: o.size,
       workers: o.workers,
       batch: o.batch,
+      dataPath,
+      augment: which,
       steps,
       imgPerSec: (steps * o.batch) / wall,
       imgPerCpuSec: (steps * o.batch) / cpu,

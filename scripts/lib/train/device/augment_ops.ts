@@ -146,7 +146,8 @@ function backgroundStep(x: tf.Tensor4D): tf.Tensor4D {
   const count = h * w, k = count - Math.floor(count * 0.9);
   const y = tf.reshape(lumaOf(x), [n, count]);
   const cut = tf.min(tf.topk(y, k, false).values, 1, true); // the k-th brightest luma, [n, 1]
-  const mask = tf.reshape(tf.cast(tf.greaterEqual(y, cut), "float32"), [n, h, w, 1]);
+  // tf.where rather than a cast of the bool: on webgpu a cast bool tensor reduced over middle axes failed to compile
+  const mask = tf.reshape(tf.where(tf.greaterEqual(y, cut), tf.onesLike(y), tf.zerosLike(y)), [n, h, w, 1]);
   return tf.div(tf.sum(tf.mul(x, mask), [1, 2], true), tf.sum(mask, [1, 2], true)) as tf.Tensor4D;
 }
 
@@ -207,37 +208,39 @@ function imageTaps(len: number, d: AugmentDraw): { rows: AxisTaps; cols: AxisTap
   };
 }
 
-/** Interpolation matrices [n, len, len] (output × source) from each image's taps; outside rows are 0. */
-function tapMatrix(taps: readonly AxisTaps[], len: number): tf.Tensor3D {
+/**
+ * Resamples axis 1 of `x` ([n, len, rest…] flattened to [n·len, rest]) with each image's taps:
+ * row j of image i = (1 − t)·row i0 + t·row i1 (0 outside), by two gathers over the whole batch.
+ */
+function resampleAxis(x: tf.Tensor2D, taps: readonly AxisTaps[], len: number): tf.Tensor2D {
   const n = taps.length;
   const i0 = new Int32Array(n * len), i1 = new Int32Array(n * len);
   const w0 = new Float32Array(n * len), w1 = new Float32Array(n * len);
   taps.forEach((a, i) => {
-    i0.set(a.i0, i * len);
-    i1.set(a.i1, i * len);
     for (let j = 0; j < len; j++) {
-      w0[i * len + j] = (1 - a.t[j]) * a.inside[j];
-      w1[i * len + j] = a.t[j] * a.inside[j];
+      const o = i * len + j;
+      i0[o] = i * len + a.i0[j];
+      i1[o] = i * len + a.i1[j];
+      w0[o] = (1 - a.t[j]) * a.inside[j];
+      w1[o] = a.t[j] * a.inside[j];
     }
   });
-  const hot = (idx: Int32Array) => tf.oneHot(tf.tensor1d(idx, "int32"), len);
-  const m = tf.add(
-    tf.mul(hot(i0), tf.reshape(tf.tensor1d(w0), [n * len, 1])),
-    tf.mul(hot(i1), tf.reshape(tf.tensor1d(w1), [n * len, 1])),
-  );
-  return tf.reshape(m, [n, len, len]) as tf.Tensor3D;
+  const rows = (idx: Int32Array, w: Float32Array) =>
+    tf.mul(tf.gather(x, tf.tensor1d(idx, "int32")), tf.tensor2d(w, [n * len, 1]));
+  return tf.add(rows(i0, w0), rows(i1, w1));
 }
 
 /** Flips and zoom as one resampling per axis, plus the canvas where a zoom-out leaves the field. */
 function geometryStep(x: tf.Tensor4D, draws: readonly AugmentDraw[]): tf.Tensor4D {
   const [n, h, w] = x.shape;
   const taps = draws.map((d) => imageTaps(h, d));
-  const ry = tapMatrix(taps.map((t) => t.rows), h), rx = tapMatrix(taps.map((t) => t.cols), w);
-  // rows: [n, h, h] · [n, h, w·3]
-  const byRows = tf.reshape(tf.matMul(ry, tf.reshape(x, [n, h, w * 3])), [n, h, w, 3]);
-  // columns: transpose to [n, w, h·3], resample, transpose back
-  const cols = tf.reshape(tf.transpose(byRows, [0, 2, 1, 3]), [n, w, h * 3]);
-  const resampled = tf.transpose(tf.reshape(tf.matMul(rx, cols), [n, w, h, 3]), [0, 2, 1, 3]) as tf.Tensor4D;
+  // rows: [n·h, w·3]; then columns: transposed to [n·w, h·3], resampled, transposed back
+  const byRows = tf.reshape(resampleAxis(tf.reshape(x, [n * h, w * 3]), taps.map((t) => t.rows), h), [n, h, w, 3]);
+  const cols = tf.reshape(tf.transpose(byRows, [0, 2, 1, 3]), [n * w, h * 3]) as tf.Tensor2D;
+  const resampled = tf.transpose(
+    tf.reshape(resampleAxis(cols, taps.map((t) => t.cols), w), [n, w, h, 3]),
+    [0, 2, 1, 3],
+  ) as tf.Tensor4D;
   if (!draws.some((d) => d.tone?.zoom?.kind === "out")) return resampled;
   const inside = new Float32Array(n * h * w);
   taps.forEach((t, i) => {

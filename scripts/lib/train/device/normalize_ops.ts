@@ -102,7 +102,13 @@ function whiteBalanceBatch(x: tf.Tensor4D, brightFraction: number): tf.Tensor4D 
   const y = lumaOf(...channels(x));
   const bins = tf.reshape(tf.clipByValue(tf.floor(tf.mul(y, BINS)), 0, BINS - 1), [batch, n]);
   const cut = tf.min(tf.topk(bins, want).values, 1, true); // [B, 1]
-  const mask = tf.reshape(tf.cast(tf.greaterEqual(bins, cut), "float32"), [batch, height, width, 1]);
+  // tf.where rather than a cast of the bool: on webgpu a cast bool tensor reduced over middle axes failed to compile
+  const mask = tf.reshape(tf.where(tf.greaterEqual(bins, cut), tf.onesLike(bins), tf.zerosLike(bins)), [
+    batch,
+    height,
+    width,
+    1,
+  ]);
   const count = tf.sum(mask, [1, 2], true); // ≥ want ≥ 1
   const wp = tf.div(tf.sum(tf.mul(x, mask), [1, 2], true), count); // [B, 1, 1, 3]
   const gains = tf.div(tf.mean(wp, 3, true), wp);

@@ -14,7 +14,7 @@
  * @module
  */
 import { loadavg } from "node:os";
-import type { Architecture } from "./lib/models/architectures.ts";
+import type { TrainArch } from "./lib/models/create.ts";
 import type { BackendName } from "./lib/tfjs/backend.ts";
 import type { BenchAugment, BenchRow } from "./lib/bench/train_step.ts";
 import type { DataPath } from "./lib/train/protocol.ts";
@@ -24,7 +24,7 @@ const a = cliArgs({
   name: "bench_train.ts",
   usage: `Usage: deno task bench:train [options]
   (node --import tsx scripts/bench_train.ts …)
-  --archs A,B      architectures (all: small-gap,original)
+  --archs A,B      architectures (small-gap,original; also mobilenetv2, inceptionv3: nsfwjs's pretrained backbones)
   --widths X,Y     small-gap's width multipliers (1)
   --sizes N,M      input sides (96,128)
   --backends B,C   backends (every one that starts here, besides auto)
@@ -55,13 +55,14 @@ Prints a table: images/second, and images per CPU-second (a contention-free esti
 
 const tf = await import("@tensorflow/tfjs");
 const { ARCHITECTURES } = await import("./lib/models/architectures.ts");
+const { TRAIN_ARCHS } = await import("./lib/models/create.ts");
 const { BACKEND_NAMES, selectBackend } = await import("./lib/tfjs/backend.ts");
 const { benchTrain } = await import("./lib/bench/train_step.ts");
 
 const list = (v: string | undefined, d: string) => (v ?? d).split(",").map((s) => s.trim()).filter(Boolean);
-const archs = list(a.archs, ARCHITECTURES.join(",")) as Architecture[];
+const archs = list(a.archs, ARCHITECTURES.join(",")) as TrainArch[];
 for (const x of archs) {
-  if (!ARCHITECTURES.includes(x)) throw new Error(`unknown arch ${x}; use ${ARCHITECTURES.join(", ")}`);
+  if (!TRAIN_ARCHS.includes(x)) throw new Error(`unknown arch ${x}; use ${TRAIN_ARCHS.join(", ")}`);
 }
 let backends = list(a.backends, "") as BackendName[];
 if (backends.length === 0) {
@@ -88,7 +89,7 @@ process.stderr.write(
   `load average at start: ${loadavg().map((l) => l.toFixed(2)).join(" ")}; backends: ${backends.join(", ")}\n`,
 );
 const rows: BenchRow[] = [];
-const header = "backend   arch       width size workers batch data   augment steps   img/s  img/cpu-s";
+const header = "backend   arch        width size workers batch data   augment steps   img/s  img/cpu-s";
 console.log(header);
 for (const backend of backends) {
   for (const arch of archs) {
@@ -110,7 +111,7 @@ for (const backend of backends) {
             });
             rows.push(r);
             console.log(
-              `${r.backend.padEnd(9)} ${r.arch.padEnd(10)} ${String(r.width).padStart(5)} ${
+              `${r.backend.padEnd(9)} ${r.arch.padEnd(11)} ${String(r.width).padStart(5)} ${
                 String(r.size).padStart(4)
               } ${String(r.workers).padStart(7)} ${String(r.batch).padStart(5)} ${r.dataPath.padEnd(6)} ${
                 r.augment.padEnd(7)

@@ -6,7 +6,8 @@
  * @module
  */
 import type { PreprocessSpec } from "../../../model/core/mod.ts";
-import { type Architecture, buildModel } from "../models/architectures.ts";
+import { createModel, type TrainArch } from "../models/create.ts";
+import { isPretrained } from "../models/pretrained.ts";
 import type { BackendName } from "../tfjs/backend.ts";
 import { adamStep, newAdamState } from "../train/adam.ts";
 import { type AugmentOptions, DEFAULT_AUGMENT } from "../train/augment.ts";
@@ -31,7 +32,7 @@ export const RECIPE_AUGMENT: AugmentOptions = {
 /** One measured configuration. */
 export interface BenchRow {
   backend: string;
-  arch: Architecture;
+  arch: TrainArch;
   /** small-gap's width multiplier (1 for other architectures). */
   width: number;
   size: number;
@@ -60,7 +61,7 @@ export interface BenchRow {
 export async function benchTrain(
   o: {
     backend: BackendName;
-    arch: Architecture;
+    arch: TrainArch;
     width?: number;
     size: number;
     workers: number;
@@ -71,21 +72,26 @@ export async function benchTrain(
   },
 ): Promise<BenchRow> {
   const dataPath = o.dataPath ?? "host", which = o.augment ?? "default";
+  const pretrained = isPretrained(o.arch);
   const spec: PreprocessSpec = {
     size: o.size,
     crop: "none",
     resize: "area",
-    normalization: { mode: "per-image", minStd: which === "recipe" ? 0.01 : 0.02 },
+    // pretrained backbones take RGB / 255 as they were trained; ours the recipe's input
+    normalization: pretrained
+      ? { mode: "fixed", mean: [0, 0, 0], std: [1, 1, 1] }
+      : { mode: "per-image", minStd: which === "recipe" ? 0.01 : 0.02 },
     channelOrder: "RGB",
     alphaBackground: 0,
-    ...(which === "recipe" ? { whiteBalance: { brightFraction: 0.02 }, colorMode: "relative-chroma" as const } : {}),
+    ...(which === "recipe" ? { whiteBalance: { brightFraction: 0.02 } } : {}),
+    ...(which === "recipe" && !pretrained ? { colorMode: "relative-chroma" as const } : {}),
   };
   const nImages = 64;
   const cache = new SharedArrayBuffer(nImages * o.size * o.size * 3 * 2);
   const view = new Uint16Array(cache), rng = makeRng(1);
   for (let i = 0; i < view.length; i++) view[i] = Math.floor(rng() * 65535);
   const width = o.width ?? 1;
-  const model = buildModel(o.arch, { size: o.size, subtypes: 4, seed: 1, width });
+  const model = await createModel(o.arch, { size: o.size, subtypes: 4, seed: 1, width });
   const layout = weightLayout(model);
   let weights = readWeights(model);
   model.dispose();

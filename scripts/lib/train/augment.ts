@@ -15,6 +15,7 @@ import { luma } from "../../../model/core/mod.ts";
 import { jpegRoundTrip } from "../shift/jpeg.ts";
 import { toFloatRgb } from "../../../model/core/mod.ts";
 import { applyTone, drawTone, type ToneDraw, type ToneOptions } from "./tone.ts";
+import { makeRng, mixSeed } from "./rng.ts";
 
 /** Strength of each augmentation. Ranges are ± fractions; 0 turns one off. */
 export interface AugmentOptions {
@@ -390,4 +391,56 @@ export function drawSourceJpegQuality(rng: Rng, opts: AugmentOptions): number | 
   const j = opts.jpegSource;
   if (!j || rng() >= j.probability) return null;
   return Math.round(j.minQuality + rng() * (j.maxQuality - j.minQuality));
+}
+
+/** Everything drawn for one training sample, and the generator to draw anything more from. */
+export interface SampleDraw {
+  /** JPEG quality for a re-encoding at the source's resolution, or null for the cached image. */
+  quality: number | null;
+  augment: AugmentDraw;
+  /** The sample's generator after these draws (the host path draws its input-size JPEG from it). */
+  rng: Rng;
+}
+
+/**
+ * The draws of the sample at position `k` of a replica's shard of the step seeded `seed`, for
+ * cached image `index` of `size`×`size`: the source-JPEG quality first, then the augmentation.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const opts = { ...DEFAULT_AUGMENT, jpegSource: { probability: 0.5, minQuality: 40, maxQuality: 90 } };
+ * const a = drawSample(1, 42, 0, opts, 96);
+ * assert.deepEqual(drawSample(1, 42, 0, opts, 96).augment, a.augment); // seeded
+ * assert.notDeepEqual(drawSample(1, 42, 1, opts, 96).augment, a.augment); // another position
+ * ```
+ */
+export function drawSample(seed: number, index: number, k: number, opts: AugmentOptions, size: number): SampleDraw {
+  const rng = makeRng(mixSeed(seed, index, k));
+  const quality = drawSourceJpegQuality(rng, opts);
+  return { quality, augment: drawAugment(rng, opts, size, size), rng };
+}
+
+/**
+ * The positions of a shard whose sample is re-encoded at the source's resolution, with its quality.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const opts = { ...DEFAULT_AUGMENT, jpegSource: { probability: 1, minQuality: 60, maxQuality: 60 } };
+ * assert.deepEqual(sourceJpegPlan(1, [5, 9], opts, 96), [{ k: 0, index: 5, quality: 60 }, { k: 1, index: 9, quality: 60 }]);
+ * assert.deepEqual(sourceJpegPlan(1, [5, 9], DEFAULT_AUGMENT, 96), []);
+ * ```
+ */
+export function sourceJpegPlan(
+  seed: number,
+  indices: readonly number[],
+  opts: AugmentOptions,
+  size: number,
+): { k: number; index: number; quality: number }[] {
+  if (!opts.jpegSource) return [];
+  return indices.flatMap((index, k) => {
+    const q = drawSample(seed, index, k, opts, size).quality;
+    return q === null ? [] : [{ k, index, quality: q }];
+  });
 }

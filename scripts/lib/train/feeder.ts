@@ -10,7 +10,7 @@
 import { Worker } from "node:worker_threads";
 import type { PreprocessSpec } from "../../../model/core/mod.ts";
 import type { AugmentOptions } from "./augment.ts";
-import { replicaEntry } from "./pool.ts";
+import { closeThread, replicaEntry } from "./pool.ts";
 
 /** `workerData` of every feeder. */
 export interface FeederInit {
@@ -125,16 +125,7 @@ export class FeederPool {
 
   /** Stops every thread (terminating any that has not ended after `graceMs`). */
   async close(graceMs = 5000): Promise<void> {
-    await Promise.all(this.workers.map(async (w) => {
-      const exited = new Promise<void>((resolve) => w.once("exit", () => resolve()));
-      w.removeAllListeners("error");
-      w.on("error", () => {});
-      w.postMessage({ type: "close" } satisfies FeederRequest);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), graceMs)));
-      if ((await Promise.race([exited, late])) === "late") await w.terminate();
-      clearTimeout(timer);
-    }));
+    await Promise.all(this.workers.map((w) => closeThread(w, { type: "close" } satisfies FeederRequest, graceMs)));
   }
 }
 

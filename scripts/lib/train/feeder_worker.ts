@@ -11,8 +11,8 @@ import { readFile } from "node:fs/promises";
 import { parentPort, workerData } from "node:worker_threads";
 import { decodeImage, toFloatRgb } from "../../../model/core/mod.ts";
 import { jpegRoundTrip } from "../shift/jpeg.ts";
-import { sourceJpegPlan } from "./device/batch.ts";
-import { toBytes } from "./device/image_cache.ts";
+import { sourceJpegPlan } from "./augment.ts";
+import { toBytes } from "./device/bytes.ts";
 import type { FeederInit, FeederReply, FeederRequest } from "./feeder.ts";
 
 const init = workerData as FeederInit;

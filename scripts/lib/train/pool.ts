@@ -96,6 +96,26 @@ export function replicaEntry(selfUrl: string, name = "worker"): string | URL {
     : new URL(`./${name}.js`, selfUrl);
 }
 
+/**
+ * Asks thread `w` to end (`message`) and terminates it if it has not ended after `graceMs`; an error
+ * it raises while shutting down is ignored. The training replicas and the feeders end this way.
+ *
+ * @example Not run as a doc test: it needs a running worker thread (`WorkerPool.close`).
+ * ```ts ignore
+ * await closeThread(worker, { type: "close" }, 5000);
+ * ```
+ */
+export async function closeThread(w: Worker, message: unknown, graceMs: number): Promise<void> {
+  const exited = new Promise<void>((resolve) => w.once("exit", () => resolve()));
+  w.removeAllListeners("error");
+  w.on("error", () => {}); // a thread failing while it shuts down changes nothing
+  w.postMessage(message);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), graceMs)));
+  if ((await Promise.race([exited, late])) === "late") await w.terminate();
+  clearTimeout(timer);
+}
+
 /** A set of replicas. Create with {@link WorkerPool.start}. */
 export class WorkerPool {
   private nextId = 1;
@@ -285,16 +305,7 @@ export class WorkerPool {
    * ended after `graceMs`.
    */
   async close(graceMs = 5000): Promise<void> {
-    await Promise.all(this.workers.map(async (w) => {
-      const exited = new Promise<void>((resolve) => w.once("exit", () => resolve()));
-      w.removeAllListeners("error");
-      w.on("error", () => {}); // a replica failing while it shuts down changes nothing
-      w.postMessage({ type: "close" } satisfies Request);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), graceMs)));
-      if ((await Promise.race([exited, late])) === "late") await w.terminate();
-      clearTimeout(timer);
-    }));
+    await Promise.all(this.workers.map((w) => closeThread(w, { type: "close" } satisfies Request, graceMs)));
   }
 }
 

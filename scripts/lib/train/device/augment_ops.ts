@@ -18,6 +18,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { LUMA_WEIGHTS } from "../../../../model/core/mod.ts";
+import { lumaBatch, meanOfBrightest } from "./colour_ops.ts";
 import type { AugmentDraw, AugmentOptions, ColorParams } from "../augment.ts";
 import type { ToneDraw } from "../tone.ts";
 
@@ -72,11 +73,6 @@ export function colorMatrix(p: ColorParams): number[] {
   return a;
 }
 
-/** BT.601 luma of an NHWC batch: [B, H, W, 1]. */
-function lumaOf(x: tf.Tensor4D): tf.Tensor4D {
-  return tf.sum(tf.mul(x, tf.tensor1d([...LUMA_WEIGHTS])), -1, true) as tf.Tensor4D;
-}
-
 /** `m·a + (1 − m)·b` for a 0/1 mask broadcast over the batch (exact: no rounding of the kept term). */
 function choose(m: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   return tf.add(tf.mul(m, a), tf.mul(tf.sub(1, m), b));
@@ -94,7 +90,7 @@ function colourStep(x: tf.Tensor4D, draws: readonly AugmentDraw[]): tf.Tensor4D 
     gain[i] = p ? p.brightness * p.contrast : 1;
     keep[i] = p ? p.brightness * (1 - p.contrast) : 0;
   });
-  const meanY = tf.mean(lumaOf(x), [1, 2, 3], true); // [n, 1, 1, 1]
+  const meanY = tf.mean(lumaBatch(x), [1, 2, 3], true); // [n, 1, 1, 1]
   const flat = tf.reshape(tf.mul(x, tf.reshape(tf.tensor1d(gain), [n, 1, 1, 1])), [n, h * w, 3]) as tf.Tensor3D;
   const rotated = tf.reshape(tf.matMul(flat, tf.tensor3d(mats, [n, 3, 3])), [n, h, w, 3]);
   return tf.clipByValue(
@@ -132,7 +128,7 @@ function curveStep(x: tf.Tensor4D, tones: readonly (ToneDraw | undefined)[]): tf
 function chromaStep(x: tf.Tensor4D, tones: readonly (ToneDraw | undefined)[]): tf.Tensor4D {
   const n = x.shape[0];
   const beta = tf.tensor4d(Float32Array.from(tones, (t) => t?.beta ?? 0), [n, 1, 1, 1]);
-  const y = lumaOf(x);
+  const y = lumaBatch(x);
   const k = tf.exp(tf.mul(beta, tf.sub(tf.mul(y, 2), 1)));
   return tf.clipByValue(tf.add(y, tf.mul(tf.sub(x, y), k)), 0, 1) as tf.Tensor4D;
 }
@@ -143,12 +139,8 @@ function chromaStep(x: tf.Tensor4D, tones: readonly (ToneDraw | undefined)[]): t
  */
 function backgroundStep(x: tf.Tensor4D): tf.Tensor4D {
   const [n, h, w] = x.shape;
-  const count = h * w, k = count - Math.floor(count * 0.9);
-  const y = tf.reshape(lumaOf(x), [n, count]);
-  const cut = tf.min(tf.topk(y, k, false).values, 1, true); // the k-th brightest luma, [n, 1]
-  // tf.where rather than a cast of the bool: on webgpu a cast bool tensor reduced over middle axes failed to compile
-  const mask = tf.reshape(tf.where(tf.greaterEqual(y, cut), tf.onesLike(y), tf.zerosLike(y)), [n, h, w, 1]);
-  return tf.div(tf.sum(tf.mul(x, mask), [1, 2], true), tf.sum(mask, [1, 2], true)) as tf.Tensor4D;
+  const count = h * w;
+  return meanOfBrightest(x, tf.reshape(lumaBatch(x), [n, count]), count - Math.floor(count * 0.9));
 }
 
 /** For one axis of one image: each output pixel's two source taps, the second's weight, and whether it is inside. */

@@ -4,72 +4,17 @@
  * time by the feeder threads) put in their places, each image's drawn augmentation applied
  * ({@link augmentBatch}) and the batch normalised as the model card says ({@link normalizeBatch}).
  *
- * Every random number comes from {@link drawSample}, which the host data path uses too: for one
+ * Every random number comes from `drawSample` (`../augment.ts`), which the host data path uses too: for one
  * seed, the two paths train on the same augmented images, to float rounding and the 8-bit cache.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import type { PreprocessSpec } from "../../../../model/core/mod.ts";
-import { type AugmentDraw, type AugmentOptions, drawAugment, drawSourceJpegQuality } from "../augment.ts";
-import { makeRng, mixSeed, type Rng } from "../rng.ts";
+import type { AugmentDraw } from "../augment.ts";
 import { augmentBatch } from "./augment_ops.ts";
 import type { DeviceImageCache } from "./image_cache.ts";
 import { normalizeBatch } from "./normalize_ops.ts";
-
-/** Everything drawn for one training sample, and the generator to draw anything more from. */
-export interface SampleDraw {
-  /** JPEG quality for a re-encoding at the source's resolution, or null for the cached image. */
-  quality: number | null;
-  augment: AugmentDraw;
-  /** The sample's generator after these draws (the host path draws its input-size JPEG from it). */
-  rng: Rng;
-}
-
-/**
- * The draws of the sample at position `k` of a replica's shard of the step seeded `seed`, for
- * cached image `index` of `size`×`size`: the source-JPEG quality first, then the augmentation.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { DEFAULT_AUGMENT } from "../augment.ts";
- * const opts = { ...DEFAULT_AUGMENT, jpegSource: { probability: 0.5, minQuality: 40, maxQuality: 90 } };
- * const a = drawSample(1, 42, 0, opts, 96);
- * assert.deepEqual(drawSample(1, 42, 0, opts, 96).augment, a.augment); // seeded
- * assert.notDeepEqual(drawSample(1, 42, 1, opts, 96).augment, a.augment); // another position
- * ```
- */
-export function drawSample(seed: number, index: number, k: number, opts: AugmentOptions, size: number): SampleDraw {
-  const rng = makeRng(mixSeed(seed, index, k));
-  const quality = drawSourceJpegQuality(rng, opts);
-  return { quality, augment: drawAugment(rng, opts, size, size), rng };
-}
-
-/**
- * The positions of a shard whose sample is re-encoded at the source's resolution, with its quality.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { DEFAULT_AUGMENT } from "../augment.ts";
- * const opts = { ...DEFAULT_AUGMENT, jpegSource: { probability: 1, minQuality: 60, maxQuality: 60 } };
- * assert.deepEqual(sourceJpegPlan(1, [5, 9], opts, 96), [{ k: 0, index: 5, quality: 60 }, { k: 1, index: 9, quality: 60 }]);
- * assert.deepEqual(sourceJpegPlan(1, [5, 9], DEFAULT_AUGMENT, 96), []);
- * ```
- */
-export function sourceJpegPlan(
-  seed: number,
-  indices: readonly number[],
-  opts: AugmentOptions,
-  size: number,
-): { k: number; index: number; quality: number }[] {
-  if (!opts.jpegSource) return [];
-  return indices.flatMap((index, k) => {
-    const q = drawSample(seed, index, k, opts, size).quality;
-    return q === null ? [] : [{ k, index, quality: q }];
-  });
-}
 
 /**
  * The normalised training batch of a shard: cached images at `indices`, except the positions
@@ -80,7 +25,7 @@ export function sourceJpegPlan(
  * ```ts
  * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
- * import { NO_AUGMENT } from "../augment.ts";
+ * import { drawSample, NO_AUGMENT } from "../augment.ts";
  * import { DeviceImageCache } from "./image_cache.ts";
  * await tf.setBackend("cpu");
  * import type { PreprocessSpec } from "../../../../model/core/mod.ts";

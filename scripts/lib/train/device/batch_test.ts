@@ -1,9 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { decodeImage, normalizeToTensor, type PreprocessSpec, toFloatRgb } from "../../../../model/core/mod.ts";
-import { applyAugment, DEFAULT_AUGMENT } from "../augment.ts";
-import { drawSample, evalBatch, sourceJpegPlan, trainBatch } from "./batch.ts";
-import { DeviceImageCache, toBytes } from "./image_cache.ts";
+import { applyAugment, DEFAULT_AUGMENT, drawSample, sourceJpegPlan } from "../augment.ts";
+import { evalBatch, trainBatch } from "./batch.ts";
+import { toBytes } from "./bytes.ts";
+import { DeviceImageCache } from "./image_cache.ts";
 import { firstOver } from "../../../../tests/helpers/diff.ts";
 
 const SPEC: PreprocessSpec = {

@@ -10,22 +10,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-
-/**
- * Packs 8-bit RGB pixels (`[r, g, b, r, g, b, …]`) into one 24-bit value per pixel.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.deepEqual(packRgb(new Uint8Array([1, 2, 3, 255, 255, 255])), new Float32Array([65536 + 512 + 3, 16777215]));
- * ```
- */
-export function packRgb(rgb: Uint8Array): Float32Array {
-  if (rgb.length % 3 !== 0) throw new RangeError(`packRgb: ${rgb.length} values are not whole RGB pixels`);
-  const out = new Float32Array(rgb.length / 3);
-  for (let i = 0, p = 0; i < out.length; i++, p += 3) out[i] = rgb[p] * 65536 + rgb[p + 1] * 256 + rgb[p + 2];
-  return out;
-}
+import { packRgb } from "./bytes.ts";
 
 /**
  * [n, h, w] packed pixels → [n, h, w, 3] RGB in [0, 1] (value / 255), on the backend.
@@ -34,6 +19,7 @@ export function packRgb(rgb: Uint8Array): Float32Array {
  * ```ts
  * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
+ * import { packRgb } from "./bytes.ts";
  * await tf.setBackend("cpu");
  * const packed = tf.tensor3d(packRgb(new Uint8Array([255, 0, 51])), [1, 1, 1]);
  * assert.deepEqual(Array.from(unpackRgb(packed).dataSync(), (v) => Math.round(v * 255)), [255, 0, 51]);
@@ -47,22 +33,6 @@ export function unpackRgb(packed: tf.Tensor3D): tf.Tensor4D {
     const b = tf.sub(rest, tf.mul(g, 256));
     return tf.mul(tf.stack([r, g, b], 3), 1 / 255) as tf.Tensor4D;
   });
-}
-
-/**
- * Float RGB in [0, 1] → 8-bit (rounded, clamped), e.g. a decoded and resized image before
- * {@link DeviceImageCache.fromBytes}.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.deepEqual(toBytes(new Float32Array([0, 0.5, 1, 1.2, -0.1, 0.2])), new Uint8Array([0, 128, 255, 255, 0, 51]));
- * ```
- */
-export function toBytes(values: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = Math.round(Math.min(1, Math.max(0, values[i])) * 255);
-  return out;
 }
 
 /**

@@ -1,7 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { decodeImage, toFloatRgb } from "../../../../model/core/mod.ts";
-import { DeviceImageCache, packRgb, toBytes, unpackRgb } from "./image_cache.ts";
+import { packRgb, toBytes } from "./bytes.ts";
+import { DeviceImageCache, unpackRgb } from "./image_cache.ts";
 import { firstOver } from "../../../../tests/helpers/diff.ts";
 import { onWasm } from "../../../../tests/helpers/on_wasm.ts";
 

@@ -23,7 +23,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { PreprocessSpec } from "../../../../model/core/mod.ts";
-import { isBrightFraction, LUMA_WEIGHTS } from "../../../../model/core/mod.ts";
+import { isBrightFraction } from "../../../../model/core/mod.ts";
+import { lumaBatch, meanOfBrightest } from "./colour_ops.ts";
 
 /** Luma histogram bins of the white point (as `whitePoint` in `white_balance.ts`). */
 const BINS = 1024;
@@ -85,11 +86,6 @@ function channels(x: tf.Tensor4D): [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D] {
   return tf.split(x, 3, 3) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
 }
 
-/** BT.601 luma, summed in the order of `luma()` (w₀r + w₁g) + w₂b. */
-function lumaOf(r: tf.Tensor4D, g: tf.Tensor4D, b: tf.Tensor4D): tf.Tensor4D {
-  return tf.add(tf.add(tf.mul(r, LUMA_WEIGHTS[0]), tf.mul(g, LUMA_WEIGHTS[1])), tf.mul(b, LUMA_WEIGHTS[2]));
-}
-
 /**
  * `whiteBalance` per image: white point = mean RGB of the pixels whose luma bin is at least the
  * cut bin, the highest bin with at least `want` pixels at or above it (ties at the cut included).
@@ -99,18 +95,8 @@ function whiteBalanceBatch(x: tf.Tensor4D, brightFraction: number): tf.Tensor4D 
   const [batch, height, width] = x.shape;
   const n = height * width;
   const want = Math.max(1, Math.ceil(n * brightFraction));
-  const y = lumaOf(...channels(x));
-  const bins = tf.reshape(tf.clipByValue(tf.floor(tf.mul(y, BINS)), 0, BINS - 1), [batch, n]);
-  const cut = tf.min(tf.topk(bins, want).values, 1, true); // [B, 1]
-  // tf.where rather than a cast of the bool: on webgpu a cast bool tensor reduced over middle axes failed to compile
-  const mask = tf.reshape(tf.where(tf.greaterEqual(bins, cut), tf.onesLike(bins), tf.zerosLike(bins)), [
-    batch,
-    height,
-    width,
-    1,
-  ]);
-  const count = tf.sum(mask, [1, 2], true); // ≥ want ≥ 1
-  const wp = tf.div(tf.sum(tf.mul(x, mask), [1, 2], true), count); // [B, 1, 1, 3]
+  const bins = tf.reshape(tf.clipByValue(tf.floor(tf.mul(lumaBatch(x), BINS)), 0, BINS - 1), [batch, n]) as tf.Tensor2D;
+  const wp = meanOfBrightest(x, bins, want); // [B, 1, 1, 3]
   const gains = tf.div(tf.mean(wp, 3, true), wp);
   const usable = tf.greater(tf.min(wp, 3, true), 1e-3); // [B, 1, 1, 1]: every channel > 1e-3
   return tf.where(usable, tf.minimum(tf.mul(x, gains), 1), x);
@@ -118,7 +104,7 @@ function whiteBalanceBatch(x: tf.Tensor4D, brightFraction: number): tf.Tensor4D 
 
 /** `toGrey`: luma in all three channels. */
 function greyBatch(x: tf.Tensor4D): tf.Tensor4D {
-  const y = lumaOf(...channels(x));
+  const y = lumaBatch(x);
   return tf.concat([y, y, y], 3);
 }
 

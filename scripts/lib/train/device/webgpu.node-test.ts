@@ -11,9 +11,10 @@ import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { decodeImage, type PreprocessSpec, toFloatRgb } from "../../../../model/core/mod.ts";
 import { selectBackend } from "../../tfjs/backend.ts";
-import { DEFAULT_AUGMENT } from "../augment.ts";
-import { drawSample, evalBatch, trainBatch } from "./batch.ts";
-import { DeviceImageCache, toBytes } from "./image_cache.ts";
+import { DEFAULT_AUGMENT, drawSample } from "../augment.ts";
+import { evalBatch, trainBatch } from "./batch.ts";
+import { toBytes } from "./bytes.ts";
+import { DeviceImageCache } from "./image_cache.ts";
 import { firstOver } from "../../../../tests/helpers/diff.ts";
 
 const FILES = [

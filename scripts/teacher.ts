@@ -14,6 +14,7 @@ import { writeFile } from "node:fs/promises";
 import { cliArgs, stepFailed, UsageError } from "./lib/run/cli.ts";
 import type { BackendName } from "./lib/tfjs/backend.ts";
 import type { TeacherLogitsFile } from "./lib/train/teacher.ts";
+import type { ManifestItem, SplitManifest } from "./lib/data/split_manifest.ts";
 
 const USAGE =
   `Usage: deno task teacher --run <teacher run> | --model <X.onnx> --manifest <split manifest> --out <teacher.json> [options]
@@ -72,8 +73,8 @@ const { loadLayersModel } = await import("./lib/tfjs/file_io.ts");
 
 /** The teacher's logit for every training image of the manifest, by path, and what the file records of it. */
 async function teacherLogits(
-  items: import("./lib/data/split_manifest.ts").ManifestItem[],
-  manifest: import("./lib/data/split_manifest.ts").SplitManifest,
+  items: ManifestItem[],
+  manifest: SplitManifest,
 ): Promise<{ logits: Record<string, number>; teacher: TeacherLogitsFile["teacher"] }> {
   const logits: Record<string, number> = {};
   const CHUNK = 64;

@@ -11,7 +11,8 @@ import * as tf from "@tensorflow/tfjs";
 import type { PreprocessSpec } from "../../../model/core/mod.ts";
 import type { ManifestItem, SplitManifest } from "../data/split_manifest.ts";
 import { loadLayersModel } from "../tfjs/file_io.ts";
-import { DEFAULT_AUGMENT, NO_AUGMENT } from "./augment.ts";
+import { NO_AUGMENT } from "./augment.ts";
+import { ALL_V6_AUGMENT } from "../../../tests/helpers/training_fields.ts";
 import { encodeBmp } from "../../../model/core/mod.ts";
 import { DEFAULT_TRAIN, type HistoryRow, train } from "./loop.ts";
 import { createModel } from "../models/create.ts";
@@ -210,11 +211,7 @@ test("train: the device data path (tfjs augmentation, 8-bit cache, feeder thread
       whiteBalance: { brightFraction: 0.02 },
     };
     // all-v6's members' recipe: colour jitter, tone curves, chroma, zoom in/out, source-size JPEG
-    const augment = {
-      ...DEFAULT_AUGMENT,
-      tone: { curve: 0.8, chroma: 0.8, minArea: 0.64, minScale: 0.7 },
-      jpegSource: { probability: 0.5, minQuality: 40, maxQuality: 90 },
-    };
+    const augment = { ...ALL_V6_AUGMENT, jpegSource: { probability: 0.5, minQuality: 40, maxQuality: 90 } };
     const cfg = {
       ...DEFAULT_TRAIN,
       manifest,

@@ -1,34 +1,17 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { decodeImage, type FloatRgbImage, toFloatRgb } from "../../../../model/core/mod.ts";
+import type { FloatRgbImage } from "../../../../model/core/mod.ts";
 import { applyAugment, type AugmentDraw, type AugmentOptions, DEFAULT_AUGMENT, drawAugment } from "../augment.ts";
 import { makeRng, mixSeed } from "../rng.ts";
 import { augmentBatch, deviceAugmentRefusal } from "./augment_ops.ts";
 import { firstOver } from "../../../../tests/helpers/diff.ts";
 import { onWasm } from "../../../../tests/helpers/on_wasm.ts";
+import { ALL_V6_AUGMENT, fieldSpec, loadFields } from "../../../../tests/helpers/training_fields.ts";
 
 const SIZE = 48;
-const SPEC = {
-  size: SIZE,
-  crop: "none",
-  resize: "area",
-  channelOrder: "RGB",
-  alphaBackground: 0,
-  normalization: { mode: "per-image", minStd: 0.01 },
-} as const;
-const FIXTURES = [
-  "tests/fixtures/images/taleqani_Benign_WBC-Benign-001.jpg",
-  "tests/fixtures/images/taleqani_Early_WBC-Malignant-Early-001.jpg",
-  "tests/fixtures/images/cnmc_hem_UID_H10_100_1_hem.png",
-];
-const images: FloatRgbImage[] = await Promise.all(
-  FIXTURES.map(async (f) => toFloatRgb(await decodeImage(await Deno.readFile(f)), SPEC)),
-);
-/** all-v6's members' recipe (docs/TRAINING.md) with greyscale on, as the grey members train. */
-const RECIPE: AugmentOptions = {
-  ...DEFAULT_AUGMENT,
-  tone: { curve: 0.8, chroma: 0.8, minArea: 0.64, minScale: 0.7 },
-};
+const SPEC = fieldSpec(SIZE);
+const images: FloatRgbImage[] = await loadFields(SPEC);
+const RECIPE = ALL_V6_AUGMENT;
 
 /** The host's and the device's images for `n` draws over the fixtures, compared image by image. */
 function compare(opts: AugmentOptions, n: number, tol: number, seed = 1): number {

@@ -1,35 +1,17 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { decodeImage, normalizeToTensor, type PreprocessSpec, toFloatRgb } from "../../../../model/core/mod.ts";
-import { applyAugment, DEFAULT_AUGMENT, drawSample, sourceJpegPlan } from "../augment.ts";
+import { normalizeToTensor } from "../../../../model/core/mod.ts";
+import { applyAugment, drawSample, sourceJpegPlan } from "../augment.ts";
 import { evalBatch, trainBatch } from "./batch.ts";
 import { toBytes } from "./bytes.ts";
 import { DeviceImageCache } from "./image_cache.ts";
 import { firstOver } from "../../../../tests/helpers/diff.ts";
+import { ALL_V6_AUGMENT, FIELD_FILES, fieldSpec, loadFields } from "../../../../tests/helpers/training_fields.ts";
 
-const SPEC: PreprocessSpec = {
-  size: 48,
-  crop: "none",
-  resize: "area",
-  channelOrder: "RGB",
-  alphaBackground: 0,
-  normalization: { mode: "per-image", minStd: 0.01 },
-  whiteBalance: { brightFraction: 0.02 },
-  colorMode: "grey",
-};
-const RECIPE = {
-  ...DEFAULT_AUGMENT,
-  tone: { curve: 0.8, chroma: 0.8, minArea: 0.64, minScale: 0.7 },
-  jpegSource: { probability: 0.5, minQuality: 40, maxQuality: 90 },
-};
-const FILES = [
-  "tests/fixtures/images/taleqani_Benign_WBC-Benign-001.jpg",
-  "tests/fixtures/images/taleqani_Early_WBC-Malignant-Early-001.jpg",
-];
+const SPEC = fieldSpec(48, { whiteBalance: { brightFraction: 0.02 }, colorMode: "grey" });
+const RECIPE = { ...ALL_V6_AUGMENT, jpegSource: { probability: 0.5, minQuality: 40, maxQuality: 90 } };
 /** The cached images as the device holds them: 8-bit. */
-const bytes = await Promise.all(
-  FILES.map(async (f) => toBytes(toFloatRgb(await decodeImage(await Deno.readFile(f)), SPEC).data)),
-);
+const bytes = (await loadFields(SPEC, FIELD_FILES.slice(0, 2))).map((f) => toBytes(f.data));
 const asImage = (b: Uint8Array) => ({
   width: SPEC.size,
   height: SPEC.size,

@@ -1,27 +1,14 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { decodeImage, toFloatRgb } from "../../../../model/core/mod.ts";
 import { packRgb, toBytes } from "./bytes.ts";
 import { DeviceImageCache, unpackRgb } from "./image_cache.ts";
 import { firstOver } from "../../../../tests/helpers/diff.ts";
 import { onWasm } from "../../../../tests/helpers/on_wasm.ts";
+import { FIELD_FILES, fieldSpec, loadFields } from "../../../../tests/helpers/training_fields.ts";
 
-const SPEC = {
-  size: 40,
-  crop: "none",
-  resize: "area",
-  channelOrder: "RGB",
-  alphaBackground: 0,
-  normalization: { mode: "per-image", minStd: 0.01 },
-} as const;
-const FILES = [
-  "tests/fixtures/images/taleqani_Benign_WBC-Benign-001.jpg",
-  "tests/fixtures/images/taleqani_Early_WBC-Malignant-Early-001.jpg",
-  "tests/fixtures/images/cnmc_all_UID_35_6_2_all.png",
-];
-const bytes = await Promise.all(
-  FILES.map(async (f) => toBytes(toFloatRgb(await decodeImage(await Deno.readFile(f)), SPEC).data)),
-);
+const SPEC = fieldSpec(40);
+const FILES = [...FIELD_FILES.slice(0, 2), "tests/fixtures/images/cnmc_all_UID_35_6_2_all.png"];
+const bytes = (await loadFields(SPEC, FILES)).map((f) => toBytes(f.data));
 const all = new Uint8Array(bytes.reduce((s, b) => s + b.length, 0));
 bytes.reduce((o, b) => (all.set(b, o), o + b.length), 0);
 

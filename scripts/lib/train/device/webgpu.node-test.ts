@@ -6,32 +6,19 @@
  *   node --import tsx --test scripts/lib/train/device/webgpu.node-test.ts
  */
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { decodeImage, type PreprocessSpec, toFloatRgb } from "../../../../model/core/mod.ts";
+import type { PreprocessSpec } from "../../../../model/core/mod.ts";
 import { selectBackend } from "../../tfjs/backend.ts";
-import { DEFAULT_AUGMENT, drawSample } from "../augment.ts";
+import { drawSample } from "../augment.ts";
 import { evalBatch, trainBatch } from "./batch.ts";
 import { toBytes } from "./bytes.ts";
 import { DeviceImageCache } from "./image_cache.ts";
 import { firstOver } from "../../../../tests/helpers/diff.ts";
+import { ALL_V6_AUGMENT, FIELD_FILES, fieldSpec, loadFields } from "../../../../tests/helpers/training_fields.ts";
 
-const FILES = [
-  "tests/fixtures/images/taleqani_Benign_WBC-Benign-001.jpg",
-  "tests/fixtures/images/taleqani_Early_WBC-Malignant-Early-001.jpg",
-  "tests/fixtures/images/cnmc_hem_UID_H10_100_1_hem.png",
-];
-const RECIPE = { ...DEFAULT_AUGMENT, tone: { curve: 0.8, chroma: 0.8, minArea: 0.64, minScale: 0.7 } };
-const base = {
-  size: 64,
-  crop: "none",
-  resize: "area",
-  channelOrder: "RGB",
-  alphaBackground: 0,
-  normalization: { mode: "per-image", minStd: 0.01 },
-  whiteBalance: { brightFraction: 0.02 },
-} as const;
+const RECIPE = ALL_V6_AUGMENT;
+const base = fieldSpec(64, { whiteBalance: { brightFraction: 0.02 } });
 const SPECS: PreprocessSpec[] = [
   { ...base, colorMode: "relative-chroma" }, // all-v5's member
   { ...base, colorMode: "grey" }, // all-v6's grey members
@@ -40,7 +27,7 @@ const SPECS: PreprocessSpec[] = [
 /** Every spec's training batch (12 draws over the fixtures, a source image in place 5) and eval batch. */
 async function batches(bytes: Uint8Array): Promise<Float32Array[]> {
   const cache = DeviceImageCache.fromBytes(bytes, base.size);
-  const indices = Array.from({ length: 12 }, (_, k) => k % FILES.length);
+  const indices = Array.from({ length: 12 }, (_, k) => k % FIELD_FILES.length);
   const draws = indices.map((index, k) => drawSample(9, index, k, RECIPE, base.size).augment);
   const source = { k: 5, rgb: bytes.slice(0, base.size * base.size * 3).reverse() };
   const out: Float32Array[] = [];
@@ -55,9 +42,7 @@ async function batches(bytes: Uint8Array): Promise<Float32Array[]> {
 }
 
 test("device data path on webgpu gives the cpu backend's batches", async (t) => {
-  const images = await Promise.all(
-    FILES.map(async (f) => toBytes(toFloatRgb(await decodeImage(new Uint8Array(await readFile(f))), base).data)),
-  );
+  const images = (await loadFields(base)).map((f) => toBytes(f.data));
   const bytes = new Uint8Array(images.reduce((s, b) => s + b.length, 0));
   images.reduce((o, b) => (bytes.set(b, o), o + b.length), 0);
   await tf.setBackend("cpu");

@@ -51,6 +51,9 @@ const USAGE = `Usage: deno task train --manifest <manifest.json> --out <dir> [op
   --aug-jpeg P,Q1,Q2  re-encode as JPEG with probability P at a quality in [Q1, Q2] (off)
   --aug-jpeg-source P,Q1,Q2  the same at the source image's resolution, before the resize (off)
   --white-balance F  white-balance each image on its brightest F of pixels, e.g. 0.1 (off)
+  --scale-normalize R  bring every field's red cells to radius R pixels of a 224-px working image
+                   before the resize (model/core/preprocess/scale.ts), e.g. 8 (off)
+  --scale-zoom LO,HI the least and largest zoom scale normalisation applies (0.8,1.6)
   --color rgb|grey|relative-chroma (rgb)  grey: luma only; relative-chroma: saturation + chroma
                    relative to the image's mean hue (invariant to hue rotation and brightness)
   --quiet          no progress bar
@@ -120,6 +123,8 @@ const a = cliArgs({
     "aug-jpeg": { type: "string" },
     "aug-jpeg-source": { type: "string" },
     "white-balance": { type: "string" },
+    "scale-normalize": { type: "string" },
+    "scale-zoom": { type: "string" },
     "min-std": { type: "string" },
     "no-augment": { type: "boolean" },
     quiet: { type: "boolean" },
@@ -128,7 +133,7 @@ const a = cliArgs({
 if (!a.manifest) fail("--manifest is required (written by deno task prepare)");
 if (!a.out) fail("--out is required (a folder under runs/)");
 
-const { isBrightFraction } = await import("../model/core/mod.ts");
+const { isBrightFraction, preprocessSpecProblem } = await import("../model/core/mod.ts");
 const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
 const { checkWidth } = await import("./lib/models/architectures.ts");
 const { TRAIN_ARCHS } = await import("./lib/models/create.ts");
@@ -167,6 +172,22 @@ const spec: PreprocessSpec = {
 if (spec.whiteBalance && !isBrightFraction(spec.whiteBalance.brightFraction)) {
   fail("--white-balance takes the share of brightest pixels used as the white point, in (0, 0.5]");
 }
+if (a["scale-normalize"] !== undefined) {
+  const zoom = (a["scale-zoom"] ?? "0.8,1.6").split(",").map(Number);
+  spec.scale = {
+    redCellRadius: num(a["scale-normalize"], "scale-normalize", 8),
+    workingSize: 224,
+    zoomRange: [zoom[0], zoom[1]],
+  };
+  const problem = preprocessSpecProblem(spec);
+  if (problem || zoom.length !== 2) {
+    fail(
+      `--scale-normalize R takes a red-cell radius in [1, 64] and --scale-zoom LO,HI with 0.25 ≤ LO ≤ 1 ≤ HI ≤ 4 (${
+        problem ?? "two numbers"
+      })`,
+    );
+  }
+} else if (a["scale-zoom"] !== undefined) fail("--scale-zoom needs --scale-normalize");
 /** A flag of three comma-separated numbers, each passing `ok`; undefined when the flag is absent. */
 function triple(
   v: string | undefined,

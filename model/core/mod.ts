@@ -63,6 +63,7 @@ export {
   areaWeights,
   BACKGROUND_FRACTION,
   cropRect,
+  fromWorkingSize,
   imageStats,
   normalizeToTensor,
   preprocess,
@@ -72,6 +73,15 @@ export {
 } from "./preprocess/preprocess.ts";
 export { hsvToRgb, luma, LUMA_WEIGHTS, rgbToHsv } from "./preprocess/colour.ts";
 export { isBrightFraction, whiteBalance, whitePoint } from "./preprocess/white_balance.ts";
+export { redCellRadius, RULER_MIN_PEAKS, RULER_RADIUS_RANGE, type RulerReading } from "./preprocess/ruler.ts";
+export {
+  normalizeScale,
+  resampleWindow,
+  type ScaleNormalization,
+  scaleZoom,
+  type ZoomWindow,
+  zoomWindow,
+} from "./preprocess/scale.ts";
 export type { FloatRgbImage, ImageFormat, Layout, RgbaImage } from "./preprocess/types.ts";
 
 // The answer: scores, label, decision and reasons from the card, the logit, the image's statistics

@@ -7,12 +7,12 @@
 import { encode } from "imagescript/png/src/png.mjs";
 import { bilinearResize, type FloatMap, type MapGrid } from "./upsample.ts";
 import { jet } from "./colormap.ts";
-import { type CamGrid, cropRect, type PreprocessSpec } from "../../../model/core/mod.ts";
+import { type CamGrid, cropRect, type FloatRgbImage, type PreprocessSpec } from "../../../model/core/mod.ts";
 
 /**
  * Where the CAM's cells lie on the uploaded image (`width`×`height`), from the card's grid on the
  * model input (`io.camGrid`) and the preprocessing that made that input (crop, then resize to
- * `size`). `undefined` (evenly spaced cells over the whole image, the upsampler's default) for a
+ * `size`; or the `view` that scale normalisation chose, which may reach beyond the image). `undefined` (evenly spaced cells over the whole image, the upsampler's default) for a
  * card without a grid that stretches the whole image.
  *
  * @example
@@ -22,6 +22,10 @@ import { type CamGrid, cropRect, type PreprocessSpec } from "../../../model/core
  * const grid = camGridOnImage({ origin: [15.5, 15.5], step: [16, 16] }, { size: 96, crop: "none" }, 192, 192);
  * assert.deepEqual(grid, { origin: [31, 31], step: [32, 32] });
  * assert.equal(camGridOnImage(undefined, { size: 96, crop: "none" }, 192, 192), undefined);
+ * // scale normalisation zoomed in 2×: the input showed the centre 96 px of the 192-px upload
+ * const zoomed = camGridOnImage(undefined, { size: 96, crop: "none" }, 192, 192, { width: 3, height: 3 },
+ *   { x: 48, y: 48, width: 96, height: 96 });
+ * assert.deepEqual(zoomed, { origin: [64, 64], step: [32, 32] });
  * ```
  */
 export function camGridOnImage(
@@ -30,9 +34,10 @@ export function camGridOnImage(
   width: number,
   height: number,
   cells?: { width: number; height: number },
+  view?: FloatRgbImage["view"],
 ): MapGrid | undefined {
-  if (!grid && spec.crop === "none") return undefined;
-  const r = cropRect(width, height, spec.crop);
+  if (!grid && spec.crop === "none" && !view) return undefined;
+  const r = view ?? cropRect(width, height, spec.crop);
   // evenly spaced cells on the model input when the card does not say where they lie
   const g = grid ?? {
     origin: [spec.size / cells!.width / 2, spec.size / cells!.height / 2],

@@ -130,6 +130,29 @@ export function modelCardSchemas() {
             brightFraction: { type: "number", description: "share of brightest pixels taken as the background" },
           },
         },
+        scale: {
+          type: "object",
+          required: ["redCellRadius", "workingSize", "zoomRange"],
+          additionalProperties: false,
+          description:
+            "scale normalisation: the cropped image is resized to workingSize, its red cells measured, and the input cut from the centred window that brings them to redCellRadius",
+          properties: {
+            redCellRadius: {
+              type: "number",
+              minimum: 1,
+              maximum: 64,
+              description: "target red-cell radius, working pixels",
+            },
+            workingSize: { type: "integer", minimum: 32, maximum: 1024 },
+            zoomRange: {
+              type: "array",
+              items: { type: "number" },
+              minItems: 2,
+              maxItems: 2,
+              description: "least and largest zoom applied (above 1 enlarges the cells)",
+            },
+          },
+        },
       },
     },
     FeatureDomainCheck: {

@@ -10,7 +10,7 @@
  */
 import type { PreprocessSpec } from "../../../model/core/mod.ts";
 import type { FloatRgbImage } from "../../../model/core/mod.ts";
-import { areaWeights, cropRect } from "../../../model/core/mod.ts";
+import { areaWeights, cropRect, fromWorkingSize } from "../../../model/core/mod.ts";
 import { readBmpHeader } from "../../../model/core/mod.ts";
 
 /** Size limits the general decoder enforces; the fast path declines anything outside them. */
@@ -98,6 +98,11 @@ export function bmpToFloatRgb(
   spec: PreprocessSpec,
   limits: BmpFastLimits,
 ): BmpFastResult | undefined {
+  if (spec.scale) {
+    // scale normalisation: the fast path makes the working-size image, preprocessing finishes it
+    const working = bmpToFloatRgb(bytes, { ...spec, size: spec.scale.workingSize, scale: undefined }, limits);
+    return working && { ...working, resized: fromWorkingSize(working.resized, spec, working.width, working.height) };
+  }
   if (bytes.length < 54 || bytes[0] !== 0x42 || bytes[1] !== 0x4d) return undefined;
   let h: ReturnType<typeof readBmpHeader>;
   try {

@@ -143,7 +143,7 @@ export async function predictImage(
         "this model has no class-activation output, so it cannot explain; use /v1/predict or deploy a model with a cam head",
       );
     }
-    const grid = camGridOnImage(card.io.camGrid, card.preprocess, source.width, source.height, out.cam);
+    const grid = camGridOnImage(card.io.camGrid, card.preprocess, source.width, source.height, out.cam, resized.view);
     prediction.heatmap = heatmapDataUrl(out.cam, source.width, source.height, grid);
   }
   const round = (ms: number) => Math.round(ms * 100) / 100;

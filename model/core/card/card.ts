@@ -196,6 +196,28 @@ function isCamGrid(v: unknown): v is CamGrid {
   return typeof g === "object" && g !== null && pair(g.origin) && pair(g.step) && g.step!.every((x) => x > 0);
 }
 
+/** What is wrong with `preprocess.scale`, or undefined. */
+function scaleProblem(value: unknown): string | undefined {
+  const s = value as Record<string, unknown> | null;
+  if (typeof s !== "object" || s === null) return `"preprocess.scale" must be an object`;
+  const r = s.redCellRadius;
+  if (!(typeof r === "number" && r >= 1 && r <= 64)) {
+    return `"preprocess.scale.redCellRadius" must be a number in [1, 64]`;
+  }
+  const w = s.workingSize;
+  if (!(Number.isInteger(w) && (w as number) >= 32 && (w as number) <= 1024)) {
+    return `"preprocess.scale.workingSize" must be an integer in [32, 1024]`;
+  }
+  const z = s.zoomRange;
+  if (
+    !(Array.isArray(z) && z.length === 2 && z.every((v) => typeof v === "number") && z[0] >= 0.25 && z[0] <= 1 &&
+      z[1] >= 1 && z[1] <= 4)
+  ) {
+    return `"preprocess.scale.zoomRange" must be [least, largest] with 0.25 ≤ least ≤ 1 ≤ largest ≤ 4`;
+  }
+  return undefined;
+}
+
 /**
  * What is wrong with a preprocessing spec (the card's `preprocess`, or a training run's
  * `preprocess.json`), or `undefined` when it is usable. Field names are given as in the card.
@@ -224,6 +246,10 @@ export function preprocessSpecProblem(value: unknown): string | undefined {
   const wb = p.whiteBalance as Record<string, unknown> | undefined;
   if (wb !== undefined && !isBrightFraction(wb?.brightFraction)) {
     return `"preprocess.whiteBalance.brightFraction" must be in (0, 0.5]`;
+  }
+  if (p.scale !== undefined) {
+    const problem = scaleProblem(p.scale);
+    if (problem) return problem;
   }
   const n = p.normalization as Record<string, unknown> | undefined;
   if (!n || (n.mode !== "fixed" && n.mode !== "per-image")) {

@@ -47,6 +47,28 @@ Deno.test("preprocessSpecProblem says what is wrong with a spec, and nothing for
   );
 });
 
+Deno.test("preprocessSpecProblem checks scale normalisation at its bounds, and the card keeps it", async () => {
+  const scale = { redCellRadius: 8, workingSize: 224, zoomRange: [0.8, 1.6] };
+  assert.equal(preprocessSpecProblem({ ...preprocess, scale }), undefined);
+  assert.equal(preprocessSpecProblem({ ...preprocess, scale: { ...scale, zoomRange: [1, 1] } }), undefined);
+  assert.equal(preprocessSpecProblem({ ...preprocess, scale: { ...scale, zoomRange: [0.25, 4] } }), undefined);
+  const zoom = `"preprocess.scale.zoomRange" must be [least, largest] with 0.25 ≤ least ≤ 1 ≤ largest ≤ 4`;
+  for (const zoomRange of [[1.01, 2], [0.8, 0.99], [0.24, 1.5], [0.8, 4.01], [0.8], "0.8,1.6"]) {
+    assert.equal(preprocessSpecProblem({ ...preprocess, scale: { ...scale, zoomRange } }), zoom, String(zoomRange));
+  }
+  assert.equal(
+    preprocessSpecProblem({ ...preprocess, scale: { ...scale, redCellRadius: 0.5 } }),
+    `"preprocess.scale.redCellRadius" must be a number in [1, 64]`,
+  );
+  assert.equal(
+    preprocessSpecProblem({ ...preprocess, scale: { ...scale, workingSize: 224.5 } }),
+    `"preprocess.scale.workingSize" must be an integer in [32, 1024]`,
+  );
+  assert.equal(preprocessSpecProblem({ ...preprocess, scale: null }), `"preprocess.scale" must be an object`);
+  const card = await buildModelCard({ ...fields, preprocess: { ...preprocess, scale } as typeof preprocess }, bytes);
+  assert.deepEqual(parseModelCard(card).preprocess.scale, scale);
+});
+
 const featureCheck = {
   output: "features",
   mean: [0.5, 0.25],

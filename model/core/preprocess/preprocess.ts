@@ -5,10 +5,11 @@
  *
  * @module
  */
-import type { PreprocessSpec } from "./spec.ts";
+import type { PreprocessSpec, ScaleNormalization } from "./spec.ts";
 import type { FloatRgbImage, Layout, RgbaImage } from "./types.ts";
 import { luma, rgbToHsv, saturation } from "./colour.ts";
 import { whiteBalance, whitePoint } from "./white_balance.ts";
+import { normalizeScale } from "./scale.ts";
 
 export type { PreprocessSpec } from "./spec.ts";
 
@@ -113,6 +114,7 @@ export function cropRect(
  * ```
  */
 export function toFloatRgb(img: RgbaImage, spec: PreprocessSpec): FloatRgbImage {
+  if (spec.scale) return toScaledFloatRgb(img, spec, spec.scale);
   const { width, height, data } = img;
   if (data.length !== width * height * 4 || width <= 0 || height <= 0) {
     throw new RangeError(`toFloatRgb: RGBA buffer of ${data.length} bytes does not match ${width}×${height}`);
@@ -175,6 +177,54 @@ export function toFloatRgb(img: RgbaImage, spec: PreprocessSpec): FloatRgbImage 
   // Guard [0, 1] against float drift.
   for (let i = 0; i < out.length; i++) out[i] = out[i] < 0 ? 0 : out[i] > 1 ? 1 : out[i];
   return { width: size, height: size, data: out };
+}
+
+/**
+ * {@link toFloatRgb} with `spec.scale`: crop, area-resize to the working size, then
+ * {@link fromWorkingSize}.
+ */
+function toScaledFloatRgb(img: RgbaImage, spec: PreprocessSpec, scale: ScaleNormalization): FloatRgbImage {
+  const working = toFloatRgb(img, { ...spec, size: scale.workingSize, scale: undefined });
+  return fromWorkingSize(working, spec, img.width, img.height);
+}
+
+/**
+ * The second half of preprocessing with `spec.scale`, for a caller that has already cropped and
+ * area-resized a `sourceWidth`×`sourceHeight` image to `spec.scale.workingSize` (as
+ * {@link toFloatRgb} does with `size: workingSize` and no `scale`): brings its red cells to the
+ * spec's size ({@link normalizeScale}) and resamples to `spec.size`. The result's `view` says which
+ * part of the source it shows, in source pixels (for overlays). Without `spec.scale`: `working`
+ * itself.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const spec: PreprocessSpec = { size: 4, crop: "none", resize: "area", channelOrder: "RGB", alphaBackground: 0,
+ *   normalization: { mode: "per-image", minStd: 0.01 }, scale: { redCellRadius: 7, workingSize: 8, zoomRange: [0.75, 1.35] } };
+ * const flat = { width: 8, height: 8, data: new Float32Array(8 * 8 * 3).fill(0.5) };
+ * // nothing to measure on a flat image: zoom 1, the whole 16×32 source
+ * assert.deepEqual(fromWorkingSize(flat, spec, 16, 32).view, { x: 0, y: 0, width: 16, height: 32 });
+ * ```
+ */
+export function fromWorkingSize(
+  working: FloatRgbImage,
+  spec: PreprocessSpec,
+  sourceWidth: number,
+  sourceHeight: number,
+): FloatRgbImage {
+  if (!spec.scale) return working;
+  const { image, window } = normalizeScale(working, spec.scale, spec.size);
+  const r = cropRect(sourceWidth, sourceHeight, spec.crop);
+  const w = working.width, h = working.height;
+  return {
+    ...image,
+    view: {
+      x: r.x + (window.x * r.width) / w,
+      y: r.y + (window.y * r.height) / h,
+      width: (window.side * r.width) / w,
+      height: (window.side * r.height) / h,
+    },
+  };
 }
 
 /** Per-channel mean and population standard deviation. */

@@ -5,6 +5,9 @@
  *
  * @module
  */
+import type { ScaleNormalization } from "./scale.ts";
+
+export type { ScaleNormalization };
 
 /** How an image becomes the model's input tensor. Shared by training and serving. */
 export interface PreprocessSpec {
@@ -36,6 +39,12 @@ export interface PreprocessSpec {
    * the mean colour of the brightest `brightFraction` of pixels (see `white_balance.ts`).
    */
   whiteBalance?: { brightFraction: number };
+  /**
+   * Optional scale normalisation before the resize to `size`: the cropped image is area-resized
+   * to `workingSize`, its red cells are measured, and the input is cut from the centred window
+   * that brings them to `redCellRadius` working pixels (see `scale.ts`).
+   */
+  scale?: ScaleNormalization;
 }
 
 /**

@@ -23,6 +23,12 @@ export interface FloatRgbImage {
   height: number;
   /** length width*height*3, R,G,B per pixel, rows top to bottom */
   data: Float32Array;
+  /**
+   * The part of the source image this image shows, in source pixels, when preprocessing chose it
+   * (scale normalisation; it may reach beyond the source, which is mirrored there). Absent: the
+   * crop rectangle.
+   */
+  view?: { x: number; y: number; width: number; height: number };
 }
 
 /** Tensor layout: ONNX/serving uses NCHW, TensorFlow.js training uses NHWC. */

@@ -79,7 +79,7 @@ export function sharedInput(specs: readonly PreprocessSpec[]): { spec: Preproces
 
 /**
  * Whether a member trained with `member` can read a graph input made with `shared` through a
- * front end: the same size, crop, resize and white balance; `shared` unnormalised RGB; `member`
+ * front end: the same size, crop, resize, white balance and scale normalisation; `shared` unnormalised RGB; `member`
  * standardised per image. Returns the reason when not.
  *
  * @example
@@ -90,6 +90,9 @@ export function sharedInput(specs: readonly PreprocessSpec[]): { spec: Preproces
  * const shared: PreprocessSpec = { ...base, colorMode: "rgb", normalization: { mode: "fixed", mean: [0, 0, 0], std: [1, 1, 1] } };
  * assert.equal(frontEndProblem({ ...base, colorMode: "grey", normalization: { mode: "per-image", minStd: 0.01 } }, shared), undefined);
  * assert.match(frontEndProblem({ ...base, size: 64, normalization: { mode: "per-image", minStd: 0.01 } }, shared)!, /size/);
+ * const scale = { redCellRadius: 8, workingSize: 224, zoomRange: [0.8, 1.6] as [number, number] };
+ * assert.match(frontEndProblem({ ...base, scale, normalization: { mode: "per-image", minStd: 0.01 } }, shared)!, /scale/);
+ * assert.equal(frontEndProblem({ ...base, scale, normalization: { mode: "per-image", minStd: 0.01 } }, { ...shared, scale }), undefined);
  * ```
  */
 export function frontEndProblem(member: PreprocessSpec, shared: PreprocessSpec): string | undefined {
@@ -100,6 +103,9 @@ export function frontEndProblem(member: PreprocessSpec, shared: PreprocessSpec):
   }
   if (JSON.stringify(member.whiteBalance ?? null) !== JSON.stringify(shared.whiteBalance ?? null)) {
     return "white balance differs: the service white-balances the shared input once";
+  }
+  if (JSON.stringify(member.scale ?? null) !== JSON.stringify(shared.scale ?? null)) {
+    return "scale normalisation differs: the service brings the shared input to one magnification once";
   }
   const n = shared.normalization;
   if (

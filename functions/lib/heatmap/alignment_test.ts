@@ -5,7 +5,13 @@
  * pixels (17.5 px of a 224-px field) up and to the left of what the network looked at.
  */
 import assert from "node:assert/strict";
-import { decodePng, DEFAULT_MODEL, loadModelFile } from "../../../model/core/mod.ts";
+import {
+  createModelRuntime,
+  decodePng,
+  DEFAULT_MODEL,
+  loadModelFile,
+  parseModelCard,
+} from "../../../model/core/mod.ts";
 import { predictImage } from "../predict/pipeline.ts";
 
 const root = new URL("../../../", import.meta.url);
@@ -52,6 +58,59 @@ Deno.test("committed model: the overlay's hottest pixels lie on the hottest CAM 
         `not the even (${even}) cell centre`,
     );
     assert.ok(off(even, expected) > 10, "the fixture's hot cell must tell the two placements apart");
+  } finally {
+    await runtime.close();
+  }
+});
+
+Deno.test("scale normalisation: the overlay follows the window the input was cut from, not the whole upload", async () => {
+  const modelPath = new URL(DEFAULT_MODEL, root).pathname;
+  const card = parseModelCard(JSON.parse(await Deno.readTextFile(modelPath.replace(/\.onnx$/, ".json"))));
+  // the committed model's graph behind a card that zooms Early-001 (red cells ≈ 8 px) in by ≈ 1.5
+  const scale = { redCellRadius: 12, workingSize: 224, zoomRange: [0.8, 1.6] as [number, number] };
+  const spec = { ...card.preprocess, scale };
+  const runtime = await createModelRuntime({ ...card, preprocess: spec }, await Deno.readFile(modelPath));
+  try {
+    const bytes = await Deno.readFile(EARLY);
+    const p = await predictImage(runtime, { bytes, format: "jpeg" }, { maxPixels: 16e6, minSide: 16, heatmap: true });
+    const { width: W, height: H } = p.input;
+    const { normalizeToTensor, toFloatRgb, decodeImage } = await import("../../../model/core/mod.ts");
+    const resized = toFloatRgb(await decodeImage(bytes), spec);
+    const view = resized.view!;
+    assert.ok(view.width < 0.75 * W && view.width > 0.6 * W, `zoomed in: the window is ${view.width} of ${W} px`);
+    const cam = (await runtime.run(normalizeToTensor(resized, spec, "NCHW"), { cam: true })).cam!;
+    const hot = cam.data.indexOf(Math.max(...cam.data));
+    const [col, row] = [hot % cam.width, Math.floor(hot / cam.width)];
+    const { origin, step } = card.io.camGrid!;
+    // the hot cell's centre through the window, and where it would be drawn over the whole upload
+    const expected = [
+      view.x + (origin[0] + step[0] * col) * view.width / spec.size,
+      view.y + (origin[1] + step[1] * row) * view.height / spec.size,
+    ];
+    const whole = [(origin[0] + step[0] * col) * W / spec.size, (origin[1] + step[1] * row) * H / spec.size];
+    const png = decodePng(Uint8Array.from(atob(p.heatmap!.split(",")[1]), (ch) => ch.charCodeAt(0)));
+    let peak = 0;
+    for (let i = 3; i < png.data.length; i += 4) peak = Math.max(peak, png.data[i]);
+    let sx = 0, sy = 0, n = 0;
+    for (let i = 0; i < W * H; i++) {
+      if (png.data[i * 4 + 3] === peak) {
+        sx += (i % W) + 0.5;
+        sy += Math.floor(i / W) + 0.5;
+        n++;
+      }
+    }
+    const centre = [sx / n, sy / n];
+    const off = (a: number[], b: number[]) => Math.hypot(a[0] - b[0], a[1] - b[1]);
+    // within a fifth of a cell on the upload (the quantised alpha's plateau leans toward a hot neighbour)
+    const tolerance = step[0] * view.width / spec.size / 5;
+    assert.ok(
+      off(centre, expected) < tolerance,
+      `peak at (${centre.map((v) => v.toFixed(1))}) should be at the window's (${
+        expected.map((v) => v.toFixed(1))
+      }), ` +
+        `not the whole upload's (${whole.map((v) => v.toFixed(1))}) cell centre`,
+    );
+    assert.ok(off(whole, expected) > 2 * tolerance, "the fixture's hot cell must tell the two placements apart");
   } finally {
     await runtime.close();
   }

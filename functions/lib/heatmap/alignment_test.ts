@@ -17,6 +17,24 @@ import { predictImage } from "../predict/pipeline.ts";
 const root = new URL("../../../", import.meta.url);
 const EARLY = new URL("tests/fixtures/images/taleqani_Early_WBC-Malignant-Early-001.jpg", root);
 
+/** The centre of the overlay's most opaque pixels (alpha = 64 + v/2 peaks at the map's maximum). */
+function overlayPeak(dataUrl: string, W: number, H: number): number[] {
+  const png = decodePng(Uint8Array.from(atob(dataUrl.split(",")[1]), (ch) => ch.charCodeAt(0)));
+  let peak = 0;
+  for (let i = 3; i < png.data.length; i += 4) peak = Math.max(peak, png.data[i]);
+  let sx = 0, sy = 0, n = 0;
+  for (let i = 0; i < W * H; i++) {
+    if (png.data[i * 4 + 3] === peak) {
+      sx += (i % W) + 0.5;
+      sy += Math.floor(i / W) + 0.5;
+      n++;
+    }
+  }
+  return [sx / n, sy / n];
+}
+
+const off = (a: number[], b: number[]) => Math.hypot(a[0] - b[0], a[1] - b[1]);
+
 Deno.test("committed model: the overlay's hottest pixels lie on the hottest CAM cell's centre as the card's grid places it", async () => {
   const runtime = await loadModelFile(new URL(DEFAULT_MODEL, root).pathname);
   try {
@@ -39,19 +57,7 @@ Deno.test("committed model: the overlay's hottest pixels lie on the hottest CAM 
     const expected = [at(15.5, 16, col, W), at(15.5, 16, row, H)];
     const even = [at(8, 16, col, W), at(8, 16, row, H)];
     // the overlay's most opaque pixels (alpha = 64 + v/2 peaks at the map's maximum)
-    const png = decodePng(Uint8Array.from(atob(p.heatmap!.split(",")[1]), (ch) => ch.charCodeAt(0)));
-    let peak = 0;
-    for (let i = 3; i < png.data.length; i += 4) peak = Math.max(peak, png.data[i]);
-    let sx = 0, sy = 0, n = 0;
-    for (let i = 0; i < W * H; i++) {
-      if (png.data[i * 4 + 3] === peak) {
-        sx += (i % W) + 0.5;
-        sy += Math.floor(i / W) + 0.5;
-        n++;
-      }
-    }
-    const centre = [sx / n, sy / n];
-    const off = (a: number[], b: number[]) => Math.hypot(a[0] - b[0], a[1] - b[1]);
+    const centre = overlayPeak(p.heatmap!, W, H);
     assert.ok(
       off(centre, expected) < 3,
       `peak at (${centre.map((v) => v.toFixed(1))}) should be at the grid's (${expected}) ` +
@@ -88,19 +94,7 @@ Deno.test("scale normalisation: the overlay follows the window the input was cut
       view.y + (origin[1] + step[1] * row) * view.height / spec.size,
     ];
     const whole = [(origin[0] + step[0] * col) * W / spec.size, (origin[1] + step[1] * row) * H / spec.size];
-    const png = decodePng(Uint8Array.from(atob(p.heatmap!.split(",")[1]), (ch) => ch.charCodeAt(0)));
-    let peak = 0;
-    for (let i = 3; i < png.data.length; i += 4) peak = Math.max(peak, png.data[i]);
-    let sx = 0, sy = 0, n = 0;
-    for (let i = 0; i < W * H; i++) {
-      if (png.data[i * 4 + 3] === peak) {
-        sx += (i % W) + 0.5;
-        sy += Math.floor(i / W) + 0.5;
-        n++;
-      }
-    }
-    const centre = [sx / n, sy / n];
-    const off = (a: number[], b: number[]) => Math.hypot(a[0] - b[0], a[1] - b[1]);
+    const centre = overlayPeak(p.heatmap!, W, H);
     // within a fifth of a cell on the upload (the quantised alpha's plateau leans toward a hot neighbour)
     const tolerance = step[0] * view.width / spec.size / 5;
     assert.ok(

@@ -54,6 +54,9 @@ const USAGE = `Usage: deno task train --manifest <manifest.json> --out <dir> [op
   --scale-normalize R  bring every field's red cells to radius R pixels of a 224-px working image
                    before the resize (model/core/preprocess/scale.ts), e.g. 8 (off)
   --scale-zoom LO,HI the least and largest zoom scale normalisation applies (0.8,1.6)
+  --stain-normalize macenko  redraw every image with reference stains after the white balance
+                   (model/core/preprocess/stain.ts); the reference is fitted on every 4th original
+                   training image (off)
   --color rgb|grey|relative-chroma (rgb)  grey: luma only; relative-chroma: saturation + chroma
                    relative to the image's mean hue (invariant to hue rotation and brightness)
   --quiet          no progress bar
@@ -125,6 +128,7 @@ const a = cliArgs({
     "white-balance": { type: "string" },
     "scale-normalize": { type: "string" },
     "scale-zoom": { type: "string" },
+    "stain-normalize": { type: "string" },
     "min-std": { type: "string" },
     "no-augment": { type: "boolean" },
     quiet: { type: "boolean" },
@@ -267,6 +271,14 @@ const distill = a.teacher
   }
   : undefined;
 const manifest = await readSplitManifest(a.manifest);
+if (a["stain-normalize"] !== undefined) {
+  if (a["stain-normalize"] !== "macenko") fail(`--stain-normalize takes "macenko", got "${a["stain-normalize"]}"`);
+  if (isPretrained(arch)) fail(`--stain-normalize applies to the scratch networks, not ${arch}`);
+  const { fitStainReferenceOnTraining } = await import("./lib/train/stain_reference.ts");
+  const { images, ...reference } = await fitStainReferenceOnTraining(manifest, spec);
+  spec.stainNormalization = reference;
+  process.stderr.write(`stain reference (Macenko) from ${images} training images: ${JSON.stringify(reference)}\n`);
+}
 const workers = Math.max(
   1,
   // probe for a GPU only when --workers is not given
@@ -299,7 +311,9 @@ const augment: AugmentOptions = a["no-augment"] ? NO_AUGMENT : {
   ...(jpegSource ? { jpegSource } : {}),
 };
 const { deviceAugmentRefusal } = await import("./lib/train/device/augment_ops.ts");
-const refusal = dataPath === "device" ? deviceAugmentRefusal(augment) : null;
+const refusal = dataPath === "device"
+  ? (spec.stainNormalization ? "--stain-normalize runs on the host path only" : deviceAugmentRefusal(augment))
+  : null;
 if (refusal) fail(`--data-path device: ${refusal}`);
 const result = await train({
   ...DEFAULT_TRAIN,

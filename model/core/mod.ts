@@ -75,6 +75,14 @@ export { hsvToRgb, luma, LUMA_WEIGHTS, rgbToHsv } from "./preprocess/colour.ts";
 export { isBrightFraction, whiteBalance, whitePoint } from "./preprocess/white_balance.ts";
 export { redCellRadius, RULER_MIN_PEAKS, RULER_RADIUS_RANGE, type RulerReading } from "./preprocess/ruler.ts";
 export {
+  fitStainReference,
+  normalizeStains,
+  type StainEstimate,
+  stainEstimate,
+  type StainNormalization,
+  type StainVector,
+} from "./preprocess/stain.ts";
+export {
   normalizeScale,
   resampleWindow,
   type ScaleNormalization,

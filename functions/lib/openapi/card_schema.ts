@@ -153,6 +153,30 @@ export function modelCardSchemas() {
             },
           },
         },
+        stainNormalization: {
+          type: "object",
+          required: ["method", "stains", "maxConcentrations"],
+          additionalProperties: false,
+          description:
+            "stain normalisation (Macenko) after the white balance: each field's two stains are estimated in optical density and it is redrawn with these reference stains at these strengths",
+          properties: {
+            method: { type: "string", enum: ["macenko"] },
+            stains: {
+              type: "array",
+              minItems: 2,
+              maxItems: 2,
+              items: { type: "array", items: { type: "number", minimum: 0, maximum: 1 }, minItems: 3, maxItems: 3 },
+              description: "unit RGB optical-density directions: [nuclear stain, counterstain]",
+            },
+            maxConcentrations: {
+              type: "array",
+              items: { type: "number", exclusiveMinimum: 0, maximum: 10 },
+              minItems: 2,
+              maxItems: 2,
+              description: "reference 99th-percentile concentration of each stain",
+            },
+          },
+        },
       },
     },
     FeatureDomainCheck: {

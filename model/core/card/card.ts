@@ -196,6 +196,25 @@ function isCamGrid(v: unknown): v is CamGrid {
   return typeof g === "object" && g !== null && pair(g.origin) && pair(g.step) && g.step!.every((x) => x > 0);
 }
 
+/** What is wrong with `preprocess.stainNormalization`, or undefined. */
+function stainProblem(value: unknown): string | undefined {
+  const s = value as Record<string, unknown> | null;
+  if (typeof s !== "object" || s === null || s.method !== "macenko") {
+    return `"preprocess.stainNormalization.method" must be "macenko"`;
+  }
+  const unit = (v: unknown) =>
+    Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === "number" && x >= 0 && x <= 1) &&
+    Math.abs(Math.hypot(v[0], v[1], v[2]) - 1) < 1e-3;
+  if (!(Array.isArray(s.stains) && s.stains.length === 2 && s.stains.every(unit))) {
+    return `"preprocess.stainNormalization.stains" must be two unit RGB optical-density vectors with components in [0, 1]`;
+  }
+  const m = s.maxConcentrations;
+  if (!(Array.isArray(m) && m.length === 2 && m.every((x) => typeof x === "number" && x > 0 && x <= 10))) {
+    return `"preprocess.stainNormalization.maxConcentrations" must be two numbers in (0, 10]`;
+  }
+  return undefined;
+}
+
 /** What is wrong with `preprocess.scale`, or undefined. */
 function scaleProblem(value: unknown): string | undefined {
   const s = value as Record<string, unknown> | null;
@@ -249,6 +268,10 @@ export function preprocessSpecProblem(value: unknown): string | undefined {
   }
   if (p.scale !== undefined) {
     const problem = scaleProblem(p.scale);
+    if (problem) return problem;
+  }
+  if (p.stainNormalization !== undefined) {
+    const problem = stainProblem(p.stainNormalization);
     if (problem) return problem;
   }
   const n = p.normalization as Record<string, unknown> | undefined;

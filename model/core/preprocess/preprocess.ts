@@ -9,6 +9,7 @@ import type { PreprocessSpec, ScaleNormalization } from "./spec.ts";
 import type { FloatRgbImage, Layout, RgbaImage } from "./types.ts";
 import { luma, rgbToHsv, saturation } from "./colour.ts";
 import { whiteBalance, whitePoint } from "./white_balance.ts";
+import { normalizeStains } from "./stain.ts";
 import { normalizeScale } from "./scale.ts";
 
 export type { PreprocessSpec } from "./spec.ts";
@@ -248,7 +249,8 @@ function channelMoments(img: FloatRgbImage): { mean: [number, number, number]; s
  * Applies `spec.normalization` and writes the image as a [3, h, w] (NCHW) or [h, w, 3] (NHWC)
  * block of `out` starting at `offset` (a fresh array when `out` is omitted). Both layouts hold the
  * same numbers in different order. With `spec.whiteBalance` the image is first white-balanced on
- * its background ({@link whiteBalance}). With `spec.colorMode === "grey"` the image is first turned into
+ * its background ({@link whiteBalance}), then with `spec.stainNormalization` redrawn with reference
+ * stains ({@link normalizeStains}). With `spec.colorMode === "grey"` the image is first turned into
  * its luma ({@link toGrey}), so the three channels are equal; with `"relative-chroma"` into
  * saturation and image-relative chroma ({@link toRelativeChroma}). `fixed`: (v − mean[c]) / std[c]; `per-image`:
  * (v − mean_c) / max(std_c, minStd) using this image's own channel statistics.
@@ -284,6 +286,15 @@ export function normalizeToTensor(
     return normalizeToTensor(
       whiteBalance(img, spec.whiteBalance),
       { ...spec, whiteBalance: undefined },
+      layout,
+      out,
+      offset,
+    );
+  }
+  if (spec.stainNormalization) {
+    return normalizeToTensor(
+      normalizeStains(img, spec.stainNormalization),
+      { ...spec, stainNormalization: undefined },
       layout,
       out,
       offset,

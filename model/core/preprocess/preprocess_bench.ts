@@ -35,3 +35,23 @@ Deno.bench("normalizeToTensor 128 per-image NCHW", () => {
 Deno.bench("preprocess 450→128 NCHW", () => {
   preprocess(cell, spec, "NCHW");
 });
+
+const field96 = toFloatRgb(smear, { ...spec, size: 96 });
+const wb96: PreprocessSpec = { ...spec, size: 96, whiteBalance: { brightFraction: 0.02 } };
+const macenko96: PreprocessSpec = {
+  ...wb96,
+  stainNormalization: {
+    method: "macenko",
+    stains: [[0.8109, 0.3224, 0.4883], [0.5325, 0.8465, 0]].map((v) => v.map((x) => x / Math.hypot(...v))) as [
+      [number, number, number],
+      [number, number, number],
+    ],
+    maxConcentrations: [0.4678, 0.9586],
+  },
+};
+Deno.bench("normalizeToTensor 96, white balance", { group: "stain" }, () => {
+  normalizeToTensor(field96, wb96, "NCHW");
+});
+Deno.bench("normalizeToTensor 96, white balance + Macenko", { group: "stain" }, () => {
+  normalizeToTensor(field96, macenko96, "NCHW");
+});

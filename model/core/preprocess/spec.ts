@@ -6,8 +6,9 @@
  * @module
  */
 import type { ScaleNormalization } from "./scale.ts";
+import type { StainNormalization } from "./stain.ts";
 
-export type { ScaleNormalization };
+export type { ScaleNormalization, StainNormalization };
 
 /** How an image becomes the model's input tensor. Shared by training and serving. */
 export interface PreprocessSpec {
@@ -45,6 +46,12 @@ export interface PreprocessSpec {
    * that brings them to `redCellRadius` working pixels (see `scale.ts`).
    */
   scale?: ScaleNormalization;
+  /**
+   * Optional stain normalisation after the white balance and before `colorMode`: the image's two
+   * stains are estimated and it is redrawn with the reference stains at reference strengths
+   * (Macenko; see `stain.ts`).
+   */
+  stainNormalization?: StainNormalization;
 }
 
 /**

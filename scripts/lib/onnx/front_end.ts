@@ -107,6 +107,9 @@ export function frontEndProblem(member: PreprocessSpec, shared: PreprocessSpec):
   if (JSON.stringify(member.scale ?? null) !== JSON.stringify(shared.scale ?? null)) {
     return "scale normalisation differs: the service brings the shared input to one magnification once";
   }
+  if (JSON.stringify(member.stainNormalization ?? null) !== JSON.stringify(shared.stainNormalization ?? null)) {
+    return "stain normalisation differs: the service redraws the shared input with one reference once";
+  }
   const n = shared.normalization;
   if (
     (shared.colorMode ?? "rgb") !== "rgb" || n.mode !== "fixed" || n.mean.some((m) => m !== 0) ||

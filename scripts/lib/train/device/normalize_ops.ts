@@ -67,6 +67,9 @@ export function normalizeBatch(x: tf.Tensor4D, spec: PreprocessSpec): tf.Tensor4
   if (colorMode !== "rgb" && colorMode !== "grey" && colorMode !== "relative-chroma") {
     throw new RangeError(`normalizeBatch: unknown colorMode "${colorMode as string}"`);
   }
+  if (spec.stainNormalization) {
+    throw new RangeError("normalizeBatch: stain normalisation has no device version; train with --data-path host");
+  }
   const brightFraction = spec.whiteBalance?.brightFraction;
   if (spec.whiteBalance && !isBrightFraction(brightFraction)) {
     throw new RangeError(`normalizeBatch: brightFraction must be in (0, 0.5], got ${brightFraction}`);

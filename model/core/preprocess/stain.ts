@@ -127,9 +127,11 @@ function opticalDensity(img: FloatRgbImage): { od: Float32Array; background: [nu
   if (background.some((v) => !(v > 0.05))) return undefined; // no usable light: a dark or black image
   const { data } = img;
   const od = new Float32Array(data.length);
-  const l0 = background.map((v) => Math.log(v));
+  const [l0, l1, l2] = background.map((v) => Math.log(v));
   for (let i = 0; i < data.length; i += 3) {
-    for (let c = 0; c < 3; c++) od[i + c] = Math.max(0, l0[c] - Math.log(Math.max(FLOOR, data[i + c])));
+    od[i] = Math.max(0, l0 - Math.log(Math.max(FLOOR, data[i])));
+    od[i + 1] = Math.max(0, l1 - Math.log(Math.max(FLOOR, data[i + 1])));
+    od[i + 2] = Math.max(0, l2 - Math.log(Math.max(FLOOR, data[i + 2])));
   }
   return { od, background };
 }
@@ -158,30 +160,38 @@ function opticalDensity(img: FloatRgbImage): { od: Float32Array; background: [nu
  * ```
  */
 export function stainEstimate(img: FloatRgbImage): StainEstimate | undefined {
-  const n = img.width * img.height;
   const density = opticalDensity(img);
-  if (!density) return undefined;
-  const { od } = density;
-  const idx: number[] = [];
-  for (let p = 0; p < n; p++) if (od[p * 3] + od[p * 3 + 1] + od[p * 3 + 2] >= MACENKO_OD_THRESHOLD) idx.push(p);
-  if (idx.length < Math.max(64, MACENKO_MIN_STAINED * n)) return undefined;
-  const mean = [0, 0, 0];
-  for (const p of idx) for (let c = 0; c < 3; c++) mean[c] += od[p * 3 + c];
-  for (let c = 0; c < 3; c++) mean[c] /= idx.length;
-  const cov = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
-  for (const p of idx) {
-    const d = [od[p * 3] - mean[0], od[p * 3 + 1] - mean[1], od[p * 3 + 2] - mean[2]];
-    for (let i = 0; i < 3; i++) for (let j = i; j < 3; j++) cov[i][j] += d[i] * d[j];
+  return density && estimateFromDensity(density.od);
+}
+
+/** {@link stainEstimate} from the image's optical density (3 values a pixel). */
+function estimateFromDensity(od: Float32Array): StainEstimate | undefined {
+  const n = od.length / 3;
+  let count = 0;
+  const idx = new Int32Array(n);
+  for (let p = 0; p < n; p++) if (od[p * 3] + od[p * 3 + 1] + od[p * 3 + 2] >= MACENKO_OD_THRESHOLD) idx[count++] = p;
+  if (count < Math.max(64, MACENKO_MIN_STAINED * n)) return undefined;
+  let m0 = 0, m1 = 0, m2 = 0;
+  for (let k = 0; k < count; k++) {
+    const q = idx[k] * 3;
+    m0 += od[q], m1 += od[q + 1], m2 += od[q + 2];
   }
-  for (let i = 0; i < 3; i++) for (let j = i; j < 3; j++) cov[j][i] = cov[i][j] /= idx.length;
+  m0 /= count, m1 /= count, m2 /= count;
+  let c00 = 0, c01 = 0, c02 = 0, c11 = 0, c12 = 0, c22 = 0;
+  for (let k = 0; k < count; k++) {
+    const q = idx[k] * 3;
+    const d0 = od[q] - m0, d1 = od[q + 1] - m1, d2 = od[q + 2] - m2;
+    c00 += d0 * d0, c01 += d0 * d1, c02 += d0 * d2, c11 += d1 * d1, c12 += d1 * d2, c22 += d2 * d2;
+  }
+  const cov = [[c00, c01, c02], [c01, c11, c12], [c02, c12, c22]].map((r) => r.map((v) => v / count));
   const { vectors } = symmetricEigen3(cov);
   // the plane of the two largest directions, each pointing into positive OD
   const [e1, e2] = vectors.slice(0, 2).map((e) => (e[0] + e[1] + e[2] < 0 ? e.map((x) => -x) : e));
-  const angles = new Float32Array(idx.length);
-  idx.forEach((p, k) => {
-    const o = [od[p * 3], od[p * 3 + 1], od[p * 3 + 2]];
-    angles[k] = Math.atan2(o[0] * e2[0] + o[1] * e2[1] + o[2] * e2[2], o[0] * e1[0] + o[1] * e1[1] + o[2] * e1[2]);
-  });
+  const angles = new Float32Array(count);
+  for (let k = 0; k < count; k++) {
+    const q = idx[k] * 3, o0 = od[q], o1 = od[q + 1], o2 = od[q + 2];
+    angles[k] = Math.atan2(o0 * e2[0] + o1 * e2[1] + o2 * e2[2], o0 * e1[0] + o1 * e1[1] + o2 * e1[2]);
+  }
   const lo = percentile(angles, MACENKO_ANGLE_PERCENTILE), hi = percentile(angles, 100 - MACENKO_ANGLE_PERCENTILE);
   if (!(hi - lo >= MACENKO_MIN_ANGLE)) return undefined;
   const dir = (phi: number) => nonNegativeUnit(e1.map((x, c) => Math.cos(phi) * x + Math.sin(phi) * e2[c]));
@@ -190,13 +200,16 @@ export function stainEstimate(img: FloatRgbImage): StainEstimate | undefined {
   const stains: [StainVector, StainVector] = vLo[0] >= vHi[0] ? [vLo, vHi] : [vHi, vLo];
   const un = unmixer(stains);
   if (!un) return undefined;
-  const conc = [new Float32Array(idx.length), new Float32Array(idx.length)];
-  idx.forEach((p, k) => {
-    for (let s = 0; s < 2; s++) conc[s][k] = un[s][0] * od[p * 3] + un[s][1] * od[p * 3 + 1] + un[s][2] * od[p * 3 + 2];
-  });
+  const conc = [new Float32Array(count), new Float32Array(count)];
+  const [u0, u1] = un;
+  for (let k = 0; k < count; k++) {
+    const q = idx[k] * 3, o0 = od[q], o1 = od[q + 1], o2 = od[q + 2];
+    conc[0][k] = u0[0] * o0 + u0[1] * o1 + u0[2] * o2;
+    conc[1][k] = u1[0] * o0 + u1[1] * o1 + u1[2] * o2;
+  }
   const maxConcentrations = conc.map((c) => percentile(c, MACENKO_CONCENTRATION_PERCENTILE)) as [number, number];
   if (!maxConcentrations.every((m) => m > 1e-3)) return undefined;
-  return { stains, maxConcentrations, stained: idx.length };
+  return { stains, maxConcentrations, stained: count };
 }
 
 /**
@@ -213,9 +226,9 @@ export function stainEstimate(img: FloatRgbImage): StainEstimate | undefined {
  * ```
  */
 export function normalizeStains(img: FloatRgbImage, spec: StainNormalization): FloatRgbImage {
-  const est = stainEstimate(img);
-  if (!est) return img;
-  const density = opticalDensity(img)!;
+  const density = opticalDensity(img);
+  const est = density && estimateFromDensity(density.od);
+  if (!density || !est) return img;
   const un = unmixer(est.stains)!;
   const gain = [
     spec.maxConcentrations[0] / est.maxConcentrations[0],
@@ -224,10 +237,14 @@ export function normalizeStains(img: FloatRgbImage, spec: StainNormalization): F
   const [r0, r1] = spec.stains;
   const { od } = density;
   const out = new Float32Array(img.data.length);
+  // concentrations scaled to the reference's strength, folded into one 3×3 map OD → OD'
+  const h = un[0].map((u) => gain[0] * u), e = un[1].map((u) => gain[1] * u);
+  const t = [0, 1, 2].map((c) => [0, 1, 2].map((j) => r0[c] * h[j] + r1[c] * e[j]));
   for (let i = 0; i < od.length; i += 3) {
-    const h = gain[0] * (un[0][0] * od[i] + un[0][1] * od[i + 1] + un[0][2] * od[i + 2]);
-    const e = gain[1] * (un[1][0] * od[i] + un[1][1] * od[i + 1] + un[1][2] * od[i + 2]);
-    for (let c = 0; c < 3; c++) out[i + c] = Math.min(1, Math.exp(-(h * r0[c] + e * r1[c])));
+    const o0 = od[i], o1 = od[i + 1], o2 = od[i + 2];
+    out[i] = Math.min(1, Math.exp(-(t[0][0] * o0 + t[0][1] * o1 + t[0][2] * o2)));
+    out[i + 1] = Math.min(1, Math.exp(-(t[1][0] * o0 + t[1][1] * o1 + t[1][2] * o2)));
+    out[i + 2] = Math.min(1, Math.exp(-(t[2][0] * o0 + t[2][1] * o1 + t[2][2] * o2)));
   }
   return { ...img, data: out };
 }

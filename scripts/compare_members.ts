@@ -25,8 +25,10 @@ const USAGE = `Usage: deno task combos --runs A,B,… --manifest <manifest.json>
   --manifest FILE    the split manifest
   --split S          train | val | test (val: choose on validation, never on test)
   --combo SPEC       (repeatable) a combination: run names or last path segments joined by +, each
-                     with an optional weight, e.g. "wbzoom*2+grey+grey_s2" (default: every combination,
+                     with an optional weight, e.g. "wbzoom*2+grey+grey_s2", or "max:A+B" for the
+                     largest calibrated logit instead of the mean (default: every combination,
                      equal weights)
+  --rule mean|max    the rule of the default combinations (mean)
   --shifts A,B       only these shifts or families (default: the whole suite; identity is always first)
   --limit N          at most N images of the split
   --cache FILE       the members' logits: read where the model and images match, written after scoring
@@ -43,6 +45,7 @@ const args = cliArgs({
     manifest: { type: "string" },
     split: { type: "string", default: "val" },
     combo: { type: "string", multiple: true },
+    rule: { type: "string", default: "mean" },
     shifts: { type: "string" },
     limit: { type: "string" },
     cache: { type: "string" },
@@ -50,6 +53,7 @@ const args = cliArgs({
   },
   required: ["runs", "manifest"],
 }, (v) => {
+  if (!["mean", "max"].includes(v.rule!)) throw new UsageError(`--rule must be mean or max, got "${v.rule}"`);
   if (!["train", "val", "test"].includes(v.split!)) {
     throw new UsageError(`--split must be train, val or test, got "${v.split}"`);
   }
@@ -139,7 +143,7 @@ async function main(): Promise<void> {
         throw new UsageError(`--combo: ${(err as Error).message}`);
       }
     })
-    : allCombos(names);
+    : allCombos(names).map((c) => (args.rule === "max" ? parseCombo(`max:${c.name}`, names) : c));
   const reports = combos.map((c) => answerCombo(c, members, positive, shifts.map((s) => s.name)));
   console.log(
     `${items.length} ${args.split} images (${positive.filter(Boolean).length} ALL), ${shifts.length - 1} shifts; ` +

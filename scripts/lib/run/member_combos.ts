@@ -26,11 +26,20 @@ export interface MemberLogits {
   byShift: Readonly<Record<string, readonly number[]>>;
 }
 
+/**
+ * How members' calibrated logits (logit_k / T_k) become one: `mean`, weighted (what `deno task
+ * ensemble` builds), or `max`, the most suspicious member decides (any member that sees ALL
+ * raises the answer).
+ */
+export type ComboRule = "mean" | "max";
+
 /** A candidate ensemble: runs and their relative weights (`deno task ensemble --weights`). */
 export interface Combo {
-  /** As written, e.g. `wbzoom+grey*2`. */
+  /** As written, e.g. `wbzoom+grey*2` or `max:wbzoom+grey`. */
   name: string;
   members: { run: string; weight: number }[];
+  /** Default `mean`. */
+  rule?: ComboRule;
 }
 
 /** What a combination answers under one shift (shares of the images, no intervals). */
@@ -74,7 +83,8 @@ function shortName(run: string): string {
 
 /**
  * Parses `A+B*2+C` against the known runs. A name is a run as given or its last path segment; a
- * weight follows `*` (default 1, must be > 0).
+ * weight follows `*` (default 1, must be > 0). A `max:` prefix combines by the largest calibrated
+ * logit instead of the weighted mean ({@link ComboRule}; no weights then).
  *
  * @example
  * ```ts
@@ -85,11 +95,15 @@ function shortName(run: string): string {
  *   { run: "runs/np/grey", weight: 1 },
  * ]);
  * assert.throws(() => parseCombo("wbzoom+grey_s9", runs), /grey_s9.*known: wbzoom, grey/);
+ * assert.equal(parseCombo("max:wbzoom+grey", runs).rule, "max");
+ * assert.throws(() => parseCombo("max:wbzoom*2+grey", runs), /max: takes no weights/);
  * ```
  */
 export function parseCombo(spec: string, runs: readonly string[]): Combo {
   const members: Combo["members"] = [];
-  for (const part of spec.split("+").map((p) => p.trim())) {
+  const rule: ComboRule = spec.startsWith("max:") ? "max" : "mean";
+  const body = rule === "max" ? spec.slice(4) : spec;
+  for (const part of body.split("+").map((p) => p.trim())) {
     const [name, w, extra] = part.split("*").map((s) => s.trim());
     const run = runs.find((r) => r === name) ?? runs.find((r) => shortName(r) === name);
     if (!name || !run) {
@@ -102,9 +116,10 @@ export function parseCombo(spec: string, runs: readonly string[]): Combo {
       throw new Error(`combination "${spec}": "${part}" needs a weight > 0 after one "*"`);
     }
     if (members.some((m) => m.run === run)) throw new Error(`combination "${spec}" names ${name} twice`);
+    if (rule === "max" && w !== undefined) throw new Error(`combination "${spec}": max: takes no weights`);
     members.push({ run, weight });
   }
-  return { name: spec, members };
+  return { name: spec, members, rule };
 }
 
 /**
@@ -134,7 +149,8 @@ export function allCombos(runs: readonly string[]): Combo[] {
 
 /**
  * The combined logit of every image under `shift`: Σ_k c_k · logit_k with the coefficients
- * `deno task ensemble` writes into the graph ({@link ensembleCoefficients}: c_k = w_k / Σw / T_k).
+ * `deno task ensemble` writes into the graph ({@link ensembleCoefficients}: c_k = w_k / Σw / T_k);
+ * under the `max` rule, max_k logit_k / T_k.
  *
  * @example
  * ```ts
@@ -145,6 +161,7 @@ export function allCombos(runs: readonly string[]): Combo[] {
  * };
  * // a weighs 3/4 and b 1/4: 3/4 · 4/2 + 1/4 · 1 = 1.75; 3/4 · −2/2 + 1/4 · 3 = 0
  * assert.deepEqual(comboLogits(parseCombo("a*3+b", ["a", "b"]), members, "identity"), [1.75, 0]);
+ * assert.deepEqual(comboLogits(parseCombo("max:a+b", ["a", "b"]), members, "identity"), [2, 3]);
  * ```
  */
 export function comboLogits(combo: Combo, members: Readonly<Record<string, MemberLogits>>, shift: string): number[] {
@@ -153,7 +170,8 @@ export function comboLogits(combo: Combo, members: Readonly<Record<string, Membe
     if (!logits) throw new Error(`no logits of ${run} under "${shift}"`);
     return logits;
   });
-  const coefficients = ensembleCoefficients(
+  const max = combo.rule === "max";
+  const coefficients = max ? combo.members.map((m) => 1 / members[m.run].temperature) : ensembleCoefficients(
     combo.members.map((m) => m.weight),
     combo.members.map((m) => members[m.run].temperature),
   );
@@ -165,7 +183,7 @@ export function comboLogits(combo: Combo, members: Readonly<Record<string, Membe
       if (logits.length !== out.length) {
         throw new Error(`${run} has ${logits.length} logits under "${shift}", ${combo.members[0].run} ${out.length}`);
       }
-      for (let i = 0; i < out.length; i++) out[i] += c * logits[i];
+      for (let i = 0; i < out.length; i++) out[i] = max ? Math.max(out[i], c * logits[i]) : out[i] + c * logits[i];
     }
   }
   return out!;

@@ -48,6 +48,19 @@ Deno.test("comboLogits: each member's logit over its own temperature, weighted; 
   );
 });
 
+Deno.test("comboLogits, max rule: the largest calibrated logit per image, whichever member gives it", () => {
+  const members: Record<string, MemberLogits> = {
+    a: { temperature: 0.5, byShift: { identity: [1, -2, 3] } }, // calibrated 2, -4, 6
+    b: { temperature: 2, byShift: { identity: [8, 0, -8] } }, // calibrated 4, 0, -4
+  };
+  const max = parseCombo("max:a+b", ["a", "b"]);
+  assert.equal(max.rule, "max");
+  assert.deepEqual(comboLogits(max, members, "identity"), [4, 0, 6]);
+  assert.deepEqual(comboLogits(parseCombo("max:b+a", ["a", "b"]), members, "identity"), [4, 0, 6]); // order-free
+  assert.deepEqual(comboLogits(parseCombo("a+b", ["a", "b"]), members, "identity"), [3, -2, 1]); // the mean differs
+  assert.throws(() => parseCombo("max:a*2+b", ["a", "b"]), /max: takes no weights/);
+});
+
 /** 6 ALL then 4 normal images; member "sharp" separates them unshifted and loses two ALL under "dark". */
 const POSITIVE = [true, true, true, true, true, true, false, false, false, false];
 const MEMBERS: Record<string, MemberLogits> = {

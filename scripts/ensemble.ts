@@ -2,7 +2,8 @@
  * The ensemble step, in place of train + export: several trained runs → one run folder whose float
  * ONNX model runs every member on the same input and answers the weighted mean of their calibrated
  * logits (each member's logit divided by its own validation temperature, `eval.json`), subtype
- * logits and CAMs (`scripts/lib/onnx/ensemble.ts`). Members with the same preprocessing read the
+ * logits and CAMs, or with `--combine max` the largest calibrated logit with that member's subtype
+ * logits and CAM (`scripts/lib/onnx/ensemble.ts`). Members with the same preprocessing read the
  * input as is; members trained on different colour modes (e.g. grey and relative chroma, same size
  * and white balance) read the white-balanced RGB image through in-graph front ends
  * (`scripts/lib/onnx/front_end.ts`), and the ensemble's card says so. Writes what train and export would have written, so
@@ -21,7 +22,7 @@
  * @module
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { cliArgs, numberFlag, StepError, stepFailed } from "./lib/run/cli.ts";
+import { cliArgs, numberFlag, StepError, stepFailed, UsageError } from "./lib/run/cli.ts";
 import type { OnnxExport } from "./lib/run/run_folder.ts";
 
 /** Largest |Δlogit| allowed between the merged graph and its members (same preprocessing). */
@@ -35,6 +36,8 @@ const USAGE = `Usage: deno task ensemble --members <run,run,…> --manifest <spl
                       predictions.json, preprocess.json, eval.json): at least two, same input size,
                       crop, resize and white balance; colour modes may differ
   --weights W,W,…     relative weight of each member's calibrated logit (default: equal)
+  --combine mean|max  mean (default): the weighted mean of the calibrated logits; max: the largest
+                      decides, with that member's subtypes and CAM (no --weights)
   --manifest FILE     their split manifest: the first val images check parity
   --out DIR           the ensemble's run folder
   --parity-images N   val images for the merged-vs-members check (32)
@@ -51,11 +54,19 @@ const args = cliArgs({
     out: { type: "string" },
     "parity-images": { type: "string", default: "32" },
     weights: { type: "string" },
+    combine: { type: "string", default: "mean" },
   },
   required: ["members", "manifest", "out"],
 }, (v) => ({
   members: v.members!.split(",").map((s) => s.trim()).filter(Boolean),
   weights: v.weights?.split(",").map((w) => numberFlag(w.trim(), "weights", { min: 0 })),
+  combine: ((c) => {
+    if (c !== "mean" && c !== "max") throw new UsageError(`--combine must be mean or max, got "${c}"`);
+    if (c === "max" && v.weights) {
+      throw new UsageError("--combine max takes no --weights: the largest calibrated logit decides");
+    }
+    return c as "mean" | "max";
+  })(v.combine),
   manifest: v.manifest!,
   out: v.out!,
   parityImages: numberFlag(v["parity-images"], "parity-images", { integer: true, min: 1 }),
@@ -92,7 +103,9 @@ async function main(): Promise<void> {
     });
   }
   const temperatures = await Promise.all(members.map(async (r) => (await readRunJson(r, "eval")).temperature));
-  const coefficients = ensembleCoefficients(weights, temperatures);
+  const coefficients = args.combine === "max"
+    ? temperatures.map((t) => 1 / t)
+    : ensembleCoefficients(weights, temperatures);
   log(
     `members ${members.join(", ")}: temperatures ${temperatures.map((t) => t.toFixed(3)).join(", ")}, ` +
       `coefficients ${coefficients.map((c) => c.toFixed(4)).join(", ")}${frontEnds ? "; in-graph front ends" : ""}`,
@@ -117,10 +130,12 @@ async function main(): Promise<void> {
   });
   const merged = ensembleModels(
     floats.map((bytes, k) => ({ bytes, weight: coefficients[k], ...(frontEnds ? { front: specs[k] } : {}) })),
+    { combine: args.combine },
   );
   const predictions = combinePredictions(
     await Promise.all(members.map((r) => readRunJson(r, "predictions"))),
     coefficients,
+    args.combine,
   );
 
   const manifest = await readSplitManifest(args.manifest);
@@ -131,7 +146,13 @@ async function main(): Promise<void> {
     floats.map(async (f, k) => (await onnxLogits(f, images, specs[k], exports[k].io)).logits),
   );
   const parityDiff = Math.max(
-    ...mine.map((v, i) => Math.abs(v - each.reduce((s, l, k) => s + coefficients[k] * l[i], 0))),
+    ...mine.map((v, i) =>
+      Math.abs(
+        v - (args.combine === "max"
+          ? Math.max(...each.map((l, k) => coefficients[k] * l[i]))
+          : each.reduce((s, l, k) => s + coefficients[k] * l[i], 0)),
+      )
+    ),
   );
   log(
     `parity merged vs its members, each on its own preprocessing (float, ${images.length} val images): ` +
@@ -163,7 +184,10 @@ async function main(): Promise<void> {
     temperature: temperatures[k],
     colorMode: specs[k].colorMode ?? "rgb",
   }));
-  await writeFile(runPath(out, "trainConfig"), json({ ...configs[0], out, spec: shared, ensemble }));
+  await writeFile(
+    runPath(out, "trainConfig"),
+    json({ ...configs[0], out, spec: shared, ensemble, ...(args.combine === "max" ? { combine: "max" } : {}) }),
+  );
   await writeFile(runPath(out, "history"), json(await readRunJson(members[0], "history")));
   await writeFile(runPath(out, "predictions"), json(predictions));
   await writeFile(runPath(out, "floatModel"), merged);

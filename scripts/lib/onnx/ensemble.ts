@@ -16,6 +16,14 @@ import { GRAPH_NAMES } from "./export.ts";
 import { frontEnd, isFrontEndNode, isFrontEndOutput } from "./front_end.ts";
 import type { QuantizeOptions } from "./quantize.ts";
 
+/**
+ * How the members' calibrated logits (each member's logit times its coefficient) become the
+ * graph's: `mean` sums them (coefficients w_k / Σw / T_k: the weighted mean), `max` takes the
+ * largest (coefficients 1 / T_k: the most suspicious member decides), and the subtype logits and
+ * CAM are then that member's (shared equally on a tie), so the heatmap explains the answer.
+ */
+export type EnsembleCombine = "mean" | "max";
+
 /** One member of an ensemble. */
 export interface EnsembleMember {
   /** Its float model as the exporter writes it. */
@@ -94,9 +102,15 @@ function prefixMember(m: DecodedModel, k: number, inputName: string): DecodedMod
  * const one = await runModel(tiny, { image: x }), two = await runModel(merged, { image: x });
  * assert.ok(Math.abs(two.logit.data[0] - one.logit.data[0]) < 1e-5); // the mean of two equal members
  * assert.throws(() => ensembleModels([tiny]), /at least two/);
+ * const twice = await runModel(ensembleModels([{ bytes: tiny, weight: 1 }, { bytes: tiny, weight: 2 }], { combine: "max" }), { image: x });
+ * assert.ok(Math.abs(twice.logit.data[0] - Math.max(one.logit.data[0], 2 * one.logit.data[0])) < 1e-5);
  * ```
  */
-export function ensembleModels(members: readonly (Uint8Array | EnsembleMember)[]): Uint8Array {
+export function ensembleModels(
+  members: readonly (Uint8Array | EnsembleMember)[],
+  options: { combine?: EnsembleCombine } = {},
+): Uint8Array {
+  const combine = options.combine ?? "mean";
   if (members.length < 2) {
     throw new Error(`ensembleModels: an ensemble needs at least two members, got ${members.length}`);
   }
@@ -132,6 +146,12 @@ export function ensembleModels(members: readonly (Uint8Array | EnsembleMember)[]
   const nodes: pkg.onnx.INodeProto[] = [...fronts.flatMap((f) => f?.nodes ?? []), ...graphs.flatMap((g) => g.node)];
   const constants: pkg.onnx.ITensorProto[] = fronts.flatMap((f) => f?.initializers ?? []);
   const outputs: ValueInfo[] = [];
+  // under `max`: each member's share of the answer, 1 for the member whose calibrated logit is the
+  // largest ([N, 1]; equal shares on a tie); built with the logit, which the exporter puts first
+  let shares: string[] | undefined;
+  if (combine === "max" && first.graph.output[0]?.name !== GRAPH_NAMES.logit) {
+    throw new Error(`ensembleModels: combine "max" needs "${GRAPH_NAMES.logit}" as the members' first output`);
+  }
   for (const out of first.graph.output) {
     const name = out.name!;
     const memberOuts = graphs.map((g) => g.output.find((o) => o.name!.endsWith(`/${name}`))!);
@@ -147,7 +167,44 @@ export function ensembleModels(members: readonly (Uint8Array | EnsembleMember)[]
         nodes.push(node("Mul", [o.name!, w], [t], t));
         return t;
       });
-      nodes.push(node("Sum", terms, [name], `ensemble/${name}`));
+      if (combine === "mean") {
+        nodes.push(node("Sum", terms, [name], `ensemble/${name}`));
+      } else if (name === GRAPH_NAMES.logit) {
+        nodes.push(node("Max", terms, [name], `ensemble/${name}`));
+        const hits = terms.map((t, k) => {
+          const eq = `ensemble/decides/eq${k}`, hit = `ensemble/decides/hit${k}`;
+          nodes.push(node("Equal", [t, name], [eq], eq));
+          nodes.push(node("Cast", [eq], [hit], hit, { to: 1 })); // float
+          return hit;
+        });
+        nodes.push(node("Sum", hits, ["ensemble/decides/count"], "ensemble/decides/count"));
+        shares = hits.map((h, k) => {
+          const s = `ensemble/decides/share${k}`;
+          nodes.push(node("Div", [h, "ensemble/decides/count"], [s], s));
+          return s;
+        });
+      } else {
+        // the deciding member's output: shares [N, 1] broadcast over the output's other axes
+        const rank = dims(out).length;
+        const axes = `ensemble/${name}/share_axes`;
+        if (rank > 2) {
+          constants.push(
+            tensor(axes, [rank - 2], BigInt64Array.from({ length: rank - 2 }, (_, i) => BigInt(i + 2))),
+          );
+        }
+        const picked = terms.map((t, k) => {
+          let share = shares![k];
+          if (rank > 2) {
+            const u = `ensemble/${name}/share${k}`;
+            nodes.push(node("Unsqueeze", [share, axes], [u], u));
+            share = u;
+          }
+          const p = `ensemble/${name}/picked${k}`;
+          nodes.push(node("Mul", [t, share], [p], p));
+          return p;
+        });
+        nodes.push(node("Sum", picked, [name], `ensemble/${name}`));
+      }
       outputs.push(out);
     } else if (name === GRAPH_NAMES.features) {
       nodes.push(node("Concat", memberOuts.map((o) => o.name!), [name], `ensemble/${name}`, { axis: 1 }));

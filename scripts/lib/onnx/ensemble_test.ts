@@ -47,6 +47,41 @@ Deno.test("an ensemble of two different members: means of logit, subtypes and CA
   assert.equal(Number(out.type!.tensorType!.shape!.dim![1].dimValue), 2 * f);
 });
 
+Deno.test("combine max: the largest calibrated logit per image, and the subtypes and CAM of the member that gave it", async () => {
+  const a = exportToOnnx(tinyCamModel({ size: 32, seed: 4 })).bytes;
+  const b = exportToOnnx(tinyCamModel({ size: 32, seed: 7 })).bytes;
+  const { x, dims } = realImages(32);
+  const feeds = { image: { dims, data: x } };
+  const c = [0.9, 1]; // each member's 1 / temperature (seeds whose logits cross on these images)
+  const [ra, rb, re] = [
+    await runModel(a, feeds),
+    await runModel(b, feeds),
+    await runModel(ensembleModels([{ bytes: a, weight: c[0] }, { bytes: b, weight: c[1] }], { combine: "max" }), feeds),
+  ];
+  const n = dims[0];
+  const decides = Array.from({ length: n }, (_, i) => (c[0] * ra.logit.data[i] >= c[1] * rb.logit.data[i] ? 0 : 1));
+  // the real images must exercise both members, or a graph that always picks one would pass
+  assert.ok(decides.includes(0) && decides.includes(1), `one member decides every image: ${decides}`);
+  const want = (name: string) => {
+    const per = ra[name].data.length / n;
+    return ra[name].data.map((_, j) => {
+      const i = Math.floor(j / per);
+      return decides[i] === 0 ? c[0] * ra[name].data[j] : c[1] * rb[name].data[j];
+    });
+  };
+  for (const name of ["logit", "subtype_logits", "cam"]) {
+    assert.deepEqual(re[name].dims, ra[name].dims, name);
+    assert.equal(
+      firstDifference(re[name].data, want(name)),
+      -1,
+      `${name}: first difference from the deciding member's`,
+    );
+  }
+  // the mean rule on the same members differs
+  const mean = await runModel(ensembleModels([{ bytes: a, weight: c[0] }, { bytes: b, weight: c[1] }]), feeds);
+  assert.notEqual(firstDifference(mean.logit.data, want("logit")), -1);
+});
+
 Deno.test("members that cannot share one input are refused by name", () => {
   const a = exportToOnnx(tinyCamModel({ size: 32, seed: 1 })).bytes;
   const b = exportToOnnx(tinyCamModel({ size: 24, seed: 1 })).bytes;

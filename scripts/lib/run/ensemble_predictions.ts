@@ -30,7 +30,8 @@ export function ensembleCoefficients(weights: readonly number[], temperatures: r
 
 /**
  * One row per image of `members[0]`, in its order, with Σ coefficients[k] · member k's logit and
- * subtype logits (default coefficients: 1 / members, the mean). Throws when a member lacks an
+ * subtype logits (default coefficients: 1 / members, the mean); with `combine` `max`, the largest
+ * coefficients[k] · logit and that member's subtype logits times its coefficient, as the graph. Throws when a member lacks an
  * image of member 0 or holds another one, or disagrees on an image's label.
  *
  * @example
@@ -42,12 +43,16 @@ export function ensembleCoefficients(weights: readonly number[], temperatures: r
  * assert.equal(m.logit, 2);
  * assert.deepEqual(m.subtypeLogits, [1, 1]);
  * assert.equal(combinePredictions([[row(1, [0, 2])], [row(3, [2, 0])]], [0.5, 0.25])[0].logit, 1.25);
+ * const [top] = combinePredictions([[row(1, [0, 2])], [row(3, [2, 0])]], [2, 1], "max"); // 2 · 1 < 1 · 3
+ * assert.equal(top.logit, 3);
+ * assert.deepEqual(top.subtypeLogits, [2, 0]);
  * assert.throws(() => combinePredictions([[row(1, [0])], []]), /member 1 has 0 predictions, member 0 has 1/);
  * ```
  */
 export function combinePredictions(
   members: readonly (readonly PredictionRow[])[],
   coefficients: readonly number[] = members.map(() => 1 / members.length),
+  combine: "mean" | "max" = "mean",
 ): PredictionRow[] {
   if (members.length === 0) throw new Error("combinePredictions: no members");
   if (coefficients.length !== members.length) {
@@ -71,8 +76,15 @@ export function combinePredictions(
       if (r.label !== r0.label) throw new Error(`combinePredictions: members disagree on the label of ${r0.path}`);
       return r;
     });
-    const mean = (xs: number[]) => xs.reduce((s, x, k) => s + coefficients[k] * x, 0);
-    const out: PredictionRow = { ...r0, logit: mean(rows.map((r) => r.logit)) };
+    // max: the member with the largest coefficient · logit gives logit and subtypes (ties share equally)
+    const scaled = rows.map((r, k) => coefficients[k] * r.logit);
+    const top = Math.max(...scaled);
+    const deciding: number[] = scaled.map((v) => (v === top ? 1 : 0));
+    const shares = combine === "max"
+      ? deciding.map((d, k) => (d / deciding.reduce((a, b) => a + b, 0)) * coefficients[k])
+      : coefficients;
+    const mean = (xs: number[]) => xs.reduce((s, x, k) => s + shares[k] * x, 0);
+    const out: PredictionRow = { ...r0, logit: combine === "max" ? top : mean(rows.map((r) => r.logit)) };
     if (r0.subtypeLogits) {
       out.subtypeLogits = r0.subtypeLogits.map((_, j) => mean(rows.map((r) => r.subtypeLogits?.[j] ?? NaN)));
       if (out.subtypeLogits.some((v) => !Number.isFinite(v))) {

@@ -3,7 +3,8 @@
  * Every member reads the same `image` input: as is when they share one preprocessing, or through
  * an in-graph front end (`front_end.ts`) when the input is the shared unnormalised RGB image and
  * the members were trained on different colour modes. The graph's `logit`, `subtype_logits` and
- * `cam` are the members' weighted sums (plain means by default), and its `features` are
+ * `cam` are the members' weighted sums (plain means by default), or under `combine: "max"` the
+ * largest calibrated logit with that member's subtype logits and CAM; its `features` are
  * the members' pooled features side by side (what the input-domain check fits). The card contract
  * stays one `.onnx` with one card; the quantizer, the domain fit and the service need no change.
  *

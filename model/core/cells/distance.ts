@@ -1,42 +1,13 @@
 /**
- * The exact Euclidean distance transform (Felzenszwalb and Huttenlocher's lower envelope of
- * parabolas, one pass per column and one per row): linear in pixels, no recursion.
+ * The exact Euclidean distance transform of Meijster, Roerdink and Hesselink (2000): the distance
+ * along each column by two sweeps, then the lower envelope of parabolas along each row, in integer
+ * arithmetic; linear in pixels, no recursion.
  *
  * @module
  */
 
 /** A distance larger than any image can hold, standing for "no background on this line yet". */
 const FAR = 1e12;
-
-/** One line of the transform: d[q] = min over p of (q − p)² + f[p]. */
-function line(f: Float64Array, n: number, d: Float64Array, v: Int32Array, z: Float64Array): void {
-  let k = 0;
-  v[0] = 0;
-  z[0] = -Infinity;
-  z[1] = Infinity;
-  for (let q = 1; q < n; q++) {
-    let s = ((f[q] + q * q) - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
-    while (s <= z[k] && k > 0) {
-      k--;
-      s = ((f[q] + q * q) - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
-    }
-    if (s <= z[k]) {
-      // k === 0 and the new parabola lies below the first everywhere to its right: it replaces it
-      v[0] = q;
-      z[1] = Infinity;
-      continue;
-    }
-    k++;
-    v[k] = q;
-    z[k] = s;
-    z[k + 1] = Infinity;
-  }
-  k = 0;
-  for (let q = 0; q < n; q++) {
-    while (z[k + 1] < q) k++;
-    d[q] = (q - v[k]) * (q - v[k]) + f[v[k]];
-  }
-}
 
 /**
  * The squared Euclidean distance of every foreground pixel (`mask` 1) to the nearest background
@@ -57,19 +28,58 @@ export function squaredDistance(mask: Uint8Array, width: number, height: number)
   if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0) || mask.length !== n) {
     throw new RangeError(`squaredDistance: a ${width}×${height} mask needs ${n} values, got ${mask.length}`);
   }
-  const out = new Float64Array(n);
-  const m = Math.max(width, height);
-  const f = new Float64Array(m), d = new Float64Array(m), v = new Int32Array(m), z = new Float64Array(m + 1);
-  for (let x = 0; x < width; x++) {
-    for (let y = 0; y < height; y++) f[y] = mask[y * width + x] ? FAR : 0;
-    line(f, height, d, v, z);
-    for (let y = 0; y < height; y++) out[y * width + x] = d[y];
+  // phase 1, columns: the distance along the column to the nearest background pixel, by a forward
+  // and a backward sweep, row by row so that memory is read in order; `none` (more than any
+  // distance inside the image) where a column has no background
+  const none = width + height;
+  const g = new Int32Array(n);
+  for (let x = 0; x < width; x++) g[x] = mask[x] ? none : 0;
+  for (let y = 1; y < height; y++) {
+    const row = y * width, above = row - width;
+    for (let x = 0; x < width; x++) g[row + x] = mask[row + x] ? Math.min(none, g[above + x] + 1) : 0;
   }
+  for (let y = height - 2; y >= 0; y--) {
+    const row = y * width, below = row + width;
+    for (let x = 0; x < width; x++) {
+      const b = g[below + x] + 1;
+      if (b < g[row + x]) g[row + x] = b;
+    }
+  }
+  // phase 2, rows: the lower envelope of the parabolas (x − i)² + g(i)², in integers (Meijster,
+  // Roerdink and Hesselink 2000). A pixel nearer to no background than none² has none at all.
+  const out = new Float64Array(n);
+  const s = new Int32Array(width), t = new Int32Array(width), gg = new Float64Array(width);
+  const farFrom = none * none;
   for (let y = 0; y < height; y++) {
     const row = y * width;
-    for (let x = 0; x < width; x++) f[x] = out[row + x];
-    line(f, width, d, v, z);
-    for (let x = 0; x < width; x++) out[row + x] = d[x];
+    for (let x = 0; x < width; x++) gg[x] = g[row + x] * g[row + x];
+    let q = 0;
+    s[0] = 0;
+    t[0] = 0;
+    for (let u = 1; u < width; u++) {
+      while (q >= 0) {
+        const tq = t[q], sq = s[q];
+        if ((tq - sq) * (tq - sq) + gg[sq] <= (tq - u) * (tq - u) + gg[u]) break;
+        q--;
+      }
+      if (q < 0) {
+        q = 0;
+        s[0] = u;
+      } else {
+        const i = s[q];
+        const w = 1 + Math.floor((u * u - i * i + gg[u] - gg[i]) / (2 * (u - i)));
+        if (w < width) {
+          q++;
+          s[q] = u;
+          t[q] = w;
+        }
+      }
+    }
+    for (let u = width - 1; u >= 0; u--) {
+      const sq = s[q], d = (u - sq) * (u - sq) + gg[sq];
+      out[row + u] = d >= farFrom ? FAR : d;
+      if (u === t[q]) q--;
+    }
   }
   return out;
 }

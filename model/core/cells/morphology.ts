@@ -1,48 +1,122 @@
 /**
  * Binary morphology on row-major masks (1 = foreground) with a square structuring element of
- * radius r ((2r+1)²), separable and linear in pixels whatever r is (running counts); windows are
- * clipped at the image border. Hole filling floods the background from the border with an
- * explicit queue.
+ * radius r ((2r+1)²), separable and linear in pixels whatever r is (running counts, rows read in
+ * memory order); windows are clipped at the image border. Hole filling floods the background from
+ * the border with an explicit queue, on a framed copy so that no neighbour needs a bounds test.
  *
  * @module
  */
 
-/** One separable pass: out[p] = 1 when the count of 1s in the clipped line window is ≥ need(window). */
-function pass(
-  src: Uint8Array,
-  dst: Uint8Array,
-  width: number,
-  height: number,
-  r: number,
-  horizontal: boolean,
-  erode: boolean,
-): void {
-  const lines = horizontal ? height : width;
-  const len = horizontal ? width : height;
-  const stride = horizontal ? 1 : width;
-  for (let l = 0; l < lines; l++) {
-    const base = horizontal ? l * width : l;
+/**
+ * The horizontal pass: dst[p] = 1 when the count of 1s in the clipped window [x − r, x + r] of its
+ * row is the window's size (erode) or above 0 (dilate). The border parts of a row, where the
+ * window is clipped, are apart from the interior, where it is 2r + 1 wide.
+ */
+function rowPass(src: Uint8Array, dst: Uint8Array, width: number, height: number, r: number, erode: boolean): void {
+  const full = 2 * r + 1;
+  for (let y = 0; y < height; y++) {
+    const base = y * width;
     let count = 0;
-    // window [i - r, i + r] ∩ [0, len - 1]
-    for (let j = 0; j < Math.min(r, len - 1) + 1 && j < len; j++) count += src[base + j * stride];
-    for (let i = 0; i < len; i++) {
-      const lo = Math.max(0, i - r), hi = Math.min(len - 1, i + r);
-      const size = hi - lo + 1;
-      dst[base + i * stride] = erode ? (count === size ? 1 : 0) : (count > 0 ? 1 : 0);
-      // slide: add i + r + 1, drop i - r
-      const add = i + r + 1, drop = i - r;
-      if (add < len) count += src[base + add * stride];
-      if (drop >= 0) count -= src[base + drop * stride];
+    for (let j = 0; j <= r && j < width; j++) count += src[base + j];
+    // the window of x is [x − r, x + r] ∩ [0, width − 1]; count holds it on entry to each x
+    const interiorFrom = r, interiorTo = width - 1 - r; // x with an unclipped window (empty when width < 2r + 1)
+    let x = 0;
+    for (; x < width && x < interiorFrom; x++) {
+      const size = Math.min(width - 1, x + r) + 1;
+      dst[base + x] = (erode ? count === size : count > 0) ? 1 : 0;
+      if (x + r + 1 < width) count += src[base + x + r + 1];
+    }
+    for (; x <= interiorTo; x++) {
+      dst[base + x] = (erode ? count === full : count > 0) ? 1 : 0;
+      if (x + r + 1 < width) count += src[base + x + r + 1];
+      count -= src[base + x - r];
+    }
+    for (; x < width; x++) {
+      const size = width - Math.max(0, x - r);
+      dst[base + x] = (erode ? count === size : count > 0) ? 1 : 0;
+      if (x - r >= 0) count -= src[base + x - r];
     }
   }
 }
 
+/**
+ * The vertical pass, row by row: a running count per column of the 1s in rows [y − r, y + r]
+ * (clipped), so memory is read in order.
+ */
+function columnPass(src: Uint8Array, dst: Uint8Array, width: number, height: number, r: number, erode: boolean): void {
+  const counts = new Int32Array(width);
+  for (let j = 0; j <= r && j < height; j++) {
+    const row = j * width;
+    for (let x = 0; x < width; x++) counts[x] += src[row + x];
+  }
+  for (let y = 0; y < height; y++) {
+    const size = Math.min(height - 1, y + r) - Math.max(0, y - r) + 1;
+    const row = y * width;
+    if (erode) { for (let x = 0; x < width; x++) dst[row + x] = counts[x] === size ? 1 : 0; }
+    else for (let x = 0; x < width; x++) dst[row + x] = counts[x] > 0 ? 1 : 0;
+    const add = y + r + 1, drop = y - r;
+    if (add < height) {
+      const a = add * width;
+      for (let x = 0; x < width; x++) counts[x] += src[a + x];
+    }
+    if (drop >= 0) {
+      const d = drop * width;
+      for (let x = 0; x < width; x++) counts[x] -= src[d + x];
+    }
+  }
+}
+
+/**
+ * Radius 1, 32 pixels a word: each row packed into bits (pixel x is bit x % 32 of word x >> 5),
+ * the pixels beyond the image set to the operation's neutral value (1 for erode, 0 for dilate),
+ * so that a clipped window is a plain AND or OR of a pixel's neighbours.
+ */
+function applyRadius1(mask: Uint8Array, width: number, height: number, erode: boolean): Uint8Array {
+  const words = (width + 31) >> 5;
+  const neutral = erode ? 0xffffffff : 0;
+  const packed = new Uint32Array(words * height).fill(neutral);
+  for (let y = 0; y < height; y++) {
+    const row = y * width, prow = y * words;
+    for (let k = 0; k < words; k++) {
+      const from = k << 5, to = Math.min(width, from + 32);
+      let word = erode ? (to - from === 32 ? 0 : (0xffffffff << (to - from)) >>> 0) : 0;
+      for (let x = from; x < to; x++) if (mask[row + x]) word |= 1 << (x - from);
+      packed[prow + k] = word >>> 0;
+    }
+  }
+  // rows: a pixel with its left (bit − 1) and right (bit + 1) neighbours, across word boundaries
+  const across = new Uint32Array(words * height);
+  for (let y = 0; y < height; y++) {
+    const prow = y * words;
+    for (let k = 0; k < words; k++) {
+      const w = packed[prow + k];
+      const before = k > 0 ? packed[prow + k - 1] : neutral, after = k + 1 < words ? packed[prow + k + 1] : neutral;
+      const left = (w << 1) | (before >>> 31), right = (w >>> 1) | (after << 31);
+      across[prow + k] = (erode ? w & left & right : w | left | right) >>> 0;
+    }
+  }
+  // columns: each row with the rows above and below, then unpacked
+  const out = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const prow = y * words, row = y * width;
+    for (let k = 0; k < words; k++) {
+      const w = across[prow + k];
+      const up = y > 0 ? across[prow - words + k] : neutral, down = y + 1 < height ? across[prow + words + k] : neutral;
+      const v = erode ? w & up & down : w | up | down;
+      const from = k << 5, to = Math.min(width, from + 32);
+      for (let x = from; x < to; x++) out[row + x] = (v >>> (x - from)) & 1;
+    }
+  }
+  return out;
+}
+
 function apply(mask: Uint8Array, width: number, height: number, r: number, erode: boolean): Uint8Array {
   if (r <= 0) return mask.slice();
+  if (r === 1) return applyRadius1(mask, width, height, erode);
   const tmp = new Uint8Array(mask.length);
   const out = new Uint8Array(mask.length);
-  pass(mask, tmp, width, height, r, true, erode);
-  pass(tmp, out, width, height, r, false, erode);
+  rowPass(mask, tmp, width, height, r, erode);
+  columnPass(tmp, out, width, height, r, erode);
   return out;
 }
 
@@ -118,32 +192,55 @@ export function close(mask: Uint8Array, width: number, height: number, r: number
  * ```
  */
 export function fillHoles(mask: Uint8Array, width: number, height: number): Uint8Array {
-  const n = width * height;
-  const outside = new Uint8Array(n);
-  const queue = new Int32Array(n);
+  // a copy with a one-pixel frame, so a pixel's four neighbours need no bounds test:
+  // 0 = background not yet reached, 1 = foreground or frame, 2 = background reached from the border
+  const pw = width + 2, state = new Uint8Array(pw * (height + 2)).fill(1);
+  for (let y = 0; y < height; y++) {
+    const row = y * width, prow = (y + 1) * pw + 1;
+    for (let x = 0; x < width; x++) state[prow + x] = mask[row + x] ? 1 : 0;
+  }
+  const queue = new Int32Array(width * height);
   let head = 0, tail = 0;
-  const seed = (p: number) => {
-    if (!mask[p] && !outside[p]) {
-      outside[p] = 1;
-      queue[tail++] = p;
+  const seed = (q: number) => {
+    if (state[q] === 0) {
+      state[q] = 2;
+      queue[tail++] = q;
     }
   };
   for (let x = 0; x < width; x++) {
-    seed(x);
-    seed((height - 1) * width + x);
+    seed(pw + 1 + x);
+    seed(height * pw + 1 + x);
   }
   for (let y = 0; y < height; y++) {
-    seed(y * width);
-    seed(y * width + width - 1);
+    seed((y + 1) * pw + 1);
+    seed((y + 1) * pw + width);
   }
   while (head < tail) {
-    const p = queue[head++];
-    const x = p % width;
-    if (x > 0) seed(p - 1);
-    if (x < width - 1) seed(p + 1);
-    if (p >= width) seed(p - width);
-    if (p + width < n) seed(p + width);
+    const q = queue[head++];
+    let n = q - 1;
+    if (state[n] === 0) {
+      state[n] = 2;
+      queue[tail++] = n;
+    }
+    n = q + 1;
+    if (state[n] === 0) {
+      state[n] = 2;
+      queue[tail++] = n;
+    }
+    n = q - pw;
+    if (state[n] === 0) {
+      state[n] = 2;
+      queue[tail++] = n;
+    }
+    n = q + pw;
+    if (state[n] === 0) {
+      state[n] = 2;
+      queue[tail++] = n;
+    }
   }
-  for (let p = 0; p < n; p++) if (!outside[p]) mask[p] = 1;
+  for (let y = 0; y < height; y++) {
+    const row = y * width, prow = (y + 1) * pw + 1;
+    for (let x = 0; x < width; x++) if (state[prow + x] !== 2) mask[row + x] = 1;
+  }
   return mask;
 }

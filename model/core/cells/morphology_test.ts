@@ -52,3 +52,82 @@ Deno.test("fillHoles: fills an enclosed hole, not a bay open to the border", () 
   assert.equal(m[2 * w + 7], 0);
   assert.equal(m[2 * w + 1], 1);
 });
+
+/** Brute force: the clipped (2r+1)² window of every pixel, all 1 (erode) or any 1 (dilate). */
+function bruteForce(m: Uint8Array, w: number, h: number, r: number, erodeOp: boolean): Uint8Array {
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let all = true, any = false;
+      for (let yy = Math.max(0, y - r); yy <= Math.min(h - 1, y + r); yy++) {
+        for (let xx = Math.max(0, x - r); xx <= Math.min(w - 1, x + r); xx++) {
+          if (m[yy * w + xx]) any = true;
+          else all = false;
+        }
+      }
+      out[y * w + x] = (erodeOp ? all : any) ? 1 : 0;
+    }
+  }
+  return out;
+}
+
+/** Brute force hole filling: background pixels that no 4-connected background path links to the border become 1. */
+function bruteFill(m: Uint8Array, w: number, h: number): Uint8Array {
+  const reach = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (!m[y * w + x] && (x === 0 || y === 0 || x === w - 1 || y === h - 1)) reach[y * w + x] = 1;
+    }
+  }
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const p = y * w + x;
+        if (m[p] || reach[p]) continue;
+        if (
+          (x > 0 && reach[p - 1]) || (x < w - 1 && reach[p + 1]) || (y > 0 && reach[p - w]) ||
+          (y < h - 1 && reach[p + w])
+        ) {
+          reach[p] = 1;
+          changed = true;
+        }
+      }
+    }
+  }
+  return Uint8Array.from(m, (v, p) => (v || !reach[p] ? 1 : 0));
+}
+
+Deno.test("erode/dilate/fillHoles: equal brute force on random masks (word edges 31–33, 63–65 px; radii 1, 2, 3, larger than the image)", () => {
+  let seed = 11;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const sizes: [number, number][] = [[1, 1], [1, 7], [7, 1], [31, 5], [32, 6], [33, 9], [63, 4], [64, 3], [65, 11], [
+    40,
+    37,
+  ]];
+  for (const [w, h] of sizes) {
+    for (const density of [0.3, 0.6, 0.9]) {
+      const m = Uint8Array.from({ length: w * h }, () => (rand() < density ? 1 : 0));
+      for (const r of [1, 2, 3, 40]) {
+        for (const [name, op, isErode] of [["erode", erode, true], ["dilate", dilate, false]] as const) {
+          const got = op(m, w, h, r), want = bruteForce(m, w, h, r, isErode);
+          const first = got.findIndex((v, i) => v !== want[i]);
+          assert.equal(
+            first,
+            -1,
+            `${name} r=${r} on ${w}×${h} (density ${density}): pixel ${first} is ${got[first]}, brute force ${
+              want[first]
+            }`,
+          );
+        }
+      }
+      const got = fillHoles(m.slice(), w, h), want = bruteFill(m, w, h);
+      const first = got.findIndex((v, i) => v !== want[i]);
+      assert.equal(
+        first,
+        -1,
+        `fillHoles on ${w}×${h} (density ${density}): pixel ${first} is ${got[first]}, brute force ${want[first]}`,
+      );
+    }
+  }
+});

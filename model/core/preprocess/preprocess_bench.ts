@@ -1,5 +1,5 @@
 /**
- * Preprocessing benchmarks: `./node_modules/.bin/deno bench -A functions/lib/preprocess/preprocess_bench.ts`
+ * Preprocessing benchmarks: `./node_modules/.bin/deno bench -A model/core/preprocess/preprocess_bench.ts`
  *
  * @module
  */
@@ -7,6 +7,9 @@ import type { PreprocessSpec } from "./spec.ts";
 import { decodeImage } from "../image/decode.ts";
 import { fixture } from "../../../tests/helpers/image_fixtures.ts";
 import { normalizeToTensor, preprocess, toFloatRgb } from "./preprocess.ts";
+import { redCellRadius } from "./ruler.ts";
+import { close, fillHoles } from "../cells/morphology.ts";
+import { squaredDistance } from "../cells/distance.ts";
 
 const spec: PreprocessSpec = {
   size: 128,
@@ -54,4 +57,28 @@ Deno.bench("normalizeToTensor 96, white balance", { group: "stain" }, () => {
 });
 Deno.bench("normalizeToTensor 96, white balance + Macenko", { group: "stain" }, () => {
   normalizeToTensor(field96, macenko96, "NCHW");
+});
+
+// scale normalisation: the red-cell ruler on a 224-px working image, its mask steps, and the whole step
+const field224 = toFloatRgb(smear, { ...spec, size: 224 });
+const rulerMask = Uint8Array.from({ length: 224 * 224 }, (_, p) => (field224.data[p * 3] < 0.7 ? 1 : 0));
+const scaled96: PreprocessSpec = {
+  ...spec,
+  size: 96,
+  scale: { redCellRadius: 8, workingSize: 224, zoomRange: [0.8, 1.6] },
+};
+Deno.bench("redCellRadius 224", { group: "scale", baseline: true }, () => {
+  redCellRadius(field224);
+});
+Deno.bench("close r=1 224", { group: "scale" }, () => {
+  close(rulerMask, 224, 224, 1);
+});
+Deno.bench("fillHoles 224", { group: "scale" }, () => {
+  fillHoles(rulerMask.slice(), 224, 224);
+});
+Deno.bench("squaredDistance 224", { group: "scale" }, () => {
+  squaredDistance(rulerMask, 224, 224);
+});
+Deno.bench("toFloatRgb 224→96 with scale normalisation", { group: "scale" }, () => {
+  toFloatRgb(smear, scaled96);
 });

@@ -3,13 +3,22 @@
  *
  *   deno task prepare --dataset <folder> --out runs/<name>/manifest.json
  *     [--kind cnmc|taleqani|folders|auto] [--seed 1] [--val 0.15] [--test 0.15]
- *     [--block 20] [--holdout highest|interleaved] [--map all=all,hem=normal]
+ *     [--block 20] [--holdout highest|interleaved] [--fold K/N] [--map all=all,hem=normal]
  *
  * `--help` lists the options.
  *
  * @module
  */
 import { cliArgs, numberFlag, UsageError } from "./lib/run/cli.ts";
+import { type Fold, parseFold } from "./lib/data/fold.ts";
+
+function foldFlag(text: string): Fold {
+  try {
+    return parseFold(text);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
 
 const USAGE = `Usage: deno task prepare --dataset <folder> --out <manifest.json> [options]
   (node --import tsx scripts/prepare_data.ts …)
@@ -21,6 +30,9 @@ const USAGE = `Usage: deno task prepare --dataset <folder> --out <manifest.json>
   --block N            file-number block size kept on one side of a split (20)
   --holdout H          highest | interleaved: which blocks are held out (taleqani/folders: highest;
                        cnmc: interleaved) — highest holds the highest file numbers out as new patients
+  --fold K/N           blocked cross-validation (highest only): the same test block; val = the K-th of
+                       N contiguous parts of the rest, counting down from test; --val is not used.
+                       N manifests (K = 1…N) score every non-test image out of fold (deno task folds)
   --map A=all,B=normal class folders → labels (default all=all,normal=normal,hem=normal,benign=normal)
 Prints the counts per split and class. Next: deno task train.`;
 
@@ -41,11 +53,15 @@ const args = cliArgs({
     block: { type: "string" },
     map: { type: "string" },
     holdout: { type: "string" },
+    fold: { type: "string" },
   },
   required: ["dataset", "out"],
 }, (v) => {
   if (!(KINDS as readonly string[]).includes(v.kind!)) {
     throw new UsageError(`--kind must be ${KINDS.join(", ")}, got "${v.kind}"`);
+  }
+  if (v.fold !== undefined && v.val !== undefined) {
+    throw new UsageError(`--fold ${v.fold} makes val one part of the non-test blocks; leave out --val`);
   }
   if (v.holdout !== undefined && !(HOLDOUTS as readonly string[]).includes(v.holdout)) {
     throw new UsageError(`--holdout must be highest or interleaved, got "${v.holdout}"`);
@@ -55,6 +71,7 @@ const args = cliArgs({
     out: v.out!,
     kind: v.kind as (typeof KINDS)[number],
     holdout: v.holdout as (typeof HOLDOUTS)[number] | undefined,
+    fold: v.fold === undefined ? undefined : foldFlag(v.fold),
     seed: numberFlag(v.seed, "seed", { integer: true, fallback: 1 }),
     val: numberFlag(v.val, "val", { min: 0, max: 1, fallback: 0.15 }),
     test: numberFlag(v.test, "test", { min: 0, max: 1, fallback: 0.15 }),
@@ -73,6 +90,7 @@ async function main(): Promise<void> {
   const values = args;
   const manifest = await prepareDataset(values.dataset, {
     holdout: values.holdout,
+    fold: values.fold,
     kind: values.kind,
     seed: values.seed,
     val: values.val,

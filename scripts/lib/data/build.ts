@@ -7,7 +7,7 @@
 import type { HashedCandidate } from "./candidate.ts";
 import { countItems } from "./counts.ts";
 import type { DroppedFile, ManifestItem, Split, SplitManifest } from "./split_manifest.ts";
-import { assignSplits, type GroupInfo, type HoldoutOrder, type SplitFractions } from "./split.ts";
+import { assignSplits, type Fold, type GroupInfo, type HoldoutOrder, type SplitFractions } from "./split.ts";
 import { manifestLeaks } from "./verify.ts";
 
 /** Everything {@link buildManifest} needs besides the candidates. */
@@ -20,6 +20,8 @@ export interface BuildOptions {
   method: string;
   /** How groups are ordered before the cut (default `interleaved`); see {@link HoldoutOrder}. */
   holdout?: HoldoutOrder;
+  /** Blocked cross-validation: which part of the non-test groups is val ({@link Fold}; `highest` only). */
+  fold?: Fold;
   subtypes?: string[];
   /** Files already known to be left out (e.g. orphan views), kept in `dropped`. */
   dropped?: DroppedFile[];
@@ -78,7 +80,7 @@ export function buildManifest(candidates: readonly HashedCandidate[], opts: Buil
       );
     } else g.size++;
   }
-  const side = assignSplits([...groups.values()], opts.fractions, opts.seed, opts.holdout ?? "interleaved");
+  const side = assignSplits([...groups.values()], opts.fractions, opts.seed, opts.holdout ?? "interleaved", opts.fold);
   const splitOfOriginal = new Map<string, Split>(keptOriginals.map((c) => [c.path, side.get(c.group)!]));
 
   const items: ManifestItem[] = keptOriginals.map((c) => toItem(c, side.get(c.group)!));

@@ -11,7 +11,7 @@ import { type DatasetKind, detectKind } from "./detect.ts";
 import { listImageFiles, sha256File } from "./files.ts";
 import { type ClassMap, DEFAULT_CLASS_MAP, folderCandidates } from "./folders.ts";
 import type { DroppedFile, SplitManifest } from "./split_manifest.ts";
-import { type HoldoutOrder, splitFractions } from "./split.ts";
+import { type Fold, type HoldoutOrder, splitFractions } from "./split.ts";
 import { TALEQANI_SUBTYPES, taleqaniCandidates } from "./taleqani.ts";
 
 /** Options of {@link prepareDataset}. */
@@ -27,6 +27,11 @@ export interface PrepareOptions {
    * patients), `interleaved` for datasets split by subject.
    */
   holdout?: HoldoutOrder;
+  /**
+   * Blocked cross-validation ({@link Fold}): val is part `index` of `count` of the non-test blocks,
+   * `val` is not used; the test block is the one the default split holds out. `highest` only.
+   */
+  fold?: Fold;
   /** Numbers per contiguous block for datasets without subjects (default 20). */
   blockSize?: number;
   /** Folder → label map for `folders` (default {@link DEFAULT_CLASS_MAP}). */
@@ -68,7 +73,12 @@ export async function prepareDataset(dataset: string, opts: PrepareOptions): Pro
   let candidates: Candidate[];
   let method: string;
   const holdout: HoldoutOrder = opts.holdout ?? (kind === "cnmc" ? "interleaved" : "highest");
-  const cut = holdout === "highest"
+  if (opts.fold && holdout !== "highest") {
+    throw new Error(`--fold cuts contiguous blocks: it needs --holdout highest, not ${holdout}`);
+  }
+  const cut = opts.fold
+    ? `test = the highest-numbered blocks of each class, val = part ${opts.fold.index} of ${opts.fold.count} of the blocks below (counting down), train = the other parts`
+    : holdout === "highest"
     ? "test = the highest-numbered blocks of each class, val = the blocks just below"
     : "blocks shuffled (seeded) before the cut";
   let subtypes: string[] | undefined;
@@ -103,9 +113,12 @@ export async function prepareDataset(dataset: string, opts: PrepareOptions): Pro
     dataset: kind,
     root,
     seed: opts.seed,
-    fractions: splitFractions(opts.val, opts.test),
+    fractions: opts.fold
+      ? splitFractions((1 - opts.test) / opts.fold.count, opts.test)
+      : splitFractions(opts.val, opts.test),
     method,
     holdout,
+    fold: opts.fold,
     subtypes,
     dropped,
     warnings,

@@ -106,6 +106,33 @@ Deno.test("taleqani default (highest): test is the highest file numbers of each 
   });
 });
 
+Deno.test("taleqani --fold K/N: the default split's test block; val parts below it, disjoint, covering every other original; twins on train only", async () => {
+  await withTree(taleqaniFiles(100), async (root) => {
+    const base = await prepareDataset(root, opts);
+    const test = (m: SplitManifest) => m.items.filter((i) => i.split === "test").map((i) => i.path).join();
+    const valOf = new Map<string, number>();
+    for (const index of [1, 2, 3]) {
+      const m = await prepareDataset(root, { ...opts, fold: { index, count: 3 } });
+      assert.equal(test(m), test(base), `fold ${index}: the test block moved`);
+      assert.match(m.split.method, new RegExp(`val = part ${index} of 3`));
+      assert.ok(
+        Math.abs(m.split.fractions.val - 0.85 / 3) < 1e-9,
+        `fold ${index}: val fraction ${m.split.fractions.val}`,
+      );
+      for (const it of m.items) {
+        if (it.split === "val") valOf.set(it.path, (valOf.get(it.path) ?? 0) + 1);
+        if (it.view !== "original") assert.equal(it.split, "train", `${it.path}: a twin off train`);
+      }
+    }
+    const rest = base.items.filter((i) => i.view === "original" && i.split !== "test").map((i) => i.path);
+    assert.deepEqual(rest.filter((p) => valOf.get(p) !== 1), [], "every non-test original is val in exactly one fold");
+    await assert.rejects(
+      prepareDataset(root, { ...opts, holdout: "interleaved", fold: { index: 1, count: 3 } }),
+      /--fold cuts contiguous blocks: it needs --holdout highest/,
+    );
+  });
+});
+
 Deno.test("taleqani: class folders only (no original/segmented level)", async () => {
   const files: Record<string, string> = {};
   for (const [k, v] of Object.entries(taleqaniFiles(40))) if (k.startsWith("original/")) files[k.slice(9)] = v;

@@ -5,6 +5,9 @@
  */
 import type { Split } from "./split_manifest.ts";
 import { hashString, seededRandom, shuffled } from "./random.ts";
+import type { Fold } from "./fold.ts";
+
+export { type Fold, parseFold } from "./fold.ts";
 
 /** A split unit: its id, its stratum (class) and how many images it holds. */
 export interface GroupInfo {
@@ -50,6 +53,8 @@ export function splitFractions(val: number, test: number): SplitFractions {
  * to test if its midpoint falls in the first `test` fraction, to val if in the next `val`
  * fraction, else to train. A stratum with at least three groups always gets at least one group
  * on val and on test (the smallest train groups are moved) when those fractions are non-zero.
+ * With a `fold` ({@link Fold}; `highest` only), val is that part of the non-test groups instead, by
+ * the same midpoint rule, and `fractions.val` is not used.
  *
  * @example
  * ```ts
@@ -70,7 +75,9 @@ export function assignSplits(
   fractions: SplitFractions,
   seed: number,
   order: HoldoutOrder = "interleaved",
+  fold?: Fold,
 ): Map<string, Split> {
+  if (fold && order !== "highest") throw new Error("--fold needs --holdout highest (folds are contiguous blocks)");
   const out = new Map<string, Split>();
   const strata = [...new Set(groups.map((g) => g.stratum))].sort();
   for (const stratum of strata) {
@@ -83,11 +90,15 @@ export function assignSplits(
     for (const g of laid) {
       const mid = (cum + g.size / 2) / total;
       cum += g.size;
-      out.set(g.id, mid < fractions.test ? "test" : mid < fractions.test + fractions.val ? "val" : "train");
+      if (mid < fractions.test) out.set(g.id, "test");
+      else if (fold) {
+        const part = Math.min(fold.count - 1, Math.floor(((mid - fractions.test) / (1 - fractions.test)) * fold.count));
+        out.set(g.id, part === fold.index - 1 ? "val" : "train");
+      } else out.set(g.id, mid < fractions.test + fractions.val ? "val" : "train");
     }
     if (laid.length >= 3) {
       for (const side of ["test", "val"] as const) {
-        if (fractions[side] > 0 && !laid.some((g) => out.get(g.id) === side)) {
+        if ((fractions[side] > 0 || (side === "val" && fold)) && !laid.some((g) => out.get(g.id) === side)) {
           const pool = laid.filter((g) => out.get(g.id) === "train");
           if (pool.length > 1) {
             const smallest = pool.reduce((a, b) => (b.size < a.size ? b : a));

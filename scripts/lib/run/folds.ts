@@ -1,0 +1,216 @@
+/**
+ * Blocked cross-validation, pooled: N runs of one recipe, each trained with a different part of
+ * the non-test blocks as its val (`deno task prepare --fold K/N`), so that every non-test image is
+ * scored once by a model that never trained on its block: new patients, N times as many as one val
+ * block holds. Two readings of those out-of-fold scores:
+ *
+ * - **each fold on its own**: the figures the usual evaluation shows, temperature and operating
+ *   point fitted on the very block they are read on (in-sample): how far one val block can be
+ *   trusted, and how much it varies from block to block;
+ * - **across folds**: each fold answered with a temperature and an operating point
+ *   ({@link chooseOperatingPoint}) fitted on the *other* folds' scores, as the service answers
+ *   patients whose block it did not choose its operating point on; pooled over the folds, with
+ *   cluster-bootstrap intervals over file-number blocks.
+ *
+ * @module
+ */
+import { serviceDecision } from "../../../model/core/mod.ts";
+import { bootstrapCI } from "../metrics/bootstrap.ts";
+import { fitTemperature, sigmoid } from "../metrics/calibration.ts";
+import { auroc } from "../metrics/ranking.ts";
+import { chooseOperatingPoint, type OperatingPoint } from "../metrics/threshold.ts";
+
+/** One fold's out-of-fold scores: its val rows, and what its own evaluation fitted on them. */
+export interface FoldScores {
+  /** a name for the fold (its run folder) */
+  name: string;
+  /** the fold's val images: raw logit (before temperature), label, block */
+  rows: { path: string; positive: boolean; logit: number; group?: string }[];
+  /** the temperature its own evaluation fitted on these rows */
+  temperature: number;
+  /** the operating point its own evaluation chose on these rows */
+  operatingPoint: Pick<OperatingPoint, "threshold" | "reviewBand">;
+}
+
+/** What the service answers for a set of images, as counts and shares. */
+export interface Answers {
+  all: number;
+  normal: number;
+  /** ALL images answered `normal` (the miss that costs a patient) */
+  allAnsweredNormal: number;
+  normalAnsweredNormal: number;
+  normalAnsweredAll: number;
+  /** images of either class sent to review */
+  review: number;
+  auroc: number;
+}
+
+/** Shares with 95% cluster-bootstrap intervals (over file-number blocks). */
+export interface PooledAnswers extends Answers {
+  intervals: {
+    allAnsweredNormal: [number, number];
+    normalAnsweredNormal: [number, number];
+    review: [number, number];
+  };
+}
+
+/** {@link poolFolds}'s result. */
+export interface FoldsReport {
+  /** each fold read on its own block with its own temperature and operating point (in-sample) */
+  own: (Answers & { name: string })[];
+  /** each fold answered with the temperature and operating point fitted on the other folds */
+  across: (Answers & { name: string; temperature: number; threshold: number; reviewBand: [number, number] })[];
+  /** `across`, pooled over every fold */
+  pooled: PooledAnswers;
+}
+
+interface Answered {
+  positive: boolean;
+  score: number;
+  decision: "all" | "normal" | "review";
+  group?: string;
+}
+
+function count(rows: readonly Answered[]): Answers {
+  const pos = rows.filter((r) => r.positive), neg = rows.filter((r) => !r.positive);
+  return {
+    all: pos.length,
+    normal: neg.length,
+    allAnsweredNormal: pos.filter((r) => r.decision === "normal").length,
+    normalAnsweredNormal: neg.filter((r) => r.decision === "normal").length,
+    normalAnsweredAll: neg.filter((r) => r.decision === "all").length,
+    review: rows.filter((r) => r.decision === "review").length,
+    auroc: pos.length && neg.length ? auroc(rows) : NaN,
+  };
+}
+
+function answerRows(
+  fold: FoldScores,
+  temperature: number,
+  op: Pick<OperatingPoint, "threshold" | "reviewBand">,
+): Answered[] {
+  return fold.rows.map((r) => {
+    const score = sigmoid(r.logit, temperature);
+    return { positive: r.positive, score, decision: serviceDecision(op, score, false), group: r.group };
+  });
+}
+
+/**
+ * Reads N folds' out-of-fold scores both ways (see the module).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * // three folds of 4 ALL (logits 3, 4, 5, 6) and 4 normal images (−6, −5, −4, and one at 2)
+ * const fold = (name: string) => ({
+ *   name, temperature: 1, operatingPoint: { threshold: 0.5, reviewBand: [0.4, 0.6] as [number, number] },
+ *   rows: [3, 4, 5, 6, -6, -5, -4, 2].map((logit, i) => ({ path: `${name}/${i}`, positive: i < 4, logit })),
+ * });
+ * const report = poolFolds([fold("a"), fold("b"), fold("c")]);
+ * assert.equal(report.own[0].normalAnsweredAll, 1); // the normal image at logit 2: p 0.88 ≥ 0.6
+ * assert.equal(report.pooled.all, 12);
+ * assert.equal(report.pooled.allAnsweredNormal, 0);
+ * ```
+ */
+export function poolFolds(folds: readonly FoldScores[], opts: { seed?: number; resamples?: number } = {}): FoldsReport {
+  if (folds.length < 2) throw new Error(`pooling folds needs at least 2 folds, got ${folds.length}`);
+  const seen = new Map<string, string>();
+  for (const f of folds) {
+    if (!f.rows.some((r) => r.positive) || !f.rows.some((r) => !r.positive)) {
+      throw new Error(`fold ${f.name}: its val block needs both ALL and normal images`);
+    }
+    for (const r of f.rows) {
+      const other = seen.get(r.path);
+      if (other !== undefined) {
+        throw new Error(
+          `${r.path} is val in two folds (${other} and ${f.name}): the folds must come from one --fold K/N series`,
+        );
+      }
+      seen.set(r.path, f.name);
+    }
+  }
+  const own = folds.map((f) => ({ name: f.name, ...count(answerRows(f, f.temperature, f.operatingPoint)) }));
+  const pooledRows: Answered[] = [];
+  const across = folds.map((f, k) => {
+    const others = folds.filter((_, j) => j !== k).flatMap((o) => o.rows);
+    const temperature = fitTemperature(others.map((r) => ({ logit: r.logit, positive: r.positive })));
+    const op = chooseOperatingPoint(
+      others.map((r) => ({ score: sigmoid(r.logit, temperature), positive: r.positive })),
+    );
+    const rows = answerRows(f, temperature, op);
+    pooledRows.push(...rows);
+    return { name: f.name, temperature, threshold: op.threshold, reviewBand: op.reviewBand, ...count(rows) };
+  });
+  const share = (pick: (rows: Answered[]) => [number, number]) => (rows: Answered[]) => {
+    const [n, d] = pick(rows);
+    return d ? n / d : NaN;
+  };
+  const boot = { groupOf: (r: Answered) => r.group, seed: opts.seed ?? 1, resamples: opts.resamples ?? 1000 };
+  const pos = (rows: Answered[]) => rows.filter((r) => r.positive),
+    neg = (rows: Answered[]) => rows.filter((r) => !r.positive);
+  return {
+    own,
+    across,
+    pooled: {
+      ...count(pooledRows),
+      intervals: {
+        allAnsweredNormal: bootstrapCI(
+          pooledRows,
+          share((rows) => [pos(rows).filter((r) => r.decision === "normal").length, pos(rows).length]),
+          boot,
+        ),
+        normalAnsweredNormal: bootstrapCI(
+          pooledRows,
+          share((rows) => [neg(rows).filter((r) => r.decision === "normal").length, neg(rows).length]),
+          boot,
+        ),
+        review: bootstrapCI(
+          pooledRows,
+          share((rows) => [rows.filter((r) => r.decision === "review").length, rows.length]),
+          boot,
+        ),
+      },
+    },
+  };
+}
+
+/** Percent with one decimal. */
+const pct = (n: number, d: number) => (d ? `${((100 * n) / d).toFixed(1)}%` : "—");
+
+/**
+ * The report as a Markdown table: one row per fold read on its own, one per fold read across, and
+ * the pooled row with intervals.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const fold = (name: string) => ({
+ *   name, temperature: 1, operatingPoint: { threshold: 0.5, reviewBand: [0.4, 0.6] as [number, number] },
+ *   rows: [3, 4, 5, 6, -6, -5, -4, 2].map((logit, i) => ({ path: `${name}/${i}`, positive: i < 4, logit })),
+ * });
+ * const table = formatFoldsTable(poolFolds([fold("a"), fold("b")]));
+ * assert.match(table, /\| a \| own block \(in-sample\) \| 0\.0% \(0\/4\) \| 75\.0% \(3\/4\) \| 25\.0% \(1\/4\) \| 0\.0% \(0\/8\) \|/);
+ * assert.match(table, /\| all folds \| across/);
+ * ```
+ */
+export function formatFoldsTable(report: FoldsReport): string {
+  const row = (name: string, how: string, a: Answers) =>
+    `| ${name} | ${how} | ${pct(a.allAnsweredNormal, a.all)} (${a.allAnsweredNormal}/${a.all}) | ${
+      pct(a.normalAnsweredNormal, a.normal)
+    } (${a.normalAnsweredNormal}/${a.normal}) | ${
+      pct(a.normalAnsweredAll, a.normal)
+    } (${a.normalAnsweredAll}/${a.normal}) | ${pct(a.review, a.all + a.normal)} (${a.review}/${a.all + a.normal}) | ${
+      a.auroc.toFixed(3)
+    } |`;
+  const p = report.pooled, ci = (v: [number, number]) => `[${(100 * v[0]).toFixed(1)}, ${(100 * v[1]).toFixed(1)}]`;
+  return [
+    "| fold | operating point | ALL answered `normal` | normal answered `normal` | normal answered `all` | sent to review | AUROC |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+    ...report.own.map((a) => row(a.name, "own block (in-sample)", a)),
+    ...report.across.map((a) => row(a.name, "fitted on the other folds", a)),
+    row("all folds", "across, pooled", p),
+    `| | 95% cluster-bootstrap | ${ci(p.intervals.allAnsweredNormal)} | ${ci(p.intervals.normalAnsweredNormal)} | | ${
+      ci(p.intervals.review)
+    } | |`,
+  ].join("\n");
+}

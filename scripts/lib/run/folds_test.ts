@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import { type FoldScores, formatFoldsTable, poolFolds } from "./folds.ts";
+
+/** A fold whose ALL logits are `all` and normal logits `normal`, in blocks of two images. */
+function fold(name: string, all: number[], normal: number[], temperature = 1, threshold = 0.5): FoldScores {
+  const rows = [
+    ...all.map((logit, i) => ({ path: `${name}/all${i}`, positive: true, logit, group: `${name}:a${i >> 1}` })),
+    ...normal.map((logit, i) => ({ path: `${name}/n${i}`, positive: false, logit, group: `${name}:n${i >> 1}` })),
+  ];
+  return { name, rows, temperature, operatingPoint: { threshold, reviewBand: [threshold, threshold] } };
+}
+
+Deno.test("poolFolds: a fold whose scores sit higher than the others' is read in-sample as clean, across as it would be answered", () => {
+  // folds a and b overlap a little (an ALL image at logit −1, a normal one at 2): their operating point
+  // answers `normal` below −1, `all` above 2, and sends [−1, 2] to review, whatever the temperature.
+  // Fold c: every logit +3 (new patients that look more ALL-like); its own evaluation put its
+  // threshold (0.85, logit 1.73) where its own block looks clean
+  const base = { all: [-1, 1, 2, 3, 4, 5, 6, 7, 8, 9], normal: [-9, -8, -7, -6, -5, -4, -3, -2, -1, 2] };
+  const a = fold("a", base.all, base.normal), b = fold("b", base.all, base.normal);
+  const c = fold("c", base.all.map((v) => v + 3), base.normal.map((v) => v + 3), 1, 0.85);
+  const report = poolFolds([a, b, c], { resamples: 200 });
+  const of = (
+    r: { allAnsweredNormal: number; normalAnsweredNormal: number; normalAnsweredAll: number; review: number },
+  ) => [r.allAnsweredNormal, r.normalAnsweredNormal, r.normalAnsweredAll, r.review];
+  // in-sample, c: normals −6…1 answered `normal`, 2 and 5 `all`; no review
+  assert.deepEqual(of(report.own[2]), [0, 8, 2, 0]);
+  // across, c gets a and b's point: normals −6…−2 `normal`, −1…2 review, 5 `all`; its ALL at 2 review
+  assert.deepEqual(of(report.across[2]), [0, 5, 1, 5], JSON.stringify(report.across[2]));
+  assert.equal(report.across[0].allAnsweredNormal, 0);
+  // pooled counts are the sum of the across rows
+  assert.equal(report.pooled.normalAnsweredNormal, report.across.reduce((s, r) => s + r.normalAnsweredNormal, 0));
+  assert.equal(report.pooled.all + report.pooled.normal, 60);
+  const [lo, hi] = report.pooled.intervals.normalAnsweredNormal;
+  const share = report.pooled.normalAnsweredNormal / report.pooled.normal;
+  assert.ok(lo <= share && share <= hi && hi - lo > 0, `interval [${lo}, ${hi}] around ${share}`);
+  const table = formatFoldsTable(report);
+  assert.match(
+    table,
+    /\| c \| fitted on the other folds \| 0\.0% \(0\/10\) \| 50\.0% \(5\/10\) \| 10\.0% \(1\/10\) \| 25\.0% \(5\/20\) \|/,
+  );
+});
+
+Deno.test("poolFolds: refuses an image that is val in two folds, a fold without both classes, and a single fold", () => {
+  const a = fold("a", [1, 2], [-1, -2]);
+  const dup = { ...fold("b", [1, 2], [-1, -2]), rows: [...fold("b", [1, 2], [-1, -2]).rows, a.rows[0]] };
+  assert.throws(() => poolFolds([a, dup]), /a\/all0 is val in two folds \(a and b\)/);
+  assert.throws(() => poolFolds([a, fold("b", [1, 2], [])]), /fold b: its val block needs both ALL and normal images/);
+  assert.throws(() => poolFolds([a]), /at least 2 folds, got 1/);
+});

@@ -1,0 +1,98 @@
+/**
+ * Blocked cross-validation of one recipe: N runs trained on `deno task prepare --fold K/N`
+ * manifests (K = 1…N), their out-of-fold val scores pooled (`scripts/lib/run/folds.ts` says how):
+ * each fold read on its own block, as one val block would be read, and each answered with the
+ * operating point fitted on the other folds, as new patients are. Never reads a test row.
+ *
+ *   deno task folds --runs runs/fold/f1/v5,runs/fold/f2/v5,runs/fold/f3/v5,runs/fold/f4/v5 \
+ *     --manifests runs/fold/f1/manifest.json,runs/fold/f2/manifest.json,runs/fold/f3/manifest.json,runs/fold/f4/manifest.json \
+ *     [--out report.json]
+ *
+ * @module
+ */
+import { cliArgs, StepError, stepFailed, UsageError } from "./lib/run/cli.ts";
+
+const USAGE = `Usage: deno task folds --runs A,B,… --manifests MA,MB,… [--out report.json]
+  (node --import tsx scripts/pool_folds.ts …)
+  --runs A,B,…       trained and evaluated runs (predictions.json, eval.json), one per fold
+  --manifests MA,…   each run's split manifest (deno task prepare --fold K/N), in the same order
+  --out FILE         the report as JSON
+Prints one row per fold read on its own block, one per fold read across, and the pooled row.`;
+
+const args = cliArgs({
+  name: "pool_folds.ts",
+  usage: USAGE,
+  example:
+    "deno task folds --runs runs/fold/f1/v5,runs/fold/f2/v5 --manifests runs/fold/f1/manifest.json,runs/fold/f2/manifest.json",
+  options: {
+    runs: { type: "string" },
+    manifests: { type: "string" },
+    out: { type: "string" },
+  },
+  required: ["runs", "manifests"],
+}, (v) => {
+  const list = (s: string) => s.split(",").map((r) => r.trim().replace(/\/+$/, "")).filter(Boolean);
+  const runs = list(v.runs!), manifests = list(v.manifests!);
+  if (runs.length < 2) throw new UsageError(`--runs needs one run per fold, at least 2; got ${runs.length}`);
+  if (manifests.length !== runs.length) {
+    throw new UsageError(`--manifests needs one manifest per run (${runs.length}), got ${manifests.length}`);
+  }
+  return { runs, manifests, out: v.out };
+});
+
+const { mkdir, writeFile } = await import("node:fs/promises");
+const { dirname } = await import("node:path");
+const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
+const { readRunJson } = await import("./lib/run/run_folder.ts");
+const { formatFoldsTable, poolFolds } = await import("./lib/run/folds.ts");
+
+async function main(): Promise<void> {
+  const folds = [];
+  let testBlock: string | undefined;
+  for (const [k, run] of args.runs.entries()) {
+    const manifest = await readSplitManifest(args.manifests[k]);
+    const test = manifest.items.filter((i) => i.split === "test").map((i) => i.path).sort().join("\n");
+    if (testBlock !== undefined && test !== testBlock) {
+      throw new StepError(
+        `${args.manifests[k]} holds out another test block than ${
+          args.manifests[0]
+        }: the folds must come from one --fold K/N series`,
+      );
+    }
+    testBlock = test;
+    const groupOf = new Map(manifest.items.map((i) => [i.path, i]));
+    const predictions = await readRunJson(run, "predictions");
+    const evaluation = await readRunJson(run, "eval");
+    const rows = predictions.filter((p) => p.split === "val").map((p) => {
+      const item = groupOf.get(p.path);
+      if (!item || item.split !== "val") {
+        throw new StepError(
+          `${run}: ${p.path} is val in its predictions but not in ${
+            args.manifests[k]
+          }; pair each run with its own manifest`,
+        );
+      }
+      return { path: p.path, positive: p.label === "all", logit: p.logit, group: item.group };
+    });
+    folds.push({
+      name: run,
+      rows,
+      temperature: evaluation.temperature,
+      operatingPoint: { threshold: evaluation.threshold, reviewBand: evaluation.reviewBand },
+    });
+  }
+  const report = poolFolds(folds);
+  console.log(
+    `${args.runs.length} folds, ${
+      report.pooled.all + report.pooled.normal
+    } out-of-fold images (${report.pooled.all} ALL, ${report.pooled.normal} normal); float, no input-domain check\n`,
+  );
+  console.log(formatFoldsTable(report));
+  if (args.out) {
+    await mkdir(dirname(args.out), { recursive: true });
+    await writeFile(args.out, JSON.stringify(report, null, 1) + "\n");
+    console.log(`\nwrote ${args.out}`);
+  }
+}
+
+main().catch(stepFailed("pool_folds"));

@@ -1,0 +1,128 @@
+/**
+ * `scripts/pool_folds.ts` (`deno task folds`) as a user runs it (`node --import tsx`), on two fold
+ * runs written here: their predictions, evaluations and `--fold K/2` manifests.
+ */
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runScript } from "../tests/helpers/run_script.ts";
+
+const folds = (args: string[]) => runScript("pool_folds.ts", args);
+
+/** Fold k of 2: val is its own 8 images (4 ALL at logits −1, 2, 3, 4, 4 normal at −4, −3, −2, 1; fold 2 shifted +1.5), test the same 2. */
+async function writeFold(
+  dir: string,
+  k: number,
+  testPaths = ["t/all.jpg", "t/normal.jpg"],
+): Promise<{ run: string; manifest: string }> {
+  const run = join(dir, `f${k}`, "run"), manifest = join(dir, `f${k}`, "manifest.json");
+  await mkdir(run, { recursive: true });
+  const shift = k === 2 ? 1.5 : 0;
+  const val = [-1, 2, 3, 4, -4, -3, -2, 1].map((logit, i) => ({
+    path: `f${k}/${i < 4 ? "all" : "normal"}${i}.jpg`,
+    label: i < 4 ? "all" : "normal",
+    logit: logit + shift,
+    group: `f${k}:${i >> 1}`,
+  }));
+  const test = testPaths.map((path) => ({
+    path,
+    label: path.includes("all") ? "all" : "normal",
+    logit: 0,
+    group: "t:0",
+  }));
+  const items = [
+    ...val.map((v) => ({
+      path: v.path,
+      label: v.label,
+      group: v.group,
+      split: "val",
+      view: "original",
+      sha256: "0".repeat(64),
+    })),
+    ...test.map((v) => ({
+      path: v.path,
+      label: v.label,
+      group: v.group,
+      split: "test",
+      view: "original",
+      sha256: "0".repeat(64),
+    })),
+  ];
+  await writeFile(
+    manifest,
+    JSON.stringify({
+      version: 1,
+      dataset: "taleqani",
+      root: dir,
+      created: "2026-12-05T00:00:00Z",
+      split: { seed: 1, fractions: { train: 0.425, val: 0.425, test: 0.15 }, method: `fold ${k} of 2` },
+      counts: {},
+      items,
+    }),
+  );
+  await writeFile(
+    join(run, "predictions.json"),
+    JSON.stringify([
+      ...val.map((v) => ({ path: v.path, split: "val", label: v.label, logit: v.logit })),
+      ...test.map((v) => ({ path: v.path, split: "test", label: v.label, logit: v.logit })),
+    ]),
+  );
+  await writeFile(
+    join(run, "eval.json"),
+    JSON.stringify({ version: 1, temperature: 1, threshold: 0.5, reviewBand: [0.5, 0.5], metrics: { val: {} } }),
+  );
+  return { run, manifest };
+}
+
+Deno.test("folds CLI: every fold on its own and across, pooled with intervals, the JSON report written", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "folds-cli-"));
+  try {
+    const a = await writeFold(dir, 1), b = await writeFold(dir, 2);
+    const out = join(dir, "report.json");
+    const r = await folds(["--runs", `${a.run},${b.run}`, "--manifests", `${a.manifest},${b.manifest}`, "--out", out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /2 folds, 16 out-of-fold images \(8 ALL, 8 normal\)/);
+    // own (threshold 0.5, no band): fold 1's ALL at −1 answered `normal`, its normal at 1 `all`
+    assert.match(
+      r.stdout,
+      /f1\/run \| own block \(in-sample\) \| 25\.0% \(1\/4\) \| 75\.0% \(3\/4\) \| 25\.0% \(1\/4\) \| 0\.0% \(0\/8\)/,
+    );
+    // across: fold 2 answered with fold 1's point (`normal` below logit −1, review [−1, 1], `all`
+    // above): its normals at −2.5, −1.5 `normal`, −0.5 review, 2.5 `all`
+    const report = JSON.parse(await readFile(out, "utf8"));
+    assert.equal(report.across.length, 2);
+    assert.equal(report.pooled.all, 8);
+    const f2 = report.across[1];
+    assert.deepEqual(
+      [f2.allAnsweredNormal, f2.normalAnsweredNormal, f2.normalAnsweredAll, f2.review],
+      [0, 2, 1, 2],
+      JSON.stringify(f2),
+    );
+    assert.equal(report.pooled.intervals.review.length, 2);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("folds CLI: refuses folds with different test blocks, a run paired with another fold's manifest, and uneven lists", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "folds-cli-"));
+  try {
+    const a = await writeFold(dir, 1), b = await writeFold(dir, 2, ["t/all.jpg", "t/other.jpg"]);
+    const other = await folds(["--runs", `${a.run},${b.run}`, "--manifests", `${a.manifest},${b.manifest}`]);
+    assert.equal(other.code, 1);
+    assert.match(other.stderr, /holds out another test block than .*f1\/manifest\.json/);
+    const c = await writeFold(join(dir, "c"), 2);
+    const swapped = await folds(["--runs", `${a.run},${c.run}`, "--manifests", `${a.manifest},${a.manifest}`]);
+    assert.equal(swapped.code, 1);
+    assert.match(
+      swapped.stderr,
+      /f2\/all0\.jpg is val in its predictions but not in .*; pair each run with its own manifest/,
+    );
+    const uneven = await folds(["--runs", `${a.run},${c.run}`, "--manifests", a.manifest]);
+    assert.equal(uneven.code, 2);
+    assert.match(uneven.stderr, /--manifests needs one manifest per run \(2\), got 1/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

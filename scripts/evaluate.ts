@@ -4,7 +4,7 @@
  *
  *   deno task evaluate --predictions runs/x/predictions.json --out runs/x/eval.json
  *     [--target-sensitivity 0.99] [--resamples 1000] [--seed 1]
- *     [--manifest runs/x/manifest.json]
+ *     [--manifest runs/x/manifest.json] [--val-only]
  * With --manifest, predictions are checked against the manifest's splits and the bootstrap
  * resamples whole split groups (blocks/subjects), which gives honest intervals. Under 100 images of
  * a class in a split, or with a zero-width interval, the table and the JSON carry a warning
@@ -22,6 +22,8 @@ const USAGE = `Usage: deno task evaluate --predictions <predictions.json> --out 
   --target-sensitivity X  the val sensitivity the threshold is chosen for (0.99)
   --resamples N           bootstrap resamples (1000)
   --seed N                bootstrap seed (1)
+  --val-only              leave the test rows out (not scored, not printed, not in the JSON): for
+                          runs that choose between recipes, e.g. the folds of deno task folds
 Prints the table (val and test), with a warning under 100 images of a class or a
 zero-width interval (also in the JSON's "warnings"). Next: deno task export.`;
 
@@ -37,12 +39,14 @@ const args = cliArgs({
     resamples: { type: "string" },
     seed: { type: "string" },
     manifest: { type: "string" },
+    "val-only": { type: "boolean", default: false },
   },
   required: ["predictions", "out"],
 }, (v) => ({
   predictions: v.predictions!,
   out: v.out!,
   manifest: v.manifest,
+  valOnly: v["val-only"] === true,
   targetSensitivity: numberFlag(v["target-sensitivity"], "target-sensitivity", { min: 0.5, max: 1, fallback: 0.99 }),
   resamples: numberFlag(v.resamples, "resamples", { integer: true, min: 1, fallback: 1000 }),
   seed: numberFlag(v.seed, "seed", { integer: true, fallback: 1 }),
@@ -63,6 +67,7 @@ async function main(): Promise<void> {
     throw new Error(`cannot read ${values.predictions}: ${(err as Error).message}; run the trainer first`);
   }
   let preds = parsePredictions(json, values.predictions);
+  if (values.valOnly) preds = preds.filter((p) => p.split === "val");
   if (values.manifest) {
     const { rows, missing } = attachGroups(preds, (await readSplitManifest(values.manifest)).items);
     if (missing.length) {

@@ -10,12 +10,15 @@
  *
  * @module
  */
-import { cliArgs, StepError, stepFailed, UsageError } from "./lib/run/cli.ts";
+import { cliArgs, numberFlag, StepError, stepFailed, UsageError } from "./lib/run/cli.ts";
 
 const USAGE = `Usage: deno task folds --runs A,B,… --manifests MA,MB,… [--out report.json]
   (node --import tsx scripts/pool_folds.ts …)
   --runs A,B,…       trained and evaluated runs (predictions.json, eval.json), one per fold
   --manifests MA,…   each run's split manifest (deno task prepare --fold K/N), in the same order
+  --target-sensitivity X, --band-sensitivity X, --band-specificity X
+                     the operating point's rule for the reading across folds (0.99, 0.999, 0.99:
+                     evaluate's); the own-block rows keep each run's evaluation
   --out FILE         the report as JSON
 Prints one row per fold read on its own block, one per fold read across, and the pooled row.`;
 
@@ -28,6 +31,9 @@ const args = cliArgs({
     runs: { type: "string" },
     manifests: { type: "string" },
     out: { type: "string" },
+    "target-sensitivity": { type: "string" },
+    "band-sensitivity": { type: "string" },
+    "band-specificity": { type: "string" },
   },
   required: ["runs", "manifests"],
 }, (v) => {
@@ -37,7 +43,18 @@ const args = cliArgs({
   if (manifests.length !== runs.length) {
     throw new UsageError(`--manifests needs one manifest per run (${runs.length}), got ${manifests.length}`);
   }
-  return { runs, manifests, out: v.out };
+  const rate = (name: string, fallback: number) =>
+    numberFlag(v[name as "band-sensitivity"], name, { min: 0.5, max: 1, fallback });
+  return {
+    runs,
+    manifests,
+    out: v.out,
+    rule: {
+      targetSensitivity: rate("target-sensitivity", 0.99),
+      bandSensitivity: rate("band-sensitivity", 0.999),
+      bandSpecificity: rate("band-specificity", 0.99),
+    },
+  };
 });
 
 const { mkdir, writeFile } = await import("node:fs/promises");
@@ -81,11 +98,13 @@ async function main(): Promise<void> {
       operatingPoint: { threshold: evaluation.threshold, reviewBand: evaluation.reviewBand },
     });
   }
-  const report = poolFolds(folds);
+  const report = poolFolds(folds, args.rule);
+  const { targetSensitivity: t, bandSensitivity: b, bandSpecificity: sp } = args.rule;
   console.log(
     `${args.runs.length} folds, ${
       report.pooled.all + report.pooled.normal
-    } out-of-fold images (${report.pooled.all} ALL, ${report.pooled.normal} normal); float, no input-domain check\n`,
+    } out-of-fold images (${report.pooled.all} ALL, ${report.pooled.normal} normal); ` +
+      `float, no input-domain check; across: threshold at sensitivity ${t}, review band from sensitivity ${b} to specificity ${sp}\n`,
   );
   console.log(formatFoldsTable(report));
   if (args.out) {

@@ -83,6 +83,7 @@ Deno.test("folds CLI: every fold on its own and across, pooled with intervals, t
     const r = await folds(["--runs", `${a.run},${b.run}`, "--manifests", `${a.manifest},${b.manifest}`, "--out", out]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /2 folds, 16 out-of-fold images \(8 ALL, 8 normal\)/);
+    assert.match(r.stdout, /threshold at sensitivity 0\.99, review band from sensitivity 0\.999 to specificity 0\.99/);
     // own (threshold 0.5, no band): fold 1's ALL at −1 answered `normal`, its normal at 1 `all`
     assert.match(
       r.stdout,
@@ -122,6 +123,16 @@ Deno.test("folds CLI: refuses folds with different test blocks, a run paired wit
     const uneven = await folds(["--runs", `${a.run},${c.run}`, "--manifests", a.manifest]);
     assert.equal(uneven.code, 2);
     assert.match(uneven.stderr, /--manifests needs one manifest per run \(2\), got 1/);
+    const rule = await folds([
+      "--runs",
+      `${a.run},${c.run}`,
+      "--manifests",
+      `${a.manifest},${a.manifest}`,
+      "--band-sensitivity",
+      "0.3",
+    ]);
+    assert.equal(rule.code, 2);
+    assert.match(rule.stderr, /--band-sensitivity/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -10,7 +10,8 @@
  * - **across folds**: each fold answered with a temperature and an operating point
  *   ({@link chooseOperatingPoint}) fitted on the *other* folds' scores, as the service answers
  *   patients whose block it did not choose its operating point on; pooled over the folds, with
- *   cluster-bootstrap intervals over file-number blocks.
+ *   cluster-bootstrap intervals over file-number blocks. The rule of that operating point can be
+ *   varied ({@link PoolOptions}), to see what a rule gives on patients it was not fitted on.
  *
  * @module
  */
@@ -52,6 +53,17 @@ export interface PooledAnswers extends Answers {
     normalAnsweredNormal: [number, number];
     review: [number, number];
   };
+}
+
+/** Options of {@link poolFolds}. */
+export interface PoolOptions {
+  /** the operating point's rule for the reading across folds ({@link chooseOperatingPoint}; 0.99, 0.999, 0.99) */
+  targetSensitivity?: number;
+  bandSensitivity?: number;
+  bandSpecificity?: number;
+  /** bootstrap seed (1) and resamples (1000) */
+  seed?: number;
+  resamples?: number;
 }
 
 /** {@link poolFolds}'s result. */
@@ -112,7 +124,7 @@ function answerRows(
  * assert.equal(report.pooled.allAnsweredNormal, 0);
  * ```
  */
-export function poolFolds(folds: readonly FoldScores[], opts: { seed?: number; resamples?: number } = {}): FoldsReport {
+export function poolFolds(folds: readonly FoldScores[], opts: PoolOptions = {}): FoldsReport {
   if (folds.length < 2) throw new Error(`pooling folds needs at least 2 folds, got ${folds.length}`);
   const seen = new Map<string, string>();
   for (const f of folds) {
@@ -136,6 +148,9 @@ export function poolFolds(folds: readonly FoldScores[], opts: { seed?: number; r
     const temperature = fitTemperature(others.map((r) => ({ logit: r.logit, positive: r.positive })));
     const op = chooseOperatingPoint(
       others.map((r) => ({ score: sigmoid(r.logit, temperature), positive: r.positive })),
+      opts.targetSensitivity,
+      opts.bandSensitivity,
+      opts.bandSpecificity,
     );
     const rows = answerRows(f, temperature, op);
     pooledRows.push(...rows);

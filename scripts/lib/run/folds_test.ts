@@ -27,6 +27,11 @@ Deno.test("poolFolds: a fold whose scores sit higher than the others' is read in
   // across, c gets a and b's point: normals −6…−2 `normal`, −1…2 review, 5 `all`; its ALL at 2 review
   assert.deepEqual(of(report.across[2]), [0, 5, 1, 5], JSON.stringify(report.across[2]));
   assert.equal(report.across[0].allAnsweredNormal, 0);
+  // a looser rule (threshold and band's low edge at sensitivity 0.9: logit 1 on a and b) answers
+  // c's normals −6…0 `normal`, 1 and 2 review, 5 `all`; its ALL at 2 still review
+  const loose = poolFolds([a, b, c], { targetSensitivity: 0.9, bandSensitivity: 0.9, resamples: 50 });
+  assert.deepEqual(of(loose.across[2]), [0, 7, 1, 3], JSON.stringify(loose.across[2]));
+  assert.deepEqual(of(loose.own[2]), of(report.own[2]), "the own-block rows keep the runs' evaluations");
   // pooled counts are the sum of the across rows
   assert.equal(report.pooled.normalAnsweredNormal, report.across.reduce((s, r) => s + r.normalAnsweredNormal, 0));
   assert.equal(report.pooled.all + report.pooled.normal, 60);

@@ -77,11 +77,11 @@ async function main(): Promise<void> {
       );
     }
     testBlock = test;
-    const groupOf = new Map(manifest.items.map((i) => [i.path, i]));
+    const itemOf = new Map(manifest.items.map((i) => [i.path, i]));
     const predictions = await readRunJson(run, "predictions");
     const evaluation = await readRunJson(run, "eval");
     const rows = predictions.filter((p) => p.split === "val").map((p) => {
-      const item = groupOf.get(p.path);
+      const item = itemOf.get(p.path);
       if (!item || item.split !== "val") {
         throw new StepError(
           `${run}: ${p.path} is val in its predictions but not in ${

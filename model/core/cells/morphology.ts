@@ -74,7 +74,7 @@ function columnPass(src: Uint8Array, dst: Uint8Array, width: number, height: num
 function applyRadius1(mask: Uint8Array, width: number, height: number, erode: boolean): Uint8Array {
   const words = (width + 31) >> 5;
   const neutral = erode ? 0xffffffff : 0;
-  const packed = new Uint32Array(words * height).fill(neutral);
+  const packed = new Uint32Array(words * height); // every word is written below
   for (let y = 0; y < height; y++) {
     const row = y * width, prow = y * words;
     for (let k = 0; k < words; k++) {

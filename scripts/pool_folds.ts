@@ -8,13 +8,19 @@
  *     --manifests runs/fold/f1/manifest.json,runs/fold/f2/manifest.json,runs/fold/f3/manifest.json,runs/fold/f4/manifest.json \
  *     [--out report.json]
  *
+ * An ensemble recipe's folds: each fold's members joined by `+` (`--runs f1/v5+f1/grey,f2/v5+f2/grey`),
+ * combined as `deno task ensemble` combines them.
+ *
  * @module
  */
 import { cliArgs, numberFlag, StepError, stepFailed, UsageError } from "./lib/run/cli.ts";
+import type { PredictionRow } from "./lib/metrics/predictions.ts";
 
 const USAGE = `Usage: deno task folds --runs A,B,… --manifests MA,MB,… [--out report.json]
   (node --import tsx scripts/pool_folds.ts …)
-  --runs A,B,…       trained and evaluated runs (predictions.json, eval.json), one per fold
+  --runs A,B,…       trained and evaluated runs (predictions.json, eval.json), one per fold; an
+                     ensemble recipe's fold as its members joined by + (A1+A2,B1+B2,…: the same
+                     number in every fold), combined as deno task ensemble combines them
   --manifests MA,…   each run's split manifest (deno task prepare --fold K/N), in the same order
   --target-sensitivity X, --band-sensitivity X, --band-specificity X
                      the operating point's rule for the reading across folds (0.99, 0.999, 0.99:
@@ -38,7 +44,14 @@ const args = cliArgs({
   required: ["runs", "manifests"],
 }, (v) => {
   const list = (s: string) => s.split(",").map((r) => r.trim().replace(/\/+$/, "")).filter(Boolean);
-  const runs = list(v.runs!), manifests = list(v.manifests!);
+  const runs = list(v.runs!).map((r) => r.split("+").map((m) => m.trim().replace(/\/+$/, "")));
+  const manifests = list(v.manifests!);
+  const bad = runs.find((r) => r.some((m) => !m) || r.length !== runs[0].length);
+  if (bad) {
+    throw new UsageError(
+      `--runs: every fold needs the same number of members joined by + (${runs[0].length}); got "${bad.join("+")}"`,
+    );
+  }
   if (runs.length < 2) throw new UsageError(`--runs needs one run per fold, at least 2; got ${runs.length}`);
   if (manifests.length !== runs.length) {
     throw new UsageError(`--manifests needs one manifest per run (${runs.length}), got ${manifests.length}`);
@@ -66,7 +79,8 @@ const { formatFoldsTable, poolFolds } = await import("./lib/run/folds.ts");
 async function main(): Promise<void> {
   const folds = [];
   let testBlock: string | undefined;
-  for (const [k, run] of args.runs.entries()) {
+  for (const [k, members] of args.runs.entries()) {
+    const run = members.join("+");
     const manifest = await readSplitManifest(args.manifests[k]);
     const test = manifest.items.filter((i) => i.split === "test").map((i) => i.path).sort().join("\n");
     if (testBlock !== undefined && test !== testBlock) {
@@ -78,24 +92,44 @@ async function main(): Promise<void> {
     }
     testBlock = test;
     const itemOf = new Map(manifest.items.map((i) => [i.path, i]));
-    const predictions = await readRunJson(run, "predictions");
-    const evaluation = await readRunJson(run, "eval");
-    const rows = predictions.filter((p) => p.split === "val").map((p) => {
-      const item = itemOf.get(p.path);
-      if (!item || item.split !== "val") {
-        throw new StepError(
-          `${run}: ${p.path} is val in its predictions but not in ${
-            args.manifests[k]
-          }; pair each run with its own manifest`,
-        );
+    const memberRows: Map<string, PredictionRow>[] = [];
+    for (const member of members) {
+      const val = (await readRunJson(member, "predictions")).filter((p) => p.split === "val");
+      for (const p of val) {
+        const item = itemOf.get(p.path);
+        if (!item || item.split !== "val") {
+          throw new StepError(
+            `${member}: ${p.path} is val in its predictions but not in ${
+              args.manifests[k]
+            }; pair each run with its own manifest`,
+          );
+        }
       }
-      return { path: p.path, positive: p.label === "all", logit: p.logit, group: item.group };
+      memberRows.push(new Map(val.map((p) => [p.path, p])));
+    }
+    const rows = [...memberRows[0].values()].map((p) => {
+      const logits = memberRows.map((m, j) => {
+        const q = m.get(p.path);
+        if (!q || q.label !== p.label) {
+          throw new StepError(
+            `${members[j]} has no val prediction for ${p.path} with ${members[0]}'s label; ` +
+              "train a fold's members on the same manifest",
+          );
+        }
+        return q.logit;
+      });
+      return { path: p.path, positive: p.label === "all", logits, group: itemOf.get(p.path)!.group };
     });
+    if (memberRows.some((m) => m.size !== rows.length)) {
+      throw new StepError(`${run}: the members hold different val images; train them on the same manifest`);
+    }
+    // a single run is read on its own block with its own evaluation; an ensemble's is fitted there
+    const evaluation = members.length === 1 ? await readRunJson(run, "eval") : undefined;
     folds.push({
       name: run,
       rows,
-      temperature: evaluation.temperature,
-      operatingPoint: { threshold: evaluation.threshold, reviewBand: evaluation.reviewBand },
+      temperature: evaluation?.temperature,
+      operatingPoint: evaluation && { threshold: evaluation.threshold, reviewBand: evaluation.reviewBand },
     });
   }
   const report = poolFolds(folds, args.rule);
@@ -107,6 +141,16 @@ async function main(): Promise<void> {
       `float, no input-domain check; across: threshold at sensitivity ${t}, review band from sensitivity ${b} to specificity ${sp}\n`,
   );
   console.log(formatFoldsTable(report));
+  const f = report.fitted;
+  console.log(
+    `\nfitted on every fold (${report.pooled.all + report.pooled.normal} images): ` +
+      (f.memberTemperatures.length > 1
+        ? `member temperatures ${f.memberTemperatures.map((t) => t.toFixed(3)).join(", ")}, `
+        : "") +
+      `temperature ${f.temperature.toFixed(3)}, threshold ${f.threshold.toFixed(3)}, review band [${
+        f.reviewBand.map((b) => b.toFixed(3)).join(", ")
+      })`,
+  );
   if (args.out) {
     await mkdir(dirname(args.out), { recursive: true });
     await writeFile(args.out, JSON.stringify(report, null, 1) + "\n");

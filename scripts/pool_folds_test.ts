@@ -137,3 +137,57 @@ Deno.test("folds CLI: refuses folds with different test blocks, a run paired wit
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+/** A second member beside `run`: the same val images, logits × `scale` (no eval.json: members need none). */
+async function writeMember(run: string, scale: number): Promise<string> {
+  const rows = JSON.parse(await readFile(join(run, "predictions.json"), "utf8"));
+  const member = `${run}2`;
+  await mkdir(member, { recursive: true });
+  await writeFile(
+    join(member, "predictions.json"),
+    JSON.stringify(rows.map((r: { logit: number }) => ({ ...r, logit: r.logit * scale }))),
+  );
+  return member;
+}
+
+Deno.test("folds CLI: an ensemble recipe's folds as members joined by +, every temperature fitted across", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "folds-cli-"));
+  try {
+    const a = await writeFold(dir, 1), b = await writeFold(dir, 2);
+    const a2 = await writeMember(a.run, 3), b2 = await writeMember(b.run, 3);
+    const out = join(dir, "report.json");
+    const r = await folds([
+      "--runs",
+      `${a.run}+${a2},${b.run}+${b2}`,
+      "--manifests",
+      `${a.manifest},${b.manifest}`,
+      "--out",
+      out,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /2 folds, 16 out-of-fold images/);
+    assert.match(
+      r.stdout,
+      /fitted on every fold \(16 images\): member temperatures \d+\.\d{3}, \d+\.\d{3}, temperature/,
+    );
+    // member 2 is member 1 × 3, so the pair answers as member 1 alone: fold 2 across as above
+    const report = JSON.parse(await readFile(out, "utf8"));
+    const f2 = report.across[1];
+    assert.deepEqual([f2.allAnsweredNormal, f2.normalAnsweredNormal, f2.normalAnsweredAll, f2.review], [0, 2, 1, 2]);
+    const [t1, t2] = report.fitted.memberTemperatures;
+    assert.ok(Math.abs(t2 / t1 - 3) < 1e-4, `${t1}, ${t2}`);
+    const uneven = await folds(["--runs", `${a.run}+${a2},${b.run}`, "--manifests", `${a.manifest},${b.manifest}`]);
+    assert.equal(uneven.code, 2);
+    assert.match(uneven.stderr, /every fold needs the same number of members joined by \+ \(2\)/);
+    const crossed = await folds([
+      "--runs",
+      `${a.run}+${b2},${b.run}+${a2}`,
+      "--manifests",
+      `${a.manifest},${b.manifest}`,
+    ]);
+    assert.equal(crossed.code, 1);
+    assert.match(crossed.stderr, /f2\/all0\.jpg is val in its predictions but not in .*f1\/manifest\.json/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

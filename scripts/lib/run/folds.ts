@@ -13,6 +13,13 @@
  *   cluster-bootstrap intervals over file-number blocks. The rule of that operating point can be
  *   varied ({@link PoolOptions}), to see what a rule gives on patients it was not fitted on.
  *
+ * A fold can be an ensemble recipe's members (all-v6: several runs trained on the same fold): each
+ * row then holds one logit per member, combined as the ensemble graph combines them, the mean of
+ * each member's logit over its own temperature. Across folds, every temperature (each member's and
+ * the ensemble's) is fitted on the other folds too, so nothing a fold is answered with was fitted
+ * on its own block. {@link FoldsReport.fitted} is the rule fitted on every fold's scores: what a
+ * recipe's final model could be given, in place of a point fitted on one val block.
+ *
  * @module
  */
 import { serviceDecision } from "../../../model/core/mod.ts";
@@ -23,14 +30,21 @@ import { chooseOperatingPoint, type OperatingPoint } from "../metrics/threshold.
 
 /** One fold's out-of-fold scores: its val rows, and what its own evaluation fitted on them. */
 export interface FoldScores {
-  /** a name for the fold (its run folder) */
+  /** a name for the fold (its run folder, or its members' joined by `+`) */
   name: string;
-  /** the fold's val images: raw logit (before temperature), label, block */
-  rows: { path: string; positive: boolean; logit: number; group?: string }[];
-  /** the temperature its own evaluation fitted on these rows */
-  temperature: number;
-  /** the operating point its own evaluation chose on these rows */
-  operatingPoint: Pick<OperatingPoint, "threshold" | "reviewBand">;
+  /**
+   * the fold's val images: raw logits (before any temperature), one per member (one for a single
+   * run, the same number in every row and fold), label, block
+   */
+  rows: { path: string; positive: boolean; logits: readonly number[]; group?: string }[];
+  /**
+   * the temperature its own evaluation fitted on these rows; without it (an ensemble has no
+   * evaluation of its own) the own-block reading fits the members' and the ensemble's
+   * temperatures, and the operating point, on these rows as `evaluate` would
+   */
+  temperature?: number;
+  /** the operating point its own evaluation chose on these rows (see `temperature`) */
+  operatingPoint?: Pick<OperatingPoint, "threshold" | "reviewBand">;
 }
 
 /** What the service answers for a set of images, as counts and shares. */
@@ -66,14 +80,26 @@ export interface PoolOptions {
   resamples?: number;
 }
 
+/** Temperatures and operating point fitted on a set of out-of-fold rows. */
+export interface FittedPoint {
+  /** each member's temperature (its logit is divided by it before the mean); `[1]` for one run */
+  memberTemperatures: number[];
+  /** the temperature on the members' mean */
+  temperature: number;
+  threshold: number;
+  reviewBand: [number, number];
+}
+
 /** {@link poolFolds}'s result. */
 export interface FoldsReport {
   /** each fold read on its own block with its own temperature and operating point (in-sample) */
   own: (Answers & { name: string })[];
   /** each fold answered with the temperature and operating point fitted on the other folds */
-  across: (Answers & { name: string; temperature: number; threshold: number; reviewBand: [number, number] })[];
+  across: (Answers & { name: string } & FittedPoint)[];
   /** `across`, pooled over every fold */
   pooled: PooledAnswers;
+  /** the rule fitted on every fold's rows together (2,340 images on Taleqani, against one block's 420) */
+  fitted: FittedPoint;
 }
 
 interface Answered {
@@ -96,14 +122,42 @@ function count(rows: readonly Answered[]): Answers {
   };
 }
 
+type Row = FoldScores["rows"][number];
+
+/** The members' mean of logit / temperature (a single run's logit as it is). */
+function combined(r: Row, memberTemperatures: readonly number[]): number {
+  if (r.logits.length === 1) return r.logits[0];
+  let s = 0;
+  for (const [k, z] of r.logits.entries()) s += z / memberTemperatures[k];
+  return s / r.logits.length;
+}
+
+/** Fits member temperatures, the ensemble's temperature and the operating point on `rows`. */
+function fitPoint(rows: readonly Row[], opts: PoolOptions): FittedPoint {
+  const members = rows[0].logits.length;
+  const memberTemperatures = members === 1
+    ? [1]
+    : Array.from({ length: members }, (_, k) =>
+      fitTemperature(rows.map((r) => ({ logit: r.logits[k], positive: r.positive }))));
+  const temperature = fitTemperature(
+    rows.map((r) => ({ logit: combined(r, memberTemperatures), positive: r.positive })),
+  );
+  const op = chooseOperatingPoint(
+    rows.map((r) => ({ score: sigmoid(combined(r, memberTemperatures), temperature), positive: r.positive })),
+    opts.targetSensitivity,
+    opts.bandSensitivity,
+    opts.bandSpecificity,
+  );
+  return { memberTemperatures, temperature, threshold: op.threshold, reviewBand: op.reviewBand };
+}
+
 function answerRows(
   fold: FoldScores,
-  temperature: number,
-  op: Pick<OperatingPoint, "threshold" | "reviewBand">,
+  point: Pick<FittedPoint, "memberTemperatures" | "temperature" | "threshold" | "reviewBand">,
 ): Answered[] {
   return fold.rows.map((r) => {
-    const score = sigmoid(r.logit, temperature);
-    return { positive: r.positive, score, decision: serviceDecision(op, score, false), group: r.group };
+    const score = sigmoid(combined(r, point.memberTemperatures), point.temperature);
+    return { positive: r.positive, score, decision: serviceDecision(point, score, false), group: r.group };
   });
 }
 
@@ -116,18 +170,30 @@ function answerRows(
  * // three folds of 4 ALL (logits 3, 4, 5, 6) and 4 normal images (−6, −5, −4, and one at 2)
  * const fold = (name: string) => ({
  *   name, temperature: 1, operatingPoint: { threshold: 0.5, reviewBand: [0.4, 0.6] as [number, number] },
- *   rows: [3, 4, 5, 6, -6, -5, -4, 2].map((logit, i) => ({ path: `${name}/${i}`, positive: i < 4, logit })),
+ *   rows: [3, 4, 5, 6, -6, -5, -4, 2].map((z, i) => ({ path: `${name}/${i}`, positive: i < 4, logits: [z] })),
  * });
  * const report = poolFolds([fold("a"), fold("b"), fold("c")]);
  * assert.equal(report.own[0].normalAnsweredAll, 1); // the normal image at logit 2: p 0.88 ≥ 0.6
  * assert.equal(report.pooled.all, 12);
  * assert.equal(report.pooled.allAnsweredNormal, 0);
+ * assert.deepEqual(report.fitted.memberTemperatures, [1]);
  * ```
  */
 export function poolFolds(folds: readonly FoldScores[], opts: PoolOptions = {}): FoldsReport {
   if (folds.length < 2) throw new Error(`pooling folds needs at least 2 folds, got ${folds.length}`);
   const seen = new Map<string, string>();
+  const members = folds[0].rows[0]?.logits.length;
   for (const f of folds) {
+    const other = f.rows.find((r) => r.logits.length !== members || r.logits.length === 0);
+    if (other) {
+      throw new Error(
+        `fold ${f.name}: ${other.path} has ${other.logits.length} member logits, ${folds[0].name} ${members}; ` +
+          "give every fold the same members",
+      );
+    }
+    if ((f.temperature === undefined) !== (f.operatingPoint === undefined)) {
+      throw new Error(`fold ${f.name}: give its own temperature and operating point together, or neither`);
+    }
     if (!f.rows.some((r) => r.positive) || !f.rows.some((r) => !r.positive)) {
       throw new Error(`fold ${f.name}: its val block needs both ALL and normal images`);
     }
@@ -141,20 +207,18 @@ export function poolFolds(folds: readonly FoldScores[], opts: PoolOptions = {}):
       seen.set(r.path, f.name);
     }
   }
-  const own = folds.map((f) => ({ name: f.name, ...count(answerRows(f, f.temperature, f.operatingPoint)) }));
+  const own = folds.map((f) => {
+    const point = f.temperature !== undefined && f.operatingPoint
+      ? { memberTemperatures: f.rows[0].logits.map(() => 1), temperature: f.temperature, ...f.operatingPoint }
+      : fitPoint(f.rows, {});
+    return { name: f.name, ...count(answerRows(f, point)) };
+  });
   const pooledRows: Answered[] = [];
   const across = folds.map((f, k) => {
-    const others = folds.filter((_, j) => j !== k).flatMap((o) => o.rows);
-    const temperature = fitTemperature(others.map((r) => ({ logit: r.logit, positive: r.positive })));
-    const op = chooseOperatingPoint(
-      others.map((r) => ({ score: sigmoid(r.logit, temperature), positive: r.positive })),
-      opts.targetSensitivity,
-      opts.bandSensitivity,
-      opts.bandSpecificity,
-    );
-    const rows = answerRows(f, temperature, op);
+    const point = fitPoint(folds.filter((_, j) => j !== k).flatMap((o) => o.rows), opts);
+    const rows = answerRows(f, point);
     pooledRows.push(...rows);
-    return { name: f.name, temperature, threshold: op.threshold, reviewBand: op.reviewBand, ...count(rows) };
+    return { name: f.name, ...point, ...count(rows) };
   });
   const share = (pick: (rows: Answered[]) => [number, number]) => (rows: Answered[]) => {
     const [n, d] = pick(rows);
@@ -186,6 +250,7 @@ export function poolFolds(folds: readonly FoldScores[], opts: PoolOptions = {}):
         ),
       },
     },
+    fitted: fitPoint(folds.flatMap((f) => f.rows), opts),
   };
 }
 
@@ -201,7 +266,7 @@ const pct = (n: number, d: number) => (d ? `${((100 * n) / d).toFixed(1)}%` : "�
  * import assert from "node:assert/strict";
  * const fold = (name: string) => ({
  *   name, temperature: 1, operatingPoint: { threshold: 0.5, reviewBand: [0.4, 0.6] as [number, number] },
- *   rows: [3, 4, 5, 6, -6, -5, -4, 2].map((logit, i) => ({ path: `${name}/${i}`, positive: i < 4, logit })),
+ *   rows: [3, 4, 5, 6, -6, -5, -4, 2].map((z, i) => ({ path: `${name}/${i}`, positive: i < 4, logits: [z] })),
  * });
  * const table = formatFoldsTable(poolFolds([fold("a"), fold("b")]));
  * assert.match(table, /\| a \| own block \(in-sample\) \| 0\.0% \(0\/4\) \| 75\.0% \(3\/4\) \| 25\.0% \(1\/4\) \| 0\.0% \(0\/8\) \|/);

@@ -4,8 +4,8 @@ import { type FoldScores, formatFoldsTable, poolFolds } from "./folds.ts";
 /** A fold whose ALL logits are `all` and normal logits `normal`, in blocks of two images. */
 function fold(name: string, all: number[], normal: number[], temperature = 1, threshold = 0.5): FoldScores {
   const rows = [
-    ...all.map((logit, i) => ({ path: `${name}/all${i}`, positive: true, logit, group: `${name}:a${i >> 1}` })),
-    ...normal.map((logit, i) => ({ path: `${name}/n${i}`, positive: false, logit, group: `${name}:n${i >> 1}` })),
+    ...all.map((z, i) => ({ path: `${name}/all${i}`, positive: true, logits: [z], group: `${name}:a${i >> 1}` })),
+    ...normal.map((z, i) => ({ path: `${name}/n${i}`, positive: false, logits: [z], group: `${name}:n${i >> 1}` })),
   ];
   return { name, rows, temperature, operatingPoint: { threshold, reviewBand: [threshold, threshold] } };
 }
@@ -51,4 +51,48 @@ Deno.test("poolFolds: refuses an image that is val in two folds, a fold without 
   assert.throws(() => poolFolds([a, dup]), /a\/all0 is val in two folds \(a and b\)/);
   assert.throws(() => poolFolds([a, fold("b", [1, 2], [])]), /fold b: its val block needs both ALL and normal images/);
   assert.throws(() => poolFolds([a]), /at least 2 folds, got 1/);
+});
+
+Deno.test("poolFolds: an ensemble's folds answer with every temperature fitted on the other folds", () => {
+  const base = { all: [-1, 1, 2, 3, 4, 5, 6, 7, 8, 9], normal: [-9, -8, -7, -6, -5, -4, -3, -2, -1, 2] };
+  const single = [fold("a", base.all, base.normal), fold("b", base.all, base.normal)];
+  single.push(fold("c", base.all.map((v) => v + 3), base.normal.map((v) => v + 3)));
+  // the same scores as two members, the second 4× as sharp: its temperature is 4× the first's, so
+  // the members' mean of logit / temperature ranks and answers exactly as the single run
+  const pair = (f: FoldScores): FoldScores => ({
+    name: `${f.name}+${f.name}2`,
+    rows: f.rows.map((r) => ({ ...r, logits: [r.logits[0], 4 * r.logits[0]] })),
+  });
+  const one = poolFolds(single, { resamples: 50 }), two = poolFolds(single.map(pair), { resamples: 50 });
+  const of = (
+    r: { allAnsweredNormal: number; normalAnsweredNormal: number; normalAnsweredAll: number; review: number },
+  ) => [r.allAnsweredNormal, r.normalAnsweredNormal, r.normalAnsweredAll, r.review];
+  assert.deepEqual(two.across.map(of), one.across.map(of));
+  assert.deepEqual(of(two.across[2]), [0, 5, 1, 5], "c answered with a and b's point");
+  const [t1, t2] = two.fitted.memberTemperatures;
+  assert.ok(Math.abs(t2 / t1 - 4) < 1e-4, `member temperatures ${t1}, ${t2}`);
+  assert.deepEqual(one.fitted.memberTemperatures, [1]);
+  // without an evaluation of its own, a fold's own-block point is fitted there (in-sample): c, shifted
+  // +3, reads as cleanly as a does
+  assert.deepEqual(of(two.own[2]), of(two.own[0]));
+  // a member whose scale differs on c only: in-sample its temperature absorbs it; across it counts
+  // 10× in c's mean, and c's normals at +3 land higher
+  const loud = pair(single[2]);
+  loud.rows = loud.rows.map((r) => ({ ...r, logits: [r.logits[0], 10 * r.logits[1]] }));
+  const mixed = poolFolds([pair(single[0]), pair(single[1]), loud], { resamples: 50 });
+  assert.deepEqual(of(mixed.own[2]), of(two.own[2]));
+  assert.ok(mixed.across[2].normalAnsweredAll > two.across[2].normalAnsweredAll, JSON.stringify(mixed.across[2]));
+});
+
+Deno.test("poolFolds: refuses folds with different numbers of members, and a temperature without its operating point", () => {
+  const a = fold("a", [1, 2], [-1, -2]), b = fold("b", [1, 2], [-1, -2]);
+  const two = { ...b, rows: b.rows.map((r) => ({ ...r, logits: [r.logits[0], r.logits[0]] })) };
+  assert.throws(
+    () => poolFolds([a, two]),
+    /fold b: b\/all0 has 2 member logits, a 1; give every fold the same members/,
+  );
+  assert.throws(
+    () => poolFolds([a, { ...b, operatingPoint: undefined }]),
+    /fold b: give its own temperature and operating point together, or neither/,
+  );
 });

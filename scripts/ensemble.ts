@@ -38,6 +38,9 @@ const USAGE = `Usage: deno task ensemble --members <run,run,…> --manifest <spl
   --weights W,W,…     relative weight of each member's calibrated logit (default: equal)
   --combine mean|max  mean (default): the weighted mean of the calibrated logits; max: the largest
                       decides, with that member's subtypes and CAM (no --weights)
+  --point FILE        divide each member's logit by the member temperatures of this point (a
+                      deno task folds --out report: fitted on the recipe's out-of-fold scores)
+                      instead of each member's own eval.json; then evaluate and quantize --point FILE
   --manifest FILE     their split manifest: the first val images check parity
   --out DIR           the ensemble's run folder
   --parity-images N   val images for the merged-vs-members check (32)
@@ -55,6 +58,7 @@ const args = cliArgs({
     "parity-images": { type: "string", default: "32" },
     weights: { type: "string" },
     combine: { type: "string", default: "mean" },
+    point: { type: "string" },
   },
   required: ["members", "manifest", "out"],
 }, (v) => ({
@@ -69,6 +73,7 @@ const args = cliArgs({
   })(v.combine),
   manifest: v.manifest!,
   out: v.out!,
+  point: v.point,
   parityImages: numberFlag(v["parity-images"], "parity-images", { integer: true, min: 1 }),
 }));
 
@@ -81,6 +86,7 @@ const { combinePredictions, ensembleCoefficients } = await import("./lib/run/ens
 const { onnxLogits } = await import("./lib/run/onnx_scoring.ts");
 const { readRunJson, runPath } = await import("./lib/run/run_folder.ts");
 const { loadImages, selectItems } = await import("./lib/shift/load.ts");
+const { parsePointFile } = await import("./lib/run/fixed_point.ts");
 
 const log = (msg: string) => console.error(msg);
 
@@ -102,7 +108,14 @@ async function main(): Promise<void> {
       }
     });
   }
-  const temperatures = await Promise.all(members.map(async (r) => (await readRunJson(r, "eval")).temperature));
+  const point = args.point ? parsePointFile(JSON.parse(await readFile(args.point, "utf8")), args.point) : undefined;
+  if (point && point.memberTemperatures.length !== members.length) {
+    throw new StepError(
+      `${args.point} was fitted for ${point.memberTemperatures.length} members, --members names ${members.length}`,
+    );
+  }
+  const temperatures = point?.memberTemperatures ??
+    await Promise.all(members.map(async (r) => (await readRunJson(r, "eval")).temperature));
   const coefficients = args.combine === "max"
     ? temperatures.map((t) => 1 / t)
     : ensembleCoefficients(weights, temperatures);
@@ -186,7 +199,14 @@ async function main(): Promise<void> {
   }));
   await writeFile(
     runPath(out, "trainConfig"),
-    json({ ...configs[0], out, spec: shared, ensemble, ...(args.combine === "max" ? { combine: "max" } : {}) }),
+    json({
+      ...configs[0],
+      out,
+      spec: shared,
+      ensemble,
+      ...(args.combine === "max" ? { combine: "max" } : {}),
+      ...(point ? { memberTemperaturesFrom: point.chosenOn } : {}),
+    }),
   );
   await writeFile(runPath(out, "history"), json(await readRunJson(members[0], "history")));
   await writeFile(runPath(out, "predictions"), json(predictions));

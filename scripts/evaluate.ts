@@ -24,6 +24,9 @@ const USAGE = `Usage: deno task evaluate --predictions <predictions.json> --out 
   --seed N                bootstrap seed (1)
   --val-only              leave the test rows out (not scored, not printed, not in the JSON): for
                           runs that choose between recipes, e.g. the folds of deno task folds
+  --point FILE            evaluate at the temperature and operating point fitted on a recipe's
+                          out-of-fold scores (a deno task folds --out report) instead of fitting
+                          them on val; an ensemble must be built with ensemble --point FILE
 Prints the table (val and test), with a warning under 100 images of a class or a
 zero-width interval (also in the JSON's "warnings"). Next: deno task export.`;
 
@@ -40,6 +43,7 @@ const args = cliArgs({
     seed: { type: "string" },
     manifest: { type: "string" },
     "val-only": { type: "boolean", default: false },
+    point: { type: "string" },
   },
   required: ["predictions", "out"],
 }, (v) => ({
@@ -47,16 +51,19 @@ const args = cliArgs({
   out: v.out!,
   manifest: v.manifest,
   valOnly: v["val-only"] === true,
+  point: v.point,
   targetSensitivity: numberFlag(v["target-sensitivity"], "target-sensitivity", { min: 0.5, max: 1, fallback: 0.99 }),
   resamples: numberFlag(v.resamples, "resamples", { integer: true, min: 1, fallback: 1000 }),
   seed: numberFlag(v.seed, "seed", { integer: true, fallback: 1 }),
 }));
 
 const { mkdir, readFile, writeFile } = await import("node:fs/promises");
-const { dirname } = await import("node:path");
+const { dirname, join } = await import("node:path");
+const { existsSync } = await import("node:fs");
 const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
 const { attachGroups, parsePredictions } = await import("./lib/metrics/predictions.ts");
 const { evaluatePredictions, formatEvalTable } = await import("./lib/metrics/report.ts");
+const { parsePointFile, pointMismatch } = await import("./lib/run/fixed_point.ts");
 
 async function main(): Promise<void> {
   const values = args;
@@ -77,7 +84,19 @@ async function main(): Promise<void> {
     }
     preds = rows;
   }
+  let point;
+  if (values.point) {
+    point = parsePointFile(JSON.parse(await readFile(values.point, "utf8")), values.point);
+    // the run's graph must divide its members' logits by the point's member temperatures
+    const config = join(dirname(values.predictions), "train_config.json");
+    const members = existsSync(config)
+      ? (JSON.parse(await readFile(config, "utf8")) as { ensemble?: { temperature: number }[] }).ensemble
+      : undefined;
+    const problem = pointMismatch(point, members?.map((m) => m.temperature));
+    if (problem) throw new Error(`${values.point} does not fit ${values.predictions}: ${problem}`);
+  }
   const report = evaluatePredictions(preds, {
+    point,
     targetSensitivity: values.targetSensitivity,
     resamples: values.resamples,
     seed: values.seed,

@@ -38,3 +38,59 @@ Deno.test("evaluate CLI: --val-only scores, prints and writes val alone; without
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+Deno.test("evaluate CLI: --point evaluates at a folds report's fitted point, and refuses an ensemble built for other temperatures", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "evaluate-cli-"));
+  try {
+    const rows = ["val", "test"].flatMap((split) =>
+      Array.from({ length: 8 }, (_, i) => ({
+        path: `${split}/${i}.jpg`,
+        split,
+        label: i < 4 ? "all" : "normal",
+        logit: [3, 2, 1, 0, -3, -2, -1, 0.5][i],
+      }))
+    );
+    const preds = join(dir, "predictions.json"), point = join(dir, "folds.json");
+    await writeFile(preds, JSON.stringify(rows));
+    const fitted = {
+      memberTemperatures: [1],
+      temperature: 2,
+      threshold: 1 / (1 + Math.exp(-0.5)), // logit 1 at T = 2: the ALL image at 1 is `all`, the one at 0 not
+      reviewBand: [0.3, 0.8],
+      rule: { targetSensitivity: 0.99, bandSensitivity: 0.995, bandSpecificity: 0.99 },
+    };
+    await writeFile(point, JSON.stringify({ pooled: { all: 1980, normal: 360 }, fitted }));
+    const r = await runScript("evaluate.ts", [
+      "--predictions",
+      preds,
+      "--out",
+      join(dir, "eval.json"),
+      "--point",
+      point,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(await readFile(join(dir, "eval.json"), "utf8"));
+    assert.equal(report.temperature, 2);
+    assert.equal(report.threshold, fitted.threshold);
+    assert.equal(report.operatingPoint.chosenOn, `out-of-fold: ${point} (2340 images)`);
+    // ALL at logit 1 exactly at the threshold (`all`), at 0 under it; the normal at 0.5 under it too
+    assert.deepEqual(report.metrics.test.confusion, { tp: 3, fn: 1, tn: 4, fp: 0 });
+    // an ensemble whose graph divides by its members' own temperatures does not fit a 1-member point
+    await writeFile(
+      join(dir, "train_config.json"),
+      JSON.stringify({ ensemble: [{ temperature: 0.3 }, { temperature: 0.5 }] }),
+    );
+    const bad = await runScript("evaluate.ts", [
+      "--predictions",
+      preds,
+      "--out",
+      join(dir, "x.json"),
+      "--point",
+      point,
+    ]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /does not fit .*predictions\.json: the point was fitted for 1 members, the run has 2/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -33,6 +33,8 @@ const USAGE = `Usage: deno task quantize --run <run folder> --manifest <split ma
   --manifest FILE       its split manifest: train images calibrate, val/test evaluate
   --calibration N       training images to calibrate the activations on (256)
   --target-sensitivity X  sensitivity the threshold is chosen for on val (0.99)
+  --point FILE          evaluate float and int8 at the point fitted on a recipe's out-of-fold scores
+                        (a deno task folds --out report; see deno task evaluate --point)
   --full-range          full int8 weight range (default: 7 bits, ±63; see the module doc)
   --id ID --version V   the model's identity in the run's cards (all-screen, 1.0.0); the card step keeps it
 Writes <run>/model.int8.onnx, <run>/export_report.json, <run>/model.float.json and <run>/model.int8.json.
@@ -48,6 +50,7 @@ const args = cliArgs({
     calibration: { type: "string", default: "256" },
     "target-sensitivity": { type: "string", default: "0.99" },
     "full-range": { type: "boolean", default: false },
+    point: { type: "string" },
     id: { type: "string", default: "all-screen" },
     version: { type: "string", default: "1.0.0" },
   },
@@ -62,6 +65,7 @@ const args = cliArgs({
   calibration: numberFlag(v.calibration, "calibration", { integer: true, min: 1 }),
   targetSensitivity: numberFlag(v["target-sensitivity"], "target-sensitivity", { min: 0.5, max: 1 }),
   fullRange: v["full-range"] === true,
+  point: v.point,
   id: v.id!,
   version: v.version!,
 }));
@@ -74,6 +78,7 @@ const { ensembleKeepsFloat } = await import("./lib/onnx/ensemble.ts");
 const { cardFields } = await import("./lib/run/card_fields.ts");
 const { batches, maxLogitDiff, onnxLogits, predictionRows } = await import("./lib/run/onnx_scoring.ts");
 const { readRunJson } = await import("./lib/run/run_folder.ts");
+const { parsePointFile, pointMismatch } = await import("./lib/run/fixed_point.ts");
 const { loadImages, selectItems } = await import("./lib/shift/load.ts");
 
 const log = (msg: string) => console.error(msg);
@@ -98,6 +103,9 @@ async function main(): Promise<void> {
     );
   }
   const io = onnxExport.io;
+  const point = args.point ? parsePointFile(JSON.parse(await readFile(args.point, "utf8")), args.point) : undefined;
+  const problem = point && pointMismatch(point, trainConfig.ensemble?.map((m) => m.temperature));
+  if (problem) throw new StepError(`${args.point} does not fit ${run}: ${problem}`);
 
   // Images: val (threshold), test (metrics + int8 agreement), train (calibration).
   const val = await loadImages(manifest, selectItems(manifest, { split: "val" }));
@@ -124,10 +132,12 @@ async function main(): Promise<void> {
   const floatOut = await onnxLogits(floatBytes, evalImages, spec, io);
   const int8Out = await onnxLogits(int8Bytes, evalImages, spec, io);
   const floatEval = evaluatePredictions(predictionRows(evalImages, floatOut.logits), {
+    point,
     targetSensitivity: args.targetSensitivity,
     source: "float onnx",
   });
   const int8Eval = evaluatePredictions(predictionRows(evalImages, int8Out.logits), {
+    point,
     targetSensitivity: args.targetSensitivity,
     source: "int8 onnx",
   });

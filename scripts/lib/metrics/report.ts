@@ -57,7 +57,8 @@ export interface EvalReport {
   temperature: number;
   threshold: number;
   reviewBand: [number, number];
-  operatingPoint: OperatingPoint["rule"] & { chosenOn: "val"; bandRule: string };
+  /** `chosenOn`: "val", or where a {@link FixedPoint} was fitted */
+  operatingPoint: OperatingPoint["rule"] & { chosenOn: string; bandRule: string };
   bootstrap: { resamples: number; seed: number; method: string };
   metrics: { val: SplitReport; test?: SplitReport };
   /**
@@ -67,8 +68,28 @@ export interface EvalReport {
   warnings?: string[];
 }
 
+const BAND_RULE =
+  "threshold = largest p with val sensitivity ≥ target; review [low, high): low = min(threshold, largest p with val sensitivity ≥ bandSensitivity), high = max(threshold, smallest p with val specificity ≥ bandSpecificity)";
+
+/**
+ * An operating point fitted elsewhere, e.g. on a recipe's out-of-fold scores (`deno task folds`,
+ * `scripts/lib/run/fixed_point.ts` reads it): {@link evaluatePredictions} then evaluates val and
+ * test at it instead of fitting one on val.
+ */
+export interface FixedPoint {
+  temperature: number;
+  threshold: number;
+  reviewBand: [number, number];
+  /** the rule it was chosen by */
+  rule: OperatingPoint["rule"];
+  /** where it was fitted, e.g. `out-of-fold: runs/fold/v6-folds.json (2340 images)` */
+  chosenOn: string;
+}
+
 /** Options of {@link evaluatePredictions}. */
 export interface EvalOptions {
+  /** evaluate at this point instead of fitting temperature and operating point on val */
+  point?: FixedPoint;
   targetSensitivity?: number;
   resamples?: number;
   seed?: number;
@@ -164,7 +185,8 @@ function scored(r: PredictionRow, temperature: number): ScoredRow {
 
 /**
  * Fits the temperature on val (NLL), chooses threshold and review band on val calibrated
- * probabilities ({@link chooseOperatingPoint}), and evaluates val and test at that point.
+ * probabilities ({@link chooseOperatingPoint}), and evaluates val and test at that point; with
+ * `opts.point`, evaluates both at that point instead (val is then read out of sample too).
  *
  * @example
  * ```ts
@@ -194,8 +216,20 @@ export function evaluatePredictions(preds: readonly PredictionRow[], opts: EvalO
     );
   }
   const boot = { resamples: opts.resamples ?? 1000, seed: opts.seed ?? 1 };
-  const temperature = fitTemperature(val.map((r) => ({ logit: r.logit, positive: r.label === "all" })));
-  const op = chooseOperatingPoint(val.map((r) => scored(r, temperature)), opts.targetSensitivity ?? 0.99);
+  const fixed = opts.point;
+  if (fixed) {
+    const [low, high] = fixed.reviewBand;
+    if (!(fixed.temperature > 0) || !(0 < low && low <= fixed.threshold && fixed.threshold <= high && high < 1)) {
+      throw new Error(
+        `the fixed operating point (${fixed.chosenOn}) needs temperature > 0 and 0 < low ≤ threshold ≤ high < 1; ` +
+          `got T ${fixed.temperature}, threshold ${fixed.threshold}, band [${low}, ${high})`,
+      );
+    }
+  }
+  const temperature = fixed?.temperature ??
+    fitTemperature(val.map((r) => ({ logit: r.logit, positive: r.label === "all" })));
+  const op: Omit<OperatingPoint, "rule"> & { rule: OperatingPoint["rule"] } = fixed ??
+    chooseOperatingPoint(val.map((r) => scored(r, temperature)), opts.targetSensitivity ?? 0.99);
   const metrics = {
     val: evaluateSplit(val, temperature, op, boot),
     ...(test.length ? { test: evaluateSplit(test, temperature, op, boot) } : {}),
@@ -209,9 +243,8 @@ export function evaluatePredictions(preds: readonly PredictionRow[], opts: EvalO
     reviewBand: op.reviewBand,
     operatingPoint: {
       ...op.rule,
-      chosenOn: "val",
-      bandRule:
-        "threshold = largest p with val sensitivity ≥ target; review [low, high): low = min(threshold, largest p with val sensitivity ≥ bandSensitivity), high = max(threshold, smallest p with val specificity ≥ bandSpecificity)",
+      chosenOn: fixed?.chosenOn ?? "val",
+      bandRule: fixed ? BAND_RULE.replaceAll("val ", "out-of-fold ") : BAND_RULE,
     },
     bootstrap: {
       ...boot,

@@ -108,3 +108,31 @@ Deno.test("attachGroups adds groups and rejects predictions from another split",
   );
   assert.match(r.bootstrap.method, /cluster bootstrap/);
 });
+
+Deno.test("evaluatePredictions at a fixed point: nothing fitted on val, images exactly at the threshold and at the band's edges", () => {
+  const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+  const point = {
+    temperature: 1,
+    threshold: sigmoid(1.9), // t2 exactly
+    reviewBand: [sigmoid(-2.5), sigmoid(2)] as [number, number], // t4 exactly at the low edge; val's +2 at the high
+    rule: { targetSensitivity: 0.99, bandSensitivity: 0.995, bandSpecificity: 0.99 },
+    chosenOn: "out-of-fold: folds.json (2340 images)",
+  };
+  const r = evaluatePredictions(preds, { point, resamples: 50, created: "x" });
+  assert.equal(r.temperature, 1);
+  assert.equal(r.threshold, point.threshold);
+  assert.deepEqual(r.reviewBand, point.reviewBand);
+  assert.equal(r.operatingPoint.chosenOn, point.chosenOn);
+  assert.equal(r.operatingPoint.bandSensitivity, 0.995);
+  assert.match(r.operatingPoint.bandRule, /largest p with out-of-fold sensitivity ≥ target/);
+  // val: logit 2 → p = the band's high edge: `all`, not review; logit −2 → below threshold, in band
+  assert.deepEqual(r.metrics.val.confusion, { tp: 3, fn: 1, tn: 3, fp: 1 });
+  assert.equal(r.metrics.val.review.reviewCount, 4);
+  // test: t2 at the threshold → all (in band: review); t4 at the low edge → review
+  assert.deepEqual(r.metrics.test!.confusion, { tp: 2, fn: 0, tn: 2, fp: 0 });
+  assert.equal(r.metrics.test!.review.reviewCount, 2);
+  assert.throws(
+    () => evaluatePredictions(preds, { point: { ...point, threshold: 0.999 } }),
+    /fixed operating point \(out-of-fold: folds\.json \(2340 images\)\) needs temperature > 0 and 0 < low ≤ threshold ≤ high < 1/,
+  );
+});

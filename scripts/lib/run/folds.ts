@@ -88,6 +88,8 @@ export interface FittedPoint {
   temperature: number;
   threshold: number;
   reviewBand: [number, number];
+  /** the rule the threshold and band were chosen by ({@link chooseOperatingPoint}) */
+  rule: OperatingPoint["rule"];
 }
 
 /** {@link poolFolds}'s result. */
@@ -148,12 +150,12 @@ function fitPoint(rows: readonly Row[], opts: PoolOptions): FittedPoint {
     opts.bandSensitivity,
     opts.bandSpecificity,
   );
-  return { memberTemperatures, temperature, threshold: op.threshold, reviewBand: op.reviewBand };
+  return { memberTemperatures, temperature, threshold: op.threshold, reviewBand: op.reviewBand, rule: op.rule };
 }
 
 function answerRows(
   fold: FoldScores,
-  point: Pick<FittedPoint, "memberTemperatures" | "temperature" | "threshold" | "reviewBand">,
+  point: Omit<FittedPoint, "rule">,
 ): Answered[] {
   return fold.rows.map((r) => {
     const score = sigmoid(combined(r, point.memberTemperatures), point.temperature);

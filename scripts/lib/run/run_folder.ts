@@ -56,6 +56,8 @@ export type TrainConfig = Omit<TrainOptions, "manifest" | "log" | "distill"> & {
   root: string;
   /** An ensemble's members (`ensemble.ts`): the rest of this config is member 0's. */
   ensemble?: EnsembleMemberConfig[];
+  /** Where an ensemble's member temperatures came from when not its members' own validation (`ensemble.ts --point`). */
+  memberTemperaturesFrom?: string;
 };
 
 /** One member of an ensemble run, as `train_config.json` records it. */
@@ -64,7 +66,7 @@ export interface EnsembleMemberConfig {
   run: string;
   /** Its share of the calibrated-logit mean. */
   weight: number;
-  /** Its validation temperature (its logit is divided by it). */
+  /** Its temperature (its logit is divided by it): its own validation's, or a fixed point's (`memberTemperaturesFrom`). */
   temperature: number;
   /** The colour mode it was trained on (its in-graph front end when modes differ). */
   colorMode: string;

@@ -231,3 +231,45 @@ export function ensembleModels(
   };
   return encodeModel(model);
 }
+
+/**
+ * An ensemble graph ({@link ensembleModels}) with each member's coefficient replaced: the same
+ * networks, their logits, subtype logits and CAMs weighted by `coefficients[k]` (e.g. 1 / n / T_k
+ * for member temperatures fitted on out-of-fold scores, `deno task repoint`). Throws when the
+ * graph is not an ensemble of `coefficients.length` members.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readFile } from "node:fs/promises";
+ * import { runModel } from "../../../model/core/mod.ts";
+ * const tiny = new Uint8Array(await readFile("tests/fixtures/models/tiny.float.onnx"));
+ * const x = { dims: [1, 3, 32, 32], data: new Float32Array(3 * 32 * 32).map((_, i) => Math.sin(i)) };
+ * const one = (await runModel(tiny, { image: x })).logit.data[0];
+ * const merged = ensembleModels([tiny, tiny]); // 0.5 · z + 0.5 · z
+ * const again = await runModel(reweighEnsemble(merged, [2, 1]), { image: x }); // 2 · z + 1 · z
+ * assert.ok(Math.abs(again.logit.data[0] - 3 * one) < 1e-4);
+ * assert.throws(() => reweighEnsemble(merged, [1, 1, 1]), /has 2 members, 3 coefficients given/);
+ * assert.throws(() => reweighEnsemble(tiny, [1]), /not an ensemble graph/);
+ * ```
+ */
+export function reweighEnsemble(bytes: Uint8Array, coefficients: readonly number[]): Uint8Array {
+  if (coefficients.some((c) => !Number.isFinite(c))) {
+    throw new Error(`reweighEnsemble: coefficients must be finite, got ${coefficients}`);
+  }
+  const model = decodeModel(bytes);
+  const pattern = /^ensemble\/(logit|subtype_logits|cam)\/w(\d+)$/;
+  const weights = model.graph.initializer.filter((t) => pattern.test(t.name));
+  if (!weights.length) throw new Error("reweighEnsemble: not an ensemble graph (no ensemble/…/w<k> weights)");
+  const members = new Set(weights.map((t) => Number(pattern.exec(t.name)![2]))).size;
+  if (members !== coefficients.length) {
+    throw new Error(`reweighEnsemble: the graph has ${members} members, ${coefficients.length} coefficients given`);
+  }
+  model.graph.initializer = model.graph.initializer.map((t) => {
+    const m = pattern.exec(t.name);
+    return m
+      ? { ...tensor(t.name, [], Float32Array.of(coefficients[Number(m[2])])), name: t.name, dataType: t.dataType }
+      : t;
+  });
+  return encodeModel(model);
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { ensembleModels } from "./ensemble.ts";
+import { ensembleModels, reweighEnsemble } from "./ensemble.ts";
 import { exportToOnnx } from "./export.ts";
 import { maxAbsDiff, tinyCamModel } from "./test_models.ts";
 import { type PreprocessSpec, runModel } from "../../../model/core/mod.ts";
@@ -133,4 +133,23 @@ Deno.test("members on other colour modes read the shared RGB input through their
   }
   // the wrong weighting (plain mean) would not pass
   assert.ok(Math.abs(re.logit.data[0] - (ra.logit.data[0] + rb.logit.data[0]) / 2) > 1e-4);
+});
+
+Deno.test("reweighEnsemble: the same members, every mean output weighted by the new coefficients, features untouched", async () => {
+  const a = exportToOnnx(tinyCamModel({ size: 32, seed: 1 })).bytes;
+  const b = exportToOnnx(tinyCamModel({ size: 32, seed: 2 })).bytes;
+  const { x, dims } = realImages(32);
+  const feeds = { image: { dims, data: x } };
+  const merged = ensembleModels([a, b]);
+  const [ra, rb, re, rm] = [
+    await runModel(a, feeds),
+    await runModel(b, feeds),
+    await runModel(reweighEnsemble(merged, [0.3, 1.7]), feeds),
+    await runModel(merged, feeds),
+  ];
+  for (const name of ["logit", "subtype_logits", "cam"]) {
+    const want = ra[name].data.map((v, i) => 0.3 * v + 1.7 * rb[name].data[i]);
+    assert.equal(firstDifference(re[name].data, want), -1, `${name}: first difference from 0.3 · a + 1.7 · b`);
+  }
+  assert.equal(firstDifference(re.features.data, rm.features.data), -1, "features are not weighted");
 });

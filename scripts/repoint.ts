@@ -108,14 +108,15 @@ async function main(): Promise<void> {
   ]);
   const scored = await onnxLogits(repointed, images, spec, card.io);
   // parity: the new graph against the members' own logits, weighted by hand (first 32 val images)
-  const parityImages = images.slice(0, 32);
+  const parityIdx = images.map((im, i) => (im.item.split === "val" ? i : -1)).filter((i) => i >= 0).slice(0, 32);
+  const parityImages = parityIdx.map((i) => images[i]);
   const exposed = exposeMemberLogits(bytes, members.length, card.io.logit);
   const memberLogits = await Promise.all(
     members.map((_, k) => onnxLogits(exposed, parityImages, spec, { ...card.io, logit: `m${k}/${card.io.logit}` })),
   );
   const parity = Math.max(
-    ...parityImages.map((_, i) =>
-      Math.abs(scored.logits[i] - memberLogits.reduce((s, m, k) => s + coefficients[k] * m.logits[i], 0))
+    ...parityIdx.map((at, i) =>
+      Math.abs(scored.logits[at] - memberLogits.reduce((s, m, k) => s + coefficients[k] * m.logits[i], 0))
     ),
   );
   log(`parity: new graph vs its members' logits weighted by hand (${parityImages.length} val images): ${parity}`);

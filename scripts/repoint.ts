@@ -156,7 +156,7 @@ async function main(): Promise<void> {
   );
   // the card keeps the epochs, not the curves: one row per epoch, numbered
   const epochs = training?.epochs ?? 0;
-  await writeFile(runPath(out, "history"), json(Array.from({ length: epochs }, (_, i) => ({ epoch: i + 1 }))));
+  await writeFile(runPath(out, "history"), json(Array.from({ length: epochs }, (_, i) => ({ epoch: i + 1, val: {} }))));
   await writeFile(runPath(out, "predictions"), json(predictions));
   log(`wrote ${out}: ${predictions.length} predictions; next: deno task evaluate --point ${args.point}`);
 }

@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { runScript } from "../tests/helpers/run_script.ts";
+import { parseHistory } from "./lib/run/run_folder.ts";
 
 const MODEL = "model/all-v6.float.onnx";
 
@@ -74,7 +75,7 @@ Deno.test("repoint CLI: the served ensemble with the point's member temperatures
       assert.deepEqual(config.ensemble.map((m: { temperature: number }) => m.temperature), temperatures);
       assert.match(config.memberTemperaturesFrom, /^out-of-fold: .*point-3\.json \(2340 images\)$/);
       const history = JSON.parse(await readFile(join(out, "history.json"), "utf8"));
-      assert.equal(history.length, card.training.epochs);
+      assert.equal(parseHistory(history).length, card.training.epochs);
       const rows = JSON.parse(await readFile(join(out, "predictions.json"), "utf8"));
       assert.deepEqual(rows.map((r: { split: string }) => r.split), ["val", "test"]);
       return rows.map((r: { logit: number }) => r.logit) as number[];

@@ -1,6 +1,6 @@
 /**
  * `deno task bench`: the whole request through the app (`app.request`, no network) and
- * inference alone, with the tiny fixture model (or MODEL, if set, e.g. `model/all-v6.int8.onnx`)
+ * inference alone, with the tiny fixture model (or MODEL, if set, e.g. `model/all-v6.1.int8.onnx`)
  * on a real 450×450 BMP.
  */
 import { createApp } from "./app.ts";

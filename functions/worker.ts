@@ -9,8 +9,8 @@
 // @ts-nocheck: wasm/data modules are resolved by wrangler
 import ortWasm from "../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm";
 import jpegWasm from "../node_modules/imagescript/wasm/any/jpeg.wasm";
-import model from "../model/all-v6.int8.onnx";
-import card from "../model/all-v6.int8.json";
+import model from "../model/all-v6.1.int8.onnx";
+import card from "../model/all-v6.1.int8.json";
 import cellModel from "../model/cells-v1.int8.onnx";
 import cellCard from "../model/cells-v1.int8.json";
 import { createWorkerHandler } from "./lib/workers/handler.ts";

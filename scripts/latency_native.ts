@@ -25,7 +25,7 @@ const args = cliArgs(
   --image FILE   the image, preprocessed by the card (tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp)
   --runs N       timed runs per session, after 20 warm-up runs (300)
 Prints JSON: load time and p50/p95/p99 per runtime, the largest logit difference, web over native.`,
-    example: "deno task latency:native --model model/all-v6.int8.onnx --runs 500",
+    example: "deno task latency:native --model model/all-v6.1.int8.onnx --runs 500",
     options: {
       model: { type: "string", default: "tests/fixtures/models/tiny.int8.onnx" },
       image: { type: "string", default: "tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp" },

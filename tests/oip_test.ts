@@ -26,7 +26,7 @@ type Json = Record<string, any>;
 
 const root = new URL("../", import.meta.url);
 let shared: Promise<ModelRuntime> | undefined;
-/** The committed default model (model/all-v6.int8.onnx), loaded once. */
+/** The committed default model (model/all-v6.1.int8.onnx), loaded once. */
 const model = () => (shared ??= loadModelFile(new URL(DEFAULT_MODEL, root).pathname));
 
 async function setup(env: Record<string, string> = {}, config: Partial<Config> = {}) {
@@ -262,7 +262,7 @@ Deno.test("OIP metadata, listing and health follow the card and the protocol's s
   const s = card.preprocess.size;
   assert.deepEqual(meta, {
     name: "all-screen",
-    versions: ["6.0.0"],
+    versions: ["6.1.0"],
     platform: "onnx",
     inputs: [
       { name: "image", datatype: "BYTES", shape: [-1] },
@@ -306,7 +306,7 @@ Deno.test("OIP errors: unknown model or version 404, bad tensors 400, limits as 
   await expectOipError(
     await app.request(`/v2/models/${card.id}/versions/4.0.0/infer`, json(image([png.toBase64()]))),
     404,
-    /has no version "4.0.0"; it serves version "6.0.0"/,
+    /has no version "4.0.0"; it serves version "6.1.0"/,
   );
   await expectOipError(await app.request("/v2/repository/index"), 404, /no route/);
   await expectOipError(await app.request(infer, json(image([png.toBase64()], [1, 3]))), 400, /send \[n\]/);

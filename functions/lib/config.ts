@@ -4,7 +4,7 @@
  *
  * | variable | default | meaning |
  * |---|---|---|
- * | `MODEL` | `model/all-v6.int8.onnx` | ONNX model; its card is `<same name>.json` |
+ * | `MODEL` | `model/all-v6.1.int8.onnx` | ONNX model; its card is `<same name>.json` |
  * | `HOST` | `0.0.0.0` | listen address (Deno entry) |
  * | `PORT` | `8000` | listen port |
  * | `MAX_BODY_BYTES` | 20 MB | larger bodies get 413 |

@@ -8,7 +8,7 @@ Deno.test("loadConfig: empty env gives the documented defaults", () => {
   assert.equal(c.maxBodyBytes, 20 * 1024 * 1024);
   assert.equal(c.maxPixels, 4096 * 4096);
   assert.equal(c.maxBatch, 16);
-  assert.equal(c.modelPath, "model/all-v6.int8.onnx");
+  assert.equal(c.modelPath, "model/all-v6.1.int8.onnx");
 });
 
 Deno.test("loadConfig: reads every variable", () => {

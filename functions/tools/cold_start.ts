@@ -117,7 +117,7 @@ if (import.meta.main) {
     name: "cold_start.ts",
     usage: `Usage: deno run -A functions/tools/cold_start.ts [options]
   --runs N          spawns of the service (7)
-  --model FILE      the model it loads (model/all-v6.int8.onnx)
+  --model FILE      the model it loads (model/all-v6.1.int8.onnx)
   --image FILE      the image of the predictions (tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp)
   --requests N      predictions after ready, for the memory after them (50)
   --port N          the port it listens on (8791)
@@ -127,7 +127,7 @@ Prints JSON: per-run rows and medians (ms from spawn, MiB), with the load averag
     example: "deno run -A functions/tools/cold_start.ts --runs 7 --env WARMUP=0",
     options: {
       runs: { type: "string", default: "7" },
-      model: { type: "string", default: "model/all-v6.int8.onnx" },
+      model: { type: "string", default: "model/all-v6.1.int8.onnx" },
       image: { type: "string", default: "tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp" },
       requests: { type: "string", default: "50" },
       port: { type: "string", default: "8791" },

@@ -107,7 +107,7 @@ if (import.meta.main) {
     usage: `Usage: deno task latency:http (--url URL | --spawn deno|workers) [options]
   --url URL         a running service (default http://127.0.0.1:<port> when nothing is spawned)
   --spawn R         start the service first: deno (the start task's command line) or workers (wrangler dev)
-  --model FILE      the model a spawned service loads (model/all-v6.int8.onnx)
+  --model FILE      the model a spawned service loads (model/all-v6.1.int8.onnx)
   --port N          the port a spawned service listens on (8790)
   --v8-flags=F      deno only: added to the start task's own V8 flags
   --route PATH      the route (/v1/predict)
@@ -122,7 +122,7 @@ Prints one JSON object: p50/p95/p99, first request, cold start and RSS when spaw
       route: { type: "string", default: "/v1/predict" },
       image: { type: "string", default: "tests/fixtures/images/cnmc_all_UID_35_6_2_all.bmp" },
       spawn: { type: "string" },
-      model: { type: "string", default: "model/all-v6.int8.onnx" },
+      model: { type: "string", default: "model/all-v6.1.int8.onnx" },
       port: { type: "string", default: "8790" },
       "v8-flags": { type: "string" },
     },

@@ -119,7 +119,7 @@ if (import.meta.main) {
   const args = toolArgs({
     name: "load.ts",
     usage: USAGE,
-    example: "deno task load --model model/all-v6.int8.onnx --requests 2000",
+    example: "deno task load --model model/all-v6.1.int8.onnx --requests 2000",
     options: {
       url: { type: "string" },
       pid: { type: "string" },

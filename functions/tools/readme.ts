@@ -168,9 +168,20 @@ export async function readmeBlocks(modelPath?: string): Promise<ReadmeBlocks> {
     const name = basename(path).replace(/\.(int8|float)\.onnx$/, "");
     const [lo, hi] = card.reviewBand;
     const metrics = card.metrics as
-      | { evaluation?: { operatingPoint?: { targetSensitivity?: number } }; suite?: { shifts?: SuiteRow[] } }
+      | {
+        evaluation?: { operatingPoint?: { targetSensitivity?: number; chosenOn?: string } };
+        suite?: { shifts?: SuiteRow[] };
+      }
       | undefined;
     const target = metrics?.evaluation?.operatingPoint?.targetSensitivity ?? 0.99;
+    // "val", or "out-of-fold: FILE (N images)" for a point fitted on a recipe's cross-validated scores
+    const chosenOn = metrics?.evaluation?.operatingPoint?.chosenOn ?? "val";
+    const fold = /^out-of-fold: .* \((\d+) images\)$/.exec(chosenOn);
+    const where = chosenOn === "val"
+      ? "on validation"
+      : fold
+      ? `on ${Number(fold[1]).toLocaleString("en")} out-of-fold fields (blocked cross-validation of its recipe)`
+      : `on ${chosenOn}`;
     const lastReason = other.reasons?.at(-1);
     const example = [
       "```sh",
@@ -183,7 +194,7 @@ export async function readmeBlocks(modelPath?: string): Promise<ReadmeBlocks> {
       "```",
       "",
       wrap(
-        "`scores.all` is p(all), calibrated by temperature scaling on validation data. `label` is p(all) " +
+        "`scores.all` is p(all), calibrated by temperature scaling on held-out data. `label` is p(all) " +
           `against the card's threshold (${card.threshold.toFixed(3)} for ${name}, version ${card.version}, chosen ` +
           `for sensitivity ≥ ${target}), so it says \`all\` from p = ${card.threshold.toFixed(3)} on, not from 0.5. ` +
           `\`decision\` is \`review\` when p(all) falls in the card's review band ([${lo.toFixed(3)}, ` +
@@ -199,7 +210,7 @@ export async function readmeBlocks(modelPath?: string): Promise<ReadmeBlocks> {
     const model = wrap(
       `The served model: \`${path}\` (version ${card.version}, ${Math.round(bytes / 1000)} kB) with its card ` +
         `\`${path.replace(/\.onnx$/, ".json")}\`. Operating point: threshold ${card.threshold.toFixed(3)} on ` +
-        `p(all) after temperature scaling, chosen on validation for sensitivity ≥ ${target}; review band ` +
+        `p(all) after temperature scaling, chosen ${where} for sensitivity ≥ ${target}; review band ` +
         `[${lo.toFixed(3)}, ${hi.toFixed(3)}).` + (suite
           ? ` On the new-patient test block (${suite.n.all} ALL / ${suite.n.normal} benign fields, ${precision} ` +
             `as served) the service answers \`normal\` for **${pct(suite.allAnsweredNormal.value)} of ALL ` +

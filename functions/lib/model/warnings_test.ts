@@ -38,6 +38,7 @@ Deno.test("modelWarnings: a card written with --no-domain quotes its note; a car
 
 Deno.test("GET /readyz and /v1/model carry the warnings of the served model (real models)", async (t) => {
   const cases = [
+    ["model/all-v6.1.int8.onnx", []],
     ["model/all-v6.int8.onnx", []],
     ["model/all-v5.int8.onnx", []],
     ["model/all-v4.int8.onnx", ["no_feature_check"]],

@@ -114,7 +114,7 @@ Deno.test("parseModelCard keeps a feature domain check and names the field that 
   );
 });
 
-Deno.test("parseModelCard: every committed card parses; all-v1 … all-v4 have range checks only, all-v5, all-v6 and cells-v1 a feature check", async () => {
+Deno.test("parseModelCard: every committed card parses; all-v1 … all-v4 have range checks only, all-v5, all-v6 (6.0 and 6.1) and cells-v1 a feature check", async () => {
   let seen = 0;
   for await (const entry of Deno.readDir("model")) {
     if (!entry.name.endsWith(".json")) continue;
@@ -124,7 +124,7 @@ Deno.test("parseModelCard: every committed card parses; all-v1 … all-v4 have r
     if (features) assert.equal(card.domain!.features!.mean.length, card.domain!.features!.dims, entry.name);
     seen++;
   }
-  assert.equal(seen, 14);
+  assert.equal(seen, 16);
 });
 
 Deno.test("parseModelCard keeps a valid io.camGrid and refuses a malformed one by name", async () => {

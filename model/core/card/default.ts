@@ -14,11 +14,11 @@
  * ```ts
  * import assert from "node:assert/strict";
  * const path = Deno.env.get("MODEL") ?? DEFAULT_MODEL;
- * assert.equal(DEFAULT_MODEL, "model/all-v6.int8.onnx");
+ * assert.equal(DEFAULT_MODEL, "model/all-v6.1.int8.onnx");
  * assert.ok((await Deno.stat(path)).isFile);
  * ```
  */
-export const DEFAULT_MODEL = "model/all-v6.int8.onnx";
+export const DEFAULT_MODEL = "model/all-v6.1.int8.onnx";
 
 /**
  * The card's path for a model path: `x.onnx` → `x.json`.

@@ -142,7 +142,9 @@ interface SuiteRow {
  * import assert from "node:assert/strict";
  * const { example, model } = await readmeBlocks();
  * assert.match(example, /"decision": "all"/);
- * assert.match(model, /^The served model: `model\/all-v\d+\.int8\.onnx`/);
+ * assert.match(model, /^The served model: `model\/all-v[\d.]+\.int8\.onnx`/);
+ * // where its operating point was fitted: here the recipe's cross-validated scores
+ * assert.match(model, /chosen on 2,340 out-of-fold fields \(blocked cross-validation of its recipe\)/);
  * ```
  */
 export async function readmeBlocks(modelPath?: string): Promise<ReadmeBlocks> {

@@ -228,7 +228,7 @@ export function evaluatePredictions(preds: readonly PredictionRow[], opts: EvalO
   }
   const temperature = fixed?.temperature ??
     fitTemperature(val.map((r) => ({ logit: r.logit, positive: r.label === "all" })));
-  const op: Omit<OperatingPoint, "rule"> & { rule: OperatingPoint["rule"] } = fixed ??
+  const op: OperatingPoint = fixed ??
     chooseOperatingPoint(val.map((r) => scored(r, temperature)), opts.targetSensitivity ?? 0.99);
   const metrics = {
     val: evaluateSplit(val, temperature, op, boot),

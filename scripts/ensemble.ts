@@ -86,7 +86,7 @@ const { combinePredictions, ensembleCoefficients } = await import("./lib/run/ens
 const { onnxLogits } = await import("./lib/run/onnx_scoring.ts");
 const { readRunJson, runPath } = await import("./lib/run/run_folder.ts");
 const { loadImages, selectItems } = await import("./lib/shift/load.ts");
-const { parsePointFile } = await import("./lib/run/fixed_point.ts");
+const { readPointFile } = await import("./lib/run/fixed_point.ts");
 
 const log = (msg: string) => console.error(msg);
 
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
       }
     });
   }
-  const point = args.point ? parsePointFile(JSON.parse(await readFile(args.point, "utf8")), args.point) : undefined;
+  const point = args.point ? await readPointFile(args.point) : undefined;
   if (point && point.memberTemperatures.length !== members.length) {
     throw new StepError(
       `${args.point} was fitted for ${point.memberTemperatures.length} members, --members names ${members.length}`,

@@ -63,7 +63,7 @@ const { existsSync } = await import("node:fs");
 const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
 const { attachGroups, parsePredictions } = await import("./lib/metrics/predictions.ts");
 const { evaluatePredictions, formatEvalTable } = await import("./lib/metrics/report.ts");
-const { parsePointFile, pointMismatch } = await import("./lib/run/fixed_point.ts");
+const { pointMismatch, readPointFile } = await import("./lib/run/fixed_point.ts");
 
 async function main(): Promise<void> {
   const values = args;
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   }
   let point;
   if (values.point) {
-    point = parsePointFile(JSON.parse(await readFile(values.point, "utf8")), values.point);
+    point = await readPointFile(values.point);
     // the run's graph must divide its members' logits by the point's member temperatures
     const config = join(dirname(values.predictions), "train_config.json");
     const members = existsSync(config)

@@ -78,7 +78,7 @@ const { ensembleKeepsFloat } = await import("./lib/onnx/ensemble.ts");
 const { cardFields } = await import("./lib/run/card_fields.ts");
 const { batches, maxLogitDiff, onnxLogits, predictionRows } = await import("./lib/run/onnx_scoring.ts");
 const { readRunJson } = await import("./lib/run/run_folder.ts");
-const { parsePointFile, pointMismatch } = await import("./lib/run/fixed_point.ts");
+const { pointMismatch, readPointFile } = await import("./lib/run/fixed_point.ts");
 const { loadImages, selectItems } = await import("./lib/shift/load.ts");
 
 const log = (msg: string) => console.error(msg);
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     );
   }
   const io = onnxExport.io;
-  const point = args.point ? parsePointFile(JSON.parse(await readFile(args.point, "utf8")), args.point) : undefined;
+  const point = args.point ? await readPointFile(args.point) : undefined;
   const problem = point && pointMismatch(point, trainConfig.ensemble?.map((m) => m.temperature));
   if (problem) throw new StepError(`${args.point} does not fit ${run}: ${problem}`);
 

@@ -49,7 +49,7 @@ const { parseModelCard } = await import("../model/core/mod.ts");
 const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
 const { reweighEnsemble } = await import("./lib/onnx/ensemble.ts");
 const { decodeModel, encodeModel } = await import("./lib/onnx/proto.ts");
-const { parsePointFile } = await import("./lib/run/fixed_point.ts");
+const { readPointFile } = await import("./lib/run/fixed_point.ts");
 const { onnxLogits, predictionRows } = await import("./lib/run/onnx_scoring.ts");
 const { runPath } = await import("./lib/run/run_folder.ts");
 const { loadImages, selectItems } = await import("./lib/shift/load.ts");
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
       `${args.model} is not a mean ensemble (its card's training.config.ensemble); nothing to repoint`,
     );
   }
-  const point = parsePointFile(JSON.parse(await readFile(args.point, "utf8")), args.point);
+  const point = await readPointFile(args.point);
   if (point.memberTemperatures.length !== members.length) {
     throw new StepError(
       `${args.point} was fitted for ${point.memberTemperatures.length} members, ${args.model} has ${members.length}`,

@@ -11,6 +11,10 @@ import { parseHistory } from "./lib/run/run_folder.ts";
 
 const MODEL = "model/all-v6.float.onnx";
 
+/** `deno task repoint` on `model` with a point, a manifest and an output folder. */
+const repoint = (model: string, point: string, manifest: string, out: string) =>
+  runScript("repoint.ts", ["--model", model, "--point", point, "--manifest", manifest, "--out", out]);
+
 async function writeInputs(dir: string, temperatures: number[]): Promise<{ manifest: string; point: string }> {
   const manifest = join(dir, "manifest.json"), point = join(dir, `point-${temperatures.length}.json`);
   const item = (path: string, label: string, split: string) => ({
@@ -59,16 +63,7 @@ Deno.test("repoint CLI: the served ensemble with the point's member temperatures
     const own: number[] = card.training.config.ensemble.map((m: { temperature: number }) => m.temperature);
     const logits = async (temperatures: number[], out: string) => {
       const { manifest, point } = await writeInputs(dir, temperatures);
-      const r = await runScript("repoint.ts", [
-        "--model",
-        MODEL,
-        "--point",
-        point,
-        "--manifest",
-        manifest,
-        "--out",
-        out,
-      ]);
+      const r = await repoint(MODEL, point, manifest, out);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, /parity: new graph vs its members' logits weighted by hand \(1 val images\)/);
       const config = JSON.parse(await readFile(join(out, "train_config.json"), "utf8"));
@@ -95,28 +90,10 @@ Deno.test("repoint CLI: refuses a point for another number of members, and a mod
   try {
     const { manifest, point } = await writeInputs(dir, [0.5, 0.5]);
     const out = join(dir, "out");
-    const two = await runScript("repoint.ts", [
-      "--model",
-      MODEL,
-      "--point",
-      point,
-      "--manifest",
-      manifest,
-      "--out",
-      out,
-    ]);
+    const two = await repoint(MODEL, point, manifest, out);
     assert.equal(two.code, 1);
     assert.match(two.stderr, /point-2\.json was fitted for 2 members, model\/all-v6\.float\.onnx has 3/);
-    const single = await runScript("repoint.ts", [
-      "--model",
-      "tests/fixtures/models/tiny.float.onnx",
-      "--point",
-      point,
-      "--manifest",
-      manifest,
-      "--out",
-      out,
-    ]);
+    const single = await repoint("tests/fixtures/models/tiny.float.onnx", point, manifest, out);
     assert.equal(single.code, 1);
     assert.match(single.stderr, /tiny\.float\.onnx is not a mean ensemble/);
   } finally {

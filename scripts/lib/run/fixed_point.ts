@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { readFile } from "node:fs/promises";
 import type { FixedPoint } from "../metrics/report.ts";
 
 /** A {@link FixedPoint} with the member temperatures an ensemble's graph must divide by. */
@@ -71,6 +72,26 @@ export function parsePointFile(json: unknown, source: string): PointFile {
     },
     chosenOn: `out-of-fold: ${source}${n}`,
   };
+}
+
+/**
+ * Reads and validates a point file ({@link parsePointFile}); a missing or unreadable file fails
+ * with its name and how to write one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * await assert.rejects(() => readPointFile("no/such/folds.json"), /cannot read no\/such\/folds\.json: .*deno task folds --out/);
+ * ```
+ */
+export async function readPointFile(path: string): Promise<PointFile> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(path, "utf8"));
+  } catch (err) {
+    throw new Error(`cannot read ${path}: ${(err as Error).message}; write one with deno task folds --out`);
+  }
+  return parsePointFile(json, path);
 }
 
 /**

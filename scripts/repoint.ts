@@ -50,6 +50,7 @@ const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
 const { reweighEnsemble } = await import("./lib/onnx/ensemble.ts");
 const { decodeModel, encodeModel } = await import("./lib/onnx/proto.ts");
 const { readPointFile } = await import("./lib/run/fixed_point.ts");
+const { ensembleCoefficients } = await import("./lib/run/ensemble_predictions.ts");
 const { onnxLogits, predictionRows } = await import("./lib/run/onnx_scoring.ts");
 const { runPath } = await import("./lib/run/run_folder.ts");
 const { loadImages, selectItems } = await import("./lib/shift/load.ts");
@@ -90,8 +91,8 @@ async function main(): Promise<void> {
       `${args.point} was fitted for ${point.memberTemperatures.length} members, ${args.model} has ${members.length}`,
     );
   }
-  const total = members.reduce((s, m) => s + m.weight, 0);
-  const coefficients = members.map((m, k) => m.weight / total / point.memberTemperatures[k]);
+  // the graph's coefficient of member k: its weight's share over its temperature, now the point's
+  const coefficients = ensembleCoefficients(members.map((m) => m.weight), point.memberTemperatures);
   log(
     `members ${members.map((m) => m.run).join(", ")}: temperatures ${
       members.map((m) => m.temperature.toFixed(3)).join(", ")

@@ -41,7 +41,7 @@ const USAGE = `Usage: deno task ensemble --members <run,run,…> --manifest <spl
   --point FILE        divide each member's logit by the member temperatures of this point (a
                       deno task folds --out report: fitted on the recipe's out-of-fold scores)
                       instead of each member's own eval.json; then evaluate and quantize --point FILE
-  --manifest FILE     their split manifest: the first val images check parity
+  --manifest FILE     their split manifest: the first val images (a refit's: train originals) check parity
   --out DIR           the ensemble's run folder
   --parity-images N   val images for the merged-vs-members check (32)
 Then, on --out: deno task evaluate, quantize, domain, suite and card as for a trained run (docs/TRAINING.md).`;
@@ -152,7 +152,9 @@ async function main(): Promise<void> {
   );
 
   const manifest = await readSplitManifest(args.manifest);
-  const images = await loadImages(manifest, selectItems(manifest, { split: "val" }).slice(0, args.parityImages));
+  // parity on val images, or on training originals for a refit without a val split (no label is read)
+  const paritySplit = manifest.items.some((it) => it.split === "val") ? "val" : "train";
+  const images = await loadImages(manifest, selectItems(manifest, { split: paritySplit }).slice(0, args.parityImages));
   const io = exports[0].io;
   const mine = (await onnxLogits(merged, images, shared, io)).logits;
   const each = await Promise.all(
@@ -168,7 +170,7 @@ async function main(): Promise<void> {
     ),
   );
   log(
-    `parity merged vs its members, each on its own preprocessing (float, ${images.length} val images): ` +
+    `parity merged vs its members, each on its own preprocessing (float, ${images.length} ${paritySplit} images): ` +
       `max |Δlogit| = ${parityDiff.toExponential(2)}`,
   );
   const tolerance = frontEnds ? FRONT_END_PARITY_TOLERANCE : PARITY_TOLERANCE;

@@ -52,7 +52,8 @@ const USAGE =
   --limit N            at most N images per split
   --threads N          onnxruntime-node threads (1)
  With --features (a Mahalanobis distance in the network's pooled-feature space):
-  --quantile Q         the threshold: this quantile of the val originals' distances (0.995)
+  --quantile Q         the threshold: this quantile of the val originals' distances (0.995); a refit's
+                       manifest has no val split: then of the train originals' own (take it higher)
   --shrinkage S        covariance shrinkage toward the diagonal: auto or a number in [0, 1] (auto)
   --legacy-ranges      keep the per-statistic ranges beside the distance (default: sanity ranges only)
   --chunk N            images per batch (64)
@@ -423,7 +424,10 @@ async function mainFeatures(values: Flags): Promise<void> {
           : "fixed (--shrinkage)",
         quantile,
         threshold: features.threshold,
-        rule: "d = ‖W (f − mean)‖, Wᵀ W = Σ⁻¹; flagged when d > threshold = the quantile of the val originals' d",
+        rule: `d = ‖W (f − mean)‖, Wᵀ W = Σ⁻¹; flagged when d > threshold = the quantile of the ${
+          features.fitted.thresholdOn === "train" ? "train originals' own d (a refit: no val split)" : "val originals' d"
+        }`,
+        ...(features.fitted.thresholdOn ? { thresholdOn: features.fitted.thresholdOn } : {}),
         trainDistance: distanceSummary(trainFlags.distances),
         valDistance: distanceSummary(valDistances),
       },

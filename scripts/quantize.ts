@@ -107,8 +107,13 @@ async function main(): Promise<void> {
   const problem = point && pointMismatch(point, trainConfig.ensemble?.map((m) => m.temperature));
   if (problem) throw new StepError(`${args.point} does not fit ${run}: ${problem}`);
 
-  // Images: val (threshold), test (metrics + int8 agreement), train (calibration).
-  const val = await loadImages(manifest, selectItems(manifest, { split: "val" }));
+  // Images: val (threshold), test (metrics + int8 agreement), train (calibration). A refit on every
+  // non-test image has no val split: it is evaluated at its --point only.
+  const hasVal = manifest.items.some((it) => it.split === "val");
+  if (!hasVal && !point) {
+    throw new StepError(`${args.manifest} has no val split (a refit): quantize it at its out-of-fold point, --point FILE`);
+  }
+  const val = hasVal ? await loadImages(manifest, selectItems(manifest, { split: "val" })) : [];
   const test = await loadImages(manifest, selectItems(manifest, { split: "test" }));
   const calib = await loadImages(manifest, selectItems(manifest, { split: "train", limit: args.calibration }));
   log(`images: val ${val.length}, test ${test.length}, calibration ${calib.length} (train originals)`);

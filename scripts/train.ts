@@ -32,6 +32,8 @@ const USAGE = `Usage: deno task train --manifest <manifest.json> --out <dir> [op
   --distill-weight X (0.5)  --distill-temperature T (2)
   --width X        small-gap's width multiplier (1): filters ×X, rounded to multiples of 8
   --epochs N (40)  --batch N (32)  --lr X (1e-3)  --seed N (1)  --patience N (8)
+  --stop-epoch N   a refit: run the first N epochs of the --epochs schedule, keep the last weights, no
+                   early stopping; the manifest may have no val split (N from the folds' best epochs)
   --backend auto|tfjs-node-gpu|tfjs-node|webgpu|wasm|cpu (auto)
   --workers N      replicas: one per core (${availableParallelism()}), or 1 on a GPU (webgpu)
   --data-path host|device (host)  device: augment and normalise on the replica's backend from an 8-bit
@@ -109,6 +111,7 @@ const a = cliArgs({
     feeders: { type: "string" },
     prefetch: { type: "string" },
     patience: { type: "string" },
+    "stop-epoch": { type: "string" },
     resume: { type: "boolean" },
     "max-minutes": { type: "string" },
     views: { type: "string" },
@@ -333,6 +336,7 @@ const result = await train({
   workers,
   ...(dataPath === "device" ? { dataPath, feeders, prefetch } : {}),
   patience: num(a.patience, "patience", DEFAULT_TRAIN.patience, true),
+  ...(a["stop-epoch"] !== undefined ? { stopEpoch: num(a["stop-epoch"], "stop-epoch", 0, true) } : {}),
   resume: a.resume === true,
   maxMinutes: num(a["max-minutes"], "max-minutes", 0),
   views: a.views ? a.views.split(",").map((s) => s.trim()).filter(Boolean) : [],

@@ -195,7 +195,18 @@ export function modelCardSchemas() {
           type: "object",
           required: ["images", "shrinkage", "quantile", "validationImages"],
           additionalProperties: false,
-          properties: { images: int, shrinkage: num, quantile: num, validationImages: int },
+          properties: {
+            images: int,
+            shrinkage: num,
+            quantile: num,
+            validationImages: int,
+            thresholdOn: {
+              type: "string",
+              enum: ["train"],
+              description: "absent: the threshold is a quantile of validation images' distances; train: of the " +
+                "training images' own (a refit with no val split)",
+            },
+          },
         },
       },
     },

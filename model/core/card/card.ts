@@ -131,8 +131,14 @@ export interface FeatureDomainCheck {
     shrinkage: number;
     /** Quantile of the validation images' distances taken as the threshold. */
     quantile: number;
-    /** Validation images the threshold comes from. */
+    /** Validation images the threshold comes from (with `thresholdOn: "train"`, the training images). */
     validationImages: number;
+    /**
+     * Absent: the threshold is the quantile of validation images' distances. `train`: of the
+     * training images' own distances, for a refit on every non-test image (no val split); the
+     * network has seen them, so they sit closer than new images and the quantile is taken higher.
+     */
+    thresholdOn?: "train";
   };
 }
 
@@ -340,6 +346,9 @@ export function domainCheckProblem(value: unknown): string | undefined {
   }
   if (typeof fit.quantile !== "number" || !(fit.quantile > 0 && fit.quantile <= 1)) {
     return `"domain.features.fitted.quantile" must be in (0, 1]`;
+  }
+  if (fit.thresholdOn !== undefined && fit.thresholdOn !== "train") {
+    return `"domain.features.fitted.thresholdOn" must be "train" or absent (validation images)`;
   }
   return undefined;
 }

@@ -89,6 +89,9 @@ Deno.test("parseModelCard keeps a feature domain check and names the field that 
   );
   assert.deepEqual(parseModelCard(JSON.parse(JSON.stringify(card))).domain?.features, featureCheck);
   const bad = (features: Record<string, unknown>) => ({ ...card, domain: { ranges: {}, features } });
+  // a refit's check, its threshold taken on the training images (no val split), is kept as it says
+  const refit = { ...featureCheck, fitted: { ...featureCheck.fitted, thresholdOn: "train" } };
+  assert.deepEqual(parseModelCard(bad(refit)).domain?.features, refit);
   const cases: [Record<string, unknown>, RegExp][] = [
     [{ ...featureCheck, output: "" }, /"domain.features.output" must name the graph's features output/],
     [{ ...featureCheck, dims: 0 }, /"domain.features.dims" must be a positive integer/],
@@ -100,6 +103,10 @@ Deno.test("parseModelCard keeps a feature domain check and names the field that 
     [
       { ...featureCheck, fitted: { ...featureCheck.fitted, validationImages: 0 } },
       /fitted.validationImages" must be a count/,
+    ],
+    [
+      { ...featureCheck, fitted: { ...featureCheck.fitted, thresholdOn: "val" } },
+      /"domain.features.fitted.thresholdOn" must be "train" or absent/,
     ],
   ];
   for (const [features, message] of cases) {

@@ -114,14 +114,22 @@ export async function fitFeatureDomain(
   const trainItems = selectItems(manifest, { split: "train", limit: opts.limit });
   opts.log?.(`features of ${trainItems.length} train originals…`);
   const train = await measureItems(runtime, manifest, trainItems, chunk, opts.onTrainChunk, opts.log);
-  const valItems = selectItems(manifest, { split: "val", limit: opts.limit });
-  opts.log?.(`features of ${valItems.length} val originals…`);
-  const val = await measureItems(runtime, manifest, valItems, chunk, undefined, opts.log);
-  const { check: features, valDistances } = fitFeatureCheck(train.features, val.features, {
+  // A refit on every non-test image has no val split: the threshold is then a quantile of the
+  // training originals' own distances (`fitted.thresholdOn: "train"`; take the quantile higher).
+  const refit = !manifest.items.some((it) => it.split === "val");
+  const valItems = refit ? [] : selectItems(manifest, { split: "val", limit: opts.limit });
+  if (!refit) opts.log?.(`features of ${valItems.length} val originals…`);
+  else opts.log?.(`no val split (a refit): the threshold is the training originals' quantile`);
+  const val = refit ? train : await measureItems(runtime, manifest, valItems, chunk, undefined, opts.log);
+  const fitted = fitFeatureCheck(train.features, val.features, {
     shrinkage: opts.shrinkage ?? "auto",
     quantile: opts.quantile ?? 0.995,
     output: card.domain?.features?.output ?? card.io.features ?? "features",
   });
+  const features = refit
+    ? { ...fitted.check, fitted: { ...fitted.check.fitted, thresholdOn: "train" as const } }
+    : fitted.check;
+  const valDistances = fitted.valDistances;
   const { ranges } = fitSanityRanges(train.stats, SANITY_FIT);
   return { domain: { ranges, features }, train, val, valDistances };
 }

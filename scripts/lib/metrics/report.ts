@@ -60,7 +60,8 @@ export interface EvalReport {
   /** `chosenOn`: "val", or where a {@link FixedPoint} was fitted */
   operatingPoint: OperatingPoint["rule"] & { chosenOn: string; bandRule: string };
   bootstrap: { resamples: number; seed: number; method: string };
-  metrics: { val: SplitReport; test?: SplitReport };
+  /** `val` is absent only for a refit (no val split) evaluated at a fixed out-of-fold point */
+  metrics: { val?: SplitReport; test?: SplitReport };
   /**
    * Sample-size warnings ({@link sampleSizeWarnings}): a split under `minPerClass` images of a
    * class, a zero-width interval. `[]` when none; absent in reports written before they existed.
@@ -203,18 +204,20 @@ function scored(r: PredictionRow, temperature: number): ScoredRow {
  * const report = evaluatePredictions(preds, { targetSensitivity: 0.99, resamples: 200 });
  * assert.ok(report.temperature > 0);
  * assert.ok(report.reviewBand[0] <= report.threshold && report.threshold <= report.reviewBand[1]);
- * assert.ok(report.metrics.val.metrics.sensitivity.value >= 0.99); // chosen on val
+ * assert.ok(report.metrics.val!.metrics.sensitivity.value >= 0.99); // chosen on val
  * assert.equal(report.metrics.test?.n, 40);
  * ```
  */
 export function evaluatePredictions(preds: readonly PredictionRow[], opts: EvalOptions = {}): EvalReport {
   const val = preds.filter((p) => p.split === "val");
   const test = preds.filter((p) => p.split === "test");
-  if (val.length === 0) {
+  if (val.length === 0 && !opts.point) {
     throw new Error(
-      "no val predictions: the threshold and temperature must be chosen on val; re-run the trainer with a val split",
+      "no val predictions: the threshold and temperature must be chosen on val; re-run the trainer with a val split " +
+        "(or, for a refit on every non-test image, evaluate at the recipe's out-of-fold point: --point FILE)",
     );
   }
+  if (val.length === 0 && test.length === 0) throw new Error("no val or test predictions to evaluate");
   const boot = { resamples: opts.resamples ?? 1000, seed: opts.seed ?? 1 };
   const fixed = opts.point;
   if (fixed) {
@@ -231,7 +234,7 @@ export function evaluatePredictions(preds: readonly PredictionRow[], opts: EvalO
   const op: OperatingPoint = fixed ??
     chooseOperatingPoint(val.map((r) => scored(r, temperature)), opts.targetSensitivity ?? 0.99);
   const metrics = {
-    val: evaluateSplit(val, temperature, op, boot),
+    ...(val.length ? { val: evaluateSplit(val, temperature, op, boot) } : {}),
     ...(test.length ? { test: evaluateSplit(test, temperature, op, boot) } : {}),
   };
   return {

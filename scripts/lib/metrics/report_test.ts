@@ -38,7 +38,7 @@ Deno.test("evaluatePredictions: temperature, threshold and band on val; test at 
   assert.ok(Math.abs(r.threshold - 0.25) < 1e-6); // lowest val positive: sensitivity 1 ≥ 0.99
   assert.ok(Math.abs(r.reviewBand[0] - 0.25) < 1e-6);
   assert.ok(Math.abs(r.reviewBand[1] - 0.75) < 1e-6); // just above the highest val normal (p ≈ 0.75)
-  const val = r.metrics.val;
+  const val = r.metrics.val!;
   assert.deepEqual(val.confusion, { tp: 4, fn: 0, tn: 0, fp: 4 });
   assert.equal(val.review.reviewCount, 8);
   assert.equal(val.metrics.sensitivity.value, 1);
@@ -126,8 +126,8 @@ Deno.test("evaluatePredictions at a fixed point: nothing fitted on val, images e
   assert.equal(r.operatingPoint.bandSensitivity, 0.995);
   assert.match(r.operatingPoint.bandRule, /largest p with out-of-fold sensitivity ≥ target/);
   // val: logit 2 → p = the band's high edge: `all`, not review; logit −2 → below threshold, in band
-  assert.deepEqual(r.metrics.val.confusion, { tp: 3, fn: 1, tn: 3, fp: 1 });
-  assert.equal(r.metrics.val.review.reviewCount, 4);
+  assert.deepEqual(r.metrics.val!.confusion, { tp: 3, fn: 1, tn: 3, fp: 1 });
+  assert.equal(r.metrics.val!.review.reviewCount, 4);
   // test: t2 at the threshold → all (in band: review); t4 at the low edge → review
   assert.deepEqual(r.metrics.test!.confusion, { tp: 2, fn: 0, tn: 2, fp: 0 });
   assert.equal(r.metrics.test!.review.reviewCount, 2);
@@ -135,4 +135,13 @@ Deno.test("evaluatePredictions at a fixed point: nothing fitted on val, images e
     () => evaluatePredictions(preds, { point: { ...point, threshold: 0.999 } }),
     /fixed operating point \(out-of-fold: folds\.json \(2340 images\)\) needs temperature > 0 and 0 < low ≤ threshold ≤ high < 1/,
   );
+
+  // a refit on every non-test image: no val rows; at the fixed point the test side is the same
+  const testOnly = preds.filter((p) => p.split === "test");
+  const refit = evaluatePredictions(testOnly, { point, resamples: 50, created: "x" });
+  assert.equal(refit.metrics.val, undefined);
+  assert.deepEqual(refit.metrics.test, r.metrics.test);
+  assert.doesNotMatch(formatEvalTable(refit), /\bval\b/);
+  assert.throws(() => evaluatePredictions(testOnly), /no val predictions.*--point FILE/);
+  assert.throws(() => evaluatePredictions([], { point }), /no val or test predictions/);
 });

@@ -317,6 +317,7 @@ export function parseTrainConfig(value: unknown): TrainConfig {
  * import assert from "node:assert/strict";
  * assert.equal(parseHistory([{ epoch: 1, val: { auroc: 0.9 } }]).length, 1);
  * assert.throws(() => parseHistory([{ epoch: 2, val: {} }]), /row 0 has "epoch" 2, expected 1/);
+ * assert.equal(parseHistory([{ epoch: 1, val: null }]).length, 1); // a refit: no val split
  * ```
  */
 export function parseHistory(value: unknown): HistoryRow[] {
@@ -324,7 +325,7 @@ export function parseHistory(value: unknown): HistoryRow[] {
   value.forEach((row, i) => {
     const r = object(row, `epoch row ${i}`);
     if (r.epoch !== i + 1) throw new Error(`row ${i} has "epoch" ${JSON.stringify(r.epoch)}, expected ${i + 1}`);
-    object(r.val, `row ${i}'s "val"`);
+    if (r.val !== null) object(r.val, `row ${i}'s "val"`); // null: a refit without a val split
   });
   return value as HistoryRow[];
 }
@@ -369,7 +370,14 @@ export function parseEvalReport(value: unknown): EvalReport {
   if (!Array.isArray(band) || band.length !== 2 || !(band[0] <= band[1])) {
     throw new Error(`"reviewBand" must be [low, high] with low ≤ high`);
   }
-  object(object(e.metrics, `"metrics"`).val, `"metrics.val"`);
+  const metrics = object(e.metrics, `"metrics"`);
+  if (metrics.val === undefined) {
+    // a refit on every non-test image: no val split, only at a fixed out-of-fold point
+    if (!String(object(e.operatingPoint, `"operatingPoint"`).chosenOn).startsWith("out-of-fold")) {
+      throw new Error(`"metrics.val" is missing, which only an evaluation at an out-of-fold point may leave out`);
+    }
+    object(metrics.test, `"metrics.test"`);
+  } else object(metrics.val, `"metrics.val"`);
   return value as EvalReport;
 }
 

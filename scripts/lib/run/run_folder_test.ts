@@ -83,6 +83,16 @@ Deno.test("parsers name what is wrong", () => {
   );
   assert.throws(() => parseEvalReport({ ...evaluation, version: 2 }), /"version" must be 1/);
   assert.throws(() => parseEvalReport({ ...evaluation, reviewBand: [0.5, 0.1] }), /"reviewBand"/);
+  // a refit (no val split) is evaluated at an out-of-fold point, on test alone; nothing else may lack val
+  const refit = { ...evaluation, operatingPoint: { chosenOn: "out-of-fold: f.json (2340 images)" }, metrics: { test: {} } };
+  assert.equal(parseEvalReport(refit), refit);
+  assert.throws(
+    () => parseEvalReport({ ...refit, operatingPoint: { chosenOn: "val" } }),
+    /"metrics.val" is missing, which only an evaluation at an out-of-fold point may leave out/,
+  );
+  assert.throws(() => parseEvalReport({ ...refit, metrics: {} }), /"metrics.test" must be a JSON object/);
+  assert.equal(parseHistory([{ epoch: 1, val: null }, { epoch: 2, val: null }]).length, 2);
+  assert.throws(() => parseHistory([{ epoch: 1, val: 3 }]), /row 0's "val" must be a JSON object/);
   assert.throws(() => parseExportReport({ quantization: {}, float: evaluation, int8: evaluation }), /"floatBytes"/);
   assert.throws(
     () =>

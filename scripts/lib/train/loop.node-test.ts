@@ -90,10 +90,69 @@ test("train: 2 epochs on synthetic images at width 0.5, checkpoints reload, resu
   }
 });
 
-/** A synthetic split (`all`: a dark blob; `normal`: plain) written as BMPs under `dir`. */
-async function syntheticManifest(dir: string): Promise<SplitManifest> {
+test("train: a refit with no val split runs the first --stop-epoch epochs of the schedule and keeps the last", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "train-refit-"));
+  try {
+    const manifest = await syntheticManifest(dir, { refit: true });
+    assert.equal(manifest.items.filter((it) => it.split === "val").length, 0);
+    const spec: PreprocessSpec = {
+      size: 32,
+      crop: "none",
+      resize: "area",
+      normalization: { mode: "per-image", minStd: 0.02 },
+      channelOrder: "RGB",
+      alphaBackground: 0,
+    };
+    const out = join(dir, "out");
+    const cfg = {
+      ...DEFAULT_TRAIN,
+      manifest,
+      out,
+      spec,
+      epochs: 3,
+      batch: 8,
+      lr: 3e-3,
+      width: 0.5,
+      workers: 1,
+      backend: "wasm" as const,
+      augment: NO_AUGMENT,
+      progress: false,
+      log: () => {},
+    };
+    await assert.rejects(train(cfg), /no validation items.*--stop-epoch/);
+    await assert.rejects(train({ ...cfg, stopEpoch: 4 }), /--stop-epoch must be a whole number from 1 to --epochs \(3\), got 4/);
+    await assert.rejects(train({ ...cfg, stopEpoch: 0 }), /got 0/);
+
+    const res = await train({ ...cfg, stopEpoch: 2 });
+    assert.equal(res.stoppedBy, "stop-epoch");
+    assert.equal(res.epochs, 2);
+    assert.equal(res.bestEpoch, 2, "a refit keeps its last epoch");
+    assert.equal(res.best, null);
+    const history = JSON.parse(await readFile(join(out, "history.json"), "utf8")) as HistoryRow[];
+    assert.deepEqual(history.map((h) => [h.epoch, h.val, h.best]), [[1, null, true], [2, null, true]]);
+    // the 3-epoch cosine schedule, cut after epoch 2: the learning rate has not reached 0
+    const cosineAtTwoThirds = 3e-3 * 0.5 * (1 + Math.cos(Math.PI / 2)); // a 2-epoch schedule would be near 8e-4
+    assert.ok(history[1].lr > 1e-4 && history[1].lr >= cosineAtTwoThirds, `lr ${history[1].lr}`);
+
+    await tf.setBackend("cpu");
+    const best = await loadLayersModel(join(out, "best"));
+    const last = await loadLayersModel(join(out, "last"));
+    const flat = (m: tf.LayersModel) => m.getWeights().flatMap((t) => Array.from(t.dataSync()));
+    assert.deepEqual(flat(best), flat(last));
+    const preds = JSON.parse(await readFile(join(out, "predictions.json"), "utf8")) as { split: string }[];
+    assert.deepEqual(preds.map((p) => p.split), ["test", "test", "test", "test"]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+/**
+ * A synthetic split (`all`: a dark blob; `normal`: plain) written as BMPs under `dir`; with
+ * `refit`, the val images are training images (no val split).
+ */
+async function syntheticManifest(dir: string, opts: { refit?: boolean } = {}): Promise<SplitManifest> {
   const items: ManifestItem[] = [];
-  const splits = [["train", 16], ["val", 6], ["test", 4]] as const;
+  const splits = [["train", 16], [opts.refit ? "train" : "val", 6], ["test", 4]] as const;
   let k = 0;
   for (const [split, n] of splits) {
     for (let i = 0; i < n; i++, k++) {
@@ -231,7 +290,7 @@ test("train: the device data path (tfjs augmentation, 8-bit cache, feeder thread
       await train({ ...cfg, out, ...extra });
       const [h] = JSON.parse(await readFile(join(out, "history.json"), "utf8")) as HistoryRow[];
       const config = JSON.parse(await readFile(join(out, "train_config.json"), "utf8"));
-      return { loss: h.trainLoss, val: h.val.loss, config };
+      return { loss: h.trainLoss, val: h.val!.loss, config };
     };
     const host = await run("host", {});
     const fed = await run("fed", { dataPath: "device", feeders: 1, prefetch: 2 });

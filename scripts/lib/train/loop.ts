@@ -59,6 +59,12 @@ export interface TrainOptions {
   backend: BackendName;
   workers: number;
   patience: number;
+  /**
+   * A refit: train the first `stopEpoch` epochs of the `epochs`-long schedule and keep the last
+   * weights as the result, with no early stopping and no validation split needed (the epoch count
+   * chosen by cross-validation, e.g. the median best epoch of the folds; `deno task folds`).
+   */
+  stopEpoch?: number;
   resume: boolean;
   /** Stop after the epoch in which this many minutes have passed (0 = no limit). */
   maxMinutes: number;
@@ -108,7 +114,8 @@ export interface HistoryRow {
   trainLoss: number;
   trainBce: number;
   trainAcc: number;
-  val: ValMetrics;
+  /** null in a refit without a validation split ({@link TrainOptions.stopEpoch}) */
+  val: ValMetrics | null;
   imgPerSec: number;
   seconds: number;
   best: boolean;
@@ -120,7 +127,8 @@ export interface TrainResult {
   bestEpoch: number;
   best: ValMetrics | null;
   history: HistoryRow[];
-  stoppedBy: "epochs" | "patience" | "time";
+  /** `stop-epoch`: a refit that ran the first {@link TrainOptions.stopEpoch} epochs of its schedule */
+  stoppedBy: "epochs" | "patience" | "time" | "stop-epoch";
   backends: string[];
 }
 
@@ -183,8 +191,14 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
   const evalItems = m.items.filter((it) => it.split !== "train");
   const valItems = evalItems.filter((it) => it.split === "val");
   if (trainItems.length === 0) throw new Error("the manifest has no training items (check --views)");
-  if (valItems.length === 0) {
-    throw new Error("the manifest has no validation items; re-run prepare_data.ts with --val > 0");
+  const stopEpoch = cfg.stopEpoch;
+  if (stopEpoch !== undefined && !(Number.isInteger(stopEpoch) && stopEpoch >= 1 && stopEpoch <= cfg.epochs)) {
+    throw new Error(`--stop-epoch must be a whole number from 1 to --epochs (${cfg.epochs}), got ${stopEpoch}`);
+  }
+  if (valItems.length === 0 && stopEpoch === undefined) {
+    throw new Error(
+      "the manifest has no validation items; re-run prepare_data.ts with --val > 0, or refit with --stop-epoch N",
+    );
   }
   const dataPath = cfg.dataPath ?? "host";
   const refusal = dataPath === "device" ? deviceAugmentRefusal(cfg.augment) : null;
@@ -299,7 +313,7 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
         throw err;
       })
     : null;
-  let stoppedBy: TrainResult["stoppedBy"] = "epochs";
+  let stoppedBy: TrainResult["stoppedBy"] = stopEpoch !== undefined && stopEpoch < cfg.epochs ? "stop-epoch" : "epochs";
   try {
     log(
       `${pool.size} replica(s) on ${[...new Set(pool.backends)].join("/")}, ${dataPath} data path${
@@ -323,7 +337,8 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
     const startSeconds = state.seconds;
     const runStart = performance.now();
 
-    for (let epoch = state.epoch; epoch < cfg.epochs; epoch++) {
+    const lastEpoch = stopEpoch ?? cfg.epochs; // a refit runs the schedule's first stopEpoch epochs
+    for (let epoch = state.epoch; epoch < lastEpoch; epoch++) {
       const batches = epochBatches(trainLabels, cfg.batch, cfg.seed, epoch, cfg.balance);
       const nSamples = batches.reduce((s, b) => s + b.length, 0);
       const bar = progressBar(`epoch ${epoch + 1}/${cfg.epochs}`, nSamples);
@@ -384,10 +399,10 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
         }
       }
       const trainSeconds = (performance.now() - e0) / 1000;
-      const { logits } = await pool.predict(weights, valIdx);
-      const val = valMetrics(logits, valPositive);
-      const score = monitorScore(val, cfg.monitor);
-      const isBest = improved(score, val.loss, state.bestScore, state.bestLoss);
+      const val = valIdx.length > 0 ? valMetrics((await pool.predict(weights, valIdx)).logits, valPositive) : null;
+      // a refit keeps its last epoch; otherwise the best by the monitored val metric
+      const score = val ? monitorScore(val, cfg.monitor) : epoch;
+      const isBest = stopEpoch !== undefined || improved(score, val!.loss, state.bestScore, state.bestLoss);
       const row: HistoryRow = {
         epoch: epoch + 1,
         lr,
@@ -400,15 +415,18 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
         best: isBest,
       };
       history.push(row);
-      const summary = `loss ${row.trainLoss.toFixed(4)} acc ${row.trainAcc.toFixed(3)} | val loss ${
-        val.loss.toFixed(4)
-      } auroc ${val.auroc.toFixed(4)} bal_acc ${val.balancedAccuracy.toFixed(3)} sens ${
-        val.sensitivity.toFixed(3)
-      } spec ${val.specificity.toFixed(3)} | ${row.imgPerSec.toFixed(0)} img/s${isBest ? " *best*" : ""}`;
+      const valSummary = val
+        ? `val loss ${val.loss.toFixed(4)} auroc ${val.auroc.toFixed(4)} bal_acc ${
+          val.balancedAccuracy.toFixed(3)
+        } sens ${val.sensitivity.toFixed(3)} spec ${val.specificity.toFixed(3)}`
+        : "no val (refit)";
+      const summary = `loss ${row.trainLoss.toFixed(4)} acc ${row.trainAcc.toFixed(3)} | ${valSummary} | ${
+        row.imgPerSec.toFixed(0)
+      } img/s${isBest ? " *best*" : ""}`;
       if (cfg.progress !== false) bar.done(summary);
       else log(`epoch ${epoch + 1}/${cfg.epochs} ${summary}`);
       if (isBest) {
-        state = { ...state, bestEpoch: epoch, bestScore: score, bestLoss: val.loss, badEpochs: 0 };
+        state = { ...state, bestEpoch: epoch, bestScore: score, bestLoss: val?.loss ?? Infinity, badEpochs: 0 };
         bestWeights = weights.slice();
         await saveModelWeights(model, weights, runPath(cfg.out, "best"));
       } else {
@@ -418,7 +436,7 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
       await saveModelWeights(model, weights, runPath(cfg.out, "last"));
       await saveLoopState(cfg.out, state, adam);
       await writeFile(runPath(cfg.out, "history"), JSON.stringify(history, null, 1));
-      if (state.badEpochs >= cfg.patience && epoch + 1 < cfg.epochs) {
+      if (stopEpoch === undefined && state.badEpochs >= cfg.patience && epoch + 1 < cfg.epochs) {
         stoppedBy = "patience";
         log(
           `early stop: no val ${cfg.monitor} improvement for ${cfg.patience} epochs (best epoch ${
@@ -427,7 +445,7 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
         );
         break;
       }
-      if (cfg.maxMinutes > 0 && (performance.now() - runStart) / 60000 >= cfg.maxMinutes && epoch + 1 < cfg.epochs) {
+      if (cfg.maxMinutes > 0 && (performance.now() - runStart) / 60000 >= cfg.maxMinutes && epoch + 1 < lastEpoch) {
         stoppedBy = "time";
         log(`stopping: --max-minutes ${cfg.maxMinutes} reached after epoch ${epoch + 1}; continue with --resume`);
         break;

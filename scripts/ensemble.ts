@@ -85,7 +85,7 @@ const { decodeModel } = await import("./lib/onnx/proto.ts");
 const { combinePredictions, ensembleCoefficients } = await import("./lib/run/ensemble_predictions.ts");
 const { onnxLogits } = await import("./lib/run/onnx_scoring.ts");
 const { readRunJson, runPath } = await import("./lib/run/run_folder.ts");
-const { loadImages, selectItems } = await import("./lib/shift/load.ts");
+const { loadImages, parityItems } = await import("./lib/shift/load.ts");
 const { readPointFile } = await import("./lib/run/fixed_point.ts");
 
 const log = (msg: string) => console.error(msg);
@@ -152,9 +152,8 @@ async function main(): Promise<void> {
   );
 
   const manifest = await readSplitManifest(args.manifest);
-  // parity on val images, or on training originals for a refit without a val split (no label is read)
-  const paritySplit = manifest.items.some((it) => it.split === "val") ? "val" : "train";
-  const images = await loadImages(manifest, selectItems(manifest, { split: paritySplit }).slice(0, args.parityImages));
+  const parity = parityItems(manifest, args.parityImages); // val, or a refit's train originals
+  const images = await loadImages(manifest, parity);
   const io = exports[0].io;
   const mine = (await onnxLogits(merged, images, shared, io)).logits;
   const each = await Promise.all(
@@ -170,7 +169,7 @@ async function main(): Promise<void> {
     ),
   );
   log(
-    `parity merged vs its members, each on its own preprocessing (float, ${images.length} ${paritySplit} images): ` +
+    `parity merged vs its members, each on its own preprocessing (float, ${images.length} ${parity[0].split} images): ` +
       `max |Δlogit| = ${parityDiff.toExponential(2)}`,
   );
   const tolerance = frontEnds ? FRONT_END_PARITY_TOLERANCE : PARITY_TOLERANCE;

@@ -75,6 +75,25 @@ Deno.test("evaluate CLI: --point evaluates at a folds report's fitted point, and
     assert.equal(report.operatingPoint.chosenOn, `out-of-fold: ${point} (2340 images)`);
     // ALL at logit 1 exactly at the threshold (`all`), at 0 under it; the normal at 0.5 under it too
     assert.deepEqual(report.metrics.test.confusion, { tp: 3, fn: 1, tn: 4, fp: 0 });
+    // a refit (no val split): test alone at the point; without one there is nothing to fit on
+    const testOnly = join(dir, "refit.json");
+    await writeFile(testOnly, JSON.stringify(rows.filter((row) => row.split === "test")));
+    const refit = await runScript("evaluate.ts", [
+      "--predictions",
+      testOnly,
+      "--out",
+      join(dir, "r.json"),
+      "--point",
+      point,
+    ]);
+    assert.equal(refit.code, 0, refit.stderr);
+    assert.match(refit.stdout, /^\s+test$/m);
+    const refitReport = JSON.parse(await readFile(join(dir, "r.json"), "utf8"));
+    assert.deepEqual(Object.keys(refitReport.metrics), ["test"]);
+    assert.deepEqual(refitReport.metrics.test.confusion, report.metrics.test.confusion);
+    const unfit = await runScript("evaluate.ts", ["--predictions", testOnly, "--out", join(dir, "u.json")]);
+    assert.equal(unfit.code, 1);
+    assert.match(unfit.stderr, /no val predictions.*--point FILE/);
     // an ensemble whose graph divides by its members' own temperatures does not fit a 1-member point
     await writeFile(
       join(dir, "train_config.json"),

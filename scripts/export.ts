@@ -29,7 +29,7 @@ const PRODUCER = "all-screen scripts/export.ts";
 const USAGE = `Usage: deno task export --run <run folder> --manifest <split manifest> [options]
   (node --import tsx scripts/export.ts …)
   --run DIR             the training run (train.ts --out): reads best/ and preprocess.json
-  --manifest FILE       its split manifest: the first val images check parity
+  --manifest FILE       its split manifest: the first val images (a refit's: train originals) check parity
   --checkpoint best|last  which checkpoint to export (best)
   --parity-images N     val images for the tfjs-vs-ONNX check (32)
   --backend NAME        tfjs backend for the check: auto|tfjs-node-gpu|tfjs-node|webgpu|wasm|cpu (wasm)
@@ -86,7 +86,7 @@ const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
 const { exportToOnnx } = await import("./lib/onnx/export.ts");
 const { batches, onnxLogits } = await import("./lib/run/onnx_scoring.ts");
 const { readRunJson, runPath } = await import("./lib/run/run_folder.ts");
-const { loadImages, selectItems } = await import("./lib/shift/load.ts");
+const { loadImages, parityItems } = await import("./lib/shift/load.ts");
 const { BACKEND_NAMES, selectBackend } = await import("./lib/tfjs/backend.ts");
 const { loadLayersModel } = await import("./lib/tfjs/file_io.ts");
 
@@ -110,8 +110,9 @@ async function main(): Promise<void> {
   const io = exported.io;
   log(`exported float ONNX: ${exported.bytes.length} bytes, outputs ${JSON.stringify(io)}`);
 
-  // Parity: tfjs vs onnxruntime-web, float, on the first real val images.
-  const images = await loadImages(manifest, selectItems(manifest, { split: "val" }).slice(0, args.parityImages));
+  // Parity: tfjs vs onnxruntime-web, float, on the first real val images (a refit's: train originals).
+  const parity = parityItems(manifest, args.parityImages);
+  const images = await loadImages(manifest, parity);
   const tfLogits: number[] = [];
   const logitIdx = model.outputNames.findIndex((n) => n.startsWith("logit"));
   for (const b of batches(images, spec, "NHWC")) {
@@ -124,7 +125,7 @@ async function main(): Promise<void> {
   const onnx = await onnxLogits(exported.bytes, images, spec, io);
   const parityDiff = Math.max(...tfLogits.map((v, i) => Math.abs(v - onnx.logits[i])));
   log(
-    `parity tfjs vs onnxruntime-web (float, ${images.length} real val images): max |Δlogit| = ${
+    `parity tfjs vs onnxruntime-web (float, ${images.length} real ${parity[0].split} images): max |Δlogit| = ${
       parityDiff.toExponential(2)
     }`,
   );

@@ -425,7 +425,9 @@ async function mainFeatures(values: Flags): Promise<void> {
         quantile,
         threshold: features.threshold,
         rule: `d = ‖W (f − mean)‖, Wᵀ W = Σ⁻¹; flagged when d > threshold = the quantile of the ${
-          features.fitted.thresholdOn === "train" ? "train originals' own d (a refit: no val split)" : "val originals' d"
+          features.fitted.thresholdOn === "train"
+            ? "train originals' own d (a refit: no val split)"
+            : "val originals' d"
         }`,
         ...(features.fitted.thresholdOn ? { thresholdOn: features.fitted.thresholdOn } : {}),
         trainDistance: distanceSummary(trainFlags.distances),

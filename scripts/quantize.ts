@@ -111,7 +111,9 @@ async function main(): Promise<void> {
   // non-test image has no val split: it is evaluated at its --point only.
   const hasVal = manifest.items.some((it) => it.split === "val");
   if (!hasVal && !point) {
-    throw new StepError(`${args.manifest} has no val split (a refit): quantize it at its out-of-fold point, --point FILE`);
+    throw new StepError(
+      `${args.manifest} has no val split (a refit): quantize it at its out-of-fold point, --point FILE`,
+    );
   }
   const val = hasVal ? await loadImages(manifest, selectItems(manifest, { split: "val" })) : [];
   const test = await loadImages(manifest, selectItems(manifest, { split: "test" }));

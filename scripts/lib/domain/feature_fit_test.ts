@@ -25,7 +25,10 @@ Deno.test("fitFeatureDomain: a refit's manifest (no val split) takes the thresho
     assert.equal(f.fitted.validationImages, refit.train.features.n);
     // quantile 1: the farthest training original sits exactly at the threshold, none beyond it
     const rows = refit.train.features;
-    const d = Array.from({ length: rows.n }, (_, i) => featureDistance(f, Array.from(rows.data.subarray(i * rows.dims, (i + 1) * rows.dims))));
+    const d = Array.from(
+      { length: rows.n },
+      (_, i) => featureDistance(f, Array.from(rows.data.subarray(i * rows.dims, (i + 1) * rows.dims))),
+    );
     assert.equal(Math.max(...d), f.threshold);
     assert.deepEqual(refit.valDistances, d);
   } finally {

@@ -84,7 +84,11 @@ Deno.test("parsers name what is wrong", () => {
   assert.throws(() => parseEvalReport({ ...evaluation, version: 2 }), /"version" must be 1/);
   assert.throws(() => parseEvalReport({ ...evaluation, reviewBand: [0.5, 0.1] }), /"reviewBand"/);
   // a refit (no val split) is evaluated at an out-of-fold point, on test alone; nothing else may lack val
-  const refit = { ...evaluation, operatingPoint: { chosenOn: "out-of-fold: f.json (2340 images)" }, metrics: { test: {} } };
+  const refit = {
+    ...evaluation,
+    operatingPoint: { chosenOn: "out-of-fold: f.json (2340 images)" },
+    metrics: { test: {} },
+  };
   assert.equal(parseEvalReport(refit), refit);
   assert.throws(
     () => parseEvalReport({ ...refit, operatingPoint: { chosenOn: "val" } }),

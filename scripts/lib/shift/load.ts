@@ -62,6 +62,27 @@ export function selectItems(manifest: SplitManifest, filter: ItemFilter): Manife
 }
 
 /**
+ * The images a parity check (graph against graph, no label read) runs on: the first `n` val
+ * originals, or the first `n` training originals for a refit's manifest, which has no val split.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ManifestItem, SplitManifest } from "../data/split_manifest.ts";
+ * const item = (path: string, split: ManifestItem["split"]): ManifestItem =>
+ *   ({ path, split, label: "all", group: path, sha256: "", view: "original" });
+ * const m = { dataset: "folders", items: [item("a", "train"), item("b", "val"), item("c", "train")] } as SplitManifest;
+ * assert.deepEqual(parityItems(m, 5).map((i) => i.path), ["b"]);
+ * const refit = { ...m, items: m.items.filter((i) => i.split !== "val") };
+ * assert.deepEqual(parityItems(refit, 1).map((i) => i.path), ["a"]);
+ * ```
+ */
+export function parityItems(manifest: SplitManifest, n: number): ManifestItem[] {
+  const split = manifest.items.some((it) => it.split === "val") ? "val" : "train";
+  return selectItems(manifest, { split }).slice(0, n);
+}
+
+/**
  * Reads and decodes items (paths relative to `manifest.root`).
  *
  * @example

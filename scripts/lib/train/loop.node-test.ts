@@ -120,7 +120,10 @@ test("train: a refit with no val split runs the first --stop-epoch epochs of the
       log: () => {},
     };
     await assert.rejects(train(cfg), /no validation items.*--stop-epoch/);
-    await assert.rejects(train({ ...cfg, stopEpoch: 4 }), /--stop-epoch must be a whole number from 1 to --epochs \(3\), got 4/);
+    await assert.rejects(
+      train({ ...cfg, stopEpoch: 4 }),
+      /--stop-epoch must be a whole number from 1 to --epochs \(3\), got 4/,
+    );
     await assert.rejects(train({ ...cfg, stopEpoch: 0 }), /got 0/);
 
     const res = await train({ ...cfg, stopEpoch: 2 });

@@ -169,7 +169,9 @@ async function main(): Promise<void> {
     ),
   );
   log(
-    `parity merged vs its members, each on its own preprocessing (float, ${images.length} ${parity[0].split} images): ` +
+    `parity merged vs its members, each on its own preprocessing (float, ${images.length} ${
+      parity[0].split
+    } images): ` +
       `max |Δlogit| = ${parityDiff.toExponential(2)}`,
   );
   const tolerance = frontEnds ? FRONT_END_PARITY_TOLERANCE : PARITY_TOLERANCE;

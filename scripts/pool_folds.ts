@@ -9,7 +9,9 @@
  *     [--out report.json]
  *
  * An ensemble recipe's folds: each fold's members joined by `+` (`--runs f1/v5+f1/grey,f2/v5+f2/grey`),
- * combined as `deno task ensemble` combines them.
+ * combined as `deno task ensemble` combines them. The report's `refit.stopEpochs` (printed too) is
+ * how long each member trains in a refit on every non-test image (`train --stop-epoch`): the median
+ * of its folds' best epochs.
  *
  * @module
  */
@@ -74,10 +76,11 @@ const { mkdir, writeFile } = await import("node:fs/promises");
 const { dirname } = await import("node:path");
 const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
 const { readRunJson } = await import("./lib/run/run_folder.ts");
-const { formatFoldsTable, poolFolds } = await import("./lib/run/folds.ts");
+const { bestEpochOf, formatFoldsTable, poolFolds, refitEpochs } = await import("./lib/run/folds.ts");
 
 async function main(): Promise<void> {
   const folds = [];
+  const bestEpochs: number[][] = [];
   let testBlock: string | undefined;
   for (const [k, members] of args.runs.entries()) {
     const run = members.join("+");
@@ -93,6 +96,7 @@ async function main(): Promise<void> {
     testBlock = test;
     const itemOf = new Map(manifest.items.map((i) => [i.path, i]));
     const memberRows: Map<string, PredictionRow>[] = [];
+    bestEpochs.push(await Promise.all(members.map(async (m) => bestEpochOf(await readRunJson(m, "history")))));
     for (const member of members) {
       const val = (await readRunJson(member, "predictions")).filter((p) => p.split === "val");
       for (const p of val) {
@@ -132,7 +136,7 @@ async function main(): Promise<void> {
       operatingPoint: evaluation && { threshold: evaluation.threshold, reviewBand: evaluation.reviewBand },
     });
   }
-  const report = poolFolds(folds, args.rule);
+  const report = { ...poolFolds(folds, args.rule), refit: refitEpochs(bestEpochs) };
   const { targetSensitivity: t, bandSensitivity: b, bandSpecificity: sp } = args.rule;
   console.log(
     `${args.runs.length} folds, ${
@@ -150,6 +154,11 @@ async function main(): Promise<void> {
       `temperature ${f.temperature.toFixed(3)}, threshold ${f.threshold.toFixed(3)}, review band [${
         f.reviewBand.map((b) => b.toFixed(3)).join(", ")
       })`,
+  );
+  console.log(
+    `refit on every non-test image (prepare --val 0): train --stop-epoch ${
+      report.refit.stopEpochs.join(" / ")
+    } (each member's median best epoch over the folds)`,
   );
   if (args.out) {
     await mkdir(dirname(args.out), { recursive: true });

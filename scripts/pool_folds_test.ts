@@ -10,7 +10,18 @@ import { runScript } from "../tests/helpers/run_script.ts";
 
 const folds = (args: string[]) => runScript("pool_folds.ts", args);
 
-/** Fold k of 2: val is its own 8 images (4 ALL at logits −1, 2, 3, 4, 4 normal at −4, −3, −2, 1; fold 2 shifted +1.5), test the same 2. */
+/** A trainer's history.json whose best epoch (by val) is `best` of `epochs`. */
+function history(best: number, epochs: number) {
+  return Array.from(
+    { length: epochs },
+    (_, i) => ({ epoch: i + 1, val: {}, best: i + 1 <= best && i % 2 === 0 || i + 1 === best }),
+  );
+}
+
+/**
+ * Fold k of 2: val is its own 8 images (4 ALL at logits −1, 2, 3, 4, 4 normal at −4, −3, −2, 1;
+ * fold 2 shifted +1.5), test the same 2; best epoch 4 of 9 (fold 1) or 7 of 12 (fold 2).
+ */
 async function writeFold(
   dir: string,
   k: number,
@@ -68,6 +79,7 @@ async function writeFold(
       ...test.map((v) => ({ path: v.path, split: "test", label: v.label, logit: v.logit })),
     ]),
   );
+  await writeFile(join(run, "history.json"), JSON.stringify(k === 1 ? history(4, 9) : history(7, 12)));
   await writeFile(
     join(run, "eval.json"),
     JSON.stringify({ version: 1, temperature: 1, threshold: 0.5, reviewBand: [0.5, 0.5], metrics: { val: {} } }),
@@ -101,6 +113,9 @@ Deno.test("folds CLI: every fold on its own and across, pooled with intervals, t
       JSON.stringify(f2),
     );
     assert.equal(report.pooled.intervals.review.length, 2);
+    // a refit trains each member for the median of its folds' best epochs, rounded up: (4 + 7) / 2
+    assert.deepEqual(report.refit, { bestEpochs: [[4, 7]], stopEpochs: [6] });
+    assert.match(r.stdout, /refit on every non-test image \(prepare --val 0\): train --stop-epoch 6 /);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -147,6 +162,8 @@ async function writeMember(run: string, scale: number): Promise<string> {
     join(member, "predictions.json"),
     JSON.stringify(rows.map((r: { logit: number }) => ({ ...r, logit: r.logit * scale }))),
   );
+  const best = JSON.parse(await readFile(join(run, "history.json"), "utf8")).length; // its last epoch
+  await writeFile(join(member, "history.json"), JSON.stringify(history(best, best)));
   return member;
 }
 
@@ -174,6 +191,8 @@ Deno.test("folds CLI: an ensemble recipe's folds as members joined by +, every t
     const report = JSON.parse(await readFile(out, "utf8"));
     const f2 = report.across[1];
     assert.deepEqual([f2.allAnsweredNormal, f2.normalAnsweredNormal, f2.normalAnsweredAll, f2.review], [0, 2, 1, 2]);
+    assert.deepEqual(report.refit, { bestEpochs: [[4, 7], [9, 12]], stopEpochs: [6, 11] });
+    assert.match(r.stdout, /train --stop-epoch 6 \/ 11 /);
     const [t1, t2] = report.fitted.memberTemperatures;
     assert.ok(Math.abs(t2 / t1 - 3) < 1e-4, `${t1}, ${t2}`);
     const uneven = await folds(["--runs", `${a.run}+${a2},${b.run}`, "--manifests", `${a.manifest},${b.manifest}`]);

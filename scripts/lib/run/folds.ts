@@ -102,6 +102,58 @@ export interface FoldsReport {
   pooled: PooledAnswers;
   /** the rule fitted on every fold's rows together (2,340 images on Taleqani, against one block's 420) */
   fitted: FittedPoint;
+  /** for a refit on every non-test image (`deno task folds` adds it from the runs' histories) */
+  refit?: RefitEpochs;
+}
+
+/** How long a recipe's refit trains: {@link refitEpochs}. */
+export interface RefitEpochs {
+  /** each fold's best epoch, per member: `bestEpochs[member][fold]` */
+  bestEpochs: number[][];
+  /** per member, the median of its folds' best epochs, rounded up: `train --stop-epoch` */
+  stopEpochs: number[];
+}
+
+/**
+ * The epoch a trainer's history chose as best: the last row marked `best`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(bestEpochOf([{ epoch: 1, best: true }, { epoch: 2, best: true }, { epoch: 3, best: false }]), 2);
+ * assert.throws(() => bestEpochOf([{ epoch: 1, best: false }]), /no epoch marked best/);
+ * ```
+ */
+export function bestEpochOf(history: readonly { epoch: number; best: boolean }[]): number {
+  const best = history.filter((h) => h.best).at(-1);
+  if (!best) throw new Error("no epoch marked best in the history; was the run trained?");
+  return best.epoch;
+}
+
+/**
+ * How many epochs each member of a recipe's refit trains (`train --stop-epoch`): the median of
+ * its best epochs over the folds, rounded up. `bestEpochs[fold][member]`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * // all-v6's recipe: relative chroma, luma seed 1, luma seed 2 on four folds
+ * const r = refitEpochs([[9, 19, 16], [15, 11, 12], [7, 15, 11], [16, 20, 13]]);
+ * assert.deepEqual(r.stopEpochs, [12, 17, 13]); // 12.5 rounds up
+ * assert.deepEqual(r.bestEpochs[0], [9, 15, 7, 16]);
+ * ```
+ */
+export function refitEpochs(bestEpochs: readonly (readonly number[])[]): RefitEpochs {
+  const members = bestEpochs[0]?.length ?? 0;
+  if (members === 0 || bestEpochs.some((f) => f.length !== members)) {
+    throw new Error("every fold needs a best epoch for each member");
+  }
+  const perMember = Array.from({ length: members }, (_, j) => bestEpochs.map((f) => f[j]));
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
+    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  };
+  return { bestEpochs: perMember, stopEpochs: perMember.map((xs) => Math.ceil(median(xs))) };
 }
 
 interface Answered {

@@ -126,7 +126,9 @@ test("train: a refit with no val split runs the first --stop-epoch epochs of the
     );
     await assert.rejects(train({ ...cfg, stopEpoch: 0 }), /got 0/);
 
-    const res = await train({ ...cfg, stopEpoch: 2 });
+    const first = await train({ ...cfg, stopEpoch: 2, maxMinutes: 1e-9 }); // stops after epoch 1
+    assert.equal(first.stoppedBy, "time");
+    const res = await train({ ...cfg, stopEpoch: 2, resume: true });
     assert.equal(res.stoppedBy, "stop-epoch");
     assert.equal(res.epochs, 2);
     assert.equal(res.bestEpoch, 2, "a refit keeps its last epoch");

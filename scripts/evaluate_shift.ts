@@ -101,6 +101,12 @@ async function colourBaseline(
       image: toFloatRgb(l.rgba, spec),
       positive: l.item.label === "all",
     }));
+  if (!manifest.items.some((it) => it.split === "val")) {
+    throw new UsageError(
+      "the colour baseline's threshold is chosen on val, and this manifest has none (a refit): " +
+        "pass --no-baseline, or --baseline FILE fitted on a manifest with a val split",
+    );
+  }
   const train = await labelled("train");
   log(`fitting the colour baseline on ${train.length} train images, threshold on val…`);
   const baseline = fitColourBaseline(train, await labelled("val"), { targetSensitivity });

@@ -326,7 +326,9 @@ async function mainFeatures(values: Flags): Promise<void> {
   const domain: DomainCheck = { ranges, features };
   log(
     `feature check: ${features.dims} features, shrinkage λ = ${features.fitted.shrinkage}, threshold ` +
-      `${features.threshold.toFixed(3)} (val quantile ${quantile})`,
+      `${features.threshold.toFixed(3)} (quantile ${quantile} of the ${
+        features.fitted.thresholdOn === "train" ? "train" : "val"
+      } originals' distances)`,
   );
 
   const trainFlags = summarizeFeatureFlags(train, domain);

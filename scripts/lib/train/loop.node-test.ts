@@ -29,35 +29,43 @@ function bmp(w: number, h: number, pixel: (x: number, y: number) => [number, num
   return encodeBmp({ width: w, height: h, data });
 }
 
+/**
+ * A small run on {@link syntheticManifest}: 32-px per-image-normalised input, width 0.5 (other than
+ * 1, so the replicas must build the same network as the main thread), wasm, no augmentation.
+ */
+function smallRun(manifest: SplitManifest, out: string, o: { epochs: number; workers: number }) {
+  const spec: PreprocessSpec = {
+    size: 32,
+    crop: "none",
+    resize: "area",
+    normalization: { mode: "per-image", minStd: 0.02 },
+    channelOrder: "RGB",
+    alphaBackground: 0,
+  };
+  return {
+    ...DEFAULT_TRAIN,
+    manifest,
+    out,
+    spec,
+    epochs: o.epochs,
+    batch: 8,
+    lr: 3e-3,
+    width: 0.5,
+    workers: o.workers,
+    backend: "wasm" as const,
+    augment: NO_AUGMENT,
+    progress: false,
+    log: () => {},
+  };
+}
+
 test("train: 2 epochs on synthetic images at width 0.5, checkpoints reload, resume continues, predictions written", async () => {
   const dir = await mkdtemp(join(tmpdir(), "train-e2e-"));
   try {
     const manifest = await syntheticManifest(dir);
-    const spec: PreprocessSpec = {
-      size: 32,
-      crop: "none",
-      resize: "area",
-      normalization: { mode: "per-image", minStd: 0.02 },
-      channelOrder: "RGB",
-      alphaBackground: 0,
-    };
     const out = join(dir, "out");
-    const cfg = {
-      ...DEFAULT_TRAIN,
-      manifest,
-      out,
-      spec,
-      epochs: 2,
-      batch: 8,
-      lr: 3e-3,
-      // a width multiplier other than 1: the replicas must build the same network as the main thread
-      width: 0.5,
-      workers: 2,
-      backend: "wasm" as const,
-      augment: NO_AUGMENT,
-      progress: false,
-      log: () => {},
-    };
+    const cfg = smallRun(manifest, out, { epochs: 2, workers: 2 });
+    const spec = cfg.spec;
 
     const first = await train({ ...cfg, maxMinutes: 1e-9 }); // stops after epoch 1
     assert.equal(first.stoppedBy, "time");
@@ -95,30 +103,8 @@ test("train: a refit with no val split runs the first --stop-epoch epochs of the
   try {
     const manifest = await syntheticManifest(dir, { refit: true });
     assert.equal(manifest.items.filter((it) => it.split === "val").length, 0);
-    const spec: PreprocessSpec = {
-      size: 32,
-      crop: "none",
-      resize: "area",
-      normalization: { mode: "per-image", minStd: 0.02 },
-      channelOrder: "RGB",
-      alphaBackground: 0,
-    };
     const out = join(dir, "out");
-    const cfg = {
-      ...DEFAULT_TRAIN,
-      manifest,
-      out,
-      spec,
-      epochs: 3,
-      batch: 8,
-      lr: 3e-3,
-      width: 0.5,
-      workers: 1,
-      backend: "wasm" as const,
-      augment: NO_AUGMENT,
-      progress: false,
-      log: () => {},
-    };
+    const cfg = smallRun(manifest, out, { epochs: 3, workers: 1 });
     await assert.rejects(train(cfg), /no validation items.*--stop-epoch/);
     await assert.rejects(
       train({ ...cfg, stopEpoch: 4 }),

@@ -81,7 +81,7 @@ const { fitColourBaseline, parseColourBaseline, predictColourBaseline } = await 
   "./lib/shift/colour_baseline.ts"
 );
 const { BEYOND_GRID, selectCells, SHIFT_GRID } = await import("./lib/shift/grid.ts");
-const { loadImages, selectItems } = await import("./lib/shift/load.ts");
+const { hasValSplit, loadImages, selectItems } = await import("./lib/shift/load.ts");
 const { formatShiftTable, summarizeShift } = await import("./lib/shift/report.ts");
 const { readRunJsonAt } = await import("./lib/run/run_folder.ts");
 const { domainFlagScorer, modelFloatScorer, scoreGrid } = await import("./lib/shift/score.ts");
@@ -101,7 +101,7 @@ async function colourBaseline(
       image: toFloatRgb(l.rgba, spec),
       positive: l.item.label === "all",
     }));
-  if (!manifest.items.some((it) => it.split === "val")) {
+  if (!hasValSplit(manifest)) {
     throw new UsageError(
       "the colour baseline's threshold is chosen on val, and this manifest has none (a refit): " +
         "pass --no-baseline, or --baseline FILE fitted on a manifest with a val split",

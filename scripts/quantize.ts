@@ -79,7 +79,7 @@ const { cardFields } = await import("./lib/run/card_fields.ts");
 const { batches, maxLogitDiff, onnxLogits, predictionRows } = await import("./lib/run/onnx_scoring.ts");
 const { readRunJson } = await import("./lib/run/run_folder.ts");
 const { pointMismatch, readPointFile } = await import("./lib/run/fixed_point.ts");
-const { loadImages, selectItems } = await import("./lib/shift/load.ts");
+const { hasValSplit, loadImages, selectItems } = await import("./lib/shift/load.ts");
 
 const log = (msg: string) => console.error(msg);
 
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
 
   // Images: val (threshold), test (metrics + int8 agreement), train (calibration). A refit on every
   // non-test image has no val split: it is evaluated at its --point only.
-  const hasVal = manifest.items.some((it) => it.split === "val");
+  const hasVal = hasValSplit(manifest);
   if (!hasVal && !point) {
     throw new StepError(
       `${args.manifest} has no val split (a refit): quantize it at its out-of-fold point, --point FILE`,

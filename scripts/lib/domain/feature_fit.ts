@@ -11,7 +11,7 @@
  */
 import { type DomainCheck, type ModelRuntime, type RgbaImage, toFloatRgb } from "../../../model/core/mod.ts";
 import type { ManifestItem, SplitManifest } from "../data/split_manifest.ts";
-import { loadImages, selectItems } from "../shift/load.ts";
+import { hasValSplit, loadImages, selectItems } from "../shift/load.ts";
 import { type FeatureFitOptions, fitFeatureCheck } from "./features.ts";
 import { concatMeasured, type Measured, measureImages } from "./measure.ts";
 import { fitSanityRanges, SANITY_STATISTICS, type SanityFitOptions } from "./sanity.ts";
@@ -116,7 +116,7 @@ export async function fitFeatureDomain(
   const train = await measureItems(runtime, manifest, trainItems, chunk, opts.onTrainChunk, opts.log);
   // A refit on every non-test image has no val split: the threshold is then a quantile of the
   // training originals' own distances (`fitted.thresholdOn: "train"`; take the quantile higher).
-  const refit = !manifest.items.some((it) => it.split === "val");
+  const refit = !hasValSplit(manifest);
   const valItems = refit ? [] : selectItems(manifest, { split: "val", limit: opts.limit });
   if (!refit) opts.log?.(`features of ${valItems.length} val originals…`);
   else opts.log?.(`no val split (a refit): the threshold is the training originals' quantile`);

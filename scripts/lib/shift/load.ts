@@ -62,6 +62,22 @@ export function selectItems(manifest: SplitManifest, filter: ItemFilter): Manife
 }
 
 /**
+ * Whether the manifest has a val split; a refit's (`prepare --val 0`) has none.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SplitManifest } from "../data/split_manifest.ts";
+ * const m = { items: [{ split: "train" }, { split: "test" }] } as SplitManifest;
+ * assert.equal(hasValSplit(m), false);
+ * assert.equal(hasValSplit({ items: [...m.items, { split: "val" }] } as SplitManifest), true);
+ * ```
+ */
+export function hasValSplit(manifest: SplitManifest): boolean {
+  return manifest.items.some((it) => it.split === "val");
+}
+
+/**
  * The images a parity check (graph against graph, no label read) runs on: the first `n` val
  * originals, or the first `n` training originals for a refit's manifest, which has no val split.
  *
@@ -78,7 +94,7 @@ export function selectItems(manifest: SplitManifest, filter: ItemFilter): Manife
  * ```
  */
 export function parityItems(manifest: SplitManifest, n: number): ManifestItem[] {
-  const split = manifest.items.some((it) => it.split === "val") ? "val" : "train";
+  const split = hasValSplit(manifest) ? "val" : "train";
   return selectItems(manifest, { split }).slice(0, n);
 }
 

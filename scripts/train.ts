@@ -34,6 +34,8 @@ const USAGE = `Usage: deno task train --manifest <manifest.json> --out <dir> [op
   --epochs N (40)  --batch N (32)  --lr X (1e-3)  --seed N (1)  --patience N (8)
   --stop-epoch N   a refit: run the first N epochs of the --epochs schedule, keep the last weights, no
                    early stopping; the manifest may have no val split (N from the folds' best epochs)
+  --average-epochs H  validate, pick and keep a moving average of the weights over about H epochs
+                   (scripts/lib/train/average.ts) instead of the last step's; e.g. 2 (off)
   --backend auto|tfjs-node-gpu|tfjs-node|webgpu|wasm|cpu (auto)
   --workers N      replicas: one per core (${availableParallelism()}), or 1 on a GPU (webgpu)
   --data-path host|device (host)  device: augment and normalise on the replica's backend from an 8-bit
@@ -79,6 +81,12 @@ function num(v: string | undefined, name: string, dflt: number, integer = false)
   return n;
 }
 
+function nonNegative(v: string, name: string): number {
+  const n = num(v, name, 0);
+  if (n < 0) fail(`--${name} must be ≥ 0 (0: off), got ${v}`);
+  return n;
+}
+
 function oneOf<T extends string>(v: string | undefined, name: string, allowed: readonly T[], dflt: T): T {
   if (v === undefined) return dflt;
   if (!allowed.includes(v as T)) fail(`--${name} must be one of ${allowed.join(", ")} (got "${v}")`);
@@ -112,6 +120,7 @@ const a = cliArgs({
     prefetch: { type: "string" },
     patience: { type: "string" },
     "stop-epoch": { type: "string" },
+    "average-epochs": { type: "string" },
     resume: { type: "boolean" },
     "max-minutes": { type: "string" },
     views: { type: "string" },
@@ -337,6 +346,7 @@ const result = await train({
   ...(dataPath === "device" ? { dataPath, feeders, prefetch } : {}),
   patience: num(a.patience, "patience", DEFAULT_TRAIN.patience, true),
   ...(a["stop-epoch"] !== undefined ? { stopEpoch: num(a["stop-epoch"], "stop-epoch", 0, true) } : {}),
+  ...(a["average-epochs"] !== undefined ? { averageEpochs: nonNegative(a["average-epochs"], "average-epochs") } : {}),
   resume: a.resume === true,
   maxMinutes: num(a["max-minutes"], "max-minutes", 0),
   views: a.views ? a.views.split(",").map((s) => s.trim()).filter(Boolean) : [],

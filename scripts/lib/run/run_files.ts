@@ -56,6 +56,11 @@ export const RUN_FILES = {
   lastModel: { path: "last/model.json", step: "train", holds: "the last checkpoint's topology and weight manifest" },
   loopState: { path: "last/state.json", step: "train", holds: "the training loop's state for --resume" },
   optimizer: { path: "last/optimizer.bin", step: "train", holds: "Adam's moments for --resume" },
+  average: {
+    path: "last/average.bin",
+    step: "train",
+    holds: "the weights' moving average for --resume (--average-epochs)",
+  },
   eval: {
     path: "eval.json",
     step: "evaluate",

@@ -8,7 +8,7 @@
  * runs/x/
  *   manifest.json (when the run has its own; else --manifest)           prepare
  *   preprocess.json  train_config.json  history.json  predictions.json   train
- *   best/  last/ (model.json, weights, state.json, optimizer.bin)       train
+ *   best/  last/ (model.json, weights, state.json, optimizer.bin, average.bin) train
  *   eval.json                                                            evaluate
  *   colour_baseline/eval.json  colour_baseline/predictions.json          baseline
  *   model.float.onnx  onnx_export.json                                   export
@@ -73,7 +73,11 @@ export interface EnsembleMemberConfig {
 }
 
 /** `last/state.json`: the loop state plus Adam's step count. */
-export type LoopStateFile = LoopState & { adamT: number };
+export type LoopStateFile = LoopState & {
+  adamT: number;
+  /** with `--average-epochs`: the sum of the step weights the average in `last/average.bin` holds */
+  averageTotal?: number;
+};
 
 /** `onnx_export.json`: what the export step made of the checkpoint. */
 export interface OnnxExport {
@@ -339,6 +343,8 @@ export function parseHistory(value: unknown): HistoryRow[] {
  * const state = { epoch: 3, bestEpoch: 1, bestScore: 0.9, bestLoss: 0.3, badEpochs: 1, seconds: 60, adamT: 120 };
  * assert.equal(parseLoopState(state).epoch, 3);
  * assert.throws(() => parseLoopState({ ...state, adamT: -1 }), /"adamT" must be a whole number/);
+ * assert.equal(parseLoopState({ ...state, averageTotal: 98.5 }).averageTotal, 98.5); // --average-epochs
+ * assert.throws(() => parseLoopState({ ...state, averageTotal: -1 }), /"averageTotal" must be a number ≥ 0/);
  * ```
  */
 export function parseLoopState(value: unknown): LoopStateFile {
@@ -347,6 +353,7 @@ export function parseLoopState(value: unknown): LoopStateFile {
   num(s, "bestEpoch", (x) => Number.isInteger(x) && x >= -1, "an integer ≥ -1");
   num(s, "badEpochs", isCount, "a whole number");
   num(s, "adamT", isCount, "a whole number");
+  if (s.averageTotal !== undefined) num(s, "averageTotal", (x) => x >= 0, "a number ≥ 0");
   return value as LoopStateFile;
 }
 

@@ -9,6 +9,7 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { loadLayersModel, saveLayersModel } from "../tfjs/file_io.ts";
 import type { AdamState } from "./adam.ts";
+import type { WeightAverage } from "./average.ts";
 import { readWeights, writeWeights } from "./weights.ts";
 import { parseLoopState, runPath } from "../run/run_folder.ts";
 
@@ -89,7 +90,8 @@ export async function loadModelWeights(dir: string, like: tf.LayersModel): Promi
 }
 
 /**
- * Saves optimiser and loop state into `<out>/last` (after the model itself).
+ * Saves optimiser and loop state into `<out>/last` (after the model itself), and the weights'
+ * moving average when the run keeps one (`--average-epochs`).
  *
  * @example
  * ```ts
@@ -102,13 +104,28 @@ export async function loadModelWeights(dir: string, like: tf.LayersModel): Promi
  * await Deno.remove(run, { recursive: true });
  * ```
  */
-export async function saveLoopState(out: string, state: LoopState, adam: AdamState): Promise<void> {
+export async function saveLoopState(
+  out: string,
+  state: LoopState,
+  adam: AdamState,
+  average?: WeightAverage,
+): Promise<void> {
   await mkdir(runPath(out, "last"), { recursive: true });
   const buf = new Float32Array(adam.m.length * 2);
   buf.set(adam.m, 0);
   buf.set(adam.v, adam.m.length);
   await writeFile(runPath(out, "optimizer"), new Uint8Array(buf.buffer));
-  await writeFile(runPath(out, "loopState"), JSON.stringify({ ...state, adamT: adam.t }, null, 1));
+  if (average) await writeFile(runPath(out, "average"), new Uint8Array(average.weights.slice().buffer));
+  const file = { ...state, adamT: adam.t, ...(average ? { averageTotal: average.total } : {}) };
+  await writeFile(runPath(out, "loopState"), JSON.stringify(file, null, 1));
+}
+
+/** What {@link loadLoopState} restores. */
+export interface ResumedLoop {
+  state: LoopState;
+  adam: AdamState;
+  /** the weights' moving average, where the run keeps one */
+  average?: WeightAverage;
 }
 
 /**
@@ -128,10 +145,14 @@ export async function saveLoopState(out: string, state: LoopState, adam: AdamSta
  * const resumed = await loadLoopState(run, 8); // the trainer passes weightLayout(model).total
  * assert.deepEqual([resumed?.adam.m[0], resumed?.adam.t, resumed?.state.epoch], [0.5, 12, 3]);
  * await assert.rejects(loadLoopState(run, 9), /start a new --out/);
+ * // with --average-epochs the average comes back too
+ * const average = { weights: new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]), total: 41.5 };
+ * await saveLoopState(run, state, adam, average);
+ * assert.deepEqual((await loadLoopState(run, 8))?.average, average);
  * await Deno.remove(run, { recursive: true });
  * ```
  */
-export async function loadLoopState(out: string, n: number): Promise<{ state: LoopState; adam: AdamState } | null> {
+export async function loadLoopState(out: string, n: number): Promise<ResumedLoop | null> {
   const stateFile = runPath(out, "loopState");
   if (!existsSync(stateFile)) return null;
   const raw = parseLoopState(JSON.parse(await readFile(stateFile, "utf8")));
@@ -141,6 +162,16 @@ export async function loadLoopState(out: string, n: number): Promise<{ state: Lo
   if (buf.length !== 2 * n) {
     throw new Error(`${optimizerFile} does not match the model (${buf.length} vs ${2 * n}); start a new --out`);
   }
-  const { adamT, ...state } = raw;
-  return { state, adam: { m: buf.slice(0, n), v: buf.slice(n), t: adamT } };
+  const { adamT, averageTotal, ...state } = raw;
+  const adam = { m: buf.slice(0, n), v: buf.slice(n), t: adamT };
+  if (averageTotal === undefined) return { state, adam };
+  const averageFile = runPath(out, "average");
+  const avgBytes = await readFile(averageFile);
+  const weights = new Float32Array(
+    avgBytes.buffer.slice(avgBytes.byteOffset, avgBytes.byteOffset + avgBytes.byteLength),
+  );
+  if (weights.length !== n) {
+    throw new Error(`${averageFile} does not match the model (${weights.length} vs ${n}); start a new --out`);
+  }
+  return { state, adam, average: { weights, total: averageTotal } };
 }

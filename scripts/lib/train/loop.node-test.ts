@@ -137,6 +137,47 @@ test("train: a refit with no val split runs the first --stop-epoch epochs of the
   }
 });
 
+test("train: --average-epochs validates, keeps and predicts with the weights' moving average; a resume restores it", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "train-average-"));
+  try {
+    const manifest = await syntheticManifest(dir);
+    const run = (name: string, extra: object) => ({
+      ...smallRun(manifest, join(dir, name), { epochs: 2, workers: 1 }),
+      ...extra,
+    });
+    const valLosses = async (name: string) =>
+      (JSON.parse(await readFile(join(dir, name, "history.json"), "utf8")) as HistoryRow[]).map((h) => h.val!.loss);
+
+    await train(run("plain", {}));
+    // a horizon so short that the average is the last step: the plain run, to the bit
+    await train(run("instant", { averageEpochs: 1e-9 }));
+    assert.deepEqual(await valLosses("instant"), await valLosses("plain"));
+
+    // interrupted after epoch 1 and resumed: the same run as one without the interruption
+    await train(run("whole", { averageEpochs: 1 }));
+    const first = await train(run("resumed", { averageEpochs: 1, maxMinutes: 1e-9 }));
+    assert.equal(first.stoppedBy, "time");
+    await assert.rejects(train(run("resumed", { resume: true })), /resume it with the same --average-epochs/);
+    await train(run("resumed", { averageEpochs: 1, resume: true }));
+    const whole = await valLosses("whole");
+    assert.deepEqual(await valLosses("resumed"), whole);
+    assert.notDeepEqual(whole, await valLosses("plain"), "val is read on the average, not the last step");
+
+    // best/ (and the predictions) hold the average; last/ the raw weights the optimiser continues from
+    await tf.setBackend("cpu");
+    const flat = async (sub: string) =>
+      (await loadLayersModel(join(dir, "whole", sub))).getWeights().flatMap((t) => Array.from(t.dataSync()));
+    const [best, last] = [await flat("best"), await flat("last")];
+    assert.equal(best.length, last.length);
+    assert.ok(best.some((w, i) => w !== last[i]), "best/ holds the average, not the last step's weights");
+    const state = JSON.parse(await readFile(join(dir, "whole", "last", "state.json"), "utf8"));
+    assert.ok(state.averageTotal > 1, `averageTotal ${state.averageTotal}`);
+    assert.equal(JSON.parse(await readFile(join(dir, "whole", "train_config.json"), "utf8")).averageEpochs, 1);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 /**
  * A synthetic split (`all`: a dark blob; `normal`: plain) written as BMPs under `dir`; with
  * `refit`, the val images are training images (no val split).

@@ -13,6 +13,7 @@ import type { ManifestItem, SplitManifest } from "../data/split_manifest.ts";
 import { backboneOf, createModel, lrFactors, type TrainArch } from "../models/create.ts";
 import type { BackendName } from "../tfjs/backend.ts";
 import { adamStep, cosineLr, newAdamState } from "./adam.ts";
+import { averageDecay, averageIn, newWeightAverage, type WeightAverage } from "./average.ts";
 import { type AugmentOptions, DEFAULT_AUGMENT } from "./augment.ts";
 import { loadLoopState, loadModelWeights, type LoopState, saveLoopState, saveModelWeights } from "./checkpoint.ts";
 import { shardRanges, WorkerPool } from "./pool.ts";
@@ -65,6 +66,12 @@ export interface TrainOptions {
    * chosen by cross-validation, e.g. the median best epoch of the folds; `deno task folds`).
    */
   stopEpoch?: number;
+  /**
+   * Keep an exponential moving average of the weights with this horizon in epochs (`average.ts`)
+   * and validate, pick, keep and predict with it instead of the last step's weights; 0 or absent:
+   * off. The optimiser itself steps the raw weights, which `last/` holds for `--resume`.
+   */
+  averageEpochs?: number;
   resume: boolean;
   /** Stop after the epoch in which this many minutes have passed (0 = no limit). */
   maxMinutes: number;
@@ -266,12 +273,24 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
     badEpochs: 0,
     seconds: 0,
   };
+  const averaging = (cfg.averageEpochs ?? 0) > 0;
+  if (cfg.averageEpochs !== undefined && !(cfg.averageEpochs >= 0)) {
+    throw new Error(`--average-epochs must be ≥ 0 (0: off), got ${cfg.averageEpochs}`);
+  }
+  let average: WeightAverage | undefined = averaging ? newWeightAverage(layout.total) : undefined;
   let history: HistoryRow[] = [];
   if (cfg.resume) {
     const loaded = await loadLoopState(cfg.out, layout.total);
     if (loaded) {
+      if (averaging !== (loaded.average !== undefined)) {
+        throw new Error(
+          `${cfg.out} was trained ${
+            averaging ? "without" : "with"
+          } a weight average; resume it with the same --average-epochs, or start a new --out`,
+        );
+      }
       weights = await loadModelWeights(runPath(cfg.out, "last"), model);
-      ({ state, adam } = loaded);
+      ({ state, adam, average } = loaded);
       if (existsSync(runPath(cfg.out, "history"))) {
         history = parseHistory(JSON.parse(await readFile(runPath(cfg.out, "history"), "utf8")));
       }
@@ -343,6 +362,7 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
       const nSamples = batches.reduce((s, b) => s + b.length, 0);
       const bar = progressBar(`epoch ${epoch + 1}/${cfg.epochs}`, nSamples);
       const lrScale = lrScaleFor(epoch);
+      const decay = average ? averageDecay(cfg.averageEpochs!, batches.length) : 0;
       if (backbone && epoch === cfg.freezeEpochs && cfg.freezeEpochs > 0) {
         log(`epoch ${epoch + 1}: the backbone is unfrozen (learning rate × ${cfg.backboneLr})`);
       }
@@ -384,6 +404,7 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
           layout.decayMask,
         );
         weights = next;
+        if (average) averageIn(average, weights, decay);
         seen += r.n;
         lossSum += r.lossSum;
         bceSum += r.bceSum;
@@ -399,7 +420,8 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
         }
       }
       const trainSeconds = (performance.now() - e0) / 1000;
-      const val = valIdx.length > 0 ? valMetrics((await pool.predict(weights, valIdx)).logits, valPositive) : null;
+      const kept = average ? average.weights : weights; // what is validated, picked and predicted with
+      const val = valIdx.length > 0 ? valMetrics((await pool.predict(kept, valIdx)).logits, valPositive) : null;
       // a refit keeps its last epoch; otherwise the best by the monitored val metric
       const score = val ? monitorScore(val, cfg.monitor) : epoch;
       const isBest = stopEpoch !== undefined || improved(score, val!.loss, state.bestScore, state.bestLoss);
@@ -427,14 +449,14 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
       else log(`epoch ${epoch + 1}/${cfg.epochs} ${summary}`);
       if (isBest) {
         state = { ...state, bestEpoch: epoch, bestScore: score, bestLoss: val?.loss ?? Infinity, badEpochs: 0 };
-        bestWeights = weights.slice();
-        await saveModelWeights(model, weights, runPath(cfg.out, "best"));
+        bestWeights = kept.slice();
+        await saveModelWeights(model, kept, runPath(cfg.out, "best"));
       } else {
         state = { ...state, badEpochs: state.badEpochs + 1 };
       }
       state = { ...state, epoch: epoch + 1, seconds: startSeconds + (performance.now() - runStart) / 1000 };
       await saveModelWeights(model, weights, runPath(cfg.out, "last"));
-      await saveLoopState(cfg.out, state, adam);
+      await saveLoopState(cfg.out, state, adam, average);
       await writeFile(runPath(cfg.out, "history"), JSON.stringify(history, null, 1));
       if (stopEpoch === undefined && state.badEpochs >= cfg.patience && epoch + 1 < cfg.epochs) {
         stoppedBy = "patience";
@@ -456,7 +478,7 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
     if (!bestWeights) {
       bestWeights = existsSync(runPath(cfg.out, "bestModel"))
         ? await loadModelWeights(runPath(cfg.out, "best"), model)
-        : weights;
+        : (average?.weights ?? weights);
     }
     const evalIdx = evalItems.map((_, i) => trainItems.length + i);
     const pred = await pool.predict(bestWeights, evalIdx);

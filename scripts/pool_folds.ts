@@ -17,6 +17,7 @@
  */
 import { cliArgs, numberFlag, StepError, stepFailed, UsageError } from "./lib/run/cli.ts";
 import type { PredictionRow } from "./lib/metrics/predictions.ts";
+import type { HistoryRow } from "./lib/train/loop.ts";
 
 const USAGE = `Usage: deno task folds --runs A,B,… --manifests MA,MB,… [--out report.json]
   (node --import tsx scripts/pool_folds.ts …)
@@ -76,11 +77,12 @@ const { mkdir, writeFile } = await import("node:fs/promises");
 const { dirname } = await import("node:path");
 const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
 const { readRunJson } = await import("./lib/run/run_folder.ts");
-const { bestEpochOf, formatFoldsTable, poolFolds, refitEpochs } = await import("./lib/run/folds.ts");
+const { bestEpochOf, formatFoldsTable, poolFolds, refitEpochs, refitValLoss } = await import("./lib/run/folds.ts");
 
 async function main(): Promise<void> {
   const folds = [];
   const bestEpochs: number[][] = [];
+  const histories: HistoryRow[][][] = [];
   let testBlock: string | undefined;
   for (const [k, members] of args.runs.entries()) {
     const run = members.join("+");
@@ -96,7 +98,9 @@ async function main(): Promise<void> {
     testBlock = test;
     const itemOf = new Map(manifest.items.map((i) => [i.path, i]));
     const memberRows: Map<string, PredictionRow>[] = [];
-    bestEpochs.push(await Promise.all(members.map(async (m) => bestEpochOf(await readRunJson(m, "history")))));
+    const foldHistories = await Promise.all(members.map((m) => readRunJson(m, "history")));
+    histories.push(foldHistories);
+    bestEpochs.push(foldHistories.map(bestEpochOf));
     for (const member of members) {
       const val = (await readRunJson(member, "predictions")).filter((p) => p.split === "val");
       for (const p of val) {
@@ -136,7 +140,11 @@ async function main(): Promise<void> {
       operatingPoint: evaluation && { threshold: evaluation.threshold, reviewBand: evaluation.reviewBand },
     });
   }
-  const report = { ...poolFolds(folds, args.rule), refit: refitEpochs(bestEpochs) };
+  const epochs = refitEpochs(bestEpochs);
+  const report = {
+    ...poolFolds(folds, args.rule),
+    refit: { ...epochs, valLoss: refitValLoss(histories, epochs.stopEpochs) },
+  };
   const { targetSensitivity: t, bandSensitivity: b, bandSpecificity: sp } = args.rule;
   console.log(
     `${args.runs.length} folds, ${
@@ -159,6 +167,12 @@ async function main(): Promise<void> {
     `refit on every non-test image (prepare --val 0): train --stop-epoch ${
       report.refit.stopEpochs.join(" / ")
     } (each member's median best epoch over the folds)`,
+  );
+  const { atBest, atStop } = report.refit.valLoss;
+  console.log(
+    `val loss per fold at the best epoch → at the stop epoch: ${
+      atBest.map((b, j) => b.map((x, k) => `${x.toFixed(3)}→${atStop[j][k].toFixed(3)}`).join(" ")).join(" | ")
+    }`,
   );
   if (args.out) {
     await mkdir(dirname(args.out), { recursive: true });

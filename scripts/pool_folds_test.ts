@@ -10,11 +10,11 @@ import { runScript } from "../tests/helpers/run_script.ts";
 
 const folds = (args: string[]) => runScript("pool_folds.ts", args);
 
-/** A trainer's history.json whose best epoch (by val) is `best` of `epochs`. */
+/** A trainer's history.json whose best epoch (by val) is `best` of `epochs`; val loss epoch / 100. */
 function history(best: number, epochs: number) {
   return Array.from(
     { length: epochs },
-    (_, i) => ({ epoch: i + 1, val: {}, best: i + 1 <= best && i % 2 === 0 || i + 1 === best }),
+    (_, i) => ({ epoch: i + 1, val: { loss: (i + 1) / 100 }, best: i + 1 <= best && i % 2 === 0 || i + 1 === best }),
   );
 }
 
@@ -114,8 +114,14 @@ Deno.test("folds CLI: every fold on its own and across, pooled with intervals, t
     );
     assert.equal(report.pooled.intervals.review.length, 2);
     // a refit trains each member for the median of its folds' best epochs, rounded up: (4 + 7) / 2
-    assert.deepEqual(report.refit, { bestEpochs: [[4, 7]], stopEpochs: [6] });
+    // and the val loss it gives up on each fold: epoch 4 → 6 on fold 1, 7 → 6 on fold 2
+    assert.deepEqual(report.refit, {
+      bestEpochs: [[4, 7]],
+      stopEpochs: [6],
+      valLoss: { atBest: [[0.04, 0.07]], atStop: [[0.06, 0.06]] },
+    });
     assert.match(r.stdout, /refit on every non-test image \(prepare --val 0\): train --stop-epoch 6 /);
+    assert.match(r.stdout, /at the best epoch → at the stop epoch: 0\.040→0\.060 0\.070→0\.060\n/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -191,7 +197,12 @@ Deno.test("folds CLI: an ensemble recipe's folds as members joined by +, every t
     const report = JSON.parse(await readFile(out, "utf8"));
     const f2 = report.across[1];
     assert.deepEqual([f2.allAnsweredNormal, f2.normalAnsweredNormal, f2.normalAnsweredAll, f2.review], [0, 2, 1, 2]);
-    assert.deepEqual(report.refit, { bestEpochs: [[4, 7], [9, 12]], stopEpochs: [6, 11] });
+    // member 2 stopped (patience) at epoch 9 on fold 1, before its stop epoch 11: read there
+    assert.deepEqual(report.refit, {
+      bestEpochs: [[4, 7], [9, 12]],
+      stopEpochs: [6, 11],
+      valLoss: { atBest: [[0.04, 0.07], [0.09, 0.12]], atStop: [[0.06, 0.06], [0.09, 0.11]] },
+    });
     assert.match(r.stdout, /train --stop-epoch 6 \/ 11 /);
     const [t1, t2] = report.fitted.memberTemperatures;
     assert.ok(Math.abs(t2 / t1 - 3) < 1e-4, `${t1}, ${t2}`);

@@ -112,6 +112,55 @@ export interface RefitEpochs {
   bestEpochs: number[][];
   /** per member, the median of its folds' best epochs, rounded up: `train --stop-epoch` */
   stopEpochs: number[];
+  /**
+   * What a refit cut at `stopEpochs` gives up on each fold ({@link refitValLoss}): the val loss at
+   * the fold's best epoch and at the stop epoch, `[member][fold]`. A large gap means the picked
+   * epochs were lucky draws and the folds' operating point will not suit a refit.
+   */
+  valLoss?: { atBest: number[][]; atStop: number[][] };
+}
+
+/** One history row, as far as {@link refitValLoss} reads it. */
+interface LossRow {
+  epoch: number;
+  best: boolean;
+  val: { loss: number } | null;
+}
+
+/**
+ * The val loss of each fold's run at its best epoch and at the refit's stop epoch (`[member][fold]`
+ * out of `histories[fold][member]`); a run that stopped early (patience) before the stop epoch is
+ * read at its last epoch.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const row = (epoch: number, loss: number, best = false) => ({ epoch, best, val: { loss } });
+ * // one member, two folds: fold 1 picked a lucky epoch 2, fold 2 is steady
+ * const fold1 = [row(1, 0.3, true), row(2, 0.12, true), row(3, 0.32)];
+ * const fold2 = [row(1, 0.2, true), row(2, 0.18, true), row(3, 0.17, true)];
+ * const gap = refitValLoss([[fold1], [fold2]], [3]);
+ * assert.deepEqual(gap, { atBest: [[0.12, 0.17]], atStop: [[0.32, 0.17]] });
+ * assert.deepEqual(refitValLoss([[fold1.slice(0, 2)]], [3]).atStop, [[0.12]]); // stopped early: its last epoch
+ * ```
+ */
+export function refitValLoss(
+  histories: readonly (readonly (readonly LossRow[])[])[],
+  stopEpochs: readonly number[],
+): { atBest: number[][]; atStop: number[][] } {
+  const lossAt = (h: readonly LossRow[], epoch: number, what: string) => {
+    const loss = h[Math.min(epoch, h.length) - 1]?.val?.loss;
+    if (loss === undefined) {
+      throw new Error(`no val loss at ${what} epoch ${epoch}; were the folds trained with a val split?`);
+    }
+    return loss;
+  };
+  const perMember = (read: (h: readonly LossRow[], j: number) => number) =>
+    stopEpochs.map((_, j) => histories.map((fold) => read(fold[j], j)));
+  return {
+    atBest: perMember((h) => lossAt(h, bestEpochOf(h), "the best")),
+    atStop: perMember((h, j) => lossAt(h, stopEpochs[j], "the stop")),
+  };
 }
 
 /**

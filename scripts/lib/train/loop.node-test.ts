@@ -13,6 +13,7 @@ import type { ManifestItem, SplitManifest } from "../data/split_manifest.ts";
 import { loadLayersModel } from "../tfjs/file_io.ts";
 import { NO_AUGMENT } from "./augment.ts";
 import { ALL_V6_AUGMENT } from "../../../tests/helpers/training_fields.ts";
+import { TEST_PREPROCESS } from "../../../tests/helpers/card_fields.ts";
 import { encodeBmp } from "../../../model/core/mod.ts";
 import { DEFAULT_TRAIN, type HistoryRow, train } from "./loop.ts";
 import { createModel } from "../models/create.ts";
@@ -34,14 +35,7 @@ function bmp(w: number, h: number, pixel: (x: number, y: number) => [number, num
  * 1, so the replicas must build the same network as the main thread), wasm, no augmentation.
  */
 function smallRun(manifest: SplitManifest, out: string, o: { epochs: number; workers: number }) {
-  const spec: PreprocessSpec = {
-    size: 32,
-    crop: "none",
-    resize: "area",
-    normalization: { mode: "per-image", minStd: 0.02 },
-    channelOrder: "RGB",
-    alphaBackground: 0,
-  };
+  const spec: PreprocessSpec = TEST_PREPROCESS;
   return {
     ...DEFAULT_TRAIN,
     manifest,
@@ -292,15 +286,7 @@ test("train: the device data path (tfjs augmentation, 8-bit cache, feeder thread
   const dir = await mkdtemp(join(tmpdir(), "train-device-"));
   try {
     const manifest = await syntheticManifest(dir);
-    const spec: PreprocessSpec = {
-      size: 32,
-      crop: "none",
-      resize: "area",
-      normalization: { mode: "per-image", minStd: 0.02 },
-      channelOrder: "RGB",
-      alphaBackground: 0,
-      whiteBalance: { brightFraction: 0.02 },
-    };
+    const spec: PreprocessSpec = { ...TEST_PREPROCESS, whiteBalance: { brightFraction: 0.02 } };
     // all-v6's members' recipe: colour jitter, tone curves, chroma, zoom in/out, source-size JPEG
     const augment = { ...ALL_V6_AUGMENT, jpegSource: { probability: 0.5, minQuality: 40, maxQuality: 90 } };
     const cfg = {

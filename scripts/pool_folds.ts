@@ -81,7 +81,6 @@ const { bestEpochOf, formatFoldsTable, poolFolds, refitEpochs, refitValLoss } = 
 
 async function main(): Promise<void> {
   const folds = [];
-  const bestEpochs: number[][] = [];
   const histories: HistoryRow[][][] = [];
   let testBlock: string | undefined;
   for (const [k, members] of args.runs.entries()) {
@@ -98,9 +97,7 @@ async function main(): Promise<void> {
     testBlock = test;
     const itemOf = new Map(manifest.items.map((i) => [i.path, i]));
     const memberRows: Map<string, PredictionRow>[] = [];
-    const foldHistories = await Promise.all(members.map((m) => readRunJson(m, "history")));
-    histories.push(foldHistories);
-    bestEpochs.push(foldHistories.map(bestEpochOf));
+    histories.push(await Promise.all(members.map((m) => readRunJson(m, "history"))));
     for (const member of members) {
       const val = (await readRunJson(member, "predictions")).filter((p) => p.split === "val");
       for (const p of val) {
@@ -140,7 +137,7 @@ async function main(): Promise<void> {
       operatingPoint: evaluation && { threshold: evaluation.threshold, reviewBand: evaluation.reviewBand },
     });
   }
-  const epochs = refitEpochs(bestEpochs);
+  const epochs = refitEpochs(histories.map((fold) => fold.map(bestEpochOf)));
   const report = {
     ...poolFolds(folds, args.rule),
     refit: { ...epochs, valLoss: refitValLoss(histories, epochs.stopEpochs) },

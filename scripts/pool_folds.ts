@@ -13,6 +13,11 @@
  * how long each member trains in a refit on every non-test image (`train --stop-epoch`): the median
  * of its folds' best epochs.
  *
+ * `--shifts` reads the folds under the evaluation shift suite too (`poolShifted`): each member's
+ * exported float model (`deno task export`) scores its fold's val images under every shift, and each
+ * fold is answered at the point fitted on the other folds' unshifted scores. `--cache` keeps those
+ * logits, so adding a member or re-reading with another rule scores nothing twice.
+ *
  * @module
  */
 import { cliArgs, numberFlag, StepError, stepFailed, UsageError } from "./lib/run/cli.ts";
@@ -28,8 +33,12 @@ const USAGE = `Usage: deno task folds --runs A,B,… --manifests MA,MB,… [--ou
   --target-sensitivity X, --band-sensitivity X, --band-specificity X
                      the operating point's rule for the reading across folds (0.99, 0.999, 0.99:
                      evaluate's); the own-block rows keep each run's evaluation
+  --shifts all|A,B   also read the folds under the evaluation shift suite (all) or these shifts or
+                     families: every member needs its float model (deno task export --run …)
+  --cache FILE       the members' shifted logits: read where the model and images match, written after
   --out FILE         the report as JSON
-Prints one row per fold read on its own block, one per fold read across, and the pooled row.`;
+Prints one row per fold read on its own block, one per fold read across, and the pooled row; with
+--shifts, one pooled row per shift (float, no input-domain check) and a summary line.`;
 
 const args = cliArgs({
   name: "pool_folds.ts",
@@ -40,6 +49,8 @@ const args = cliArgs({
     runs: { type: "string" },
     manifests: { type: "string" },
     out: { type: "string" },
+    shifts: { type: "string" },
+    cache: { type: "string" },
     "target-sensitivity": { type: "string" },
     "band-sensitivity": { type: "string" },
     "band-specificity": { type: "string" },
@@ -61,10 +72,13 @@ const args = cliArgs({
   }
   const rate = (name: string, fallback: number) =>
     numberFlag(v[name as "band-sensitivity"], name, { min: 0.5, max: 1, fallback });
+  if (v.cache && !v.shifts) throw new UsageError("--cache keeps shifted logits: give --shifts too");
   return {
     runs,
     manifests,
     out: v.out,
+    shifts: v.shifts?.split(",").map((s) => s.trim()).filter(Boolean),
+    cache: v.cache,
     rule: {
       targetSensitivity: rate("target-sensitivity", 0.99),
       bandSensitivity: rate("band-sensitivity", 0.999),
@@ -77,15 +91,106 @@ const { mkdir, writeFile } = await import("node:fs/promises");
 const { dirname } = await import("node:path");
 const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
 const { readRunJson } = await import("./lib/run/run_folder.ts");
-const { bestEpochOf, formatFoldsTable, poolFolds, refitEpochs, refitValLoss } = await import("./lib/run/folds.ts");
+const {
+  bestEpochOf,
+  formatFoldsTable,
+  formatShiftTable,
+  poolFolds,
+  poolShifted,
+  refitEpochs,
+  refitValLoss,
+  summarizeShifts,
+} = await import("./lib/run/folds.ts");
+type FoldScores = import("./lib/run/folds.ts").FoldScores;
+type SplitManifest = import("./lib/data/split_manifest.ts").SplitManifest;
+
+/** The members' shifted logits kept between runs: per run, the model and images it scored. */
+interface ShiftCache {
+  runs: Record<string, { model: string; images: string; byShift: Record<string, number[]> }>;
+}
+
+/**
+ * Every fold's val rows under each shift, scored by each member's float ONNX model (rows in the
+ * folds' order): `[shift][fold][row][member]`.
+ */
+async function shiftedLogits(
+  folds: readonly FoldScores[],
+  manifests: readonly SplitManifest[],
+  names: readonly string[],
+  cacheFile: string | undefined,
+) {
+  const { existsSync } = await import("node:fs");
+  const { readFile } = await import("node:fs/promises");
+  const { sha256Hex } = await import("../model/core/mod.ts");
+  const { onnxLogits } = await import("./lib/run/onnx_scoring.ts");
+  const { runPath } = await import("./lib/run/run_folder.ts");
+  const { loadImages } = await import("./lib/shift/load.ts");
+  const { applySuiteShift, selectSuite, SHIFT_SUITE } = await import("./lib/shift_suite/suite.ts");
+  const shifts = names.includes("all") ? [...SHIFT_SUITE] : selectSuite(names);
+  if (shifts[0]?.name !== "identity") shifts.unshift(SHIFT_SUITE.find((s) => s.name === "identity")!);
+  const cache: ShiftCache = cacheFile && existsSync(cacheFile)
+    ? JSON.parse(await readFile(cacheFile, "utf8"))
+    : { runs: {} };
+  const out = shifts.map(() => folds.map((f) => f.rows.map(() => [] as number[])));
+  for (const [k, fold] of folds.entries()) {
+    const manifest = manifests[k];
+    const itemOf = new Map(manifest.items.map((i) => [i.path, i]));
+    const items = fold.rows.map((r) => itemOf.get(r.path)!);
+    const images = await sha256Hex(new TextEncoder().encode(items.map((i) => `${i.path}\t${i.sha256}`).join("\n")));
+    const members = await Promise.all(args.runs[k].map(async (run) => {
+      const file = runPath(run, "floatModel");
+      if (!existsSync(file)) {
+        throw new StepError(`${run} has no ${file}: export it first (deno task export --run ${run} --manifest …)`);
+      }
+      const bytes = new Uint8Array(await readFile(file));
+      const model = await sha256Hex(bytes);
+      const entry = cache.runs[run];
+      if (entry?.model !== model || entry.images !== images) cache.runs[run] = { model, images, byShift: {} };
+      return {
+        run,
+        bytes,
+        spec: await readRunJson(run, "preprocess"),
+        io: (await readRunJson(run, "onnxExport")).io,
+      };
+    }));
+    const todo = shifts.filter((s) => members.some((m) => !cache.runs[m.run].byShift[s.name]));
+    if (todo.length > 0) {
+      const loaded = await loadImages(manifest, items);
+      for (const shift of todo) {
+        const shifted = await Promise.all(
+          loaded.map(async (im) => ({ ...im, rgba: await applySuiteShift(im.rgba, shift) })),
+        );
+        for (const m of members) {
+          if (cache.runs[m.run].byShift[shift.name]) continue;
+          cache.runs[m.run].byShift[shift.name] =
+            (await onnxLogits(m.bytes, shifted, m.spec, m.io, { backend: "node" })).logits;
+        }
+        console.error(`fold ${k + 1}: scored ${shift.name}`);
+      }
+      if (cacheFile) {
+        await mkdir(dirname(cacheFile), { recursive: true });
+        await writeFile(cacheFile, JSON.stringify(cache));
+      }
+    }
+    for (const [s, shift] of shifts.entries()) {
+      for (const [j, m] of members.entries()) {
+        const logits = cache.runs[m.run].byShift[shift.name];
+        fold.rows.forEach((_, i) => (out[s][k][i][j] = logits[i]));
+      }
+    }
+  }
+  return shifts.map((s, i) => ({ shift: s.name, logits: out[i] }));
+}
 
 async function main(): Promise<void> {
-  const folds = [];
+  const folds: FoldScores[] = [];
+  const manifests: SplitManifest[] = [];
   const histories: HistoryRow[][][] = [];
   let testBlock: string | undefined;
   for (const [k, members] of args.runs.entries()) {
     const run = members.join("+");
     const manifest = await readSplitManifest(args.manifests[k]);
+    manifests.push(manifest);
     const test = manifest.items.filter((i) => i.split === "test").map((i) => i.path).sort().join("\n");
     if (testBlock !== undefined && test !== testBlock) {
       throw new StepError(
@@ -138,9 +243,12 @@ async function main(): Promise<void> {
     });
   }
   const epochs = refitEpochs(histories.map((fold) => fold.map(bestEpochOf)));
+  const shifts = args.shifts &&
+    poolShifted(folds, await shiftedLogits(folds, manifests, args.shifts, args.cache), args.rule);
   const report = {
     ...poolFolds(folds, args.rule),
     refit: { ...epochs, valLoss: refitValLoss(histories, epochs.stopEpochs) },
+    ...(shifts ? { shifts: { readings: shifts, summary: summarizeShifts(shifts) } } : {}),
   };
   const { targetSensitivity: t, bandSensitivity: b, bandSpecificity: sp } = args.rule;
   console.log(
@@ -171,6 +279,17 @@ async function main(): Promise<void> {
       atBest.map((b, j) => b.map((x, k) => `${x.toFixed(3)}→${atStop[j][k].toFixed(3)}`).join(" ")).join(" | ")
     }`,
   );
+  if (report.shifts) {
+    const m = report.shifts.summary;
+    console.log(
+      `\nunder the shift suite (float, no input-domain check; each fold at the point fitted on the other folds' unshifted scores):\n\n${
+        formatShiftTable(report.shifts.readings)
+      }\n\n${m.shifts} shifts: ALL answered normal > 1% in ${m.over1}, > 5% in ${m.over5}; summed ${m.summedAllAnsweredNormal}; ` +
+        `worst ${m.worst.shift} ${(100 * m.worst.share).toFixed(1)}%; benign normal ${
+          (100 * m.meanNormalAnsweredNormal).toFixed(1)
+        }% and review ${(100 * m.meanReview).toFixed(1)}% on average`,
+    );
+  }
   if (args.out) {
     await mkdir(dirname(args.out), { recursive: true });
     await writeFile(args.out, JSON.stringify(report, null, 1) + "\n");

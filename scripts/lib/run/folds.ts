@@ -283,6 +283,169 @@ function answerRows(
  * ```
  */
 export function poolFolds(folds: readonly FoldScores[], opts: PoolOptions = {}): FoldsReport {
+  checkFolds(folds);
+  const own = folds.map((f) => {
+    const point = f.temperature !== undefined && f.operatingPoint
+      ? { memberTemperatures: f.rows[0].logits.map(() => 1), temperature: f.temperature, ...f.operatingPoint }
+      : fitPoint(f.rows, {});
+    return { name: f.name, ...count(answerRows(f, point)) };
+  });
+  const pooledRows: Answered[] = [];
+  const across = folds.map((f, k) => {
+    const point = fitPoint(folds.filter((_, j) => j !== k).flatMap((o) => o.rows), opts);
+    const rows = answerRows(f, point);
+    pooledRows.push(...rows);
+    return { name: f.name, ...point, ...count(rows) };
+  });
+  return { own, across, pooled: pooledAnswers(pooledRows, opts), fitted: fitPoint(folds.flatMap((f) => f.rows), opts) };
+}
+
+/**
+ * One shift's raw logits for every fold's val rows: `logits[fold][row]` holds one logit per member,
+ * folds and rows in the order of the {@link FoldScores} they shift.
+ */
+export interface ShiftedLogits {
+  /** the shift's name, e.g. `hsl-lightness ×0.90` (`identity` for the unchanged images) */
+  shift: string;
+  logits: readonly (readonly (readonly number[])[])[];
+}
+
+/** What the folds answer under one shift, pooled over the folds ({@link poolShifted}). */
+export interface ShiftReading extends PooledAnswers {
+  shift: string;
+}
+
+/**
+ * The folds under acquisition shifts: each fold's shifted images answered with the temperatures
+ * and operating point fitted on the other folds' *unshifted* scores (the across reading of
+ * {@link poolFolds}: nothing fitted on the fold's block, nothing fitted on shifted images), pooled
+ * over the folds with cluster-bootstrap intervals, one reading per shift. What a recipe's point
+ * gives new patients whose images were also acquired otherwise, before any test block is read.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * // two folds of ALL logits 3, 4, 5, 6 and normal −6, −5, −4, 2; a shift that lowers every logit by 5
+ * const fold = (name: string) => ({
+ *   name, rows: [3, 4, 5, 6, -6, -5, -4, 2].map((z, i) => ({ path: `${name}/${i}`, positive: i < 4, logits: [z] })),
+ * });
+ * const folds = [fold("a"), fold("b")];
+ * const darker = { shift: "darker", logits: folds.map((f) => f.rows.map((r) => [r.logits[0] - 5])) };
+ * const [same, shifted] = poolShifted(folds, [{ shift: "identity", logits: folds.map((f) => f.rows.map((r) => r.logits)) }, darker], { resamples: 20 });
+ * assert.equal(same.allAnsweredNormal, poolFolds(folds, { resamples: 20 }).pooled.allAnsweredNormal);
+ * assert.equal(shifted.shift, "darker");
+ * assert.ok(shifted.allAnsweredNormal > same.allAnsweredNormal); // the unshifted point, darker scores
+ * ```
+ */
+export function poolShifted(
+  folds: readonly FoldScores[],
+  shifts: readonly ShiftedLogits[],
+  opts: PoolOptions = {},
+): ShiftReading[] {
+  checkFolds(folds);
+  const members = folds[0].rows[0].logits.length;
+  for (const s of shifts) {
+    const bad = s.logits.length !== folds.length
+      ? `${s.logits.length} folds of logits for ${folds.length} folds`
+      : folds.map((f, k) => {
+        const rows = s.logits[k];
+        if (rows.length !== f.rows.length) return `fold ${f.name}: ${rows.length} rows for its ${f.rows.length}`;
+        const r = rows.findIndex((l) => l.length !== members);
+        return r >= 0 ? `fold ${f.name}: ${f.rows[r].path} has ${rows[r].length} member logits, not ${members}` : "";
+      }).find(Boolean);
+    if (bad) throw new Error(`shift "${s.shift}": ${bad}; score every fold's val rows, in order, with each member`);
+  }
+  const points = folds.map((_, k) => fitPoint(folds.filter((_, j) => j !== k).flatMap((o) => o.rows), opts));
+  return shifts.map((s) => {
+    const rows = folds.flatMap((f, k) =>
+      answerRows({ ...f, rows: f.rows.map((r, i) => ({ ...r, logits: s.logits[k][i] })) }, points[k])
+    );
+    return { shift: s.shift, ...pooledAnswers(rows, opts) };
+  });
+}
+
+/** {@link summarizeShifts}' result, over the shifted readings (not `identity`). */
+export interface ShiftSummary {
+  shifts: number;
+  /** shifts whose pooled ALL answered `normal` exceeds 1% / 5% */
+  over1: number;
+  over5: number;
+  /** ALL images answered `normal`, summed over the shifts */
+  summedAllAnsweredNormal: number;
+  /** the shift with the largest share of ALL answered `normal` */
+  worst: { shift: string; share: number };
+  meanNormalAnsweredNormal: number;
+  meanReview: number;
+}
+
+/**
+ * The shifted readings in a line: how many shifts miss the 1% / 5% bounds on ALL answered
+ * `normal`, the misses summed, the worst shift, and the mean benign `normal` and review shares.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const none: [number, number] = [0, 0];
+ * const r = (shift: string, allAnsweredNormal: number) => ({ shift, all: 100, normal: 10, allAnsweredNormal,
+ *   normalAnsweredNormal: 8, normalAnsweredAll: 0, review: 11, auroc: 1,
+ *   intervals: { allAnsweredNormal: none, normalAnsweredNormal: none, review: none } });
+ * const s = summarizeShifts([r("identity", 9), r("a", 1), r("b", 2), r("c", 6)]);
+ * assert.deepEqual([s.shifts, s.over1, s.over5, s.summedAllAnsweredNormal], [3, 2, 1, 9]); // 1% is within
+ * assert.deepEqual(s.worst, { shift: "c", share: 0.06 });
+ * assert.ok(Math.abs(s.meanReview - 0.1) < 1e-12); // 11 of 110 in every shift
+ * ```
+ */
+export function summarizeShifts(readings: readonly ShiftReading[]): ShiftSummary {
+  const shifted = readings.filter((r) => r.shift !== "identity");
+  if (shifted.length === 0) throw new Error("no shifted readings to summarise (only identity)");
+  const share = (r: Answers) => r.allAnsweredNormal / r.all;
+  const mean = (f: (r: ShiftReading) => number) => shifted.reduce((s, r) => s + f(r), 0) / shifted.length;
+  const worst = shifted.reduce((w, r) => (share(r) > share(w) ? r : w));
+  return {
+    shifts: shifted.length,
+    over1: shifted.filter((r) => share(r) > 0.01).length,
+    over5: shifted.filter((r) => share(r) > 0.05).length,
+    summedAllAnsweredNormal: shifted.reduce((s, r) => s + r.allAnsweredNormal, 0),
+    worst: { shift: worst.shift, share: share(worst) },
+    meanNormalAnsweredNormal: mean((r) => r.normalAnsweredNormal / r.normal),
+    meanReview: mean((r) => r.review / (r.all + r.normal)),
+  };
+}
+
+/** Counts of `rows` with 95% cluster-bootstrap intervals over their blocks. */
+function pooledAnswers(rows: readonly Answered[], opts: PoolOptions): PooledAnswers {
+  const share = (pick: (rows: Answered[]) => [number, number]) => (rows: Answered[]) => {
+    const [n, d] = pick(rows);
+    return d ? n / d : NaN;
+  };
+  const boot = { groupOf: (r: Answered) => r.group, seed: opts.seed ?? 1, resamples: opts.resamples ?? 1000 };
+  const pos = (rows: Answered[]) => rows.filter((r) => r.positive),
+    neg = (rows: Answered[]) => rows.filter((r) => !r.positive);
+  const all = [...rows];
+  return {
+    ...count(all),
+    intervals: {
+      allAnsweredNormal: bootstrapCI(
+        all,
+        share((rows) => [pos(rows).filter((r) => r.decision === "normal").length, pos(rows).length]),
+        boot,
+      ),
+      normalAnsweredNormal: bootstrapCI(
+        all,
+        share((rows) => [neg(rows).filter((r) => r.decision === "normal").length, neg(rows).length]),
+        boot,
+      ),
+      review: bootstrapCI(
+        all,
+        share((rows) => [rows.filter((r) => r.decision === "review").length, rows.length]),
+        boot,
+      ),
+    },
+  };
+}
+
+/** Refuses folds that cannot be pooled: fewer than 2, uneven members, one class only, an image in two. */
+function checkFolds(folds: readonly FoldScores[]): void {
   if (folds.length < 2) throw new Error(`pooling folds needs at least 2 folds, got ${folds.length}`);
   const seen = new Map<string, string>();
   const members = folds[0].rows[0]?.logits.length;
@@ -310,51 +473,6 @@ export function poolFolds(folds: readonly FoldScores[], opts: PoolOptions = {}):
       seen.set(r.path, f.name);
     }
   }
-  const own = folds.map((f) => {
-    const point = f.temperature !== undefined && f.operatingPoint
-      ? { memberTemperatures: f.rows[0].logits.map(() => 1), temperature: f.temperature, ...f.operatingPoint }
-      : fitPoint(f.rows, {});
-    return { name: f.name, ...count(answerRows(f, point)) };
-  });
-  const pooledRows: Answered[] = [];
-  const across = folds.map((f, k) => {
-    const point = fitPoint(folds.filter((_, j) => j !== k).flatMap((o) => o.rows), opts);
-    const rows = answerRows(f, point);
-    pooledRows.push(...rows);
-    return { name: f.name, ...point, ...count(rows) };
-  });
-  const share = (pick: (rows: Answered[]) => [number, number]) => (rows: Answered[]) => {
-    const [n, d] = pick(rows);
-    return d ? n / d : NaN;
-  };
-  const boot = { groupOf: (r: Answered) => r.group, seed: opts.seed ?? 1, resamples: opts.resamples ?? 1000 };
-  const pos = (rows: Answered[]) => rows.filter((r) => r.positive),
-    neg = (rows: Answered[]) => rows.filter((r) => !r.positive);
-  return {
-    own,
-    across,
-    pooled: {
-      ...count(pooledRows),
-      intervals: {
-        allAnsweredNormal: bootstrapCI(
-          pooledRows,
-          share((rows) => [pos(rows).filter((r) => r.decision === "normal").length, pos(rows).length]),
-          boot,
-        ),
-        normalAnsweredNormal: bootstrapCI(
-          pooledRows,
-          share((rows) => [neg(rows).filter((r) => r.decision === "normal").length, neg(rows).length]),
-          boot,
-        ),
-        review: bootstrapCI(
-          pooledRows,
-          share((rows) => [rows.filter((r) => r.decision === "review").length, rows.length]),
-          boot,
-        ),
-      },
-    },
-    fitted: fitPoint(folds.flatMap((f) => f.rows), opts),
-  };
 }
 
 /** Percent with one decimal. */
@@ -395,5 +513,35 @@ export function formatFoldsTable(report: FoldsReport): string {
     `| | 95% cluster-bootstrap | ${ci(p.intervals.allAnsweredNormal)} | ${ci(p.intervals.normalAnsweredNormal)} | | ${
       ci(p.intervals.review)
     } | |`,
+  ].join("\n");
+}
+
+/**
+ * {@link poolShifted}'s readings as a Markdown table, one row per shift, with intervals.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const row = { shift: "gamma 1.2", all: 200, normal: 20, allAnsweredNormal: 3, normalAnsweredNormal: 17,
+ *   normalAnsweredAll: 1, review: 11, auroc: 0.9951,
+ *   intervals: { allAnsweredNormal: [0.005, 0.03], normalAnsweredNormal: [0.7, 0.95], review: [0.02, 0.08] } as
+ *     Record<"allAnsweredNormal" | "normalAnsweredNormal" | "review", [number, number]> };
+ * assert.match(formatShiftTable([row]), /\| gamma 1\.2 \| 1\.5% \(3\/200\) \[0\.5, 3\.0\] \| 85\.0% \(17\/20\) \[70\.0, 95\.0\] \| 5\.0% \(1\/20\) \| 5\.0% \(11\/220\) \[2\.0, 8\.0\] \| 0\.995 \|/);
+ * ```
+ */
+export function formatShiftTable(readings: readonly ShiftReading[]): string {
+  const ci = (v: readonly [number, number]) => `[${(100 * v[0]).toFixed(1)}, ${(100 * v[1]).toFixed(1)}]`;
+  return [
+    "| shift | ALL answered `normal` | normal answered `normal` | normal answered `all` | sent to review | AUROC |",
+    "| --- | --- | --- | --- | --- | --- |",
+    ...readings.map((r) =>
+      `| ${r.shift} | ${pct(r.allAnsweredNormal, r.all)} (${r.allAnsweredNormal}/${r.all}) ${
+        ci(r.intervals.allAnsweredNormal)
+      } | ${pct(r.normalAnsweredNormal, r.normal)} (${r.normalAnsweredNormal}/${r.normal}) ${
+        ci(r.intervals.normalAnsweredNormal)
+      } | ${pct(r.normalAnsweredAll, r.normal)} (${r.normalAnsweredAll}/${r.normal}) | ${
+        pct(r.review, r.all + r.normal)
+      } (${r.review}/${r.all + r.normal}) ${ci(r.intervals.review)} | ${r.auroc.toFixed(3)} |`
+    ),
   ].join("\n");
 }

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { type FoldScores, formatFoldsTable, poolFolds } from "./folds.ts";
+import {
+  type FoldScores,
+  formatFoldsTable,
+  formatShiftTable,
+  poolFolds,
+  poolShifted,
+  summarizeShifts,
+} from "./folds.ts";
 
 /** A fold whose ALL logits are `all` and normal logits `normal`, in blocks of two images. */
 function fold(name: string, all: number[], normal: number[], temperature = 1, threshold = 0.5): FoldScores {
@@ -95,4 +102,55 @@ Deno.test("poolFolds: refuses folds with different numbers of members, and a tem
     () => poolFolds([a, { ...b, operatingPoint: undefined }]),
     /fold b: give its own temperature and operating point together, or neither/,
   );
+});
+
+Deno.test("poolShifted: each fold's shifted images answered at the point fitted on the other folds' unshifted scores", () => {
+  const base = { all: [-1, 1, 2, 3, 4, 5, 6, 7, 8, 9], normal: [-9, -8, -7, -6, -5, -4, -3, -2, -1, 2] };
+  const a = fold("a", base.all, base.normal), b = fold("b", base.all, base.normal);
+  const c = fold("c", base.all.map((v) => v + 3), base.normal.map((v) => v + 3), 1, 0.85);
+  const folds = [a, b, c].map((f) => ({ name: f.name, rows: f.rows })); // no own evaluations needed
+  const unshifted = folds.map((f) => f.rows.map((r) => r.logits));
+  // a shift that lowers only fold c's logits by 3 (c then holds a's scores) and one that lowers a's
+  const lowerC = {
+    shift: "lower c",
+    logits: folds.map((f, k) => f.rows.map((r) => [r.logits[0] - (k === 2 ? 3 : 0)])),
+  };
+  const lowerA = {
+    shift: "lower a",
+    logits: folds.map((f, k) => f.rows.map((r) => [r.logits[0] - (k === 0 ? 3 : 0)])),
+  };
+  const opts = { resamples: 100 };
+  const [identity, c3, a3] = poolShifted(folds, [{ shift: "identity", logits: unshifted }, lowerC, lowerA], opts);
+  const pooled = poolFolds(folds, opts).pooled;
+  assert.deepEqual({ ...identity, shift: undefined }, { ...pooled, shift: undefined }, "identity = the across reading");
+  // lowered by 3, c's rows equal a's: answered at a+b's point, c now reads exactly as a does across
+  const across = poolFolds(folds, opts).across;
+  assert.equal(c3.normalAnsweredNormal, across[0].normalAnsweredNormal * 2 + across[1].normalAnsweredNormal);
+  // a lowered by 3 is answered at b+c's point (fitted on their unshifted scores, not on a's shifted
+  // ones): its ALL images at −4…6 — the one at −4 and those up to the band's low edge answer `normal`
+  assert.ok(a3.allAnsweredNormal > identity.allAnsweredNormal, JSON.stringify(a3));
+  assert.equal(a3.all, 30);
+  const s = summarizeShifts([identity, c3, a3]);
+  assert.equal(s.shifts, 2);
+  assert.equal(s.worst.shift, "lower a");
+  assert.equal(s.summedAllAnsweredNormal, c3.allAnsweredNormal + a3.allAnsweredNormal);
+  assert.match(formatShiftTable([identity, a3]), /\| lower a \| \d+\.\d% \(\d+\/30\) \[/);
+});
+
+Deno.test("poolShifted: refuses logits that do not match the folds' rows or members", () => {
+  const folds = [fold("a", [1, 2], [-1, -2]), fold("b", [1, 2], [-1, -2])];
+  const logits = folds.map((f) => f.rows.map((r) => r.logits));
+  assert.throws(
+    () => poolShifted(folds, [{ shift: "s", logits: logits.slice(1) }]),
+    /shift "s": 1 folds of logits for 2 folds/,
+  );
+  assert.throws(
+    () => poolShifted(folds, [{ shift: "s", logits: [logits[0], logits[1].slice(1)] }]),
+    /shift "s": fold b: 3 rows for its 4; score every fold's val rows, in order, with each member/,
+  );
+  assert.throws(
+    () => poolShifted(folds, [{ shift: "s", logits: [logits[0], logits[1].map((l) => [...l, 0])] }]),
+    /fold b: b\/all0 has 2 member logits, not 1/,
+  );
+  assert.throws(() => summarizeShifts([]), /no shifted readings/);
 });

@@ -221,3 +221,70 @@ Deno.test("folds CLI: an ensemble recipe's folds as members joined by +, every t
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+/** A fold's run given the tiny fixture model as its export, and real images at its val paths. */
+async function withModel(dir: string, run: string, manifest: string): Promise<void> {
+  const card = JSON.parse(await readFile("tests/fixtures/models/tiny.float.json", "utf8"));
+  await writeFile(join(run, "model.float.onnx"), await readFile("tests/fixtures/models/tiny.float.onnx"));
+  await writeFile(join(run, "preprocess.json"), JSON.stringify(card.preprocess));
+  await writeFile(
+    join(run, "onnx_export.json"),
+    JSON.stringify({
+      kind: "onnx-export",
+      checkpoint: "best",
+      opset: 17,
+      floatBytes: 1,
+      io: card.io,
+      parity: { images: 1, maxAbsLogitDiff: 0, tolerance: 1e-4 },
+    }),
+  );
+  // an ALL-looking smear field and a pale single cell, alternately, whatever the names say
+  const sources = ["tests/fixtures/images/full_baseline.jpg", "tests/fixtures/images/cnmc_hem_UID_H10_100_1_hem.png"];
+  const { items } = JSON.parse(await readFile(manifest, "utf8"));
+  for (const [i, item] of items.filter((x: { split: string }) => x.split === "val").entries()) {
+    await mkdir(join(dir, item.path, ".."), { recursive: true });
+    await writeFile(join(dir, item.path), await readFile(sources[i % 2]));
+  }
+}
+
+Deno.test("folds CLI: --shifts reads every fold's val images under the suite from the members' exports, cached", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "folds-cli-"));
+  try {
+    const a = await writeFold(dir, 1), b = await writeFold(dir, 2);
+    const base = ["--runs", `${a.run},${b.run}`, "--manifests", `${a.manifest},${b.manifest}`];
+    const cache = join(dir, "cache.json"), out = join(dir, "report.json");
+    const missing = await folds([...base, "--shifts", "gamma 1.2"]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /f1\/run has no .*model\.float\.onnx: export it first \(deno task export --run/);
+    const lone = await folds([...base, "--cache", cache]);
+    assert.equal(lone.code, 2);
+    assert.match(lone.stderr, /--cache keeps shifted logits: give --shifts too/);
+
+    await withModel(dir, a.run, a.manifest);
+    await withModel(dir, b.run, b.manifest);
+    const r = await folds([...base, "--shifts", "gamma 1.2,jpeg", "--cache", cache, "--out", out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /fold 2: scored jpeg q50/);
+    const report = JSON.parse(await readFile(out, "utf8"));
+    const names = report.shifts.readings.map((s: { shift: string }) => s.shift);
+    assert.deepEqual(names, ["identity", "gamma 1.2", "jpeg q95", "jpeg q75", "jpeg q60", "jpeg q50"]);
+    for (const s of report.shifts.readings) assert.deepEqual([s.all, s.normal], [8, 8], s.shift);
+    assert.equal(report.shifts.summary.shifts, 5);
+    assert.match(r.stdout, /under the shift suite .*\n\n\| shift \|[^\n]*\n[^\n]*\n\| identity \| /);
+    assert.match(r.stdout, /5 shifts: ALL answered normal > 1% in \d, > 5% in \d; summed \d+; worst /);
+    // (the tiny fixture scores every image near logit 0.75, inside the review band: this test is about
+    // the data flow; poolShifted's tests hold the answers) the members scored real pixels: gamma
+    // moves the logits, and each fold's 8 images have 8
+    const cached = JSON.parse(await readFile(cache, "utf8")).runs[a.run].byShift;
+    assert.equal(cached["identity"].length, 8);
+    assert.notDeepEqual(cached["gamma 1.2"], cached["identity"]);
+    // read again: nothing is scored twice, the same answers come out
+    const again = await folds([...base, "--shifts", "gamma 1.2,jpeg", "--cache", cache]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.doesNotMatch(again.stderr, /scored/);
+    const table = (out: string) => out.slice(out.indexOf("under the shift suite")).split("\n\nwrote ")[0].trim();
+    assert.equal(table(again.stdout), table(r.stdout));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

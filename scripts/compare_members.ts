@@ -69,10 +69,10 @@ const args = cliArgs({
 const { sha256Hex } = await import("../model/core/mod.ts");
 const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
 const { allCombos, answerCombo, formatComboTable, parseCombo } = await import("./lib/run/member_combos.ts");
-const { onnxLogits } = await import("./lib/run/onnx_scoring.ts");
+const { scoreUnderShifts } = await import("./lib/run/shift_logits.ts");
 const { readRunJson, runPath } = await import("./lib/run/run_folder.ts");
 const { loadImages, selectItems } = await import("./lib/shift/load.ts");
-const { applySuiteShift, selectSuite, SHIFT_SUITE } = await import("./lib/shift_suite/suite.ts");
+const { selectSuite, SHIFT_SUITE } = await import("./lib/shift_suite/suite.ts");
 
 /** The cache file: per run, the model it scored and its logits per shift; the images it scored. */
 interface Cache {
@@ -111,24 +111,15 @@ async function main(): Promise<void> {
   for (const r of runs) {
     if (cached.runs[r.run]?.model !== r.model) cached.runs[r.run] = { model: r.model, byShift: {} };
   }
-  const todo = shifts.filter((s) => runs.some((r) => !cached.runs[r.run].byShift[s.name]));
-  if (todo.length > 0) {
-    const images = await loadImages(manifest, items);
-    for (const shift of todo) {
-      const shifted = await Promise.all(
-        images.map(async (im) => ({ ...im, rgba: await applySuiteShift(im.rgba, shift) })),
-      );
-      for (const r of runs) {
-        if (cached.runs[r.run].byShift[shift.name]) continue;
-        const { logits } = await onnxLogits(r.bytes, shifted, r.spec, r.io, { backend: "node" });
-        cached.runs[r.run].byShift[shift.name] = logits;
-      }
-      console.error(`scored ${shift.name}`);
-    }
-    if (args.cache) {
-      await mkdir(dirname(args.cache), { recursive: true });
-      await writeFile(args.cache, JSON.stringify(cached));
-    }
+  const scored = await scoreUnderShifts(
+    () => loadImages(manifest, items),
+    runs.map((r) => ({ ...r, byShift: cached.runs[r.run].byShift })),
+    shifts,
+    { onShift: (name) => console.error(`scored ${name}`) },
+  );
+  if (scored > 0 && args.cache) {
+    await mkdir(dirname(args.cache), { recursive: true });
+    await writeFile(args.cache, JSON.stringify(cached));
   }
 
   const members = Object.fromEntries(

@@ -122,10 +122,10 @@ async function shiftedLogits(
   const { existsSync } = await import("node:fs");
   const { readFile } = await import("node:fs/promises");
   const { sha256Hex } = await import("../model/core/mod.ts");
-  const { onnxLogits } = await import("./lib/run/onnx_scoring.ts");
+  const { scoreUnderShifts } = await import("./lib/run/shift_logits.ts");
   const { runPath } = await import("./lib/run/run_folder.ts");
   const { loadImages } = await import("./lib/shift/load.ts");
-  const { applySuiteShift, selectSuite, SHIFT_SUITE } = await import("./lib/shift_suite/suite.ts");
+  const { selectSuite, SHIFT_SUITE } = await import("./lib/shift_suite/suite.ts");
   const shifts = names.includes("all") ? [...SHIFT_SUITE] : selectSuite(names);
   if (shifts[0]?.name !== "identity") shifts.unshift(SHIFT_SUITE.find((s) => s.name === "identity")!);
   const cache: ShiftCache = cacheFile && existsSync(cacheFile)
@@ -153,24 +153,15 @@ async function shiftedLogits(
         io: (await readRunJson(run, "onnxExport")).io,
       };
     }));
-    const todo = shifts.filter((s) => members.some((m) => !cache.runs[m.run].byShift[s.name]));
-    if (todo.length > 0) {
-      const loaded = await loadImages(manifest, items);
-      for (const shift of todo) {
-        const shifted = await Promise.all(
-          loaded.map(async (im) => ({ ...im, rgba: await applySuiteShift(im.rgba, shift) })),
-        );
-        for (const m of members) {
-          if (cache.runs[m.run].byShift[shift.name]) continue;
-          cache.runs[m.run].byShift[shift.name] =
-            (await onnxLogits(m.bytes, shifted, m.spec, m.io, { backend: "node" })).logits;
-        }
-        console.error(`fold ${k + 1}: scored ${shift.name}`);
-      }
-      if (cacheFile) {
-        await mkdir(dirname(cacheFile), { recursive: true });
-        await writeFile(cacheFile, JSON.stringify(cache));
-      }
+    const scored = await scoreUnderShifts(
+      () => loadImages(manifest, items),
+      members.map((m) => ({ ...m, byShift: cache.runs[m.run].byShift })),
+      shifts,
+      { onShift: (name) => console.error(`fold ${k + 1}: scored ${name}`) },
+    );
+    if (scored > 0 && cacheFile) {
+      await mkdir(dirname(cacheFile), { recursive: true });
+      await writeFile(cacheFile, JSON.stringify(cache));
     }
     for (const [s, shift] of shifts.entries()) {
       for (const [j, m] of members.entries()) {

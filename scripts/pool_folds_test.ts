@@ -99,7 +99,7 @@ Deno.test("folds CLI: every fold on its own and across, pooled with intervals, t
     // own (threshold 0.5, no band): fold 1's ALL at −1 answered `normal`, its normal at 1 `all`
     assert.match(
       r.stdout,
-      /f1\/run \| own block \(in-sample\) \| 25\.0% \(1\/4\) \| 75\.0% \(3\/4\) \| 25\.0% \(1\/4\) \| 0\.0% \(0\/8\)/,
+      /f1\/run \| own block \(in-sample\) \| 25\.0% \(1\/4\) \| 75\.0% \(3\/4\) \| 25\.0% \(1\/4\) \| 0\.0% \(0\/8; ALL 0\.0%, benign 0\.0%\)/,
     );
     // across: fold 2 answered with fold 1's point (`normal` below logit −1, review [−1, 1], `all`
     // above): its normals at −2.5, −1.5 `normal`, −0.5 review, 2.5 `all`

@@ -479,6 +479,23 @@ function checkFolds(folds: readonly FoldScores[]): void {
 const pct = (n: number, d: number) => (d ? `${((100 * n) / d).toFixed(1)}%` : "—");
 
 /**
+ * The review share split by class: the benign side is what the folds mispredicted for new patients
+ * (docs/ROBUSTNESS.md), so a table shows it beside the total.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * // 10 ALL (1 to review), 10 benign (5 `normal`, 1 `all`, so 4 to review)
+ * const a = { all: 10, normal: 10, allAnsweredNormal: 0, normalAnsweredNormal: 5, normalAnsweredAll: 1, review: 5, auroc: 1 };
+ * assert.equal(reviewByClass(a), "ALL 10.0%, benign 40.0%");
+ * ```
+ */
+export function reviewByClass(a: Answers): string {
+  const benign = a.normal - a.normalAnsweredNormal - a.normalAnsweredAll;
+  return `ALL ${pct(a.review - benign, a.all)}, benign ${pct(benign, a.normal)}`;
+}
+
+/**
  * The report as a Markdown table: one row per fold read on its own, one per fold read across, and
  * the pooled row with intervals.
  *
@@ -490,7 +507,7 @@ const pct = (n: number, d: number) => (d ? `${((100 * n) / d).toFixed(1)}%` : "�
  *   rows: [3, 4, 5, 6, -6, -5, -4, 2].map((z, i) => ({ path: `${name}/${i}`, positive: i < 4, logits: [z] })),
  * });
  * const table = formatFoldsTable(poolFolds([fold("a"), fold("b")]));
- * assert.match(table, /\| a \| own block \(in-sample\) \| 0\.0% \(0\/4\) \| 75\.0% \(3\/4\) \| 25\.0% \(1\/4\) \| 0\.0% \(0\/8\) \|/);
+ * assert.match(table, /\| a \| own block \(in-sample\) \| 0\.0% \(0\/4\) \| 75\.0% \(3\/4\) \| 25\.0% \(1\/4\) \| 0\.0% \(0\/8; ALL 0\.0%, benign 0\.0%\) \|/);
  * assert.match(table, /\| all folds \| across/);
  * ```
  */
@@ -500,12 +517,12 @@ export function formatFoldsTable(report: FoldsReport): string {
       pct(a.normalAnsweredNormal, a.normal)
     } (${a.normalAnsweredNormal}/${a.normal}) | ${
       pct(a.normalAnsweredAll, a.normal)
-    } (${a.normalAnsweredAll}/${a.normal}) | ${pct(a.review, a.all + a.normal)} (${a.review}/${a.all + a.normal}) | ${
-      a.auroc.toFixed(3)
-    } |`;
+    } (${a.normalAnsweredAll}/${a.normal}) | ${pct(a.review, a.all + a.normal)} (${a.review}/${a.all + a.normal}; ${
+      reviewByClass(a)
+    }) | ${a.auroc.toFixed(3)} |`;
   const p = report.pooled, ci = (v: [number, number]) => `[${(100 * v[0]).toFixed(1)}, ${(100 * v[1]).toFixed(1)}]`;
   return [
-    "| fold | operating point | ALL answered `normal` | normal answered `normal` | normal answered `all` | sent to review | AUROC |",
+    "| fold | operating point | ALL answered `normal` | normal answered `normal` | normal answered `all` | sent to review (of each class) | AUROC |",
     "| --- | --- | --- | --- | --- | --- | --- |",
     ...report.own.map((a) => row(a.name, "own block (in-sample)", a)),
     ...report.across.map((a) => row(a.name, "fitted on the other folds", a)),
@@ -526,13 +543,14 @@ export function formatFoldsTable(report: FoldsReport): string {
  *   normalAnsweredAll: 1, review: 11, auroc: 0.9951,
  *   intervals: { allAnsweredNormal: [0.005, 0.03], normalAnsweredNormal: [0.7, 0.95], review: [0.02, 0.08] } as
  *     Record<"allAnsweredNormal" | "normalAnsweredNormal" | "review", [number, number]> };
- * assert.match(formatShiftTable([row]), /\| gamma 1\.2 \| 1\.5% \(3\/200\) \[0\.5, 3\.0\] \| 85\.0% \(17\/20\) \[70\.0, 95\.0\] \| 5\.0% \(1\/20\) \| 5\.0% \(11\/220\) \[2\.0, 8\.0\] \| 0\.995 \|/);
+ * // of the 11 sent to review, 2 benign (20 − 17 − 1) and 9 ALL
+ * assert.match(formatShiftTable([row]), /\| gamma 1\.2 \| 1\.5% \(3\/200\) \[0\.5, 3\.0\] \| 85\.0% \(17\/20\) \[70\.0, 95\.0\] \| 5\.0% \(1\/20\) \| 5\.0% \(11\/220\) \[2\.0, 8\.0\]; ALL 4\.5%, benign 10\.0% \| 0\.995 \|/);
  * ```
  */
 export function formatShiftTable(readings: readonly ShiftReading[]): string {
   const ci = (v: readonly [number, number]) => `[${(100 * v[0]).toFixed(1)}, ${(100 * v[1]).toFixed(1)}]`;
   return [
-    "| shift | ALL answered `normal` | normal answered `normal` | normal answered `all` | sent to review | AUROC |",
+    "| shift | ALL answered `normal` | normal answered `normal` | normal answered `all` | sent to review (of each class) | AUROC |",
     "| --- | --- | --- | --- | --- | --- |",
     ...readings.map((r) =>
       `| ${r.shift} | ${pct(r.allAnsweredNormal, r.all)} (${r.allAnsweredNormal}/${r.all}) ${
@@ -541,7 +559,7 @@ export function formatShiftTable(readings: readonly ShiftReading[]): string {
         ci(r.intervals.normalAnsweredNormal)
       } | ${pct(r.normalAnsweredAll, r.normal)} (${r.normalAnsweredAll}/${r.normal}) | ${
         pct(r.review, r.all + r.normal)
-      } (${r.review}/${r.all + r.normal}) ${ci(r.intervals.review)} | ${r.auroc.toFixed(3)} |`
+      } (${r.review}/${r.all + r.normal}) ${ci(r.intervals.review)}; ${reviewByClass(r)} | ${r.auroc.toFixed(3)} |`
     ),
   ].join("\n");
 }

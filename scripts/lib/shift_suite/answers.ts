@@ -167,6 +167,11 @@ export function missedTargets(s: ShiftAnswers, t: SuiteTargets): string[] {
  * const md = formatAnswersTable([summarizeAnswers("identity", "identity", rows)]);
  * assert.match(md, /^\| shift \| ALL answered `normal` \|/);
  * assert.match(md, /\| identity \| 0\.0% \(0\/1\)/);
+ * // review split by class: 4 ALL (1 to review), 4 benign (1 `normal`, 3 to review)
+ * const mixed = [0.9, 0.9, 0.9, 0.5, 0.1, 0.5, 0.5, 0.5].map((score, i) => ({
+ *   positive: i < 4, group: `g${i}`, score, decision: score > 0.8 ? "all" as const : score < 0.2 ? "normal" as const : "review" as const,
+ *   outOfDomain: false }));
+ * assert.match(formatAnswersTable([summarizeAnswers("mixed", "identity", mixed)]), /50\.0% \(4\/8\)[^|]*; ALL 25\.0%, benign 75\.0% \|/);
  * ```
  */
 export function formatAnswersTable(rows: readonly ShiftAnswers[]): string {
@@ -176,15 +181,23 @@ export function formatAnswersTable(rows: readonly ShiftAnswers[]): string {
       : `${(s.value * 100).toFixed(1)}% (${s.count}/${s.of})${
         s.ci ? ` [${(s.ci[0] * 100).toFixed(1)}, ${(s.ci[1] * 100).toFixed(1)}]` : ""
       }`;
+  // review split by class: the benign side is what cross-validation mispredicted for new patients
+  const share = (n: number, d: number) => `${((100 * n) / d).toFixed(1)}%`;
+  const byClass = (r: ShiftAnswers) => {
+    const all = r.allAnsweredNormal.of, normal = r.normalAnsweredNormal.of;
+    if (!all || !normal) return "";
+    const benign = normal - r.normalAnsweredNormal.count - r.normalAnsweredAll.count;
+    return `; ALL ${share(r.review.count - benign, all)}, benign ${share(benign, normal)}`;
+  };
   const lines = [
-    "| shift | ALL answered `normal` | normal answered `normal` | normal answered `all` | sent to review | flagged out of domain | AUROC |",
+    "| shift | ALL answered `normal` | normal answered `normal` | normal answered `all` | sent to review (of each class) | flagged out of domain | AUROC |",
     "| --- | --- | --- | --- | --- | --- | --- |",
   ];
   for (const r of rows) {
     lines.push(
       `| ${r.shift} | ${pct(r.allAnsweredNormal)} | ${pct(r.normalAnsweredNormal)} | ${pct(r.normalAnsweredAll)} | ${
         pct(r.review)
-      } | ${pct(r.outOfDomain)} | ${r.auroc === null ? "—" : r.auroc.toFixed(3)} |`,
+      }${byClass(r)} | ${pct(r.outOfDomain)} | ${r.auroc === null ? "—" : r.auroc.toFixed(3)} |`,
     );
   }
   return lines.join("\n");

@@ -26,6 +26,7 @@ import { serviceDecision } from "../../../model/core/mod.ts";
 import { bootstrapCI } from "../metrics/bootstrap.ts";
 import { fitTemperature, sigmoid } from "../metrics/calibration.ts";
 import { auroc } from "../metrics/ranking.ts";
+import { reviewByClass } from "../metrics/review_split.ts";
 import { chooseOperatingPoint, type OperatingPoint } from "../metrics/threshold.ts";
 
 /** One fold's out-of-fold scores: its val rows, and what its own evaluation fitted on them. */
@@ -477,23 +478,6 @@ function checkFolds(folds: readonly FoldScores[]): void {
 
 /** Percent with one decimal. */
 const pct = (n: number, d: number) => (d ? `${((100 * n) / d).toFixed(1)}%` : "—");
-
-/**
- * The review share split by class: the benign side is what the folds mispredicted for new patients
- * (docs/ROBUSTNESS.md), so a table shows it beside the total.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * // 10 ALL (1 to review), 10 benign (5 `normal`, 1 `all`, so 4 to review)
- * const a = { all: 10, normal: 10, allAnsweredNormal: 0, normalAnsweredNormal: 5, normalAnsweredAll: 1, review: 5, auroc: 1 };
- * assert.equal(reviewByClass(a), "ALL 10.0%, benign 40.0%");
- * ```
- */
-export function reviewByClass(a: Answers): string {
-  const benign = a.normal - a.normalAnsweredNormal - a.normalAnsweredAll;
-  return `ALL ${pct(a.review - benign, a.all)}, benign ${pct(benign, a.normal)}`;
-}
 
 /**
  * The report as a Markdown table: one row per fold read on its own, one per fold read across, and

@@ -9,6 +9,7 @@
 import type { Decision } from "../../../model/core/mod.ts";
 import { bootstrapCI } from "../metrics/bootstrap.ts";
 import { auroc } from "../metrics/ranking.ts";
+import { reviewByClass } from "../metrics/review_split.ts";
 
 /** One image's answer under one shift. */
 export interface AnsweredImage {
@@ -181,14 +182,6 @@ export function formatAnswersTable(rows: readonly ShiftAnswers[]): string {
       : `${(s.value * 100).toFixed(1)}% (${s.count}/${s.of})${
         s.ci ? ` [${(s.ci[0] * 100).toFixed(1)}, ${(s.ci[1] * 100).toFixed(1)}]` : ""
       }`;
-  // review split by class: the benign side is what cross-validation mispredicted for new patients
-  const share = (n: number, d: number) => `${((100 * n) / d).toFixed(1)}%`;
-  const byClass = (r: ShiftAnswers) => {
-    const all = r.allAnsweredNormal.of, normal = r.normalAnsweredNormal.of;
-    if (!all || !normal) return "";
-    const benign = normal - r.normalAnsweredNormal.count - r.normalAnsweredAll.count;
-    return `; ALL ${share(r.review.count - benign, all)}, benign ${share(benign, normal)}`;
-  };
   const lines = [
     "| shift | ALL answered `normal` | normal answered `normal` | normal answered `all` | sent to review (of each class) | flagged out of domain | AUROC |",
     "| --- | --- | --- | --- | --- | --- | --- |",
@@ -197,7 +190,15 @@ export function formatAnswersTable(rows: readonly ShiftAnswers[]): string {
     lines.push(
       `| ${r.shift} | ${pct(r.allAnsweredNormal)} | ${pct(r.normalAnsweredNormal)} | ${pct(r.normalAnsweredAll)} | ${
         pct(r.review)
-      }${byClass(r)} | ${pct(r.outOfDomain)} | ${r.auroc === null ? "—" : r.auroc.toFixed(3)} |`,
+      }; ${
+        reviewByClass({
+          all: r.allAnsweredNormal.of,
+          normal: r.normalAnsweredNormal.of,
+          normalAnsweredNormal: r.normalAnsweredNormal.count,
+          normalAnsweredAll: r.normalAnsweredAll.count,
+          review: r.review.count,
+        })
+      } | ${pct(r.outOfDomain)} | ${r.auroc === null ? "—" : r.auroc.toFixed(3)} |`,
     );
   }
   return lines.join("\n");

@@ -72,13 +72,35 @@ export function answer(
   subtypeLogits?: Float32Array,
   features?: Float32Array,
 ): Answer {
-  const scored = score(card, logit, subtypeLogits);
   const reasons = card.domain ? checkDomain(card.domain, stats ?? {}, features) : [];
+  return answerWithReasons(card, logit, reasons, subtypeLogits);
+}
+
+/**
+ * {@link answer} where the domain check has already run: `reasons` (empty: in domain) turn the
+ * decision into `review`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const card = { temperature: 1, threshold: 0.5, reviewBand: [0.2, 0.8] as [number, number] };
+ * assert.equal(answerWithReasons(card, 3, []).decision, "all");
+ * assert.deepEqual(answerWithReasons(card, 3, ["out_of_domain: x"]).reasons, ["out_of_domain: x"]);
+ * assert.equal(answerWithReasons(card, 3, ["out_of_domain: x"]).decision, "review");
+ * ```
+ */
+export function answerWithReasons(
+  card: Omit<AnswerCard, "domain">,
+  logit: number,
+  reasons: readonly string[],
+  subtypeLogits?: Float32Array,
+): Answer {
+  const scored = score(card, logit, subtypeLogits);
   return {
     label: scored.label,
     scores: scored.scores,
     decision: reasons.length > 0 ? "review" : scored.decision,
-    ...(reasons.length > 0 ? { reasons } : {}),
+    ...(reasons.length > 0 ? { reasons: [...reasons] } : {}),
     ...(scored.subtype ? { subtype: scored.subtype } : {}),
   };
 }

@@ -11,7 +11,59 @@ import type { ModelRuntime } from "../onnx/runtime.ts";
 import { imageStats, normalizeToTensor } from "../preprocess/preprocess.ts";
 import type { FloatRgbImage } from "../preprocess/types.ts";
 import type { ModelCard } from "../card/card.ts";
-import { type Answer, answer } from "./answer.ts";
+import { type Answer, answerWithReasons } from "./answer.ts";
+import { checkDomain } from "./domain.ts";
+
+/** One image's raw result, before the operating point is applied. */
+export interface ResizedScore {
+  /** The `all` logit, before temperature. */
+  logit: number;
+  /** Why the card's input-domain check flags the image (empty: in domain). */
+  domainReasons: string[];
+  /** Subtype logits in `card.subtypes` order, when the model has that head. */
+  subtypeLogits?: Float32Array;
+}
+
+/**
+ * The raw logits of `resized` (images already cropped and resized by `toFloatRgb` with the card's
+ * `preprocess`) and the card's domain verdict on each, in order: one batched model run, as the
+ * service runs it. {@link answerResized} applies the card's operating point to them; a
+ * recalibration refits that point from them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeImage, loadModelFile, toFloatRgb } from "../mod.ts";
+ * const runtime = await loadModelFile("tests/fixtures/models/tiny.int8.onnx");
+ * const img = await decodeImage(await Deno.readFile("tests/fixtures/images/cnmc_all_UID_35_6_2_all.png"));
+ * const [s] = await scoreResized(runtime, [toFloatRgb(img, runtime.card.preprocess)]);
+ * assert.ok(Number.isFinite(s.logit));
+ * assert.ok(Array.isArray(s.domainReasons));
+ * await runtime.close();
+ * ```
+ */
+export async function scoreResized(
+  runtime: ModelRuntime,
+  resized: readonly FloatRgbImage[],
+  card: ModelCard = runtime.card,
+): Promise<ResizedScore[]> {
+  const n = resized.length;
+  if (n === 0) return [];
+  const per = 3 * card.preprocess.size * card.preprocess.size;
+  const batch = new Float32Array(n * per);
+  resized.forEach((img, i) => normalizeToTensor(img, card.preprocess, "NCHW", batch, i * per));
+  const out = await runtime.score(batch, n, { features: card.domain?.features !== undefined });
+  const k = card.subtypes?.length ?? 0, dims = out.featureDims ?? 0;
+  return resized.map((img, i) => {
+    const features = out.features && dims > 0 ? out.features.subarray(i * dims, (i + 1) * dims) : undefined;
+    const subtypeLogits = out.subtypeLogits && k > 0 ? out.subtypeLogits.subarray(i * k, (i + 1) * k) : undefined;
+    return {
+      logit: out.logits[i],
+      domainReasons: card.domain ? checkDomain(card.domain, imageStats(img), features) : [],
+      ...(subtypeLogits ? { subtypeLogits } : {}),
+    };
+  });
+}
 
 /**
  * The answers of `resized` (images already cropped and resized by `toFloatRgb` with the card's
@@ -36,20 +88,6 @@ export async function answerResized(
   resized: readonly FloatRgbImage[],
   card: ModelCard = runtime.card,
 ): Promise<Answer[]> {
-  const n = resized.length;
-  if (n === 0) return [];
-  const per = 3 * card.preprocess.size * card.preprocess.size;
-  const batch = new Float32Array(n * per);
-  resized.forEach((img, i) => normalizeToTensor(img, card.preprocess, "NCHW", batch, i * per));
-  const out = await runtime.score(batch, n, { features: card.domain?.features !== undefined });
-  const k = card.subtypes?.length ?? 0, dims = out.featureDims ?? 0;
-  return resized.map((img, i) =>
-    answer(
-      card,
-      out.logits[i],
-      card.domain ? imageStats(img) : undefined,
-      out.subtypeLogits && k > 0 ? out.subtypeLogits.subarray(i * k, (i + 1) * k) : undefined,
-      out.features && dims > 0 ? out.features.subarray(i * dims, (i + 1) * dims) : undefined,
-    )
-  );
+  const scored = await scoreResized(runtime, resized, card);
+  return scored.map((s) => answerWithReasons(card, s.logit, s.domainReasons, s.subtypeLogits));
 }

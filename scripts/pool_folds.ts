@@ -36,6 +36,8 @@ const USAGE = `Usage: deno task folds --runs A,B,… --manifests MA,MB,… [--ou
   --shifts all|A,B   also read the folds under the evaluation shift suite (all) or these shifts or
                      families: every member needs its float model (deno task export --run …)
   --cache FILE       the members' shifted logits: read where the model and images match, written after
+  --recalibration    with --shifts: what deno task recalibrate buys a new lab: each fold's block a lab,
+                     recalibrated on its earlier blocks, read on its later blocks (shipped → recalibrated)
   --out FILE         the report as JSON
 Prints one row per fold read on its own block, one per fold read across, and the pooled row; with
 --shifts, one pooled row per shift (float, no input-domain check) and a summary line.`;
@@ -51,6 +53,7 @@ const args = cliArgs({
     out: { type: "string" },
     shifts: { type: "string" },
     cache: { type: "string" },
+    recalibration: { type: "boolean", default: false },
     "target-sensitivity": { type: "string" },
     "band-sensitivity": { type: "string" },
     "band-specificity": { type: "string" },
@@ -73,12 +76,18 @@ const args = cliArgs({
   const rate = (name: string, fallback: number) =>
     numberFlag(v[name as "band-sensitivity"], name, { min: 0.5, max: 1, fallback });
   if (v.cache && !v.shifts) throw new UsageError("--cache keeps shifted logits: give --shifts too");
+  if (v.recalibration && !v.shifts) {
+    throw new UsageError(
+      "--recalibration reads a lab under its acquisition: give --shifts too (identity alone: --shifts identity)",
+    );
+  }
   return {
     runs,
     manifests,
     out: v.out,
     shifts: v.shifts?.split(",").map((s) => s.trim()).filter(Boolean),
     cache: v.cache,
+    recalibration: v.recalibration === true,
     rule: {
       targetSensitivity: rate("target-sensitivity", 0.99),
       bandSensitivity: rate("band-sensitivity", 0.999),
@@ -94,8 +103,10 @@ const { readRunJson } = await import("./lib/run/run_folder.ts");
 const {
   bestEpochOf,
   formatFoldsTable,
+  formatRecalibrationTable,
   formatShiftTable,
   poolFolds,
+  poolRecalibrated,
   poolShifted,
   refitEpochs,
   refitValLoss,
@@ -234,12 +245,24 @@ async function main(): Promise<void> {
     });
   }
   const epochs = refitEpochs(histories.map((fold) => fold.map(bestEpochOf)));
-  const shifts = args.shifts &&
-    poolShifted(folds, await shiftedLogits(folds, manifests, args.shifts, args.cache), args.rule);
+  const shifted = args.shifts && await shiftedLogits(folds, manifests, args.shifts, args.cache);
+  const shifts = shifted && poolShifted(folds, shifted, args.rule);
+  const recalibration = shifted && args.recalibration ? poolRecalibrated(folds, shifted, args.rule) : undefined;
   const report = {
     ...poolFolds(folds, args.rule),
     refit: { ...epochs, valLoss: refitValLoss(histories, epochs.stopEpochs) },
     ...(shifts ? { shifts: { readings: shifts, summary: summarizeShifts(shifts) } } : {}),
+    ...(recalibration
+      ? {
+        recalibration: {
+          ...recalibration,
+          summary: {
+            shipped: summarizeShifts(recalibration.shipped),
+            recalibrated: summarizeShifts(recalibration.recalibrated),
+          },
+        },
+      }
+      : {}),
   };
   const { targetSensitivity: t, bandSensitivity: b, bandSpecificity: sp } = args.rule;
   console.log(
@@ -279,6 +302,21 @@ async function main(): Promise<void> {
         `worst ${m.worst.shift} ${(100 * m.worst.share).toFixed(1)}%; benign normal ${
           (100 * m.meanNormalAnsweredNormal).toFixed(1)
         }% and review ${(100 * m.meanReview).toFixed(1)}% on average`,
+    );
+  }
+  if (report.recalibration) {
+    const { shipped: a, recalibrated: b } = report.recalibration.summary;
+    console.log(
+      `\na new lab recalibrating (deno task recalibrate's fit) on its earlier blocks, read on its later blocks ` +
+        `(each fold's block a lab; float, no input-domain check):\n\n${
+          formatRecalibrationTable(report.recalibration)
+        }\n\n` +
+        `${a.shifts} shifts, shipped → recalibrated: ALL answered normal > 1% in ${a.over1} → ${b.over1}, > 5% in ${a.over5} → ${b.over5}; ` +
+        `summed ${a.summedAllAnsweredNormal} → ${b.summedAllAnsweredNormal}; benign normal ${
+          (100 * a.meanNormalAnsweredNormal).toFixed(1)
+        }% → ${(100 * b.meanNormalAnsweredNormal).toFixed(1)}% and review ${(100 * a.meanReview).toFixed(1)}% → ${
+          (100 * b.meanReview).toFixed(1)
+        }% on average`,
     );
   }
   if (args.out) {

@@ -284,6 +284,37 @@ Deno.test("folds CLI: --shifts reads every fold's val images under the suite fro
     assert.doesNotMatch(again.stderr, /scored/);
     const table = (out: string) => out.slice(out.indexOf("under the shift suite")).split("\n\nwrote ")[0].trim();
     assert.equal(table(again.stdout), table(r.stdout));
+
+    // --recalibration: a lab per fold, from the cached logits (nothing scored), one row per shift
+    const noShifts = await folds([...base, "--recalibration"]);
+    assert.equal(noShifts.code, 2);
+    assert.match(noShifts.stderr, /--recalibration reads a lab under its acquisition: give --shifts too/);
+    const recal = await folds([
+      ...base,
+      "--shifts",
+      "gamma 1.2,jpeg",
+      "--cache",
+      cache,
+      "--recalibration",
+      "--out",
+      out,
+    ]);
+    assert.equal(recal.code, 0, recal.stderr);
+    assert.doesNotMatch(recal.stderr, /scored/);
+    const rr = JSON.parse(await readFile(out, "utf8")).recalibration;
+    assert.deepEqual(rr.shipped.map((s: { shift: string }) => s.shift), names);
+    assert.equal(rr.held.length, names.length);
+    assert.equal(rr.held[0].folds.length, 2);
+    // the later half of each fold's blocks: fewer images than the fold holds
+    for (const s of [...rr.shipped, ...rr.recalibrated]) {
+      assert.ok(s.all + s.normal > 0 && s.all + s.normal < 16, s.shift);
+    }
+    assert.match(
+      recal.stdout,
+      /a new lab recalibrating .*\n\n\| shift \| ALL answered `normal`: shipped → recalibrated \|/,
+    );
+    assert.match(recal.stdout, /\| identity \| [\d.]+% \(\d+\/\d+\) → [\d.]+% \(\d+\/\d+\) \|/);
+    assert.match(recal.stdout, /5 shifts, shipped → recalibrated: ALL answered normal > 1% in \d → \d/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -28,6 +28,7 @@ import { fitTemperature, sigmoid } from "../metrics/calibration.ts";
 import { auroc } from "../metrics/ranking.ts";
 import { reviewByClass } from "../metrics/review_split.ts";
 import { chooseOperatingPoint, type OperatingPoint } from "../metrics/threshold.ts";
+import { fitPoint as fitLabPoint, type Held } from "../recalibrate/refit.ts";
 
 /** One fold's out-of-fold scores: its val rows, and what its own evaluation fitted on them. */
 export interface FoldScores {
@@ -343,6 +344,18 @@ export function poolShifted(
   shifts: readonly ShiftedLogits[],
   opts: PoolOptions = {},
 ): ShiftReading[] {
+  checkShifted(folds, shifts);
+  const points = folds.map((_, k) => fitPoint(folds.filter((_, j) => j !== k).flatMap((o) => o.rows), opts));
+  return shifts.map((s) => {
+    const rows = folds.flatMap((f, k) =>
+      answerRows({ ...f, rows: f.rows.map((r, i) => ({ ...r, logits: s.logits[k][i] })) }, points[k])
+    );
+    return { shift: s.shift, ...pooledAnswers(rows, opts) };
+  });
+}
+
+/** Refuses shifted logits that do not match the folds' rows and members, naming the first mismatch. */
+function checkShifted(folds: readonly FoldScores[], shifts: readonly ShiftedLogits[]): void {
   checkFolds(folds);
   const members = folds[0].rows[0].logits.length;
   for (const s of shifts) {
@@ -356,13 +369,120 @@ export function poolShifted(
       }).find(Boolean);
     if (bad) throw new Error(`shift "${s.shift}": ${bad}; score every fold's val rows, in order, with each member`);
   }
+}
+
+/**
+ * A lab's earlier patients, for {@link poolRecalibrated}: of each series of blocks of one class
+ * (the group's name before `:`, e.g. `Early` in `Early:041-060`, or the whole name without one;
+ * a block's class is its images' majority), the lower half of its blocks by name (the odd one to
+ * the earlier half).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const rows = [["Pre:001-020", true], ["Pre:021-040", true], ["Pre:041-060", true], ["Benign:101-120", false],
+ *   ["Benign:121-140", false], ["x:1", true], ["x:2", false]].map(([group, positive]) => ({ group: group as string, positive: positive as boolean }));
+ * assert.deepEqual([...earlierBlocks(rows)].sort(), ["Benign:101-120", "Pre:001-020", "Pre:021-040", "x:1", "x:2"]);
+ * ```
+ */
+export function earlierBlocks(rows: readonly { group: string; positive: boolean }[]): Set<string> {
+  const votes = new Map<string, number>();
+  for (const r of rows) votes.set(r.group, (votes.get(r.group) ?? 0) + (r.positive ? 1 : -1));
+  const series = new Map<string, string[]>();
+  for (const [g, v] of votes) {
+    const key = `${g.includes(":") ? g.slice(0, g.lastIndexOf(":")) : g}\u0000${v >= 0}`;
+    series.set(key, [...(series.get(key) ?? []), g]);
+  }
+  const out = new Set<string>();
+  for (const blocks of series.values()) {
+    blocks.sort().slice(0, Math.ceil(blocks.length / 2)).forEach((b) => out.add(b));
+  }
+  return out;
+}
+
+/** {@link poolRecalibrated}'s result: the lab's later patients answered both ways, per shift. */
+export interface RecalibratedReadings {
+  /** at the point fitted on the other folds (what the shipped model answers at a new lab) */
+  shipped: ShiftReading[];
+  /** at that point recalibrated on the lab's earlier patients (`deno task recalibrate`'s fit) */
+  recalibrated: ShiftReading[];
+  /** per shift, per fold: the edges the recalibration held at the shipped point's */
+  held: { shift: string; folds: Held[] }[];
+}
+
+/**
+ * What `deno task recalibrate` buys a new lab, simulated on the folds: each fold's block is a lab
+ * whose patients the fold's networks never saw, under each shift (its acquisition). The shipped
+ * point is the one fitted on the other folds; the lab recalibrates it on its earlier patients
+ * ({@link earlierBlocks}) with the tool's own fit (edges held at the shipped point's until the lab
+ * has the images their rates need), and both points answer its later patients, pooled over folds.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * // two folds; ALL logits 3…6 and normal −6…−3, in two blocks a series each
+ * const fold = (name: string) => ({
+ *   name, rows: [3, 4, 5, 6, -6, -5, -4, -3].map((z, i) => ({ path: `${name}/${i}`, positive: i < 4, logits: [z],
+ *     group: `${i < 4 ? "A" : "N"}:${i % 2}` })),
+ * });
+ * const folds = [fold("a"), fold("b")];
+ * // a darker lab: every logit 5 lower; the shipped point misses ALL images, the lab's own point does not
+ * const darker = { shift: "darker", logits: folds.map((f) => f.rows.map((r) => [r.logits[0] - 5])) };
+ * const r = poolRecalibrated(folds, [darker], { targetSensitivity: 0.99, bandSensitivity: 0.998, bandSpecificity: 0.99 });
+ * assert.equal(r.shipped[0].all, 4); // the later block of each fold's ALL series: 2 images × 2 folds
+ * assert.ok(r.shipped[0].allAnsweredNormal > 0);
+ * assert.equal(r.recalibrated[0].allAnsweredNormal, 0);
+ * ```
+ */
+export function poolRecalibrated(
+  folds: readonly FoldScores[],
+  shifts: readonly ShiftedLogits[],
+  opts: PoolOptions = {},
+): RecalibratedReadings {
+  checkShifted(folds, shifts);
+  const rule = {
+    targetSensitivity: opts.targetSensitivity ?? 0.99,
+    bandSensitivity: opts.bandSensitivity ?? 0.999,
+    bandSpecificity: opts.bandSpecificity ?? 0.99,
+  };
   const points = folds.map((_, k) => fitPoint(folds.filter((_, j) => j !== k).flatMap((o) => o.rows), opts));
-  return shifts.map((s) => {
-    const rows = folds.flatMap((f, k) =>
-      answerRows({ ...f, rows: f.rows.map((r, i) => ({ ...r, logits: s.logits[k][i] })) }, points[k])
-    );
-    return { shift: s.shift, ...pooledAnswers(rows, opts) };
-  });
+  const out: RecalibratedReadings = { shipped: [], recalibrated: [], held: [] };
+  for (const s of shifts) {
+    const shipped: Answered[] = [], recalibrated: Answered[] = [], held: Held[] = [];
+    folds.forEach((f, k) => {
+      const point = points[k];
+      const rows = f.rows.map((r, i) => {
+        const group = r.group ?? r.path;
+        return {
+          positive: r.positive,
+          group,
+          logit: combined({ ...r, logits: s.logits[k][i] }, point.memberTemperatures),
+          outOfDomain: false,
+        };
+      });
+      const earlier = earlierBlocks(rows);
+      const fit = rows.filter((r) => earlier.has(r.group));
+      if (!fit.some((r) => r.positive) || !fit.some((r) => !r.positive) || fit.length === rows.length) {
+        throw new Error(
+          `fold ${f.name}: its earlier blocks must hold both classes and leave later ones; give each class two blocks or more`,
+        );
+      }
+      const lab = fitLabPoint(fit, rule, point.temperature, point);
+      held.push(lab.held);
+      const later = rows.filter((r) => !earlier.has(r.group));
+      const answer = (p: { temperature: number; threshold: number; reviewBand: [number, number] }) =>
+        later.map((r) => {
+          const score = sigmoid(r.logit, p.temperature);
+          return { positive: r.positive, score, decision: serviceDecision(p, score, false), group: r.group };
+        });
+      shipped.push(...answer(point));
+      recalibrated.push(...answer(lab));
+    });
+    out.shipped.push({ shift: s.shift, ...pooledAnswers(shipped, opts) });
+    out.recalibrated.push({ shift: s.shift, ...pooledAnswers(recalibrated, opts) });
+    out.held.push({ shift: s.shift, folds: held });
+  }
+  return out;
 }
 
 /** {@link summarizeShifts}' result, over the shifted readings (not `identity`). */
@@ -545,5 +665,40 @@ export function formatShiftTable(readings: readonly ShiftReading[]): string {
         pct(r.review, r.all + r.normal)
       } (${r.review}/${r.all + r.normal}) ${ci(r.intervals.review)}; ${reviewByClass(r)} | ${r.auroc.toFixed(3)} |`
     ),
+  ].join("\n");
+}
+
+/**
+ * {@link poolRecalibrated}'s readings as a Markdown table: per shift, the lab's later patients as
+ * shipped → recalibrated (ALL answered `normal`, benign answered `normal`, review), and in how
+ * many folds each edge (threshold, low, top) was held at the shipped point's.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const none: [number, number] = [0, 0];
+ * const reading = (allAnsweredNormal: number, review: number) => ({ shift: "darker", all: 200, normal: 20, allAnsweredNormal,
+ *   normalAnsweredNormal: 15, normalAnsweredAll: 0, review, auroc: 0.99,
+ *   intervals: { allAnsweredNormal: none, normalAnsweredNormal: none, review: none } });
+ * const held = [{ threshold: false, low: true, high: true }, { threshold: true, low: true, high: false }];
+ * const table = formatRecalibrationTable({ shipped: [reading(12, 30)], recalibrated: [reading(1, 44)], held: [{ shift: "darker", folds: held }] });
+ * assert.match(table, /\| darker \| 6\.0% \(12\/200\) → 0\.5% \(1\/200\) \| 75\.0% → 75\.0% \| 13\.6% → 20\.0% \| 1 \/ 2 \/ 1 of 2 \|/);
+ * ```
+ */
+export function formatRecalibrationTable(r: RecalibratedReadings): string {
+  return [
+    "| shift | ALL answered `normal`: shipped → recalibrated | benign answered `normal` | review | edges held (threshold / low / top) |",
+    "| --- | --- | --- | --- | --- |",
+    ...r.shipped.map((a, i) => {
+      const b = r.recalibrated[i], folds = r.held[i].folds;
+      const held = (k: keyof Held) => folds.filter((h) => h[k]).length;
+      return `| ${a.shift} | ${pct(a.allAnsweredNormal, a.all)} (${a.allAnsweredNormal}/${a.all}) → ${
+        pct(b.allAnsweredNormal, b.all)
+      } (${b.allAnsweredNormal}/${b.all}) | ${pct(a.normalAnsweredNormal, a.normal)} → ${
+        pct(b.normalAnsweredNormal, b.normal)
+      } | ${pct(a.review, a.all + a.normal)} → ${pct(b.review, b.all + b.normal)} | ${held("threshold")} / ${
+        held("low")
+      } / ${held("high")} of ${folds.length} |`;
+    }),
   ].join("\n");
 }

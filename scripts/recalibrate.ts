@@ -13,7 +13,8 @@ import { copyFile, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { cliArgs, numberFlag, UsageError } from "./lib/run/cli.ts";
 
-const USAGE = `Usage: deno task recalibrate (--images DIR | --manifest FILE) --lab NAME --out FILE.onnx [options]
+const USAGE =
+  `Usage: deno task recalibrate (--images DIR | --manifest FILE) --lab NAME (--out FILE.onnx | --dry-run) [options]
   (node --import tsx scripts/recalibrate.ts …)
   --images DIR        the lab's labelled images: DIR/all/… and DIR/normal/… (or hem/, benign/), each
                       best as one folder per patient (DIR/all/<patient>/<image>)
@@ -28,7 +29,10 @@ const USAGE = `Usage: deno task recalibrate (--images DIR | --manifest FILE) --l
   --sensitivity X, --band-sensitivity X, --band-specificity X
                       the rule (default: the card's own, e.g. 0.99, 0.998, 0.99)
   --backend B         web (the service's onnxruntime-web, default) | node
+  --dry-run           print what the lab's images are answered, write nothing
   --force             overwrite FILE.onnx and FILE.json if they exist
+  --allow-more-misses write the card even when, cross-validated by patient, it answers more of the
+                      lab's ALL images \`normal\` than the shipped card does (refused otherwise)
 Prints what the service answers for the lab's images as shipped, and with the refitted point
 (cross-validated by patient, and in-sample), then writes the model and its card.`;
 
@@ -51,14 +55,18 @@ const args = cliArgs({
     "band-specificity": { type: "string" },
     backend: { type: "string", default: "web" },
     force: { type: "boolean", default: false },
+    "dry-run": { type: "boolean", default: false },
+    "allow-more-misses": { type: "boolean", default: false },
     seed: { type: "string" },
   },
-  required: ["lab", "out"],
+  required: ["lab"],
 }, (v) => {
   if ((v.images === undefined) === (v.manifest === undefined)) {
     throw new UsageError("give exactly one of --images DIR or --manifest FILE");
   }
-  if (!/\.onnx$/i.test(v.out!)) {
+  if (v.out === undefined && !v["dry-run"]) throw new UsageError("give --out FILE.onnx, or --dry-run to write nothing");
+  if (v.out !== undefined && v["dry-run"]) throw new UsageError("--dry-run writes nothing: leave out --out");
+  if (v.out !== undefined && !/\.onnx$/i.test(v.out)) {
     throw new UsageError(`--out must end in .onnx (its card goes beside it), got "${v.out}"`);
   }
   if (!["train", "val", "test", "all"].includes(v.split!)) {
@@ -73,7 +81,9 @@ const args = cliArgs({
   return {
     ...v,
     lab: v.lab!,
-    out: v.out!,
+    out: v.out,
+    dryRun: v["dry-run"] === true,
+    allowMoreMisses: v["allow-more-misses"] === true,
     backend: v.backend as "web" | "node",
     folds: numberFlag(v.folds, "folds", { integer: true, min: 2, fallback: 5 }),
     minPerClass: numberFlag(v["min-per-class"], "min-per-class", { integer: true, min: 1, fallback: 20 }),
@@ -128,12 +138,13 @@ async function readLab(log: (s: string) => void): Promise<{ root: string; images
 async function main(): Promise<void> {
   const log = (s: string) => console.error(s);
   const modelPath = args.model ?? DEFAULT_MODEL;
-  const outCard = cardPathFor(args.out);
-  if (resolve(args.out) === resolve(modelPath)) {
+  const out = args.out;
+  const outCard = out === undefined ? undefined : cardPathFor(out);
+  if (out !== undefined && resolve(out) === resolve(modelPath)) {
     throw new StepError("--out must differ from --model: the served model is not changed");
   }
-  if (!args.force) {
-    for (const f of [args.out, outCard]) {
+  if (out !== undefined && outCard !== undefined && !args.force) {
+    for (const f of [out, outCard]) {
       if (await exists(f)) throw new StepError(`${f} exists; choose another --out, or pass --force to overwrite it`);
     }
   }
@@ -166,7 +177,7 @@ async function main(): Promise<void> {
       folds: args.folds,
       seed: args.seed,
       patientIds,
-      file: basename(args.out),
+      file: basename(out ?? modelPath),
     });
     const r = result.record;
     console.log(
@@ -187,12 +198,30 @@ async function main(): Promise<void> {
       } → ${band(result.point.reviewBand)}; temperature ${card.temperature.toFixed(3)} (kept)`,
     );
     for (const w of r.warnings) console.log(`warning: ${w}`);
-    await mkdir(dirname(resolve(args.out)), { recursive: true });
-    await copyFile(modelPath, args.out);
+    const cv = r.answers.crossValidated, shipped = r.answers.asShipped;
+    const moreMisses = cv !== null && cv.allAnsweredNormal.count > shipped.allAnsweredNormal.count;
+    if (moreMisses) {
+      console.log(
+        `\nwarning: cross-validated by patient, the refitted point answers ${cv.allAnsweredNormal.count} of the lab's ALL ` +
+          `images \`normal\`, the shipped card ${shipped.allAnsweredNormal.count}: for this lab it is the less safe of the two`,
+      );
+    }
+    if (out === undefined || outCard === undefined) {
+      console.log("\n--dry-run: nothing written");
+      return;
+    }
+    if (moreMisses && !args.allowMoreMisses) {
+      throw new StepError(
+        "not written: the refitted point misses more of the lab's ALL images than the shipped card (above); " +
+          "keep serving the shipped card, add labelled images, or pass --allow-more-misses to write it anyway",
+      );
+    }
+    await mkdir(dirname(resolve(out)), { recursive: true });
+    await copyFile(modelPath, out);
     await writeFile(outCard, `${JSON.stringify(result.card, null, 2)}\n`);
-    const check = await loadModelFile(args.out, { backend: args.backend });
+    const check = await loadModelFile(out, { backend: args.backend });
     await check.close();
-    console.log(`\nwrote ${args.out} and ${outCard} (${result.card.version}); serve it with MODEL=${args.out}`);
+    console.log(`\nwrote ${out} and ${outCard} (${result.card.version}); serve it with MODEL=${out}`);
   } finally {
     await runtime.close();
   }

@@ -139,25 +139,27 @@ Deno.test("recalibrate CLI: the lab's point at the card's rule, written beside a
     // at a rule these images resolve (0.5: 2 images), the point is that rule on the lab's own scores
     // as the service computes them: the threshold is the 3rd highest of the 6 ALL scores exactly, the
     // band [threshold, threshold) (the 0.5 specificity edge lies below it)
+    // That point answers half the lab's ALL images `normal` where the shipped card answers none:
+    // refused unless asked for, and nothing is written
     const loose = join(dir, "out", "lab-a-loose.int8.onnx");
-    const run2 = await runScript("recalibrate.ts", [
-      "--images",
-      lab,
-      "--lab",
-      "Lab A",
-      "--out",
-      loose,
-      "--min-per-class",
-      "6",
-      "--folds",
-      "3",
-      "--sensitivity",
-      "0.5",
-      "--band-sensitivity",
-      "0.5",
-      "--band-specificity",
-      "0.5",
-    ]);
+    const rule = ["--sensitivity", "0.5", "--band-sensitivity", "0.5", "--band-specificity", "0.5"];
+    const common = ["--images", lab, "--lab", "Lab A", "--min-per-class", "6", "--folds", "3", ...rule];
+    const refused = await runScript("recalibrate.ts", [...common, "--out", loose]);
+    assert.equal(refused.code, 1);
+    assert.match(
+      refused.stdout,
+      /warning: cross-validated by patient, the refitted point answers [1-6] of the lab's ALL images `normal`, the shipped card 0:/,
+    );
+    assert.match(
+      refused.stderr,
+      /not written: the refitted point misses more of the lab's ALL images than the shipped card/,
+    );
+    await assert.rejects(readFile(loose), /ENOENT|No such file/);
+    const dry = await runScript("recalibrate.ts", [...common, "--dry-run"]);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /--dry-run: nothing written/);
+    await assert.rejects(readFile(loose), /ENOENT|No such file/);
+    const run2 = await runScript("recalibrate.ts", [...common, "--out", loose, "--allow-more-misses"]);
     assert.equal(run2.code, 0, run2.stderr);
     const card2 = JSON.parse(await readFile(loose.replace(/\.onnx$/, ".json"), "utf8"));
     const third = [...all].sort((x, y) => y - x)[2];
@@ -235,6 +237,9 @@ Deno.test("recalibrate CLI: too few images of a class, or a bad command line, is
     ]);
     assert.equal(both.code, 2);
     assert.match(both.stderr, /give exactly one of --images DIR or --manifest FILE/);
+    const neither = await runScript("recalibrate.ts", ["--images", lab, "--lab", "A"]);
+    assert.equal(neither.code, 2);
+    assert.match(neither.stderr, /give --out FILE\.onnx, or --dry-run to write nothing/);
     const png = await runScript("recalibrate.ts", ["--images", lab, "--lab", "A", "--out", join(dir, "x.json")]);
     assert.equal(png.code, 2);
     assert.match(png.stderr, /--out must end in \.onnx/);

@@ -13,8 +13,9 @@
  * records without a matching file are listed under `unmatched`.
  *
  * Output: `{ version: 1, kind: "feedback-addition", root, created, items, unmatched, stats }`,
- * where `items` are split-manifest items (path relative to `root`, label, sha256, one group per
- * image `feedback:<sha>`, split from `--split`, view `original`) plus `feedback` provenance
+ * where `items` are split-manifest items (path relative to `root`, label, sha256, group
+ * `case:<caseId>` when the reviewer gave the case, else one group per image `feedback:<sha>`,
+ * split from `--split`, view `original`) plus `feedback` provenance
  * (record id, reviewer, model version and label, whether the model agreed).
  *
  * @module
@@ -36,6 +37,7 @@ export interface FeedbackItem extends ManifestItem {
     ts: string;
     reviewer?: string;
     requestId: string;
+    caseId?: string;
     model: { id: string; version: string };
     modelLabel: Label;
     agrees: boolean;
@@ -115,6 +117,9 @@ export function parseExport(text: string): FeedbackRecord[] {
  *   ["2025/cell-1.png", "all", `feedback:${sha}`, false], // the reviewer overruled the model
  * ]);
  * assert.deepEqual(add.unmatched, []);
+ * // with the lab's case key, the case's images share a group (a patient for splits and recalibration)
+ * const withCase = buildAddition([{ ...record, caseId: "c-17" }], new Map([[sha, "2025/cell-1.png"]]), "/lab/archive", { split: "train" });
+ * assert.equal(withCase.items[0].group, "case:c-17");
  * ```
  */
 export function buildAddition(
@@ -146,7 +151,7 @@ export function buildAddition(
     items.push({
       path,
       label: r.label,
-      group: `feedback:${sha}`,
+      group: r.caseId ? `case:${r.caseId}` : `feedback:${sha}`,
       split: opts.split,
       sha256: sha,
       view: "original",
@@ -155,6 +160,7 @@ export function buildAddition(
         ts: r.ts,
         ...(r.reviewer ? { reviewer: r.reviewer } : {}),
         requestId: r.prediction.requestId,
+        ...(r.caseId ? { caseId: r.caseId } : {}),
         model: { id: r.prediction.model.id, version: r.prediction.model.version },
         modelLabel: r.prediction.label,
         agrees: r.prediction.label === r.label,

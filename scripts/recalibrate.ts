@@ -110,7 +110,9 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** The lab's labelled images and the folder their paths are relative to. */
-async function readLab(log: (s: string) => void): Promise<{ root: string; images: LabImage[]; patientIds: boolean }> {
+async function readLab(
+  log: (s: string) => void,
+): Promise<{ root: string; images: LabImage[]; patientIds: boolean; unit: string }> {
   if (args.images !== undefined) {
     const root = resolve(args.images);
     if (!(await stat(root).then((s) => s.isDirectory(), () => false))) {
@@ -123,7 +125,7 @@ async function readLab(log: (s: string) => void): Promise<{ root: string; images
         `${lab.loose.length} images sit directly under a class folder beside patient folders: each counts as its own patient`,
       );
     }
-    return { root, images: lab.images, patientIds: lab.patientIds };
+    return { root, images: lab.images, patientIds: lab.patientIds, unit: "patients" };
   }
   const manifest = await readSplitManifest(args.manifest!);
   if (!manifest.root) throw new StepError(`${args.manifest} has no root folder; re-run the step that wrote it`);
@@ -131,8 +133,14 @@ async function readLab(log: (s: string) => void): Promise<{ root: string; images
     (args.split === "all" || i.split === args.split) && (i.view ?? "original") === "original"
   );
   const images = items.map((i) => ({ path: i.path, label: i.label, group: i.group }));
-  const perImage = items.every((i) => i.group.startsWith("feedback:"));
-  return { root: manifest.root, images, patientIds: !perImage };
+  const perImage = items.filter((i) => i.group.startsWith("feedback:")).length;
+  if (perImage > 0) {
+    log(
+      `${perImage} of ${items.length} images have no case id (reviewer feedback without caseId): each counts as its own patient`,
+    );
+  }
+  const unit = items.every((i) => i.group.startsWith("case:")) ? "cases" : "groups (the manifest's)";
+  return { root: manifest.root, images, patientIds: perImage === 0, unit };
 }
 
 async function main(): Promise<void> {
@@ -148,7 +156,7 @@ async function main(): Promise<void> {
       if (await exists(f)) throw new StepError(`${f} exists; choose another --out, or pass --force to overwrite it`);
     }
   }
-  const { root, images, patientIds } = await readLab(log);
+  const { root, images, patientIds, unit } = await readLab(log);
   const few = tooFew(images, args.minPerClass);
   if (few) throw new StepError(`${few} (--min-per-class ${args.minPerClass})`);
   const runtime = await loadModelFile(modelPath, { backend: args.backend, maxBatch: 64 });
@@ -182,7 +190,7 @@ async function main(): Promise<void> {
     const r = result.record;
     console.log(
       `${r.images.all} ALL and ${r.images.normal} normal images, ${r.images.patients} ${
-        !patientIds ? "units (no patient ids)" : args.images !== undefined ? "patients" : "groups (the manifest's)"
+        !patientIds ? "units (no patient ids)" : unit
       }, ${r.images.outOfDomain} flagged out of domain; rule: sensitivity ${rule.targetSensitivity}, band ${rule.bandSensitivity} / ${rule.bandSpecificity}\n`,
     );
     const rows = [

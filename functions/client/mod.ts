@@ -290,6 +290,8 @@ export interface FeedbackInput {
   label: Label;
   reviewer?: string;
   note?: string;
+  /** The lab's pseudonymous case key (1–64 of `A-Z a-z 0-9 . _ : -`), never a name. */
+  caseId?: string;
 }
 
 /** A prediction as the service recorded it. */
@@ -313,6 +315,7 @@ export interface Feedback {
   label: Label;
   reviewer?: string;
   note?: string;
+  caseId?: string;
   prediction: PredictionRecord;
 }
 

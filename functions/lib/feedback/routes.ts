@@ -20,11 +20,19 @@ export interface FeedbackInput {
   label: Label;
   reviewer?: string;
   note?: string;
+  /** The lab's pseudonymous case id ({@link CASE_ID_PATTERN}): keeps a case's images together downstream. */
+  caseId?: string;
 }
+
+/**
+ * What a `caseId` may be: 1–64 of `A-Z a-z 0-9 . _ : -`. A pseudonymous key the lab can map back to
+ * its own records; a name or a medical record number does not belong here.
+ */
+export const CASE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /** Largest accepted feedback body. */
 export const MAX_FEEDBACK_BYTES = 16 * 1024;
-const FIELDS = new Set(["requestId", "inputSha256", "label", "reviewer", "note"]);
+const FIELDS = new Set(["requestId", "inputSha256", "label", "reviewer", "note", "caseId"]);
 
 function invalid(message: string): never {
   throw new ApiError(400, "invalid_feedback", message);
@@ -32,7 +40,8 @@ function invalid(message: string): never {
 
 /**
  * Checks a parsed JSON body: `label` is `all` or `normal`; `requestId` and/or a 64-hex
- * `inputSha256`; optional `reviewer` (≤ 200 chars) and `note` (≤ 2000); nothing else.
+ * `inputSha256`; optional `reviewer` (≤ 200 chars), `note` (≤ 2000) and `caseId`
+ * ({@link CASE_ID_PATTERN}); nothing else.
  *
  * @example
  * ```ts
@@ -44,6 +53,11 @@ function invalid(message: string): never {
  * assert.throws(
  *   () => parseFeedback({ requestId: "r1", label: "maybe" }),
  *   (e) => e instanceof ApiError && e.status === 400,
+ * );
+ * assert.equal(parseFeedback({ requestId: "r1", label: "all", caseId: "case-0042" }).caseId, "case-0042");
+ * assert.throws(
+ *   () => parseFeedback({ requestId: "r1", label: "all", caseId: "Jane Roe" }),
+ *   (e) => e instanceof ApiError && /`caseId` must be/.test(e.message),
  * );
  * ```
  */
@@ -72,12 +86,17 @@ export function parseFeedback(body: unknown): FeedbackInput {
   if (o.label !== "all" && o.label !== "normal") invalid('`label` must be "all" or "normal"');
   const reviewer = optString("reviewer", 200);
   const note = optString("note", 2000);
+  const caseId = o.caseId === undefined || o.caseId === null ? undefined : o.caseId;
+  if (caseId !== undefined && (typeof caseId !== "string" || !CASE_ID_PATTERN.test(caseId))) {
+    invalid("`caseId` must be 1–64 characters of A-Z a-z 0-9 . _ : - (a pseudonymous case key, not a name)");
+  }
   return {
     ...(requestId ? { requestId } : {}),
     ...(inputSha256 ? { inputSha256 } : {}),
     label: o.label,
     ...(reviewer ? { reviewer } : {}),
     ...(note ? { note } : {}),
+    ...(caseId ? { caseId } : {}),
   };
 }
 
@@ -184,6 +203,7 @@ export function postFeedback(store: () => Promise<FeedbackStore>, body: BodyRead
       label: input.label,
       ...(input.reviewer ? { reviewer: input.reviewer } : {}),
       ...(input.note ? { note: input.note } : {}),
+      ...(input.caseId ? { caseId: input.caseId } : {}),
       prediction,
     };
     await s.addFeedback(record);

@@ -373,6 +373,12 @@ export function apiSchemas(maxBatch: number) {
         label: { ...label, description: "the reviewer's label" },
         reviewer: { type: "string", maxLength: 200 },
         note: { type: "string", maxLength: 2000 },
+        caseId: {
+          type: "string",
+          pattern: "^[A-Za-z0-9._:-]{1,64}$",
+          description:
+            "the lab's pseudonymous case (patient or sample) key, never a name or record number: retraining and recalibration keep a case's images together",
+        },
       },
     },
     PredictionRecord: {
@@ -403,6 +409,7 @@ export function apiSchemas(maxBatch: number) {
         label,
         reviewer: { type: "string" },
         note: { type: "string" },
+        caseId: { type: "string" },
         prediction: ref("PredictionRecord"),
       },
     },

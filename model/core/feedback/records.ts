@@ -39,6 +39,11 @@ export interface FeedbackRecord {
   label: Label;
   reviewer?: string;
   note?: string;
+  /**
+   * The lab's pseudonymous id of the case (patient or sample) the image belongs to, so that
+   * retraining and recalibration keep a case's images together; never a name or record number.
+   */
+  caseId?: string;
   /** The prediction it is about (carries requestId and inputSha256). */
   prediction: PredictionRecord;
 }

@@ -157,7 +157,7 @@ export function heldWarnings(held: Held, rule: PointRule): string[] {
  * import assert from "node:assert/strict";
  * const w = recalibrationWarnings({ all: 60, normal: 40, patients: 100, patientIds: false, outOfDomain: 70 });
  * assert.equal(w.length, 2);
- * assert.match(w[0], /^no patient folders/);
+ * assert.match(w[0], /^no patient ids: every image counts as its own patient/);
  * assert.match(w[1], /^70% of the lab's images are flagged out of domain/);
  * // exactly half flagged is not "more than half"
  * assert.deepEqual(recalibrationWarnings({ all: 60, normal: 40, patients: 12, patientIds: true, outOfDomain: 50 }), []);
@@ -167,8 +167,8 @@ export function recalibrationWarnings(images: RecalibrationRecord["images"]): st
   const out: string[] = [];
   if (!images.patientIds) {
     out.push(
-      "no patient folders: every image counts as its own patient, so the cross-validation and the intervals are " +
-        "optimistic when a patient has several images; put each patient's images in their own folder (all/<patient>/…)",
+      "no patient ids: every image counts as its own patient, so the cross-validation and the intervals are " +
+        "optimistic when a patient has several images; put each patient's images in their own folder (all/<patient>/…), or send caseId with reviewer feedback",
     );
   }
   const n = images.all + images.normal;

@@ -302,6 +302,7 @@ Deno.test({
       assert.equal(await page.locator("#feedback").isVisible(), true);
       await page.fill("#note", "two blasts, upper left");
       await page.fill("#reviewer", "lab-2");
+      await page.fill("#case", "case-0042");
       const posted = page.waitForResponse((r) => r.url().endsWith("/v1/feedback"));
       await page.getByRole("button", { name: "Record: normal" }).click();
       const res = await posted;
@@ -313,6 +314,7 @@ Deno.test({
         label: "normal",
         note: "two blasts, upper left",
         reviewer: "lab-2",
+        caseId: "case-0042",
       });
       await page.locator("#fbstatus .ok").waitFor();
       assert.match(
@@ -326,8 +328,8 @@ Deno.test({
       assert.deepEqual(
         records.map((
           r,
-        ) => [r.prediction.requestId, r.prediction.route, r.prediction.label, r.label, r.note, r.reviewer]),
-        [[allRequestId, "/v1/explain", "all", "normal", "two blasts, upper left", "lab-2"]],
+        ) => [r.prediction.requestId, r.prediction.route, r.prediction.label, r.label, r.note, r.reviewer, r.caseId]),
+        [[allRequestId, "/v1/explain", "all", "normal", "two blasts, upper left", "lab-2", "case-0042"]],
       );
     });
 

@@ -157,6 +157,7 @@ field or a single cell): it flags images for a qualified person, who verifies ev
   <b>Your label</b> <span class="hint">(recorded with this request for the audit trail and retraining)</span>
   <p><label>Note (optional)<br><textarea id="note" rows="2" maxlength="2000"></textarea></label></p>
   <p><label>Reviewer (optional) <input id="reviewer" type="text" maxlength="200" autocomplete="off"></label></p>
+  <p><label>Case (optional) <input id="case" type="text" maxlength="64" pattern="[A-Za-z0-9._:\\-]{1,64}" autocomplete="off" title="your lab's pseudonymous case key: letters, digits . _ : - (never a name)"></label> <span class="hint">keeps a case's images together for retraining and recalibration; never a name</span></p>
   <button type="submit" class="all" value="all">Record: ALL</button><button type="submit" class="normal" value="normal">Record: normal</button>
   <p class="hint">Not sure? Record nothing: only definite labels are kept.</p>
   <p id="fbstatus" role="status"></p>
@@ -167,7 +168,7 @@ const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({"&":"&amp;","<":"&lt;",">":"&gt;",'"':"&quot;"}[c]));
 const pct = (p) => (100 * p).toFixed(1) + "%";
 const remember = (id) => { $(id).value = sessionStorage.getItem(id) || ""; $(id).addEventListener("change", () => sessionStorage.setItem(id, $(id).value)); };
-remember("key"); remember("reviewer");
+remember("key"); remember("reviewer"); remember("case");
 const auth = (headers) => { if ($("key").value) headers.Authorization = "Bearer " + $("key").value; return headers; };
 const errorText = async (res) => {
   try { const b = await res.json(); if (b && b.error) return b.error.code + ": " + b.error.message; } catch {}
@@ -310,6 +311,7 @@ $("feedback").addEventListener("submit", async (e) => {
   const payload = { requestId: p.requestId, inputSha256: p.input.sha256, label };
   if ($("note").value.trim()) payload.note = $("note").value.trim();
   if ($("reviewer").value.trim()) payload.reviewer = $("reviewer").value.trim();
+  if ($("case").value.trim()) payload.caseId = $("case").value.trim();
   const buttons = [...$("feedback").querySelectorAll("button")];
   buttons.forEach((b) => b.disabled = true);
   $("fbstatus").textContent = "Recording…";

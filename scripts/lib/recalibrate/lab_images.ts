@@ -23,7 +23,7 @@ export interface LabFolder {
   images: LabImage[];
   /** Top-level folders that name no class (skipped). */
   unmapped: string[];
-  /** Images directly under a class folder when others sit in patient folders (mixed layout). */
+  /** Images directly under a class folder while others sit in patient folders (a mixed layout; empty otherwise). */
   loose: string[];
   /** True when every image sits in a patient folder. */
   patientIds: boolean;
@@ -44,7 +44,9 @@ export interface LabFolder {
  * // without patient folders each image is its own unit
  * const flat = labFolder(["all/a.png", "normal/b.png"], DEFAULT_CLASS_MAP);
  * assert.deepEqual(flat.images.map((i) => i.group), ["image:all/a.png", "image:normal/b.png"]);
- * assert.equal(flat.patientIds, false);
+ * assert.deepEqual([flat.patientIds, flat.loose], [false, []]);
+ * // a mixed layout names the loose images
+ * assert.deepEqual(labFolder(["all/p1/a.png", "all/b.png"], DEFAULT_CLASS_MAP).loose, ["all/b.png"]);
  * ```
  */
 export function labFolder(paths: readonly string[], classes: ClassMap): LabFolder {
@@ -67,12 +69,8 @@ export function labFolder(paths: readonly string[], classes: ClassMap): LabFolde
     images.push({ path, label, group });
   }
   const patientIds = images.length > 0 && loose.length === 0;
-  return {
-    images,
-    unmapped: [...unmapped].sort(),
-    loose: patientIds || loose.length === images.length ? [] : loose,
-    patientIds,
-  };
+  const mixed = loose.length > 0 && loose.length < images.length;
+  return { images, unmapped: [...unmapped].sort(), loose: mixed ? loose : [], patientIds };
 }
 
 /**

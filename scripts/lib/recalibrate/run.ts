@@ -32,7 +32,7 @@ export interface SkippedImage {
   reason: string;
 }
 
-/** What {@link recalibrate} needs besides the model. */
+/** What {@link recalibrateScores} needs besides the card and the scores. */
 export interface RecalibrateOptions {
   /** The lab's name (the version suffix and the record). */
   lab: string;
@@ -47,8 +47,6 @@ export interface RecalibrateOptions {
   file: string;
   /** Clock for the record (tests pin it). */
   now?: () => Date;
-  /** Progress lines. */
-  log?: (line: string) => void;
 }
 
 /** The outcome: the point, the new card, every image's score, and the images left out. */
@@ -63,6 +61,23 @@ export interface Recalibration {
 /**
  * Scores `images` (decoded by `decode`, in batches) with `runtime` as the service does. An image
  * `decode` rejects is skipped with its reason, not fatal: a lab folder may hold a stray file.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeImage, loadModelFile } from "../../../model/core/mod.ts";
+ * const runtime = await loadModelFile("tests/fixtures/models/tiny.int8.onnx");
+ * const images = [
+ *   { path: "cnmc_all_UID_35_6_2_all.png", label: "all" as const, group: "p1" },
+ *   { path: "no-such-file.png", label: "normal" as const, group: "p2" },
+ * ];
+ * const { scores, skipped } = await scoreLabImages(runtime, images, async (i) =>
+ *   await decodeImage(await Deno.readFile(`tests/fixtures/images/${i.path}`)));
+ * assert.deepEqual(scores.map((s) => [s.positive, s.group]), [[true, "p1"]]);
+ * assert.ok(Number.isFinite(scores[0].logit));
+ * assert.deepEqual(skipped.map((s) => s.path), ["no-such-file.png"]);
+ * await runtime.close();
+ * ```
  */
 export async function scoreLabImages(
   runtime: ModelRuntime,
@@ -183,9 +198,30 @@ export function recalibrationWarnings(images: RecalibrationRecord["images"]): st
 }
 
 /**
- * Refits `runtime`'s operating point on the lab's scored images and writes nothing: returns the
- * point (fitted on every image), the answers as shipped, cross-validated by patient and in-sample,
- * and the recalibrated card.
+ * Refits `card`'s operating point on the lab's scored images and writes nothing: returns the
+ * point (fitted on every image, edges held as {@link fitPoint} says), the answers as shipped,
+ * cross-validated by patient and in-sample, and the recalibrated card.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ModelCard } from "../../../model/core/mod.ts";
+ * const card = { id: "all-screen", version: "6.1.0", file: "m.onnx", temperature: 1, threshold: 0.5,
+ *   reviewBand: [0.1, 0.9] } as unknown as ModelCard;
+ * // 4 ALL patients and 4 normal patients, two images each, well apart
+ * const scores = ["a1", "a2", "a3", "a4", "n1", "n2", "n3", "n4"].flatMap((group, i) =>
+ *   [0, 0.5].map((d) => ({ positive: i < 4, group, logit: (i < 4 ? 4 + i : -4 - i) + d, outOfDomain: false })));
+ * const rule = { targetSensitivity: 0.99, bandSensitivity: 0.998, bandSpecificity: 0.99 };
+ * const r = recalibrateScores(card, scores, { lab: "Lab A", rule, folds: 5, seed: 1, patientIds: true, file: "lab-a.onnx",
+ *   now: () => new Date("2027-01-01T00:00:00Z") });
+ * // 8 images resolve no rate: every edge the lab would loosen stays the card's
+ * assert.deepEqual([r.point.threshold, r.point.reviewBand], [0.5, [0.1, 0.9]]);
+ * assert.deepEqual(r.record.held, { threshold: true, low: true, high: true });
+ * assert.equal(r.record.folds, 4);
+ * assert.equal(r.record.answers.crossValidated!.allAnsweredNormal.count, 0);
+ * assert.equal(r.card.version, "6.1.0+lab.lab-a");
+ * assert.equal(r.record.created, "2027-01-01T00:00:00.000Z");
+ * ```
  */
 export function recalibrateScores(
   card: ModelCard,

@@ -44,7 +44,13 @@ Deno.test("access log: one complete line per request, whatever the outcome; noth
   }
   const feedback = await app.request("/v1/feedback", {
     method: "POST",
-    body: JSON.stringify({ requestId: answers[0].id, label: "all", reviewer: "Dr Jane Roe", note: "PRIVATE-NOTE" }),
+    body: JSON.stringify({
+      requestId: answers[0].id,
+      label: "all",
+      reviewer: "Dr Jane Roe",
+      note: "PRIVATE-NOTE",
+      caseId: "CASE-KEY-77",
+    }),
     headers: { ...auth, "content-type": "application/json" },
   });
   assert.equal(feedback.status, 201);
@@ -83,6 +89,7 @@ Deno.test("access log: one complete line per request, whatever the outcome; noth
       "another-secret-name",
       "Dr Jane Roe",
       "PRIVATE-NOTE",
+      "CASE-KEY-77",
     ]
   ) {
     assert.ok(!all.includes(secret), `${secret} must not be logged`);

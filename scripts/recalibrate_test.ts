@@ -5,68 +5,12 @@
  * gives on the lab's scores as the service computes them, and the card is bound to the same bytes.
  */
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  answerResized,
-  decodeImage,
-  DEFAULT_MODEL,
-  encodeBmp,
-  loadModelFile,
-  type RgbaImage,
-  toFloatRgb,
-} from "../model/core/mod.ts";
+import { answerResized, decodeImage, DEFAULT_MODEL, loadModelFile, toFloatRgb } from "../model/core/mod.ts";
 import { runScript } from "../tests/helpers/run_script.ts";
-import { createApp } from "../functions/app.ts";
-import { loadConfig } from "../functions/lib/config.ts";
-import { fakeRuntime } from "../tests/helpers/fake_model.ts";
-import { buildAddition, parseExport } from "./ingest_feedback.ts";
-import { sha256File } from "./lib/data/files.ts";
-
-const ROOT = new URL("..", import.meta.url).pathname;
-const FIXTURES = join(ROOT, "tests/fixtures/images");
-
-/** `img` mirrored left–right (`flip`) and/or cut to its central `keep` share of each side. */
-function variant(img: RgbaImage, flip: boolean, keep: number): RgbaImage {
-  const w = Math.round(img.width * keep), h = Math.round(img.height * keep);
-  const x0 = Math.floor((img.width - w) / 2), y0 = Math.floor((img.height - h) / 2);
-  const data = new Uint8Array(w * h * 4);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const sx = x0 + (flip ? w - 1 - x : x);
-      data.set(
-        img.data.subarray(((y0 + y) * img.width + sx) * 4, ((y0 + y) * img.width + sx) * 4 + 4),
-        (y * w + x) * 4,
-      );
-    }
-  }
-  return { width: w, height: h, data };
-}
-
-/** The lab folder: `<class>/p<k>/<k>-<j>.bmp`, two variants per patient, and its paths by class. */
-async function makeLab(dir: string): Promise<Record<"all" | "normal", string[]>> {
-  const sources = {
-    all: await decodeImage(await readFile(join(FIXTURES, "taleqani_Early_WBC-Malignant-Early-001.jpg"))),
-    normal: await decodeImage(await readFile(join(FIXTURES, "taleqani_Benign_WBC-Benign-001.jpg"))),
-  };
-  const out: Record<"all" | "normal", string[]> = { all: [], normal: [] };
-  const folder = { all: "ALL", normal: "hem" };
-  for (const label of ["all", "normal"] as const) {
-    for (let k = 0; k < 3; k++) {
-      await mkdir(join(dir, folder[label], `p${k}`), { recursive: true });
-      for (let j = 0; j < 2; j++) {
-        const path = join(dir, folder[label], `p${k}`, `${k}-${j}.bmp`);
-        await writeFile(path, encodeBmp(variant(sources[label], j === 1, 1 - 0.08 * k)));
-        out[label].push(path);
-      }
-    }
-  }
-  await writeFile(join(dir, "ALL", "p0", "broken.png"), new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]));
-  await mkdir(join(dir, "notes"));
-  await writeFile(join(dir, "notes", "scan.png"), await readFile(join(FIXTURES, "variant_rgb8.png")));
-  return out;
-}
+import { makeLab } from "../tests/helpers/lab_folder.ts";
 
 /** p(all) of each file as the service computes it with `model`, and whether its domain check flags it. */
 async function servedScores(model: string, files: readonly string[]): Promise<{ p: number; flagged: boolean }[]> {
@@ -249,84 +193,6 @@ Deno.test("recalibrate CLI: too few images of a class, or a bad command line, is
     assert.equal(png.code, 2);
     assert.match(png.stderr, /--out must end in \.onnx/);
     await assert.rejects(readFile(out), /ENOENT|No such file/);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-});
-
-Deno.test("recalibrate CLI: reviewer labels with case ids (feedback → ingest) are a lab with patients", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "recalibrate-feedback-"));
-  try {
-    const lab = join(dir, "lab");
-    const files = await makeLab(lab);
-    // the portal posts each image, then the reviewer's label with the lab's case key
-    const app = createApp({ model: fakeRuntime(), config: loadConfig({}), log: () => {} });
-    const byFile = new Map<string, string>();
-    for (const label of ["all", "normal"] as const) {
-      for (const [i, file] of files[label].entries()) {
-        const p = await (await app.request("/v1/predict", { method: "POST", body: await readFile(file) })).json();
-        const res = await app.request("/v1/feedback", {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ requestId: p.requestId, label, caseId: `${label}-case-${i >> 1}` }),
-        });
-        assert.equal(res.status, 201);
-        assert.equal((await res.json()).caseId, `${label}-case-${i >> 1}`);
-        byFile.set(await sha256File(file), file.slice(lab.length + 1));
-      }
-    }
-    const bad = await app.request("/v1/feedback", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ inputSha256: [...byFile.keys()][0], label: "all", caseId: "Jane Roe, MRN 123" }),
-    });
-    assert.equal(bad.status, 400);
-    assert.equal((await bad.json()).error.code, "invalid_feedback");
-    // the export, ingested against the lab's folder: one group per case
-    const records = parseExport(await (await app.request("/v1/feedback")).text());
-    const addition = buildAddition(records, byFile, lab, { split: "train" });
-    assert.equal(addition.items.length, 12);
-    assert.deepEqual([...new Set(addition.items.map((i) => i.group))].sort(), [
-      "case:all-case-0",
-      "case:all-case-1",
-      "case:all-case-2",
-      "case:normal-case-0",
-      "case:normal-case-1",
-      "case:normal-case-2",
-    ]);
-    const file = join(dir, "addition.json");
-    await writeFile(file, JSON.stringify(addition));
-    const run = await runScript("recalibrate.ts", [
-      "--manifest",
-      file,
-      "--lab",
-      "Lab A",
-      "--dry-run",
-      "--min-per-class",
-      "6",
-      "--folds",
-      "3",
-    ]);
-    assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /^6 ALL and 6 normal images, 6 cases, /);
-    assert.match(run.stdout, /^\| refitted, cross-validated by patient \|/m);
-    assert.doesNotMatch(run.stdout, /no patient ids/);
-    // without case ids, every image is its own unit, and the tool says so
-    const loose = buildAddition(records.map(({ caseId: _, ...r }) => r), byFile, lab, { split: "train" });
-    await writeFile(file, JSON.stringify(loose));
-    const run2 = await runScript("recalibrate.ts", [
-      "--manifest",
-      file,
-      "--lab",
-      "Lab A",
-      "--dry-run",
-      "--min-per-class",
-      "6",
-    ]);
-    assert.equal(run2.code, 0, run2.stderr);
-    assert.match(run2.stderr, /12 of 12 images have no case id/);
-    assert.match(run2.stdout, /^6 ALL and 6 normal images, 12 units \(no patient ids\), /);
-    assert.match(run2.stdout, /warning: no patient ids: /);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

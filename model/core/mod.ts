@@ -94,7 +94,7 @@ export type { FloatRgbImage, ImageFormat, Layout, RgbaImage } from "./preprocess
 
 // The answer: scores, label, decision and reasons from the card, the logit, the image's statistics
 // and (for a card with a feature check) the model's pooled features.
-export { type Answer, answer, type AnswerCard, answerWithReasons, serviceDecision } from "./answer/answer.ts";
+export { type Answer, answer, type AnswerCard, serviceDecision } from "./answer/answer.ts";
 export { checkDomain, featureDistance } from "./answer/domain.ts";
 export { answerResized, type ResizedScore, scoreResized } from "./answer/batch.ts";
 export { score, type Scored, softmax } from "./answer/scores.ts";

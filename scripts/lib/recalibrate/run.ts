@@ -49,13 +49,12 @@ export interface RecalibrateOptions {
   now?: () => Date;
 }
 
-/** The outcome: the point, the new card, every image's score, and the images left out. */
+/** The outcome: the point, the new card and its record, and every image's score. */
 export interface Recalibration {
   point: Point;
   card: ModelCard;
   record: RecalibrationRecord;
   scores: LabScore[];
-  skipped: SkippedImage[];
 }
 
 /**
@@ -227,7 +226,7 @@ export function recalibrateScores(
   card: ModelCard,
   scores: readonly LabScore[],
   options: RecalibrateOptions,
-): Omit<Recalibration, "skipped"> {
+): Recalibration {
   const { rule } = options;
   const shipped: Point = { temperature: card.temperature, threshold: card.threshold, reviewBand: card.reviewBand };
   const { held, ...point } = fitPoint(scores, rule, card.temperature, shipped);

@@ -28,7 +28,7 @@ import { fitTemperature, sigmoid } from "../metrics/calibration.ts";
 import { auroc } from "../metrics/ranking.ts";
 import { reviewByClass } from "../metrics/review_split.ts";
 import { chooseOperatingPoint, type OperatingPoint } from "../metrics/threshold.ts";
-import { fitPoint as fitLabPoint, type Held } from "../recalibrate/refit.ts";
+import { answerAt, fitPoint as fitLabPoint, type Held } from "../recalibrate/refit.ts";
 
 /** One fold's out-of-fold scores: its val rows, and what its own evaluation fitted on them. */
 export interface FoldScores {
@@ -440,11 +440,6 @@ export function poolRecalibrated(
   opts: PoolOptions = {},
 ): RecalibratedReadings {
   checkShifted(folds, shifts);
-  const rule = {
-    targetSensitivity: opts.targetSensitivity ?? 0.99,
-    bandSensitivity: opts.bandSensitivity ?? 0.999,
-    bandSpecificity: opts.bandSpecificity ?? 0.99,
-  };
   const points = folds.map((_, k) => fitPoint(folds.filter((_, j) => j !== k).flatMap((o) => o.rows), opts));
   const out: RecalibratedReadings = { shipped: [], recalibrated: [], held: [] };
   for (const s of shifts) {
@@ -467,16 +462,12 @@ export function poolRecalibrated(
           `fold ${f.name}: its earlier blocks must hold both classes and leave later ones; give each class two blocks or more`,
         );
       }
-      const lab = fitLabPoint(fit, rule, point.temperature, point);
+      // the lab refits at the rule the shipped point was chosen by
+      const lab = fitLabPoint(fit, point.rule, point.temperature, point);
       held.push(lab.held);
       const later = rows.filter((r) => !earlier.has(r.group));
-      const answer = (p: { temperature: number; threshold: number; reviewBand: [number, number] }) =>
-        later.map((r) => {
-          const score = sigmoid(r.logit, p.temperature);
-          return { positive: r.positive, score, decision: serviceDecision(p, score, false), group: r.group };
-        });
-      shipped.push(...answer(point));
-      recalibrated.push(...answer(lab));
+      shipped.push(...answerAt(later, point));
+      recalibrated.push(...answerAt(later, lab));
     });
     out.shipped.push({ shift: s.shift, ...pooledAnswers(shipped, opts) });
     out.recalibrated.push({ shift: s.shift, ...pooledAnswers(recalibrated, opts) });

@@ -46,6 +46,8 @@ const USAGE = `Usage: deno task train --manifest <manifest.json> --out <dir> [op
   --views a,b      training views (default: all in the manifest, e.g. original,segmented)
   --balance sample|weight|none (sample)        --weight-decay X (1e-4)   --warmup N epochs (1)
   --monitor auroc|bal_acc|loss (auroc)         --subtype-weight X (0.5; 0 = no subtype head)
+  --mixup A        mixup: each training image blended with another of its batch at λ ~ Beta(A, A) folded
+                   to [0.5, 1], labels and loss alike (scripts/lib/train/mixup.ts); e.g. 0.2 (off)
   --normalization per-image|fixed (per-image)  --min-std X (0.02)        --no-augment
   --aug-hsv V,S,H  extra HSV jitter (value, saturation, hue), e.g. 0.2,0.4,0.1 (off)
   --aug-acq G,B,C  acquisition jitter: channel gain ±G, blur probability B, 4:2:0 chroma probability C (off)
@@ -129,6 +131,7 @@ const a = cliArgs({
     warmup: { type: "string" },
     monitor: { type: "string" },
     "subtype-weight": { type: "string" },
+    mixup: { type: "string" },
     normalization: { type: "string" },
     color: { type: "string" },
     "aug-hsv": { type: "string" },
@@ -355,6 +358,7 @@ const result = await train({
   warmupEpochs: num(a.warmup, "warmup", DEFAULT_TRAIN.warmupEpochs),
   monitor: oneOf<Monitor>(a.monitor, "monitor", ["auroc", "bal_acc", "loss"], "auroc"),
   subtypeLossWeight: num(a["subtype-weight"], "subtype-weight", DEFAULT_TRAIN.subtypeLossWeight),
+  ...(a.mixup !== undefined ? { mixup: nonNegative(a.mixup, "mixup") } : {}),
   augment,
   progress: a.quiet !== true,
 });

@@ -85,6 +85,11 @@ export interface TrainOptions {
   /** Weight of the subtype cross-entropy; 0 turns the subtype head off. */
   subtypeLossWeight: number;
   /**
+   * Mixup's α (`mixup.ts`): every training image blended with a partner of its batch at λ ~ Beta(α, α)
+   * folded to [0.5, 1], labels, loss weights and subtype targets alike (absent or 0: off).
+   */
+  mixup?: number;
+  /**
    * Where batches are augmented and normalised: `host` (JavaScript, the default) or `device`
    * (tfjs operations on the replica's backend, from an 8-bit cache held there; `device/`).
    */
@@ -201,6 +206,12 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
   const stopEpoch = cfg.stopEpoch;
   if (stopEpoch !== undefined && !(Number.isInteger(stopEpoch) && stopEpoch >= 1 && stopEpoch <= cfg.epochs)) {
     throw new Error(`--stop-epoch must be a whole number from 1 to --epochs (${cfg.epochs}), got ${stopEpoch}`);
+  }
+  if (cfg.mixup !== undefined && !(cfg.mixup >= 0 && Number.isFinite(cfg.mixup))) {
+    throw new Error(`--mixup takes α ≥ 0 (e.g. 0.2; 0 is off), got ${cfg.mixup}`);
+  }
+  if (cfg.mixup && cfg.distill) {
+    throw new Error("--mixup with --teacher is not supported: the teacher's soft targets are per image; drop one");
   }
   if (valItems.length === 0 && stopEpoch === undefined) {
     throw new Error(
@@ -320,6 +331,7 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
     backend: cfg.backend,
     augment: cfg.augment,
     subtypeLossWeight: cfg.subtypeLossWeight,
+    ...(cfg.mixup ? { mixup: cfg.mixup } : {}),
     ...(cfg.distill ? { distill: { weight: cfg.distill.weight, temperature: cfg.distill.temperature } } : {}),
     cache,
     ...(cfg.augment.jpegSource ? { files: items.map(fileOf) } : {}),

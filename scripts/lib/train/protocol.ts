@@ -33,6 +33,8 @@ export interface WorkerInit {
   subtypeLossWeight: number;
   /** Knowledge distillation: the teacher's share of the loss and the temperature. */
   distill?: { weight: number; temperature: number };
+  /** Mixup's α (`mixup.ts`): each sample blended with a partner from its shard (absent: off). */
+  mixup?: number;
   /** Decoded+resized images, Uint16 (value·65535), [items, size, size, 3]. */
   cache: SharedArrayBuffer;
   /** Source file of every cached item (index order); read again by source-resolution augmentation. */

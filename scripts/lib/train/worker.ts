@@ -20,6 +20,7 @@ import { DeviceImageCache } from "./device/image_cache.ts";
 import type { SourceImages } from "./feeder.ts";
 import { jpegRoundTrip } from "../shift/jpeg.ts";
 import type { Reply, Request, WorkerInit } from "./protocol.ts";
+import { type MixupPlan, mixupPlan, mixValues } from "./mixup.ts";
 import { makeRng, mixSeed } from "./rng.ts";
 import { weightLayout, writeWeights } from "./weights.ts";
 
@@ -65,6 +66,15 @@ async function sourceJpeg(index: number, quality: number): Promise<FloatRgbImage
 }
 
 /** Host path: the batch augmented and normalised in JavaScript. */
+/** `λ·x + (1 − λ)·x[partner]` per sample of an NHWC batch (mixup; `mixup.ts`). */
+function blendImages(x: tf.Tensor4D, plan: MixupPlan): tf.Tensor4D {
+  return tf.tidy(() => {
+    const lam = tf.tensor4d(plan.lambda, [plan.lambda.length, 1, 1, 1]);
+    const partner = tf.gather(x, tf.tensor1d(plan.partner, "int32"));
+    return tf.add(tf.mul(lam, x), tf.mul(tf.sub(1, lam), partner)) as tf.Tensor4D;
+  });
+}
+
 async function hostBatch(indices: number[], seed: number | null): Promise<tf.Tensor4D> {
   const buf = new Float32Array(indices.length * pixels);
   for (const [k, index] of indices.entries()) {
@@ -172,9 +182,16 @@ async function main(): Promise<void> {
     // step: dropout draws from Math.random; seed it per step and replica for reproducibility
     Math.random = makeRng(mixSeed(req.seed, 0x5eed, init.workerIndex));
     const n = req.indices.length;
-    const x = await batchTensor(req.indices, req.seed, req.sources);
-    const y = tf.tensor2d(req.labels, [n, 1]);
-    const sw = tf.tensor2d(req.sampleWeights, [n, 1]);
+    const x0 = await batchTensor(req.indices, req.seed, req.sources);
+    // mixup: images, labels, loss weights and subtype targets blended with a partner of this shard
+    const plan: MixupPlan | null = init.mixup
+      ? mixupPlan(n, init.mixup, makeRng(mixSeed(req.seed, 0x313c, init.workerIndex)))
+      : null;
+    const x = plan ? blendImages(x0, plan) : x0;
+    if (plan) x0.dispose();
+    const y = tf.tensor2d(plan ? mixValues(req.labels, plan) : req.labels, [n, 1]);
+    const yOwn = plan ? tf.tensor2d(req.labels, [n, 1]) : y;
+    const sw = tf.tensor2d(plan ? mixValues(req.sampleWeights, plan) : req.sampleWeights, [n, 1]);
     const known = req.subtypes.map((s) => (s >= 0 ? 1 : 0));
     const subOneHot = hasSub
       ? tf.tidy(() => tf.oneHot(tf.tensor1d(req.subtypes.map((s) => Math.max(s, 0)), "int32"), init.subtypes))
@@ -201,7 +218,8 @@ async function main(): Promise<void> {
       const logit = outs[0];
       // stable BCE: max(z,0) - z*y + log(1+exp(-|z|))
       const bce = tf.add(tf.sub(tf.relu(logit), tf.mul(logit, y)), tf.log1p(tf.exp(tf.neg(tf.abs(logit)))));
-      const correct = tf.sum(tf.cast(tf.equal(tf.greater(logit, 0), tf.cast(y, "bool")), "float32"));
+      // a blend is led by its own image (λ ≥ 0.5): counted against that image's label
+      const correct = tf.sum(tf.cast(tf.equal(tf.greater(logit, 0), tf.cast(yOwn, "bool")), "float32"));
       stats = tf.keep(tf.stack([tf.sum(bce), correct]));
       let loss: tf.Tensor;
       if (distill) {
@@ -218,8 +236,20 @@ async function main(): Promise<void> {
         loss = tf.sum(tf.mul(bce, sw));
       }
       if (hasSub && subOneHot && subMask) {
-        const ce = tf.neg(tf.sum(tf.mul(subOneHot, tf.logSoftmax(outs[1])), 1));
-        loss = tf.add(loss, tf.mul(init.subtypeLossWeight, tf.sum(tf.mul(ce, subMask))));
+        const logp = tf.logSoftmax(outs[1]);
+        const ce = tf.neg(tf.sum(tf.mul(subOneHot, logp), 1));
+        let subLoss = tf.mul(ce, subMask);
+        if (plan) {
+          // λ·CE(own subtype) + (1 − λ)·CE(partner's subtype), each where that subtype is known
+          const partner = tf.tensor1d(plan.partner, "int32");
+          const lam = tf.tensor1d(plan.lambda);
+          const cePartner = tf.neg(tf.sum(tf.mul(tf.gather(subOneHot, partner), logp), 1));
+          subLoss = tf.add(
+            tf.mul(lam, subLoss),
+            tf.mul(tf.sub(1, lam), tf.mul(cePartner, tf.gather(subMask, partner))),
+          );
+        }
+        loss = tf.add(loss, tf.mul(init.subtypeLossWeight, tf.sum(subLoss)));
       }
       return tf.div(loss, req.batchSize) as tf.Scalar;
     }, vars);
@@ -242,6 +272,7 @@ async function main(): Promise<void> {
     const out = all.slice(3, 3 + layout.total);
     tf.dispose([flat, stats!]);
     tf.dispose([value, x, y, sw, ...Object.values(grads)]);
+    if (plan) yOwn.dispose();
     if (subOneHot) tf.dispose([subOneHot, subMask!]);
     if (distill) tf.dispose([distill.soft, distill.has]);
     port.postMessage({ type: "step", id: req.id, grads: out, lossSum, bceSum, correct, n } satisfies Reply, [

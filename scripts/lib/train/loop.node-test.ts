@@ -172,6 +172,38 @@ test("train: --average-epochs validates, keeps and predicts with the weights' mo
   }
 });
 
+test("train: --mixup blends the batch (the run differs from one without), reproducibly; bad α and --teacher refused", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "train-mixup-"));
+  try {
+    const manifest = await syntheticManifest(dir);
+    const run = (name: string, extra: object) => ({
+      ...smallRun(manifest, join(dir, name), { epochs: 1, workers: 1 }),
+      ...extra,
+    });
+    await assert.rejects(train(run("bad", { mixup: -0.1 })), /--mixup takes α ≥ 0/);
+    const teacher = new Map([["train_0.bmp", 1]]);
+    await assert.rejects(
+      train(run("bad", { mixup: 0.2, distill: { teacher, weight: 0.5, temperature: 2, source: "t" } })),
+      /--mixup with --teacher/,
+    );
+    await train(run("plain", {}));
+    await train(run("mixed", { mixup: 0.4 }));
+    await train(run("again", { mixup: 0.4 }));
+    await tf.setBackend("cpu");
+    const flat = async (name: string) =>
+      (await loadLayersModel(join(dir, name, "last"))).getWeights().flatMap((t) => Array.from(t.dataSync()));
+    const [plain, mixed, again] = [await flat("plain"), await flat("mixed"), await flat("again")];
+    assert.ok(mixed.every(Number.isFinite), "mixup's weights are finite");
+    assert.ok(mixed.some((w, i) => w !== plain[i]), "a mixup run is not the plain run");
+    const firstDiff = mixed.findIndex((w, i) => w !== again[i]);
+    assert.equal(firstDiff, -1, `the same seed gives the same mixup run (first difference at ${firstDiff})`);
+    assert.equal(JSON.parse(await readFile(join(dir, "mixed", "train_config.json"), "utf8")).mixup, 0.4);
+    assert.equal(JSON.parse(await readFile(join(dir, "plain", "train_config.json"), "utf8")).mixup, undefined);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 /**
  * A synthetic split (`all`: a dark blob; `normal`: plain) written as BMPs under `dir`; with
  * `refit`, the val images are training images (no val split).

@@ -182,7 +182,7 @@ export interface BatchResult {
 
 /** Something the operator should know about the served model. */
 export interface ModelWarning {
-  code: "no_domain_check" | "no_feature_check" | "cells_unavailable";
+  code: "no_domain_check" | "no_feature_check" | "cells_unavailable" | "recalibrated_without_patients";
   message: string;
 }
 

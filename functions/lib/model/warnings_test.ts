@@ -69,3 +69,57 @@ Deno.test("GET /readyz and /v1/model carry the warnings of the served model (rea
     });
   }
 });
+
+Deno.test("modelWarnings: a card recalibrated on images without patient ids warns, naming the lab and count; with ids, none", async () => {
+  const v6 = await card("model/all-v6.1.int8.json");
+  const record = (patientIds: unknown) => ({
+    lab: "Lab A",
+    images: { all: 280, normal: 60, patients: 340, patientIds },
+  });
+  const [w, ...rest] = modelWarnings({ ...v6, recalibration: record(false) });
+  assert.deepEqual(rest, []);
+  assert.equal(w.code, "recalibrated_without_patients");
+  assert.match(
+    w.message,
+    /^the operating point was recalibrated for Lab A on 340 images with images that have no patient id/,
+  );
+  assert.match(w.message, /caseId/);
+  assert.deepEqual(modelWarnings({ ...v6, recalibration: record(true) }), []);
+  // a record the service cannot read says nothing rather than guessing
+  for (const odd of ["recalibrated", null, { lab: "B" }, { images: { patientIds: "no" } }]) {
+    assert.deepEqual(modelWarnings({ ...v6, recalibration: odd }), [], JSON.stringify(odd));
+  }
+  // without the lab's name or counts the warning still stands
+  assert.match(
+    modelWarnings({ ...v6, recalibration: { images: { patientIds: false } } })[0].message,
+    /^the operating point was recalibrated with images/,
+  );
+});
+
+Deno.test("GET /readyz of a served recalibrated card without patient ids lists recalibrated_without_patients", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "recal-warn-" });
+  try {
+    const tiny = new URL("tests/fixtures/models/tiny.int8", root).pathname;
+    await Deno.copyFile(`${tiny}.onnx`, `${dir}/lab.int8.onnx`);
+    const json = JSON.parse(await Deno.readTextFile(`${tiny}.json`));
+    json.file = "lab.int8.onnx";
+    json.recalibration = { lab: "Lab A", images: { all: 30, normal: 25, patients: 55, patientIds: false } };
+    await Deno.writeTextFile(`${dir}/lab.int8.json`, JSON.stringify(json));
+    const model = await loadModelFile(`${dir}/lab.int8.onnx`);
+    try {
+      const app = createApp({ model, config: loadConfig({}), log: () => {} });
+      const ready = await (await app.request("/readyz")).json();
+      assert.deepEqual(ready.warnings.map((w: { code: string }) => w.code), [
+        "no_domain_check",
+        "recalibrated_without_patients",
+      ]);
+      const served = await (await app.request("/v1/model")).json();
+      assert.deepEqual(served.warnings, ready.warnings);
+      assert.equal(served.recalibration.lab, "Lab A");
+    } finally {
+      await model.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -41,7 +41,9 @@ const open = (description: string, properties: Record<string, Schema> = {}): Sch
  * import assert from "node:assert/strict";
  * const schemas = modelCardSchemas();
  * assert.ok(schemas.ModelCard.required.includes("reviewBand"));
- * assert.deepEqual(schemas.ModelWarning.properties.code.enum, ["no_domain_check", "no_feature_check", "cells_unavailable"]);
+ * assert.deepEqual(schemas.ModelWarning.properties.code.enum, [
+ *   "no_domain_check", "no_feature_check", "cells_unavailable", "recalibrated_without_patients",
+ * ]);
  * ```
  */
 export function modelCardSchemas() {
@@ -54,11 +56,12 @@ export function modelCardSchemas() {
       properties: {
         code: {
           type: "string",
-          enum: ["no_domain_check", "no_feature_check", "cells_unavailable"],
+          enum: ["no_domain_check", "no_feature_check", "cells_unavailable", "recalibrated_without_patients"],
           description: "`no_domain_check`: the card has no `domain`, so out-of-domain images are not sent to " +
             "review; `no_feature_check`: its `domain` has no `features` (pooled-feature distance); " +
             "`cells_unavailable` (/readyz only): the cell classifier (CELL_MODEL) is missing or failed to load, " +
-            "so /v1/cells answers 503",
+            "so /v1/cells answers 503; `recalibrated_without_patients`: the card's operating point was recalibrated " +
+            "for a lab (`recalibration`) on images without patient ids, so its cross-validated numbers are optimistic",
         },
         message: { type: "string", description: "what it means and how to fix it" },
       },
@@ -309,6 +312,32 @@ export function modelCardSchemas() {
         }),
         intendedUse: str,
         limits: { type: "array", items: str },
+        recalibration: open(
+          "present when the operating point was recalibrated for one lab (deno task recalibrate): what it was fitted on " +
+            "and what the service answered for that lab's images, as shipped and recalibrated",
+          {
+            lab: str,
+            created: { type: "string", format: "date-time" },
+            from: open("the card it was made from", {
+              version: str,
+              threshold: num,
+              reviewBand: pair("its review band"),
+            }),
+            images: open("the lab's labelled images", {
+              all: int,
+              normal: int,
+              patients: int,
+              patientIds: {
+                type: "boolean",
+                description: "false: some images had no patient id (each its own patient)",
+              },
+              outOfDomain: int,
+            }),
+            folds: { type: "integer", description: "folds of the cross-validation by patient (0: not run)" },
+            answers: open("what the service answers for the lab's images: asShipped, crossValidated, inSample"),
+            warnings: { type: "array", items: str },
+          },
+        ),
         warnings: {
           type: "array",
           items: ref("ModelWarning"),

@@ -52,6 +52,29 @@ if (!haveChromium && !required) {
   console.warn(`browser_test: skipped: ${CHROMIUM} not found (apt-get install chromium; REQUIRE_BROWSER=1 to fail)`);
 }
 
+/** Headless Chromium with its own profile, no network of its own. */
+function launch(profile: string) {
+  return chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+    viewport: { width: 1100, height: 900 },
+  });
+}
+
+/** The served card's version, as the page must name it. */
+const servedVersion = (onnx: string) =>
+  (JSON.parse(Deno.readTextFileSync(onnx.replace(/\.onnx$/, ".json"))) as { version: string }).version;
+
 /** What the API answers for a fixture (the model is deterministic). */
 // deno-lint-ignore no-explicit-any
 type Answer = any;
@@ -100,21 +123,7 @@ Deno.test({
       assert.equal(res.status, 200);
       return await res.json();
     };
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-      viewport: { width: 1100, height: 900 },
-    });
+    browser = await launch(profile);
     const page = browser.pages()[0] ?? await browser.newPage();
     // Everything the page does on the network and in its console, checked at the end.
     const pageErrors: string[] = [], failed: string[] = [], refused: string[] = [];
@@ -134,6 +143,10 @@ Deno.test({
     await page.goto(`${base}/`);
     assert.equal(await page.title(), "ALL screening");
     assert.equal(await page.locator("#view").isHidden(), true, "no image view before an upload");
+    const version = servedVersion(new URL(DEFAULT_MODEL, root).pathname);
+    await page.locator("#served", { hasText: "Model " }).waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator("#served").textContent(), `Model all-screen ${version}`);
+    assert.equal(await page.locator("#warnings").isHidden(), true, "the served model has no warnings");
     const use = await page.locator("#use").textContent();
     assert.match(use ?? "", /screening aid for acute lymphoblastic leukemia on peripheral blood smear images/);
     assert.match(use ?? "", /Not a diagnosis\./);
@@ -428,5 +441,62 @@ Deno.test({
     await server.finished;
     await Deno.remove(profile, { recursive: true }).catch(() => {});
     await Deno.remove(bogus).catch(() => {});
+  }
+});
+
+Deno.test({
+  name: "browser: / names a lab's recalibrated model and lists its warning (recalibrated without patient ids)",
+  ignore: !haveChromium && !required,
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  assert.ok(haveChromium, `REQUIRE_BROWSER=1 but ${CHROMIUM} is missing (apt-get install -y chromium)`);
+  const dir = await Deno.makeTempDir({ prefix: "browser_recal_" });
+  const served = new URL(DEFAULT_MODEL, root).pathname;
+  const card = JSON.parse(await Deno.readTextFile(served.replace(/\.onnx$/, ".json")));
+  const base = card.version.split("+")[0];
+  await Deno.copyFile(served, `${dir}/lab.int8.onnx`);
+  await Deno.writeTextFile(
+    `${dir}/lab.int8.json`,
+    JSON.stringify({
+      ...card,
+      file: "lab.int8.onnx",
+      version: `${base}+lab.lab-a`,
+      recalibration: { lab: "Lab A", images: { all: 30, normal: 25, patients: 55, patientIds: false } },
+    }),
+  );
+  const server = serve(
+    loadConfig({ PORT: "0", HOST: "127.0.0.1", MODEL: `${dir}/lab.int8.onnx`, FEEDBACK_DB: ":memory:" }),
+    () => {},
+  );
+  const profile = await Deno.makeTempDir({ prefix: "browser_test_profile_" });
+  let browser: Awaited<ReturnType<typeof launch>> | undefined;
+  try {
+    await server.ready;
+    browser = await launch(profile);
+    const page = browser.pages()[0] ?? await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on("pageerror", (e) => pageErrors.push(String(e)));
+    await page.goto(`http://127.0.0.1:${server.port}/`);
+    await page.locator("#served", { hasText: "Model " }).waitFor({ timeout: 10_000 });
+    assert.equal(
+      await page.locator("#served").textContent(),
+      `Model all-screen ${base}+lab.lab-a (operating point recalibrated for the lab lab-a)`,
+    );
+    assert.equal(await page.locator("#warnings").isHidden(), false);
+    const items = page.locator("#warnings li");
+    assert.equal(await items.count(), 1);
+    assert.equal(await items.first().getAttribute("data-code"), "recalibrated_without_patients");
+    assert.match(
+      await items.first().textContent() ?? "",
+      /^the operating point was recalibrated for Lab A on 55 images/,
+    );
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await browser?.close();
+    await server.shutdown();
+    await server.finished;
+    await Deno.remove(profile, { recursive: true }).catch(() => {});
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 });

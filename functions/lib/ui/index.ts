@@ -11,7 +11,8 @@
  * The heatmap is drawn at 35% opacity (a slider changes it) with a legend, and is hidden by default
  * (a toggle shows it) when the answer is `normal` or out of the model's domain: there is no ALL
  * evidence to localise then, and the map's relative colour scale would still paint its strongest
- * area red. An error clears the previous result. Everything the page runs is in its one inline
+ * area red. An error clears the previous result. Above the drop zone the page names the served model
+ * (from `GET /readyz`, a lab's recalibration included) and lists the model's warnings, if any. Everything the page runs is in its one inline
  * script and style block (the CSP allows them by hash: no inline `style=`/`on…=` attributes).
  *
  * @module
@@ -88,6 +89,7 @@ body{font:15px/1.5 system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1r
 .err{color:#b3261e;font-weight:600}.ok{color:#2f6f4b;font-weight:600}
 table{border-collapse:collapse}td{padding:.1rem .6rem}
 small,.hint{color:#5b6475;font-size:.85rem}
+#warnings{background:#fff4e5;border:1px solid #b7791f;border-radius:6px;padding:.4rem .6rem .4rem 1.6rem;margin:.4rem 0}
 #heatctl label{margin-right:1rem}
 #legend{display:grid;grid-template-columns:auto 1fr auto;gap:.2rem .5rem;align-items:center;margin:.4rem 0}
 #legend .bar{height:.8rem;border-radius:3px;background:${jetCssGradient(9)}}
@@ -120,6 +122,8 @@ ${cellCss}
 <p id="use">A screening aid for acute lymphoblastic leukemia on peripheral blood smear images (a microscope
 field or a single cell): it flags images for a qualified person, who verifies every call. <b>Not a diagnosis.</b>
 <b>review</b> means a person must look. <a href="/docs">API docs</a></p>
+<p id="served" class="hint"></p>
+<ul id="warnings" hidden></ul>
 <div id="drop" tabindex="0">Drop a blood smear image here (BMP, PNG, JPEG, TIFF) or <u>choose a file</u>
 <input id="file" type="file" accept="image/bmp,image/png,image/jpeg,image/tiff,.bmp,.png,.jpg,.jpeg,.tif,.tiff" hidden></div>
 <p><label>API key (only if the service needs one): <input id="key" type="password" autocomplete="off" size="24"></label></p>
@@ -174,6 +178,20 @@ const errorText = async (res) => {
   try { const b = await res.json(); if (b && b.error) return b.error.code + ": " + b.error.message; } catch {}
   return "HTTP " + res.status + " " + res.statusText;
 };
+// the served model and what the operator should know about it (GET /readyz needs no key)
+async function showServed() {
+  try {
+    const res = await fetch("/readyz");
+    const b = await res.json().catch(() => null);
+    if (!res.ok || !b || !b.model) { $("served").innerHTML = '<span class="err">The service is not ready: ' + esc(b && b.error ? b.error.message : "HTTP " + res.status) + "</span>"; return; }
+    const lab = b.model.version.split("+lab.")[1];
+    $("served").textContent = "Model " + b.model.id + " " + b.model.version + (lab ? " (operating point recalibrated for the lab " + lab + ")" : "");
+    const ws = Array.isArray(b.warnings) ? b.warnings : [];
+    $("warnings").replaceChildren(...ws.map((w) => { const li = document.createElement("li"); li.textContent = w.message; li.dataset.code = w.code; return li; }));
+    $("warnings").hidden = ws.length === 0;
+  } catch (e) { $("served").innerHTML = '<span class="err">The service did not answer: ' + esc(e) + "</span>"; }
+}
+showServed();
 $("drop").addEventListener("click", () => $("file").click());
 $("drop").addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") $("file").click(); });
 $("drop").addEventListener("dragover", (e) => { e.preventDefault(); $("drop").classList.add("over"); });

@@ -106,6 +106,11 @@ export interface FoldsReport {
   fitted: FittedPoint;
   /** for a refit on every non-test image (`deno task folds` adds it from the runs' histories) */
   refit?: RefitEpochs;
+  /**
+   * the index of the fold nearest the test block ({@link nearestTestFold}); absent when the
+   * blocks are not numbered. Its `across` row predicts new patients better than the pooled row.
+   */
+  nearestTestFold?: number;
 }
 
 /** How long a recipe's refit trains: {@link refitEpochs}. */
@@ -299,7 +304,50 @@ export function poolFolds(folds: readonly FoldScores[], opts: PoolOptions = {}):
     pooledRows.push(...rows);
     return { name: f.name, ...point, ...count(rows) };
   });
-  return { own, across, pooled: pooledAnswers(pooledRows, opts), fitted: fitPoint(folds.flatMap((f) => f.rows), opts) };
+  const nearest = nearestTestFold(folds);
+  return {
+    own,
+    across,
+    pooled: pooledAnswers(pooledRows, opts),
+    fitted: fitPoint(folds.flatMap((f) => f.rows), opts),
+    ...(nearest === null ? {} : { nearestTestFold: nearest }),
+  };
+}
+
+/**
+ * The fold whose val blocks sit highest in file number, so nearest the test block, which a
+ * `--holdout highest` split puts above every fold: of each series of numbered blocks (the group's
+ * name before `:`, e.g. `Benign` in `Benign:281-300`), the fold holding the highest-numbered block
+ * gets a vote; the fold with most votes, or `null` when blocks are not numbered or votes tie.
+ * On Taleqani its benign fields are the ones most like the test block's (ROBUSTNESS.md: the fold
+ * just below the test block predicted the last refits' test readings where the pooled row did not).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const fold = (name: string, groups: string[]) => ({ name, rows: groups.map((group, i) =>
+ *   ({ path: `${name}/${i}`, positive: group.startsWith("Pre"), logits: [0], group })) });
+ * const folds = [fold("a", ["Pre:001-020", "Benign:001-020"]), fold("b", ["Pre:041-060", "Benign:061-080"]),
+ *   fold("c", ["Pre:021-040", "Benign:021-040"])];
+ * assert.equal(nearestTestFold(folds), 1);
+ * assert.equal(nearestTestFold([fold("a", ["x"]), fold("b", ["y"])]), null); // not numbered
+ * ```
+ */
+export function nearestTestFold(folds: readonly Pick<FoldScores, "rows">[]): number | null {
+  const top = new Map<string, { end: number; fold: number }>();
+  folds.forEach((f, k) => {
+    for (const r of f.rows) {
+      const m = /^(.*):(\d+)-(\d+)$/.exec(r.group ?? "");
+      if (!m) continue;
+      const end = Number(m[3]), best = top.get(m[1]);
+      if (!best || end > best.end) top.set(m[1], { end, fold: k });
+    }
+  });
+  if (top.size === 0) return null;
+  const votes = folds.map(() => 0);
+  for (const { fold } of top.values()) votes[fold]++;
+  const most = Math.max(...votes);
+  return votes.filter((v) => v === most).length === 1 ? votes.indexOf(most) : null;
 }
 
 /**
@@ -620,7 +668,15 @@ export function formatFoldsTable(report: FoldsReport): string {
     "| fold | operating point | ALL answered `normal` | normal answered `normal` | normal answered `all` | sent to review (of each class) | AUROC |",
     "| --- | --- | --- | --- | --- | --- | --- |",
     ...report.own.map((a) => row(a.name, "own block (in-sample)", a)),
-    ...report.across.map((a) => row(a.name, "fitted on the other folds", a)),
+    ...report.across.map((a, k) =>
+      row(
+        a.name,
+        k === report.nearestTestFold
+          ? "fitted on the other folds; **nearest the test block**"
+          : "fitted on the other folds",
+        a,
+      )
+    ),
     row("all folds", "across, pooled", p),
     `| | 95% cluster-bootstrap | ${ci(p.intervals.allAnsweredNormal)} | ${ci(p.intervals.normalAnsweredNormal)} | | ${
       ci(p.intervals.review)

@@ -3,6 +3,7 @@ import {
   type FoldScores,
   formatFoldsTable,
   formatShiftTable,
+  nearestTestFold,
   poolFolds,
   poolShifted,
   summarizeShifts,
@@ -153,4 +154,27 @@ Deno.test("poolShifted: refuses logits that do not match the folds' rows or memb
     /fold b: b\/all0 has 2 member logits, not 1/,
   );
   assert.throws(() => summarizeShifts([]), /no shifted readings/);
+});
+
+Deno.test("nearestTestFold: the fold holding the highest-numbered blocks of most series is marked in the report and the table", () => {
+  const numbered = (name: string, blocks: [string, string], shift: number) => {
+    const f = fold(name, [1, 2, 3, 4, 5].map((v) => v + shift), [-5, -4, -3, -2, -1]);
+    return { ...f, rows: f.rows.map((r) => ({ ...r, group: r.positive ? blocks[0] : blocks[1] })) };
+  };
+  // the middle fold holds Pre's and Benign's highest blocks; the last has Early's highest, but one vote
+  const folds = [
+    numbered("low", ["Pre:001-020", "Benign:001-020"], 0),
+    numbered("high", ["Pre:061-080", "Benign:281-300"], 0),
+    numbered("mid", ["Pre:021-040", "Benign:101-120"], 0),
+  ];
+  folds[2].rows[0] = { ...folds[2].rows[0], group: "Early:401-420" };
+  const report = poolFolds(folds, { resamples: 50 });
+  assert.equal(report.nearestTestFold, 1);
+  const table = formatFoldsTable(report);
+  assert.match(table, /\| high \| fitted on the other folds; \*\*nearest the test block\*\* \|/);
+  assert.equal(table.match(/nearest the test block/g)?.length, 1);
+  // a tie (each fold the highest of one series) names none; unnumbered blocks neither
+  folds[0].rows[5] = { ...folds[0].rows[5], group: "Benign:999-999" };
+  assert.equal(nearestTestFold(folds), null);
+  assert.equal("nearestTestFold" in poolFolds([fold("a", [1, 2], [-1, -2]), fold("b", [1, 2], [-1, -2])]), false);
 });

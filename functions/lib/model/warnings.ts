@@ -72,8 +72,8 @@ function recalibratedWithoutPatients(record: unknown): ModelWarning[] {
     code: "recalibrated_without_patients",
     message: `the operating point was recalibrated${whose}${n} with images that have no patient id, each counted as ` +
       `its own patient: its cross-validated numbers (recalibration.answers in /v1/model) can put one patient's ` +
-      `images on both sides of a fold, which flatters them. Recalibrate with one folder per patient (all/<patient>/…) or feedback with ` +
-      `caseId (deno task ingest), and serve that card.`,
+      `images on both sides of a fold, which flatters them. Recalibrate with one folder per patient ` +
+      `(all/<patient>/…) or feedback with caseId (deno task ingest), and serve that card.`,
   }];
 }
 

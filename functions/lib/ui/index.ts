@@ -11,9 +11,10 @@
  * The heatmap is drawn at 35% opacity (a slider changes it) with a legend, and is hidden by default
  * (a toggle shows it) when the answer is `normal` or out of the model's domain: there is no ALL
  * evidence to localise then, and the map's relative colour scale would still paint its strongest
- * area red. An error clears the previous result. Above the drop zone the page names the served model
- * (from `GET /readyz`, a lab's recalibration included) and lists the model's warnings, if any. Everything the page runs is in its one inline
- * script and style block (the CSP allows them by hash: no inline `style=`/`on…=` attributes).
+ * area red. An error clears the previous result. Above the drop zone the page names the served
+ * model (from `GET /readyz`, a lab's recalibration included) and lists the model's warnings, if
+ * any. Everything the page runs is in its one inline script and style block (the CSP allows them
+ * by hash: no inline `style=`/`on…=` attributes).
  *
  * @module
  */

@@ -65,7 +65,6 @@ async function sourceJpeg(index: number, quality: number): Promise<FloatRgbImage
   return toFloatRgb(await jpegRoundTrip(await readSource(file), quality), init.spec);
 }
 
-/** Host path: the batch augmented and normalised in JavaScript. */
 /** `λ·x + (1 − λ)·x[partner]` per sample of an NHWC batch (mixup; `mixup.ts`). */
 function blendImages(x: tf.Tensor4D, plan: MixupPlan): tf.Tensor4D {
   return tf.tidy(() => {
@@ -75,6 +74,7 @@ function blendImages(x: tf.Tensor4D, plan: MixupPlan): tf.Tensor4D {
   });
 }
 
+/** Host path: the batch augmented and normalised in JavaScript. */
 async function hostBatch(indices: number[], seed: number | null): Promise<tf.Tensor4D> {
   const buf = new Float32Array(indices.length * pixels);
   for (const [k, index] of indices.entries()) {

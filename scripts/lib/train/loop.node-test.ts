@@ -198,6 +198,12 @@ test("train: --mixup blends the batch (the run differs from one without), reprod
     const firstDiff = mixed.findIndex((w, i) => w !== again[i]);
     assert.equal(firstDiff, -1, `the same seed gives the same mixup run (first difference at ${firstDiff})`);
     assert.equal(JSON.parse(await readFile(join(dir, "mixed", "train_config.json"), "utf8")).mixup, 0.4);
+    // a resume must keep the regime it was started with, either way
+    await assert.rejects(
+      train(run("mixed", { resume: true })),
+      /trained with --mixup 0\.4; resume it with the same --mixup/,
+    );
+    await assert.rejects(train(run("plain", { mixup: 0.4, resume: true })), /trained with --mixup 0; resume it/);
     assert.equal(JSON.parse(await readFile(join(dir, "plain", "train_config.json"), "utf8")).mixup, undefined);
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -229,6 +229,18 @@ export async function train(cfg: TrainOptions): Promise<TrainResult> {
   const root = m.root;
   const fileOf = (it: ManifestItem) => (isAbsolute(it.path) ? it.path : join(root, it.path));
 
+  if (cfg.resume) {
+    // the loop state holds no trace of mixup, so the run's recorded options say how it was started
+    const before = await readFile(runPath(cfg.out, "trainConfig"), "utf8")
+      .then((t) => JSON.parse(t) as { mixup?: number }, () => null);
+    if (before && (before.mixup ?? 0) !== (cfg.mixup ?? 0)) {
+      throw new Error(
+        `${cfg.out} was trained with --mixup ${
+          before.mixup ?? 0
+        }; resume it with the same --mixup, or start a new --out`,
+      );
+    }
+  }
   await writeFile(runPath(cfg.out, "preprocess"), JSON.stringify(cfg.spec, null, 1));
   const { manifest: _m, log: _l, distill, ...rest } = cfg;
   const record: TrainConfig = {

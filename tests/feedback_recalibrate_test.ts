@@ -57,17 +57,19 @@ Deno.test("feedback → ingest → recalibrate: reviewer labels with case ids (f
     ]);
     const file = join(dir, "addition.json");
     await writeFile(file, JSON.stringify(addition));
-    const run = await runScript("recalibrate.ts", [
-      "--manifest",
-      file,
-      "--lab",
-      "Lab A",
-      "--dry-run",
-      "--min-per-class",
-      "6",
-      "--folds",
-      "3",
-    ]);
+    // the lab's images as a manifest, scored without writing a card
+    const recalibrate = (...extra: string[]) =>
+      runScript("recalibrate.ts", [
+        "--manifest",
+        file,
+        "--lab",
+        "Lab A",
+        "--dry-run",
+        "--min-per-class",
+        "6",
+        ...extra,
+      ]);
+    const run = await recalibrate("--folds", "3");
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^6 ALL and 6 normal images, 6 cases, /);
     assert.match(run.stdout, /^\| refitted, cross-validated by patient \|/m);
@@ -75,15 +77,7 @@ Deno.test("feedback → ingest → recalibrate: reviewer labels with case ids (f
     // without case ids, every image is its own unit, and the tool says so
     const loose = buildAddition(records.map(({ caseId: _, ...r }) => r), byFile, lab, { split: "train" });
     await writeFile(file, JSON.stringify(loose));
-    const run2 = await runScript("recalibrate.ts", [
-      "--manifest",
-      file,
-      "--lab",
-      "Lab A",
-      "--dry-run",
-      "--min-per-class",
-      "6",
-    ]);
+    const run2 = await recalibrate();
     assert.equal(run2.code, 0, run2.stderr);
     assert.match(run2.stderr, /12 of 12 images have no case id/);
     assert.match(run2.stdout, /^6 ALL and 6 normal images, 12 units \(no patient ids\), /);

@@ -61,3 +61,21 @@ export function blockGroups(paths: readonly string[], prefix: string, size: numb
   unnumbered.forEach((p, i) => out.set(p, `${prefix}:#${blockLabel(i + 1, size)}`));
   return out;
 }
+
+/**
+ * Reads a block group written by {@link blockGroups} back: its series (the prefix) and the first and
+ * last file number of its block; undefined for any other group, and for the blocks of unnumbered
+ * files (`#`, positions in name order, not file numbers).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(parseBlockGroup("Benign:281-300"), { series: "Benign", first: 281, last: 300 });
+ * assert.equal(parseBlockGroup("Pro:#001-020"), undefined);
+ * assert.equal(parseBlockGroup("cnmc:H10+H3"), undefined);
+ * ```
+ */
+export function parseBlockGroup(group: string): { series: string; first: number; last: number } | undefined {
+  const m = /^(.*):(\d+)-(\d+)$/.exec(group);
+  return m ? { series: m[1], first: Number(m[2]), last: Number(m[3]) } : undefined;
+}

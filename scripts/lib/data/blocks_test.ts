@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { blockGroups, blockLabel, fileNumber } from "./blocks.ts";
+import { blockGroups, blockLabel, fileNumber, parseBlockGroup } from "./blocks.ts";
 
 Deno.test("fileNumber and blocks", () => {
   assert.equal(fileNumber("original/Pro/WBC-Malignant-Pro-011.jpg"), 11);
@@ -14,4 +14,16 @@ Deno.test("fileNumber and blocks", () => {
   assert.equal(g.get("c/x-41.png"), "c:041-060");
   assert.equal(g.get("c/a.png"), "c:#001-020");
   assert.throws(() => blockGroups([], "c", 0), /positive integer/);
+});
+
+Deno.test("parseBlockGroup reads back what blockGroups wrote, numbered blocks only (asymmetric first and last)", () => {
+  const groups = blockGroups(["Benign/WBC-Benign-0287.jpg", "Benign/b.jpg"], "Benign", 20);
+  assert.deepEqual(parseBlockGroup(groups.get("Benign/WBC-Benign-0287.jpg")!), {
+    series: "Benign",
+    first: 281,
+    last: 300,
+  });
+  assert.equal(parseBlockGroup(groups.get("Benign/b.jpg")!), undefined, "an unnumbered file's block is a position");
+  assert.deepEqual(parseBlockGroup("a:b:1001-1020"), { series: "a:b", first: 1001, last: 1020 });
+  assert.equal(parseBlockGroup("Benign:281"), undefined);
 });

@@ -25,6 +25,7 @@
 import { serviceDecision } from "../../../model/core/mod.ts";
 import { bootstrapCI } from "../metrics/bootstrap.ts";
 import { fitTemperature, sigmoid } from "../metrics/calibration.ts";
+import { parseBlockGroup } from "../data/blocks.ts";
 import { auroc } from "../metrics/ranking.ts";
 import { reviewByClass } from "../metrics/review_split.ts";
 import { chooseOperatingPoint, type OperatingPoint } from "../metrics/threshold.ts";
@@ -317,7 +318,7 @@ export function poolFolds(folds: readonly FoldScores[], opts: PoolOptions = {}):
 /**
  * The fold whose val blocks sit highest in file number, so nearest the test block, which a
  * `--holdout highest` split puts above every fold: of each series of numbered blocks (the group's
- * name before `:`, e.g. `Benign` in `Benign:281-300`), the fold holding the highest-numbered block
+ * name before `:`, e.g. `Benign` in `Benign:281-300`; `parseBlockGroup`), the fold holding the highest-numbered block
  * gets a vote; the fold with most votes, or `null` when blocks are not numbered or votes tie.
  * On Taleqani its benign fields are the ones most like the test block's (ROBUSTNESS.md: the fold
  * just below the test block predicted the last refits' test readings where the pooled row did not).
@@ -337,10 +338,10 @@ export function nearestTestFold(folds: readonly Pick<FoldScores, "rows">[]): num
   const top = new Map<string, { end: number; fold: number }>();
   folds.forEach((f, k) => {
     for (const r of f.rows) {
-      const m = /^(.*):(\d+)-(\d+)$/.exec(r.group ?? "");
-      if (!m) continue;
-      const end = Number(m[3]), best = top.get(m[1]);
-      if (!best || end > best.end) top.set(m[1], { end, fold: k });
+      const block = parseBlockGroup(r.group ?? "");
+      if (!block) continue;
+      const best = top.get(block.series);
+      if (!best || block.last > best.end) top.set(block.series, { end: block.last, fold: k });
     }
   });
   if (top.size === 0) return null;

@@ -38,6 +38,10 @@ const USAGE = `Usage: deno task folds --runs A,B,… --manifests MA,MB,… [--ou
   --cache FILE       the members' shifted logits: read where the model and images match, written after
   --recalibration    with --shifts: what deno task recalibrate buys a new lab: each fold's block a lab,
                      recalibrated on its earlier blocks, read on its later blocks (shipped → recalibrated)
+  --versus B,B2,…    a second recipe read across the same folds (its runs, one per fold, + for members,
+                     with the same manifests: its val blocks must be the same images; a training side
+                     thinned by prepare --thin is fine): both pooled rows and the paired differences
+                     B − A with one cluster bootstrap over the shared blocks
   --out FILE         the report as JSON
 Prints one row per fold read on its own block, one per fold read across, and the pooled row; with
 --shifts, one pooled row per shift (float, no input-domain check) and a summary line.`;
@@ -54,6 +58,7 @@ const args = cliArgs({
     shifts: { type: "string" },
     cache: { type: "string" },
     recalibration: { type: "boolean", default: false },
+    versus: { type: "string" },
     "target-sensitivity": { type: "string" },
     "band-sensitivity": { type: "string" },
     "band-specificity": { type: "string" },
@@ -61,18 +66,27 @@ const args = cliArgs({
   required: ["runs", "manifests"],
 }, (v) => {
   const list = (s: string) => s.split(",").map((r) => r.trim().replace(/\/+$/, "")).filter(Boolean);
-  const runs = list(v.runs!).map((r) => r.split("+").map((m) => m.trim().replace(/\/+$/, "")));
+  const recipe = (flag: string, text: string) => {
+    const runs = list(text).map((r) => r.split("+").map((m) => m.trim().replace(/\/+$/, "")));
+    const bad = runs.find((r) => r.some((m) => !m) || r.length !== runs[0].length);
+    if (bad) {
+      throw new UsageError(
+        `${flag}: every fold needs the same number of members joined by + (${runs[0].length}); got "${bad.join("+")}"`,
+      );
+    }
+    return runs;
+  };
+  const runs = recipe("--runs", v.runs!);
   const manifests = list(v.manifests!);
-  const bad = runs.find((r) => r.some((m) => !m) || r.length !== runs[0].length);
-  if (bad) {
-    throw new UsageError(
-      `--runs: every fold needs the same number of members joined by + (${runs[0].length}); got "${bad.join("+")}"`,
-    );
-  }
   if (runs.length < 2) throw new UsageError(`--runs needs one run per fold, at least 2; got ${runs.length}`);
   if (manifests.length !== runs.length) {
     throw new UsageError(`--manifests needs one manifest per run (${runs.length}), got ${manifests.length}`);
   }
+  const versus = v.versus === undefined ? undefined : recipe("--versus", v.versus);
+  if (versus && versus.length !== runs.length) {
+    throw new UsageError(`--versus needs one run per fold, as --runs (${runs.length}); got ${versus.length}`);
+  }
+  if (versus && v.shifts) throw new UsageError("--versus compares the unshifted readings: leave out --shifts");
   const rate = (name: string, fallback: number) =>
     numberFlag(v[name as "band-sensitivity"], name, { min: 0.5, max: 1, fallback });
   if (v.cache && !v.shifts) throw new UsageError("--cache keeps shifted logits: give --shifts too");
@@ -83,6 +97,7 @@ const args = cliArgs({
   }
   return {
     runs,
+    versus,
     manifests,
     out: v.out,
     shifts: v.shifts?.split(",").map((s) => s.trim()).filter(Boolean),
@@ -102,6 +117,8 @@ const { readSplitManifest } = await import("./lib/data/split_manifest.ts");
 const { readRunJson } = await import("./lib/run/run_folder.ts");
 const {
   bestEpochOf,
+  compareFolds,
+  formatDifference,
   formatFoldsTable,
   formatRecalibrationTable,
   formatShiftTable,
@@ -184,12 +201,13 @@ async function shiftedLogits(
   return shifts.map((s, i) => ({ shift: s.name, logits: out[i] }));
 }
 
-async function main(): Promise<void> {
+/** Each fold's val rows of one recipe (runs per fold, + for members), its manifests and histories. */
+async function readFolds(recipe: readonly (readonly string[])[]) {
   const folds: FoldScores[] = [];
   const manifests: SplitManifest[] = [];
   const histories: HistoryRow[][][] = [];
   let testBlock: string | undefined;
-  for (const [k, members] of args.runs.entries()) {
+  for (const [k, members] of recipe.entries()) {
     const run = members.join("+");
     const manifest = await readSplitManifest(args.manifests[k]);
     manifests.push(manifest);
@@ -244,12 +262,24 @@ async function main(): Promise<void> {
       operatingPoint: evaluation && { threshold: evaluation.threshold, reviewBand: evaluation.reviewBand },
     });
   }
+  return { folds, manifests, histories };
+}
+
+async function main(): Promise<void> {
+  const { folds, manifests, histories } = await readFolds(args.runs);
   const epochs = refitEpochs(histories.map((fold) => fold.map(bestEpochOf)));
   const shifted = args.shifts && await shiftedLogits(folds, manifests, args.shifts, args.cache);
   const shifts = shifted && poolShifted(folds, shifted, args.rule);
   const recalibration = shifted && args.recalibration ? poolRecalibrated(folds, shifted, args.rule) : undefined;
+  const other = args.versus && (await readFolds(args.versus)).folds;
+  const versus = other && {
+    runs: other.map((f) => f.name),
+    pooled: poolFolds(other, args.rule).pooled,
+    difference: compareFolds(folds, other, args.rule),
+  };
   const report = {
     ...poolFolds(folds, args.rule),
+    ...(versus ? { versus } : {}),
     refit: { ...epochs, valLoss: refitValLoss(histories, epochs.stopEpochs) },
     ...(shifts ? { shifts: { readings: shifts, summary: summarizeShifts(shifts) } } : {}),
     ...(recalibration
@@ -293,6 +323,10 @@ async function main(): Promise<void> {
       atBest.map((b, j) => b.map((x, k) => `${x.toFixed(3)}→${atStop[j][k].toFixed(3)}`).join(" ")).join(" | ")
     }`,
   );
+  if (report.versus) {
+    console.log(`\nversus ${report.versus.runs.join(", ")} (B), read across the same folds:\n`);
+    console.log(formatDifference(report.pooled, report.versus.pooled, report.versus.difference));
+  }
   if (report.shifts) {
     const m = report.shifts.summary;
     console.log(

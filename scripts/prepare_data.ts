@@ -4,6 +4,7 @@
  *   deno task prepare --dataset <folder> --out runs/<name>/manifest.json
  *     [--kind cnmc|taleqani|folders|auto] [--seed 1] [--val 0.15] [--test 0.15]
  *     [--block 20] [--holdout highest|interleaved] [--fold K/N] [--map all=all,hem=normal]
+ *     [--thin normal=0.5 [--thin-by blocks|files] [--thin-seed 1]]
  *
  * `--help` lists the options.
  *
@@ -11,6 +12,7 @@
  */
 import { cliArgs, numberFlag, UsageError } from "./lib/run/cli.ts";
 import { type Fold, parseFold } from "./lib/data/fold.ts";
+import type { ThinOptions } from "./lib/data/thin.ts";
 
 function foldFlag(text: string): Fold {
   try {
@@ -34,7 +36,28 @@ const USAGE = `Usage: deno task prepare --dataset <folder> --out <manifest.json>
                        N contiguous parts of the rest, counting down from test; --val is not used.
                        N manifests (K = 1…N) score every non-test image out of fold (deno task folds)
   --map A=all,B=normal class folders → labels (default all=all,normal=normal,hem=normal,benign=normal)
+  --thin LABEL=X       a learning curve: keep the share X of one class's training side (val and test
+                       untouched), e.g. --thin normal=0.5
+  --thin-by B          blocks (whole file-number blocks or subjects: fewer patients) or files (every
+                       block, fewer of its files: as many images, the same patients) (blocks)
+  --thin-seed N        which blocks or files are kept (1)
 Prints the counts per split and class. Next: deno task train.`;
+
+/** `--thin normal=0.5 --thin-by files --thin-seed 2` → the thinning's options. */
+function thinFlag(thin: string, by = "blocks", seed?: string): ThinOptions {
+  const m = /^(all|normal)=([0-9.]+)$/.exec(thin);
+  const fraction = m ? Number(m[2]) : NaN;
+  if (!m || !(fraction > 0 && fraction <= 1)) {
+    throw new UsageError(`--thin must be LABEL=X with LABEL all or normal and 0 < X ≤ 1, got "${thin}"`);
+  }
+  if (by !== "blocks" && by !== "files") throw new UsageError(`--thin-by must be blocks or files, got "${by}"`);
+  return {
+    label: m[1] as ThinOptions["label"],
+    fraction,
+    by,
+    seed: numberFlag(seed, "thin-seed", { integer: true, fallback: 1 }),
+  };
+}
 
 const KINDS = ["auto", "cnmc", "taleqani", "folders"] as const;
 const HOLDOUTS = ["highest", "interleaved"] as const;
@@ -54,6 +77,9 @@ const args = cliArgs({
     map: { type: "string" },
     holdout: { type: "string" },
     fold: { type: "string" },
+    thin: { type: "string" },
+    "thin-by": { type: "string" },
+    "thin-seed": { type: "string" },
   },
   required: ["dataset", "out"],
 }, (v) => {
@@ -66,6 +92,9 @@ const args = cliArgs({
   if (v.holdout !== undefined && !(HOLDOUTS as readonly string[]).includes(v.holdout)) {
     throw new UsageError(`--holdout must be highest or interleaved, got "${v.holdout}"`);
   }
+  if ((v["thin-by"] !== undefined || v["thin-seed"] !== undefined) && v.thin === undefined) {
+    throw new UsageError("--thin-by and --thin-seed go with --thin LABEL=X");
+  }
   return {
     dataset: v.dataset!,
     out: v.out!,
@@ -77,6 +106,7 @@ const args = cliArgs({
     test: numberFlag(v.test, "test", { min: 0, max: 1, fallback: 0.15 }),
     blockSize: numberFlag(v.block, "block", { integer: true, min: 1, fallback: 20 }),
     map: v.map,
+    thin: v.thin === undefined ? undefined : thinFlag(v.thin, v["thin-by"], v["thin-seed"]),
   };
 });
 
@@ -85,10 +115,11 @@ const { dirname } = await import("node:path");
 const { formatCountTable } = await import("./lib/data/counts.ts");
 const { parseClassMap } = await import("./lib/data/folders.ts");
 const { prepareDataset } = await import("./lib/data/prepare.ts");
+const { thinTraining } = await import("./lib/data/thin.ts");
 
 async function main(): Promise<void> {
   const values = args;
-  const manifest = await prepareDataset(values.dataset, {
+  const prepared = await prepareDataset(values.dataset, {
     holdout: values.holdout,
     fold: values.fold,
     kind: values.kind,
@@ -98,6 +129,7 @@ async function main(): Promise<void> {
     blockSize: values.blockSize,
     classMap: values.map ? parseClassMap(values.map) : undefined,
   });
+  const manifest = values.thin ? thinTraining(prepared, values.thin) : prepared;
   await mkdir(dirname(values.out), { recursive: true });
   await writeFile(values.out, JSON.stringify(manifest, null, 1) + "\n");
   const why = new Map<string, number>();

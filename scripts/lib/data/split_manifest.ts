@@ -42,9 +42,10 @@ export interface DroppedFile {
   /**
    * `duplicate` (same SHA-256 as `duplicateOf`, which was kept), `view-not-train` (extra view of a
    * val/test original), `orphan-view` (extra view without its original), `original-dropped`
-   * (extra view whose original was dropped as a duplicate).
+   * (extra view whose original was dropped as a duplicate), `thinned` (left out of the training
+   * side by `prepare --thin`, for a learning curve).
    */
-  reason: "duplicate" | "view-not-train" | "orphan-view" | "original-dropped";
+  reason: "duplicate" | "view-not-train" | "orphan-view" | "original-dropped" | "thinned";
   duplicateOf?: string;
 }
 

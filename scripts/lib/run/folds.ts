@@ -272,6 +272,109 @@ function answerRows(
   });
 }
 
+/** Each fold answered at the point fitted on the other folds' rows (rows in the fold's order). */
+function answerAcross(
+  folds: readonly FoldScores[],
+  opts: PoolOptions,
+): { name: string; point: FittedPoint; rows: Answered[] }[] {
+  return folds.map((f, k) => {
+    const point = fitPoint(folds.filter((_, j) => j !== k).flatMap((o) => o.rows), opts);
+    return { name: f.name, point, rows: answerRows(f, point) };
+  });
+}
+
+/** One paired difference, B − A, with its 95% interval. */
+export interface Difference {
+  value: number;
+  interval: [number, number];
+}
+
+/**
+ * Two recipes read across the same folds ({@link compareFolds}): B − A in shares (0.05 = five
+ * points) and in AUROC, each with a paired cluster-bootstrap interval.
+ */
+export interface PairedDifference {
+  allAnsweredNormal: Difference;
+  normalAnsweredNormal: Difference;
+  review: Difference;
+  auroc: Difference;
+}
+
+/**
+ * Recipe B against recipe A on the same out-of-fold images: each recipe's folds answered at its own
+ * point fitted on its other folds (as {@link poolFolds} reads it), then the differences B − A of
+ * ALL answered `normal`, benign answered `normal`, sent to review and AUROC, with 95% intervals
+ * from one cluster bootstrap that draws the same file-number blocks for both recipes. Paired, so
+ * the blocks' own difficulty cancels: the interval of a difference is far narrower than the two
+ * recipes' own intervals side by side. The folds must hold the same images (a training side
+ * thinned or trained otherwise is fine).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * // four folds of 2 blocks: ALL logits 3…6, normal −6…−4 and one hard normal image per fold
+ * const folds = (hard: number) => ["a", "b", "c", "d"].map((name) => ({
+ *   name, rows: [3, 4, 5, 6, -6, -5, -4, hard].map((z, i) =>
+ *     ({ path: `${name}/${i}`, positive: i < 4, logits: [z], group: `${name}:${i < 4 ? "all" : "normal"}` })),
+ * }));
+ * // A scores the hard normal image among the ALL images (4.5), B below them all (−3)
+ * const d = compareFolds(folds(4.5), folds(-3));
+ * assert.equal(d.normalAnsweredNormal.value, 0.25); // one normal image in four more answered normal
+ * assert.equal(d.review.value, -0.375); // A's band held 3 of each fold's 8 images
+ * assert.equal(d.auroc.value, 0.125);
+ * ```
+ */
+export function compareFolds(
+  a: readonly FoldScores[],
+  b: readonly FoldScores[],
+  opts: PoolOptions = {},
+): PairedDifference {
+  checkFolds(a);
+  checkFolds(b);
+  if (a.length !== b.length) {
+    throw new Error(`comparing folds needs as many on both sides: ${a.length} and ${b.length}`);
+  }
+  const readA = answerAcross(a, opts), readB = answerAcross(b, opts);
+  const paired = readA.flatMap((fa, k) => {
+    const byPath = new Map(b[k].rows.map((r, i) => [r.path, readB[k].rows[i]]));
+    return a[k].rows.map((r, i) => {
+      const other = byPath.get(r.path);
+      if (!other || b[k].rows.length !== a[k].rows.length) {
+        throw new Error(
+          `fold ${k + 1}: ${b[k].name} does not hold the same val images as ${fa.name} (${r.path}); ` +
+            "compare runs trained on the same --fold K/N blocks",
+        );
+      }
+      return { ...fa.rows[i], other };
+    });
+  });
+  type Pair = (typeof paired)[number];
+  const share = (
+    rows: readonly Pair[],
+    side: (p: Pair) => Answered,
+    cls: boolean | undefined,
+    d: Answered["decision"],
+  ) => {
+    const of = rows.filter((r) => cls === undefined || r.positive === cls);
+    return of.length ? of.filter((r) => side(r).decision === d).length / of.length : NaN;
+  };
+  const self = (p: Pair) => p as Answered, other = (p: Pair) => p.other;
+  const diff = (cls: boolean | undefined, d: Answered["decision"]) => (rows: Pair[]) =>
+    share(rows, other, cls, d) - share(rows, self, cls, d);
+  const aurocDiff = (rows: Pair[]) => auroc(rows.map(other)) - auroc(rows);
+  const boot = { groupOf: (r: Pair) => r.group, seed: opts.seed ?? 1, resamples: opts.resamples ?? 1000 };
+  const of = (stat: (rows: Pair[]) => number): Difference => ({
+    value: stat(paired),
+    interval: bootstrapCI(paired, stat, boot),
+  });
+  return {
+    allAnsweredNormal: of(diff(true, "normal")),
+    normalAnsweredNormal: of(diff(false, "normal")),
+    review: of(diff(undefined, "review")),
+    auroc: of(aurocDiff),
+  };
+}
+
 /**
  * Reads N folds' out-of-fold scores both ways (see the module).
  *
@@ -298,18 +401,13 @@ export function poolFolds(folds: readonly FoldScores[], opts: PoolOptions = {}):
       : fitPoint(f.rows, {});
     return { name: f.name, ...count(answerRows(f, point)) };
   });
-  const pooledRows: Answered[] = [];
-  const across = folds.map((f, k) => {
-    const point = fitPoint(folds.filter((_, j) => j !== k).flatMap((o) => o.rows), opts);
-    const rows = answerRows(f, point);
-    pooledRows.push(...rows);
-    return { name: f.name, ...point, ...count(rows) };
-  });
+  const read = answerAcross(folds, opts);
+  const across = read.map(({ name, point, rows }) => ({ name, ...point, ...count(rows) }));
   const nearest = nearestTestFold(folds);
   return {
     own,
     across,
-    pooled: pooledAnswers(pooledRows, opts),
+    pooled: pooledAnswers(read.flatMap((f) => f.rows), opts),
     fitted: fitPoint(folds.flatMap((f) => f.rows), opts),
     ...(nearest === null ? {} : { nearestTestFold: nearest }),
   };
@@ -682,6 +780,41 @@ export function formatFoldsTable(report: FoldsReport): string {
     `| | 95% cluster-bootstrap | ${ci(p.intervals.allAnsweredNormal)} | ${ci(p.intervals.normalAnsweredNormal)} | | ${
       ci(p.intervals.review)
     } | |`,
+  ].join("\n");
+}
+
+/**
+ * Two recipes' pooled rows and their paired differences ({@link compareFolds}) as a Markdown
+ * table; differences in points (percentage points; AUROC × 100).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const row = (normalAnsweredNormal: number) => ({ all: 100, normal: 40, allAnsweredNormal: 1, normalAnsweredNormal,
+ *   normalAnsweredAll: 2, review: 10, auroc: 0.99 });
+ * const d = { value: 0.1, interval: [0.05, 0.15] as [number, number] };
+ * const table = formatDifference(row(20), row(24), { allAnsweredNormal: d, normalAnsweredNormal: d, review: d, auroc: d });
+ * assert.match(table, /^\| B \| 1\.0% \(1\/100\) \| 60\.0% \(24\/40\) \| 7\.1% \(10\/140\) \| 0\.990 \|$/m);
+ * assert.match(table, /^\| B − A \(paired 95%\) \| \+10\.0 \[\+5\.0, \+15\.0\]/m);
+ * ```
+ */
+export function formatDifference(a: Answers, b: Answers, d: PairedDifference): string {
+  const row = (name: string, r: Answers) =>
+    `| ${name} | ${pct(r.allAnsweredNormal, r.all)} (${r.allAnsweredNormal}/${r.all}) | ${
+      pct(r.normalAnsweredNormal, r.normal)
+    } (${r.normalAnsweredNormal}/${r.normal}) | ${pct(r.review, r.all + r.normal)} (${r.review}/${
+      r.all + r.normal
+    }) | ${r.auroc.toFixed(3)} |`;
+  const pts = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(1)}`;
+  const diff = (x: Difference) => `${pts(x.value)} [${pts(x.interval[0])}, ${pts(x.interval[1])}]`;
+  return [
+    "| recipe | ALL answered normal | benign answered normal | sent to review | AUROC |",
+    "| --- | --- | --- | --- | --- |",
+    row("A", a),
+    row("B", b),
+    `| B − A (paired 95%) | ${diff(d.allAnsweredNormal)} | ${diff(d.normalAnsweredNormal)} | ${diff(d.review)} | ${
+      diff(d.auroc)
+    } |`,
   ].join("\n");
 }
 

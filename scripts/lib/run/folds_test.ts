@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  compareFolds,
   type FoldScores,
   formatFoldsTable,
   formatShiftTable,
@@ -177,4 +178,54 @@ Deno.test("nearestTestFold: the fold holding the highest-numbered blocks of most
   folds[0].rows[5] = { ...folds[0].rows[5], group: "Benign:999-999" };
   assert.equal(nearestTestFold(folds), null);
   assert.equal("nearestTestFold" in poolFolds([fold("a", [1, 2], [-1, -2]), fold("b", [1, 2], [-1, -2])]), false);
+});
+
+/**
+ * Four folds whose benign blocks differ in difficulty (block k of a fold has its normal logits
+ * shifted up by k), so the blocks' own spread dominates an unpaired interval; `lower` moves every
+ * normal logit down (a recipe that scores benign images lower everywhere).
+ */
+function graded(lower: number): FoldScores[] {
+  return ["f1", "f2", "f3", "f4"].map((name, f) => {
+    const all = [-2, 0, 1, 2, 3, 4, 5, 6, 7, 8].map((z) => z + (f % 2));
+    const normal = Array.from({ length: 12 }, (_, i) => -6 + 2 * (i >> 2) + (i % 4) - lower);
+    return fold(name, all, normal);
+  });
+}
+
+Deno.test("compareFolds: a recipe that scores every benign block lower is better by a paired interval that excludes 0 and is narrower than either recipe's own", () => {
+  const a = graded(0), b = graded(1.5);
+  const d = compareFolds(a, b, { resamples: 400 });
+  const own = poolFolds(a, { resamples: 400 }).pooled, better = poolFolds(b, { resamples: 400 }).pooled;
+  // the values are the pooled rows' differences
+  assert.equal(d.normalAnsweredNormal.value, better.normalAnsweredNormal / 48 - own.normalAnsweredNormal / 48);
+  assert.equal(d.review.value, (better.review - own.review) / 88);
+  assert.ok(d.normalAnsweredNormal.value > 0, JSON.stringify(d));
+  assert.ok(d.normalAnsweredNormal.interval[0] > 0, `interval ${d.normalAnsweredNormal.interval}`);
+  const width = (i: [number, number]) => i[1] - i[0];
+  assert.ok(
+    width(d.normalAnsweredNormal.interval) < width(own.intervals.normalAnsweredNormal),
+    `paired ${d.normalAnsweredNormal.interval} against A's own ${own.intervals.normalAnsweredNormal}`,
+  );
+  // B − A is −(A − B), interval mirrored (the same blocks drawn)
+  const back = compareFolds(b, a, { resamples: 400 });
+  assert.equal(back.normalAnsweredNormal.value, -d.normalAnsweredNormal.value);
+  assert.deepEqual(back.normalAnsweredNormal.interval, [
+    -d.normalAnsweredNormal.interval[1],
+    -d.normalAnsweredNormal.interval[0],
+  ]);
+  // a recipe against itself: zero, with a zero-width interval
+  const same = compareFolds(a, a, { resamples: 50 });
+  for (const k of ["allAnsweredNormal", "normalAnsweredNormal", "review", "auroc"] as const) {
+    assert.deepEqual([same[k].value, ...same[k].interval], [0, 0, 0], k);
+  }
+});
+
+Deno.test("compareFolds: refuses folds that do not hold the same images, and unequal numbers of folds", () => {
+  const a = graded(0);
+  const renamed = graded(0).map((f) => ({ ...f, rows: f.rows.map((r, i) => i ? r : { ...r, path: `${r.path}x` }) }));
+  assert.throws(() => compareFolds(a, renamed), /fold 1: f1 does not hold the same val images as f1 \(f1\/all0\)/);
+  const fewer = graded(0).map((f) => ({ ...f, rows: f.rows.slice(1) }));
+  assert.throws(() => compareFolds(a, fewer), /does not hold the same val images/);
+  assert.throws(() => compareFolds(a, a.slice(0, 3)), /as many on both sides: 4 and 3/);
 });

@@ -181,38 +181,55 @@ Deno.test("nearestTestFold: the fold holding the highest-numbered blocks of most
 });
 
 /**
- * Four folds whose benign blocks differ in difficulty (block k of a fold has its normal logits
- * shifted up by k), so the blocks' own spread dominates an unpaired interval; `lower` moves every
- * normal logit down (a recipe that scores benign images lower everywhere).
+ * Four folds whose benign blocks of four differ in difficulty: recipe A answers 0, 1 or 2 of a
+ * block's images `normal` (logit −6; the others sit at +1, above every ALL field's lowest logit),
+ * so its own share swings with the blocks drawn; recipe B (`better`) answers one more image of
+ * every block `normal`, a difference the same in every block.
  */
-function graded(lower: number): FoldScores[] {
+function graded(better: boolean): FoldScores[] {
   return ["f1", "f2", "f3", "f4"].map((name, f) => {
-    const all = [-2, 0, 1, 2, 3, 4, 5, 6, 7, 8].map((z) => z + (f % 2));
-    const normal = Array.from({ length: 12 }, (_, i) => -6 + 2 * (i >> 2) + (i % 4) - lower);
-    return fold(name, all, normal);
+    const rows: FoldScores["rows"] = [-2, 0, 1, 2, 3, 4, 5, 6, 7, 8].map((z, i) => ({
+      path: `${name}/all${i}`,
+      positive: true,
+      logits: [z + (f % 2)],
+      group: `${name}:a${i >> 1}`,
+    }));
+    for (let b = 0; b < 6; b++) {
+      const normal = ((b + f) % 3) + (better ? 1 : 0);
+      for (let i = 0; i < 4; i++) {
+        rows.push({
+          path: `${name}/n${b}-${i}`,
+          positive: false,
+          logits: [i < normal ? -6 : 1],
+          group: `${name}:n${b}`,
+        });
+      }
+    }
+    return { name, rows };
   });
 }
 
-Deno.test("compareFolds: a recipe that scores every benign block lower is better by a paired interval that excludes 0 and is narrower than either recipe's own", () => {
-  const a = graded(0), b = graded(1.5);
+Deno.test("compareFolds: one more benign image answered normal in every block gives +25 points with a paired interval far narrower than either recipe's own", () => {
+  const a = graded(false), b = graded(true);
   const d = compareFolds(a, b, { resamples: 400 });
   const own = poolFolds(a, { resamples: 400 }).pooled, better = poolFolds(b, { resamples: 400 }).pooled;
-  // the values are the pooled rows' differences
-  assert.equal(d.normalAnsweredNormal.value, better.normalAnsweredNormal / 48 - own.normalAnsweredNormal / 48);
-  assert.equal(d.review.value, (better.review - own.review) / 88);
-  assert.ok(d.normalAnsweredNormal.value > 0, JSON.stringify(d));
-  assert.ok(d.normalAnsweredNormal.interval[0] > 0, `interval ${d.normalAnsweredNormal.interval}`);
+  assert.deepEqual([own.normalAnsweredNormal, better.normalAnsweredNormal, own.normal], [24, 48, 96]);
+  assert.equal(d.normalAnsweredNormal.value, 0.25);
+  assert.equal(d.review.value, better.review / 136 - own.review / 136);
+  assert.equal(d.allAnsweredNormal.value, 0);
+  assert.ok(d.auroc.value > 0, JSON.stringify(d.auroc));
+  // the blocks' own difficulty cancels in the pairs: every resample gives +25 points
+  const [lo, hi] = d.normalAnsweredNormal.interval;
+  assert.ok(Math.abs(lo - 0.25) < 1e-12 && Math.abs(hi - 0.25) < 1e-12, `paired interval [${lo}, ${hi}]`);
   const width = (i: [number, number]) => i[1] - i[0];
-  assert.ok(
-    width(d.normalAnsweredNormal.interval) < width(own.intervals.normalAnsweredNormal),
-    `paired ${d.normalAnsweredNormal.interval} against A's own ${own.intervals.normalAnsweredNormal}`,
-  );
+  assert.ok(width(own.intervals.normalAnsweredNormal) > 0.1, `A's own ${own.intervals.normalAnsweredNormal}`);
+  assert.ok(width(better.intervals.normalAnsweredNormal) > 0.1, `B's own ${better.intervals.normalAnsweredNormal}`);
   // B − A is −(A − B), interval mirrored (the same blocks drawn)
   const back = compareFolds(b, a, { resamples: 400 });
-  assert.equal(back.normalAnsweredNormal.value, -d.normalAnsweredNormal.value);
-  assert.deepEqual(back.normalAnsweredNormal.interval, [
-    -d.normalAnsweredNormal.interval[1],
-    -d.normalAnsweredNormal.interval[0],
+  assert.deepEqual([back.review.value, ...back.review.interval], [
+    -d.review.value,
+    -d.review.interval[1],
+    -d.review.interval[0],
   ]);
   // a recipe against itself: zero, with a zero-width interval
   const same = compareFolds(a, a, { resamples: 50 });
@@ -222,10 +239,13 @@ Deno.test("compareFolds: a recipe that scores every benign block lower is better
 });
 
 Deno.test("compareFolds: refuses folds that do not hold the same images, and unequal numbers of folds", () => {
-  const a = graded(0);
-  const renamed = graded(0).map((f) => ({ ...f, rows: f.rows.map((r, i) => i ? r : { ...r, path: `${r.path}x` }) }));
+  const a = graded(false);
+  const renamed = graded(false).map((f) => ({
+    ...f,
+    rows: f.rows.map((r, i) => i ? r : { ...r, path: `${r.path}x` }),
+  }));
   assert.throws(() => compareFolds(a, renamed), /fold 1: f1 does not hold the same val images as f1 \(f1\/all0\)/);
-  const fewer = graded(0).map((f) => ({ ...f, rows: f.rows.slice(1) }));
+  const fewer = graded(false).map((f) => ({ ...f, rows: f.rows.slice(1) }));
   assert.throws(() => compareFolds(a, fewer), /does not hold the same val images/);
   assert.throws(() => compareFolds(a, a.slice(0, 3)), /as many on both sides: 4 and 3/);
 });

@@ -222,6 +222,53 @@ Deno.test("folds CLI: an ensemble recipe's folds as members joined by +, every t
   }
 });
 
+/** Another recipe's run of the same fold: the same val images, its normal images' logits moved by `by`. */
+async function writeVariant(run: string, by: number): Promise<string> {
+  const variant = `${run}-b`;
+  await mkdir(variant, { recursive: true });
+  const rows = JSON.parse(await readFile(join(run, "predictions.json"), "utf8"));
+  await writeFile(
+    join(variant, "predictions.json"),
+    JSON.stringify(
+      rows.map((r: { label: string; logit: number }) => ({ ...r, logit: r.logit + (r.label === "normal" ? by : 0) })),
+    ),
+  );
+  for (const f of ["history.json", "eval.json"]) await writeFile(join(variant, f), await readFile(join(run, f)));
+  return variant;
+}
+
+Deno.test("folds CLI: --versus reads a second recipe on the same folds, both pooled rows and the paired differences", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "folds-cli-"));
+  try {
+    const a = await writeFold(dir, 1), b = await writeFold(dir, 2);
+    const a2 = await writeVariant(a.run, -3), b2 = await writeVariant(b.run, -3);
+    const out = join(dir, "report.json");
+    const base = ["--runs", `${a.run},${b.run}`, "--manifests", `${a.manifest},${b.manifest}`];
+    const r = await folds([...base, "--versus", `${a2},${b2}`, "--out", out]);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(await readFile(out, "utf8"));
+    assert.deepEqual(report.versus.runs, [a2, b2]);
+    // B scores every normal image 3 logits lower: more of them answered `normal`, none fewer
+    const { pooled, versus } = report;
+    assert.ok(versus.pooled.normalAnsweredNormal > pooled.normalAnsweredNormal, JSON.stringify(versus.pooled));
+    const d = versus.difference.normalAnsweredNormal;
+    assert.equal(d.value, versus.pooled.normalAnsweredNormal / 8 - pooled.normalAnsweredNormal / 8);
+    assert.ok(d.interval[0] <= d.value && d.value <= d.interval[1], JSON.stringify(d));
+    assert.match(r.stdout, /versus .*f1\/run-b, .*f2\/run-b \(B\), read across the same folds/);
+    const pts = (x: number) => `${x >= 0 ? "\\+" : "−"}${Math.abs(100 * x).toFixed(1).replace(".", "\\.")}`;
+    assert.match(r.stdout, new RegExp(`^\\| B − A \\(paired 95%\\) \\| .* \\| ${pts(d.value)} \\[`, "m"));
+    // usage: one run per fold, and no shifts
+    const fewer = await folds([...base, "--versus", a2]);
+    assert.equal(fewer.code, 2);
+    assert.match(fewer.stderr, /--versus needs one run per fold, as --runs \(2\); got 1/);
+    const shifted = await folds([...base, "--versus", `${a2},${b2}`, "--shifts", "identity"]);
+    assert.equal(shifted.code, 2);
+    assert.match(shifted.stderr, /--versus compares the unshifted readings: leave out --shifts/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 /** A fold's run given the tiny fixture model as its export, and real images at its val paths. */
 async function withModel(dir: string, run: string, manifest: string): Promise<void> {
   const card = JSON.parse(await readFile("tests/fixtures/models/tiny.float.json", "utf8"));

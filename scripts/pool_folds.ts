@@ -272,9 +272,11 @@ async function main(): Promise<void> {
   const shifts = shifted && poolShifted(folds, shifted, args.rule);
   const recalibration = shifted && args.recalibration ? poolRecalibrated(folds, shifted, args.rule) : undefined;
   const other = args.versus && (await readFolds(args.versus)).folds;
-  const versus = other && {
+  const otherRead = other && poolFolds(other, args.rule);
+  const versus = other && otherRead && {
     runs: other.map((f) => f.name),
-    pooled: poolFolds(other, args.rule).pooled,
+    pooled: otherRead.pooled,
+    across: otherRead.across,
     difference: compareFolds(folds, other, args.rule),
   };
   const report = {
@@ -326,6 +328,16 @@ async function main(): Promise<void> {
   if (report.versus) {
     console.log(`\nversus ${report.versus.runs.join(", ")} (B), read across the same folds:\n`);
     console.log(formatDifference(report.pooled, report.versus.pooled, report.versus.difference));
+    const k = report.nearestTestFold;
+    if (k !== undefined) {
+      const benign = (r: { normalAnsweredNormal: number; normal: number }) =>
+        `${((100 * r.normalAnsweredNormal) / r.normal).toFixed(1)}% (${r.normalAnsweredNormal}/${r.normal})`;
+      console.log(
+        `\nfold ${k + 1}, nearest the test block: benign answered normal A ${benign(report.across[k])}, B ${
+          benign(report.versus.across[k])
+        }`,
+      );
+    }
   }
   if (report.shifts) {
     const m = report.shifts.summary;

@@ -248,6 +248,7 @@ Deno.test("folds CLI: --versus reads a second recipe on the same folds, both poo
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(await readFile(out, "utf8"));
     assert.deepEqual(report.versus.runs, [a2, b2]);
+    assert.equal(report.versus.across.length, 2);
     // B scores every normal image 3 logits lower: more of them answered `normal`, none fewer
     const { pooled, versus } = report;
     assert.ok(versus.pooled.normalAnsweredNormal > pooled.normalAnsweredNormal, JSON.stringify(versus.pooled));

@@ -76,7 +76,11 @@ export function thinTraining(manifest: SplitManifest, options: ThinOptions): Thi
     throw new Error(`the manifest has no training images of class "${label}" to thin`);
   }
   const byGroup = new Map<string, ManifestItem[]>();
-  for (const it of originals) byGroup.set(it.group, [...(byGroup.get(it.group) ?? []), it]);
+  for (const it of originals) {
+    const group = byGroup.get(it.group);
+    if (group) group.push(it);
+    else byGroup.set(it.group, [it]);
+  }
   const groups = [...byGroup.keys()].sort();
   const kept = new Set<string>();
   if (by === "blocks") {

@@ -349,19 +349,9 @@ export function compareFolds(
     });
   });
   type Pair = (typeof paired)[number];
-  const share = (
-    rows: readonly Pair[],
-    side: (p: Pair) => Answered,
-    cls: boolean | undefined,
-    d: Answered["decision"],
-  ) => {
-    const of = rows.filter((r) => cls === undefined || r.positive === cls);
-    return of.length ? of.filter((r) => side(r).decision === d).length / of.length : NaN;
-  };
-  const self = (p: Pair) => p as Answered, other = (p: Pair) => p.other;
   const diff = (cls: boolean | undefined, d: Answered["decision"]) => (rows: Pair[]) =>
-    share(rows, other, cls, d) - share(rows, self, cls, d);
-  const aurocDiff = (rows: Pair[]) => auroc(rows.map(other)) - auroc(rows);
+    shareAnswered(rows.map((p) => p.other), cls, d) - shareAnswered(rows, cls, d);
+  const aurocDiff = (rows: Pair[]) => auroc(rows.map((p) => p.other)) - auroc(rows);
   const boot = { groupOf: (r: Pair) => r.group, seed: opts.seed ?? 1, resamples: opts.resamples ?? 1000 };
   const of = (stat: (rows: Pair[]) => number): Difference => ({
     value: stat(paired),
@@ -673,34 +663,36 @@ export function summarizeShifts(readings: readonly ShiftReading[]): ShiftSummary
 
 /** Counts of `rows` with 95% cluster-bootstrap intervals over their blocks. */
 function pooledAnswers(rows: readonly Answered[], opts: PoolOptions): PooledAnswers {
-  const share = (pick: (rows: Answered[]) => [number, number]) => (rows: Answered[]) => {
-    const [n, d] = pick(rows);
-    return d ? n / d : NaN;
-  };
   const boot = { groupOf: (r: Answered) => r.group, seed: opts.seed ?? 1, resamples: opts.resamples ?? 1000 };
-  const pos = (rows: Answered[]) => rows.filter((r) => r.positive),
-    neg = (rows: Answered[]) => rows.filter((r) => !r.positive);
   const all = [...rows];
+  const interval = (cls: boolean | undefined, decision: Answered["decision"]) =>
+    bootstrapCI(all, (sample) => shareAnswered(sample, cls, decision), boot);
   return {
     ...count(all),
     intervals: {
-      allAnsweredNormal: bootstrapCI(
-        all,
-        share((rows) => [pos(rows).filter((r) => r.decision === "normal").length, pos(rows).length]),
-        boot,
-      ),
-      normalAnsweredNormal: bootstrapCI(
-        all,
-        share((rows) => [neg(rows).filter((r) => r.decision === "normal").length, neg(rows).length]),
-        boot,
-      ),
-      review: bootstrapCI(
-        all,
-        share((rows) => [rows.filter((r) => r.decision === "review").length, rows.length]),
-        boot,
-      ),
+      allAnsweredNormal: interval(true, "normal"),
+      normalAnsweredNormal: interval(false, "normal"),
+      review: interval(undefined, "review"),
     },
   };
+}
+
+/**
+ * The share of `rows` of one class (`true` ALL, `false` normal, `undefined` both) answered
+ * `decision`; NaN when there is none of that class.
+ */
+function shareAnswered(
+  rows: readonly Answered[],
+  cls: boolean | undefined,
+  decision: Answered["decision"],
+): number {
+  let n = 0, d = 0;
+  for (const r of rows) {
+    if (cls !== undefined && r.positive !== cls) continue;
+    d++;
+    if (r.decision === decision) n++;
+  }
+  return d ? n / d : NaN;
 }
 
 /** Refuses folds that cannot be pooled: fewer than 2, uneven members, one class only, an image in two. */
